@@ -1,0 +1,1056 @@
+"""The Incident-2277 dashboard: Metrics, Logs, Deploys, Diff and the SRE Agent panel.
+
+In a notebook::
+
+    import helpers
+    dash = helpers.dashboard.show()            # displays the dashboard, returns a Dashboard
+    on_event = dash.attach(session)            # the SRE Agent panel comes online
+    helpers.loop.run(client, session.id, "...", handle_tool=..., on_event=on_event)
+
+The panels' data are plain functions (no widgets needed), used by the tests and the notebooks::
+
+    metrics_frame("checkout", "2026-11-18T13:00:00Z", "2026-11-18T15:00:00Z")
+    page, total = filter_logs(service="checkout", level="WARN", page=0, page_size=50)
+    deploy_markers("2026-11-18T14:00:00Z", "2026-11-18T15:00:00Z")
+
+The SRE Agent panel is split in two: ``AgentPanelState`` (pure Python; ``apply(event)`` folds the
+session's events, SDK objects or dicts, into status, messages, tool calls and the final report)
+and ``AgentPanel`` (the ipywidgets view of that state). Everything that came from the agent or the
+evidence is escaped before it becomes HTML (``esc``), ANSI and control characters included.
+
+pandas, matplotlib and ipywidgets are imported lazily, so ``import helpers.dashboard`` is cheap.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import io
+import json
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+__all__ = [
+    "AgentPanel",
+    "AgentPanelState",
+    "Dashboard",
+    "ToolCall",
+    "clean_text",
+    "deploy_markers",
+    "deploys_frame",
+    "diff_html",
+    "esc",
+    "filter_logs",
+    "find_deploy_ids",
+    "logs_frame",
+    "logs_table_html",
+    "markdown_html",
+    "metrics_frame",
+    "render_metrics_png",
+    "show",
+    "SERVICES",
+    "WINDOW",
+]
+
+SERVICES = ("checkout", "payments", "cart", "catalog", "search", "auth")
+WINDOW = ("2026-11-18T12:00:00Z", "2026-11-18T16:00:00Z")
+CULPRIT_HINT = "dep_4820"  # the facts in docs/design.md; only used in docs and tests
+
+# ---------------------------------------------------------------------------------------------
+# Escaping: everything from the agent or the evidence goes through esc() before it becomes HTML.
+# ---------------------------------------------------------------------------------------------
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), and two-character escapes.
+_ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+# C0 controls except \t and \n, DEL, C1 controls, bidi overrides/isolates, zero-width no-break etc.
+_CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_text(value: Any) -> str:
+    """``value`` as text without ANSI sequences; other control characters shown as ``\\xNN``."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    text = text.replace("\r\n", "\n")
+    text = _ANSI_RE.sub("", text)
+
+    def _visible(m: re.Match) -> str:
+        code = ord(m.group(0))
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CTRL_RE.sub(_visible, text)
+
+
+def esc(value: Any) -> str:
+    """HTML-escape ``value`` (quotes included) after ``clean_text``."""
+    return html.escape(clean_text(value), quote=True)
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n... [{len(text) - limit:,} more characters]"
+
+
+def markdown_html(text: Any) -> str:
+    """Markdown to safe HTML: raw HTML in the text is escaped, harmful links are neutralised."""
+    cleaned = clean_text(text)
+    try:
+        import mistune
+
+        md = _markdown_renderer(mistune)
+        return md(cleaned)
+    except Exception:  # no mistune, or it choked: fall back to preformatted text
+        return f'<pre style="white-space:pre-wrap">{html.escape(cleaned)}</pre>'
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown_renderer(mistune):
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Data: the evidence as pandas frames (cached), loaded through helpers.incident.
+# ---------------------------------------------------------------------------------------------
+
+
+def _pd():
+    import pandas as pd
+
+    return pd
+
+
+def _ts(value: Any):
+    """A UTC ``pandas.Timestamp`` from a string, datetime or Timestamp (``None`` stays ``None``)."""
+    if value is None or value == "":
+        return None
+    pd = _pd()
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return ts.tz_convert("UTC")
+
+
+def _incident():
+    from . import incident
+
+    return incident
+
+
+def _from_incident(names: tuple[str, ...]):
+    """The first of ``names`` that helpers.incident provides, called; ``None`` if it has none."""
+    try:
+        mod = _incident()
+    except ImportError:
+        return None
+    for name in names:
+        fn = getattr(mod, name, None)
+        if callable(fn):
+            return fn()
+    return None
+
+
+def _data_dir():
+    from .settings import DATA_DIR
+
+    return DATA_DIR
+
+
+def _utc_col(series):
+    return _pd().to_datetime(series, utc=True)
+
+
+@functools.lru_cache(maxsize=1)
+def logs_frame():
+    """All of app.log as a DataFrame (``ts`` as UTC datetimes), cached; reuse, do not modify."""
+    pd = _pd()
+    df = _from_incident(("load_logs", "logs_frame"))
+    if df is None:
+        df = pd.read_json(_data_dir() / "app.log", lines=True, dtype=False)
+    df = df.copy()
+    df["ts"] = _utc_col(df["ts"])
+    df["status"] = df["status"].astype("int64")
+    # Lower-cased message once, for quick case-insensitive text search.
+    df["_msg_lower"] = df["msg"].astype(str).str.lower()
+    return df
+
+
+def _metrics_to_long(raw):
+    """metrics.json's ``{"timestamps": [...], "services": {svc: {metric: [...]}}}`` as a long frame."""
+    pd = _pd()
+    frames = []
+    for svc, series in raw["services"].items():
+        part = pd.DataFrame(series)
+        part.insert(0, "service", svc)
+        part.insert(0, "ts", raw["timestamps"][: len(part)])
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _metrics_long():
+    """metrics as a long frame: ts, service, p99_ms, failure_rate, ... one row per service and minute."""
+    df = _from_incident(("load_metrics", "metrics_frame"))
+    if df is None:
+        df = json.loads((_data_dir() / "metrics.json").read_text())
+    if isinstance(df, dict):
+        df = _metrics_to_long(df)
+    df = df.copy()
+    df["ts"] = _utc_col(df["ts"])
+    return df.sort_values(["service", "ts"]).reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=1)
+def deploys_frame():
+    """deploys.json as a DataFrame sorted by time (``timestamp`` as UTC datetimes), cached."""
+    pd = _pd()
+    df = _from_incident(("load_deploys", "deploys_frame"))
+    if df is None:
+        df = json.loads((_data_dir() / "deploys.json").read_text())
+    if isinstance(df, dict):
+        df = df["deploys"]
+    if isinstance(df, list):
+        df = pd.DataFrame(df)
+    df = df.copy()
+    df["timestamp"] = _utc_col(df["timestamp"])
+    return df.sort_values("timestamp").reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=1)
+def diff_text() -> str:
+    """diff.txt, the change behind the culprit deploy."""
+    text = _from_incident(("load_diff", "diff_text"))
+    if text is None:
+        text = (_data_dir() / "diff.txt").read_text()
+    return text
+
+
+def _metric_columns(df) -> tuple[str, str]:
+    """(latency column, failure-rate column) of the metrics frame."""
+    lat = next(c for c in ("p99_ms", "p99_latency_ms", "latency_p99_ms", "p99") if c in df.columns)
+    err = next(c for c in ("failure_rate", "error_rate", "err_rate", "errors") if c in df.columns)
+    return lat, err
+
+
+def metrics_frame(service: str | None = "checkout", start: Any = None, end: Any = None):
+    """Metrics of one service (``None`` = all) in ``start <= ts < end``: columns ts, service, p99_ms, failure_rate (fraction), ..."""
+    df = _metrics_long()
+    lat, err = _metric_columns(df)
+    mask = _time_mask(df["ts"], start, end)
+    if service not in (None, "", "all"):
+        mask &= df["service"] == service
+    out = df.loc[mask].rename(columns={lat: "p99_ms", err: "failure_rate"})
+    return out.reset_index(drop=True)
+
+
+def _time_mask(col, start, end):
+    mask = col.notna()
+    s, e = _ts(start), _ts(end)
+    if s is not None:
+        mask &= col >= s
+    if e is not None:
+        mask &= col < e
+    return mask
+
+
+def _status_mask(col, status):
+    """status: an int (504), a class string ("5xx"), a digit string ("504"), or a list of ints."""
+    if isinstance(status, (list, tuple, set)):
+        return col.isin([int(s) for s in status])
+    text = str(status).strip().lower()
+    m = re.fullmatch(r"([1-5])xx", text)
+    if m:
+        low = int(m.group(1)) * 100
+        return (col >= low) & (col < low + 100)
+    if text.startswith(">="):
+        return col >= int(text[2:])
+    return col == int(text)
+
+
+def filter_logs(
+    service: str | None = None,
+    level: str | None = None,
+    status: Any = None,
+    text: str | None = None,
+    start: Any = None,
+    end: Any = None,
+    page: int = 0,
+    page_size: int = 50,
+):
+    """Filter app.log; returns ``(page_df, total)``.
+
+    Each filter is optional (``None``, ``""`` or ``"all"`` = any). ``text`` is a case-insensitive
+    substring of ``msg``; ``status`` is ``504``, ``"5xx"``, ``"504"`` or a list; time is
+    ``start <= ts < end``. ``page`` is 0-based and clamped to the last page; ``total`` is the
+    number of matching lines.
+    """
+    df = logs_frame()
+    mask = _time_mask(df["ts"], start, end)
+    if service not in (None, "", "all"):
+        mask &= df["service"] == service
+    if level not in (None, "", "all"):
+        mask &= df["level"] == str(level).upper()
+    if status not in (None, "", "all"):
+        mask &= _status_mask(df["status"], status)
+    if text:
+        mask &= df["_msg_lower"].str.contains(str(text).lower(), regex=False)
+    matched = df.loc[mask]
+    total = int(len(matched))
+    page_size = max(1, int(page_size))
+    last = max(0, (total - 1) // page_size)
+    page = min(max(0, int(page)), last)
+    out = matched.iloc[page * page_size : (page + 1) * page_size]
+    return out.drop(columns=["_msg_lower"]).reset_index(drop=True), total
+
+
+def deploy_markers(start: Any = None, end: Any = None, service: str | None = None) -> list[dict]:
+    """Deploys in ``start <= timestamp < end`` (optionally of one service), oldest first.
+
+    Each marker: ``{"id", "service", "version", "commit", "timestamp" (UTC Timestamp), "label"}``.
+    """
+    df = deploys_frame()
+    mask = _time_mask(df["timestamp"], start, end)
+    if service not in (None, "", "all"):
+        mask &= df["service"] == service
+    out = []
+    for row in df.loc[mask].to_dict("records"):
+        out.append(
+            {
+                "id": row.get("id"),
+                "service": row.get("service"),
+                "version": row.get("version"),
+                "commit": row.get("commit"),
+                "timestamp": row["timestamp"],
+                "label": f"{row.get('id')} {row.get('service')}",
+            }
+        )
+    return out
+
+
+def find_deploy_ids(text: str | None, known: list[dict] | None = None) -> list[str]:
+    """Deploy ids named in ``text``, most-mentioned first (ties: first mentioned first).
+
+    A deploy's commit sha counts as a mention of it when ``known`` deploys are given.
+    """
+    if not text:
+        return []
+    counts: Counter = Counter()
+    first: dict[str, int] = {}
+    for m in re.finditer(r"\bdep_\d+\b", text):
+        counts[m.group(0)] += 1
+        first.setdefault(m.group(0), m.start())
+    for dep in known or []:
+        commit = str(dep.get("commit") or "")
+        if len(commit) >= 7:
+            for m in re.finditer(re.escape(commit[:7]), text):
+                counts[dep["id"]] += 1
+                first.setdefault(dep["id"], m.start())
+    return sorted(counts, key=lambda d: (-counts[d], first[d]))
+
+
+# --------------------------------------------------------------------------------------------
+# HTML for the panels
+# --------------------------------------------------------------------------------------------
+
+_LEVEL_COLOURS = {"ERROR": "#c62828", "WARN": "#ef6c00", "WARNING": "#ef6c00", "INFO": "#2e7d32", "DEBUG": "#757575"}
+
+CSS = """
+<style>
+.i2277 { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; color: var(--jp-ui-font-color1, #222); }
+.i2277 table { border-collapse: collapse; width: 100%; }
+.i2277 th, .i2277 td { border-bottom: 1px solid #e0e0e0; padding: 2px 6px; text-align: left; vertical-align: top; }
+.i2277 th { background: #f5f5f5; position: sticky; top: 0; }
+.i2277 td.msg { font-family: var(--jp-code-font-family, monospace); font-size: 12px; word-break: break-word; }
+.i2277 td.ts { white-space: nowrap; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
+.i2277 tr.culprit td { background: #ffebee; font-weight: bold; }
+.i2277 .badge { display: inline-block; border-radius: 10px; padding: 1px 10px; color: white; font-weight: bold; }
+.i2277 .diff { font-family: var(--jp-code-font-family, monospace); font-size: 12px; white-space: pre; overflow-x: auto;
+  border: 1px solid #e0e0e0; padding: 4px; line-height: 1.35; }
+.i2277 .diff .add { background: #e6ffec; color: #116329; display: block; }
+.i2277 .diff .del { background: #ffebe9; color: #82071e; display: block; }
+.i2277 .diff .hunk { color: #0550ae; background: #ddf4ff; display: block; }
+.i2277 .diff .meta { color: #57606a; font-weight: bold; display: block; }
+.i2277 .diff .ctx { display: block; }
+.i2277 .report { border: 2px solid #2e7d32; border-radius: 6px; padding: 6px 12px; background: #f1f8e9; }
+.i2277 .report h1, .i2277 .report h2, .i2277 .report h3 { margin: 6px 0; }
+.i2277 .report pre, .i2277 .tool pre { white-space: pre-wrap; word-break: break-word; }
+.i2277 .tool { border-left: 3px solid #90a4ae; margin: 3px 0; padding-left: 6px; }
+.i2277 .tool.err { border-left-color: #c62828; }
+.i2277 .tool pre { max-height: 240px; overflow: auto; background: #fafafa; margin: 2px 0; font-size: 11px; }
+.i2277 .msg-agent { margin: 4px 0; padding: 4px 8px; background: #f5f5f5; border-radius: 4px; }
+.i2277 .msg-user { margin: 4px 0; padding: 4px 8px; background: #e3f2fd; border-radius: 4px; }
+.i2277 .msg-error { margin: 4px 0; padding: 4px 8px; background: #ffebee; color: #b71c1c; border-radius: 4px; }
+.i2277 .muted { color: #757575; }
+</style>
+"""
+
+
+def logs_table_html(page_df, total: int, page: int = 0, page_size: int = 50) -> str:
+    """One page of log lines as an escaped HTML table."""
+    pages = max(1, -(-total // max(1, page_size)))
+    rows = []
+    for rec in page_df.to_dict("records"):
+        level = str(rec.get("level", ""))
+        colour = _LEVEL_COLOURS.get(level, "#333")
+        ts = rec.get("ts")
+        ts_text = ts.strftime("%H:%M:%S.%f")[:-3] if hasattr(ts, "strftime") else str(ts)
+        dbq = rec.get("db_queries")
+        dbq_text = "" if dbq is None or dbq != dbq else str(int(dbq))
+        status = rec.get("status")
+        status_colour = "#c62828" if isinstance(status, (int,)) and status >= 500 else "inherit"
+        rows.append(
+            "<tr>"
+            f'<td class="ts">{esc(ts_text)}</td>'
+            f'<td style="color:{colour};font-weight:bold">{esc(level)}</td>'
+            f"<td>{esc(rec.get('service', ''))}</td>"
+            f"<td>{esc(rec.get('route', ''))}</td>"
+            f'<td style="color:{status_colour}">{esc(status)}</td>'
+            f"<td>{esc(rec.get('latency_ms', ''))}</td>"
+            f"<td>{esc(dbq_text)}</td>"
+            f'<td class="msg">{esc(rec.get("msg", ""))}</td>'
+            "</tr>"
+        )
+    body = "".join(rows) or '<tr><td colspan="8" class="muted">No matching lines.</td></tr>'
+    return (
+        f'{CSS}<div class="i2277 logs">'
+        f'<div class="count"><b>{total:,} matching lines</b> · page {page + 1} of {pages}</div>'
+        '<table class="logs-table"><thead><tr><th>time (UTC)</th><th>level</th><th>service</th><th>route</th>'
+        "<th>status</th><th>latency ms</th><th>db queries</th><th>message</th></tr></thead>"
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def deploys_html(highlight: str | None = None) -> str:
+    """The deploys as an escaped HTML table; the ``highlight`` deploy is marked as the culprit."""
+    df = deploys_frame()
+    cols = [c for c in ("id", "timestamp", "service", "version", "commit", "author", "description") if c in df.columns]
+    head = "".join(f"<th>{esc(c)}</th>" for c in cols)
+    rows = []
+    for rec in df.to_dict("records"):
+        culprit = highlight is not None and rec.get("id") == highlight
+        cells = []
+        for c in cols:
+            v = rec.get(c)
+            if c == "timestamp" and hasattr(v, "strftime"):
+                v = v.strftime("%Y-%m-%d %H:%M:%S") + "Z"
+            cells.append(f"<td>{esc(v)}</td>")
+        mark = ' <span class="badge" style="background:#c62828">suspect</span>' if culprit else ""
+        cls = ' class="culprit"' if culprit else ""
+        rows.append(f'<tr{cls} data-deploy="{esc(rec.get("id"))}">' + "".join(cells) + f"<td>{mark}</td></tr>")
+    note = (
+        f'<p>The investigation points at <b>{esc(highlight)}</b>.</p>'
+        if highlight
+        else '<p class="muted">No deploy highlighted yet; the SRE Agent\'s final report will name one.</p>'
+    )
+    return f'{CSS}<div class="i2277 deploys">{note}<table><thead><tr>{head}<th></th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def diff_html(text: str | None = None) -> str:
+    """A unified diff as escaped HTML, added lines green, removed lines red."""
+    if text is None:
+        text = diff_text()
+    out = []
+    for line in clean_text(text).split("\n"):
+        if line.startswith(("+++", "---", "diff ", "index ", "commit ", "Author:", "Date:")):
+            cls = "meta"
+        elif line.startswith("@@"):
+            cls = "hunk"
+        elif line.startswith("+"):
+            cls = "add"
+        elif line.startswith("-"):
+            cls = "del"
+        else:
+            cls = "ctx"
+        out.append(f'<span class="{cls}">{html.escape(line) or " "}</span>')
+    return f'{CSS}<div class="i2277"><div class="diff">{"".join(out)}</div></div>'
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics chart (matplotlib, object API with the Agg canvas: no pyplot, no backend needed)
+# --------------------------------------------------------------------------------------------
+
+
+def render_metrics_png(
+    service: str | None = "checkout",
+    start: Any = None,
+    end: Any = None,
+    highlight: str | None = None,
+    width: float = 9.0,
+    height: float = 5.0,
+    dpi: int = 80,
+) -> bytes:
+    """PNG of p99 latency and failure rate of ``service`` (``None``/"all" = every service) with deploy lines."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    import matplotlib.dates as mdates
+
+    start = _ts(start) or _ts(WINDOW[0])
+    end = _ts(end) or _ts(WINDOW[1])
+    fig = Figure(figsize=(width, height), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    df = metrics_frame(service, start, end)
+    services = [service] if service not in (None, "", "all") else sorted(df["service"].unique())
+    for svc in services:
+        part = df[df["service"] == svc]
+        x = part["ts"].dt.tz_localize(None)
+        ax1.plot(x, part["p99_ms"], label=svc, linewidth=1.4)
+        ax2.plot(x, part["failure_rate"] * 100, label=svc, linewidth=1.4)
+    ax1.set_ylabel("p99 latency (ms)")
+    ax2.set_ylabel("failure rate (%)")
+    title = f"{service} p99 latency and failure rate" if len(services) == 1 else "p99 latency and failure rate, all services"
+    ax1.set_title(title, fontsize=11)
+    if len(services) > 1:
+        ax1.legend(fontsize=7, ncol=3, loc="upper left")
+    for ax in (ax1, ax2):
+        ax.grid(True, alpha=0.3)
+    if len(df):
+        ax1.set_ylim(0, float(df["p99_ms"].max()) * 1.5)  # head room for the deploy labels
+    for dep in deploy_markers(start, end):
+        x = dep["timestamp"].tz_localize(None)
+        culprit = highlight is not None and dep["id"] == highlight
+        own = dep["service"] == service
+        colour = "#c62828" if culprit else ("#6a1b9a" if own else "#9e9e9e")
+        for ax in (ax1, ax2):
+            ax.axvline(x, color=colour, linestyle="-" if culprit else "--", linewidth=2.2 if culprit else 1.0, alpha=0.9)
+        ax1.text(
+            x, 0.97, f"{dep['id']} {dep['service']} ", color=colour, fontsize=7, rotation=90,
+            va="top", ha="right", transform=ax1.get_xaxis_transform(),
+            fontweight="bold" if culprit else "normal",
+        )
+    ax2.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    ax2.set_xlabel("time (UTC), 2026-11-18")
+    ax2.set_xlim(start.tz_localize(None), end.tz_localize(None))
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# SRE Agent panel: the state machine (pure Python)
+# --------------------------------------------------------------------------------------------
+
+
+def _as_dict(event: Any) -> dict:
+    """An SDK event (pydantic) or a dict, as a plain dict."""
+    if isinstance(event, dict):
+        return event
+    dump = getattr(event, "model_dump", None)
+    if callable(dump):
+        try:
+            return dump(mode="json", exclude_none=False)
+        except Exception:
+            return dump()
+    to_dict = getattr(event, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return dict(vars(event))
+
+
+def _blocks_text(content: Any) -> str:
+    """Text of a list of content blocks (text blocks joined; others named)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content:
+        b = _as_dict(block) if not isinstance(block, str) else {"type": "text", "text": block}
+        kind = b.get("type")
+        if kind == "text":
+            parts.append(str(b.get("text", "")))
+        elif kind == "search_result":
+            parts.append(f"[search result: {b.get('title', '')}]")
+        else:
+            parts.append(f"[{kind} block]")
+    return "\n".join(parts)
+
+
+@dataclass
+class ToolCall:
+    id: str
+    name: str
+    input: Any
+    kind: str = "custom"  # custom | agent (built-in toolset) | mcp
+    result: str | None = None
+    is_error: bool = False
+    confirmation: str | None = None  # allow | deny, when the learner confirmed
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+
+STATUSES = ("offline", "idle", "running", "rescheduling", "terminated")
+
+_STATUS_EVENTS = {
+    "session.status_running": "running",
+    "session.status_idle": "idle",
+    "session.status_rescheduled": "rescheduling",
+    "session.status_terminated": "terminated",
+    "session.deleted": "terminated",
+}
+
+_TOOL_USE = {"agent.custom_tool_use": "custom", "agent.tool_use": "agent", "agent.mcp_tool_use": "mcp"}
+_TOOL_RESULT = {
+    "user.custom_tool_result": "custom_tool_use_id",
+    "agent.tool_result": "tool_use_id",
+    "user.tool_result": "tool_use_id",
+    "agent.mcp_tool_result": "mcp_tool_use_id",
+}
+
+
+@dataclass
+class AgentPanelState:
+    """What the SRE Agent panel knows, folded from the session's events by ``apply``.
+
+    ``timeline`` lists ``(kind, payload)`` in arrival order: ``("user", text)``, ``("message", text)``,
+    ``("tool", tool_use_id)``, ``("error", text)``, ``("status", text)``.
+    """
+
+    session_id: str | None = None
+    status: str = "offline"
+    stop_reason: str | None = None
+    messages: list[str] = field(default_factory=list)
+    tool_calls: dict[str, ToolCall] = field(default_factory=dict)
+    timeline: list[tuple[str, Any]] = field(default_factory=list)
+    final_report: str | None = None
+    error: str | None = None
+    events: int = 0
+    thinking: int = 0
+    _seen: set = field(default_factory=set, repr=False)
+    _turn_last_message: str | None = field(default=None, repr=False)
+
+    @property
+    def online(self) -> bool:
+        return self.status != "offline"
+
+    def attach(self, session_id: str | None) -> None:
+        self.session_id = session_id
+        if self.status == "offline":
+            self.status = "idle"
+
+    def apply(self, event: Any) -> str | None:
+        """Fold one event in. Returns what changed ("status", "message", "tool", "result", "report", "error",
+        "user", "other"), or ``None`` for a duplicate (same event id seen before)."""
+        ev = _as_dict(event)
+        eid = ev.get("id")
+        if eid is not None:
+            if eid in self._seen:
+                return None
+            self._seen.add(eid)
+        self.events += 1
+        if self.status == "offline":
+            self.status = "idle"
+        kind = str(ev.get("type", ""))
+
+        if kind in _STATUS_EVENTS:
+            self.status = _STATUS_EVENTS[kind]
+            if kind == "session.status_idle":
+                reason = ev.get("stop_reason") or {}
+                reason = _as_dict(reason) if not isinstance(reason, str) else {"type": reason}
+                self.stop_reason = reason.get("type")
+                if self.stop_reason == "end_turn" and self._turn_last_message is not None:
+                    self.final_report = self._turn_last_message
+                    self._turn_last_message = None
+                    return "report"
+            else:
+                self.stop_reason = None
+            if kind == "session.status_terminated":
+                self.timeline.append(("status", "session terminated"))
+            elif kind == "session.status_rescheduled":
+                self.timeline.append(("status", "session rescheduled (recovering from an error)"))
+            return "status"
+
+        if kind == "agent.message":
+            text = _blocks_text(ev.get("content"))
+            self.messages.append(text)
+            self.timeline.append(("message", text))
+            self._turn_last_message = text
+            return "message"
+
+        if kind in _TOOL_USE:
+            tid = str(eid or f"tool_{len(self.tool_calls)}")
+            call = self.tool_calls.get(tid)
+            if call is None:
+                call = ToolCall(id=tid, name=str(ev.get("name", "?")), input=ev.get("input"), kind=_TOOL_USE[kind])
+                self.tool_calls[tid] = call
+                self.timeline.append(("tool", tid))
+            else:  # a result arrived first
+                call.name, call.input, call.kind = str(ev.get("name", "?")), ev.get("input"), _TOOL_USE[kind]
+            return "tool"
+
+        if kind in _TOOL_RESULT:
+            tid = str(ev.get(_TOOL_RESULT[kind]) or "")
+            call = self.tool_calls.get(tid)
+            if call is None:
+                call = ToolCall(id=tid, name="?", input=None, kind="custom" if "custom" in kind else "agent")
+                self.tool_calls[tid] = call
+                self.timeline.append(("tool", tid))
+            call.result = _blocks_text(ev.get("content"))
+            call.is_error = bool(ev.get("is_error"))
+            return "result"
+
+        if kind == "user.tool_confirmation":
+            tid = str(ev.get("tool_use_id") or "")
+            result = str(ev.get("result") or "")
+            if tid in self.tool_calls:
+                self.tool_calls[tid].confirmation = result
+            return "tool" if tid in self.tool_calls else "other"
+
+        if kind == "user.message":
+            text = _blocks_text(ev.get("content"))
+            self.timeline.append(("user", text))
+            self._turn_last_message = None
+            return "user"
+
+        if kind == "user.interrupt":
+            self.timeline.append(("status", "interrupted by the user"))
+            return "user"
+
+        if kind in ("session.error", "workflow_run.error"):
+            err = ev.get("error") or {}
+            err = _as_dict(err) if not isinstance(err, str) else {"message": err}
+            retry = err.get("retry_status") or {}
+            retry = _as_dict(retry) if not isinstance(retry, str) else {"type": retry}
+            text = f"{err.get('type', 'error')}: {err.get('message', '')}"
+            if retry.get("type"):
+                text += f" (retry: {retry.get('type')})"
+            self.error = text
+            self.timeline.append(("error", text))
+            return "error"
+
+        if kind == "agent.thinking":
+            self.thinking += 1
+            return "other"
+        return "other"
+
+    @property
+    def culprit(self) -> str | None:
+        """The deploy id the final report points at, if any."""
+        ids = find_deploy_ids(self.final_report)
+        return ids[0] if ids else None
+
+
+# --------------------------------------------------------------------------------------------
+# SRE Agent panel: the widget view
+# --------------------------------------------------------------------------------------------
+
+_BADGE_COLOURS = {
+    "offline": "#9e9e9e",
+    "idle": "#1565c0",
+    "running": "#2e7d32",
+    "rescheduling": "#ef6c00",
+    "terminated": "#c62828",
+}
+
+
+def status_badge_html(status: str, stop_reason: str | None = None) -> str:
+    colour = _BADGE_COLOURS.get(status, "#616161")
+    extra = f' <span class="muted">({esc(stop_reason)})</span>' if stop_reason and status == "idle" else ""
+    return f'<span class="badge agent-status status-{esc(status)}" style="background:{colour}">{esc(status)}</span>{extra}'
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    except Exception:
+        return str(value)
+
+
+def tool_call_html(call: ToolCall, result_limit: int = 4000) -> str:
+    args = _json_text(call.input)
+    short_args = clean_text(json.dumps(call.input, ensure_ascii=False, default=str) if call.input is not None else "")
+    if len(short_args) > 90:
+        short_args = short_args[:90] + "..."
+    if call.result is None:
+        state = '<span class="muted">waiting for result...</span>'
+        result = ""
+    else:
+        state = '<b style="color:#c62828">error</b>' if call.is_error else '<span style="color:#2e7d32">done</span>'
+        result = f"<div>result{' (error)' if call.is_error else ''}:</div><pre>{esc(_shorten(call.result, result_limit))}</pre>"
+    confirm = f" · {esc(call.confirmation)}" if call.confirmation else ""
+    cls = "tool err" if call.is_error else "tool"
+    return (
+        f'<div class="{cls}" data-tool-id="{esc(call.id)}"><details><summary>'
+        f"🔧 <b>{esc(call.name)}</b> <code>{esc(short_args)}</code> · {state}{confirm}</summary>"
+        f"<div>input:</div><pre>{esc(args)}</pre>{result}</details></div>"
+    )
+
+
+def timeline_entry_html(state: AgentPanelState, kind: str, payload: Any) -> str:
+    """One entry of the agent's timeline as HTML (the panel header carries the CSS once)."""
+    if kind == "tool":
+        return f'<div class="i2277">{tool_call_html(state.tool_calls[payload])}</div>'
+    if kind == "message":
+        return f'<div class="i2277"><div class="msg-agent">🤖 {markdown_html(_shorten(payload, 6000))}</div></div>'
+    if kind == "user":
+        return f'<div class="i2277"><div class="msg-user">🧑 {esc(_shorten(payload, 2000))}</div></div>'
+    if kind == "error":
+        return f'<div class="i2277"><div class="msg-error">⚠ {esc(payload)}</div></div>'
+    return f'<div class="i2277 muted">— {esc(payload)}</div>'
+
+
+def final_report_html(report: str | None, culprit: str | None = None) -> str:
+    if not report:
+        return ""
+    badge = (
+        f' <span class="badge" style="background:#c62828">culprit: {esc(culprit)}</span>' if culprit else ""
+    )
+    return f'{CSS}<div class="i2277"><div class="report final-report"><b>Final report</b>{badge}{markdown_html(report)}</div></div>'
+
+
+class AgentPanel:
+    """The SRE Agent panel widget: offline until attached, then a live view of an ``AgentPanelState``."""
+
+    def __init__(self, on_report: Callable[[str | None], None] | None = None):
+        import ipywidgets as w
+
+        self._w = w
+        self.state = AgentPanelState()
+        self._on_report = on_report
+        self._lock = threading.RLock()
+        self.header = w.HTML(layout=w.Layout(width="100%"))
+        self.report = w.HTML(layout=w.Layout(width="100%"))
+        self.timeline = w.VBox(layout=w.Layout(width="100%", max_height="620px", overflow="auto"))
+        self._entries: dict[str, Any] = {}
+        self.widget = w.VBox(
+            [self.header, self.report, self.timeline],
+            layout=w.Layout(width="100%", border="1px solid #cfd8dc", padding="6px"),
+        )
+        self.widget.add_class("sre-agent-panel")
+        self.render_error: str | None = None
+        self._render_header()
+
+    def attach(self, session: Any) -> Callable[[Any], None]:
+        """Bring the panel online for ``session`` (object, dict or id); returns ``on_event``."""
+        sid = session if isinstance(session, str) or session is None else (
+            session.get("id") if isinstance(session, dict) else getattr(session, "id", None)
+        )
+        with self._lock:
+            self.state = AgentPanelState()
+            self.state.attach(sid)
+            self._entries.clear()
+            self.timeline.children = ()
+            self.report.value = ""
+            self._render_header()
+        return self.on_event
+
+    def on_event(self, event: Any) -> None:
+        """Fold one session event into the panel. Never raises (the loop must keep going)."""
+        try:
+            with self._lock:
+                n_before = len(self.state.timeline)
+                change = self.state.apply(event)
+                if change is None:
+                    return
+                new = self.state.timeline[n_before:]
+                for kind, payload in new:
+                    self._add_entry(kind, payload)
+                if change in ("result", "tool"):
+                    ev = _as_dict(event)
+                    tid = next(
+                        (str(ev.get(k)) for k in ("custom_tool_use_id", "tool_use_id", "mcp_tool_use_id") if ev.get(k)),
+                        str(ev.get("id")),
+                    )
+                    box = self._entries.get(tid)
+                    if box is not None and tid in self.state.tool_calls:
+                        box.value = timeline_entry_html(self.state, "tool", tid)
+                self._render_header()
+                if change == "report":
+                    self.report.value = final_report_html(self.state.final_report, self.state.culprit)
+                    if self._on_report is not None:
+                        self._on_report(self.state.culprit)
+        except Exception as exc:  # a display problem must never break the investigation
+            self.render_error = f"{type(exc).__name__}: {exc}"
+
+    __call__ = on_event
+
+    def _add_entry(self, kind: str, payload: Any) -> None:
+        box = self._w.HTML(timeline_entry_html(self.state, kind, payload), layout=self._w.Layout(width="100%"))
+        if kind == "tool":
+            self._entries[payload] = box
+        self.timeline.children = (*self.timeline.children, box)
+
+    def _render_header(self) -> None:
+        s = self.state
+        if not s.online:
+            body = (
+                '<div class="muted">The SRE Agent is offline. Bring it online with '
+                "<code>on_event = dash.attach(session)</code> and pass <code>on_event=on_event</code> to the loop.</div>"
+            )
+        else:
+            n_tools = len(s.tool_calls)
+            n_done = sum(1 for c in s.tool_calls.values() if c.done)
+            body = (
+                f'<div class="muted">session <code>{esc(s.session_id or "?")}</code> · {s.events} events · '
+                f"{n_tools} tool calls ({n_done} answered) · {len(s.messages)} messages</div>"
+            )
+            if s.error:
+                body += f'<div class="msg-error">⚠ {esc(s.error)}</div>'
+        self.header.value = (
+            f'{CSS}<div class="i2277"><div style="display:flex;align-items:center;gap:8px">'
+            f'<b style="font-size:15px">SRE Agent</b> {status_badge_html(s.status, s.stop_reason)}</div>{body}</div>'
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# The dashboard
+# --------------------------------------------------------------------------------------------
+
+
+def _minute_options(start: Any, end: Any, step_minutes: int = 5):
+    pd = _pd()
+    rng = pd.date_range(_ts(start), _ts(end), freq=f"{step_minutes}min")
+    return [(t.strftime("%H:%M"), t) for t in rng]
+
+
+class Dashboard:
+    """The Incident-2277 dashboard: Metrics, Logs, Deploys, Diff tabs and the SRE Agent panel."""
+
+    def __init__(self, page_size: int = 25):
+        import ipywidgets as w
+
+        self._w = w
+        self.page_size = page_size
+        self.highlighted: str | None = None
+        self.agent = AgentPanel(on_report=self._on_report)
+        self._build_metrics()
+        self._build_logs()
+        self.deploys = w.HTML(deploys_html(None), layout=w.Layout(width="100%"))
+        self.deploys.add_class("deploys-panel")
+        self.diff = w.HTML(diff_html(), layout=w.Layout(width="100%", max_height="640px", overflow="auto"))
+        self.tabs = w.Tab(children=[self.metrics_box, self.logs_box, self.deploys, self.diff])
+        for i, title in enumerate(("Metrics", "Logs", "Deploys", "Diff")):
+            self.tabs.set_title(i, title)
+        self.tabs.layout = w.Layout(width="62%")
+        self.agent.widget.layout.width = "38%"
+        title = w.HTML(
+            f'{CSS}<div class="i2277" style="font-size:16px"><b>Incident-2277</b> · checkout p99 spikes 10x after a deploy '
+            '<span class="muted">(onset 2026-11-18 14:07 UTC)</span></div>'
+        )
+        self.widget = w.VBox([title, w.HBox([self.tabs, self.agent.widget], layout=w.Layout(width="100%"))])
+        self.widget.add_class("incident-dashboard")
+
+    # ---- Metrics
+    def _build_metrics(self) -> None:
+        w = self._w
+        self.service = w.Dropdown(options=[*SERVICES, "all"], value="checkout", description="service")
+        opts = _minute_options(*WINDOW)
+        self.window = w.SelectionRangeSlider(
+            options=opts, index=(0, len(opts) - 1), description="window", continuous_update=False,
+            layout=w.Layout(width="520px"),
+        )
+        self.chart = w.Image(format="png", layout=w.Layout(width="100%", max_width="900px"))
+        self.chart.add_class("metrics-chart")
+        self.service.observe(lambda _c: self.refresh_metrics(), names="value")
+        self.window.observe(lambda _c: self.refresh_metrics(), names="value")
+        self.metrics_box = w.VBox([w.HBox([self.service, self.window]), self.chart])
+        self.refresh_metrics()
+
+    def refresh_metrics(self) -> None:
+        start, end = self.window.value
+        self.chart.value = render_metrics_png(self.service.value, start, end, highlight=self.highlighted)
+
+    # ---- Logs
+    def _build_logs(self) -> None:
+        w = self._w
+        lay = w.Layout(width="180px")
+        self.log_service = w.Dropdown(options=["all", *SERVICES], value="all", description="service", layout=lay)
+        df = logs_frame()
+        levels = [lv for lv in ("INFO", "WARN", "ERROR") if lv in set(df["level"].unique())]
+        levels += sorted(set(df["level"].unique()) - set(levels))
+        statuses = [str(s) for s in sorted(df["status"].unique())]
+        self.log_level = w.Dropdown(options=["all", *levels], value="all", description="level", layout=lay)
+        self.log_status = w.Dropdown(
+            options=["all", "2xx", "4xx", "5xx", *statuses], value="all", description="status", layout=lay,
+        )
+        self.log_text = w.Text(placeholder="text in message", description="text", continuous_update=False,
+                               layout=w.Layout(width="260px"))
+        opts = _minute_options(*WINDOW)
+        self.log_window = w.SelectionRangeSlider(
+            options=opts, index=(0, len(opts) - 1), description="time", continuous_update=False,
+            layout=w.Layout(width="520px"),
+        )
+        self.prev_btn = w.Button(description="◀ prev", layout=w.Layout(width="80px"))
+        self.next_btn = w.Button(description="next ▶", layout=w.Layout(width="80px"))
+        self.page = 0
+        self.log_table = w.HTML(layout=w.Layout(width="100%"))
+        self.log_table.add_class("logs-panel")
+        for ctl in (self.log_service, self.log_level, self.log_status, self.log_text, self.log_window):
+            ctl.observe(self._logs_filter_changed, names="value")
+        self.prev_btn.on_click(lambda _b: self.refresh_logs(self.page - 1))
+        self.next_btn.on_click(lambda _b: self.refresh_logs(self.page + 1))
+        self.logs_box = w.VBox(
+            [
+                w.HBox([self.log_service, self.log_level, self.log_status, self.log_text]),
+                w.HBox([self.log_window, self.prev_btn, self.next_btn]),
+                w.Box([self.log_table], layout=w.Layout(max_height="620px", overflow="auto")),
+            ]
+        )
+        self.refresh_logs(0)
+
+    def _logs_filter_changed(self, _change=None) -> None:
+        self.refresh_logs(0)
+
+    def log_filters(self) -> dict:
+        start, end = self.log_window.value
+        return {
+            "service": self.log_service.value,
+            "level": self.log_level.value,
+            "status": self.log_status.value,
+            "text": self.log_text.value,
+            "start": start,
+            "end": end,
+        }
+
+    def refresh_logs(self, page: int = 0) -> None:
+        page_df, total = filter_logs(**self.log_filters(), page=page, page_size=self.page_size)
+        pages = max(1, -(-total // self.page_size))
+        self.page = min(max(0, page), pages - 1)
+        self.total = total
+        self.prev_btn.disabled = self.page <= 0
+        self.next_btn.disabled = self.page >= pages - 1
+        self.log_table.value = logs_table_html(page_df, total, self.page, self.page_size)
+
+    # ---- Deploys / agent
+    def highlight_deploy(self, deploy_id: str | None) -> None:
+        """Mark ``deploy_id`` as the suspect in the Deploys table and on the Metrics chart."""
+        self.highlighted = deploy_id
+        self.deploys.value = deploys_html(deploy_id)
+        self.refresh_metrics()
+
+    def _on_report(self, _culprit: str | None) -> None:
+        """The final report arrived: highlight the (known) deploy it points at."""
+        known = deploy_markers()
+        ids = {m["id"] for m in known}
+        named = [i for i in find_deploy_ids(self.agent.state.final_report, known) if i in ids]
+        if named:
+            self.highlight_deploy(named[0])
+
+    def attach(self, session: Any) -> Callable[[Any], None]:
+        """Bring the SRE Agent panel online for ``session``; pass the result as the loop's ``on_event=``."""
+        return self.agent.attach(session)
+
+    @property
+    def state(self) -> AgentPanelState:
+        return self.agent.state
+
+    def display(self) -> "Dashboard":
+        from IPython.display import display
+
+        display(self.widget)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<Dashboard Incident-2277, SRE Agent {self.agent.state.status}>"
+
+
+def show(page_size: int = 25) -> Dashboard:
+    """Build the dashboard, display it, and return it (``dash = helpers.dashboard.show()``)."""
+    return Dashboard(page_size=page_size).display()

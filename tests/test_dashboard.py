@@ -1,0 +1,454 @@
+"""helpers.dashboard without a browser: the panels' data, the SRE Agent panel's state machine,
+escaping, and the widget tree.
+
+Counts are checked against the raw app.log text (plain string tests on each line), not against pandas,
+so the filters are tested by something independent of them.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from helpers import dashboard as d
+from helpers.settings import DATA_DIR, RECORDINGS_DIR
+
+RECORDING = RECORDINGS_DIR / "incident-2277.jsonl"
+
+
+@pytest.fixture(scope="module")
+def raw_lines() -> list[str]:
+    return (DATA_DIR / "app.log").read_text().splitlines()
+
+
+@pytest.fixture(scope="module")
+def raw_records(raw_lines) -> list[dict]:
+    return [json.loads(line) for line in raw_lines]
+
+
+def _ts(text: str):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# ------------------------------------------------------------------------------------------- logs
+
+
+def test_logs_frame_has_every_line(raw_lines):
+    df = d.logs_frame()
+    assert len(df) == len(raw_lines) == 70_000
+    assert str(df["ts"].dt.tz) == "UTC"
+    page, total = d.filter_logs()
+    assert total == 70_000 and len(page) == 50
+
+
+@pytest.mark.parametrize("service", d.SERVICES)
+def test_filter_by_service(raw_lines, service):
+    page, total = d.filter_logs(service=service, page_size=200)
+    assert total == sum(f'"service":"{service}"' in line for line in raw_lines) > 0
+    assert set(page["service"]) == {service}
+
+
+@pytest.mark.parametrize("level", ["INFO", "WARN", "ERROR"])
+def test_filter_by_level(raw_lines, level):
+    page, total = d.filter_logs(level=level.lower(), page_size=100)  # case-insensitive
+    assert total == sum(f'"level":"{level}"' in line for line in raw_lines) > 0
+    assert set(page["level"]) == {level}
+
+
+def test_filter_by_status(raw_records):
+    _, total = d.filter_logs(status=504)
+    assert total == sum(r["status"] == 504 for r in raw_records) > 0
+    assert d.filter_logs(status="504")[1] == total
+    page, total_5xx = d.filter_logs(status="5xx", page_size=500)
+    assert total_5xx == sum(500 <= r["status"] < 600 for r in raw_records) > total
+    assert page["status"].between(500, 599).all()
+    assert d.filter_logs(status=[500, 504])[1] == sum(r["status"] in (500, 504) for r in raw_records)
+
+
+def test_filter_by_text_is_a_case_insensitive_substring(raw_lines):
+    page, total = d.filter_logs(text="SLOW QUERY: select * FROM inventory_reservations")
+    assert total == sum("slow query: SELECT * FROM inventory_reservations" in line for line in raw_lines) > 0
+    assert page["msg"].str.startswith("slow query").all()
+    # Regex characters are literal.
+    assert d.filter_logs(text="sku = ?")[1] == total
+    assert d.filter_logs(text="no such message anywhere")[1] == 0
+
+
+def test_filter_by_time_range_is_half_open(raw_records):
+    start, end = "2026-11-18T14:07:00Z", "2026-11-18T14:08:00Z"
+    expected = sum(start[:-1] <= r["ts"][:19] < end[:-1] for r in raw_records)
+    page, total = d.filter_logs(start=start, end=end, page_size=10_000)
+    assert total == expected > 0
+    assert page["ts"].min() >= _ts(start) and page["ts"].max() < _ts(end)
+    # A line's own timestamp: included as start, excluded as end.
+    ts = raw_records[1000]["ts"]
+    assert d.filter_logs(start=ts, end=ts)[1] == 0
+    first, _ = d.filter_logs(start=ts, page_size=1)
+    assert first["ts"][0] == _ts(ts)
+    # datetime objects work as well as strings.
+    assert d.filter_logs(start=_ts(start), end=_ts(end))[1] == total
+
+
+def test_combined_filters(raw_records):
+    page, total = d.filter_logs(
+        service="checkout", level="WARN", text="slow query", start="2026-11-18T14:00:00Z", page_size=1000
+    )
+    expected = sum(
+        r["service"] == "checkout" and r["level"] == "WARN" and "slow query" in r["msg"] and r["ts"] >= "2026-11-18T14:00"
+        for r in raw_records
+    )
+    assert total == expected > 0
+    # The N+1 evidence: checkout slow-query lines after the deploy carry tens to hundreds of queries.
+    assert page["db_queries"].min() >= 10
+    assert d.filter_logs(service="checkout", text="slow query", end="2026-11-18T14:05:30Z")[1] == 0
+
+
+def test_paging_boundaries_and_totals():
+    size = 50
+    _, total = d.filter_logs(service="checkout", status="5xx", page_size=size)
+    assert total > size  # several pages
+    pages = -(-total // size)
+    seen = []
+    for p in range(pages):
+        page, t = d.filter_logs(service="checkout", status="5xx", page=p, page_size=size)
+        assert t == total
+        assert len(page) == (size if p < pages - 1 else total - size * (pages - 1))
+        seen.extend(page["trace_id"])
+    whole, _ = d.filter_logs(service="checkout", status="5xx", page_size=10_000)
+    assert seen == list(whole["trace_id"])  # pages are disjoint, in order, and cover everything
+    # Out-of-range pages are clamped.
+    last, _ = d.filter_logs(service="checkout", status="5xx", page=pages + 5, page_size=size)
+    assert list(last["trace_id"]) == seen[size * (pages - 1):]
+    first, _ = d.filter_logs(service="checkout", status="5xx", page=-3, page_size=size)
+    assert list(first["trace_id"]) == seen[:size]
+    empty, t = d.filter_logs(text="no such message anywhere", page=2)
+    assert t == 0 and len(empty) == 0
+
+
+def test_filters_are_quick():
+    import time
+
+    d.logs_frame()
+    t0 = time.perf_counter()
+    for _ in range(5):
+        d.filter_logs(service="checkout", level="WARN", text="inventory", start="2026-11-18T13:00:00Z", page=3)
+    assert (time.perf_counter() - t0) / 5 < 0.5
+
+
+# ------------------------------------------------------------------------------ metrics, deploys
+
+
+def test_metrics_frame_one_service_in_window():
+    df = d.metrics_frame("checkout", "2026-11-18T13:00:00Z", "2026-11-18T14:00:00Z")
+    assert len(df) == 60 and set(df["service"]) == {"checkout"}
+    assert {"ts", "p99_ms", "failure_rate"} <= set(df.columns)
+    assert df["ts"].min() == _ts("2026-11-18T13:00:00Z") and df["ts"].max() == _ts("2026-11-18T13:59:00Z")
+    assert len(d.metrics_frame(None, "2026-11-18T13:00:00Z", "2026-11-18T13:10:00Z")) == 10 * len(d.SERVICES)
+
+
+def test_metrics_show_the_spike_after_onset():
+    before = d.metrics_frame("checkout", "2026-11-18T13:07:00Z", "2026-11-18T14:07:00Z")["p99_ms"].median()
+    after = d.metrics_frame("checkout", "2026-11-18T14:07:00Z", "2026-11-18T15:07:00Z")["p99_ms"].median()
+    assert after > 5 * before
+
+
+def test_metrics_chart_is_a_png():
+    png = d.render_metrics_png("checkout", "2026-11-18T13:30:00Z", "2026-11-18T14:30:00Z", highlight="dep_4820")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    assert d.render_metrics_png("all")[:4] == b"\x89PNG"
+
+
+def test_deploy_markers_in_a_window():
+    ids = [m["id"] for m in d.deploy_markers("2026-11-18T13:58:40Z", "2026-11-18T14:31:10Z")]
+    assert ids[0] == "dep_4819" and "dep_4820" in ids and "dep_4822" not in ids  # half-open window
+    culprit = next(m for m in d.deploy_markers("2026-11-18T14:00:00Z", "2026-11-18T14:10:00Z") if m["id"] == "dep_4820")
+    assert culprit["service"] == "checkout" and culprit["commit"] == "9c41e7b"
+    assert culprit["timestamp"] == _ts("2026-11-18T14:05:30Z")
+    assert [m["id"] for m in d.deploy_markers(service="cart", start="2026-11-18T14:00:00Z", end="2026-11-18T15:00:00Z")] == [
+        "dep_4822"
+    ]
+    all_markers = d.deploy_markers()
+    assert [m["timestamp"] for m in all_markers] == sorted(m["timestamp"] for m in all_markers)
+    assert d.deploy_markers("2026-11-18T14:06:00Z", "2026-11-18T14:07:00Z") == []
+
+
+def test_deploys_highlight_the_culprit():
+    plain = d.deploys_html(None)
+    assert 'class="culprit"' not in plain and "dep_4820" in plain
+    marked = d.deploys_html("dep_4820")
+    assert marked.count('class="culprit"') == 1
+    assert '<tr class="culprit" data-deploy="dep_4820">' in marked
+
+
+def test_find_deploy_ids_prefers_the_most_named():
+    text = "Root cause: dep_4820 (checkout v2.14.0, commit 9c41e7b). Not dep_4819 (payments). Revert dep_4820."
+    assert d.find_deploy_ids(text) == ["dep_4820", "dep_4819"]
+    # With the known deploys, a commit sha names its deploy.
+    assert d.find_deploy_ids("The culprit is 9c41e7b; dep_4819 is unrelated.", d.deploy_markers()) == ["dep_4820", "dep_4819"]
+    assert d.find_deploy_ids("The culprit is 9c41e7b; dep_4819 is unrelated.") == ["dep_4819"]
+    assert d.find_deploy_ids("", None) == [] and d.find_deploy_ids(None) == []
+
+
+def test_diff_html_colours_and_escapes():
+    out = d.diff_html()
+    assert '<span class="add">+' in out and '<span class="del">-' in out and '<span class="hunk">@@' in out
+    assert "for item in order.items:" in out
+    hostile = d.diff_html('+<script>alert(1)</script>\n-\x1b[31mred\x1b[0m\n context & "q"')
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
+    assert "\x1b" not in hostile and "&amp;" in hostile
+
+
+# ------------------------------------------------------------------------------------- escaping
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>\x1b[31mRED\x1b[0m\x07\x00\u202e & done'
+
+
+def test_esc_removes_markup_ansi_and_controls():
+    out = d.esc(HOSTILE)
+    assert "<script" not in out and "<img" not in out and "&lt;img" in out
+    assert "\x1b" not in out and "[31m" not in out and "RED" in out
+    assert "\x07" not in out and "\x00" not in out and "\\x07" in out and "\\u202e" in out
+    assert d.clean_text("a\r\nb\tc") == "a\nb\tc"
+
+
+def test_markdown_is_safe():
+    out = d.markdown_html("# Report\n\n" + HOSTILE + "\n\n[click](javascript:alert(1)) **dep_4820**")
+    assert "<h1>" in out and "<strong>dep_4820</strong>" in out
+    assert "<script" not in out and "<img" not in out and "javascript:" not in out and "\x1b" not in out
+
+
+def test_logs_table_escapes_hostile_lines():
+    import pandas as pd
+
+    page = pd.DataFrame(
+        [{"ts": pd.Timestamp("2026-11-18T14:07:00Z"), "level": "WARN", "service": "checkout<b>",
+          "route": "GET /<i>", "status": 504, "latency_ms": 9000, "msg": HOSTILE, "db_queries": 120.0}]
+    )
+    out = d.logs_table_html(page, 1)
+    assert "<script" not in out and "<img" not in out and "checkout<b>" not in out and "<i>" not in out
+    assert "\x1b" not in out and "checkout&lt;b&gt;" in out
+    assert "1 matching lines" in out and "14:07:00.000" in out and ">120<" in out
+
+
+def test_agent_panel_escapes_hostile_events():
+    panel = d.AgentPanel()
+    on_event = panel.attach("sesn_hostile")
+    on_event(_ev("session.status_running", "e1"))
+    on_event(_ev("agent.custom_tool_use", "e2", name="query_logs<svg>", input={"pattern": HOSTILE}))
+    on_event(_ev("user.custom_tool_result", "e3", custom_tool_use_id="e2", content=[{"type": "text", "text": HOSTILE}]))
+    on_event(_ev("agent.message", "e4", content=[{"type": "text", "text": HOSTILE}]))
+    on_event(_ev("session.status_idle", "e5", stop_reason={"type": "end_turn"}))
+    assert panel.render_error is None
+    html = _panel_html(panel)
+    assert "<script" not in html and "<img" not in html and "<svg" not in html and "\x1b" not in html
+    assert "&lt;script&gt;" in html
+
+
+# ----------------------------------------------------------------------- agent panel state machine
+
+
+def _ev(type_: str, id_: str, **fields) -> dict:
+    return {"type": type_, "id": id_, "processed_at": "2026-11-18T15:00:00Z", **fields}
+
+
+def _sdk(event: dict):
+    """An event dict as the SDK's pydantic object (validated, like the stream's events)."""
+    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(BetaManagedAgentsSessionEvent).validate_python(event)
+
+
+def _recorded_events() -> list:
+    if not RECORDING.exists():
+        pytest.skip(f"{RECORDING} is not there yet (the recordings land with the stub)")
+    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(BetaManagedAgentsSessionEvent)
+    lines = [json.loads(line) for line in RECORDING.read_text().splitlines() if line.strip()]
+    assert lines[0].get("recording") == 1
+    events = []
+    for line in lines[1:]:
+        if line.get("when", {}).get("confirmation", "allow") != "allow":
+            continue  # follow the "allow" branch
+        events.append(adapter.validate_python(line["event"]))
+    return events
+
+
+def _panel_html(panel) -> str:
+    return panel.header.value + panel.report.value + "".join(c.value for c in panel.timeline.children)
+
+
+def test_state_over_the_recorded_investigation():
+    events = _recorded_events()
+    state = d.AgentPanelState()
+    assert state.status == "offline" and not state.online
+    state.attach("sesn_recorded")
+    assert state.status == "idle"
+    statuses = []
+    for ev in events:
+        state.apply(ev)
+        statuses.append(state.status)
+    assert "running" in statuses
+    assert state.status == "idle" and state.stop_reason == "end_turn"
+    # Tool calls matched to their results by id.
+    assert state.tool_calls
+    for call in state.tool_calls.values():
+        assert call.name != "?" and call.done, call
+    used = {ev.id for ev in events if ev.type in ("agent.custom_tool_use", "agent.tool_use", "agent.mcp_tool_use")}
+    assert set(state.tool_calls) == used
+    custom = {c.name for c in state.tool_calls.values() if c.kind == "custom"}
+    assert custom and custom <= {"query_logs", "get_metrics", "list_deploys", "get_diff"}
+    # The final report is the last agent.message before the end_turn idle, and names the culprit.
+    last_message = [ev for ev in events if ev.type == "agent.message"][-1]
+    assert state.final_report == d._blocks_text(last_message.content)
+    assert "dep_4820" in state.final_report and state.culprit == "dep_4820"
+    assert state.error is None
+    # Replaying the same events (a reconnect) changes nothing.
+    before = (state.events, len(state.timeline), len(state.messages))
+    for ev in events:
+        assert state.apply(ev) is None
+    assert (state.events, len(state.timeline), len(state.messages)) == before
+
+
+def test_state_accepts_dicts_like_objects():
+    events = _recorded_events()
+    a, b = d.AgentPanelState(), d.AgentPanelState()
+    for ev in events:
+        a.apply(ev)
+        b.apply(ev.model_dump(mode="json"))
+    assert (a.status, a.final_report, a.messages, list(a.tool_calls)) == (b.status, b.final_report, b.messages, list(b.tool_calls))
+    assert [c.result for c in a.tool_calls.values()] == [c.result for c in b.tool_calls.values()]
+
+
+FAULTS = [
+    _ev("user.message", "f0", content=[{"type": "text", "text": "Investigate Incident-2277"}]),
+    _ev("session.status_running", "f1"),
+    _ev("agent.message", "f2", content=[{"type": "text", "text": "Looking at the logs first."}]),
+    _ev("agent.tool_use", "f3", name="bash", input={"command": "grep -c checkout data/app.log"}),
+    _ev("session.error", "f4", error={"type": "model_overloaded_error", "message": "Overloaded",
+                                      "retry_status": {"type": "retrying"}}),
+    _ev("session.status_rescheduled", "f5"),
+    _ev("session.status_running", "f6"),
+    _ev("agent.tool_result", "f7", tool_use_id="f3", content=[{"type": "text", "text": "15402"}]),
+    _ev("agent.custom_tool_use", "f8", name="get_metrics", input={"service": "checkout"}),
+    _ev("session.status_idle", "f9", stop_reason={"type": "requires_action", "event_ids": ["f8"]}),
+    _ev("user.custom_tool_result", "f10", custom_tool_use_id="f8", is_error=True,
+        content=[{"type": "text", "text": "boom"}]),
+    _ev("session.status_running", "f11"),
+    _ev("session.error", "f12", error={"type": "model_overloaded_error", "message": "Overloaded",
+                                       "retry_status": {"type": "exhausted"}}),
+    _ev("session.status_terminated", "f13"),
+]
+
+
+def test_state_over_a_fault_sequence():
+    state = d.AgentPanelState()
+    state.attach("sesn_faults")
+    seen = []
+    for raw in FAULTS:
+        state.apply(_sdk(raw))
+        seen.append((state.status, state.stop_reason))
+    assert [s for s, _ in seen] == [
+        "idle", "running", "running", "running", "running", "rescheduling", "running", "running", "running",
+        "idle", "idle", "running", "running", "terminated",
+    ]
+    assert seen[9] == ("idle", "requires_action")
+    assert state.tool_calls["f3"].result == "15402" and state.tool_calls["f3"].kind == "agent"
+    assert state.tool_calls["f8"].is_error and state.tool_calls["f8"].result == "boom"
+    assert state.error == "model_overloaded_error: Overloaded (retry: exhausted)"
+    assert state.final_report is None  # never reached an end_turn
+    kinds = [k for k, _ in state.timeline]
+    assert kinds[0] == "user" and kinds.count("error") == 2 and ("status", "session terminated") in state.timeline
+
+
+def test_final_report_needs_end_turn_and_follows_the_last_message():
+    state = d.AgentPanelState()
+    msg = lambda i, text: _ev("agent.message", i, content=[{"type": "text", "text": text}])  # noqa: E731
+    state.apply(msg("m1", "thinking about dep_4819"))
+    state.apply(_ev("session.status_idle", "i1", stop_reason={"type": "requires_action", "event_ids": []}))
+    assert state.final_report is None
+    state.apply(msg("m2", "Root cause: dep_4820"))
+    state.apply(_ev("session.status_idle", "i2", stop_reason={"type": "end_turn"}))
+    assert state.final_report == "Root cause: dep_4820" and state.culprit == "dep_4820"
+    # A new turn keeps the old report until the next end_turn with a message.
+    state.apply(_ev("user.message", "u1", content=[{"type": "text", "text": "thanks"}]))
+    state.apply(_ev("session.status_idle", "i3", stop_reason={"type": "end_turn"}))
+    assert state.final_report == "Root cause: dep_4820"
+
+
+def test_result_before_use_is_matched():
+    state = d.AgentPanelState()
+    state.apply(_ev("user.custom_tool_result", "r1", custom_tool_use_id="t1", content=[{"type": "text", "text": "ok"}]))
+    state.apply(_ev("agent.custom_tool_use", "t1", name="get_diff", input={}))
+    assert list(state.tool_calls) == ["t1"] and state.tool_calls["t1"].name == "get_diff"
+    assert state.tool_calls["t1"].result == "ok"
+
+
+def test_on_event_never_raises():
+    panel = d.AgentPanel()
+    on_event = panel.attach({"id": "sesn_x"})
+    on_event(object())  # not an event at all
+    on_event({"type": "agent.message", "id": "z", "content": "plain string content"})
+    on_event({"type": "something.new", "id": "n"})
+    assert panel.state.session_id == "sesn_x"
+
+
+# ------------------------------------------------------------------------------------- widgets
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from _walk(child)
+
+
+def test_show_builds_the_widget_tree():
+    import ipywidgets as w
+
+    dash = d.show()
+    assert isinstance(dash, d.Dashboard) and isinstance(dash.widget, w.VBox)
+    tree = list(_walk(dash.widget))
+    assert dash.chart in tree and dash.log_table in tree and dash.agent.widget in tree
+    assert [dash.tabs.get_title(i) for i in range(4)] == ["Metrics", "Logs", "Deploys", "Diff"]
+    assert dash.chart.value[:4] == b"\x89PNG"
+    assert "70,000 matching lines" in dash.log_table.value
+    assert "offline" in dash.agent.header.value and dash.state.status == "offline"
+    # The widget state serialises (what the front end receives).
+    for widget in tree:
+        widget.get_state()
+
+
+def test_dashboard_controls():
+    dash = d.Dashboard(page_size=20)
+    dash.log_service.value = "checkout"
+    dash.log_level.value = "WARN"
+    expected = d.filter_logs(service="checkout", level="WARN")[1]
+    assert dash.total == expected and f"{expected:,} matching lines" in dash.log_table.value
+    assert dash.prev_btn.disabled and not dash.next_btn.disabled
+    dash.next_btn.click()
+    assert dash.page == 1 and "page 2 of" in dash.log_table.value
+    dash.log_text.value = "slow query"  # a filter change goes back to page 1
+    assert dash.page == 0
+    before = dash.chart.value
+    dash.service.value = "payments"
+    assert dash.chart.value != before
+    dash.highlight_deploy("dep_4820")
+    assert 'data-deploy="dep_4820"' in dash.deploys.value and 'class="culprit"' in dash.deploys.value
+
+
+def test_dashboard_follows_the_recorded_investigation():
+    events = _recorded_events()
+    dash = d.Dashboard()
+    on_event = dash.attach("sesn_recorded")
+    assert "idle" in dash.agent.header.value
+    for ev in events:
+        on_event(ev)
+    assert dash.agent.render_error is None
+    assert "dep_4820" in dash.agent.report.value and "final-report" in dash.agent.report.value
+    assert dash.highlighted == "dep_4820"  # named in the final report: highlighted automatically
+    assert '<tr class="culprit" data-deploy="dep_4820">' in dash.deploys.value
+    assert len(dash.agent.timeline.children) == len(dash.state.timeline)
+    assert "<details>" in _panel_html(dash.agent)
