@@ -1,0 +1,315 @@
+"""One readable line per Managed Agents session event.
+
+    from helpers import render
+    render.line(event)   # -> "agent.tool_use        bash  grep -c '\"service\":\"checkout\"' /workspace/data/app.log"
+    render.show(event)   # colour HTML in Jupyter, plain text in a terminal
+
+Works with the SDK's event objects (``BetaManagedAgents...Event``) and with plain dicts
+(what ``events.list`` returns as JSON, or a line of a recording). Agent output is untrusted
+text: ANSI escape sequences are stripped and other control characters escaped, so a
+``printf '\\x1b[2J'`` in a tool result cannot clear your screen, and long text is truncated.
+Ids and timestamps are left out on purpose: the line says *what happened*, which is the same
+on every run.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from typing import Any
+
+__all__ = ["line", "show", "as_dict", "clean", "DOMAIN_COLOURS", "WIDTH"]
+
+#: Default maximum length of a rendered line (characters).
+WIDTH = 160
+#: Width of the left column that holds the event type.
+TYPE_COLUMN = 26
+
+#: One colour per event domain (the part before the dot).
+DOMAIN_COLOURS = {
+    "user": "#1f6feb",      # blue: what you sent
+    "agent": "#1a7f37",     # green: what Claude did
+    "session": "#9a6700",   # amber: the session's status
+    "span": "#6e7781",      # grey: timing and token accounting
+    "system": "#8250df",    # purple
+    "workflow_run": "#8250df",
+    "event_start": "#6e7781",
+    "event_delta": "#6e7781",
+    "error": "#cf222e",     # red: anything that went wrong
+}
+
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"          # CSI: colours, cursor moves, clear screen
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"   # DCS, SOS, PM, APC strings
+    r"|\x1b[@-Z\\-_]"                   # other two-byte escapes
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SPACE = re.compile(r"[ \t]+")
+
+
+# --------------------------------------------------------------------------- text helpers
+def clean(text: Any, width: int | None = WIDTH) -> str:
+    """Make untrusted text safe for one line: strip ANSI, escape control characters, fold
+    newlines into ``⏎``, squeeze runs of blanks, truncate to ``width`` with ``…``."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    text = _ANSI.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", " ⏎ ").replace("\t", " ")
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    text = _SPACE.sub(" ", text).strip()
+    if width is not None and len(text) > width:
+        text = text[: max(width - 1, 0)].rstrip() + "…"
+    return text
+
+
+def as_dict(event: Any) -> dict:
+    """An SDK event object, a dict, or a recording line ``{"event": {...}}`` as a plain dict."""
+    if isinstance(event, dict):
+        if "event" in event and "type" not in event and isinstance(event["event"], dict):
+            return event["event"]
+        return event
+    to_dict = getattr(event, "to_dict", None)
+    if callable(to_dict):
+        try:
+            return to_dict(mode="json")
+        except TypeError:
+            return to_dict()
+    model_dump = getattr(event, "model_dump", None)
+    if callable(model_dump):
+        return model_dump(mode="json")
+    return {"type": getattr(event, "type", type(event).__name__)}
+
+
+def _text_of(content: Any) -> str:
+    """Join the text of content blocks (text, search results, documents); name the others."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content:
+        if not isinstance(block, dict):
+            block = as_dict(block)
+        kind = block.get("type")
+        if kind == "text":
+            parts.append(block.get("text", ""))
+        elif kind == "search_result":
+            parts.append(f"[search result: {block.get('title', '')}] " + _text_of(block.get("content")))
+        elif kind == "document":
+            src = block.get("source") or {}
+            parts.append(src.get("data") if src.get("type") == "text" else f"[document {block.get('title') or ''}]")
+        else:
+            parts.append(f"[{kind}]")
+    return " ".join(p for p in parts if p)
+
+
+def _compact(value: Any) -> str:
+    """Tool input as ``key=value`` pairs, or compact JSON."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _tokens(usage: dict | None) -> str:
+    usage = usage or {}
+    bits = [f"in={usage.get('input_tokens', 0)}", f"out={usage.get('output_tokens', 0)}"]
+    cache_read = usage.get("cache_read_input_tokens")
+    if cache_read:
+        bits.append(f"cache_read={cache_read}")
+    cache_write = usage.get("cache_creation_input_tokens")
+    if cache_write:
+        bits.append(f"cache_write={cache_write}")
+    return "tokens " + " ".join(bits)
+
+
+# --------------------------------------------------------------------------- one line per type
+def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the point
+    t = ev.get("type", "?")
+
+    # ---- what you send
+    if t in ("user.message", "system.message"):
+        return _text_of(ev.get("content"))
+    if t == "user.custom_tool_result":
+        flag = "error: " if ev.get("is_error") else ""
+        return f"→ result {flag}{_text_of(ev.get('content'))}"
+    if t == "user.tool_result":
+        flag = "error: " if ev.get("is_error") else ""
+        return f"→ result {flag}{_text_of(ev.get('content'))}"
+    if t == "user.tool_confirmation":
+        extra = f" ({ev['deny_message']})" if ev.get("deny_message") else ""
+        return f"{ev.get('result', '?')}{extra}"
+    if t == "user.interrupt":
+        return "stop, please"
+    if t == "user.define_outcome":
+        return f"outcome: {ev.get('description', '')}"
+
+    # ---- what Claude does
+    if t == "agent.message":
+        return _text_of(ev.get("content"))
+    if t == "agent.thinking":
+        return "…"
+    if t in ("agent.tool_use", "agent.mcp_tool_use"):
+        where = f"{ev.get('mcp_server_name')}/" if t == "agent.mcp_tool_use" else ""
+        name = ev.get("name", "?")
+        inp = ev.get("input") or {}
+        if name == "bash" and isinstance(inp, dict) and "command" in inp:
+            args = inp["command"]
+        elif isinstance(inp, dict) and len(inp) == 1 and isinstance(next(iter(inp.values())), str):
+            args = next(iter(inp.values()))
+        else:
+            args = _compact(inp)
+        ask = "  [waiting for your confirmation]" if ev.get("evaluated_permission") == "ask" else ""
+        denied = "  [denied by policy]" if ev.get("evaluated_permission") == "deny" else ""
+        return f"{where}{name}  {args}{ask}{denied}"
+    if t == "agent.custom_tool_use":
+        return f"{ev.get('name', '?')}({_compact(ev.get('input') or {})})  ← your laptop answers this"
+    if t in ("agent.tool_result", "agent.mcp_tool_result"):
+        flag = "error: " if ev.get("is_error") else "ok: "
+        return flag + (_text_of(ev.get("content")) or "(no output)")
+    if t == "agent.thread_message_sent":
+        return f"to {ev.get('to_agent_name') or ev.get('to_session_thread_id')}: {_text_of(ev.get('content'))}"
+    if t == "agent.thread_message_received":
+        return f"from {ev.get('from_agent_name') or ev.get('from_session_thread_id')}: {_text_of(ev.get('content'))}"
+    if t == "agent.thread_context_compacted":
+        return "context compacted"
+
+    # ---- the session's status
+    if t == "session.status_idle":
+        sr = ev.get("stop_reason") or {}
+        kind = sr.get("type", "?")
+        if kind == "requires_action":
+            n = len(sr.get("event_ids") or [])
+            return f"idle: requires_action (waiting on {n} event{'s' if n != 1 else ''})"
+        if kind == "refusal":
+            details = ev.get("stop_details") or {}
+            why = ": ".join(x for x in (details.get("category"), details.get("explanation")) if x)
+            return f"idle: refusal{' (' + why + ')' if why else ''}"
+        return f"idle: {kind}"
+    if t == "session.status_running":
+        return "running"
+    if t == "session.status_rescheduled":
+        return "rescheduling (a transient error; the platform retries)"
+    if t == "session.status_terminated":
+        return "terminated"
+    if t == "session.deleted":
+        return "deleted"
+    if t == "session.error":
+        err = ev.get("error") or {}
+        retry = (err.get("retry_status") or {}).get("type", "?")
+        return f"{err.get('type', 'error')}: {err.get('message', '')} (retry: {retry})"
+    if t == "session.usage":
+        return _tokens(ev.get("usage"))
+    if t == "session.updated":
+        changed = [k for k in ("agent", "budget", "metadata", "title") if ev.get(k) is not None]
+        return "updated " + ", ".join(changed) if changed else "updated"
+    if t == "session.thread_created":
+        return f"thread for {ev.get('agent_name', '?')}"
+    if t.startswith("session.thread_status_"):
+        status = t.removeprefix("session.thread_status_")
+        sr = (ev.get("stop_reason") or {}).get("type")
+        return f"{ev.get('agent_name', '?')}: {status}{' ' + sr if sr else ''}"
+
+    # ---- spans: timing and tokens
+    if t == "span.model_request_start":
+        return "model request…"
+    if t == "span.model_request_end":
+        err = " (failed)" if ev.get("is_error") else ""
+        return _tokens(ev.get("model_usage")) + err
+    if t in ("span.outcome_evaluation_start", "span.outcome_evaluation_ongoing"):
+        return f"grading outcome, iteration {ev.get('iteration', '?')}"
+    if t == "span.outcome_evaluation_end":
+        return f"outcome {ev.get('result', '?')} (iteration {ev.get('iteration', '?')}): {ev.get('explanation', '')}"
+
+    # ---- stream previews (only with event_deltas=[...])
+    if t == "event_start":
+        return f"preview of {(ev.get('event') or {}).get('type', '?')}"
+    if t == "event_delta":
+        delta = ev.get("delta") or {}
+        return _text_of([delta.get("content") or {}])
+
+    # ---- workflows and anything newer than this file
+    if t.startswith("workflow_run."):
+        return " ".join(str(ev[k]) for k in ("name", "result", "error") if ev.get(k)) or t.split(".", 1)[1]
+    rest = {k: v for k, v in ev.items() if k not in ("type", "id", "processed_at")}
+    return _compact(rest) if rest else ""
+
+
+def line(event: Any, width: int | None = WIDTH) -> str:
+    """One readable, single-line, control-character-free description of ``event``."""
+    ev = as_dict(event)
+    t = clean(ev.get("type", "?"), width=60)
+    try:
+        detail = _detail(ev)
+    except Exception as exc:  # a malformed event must never break the rendering of a run
+        detail = f"(could not render: {type(exc).__name__})"
+    text = f"{t:<{TYPE_COLUMN - 1}} {clean(detail, width=None)}".rstrip()
+    if width is not None and len(text) > width:
+        text = text[: max(width - 1, 0)].rstrip() + "…"
+    return text
+
+
+def _domain(event_type: str) -> str:
+    return event_type.split(".", 1)[0]
+
+
+def _is_error(ev: dict) -> bool:
+    t = ev.get("type", "")
+    if t == "session.error" or t == "session.status_terminated" or ev.get("is_error"):
+        return True
+    if t == "session.status_idle":
+        return (ev.get("stop_reason") or {}).get("type") in ("retries_exhausted", "refusal", "budget_reached")
+    return False
+
+
+class Line:
+    """A rendered event that shows as colour HTML in Jupyter and as plain text elsewhere."""
+
+    def __init__(self, event: Any, width: int | None = WIDTH):
+        self.event = as_dict(event)
+        self.text = line(self.event, width=width)
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        t = self.event.get("type", "?")
+        colour = DOMAIN_COLOURS["error"] if _is_error(self.event) else DOMAIN_COLOURS.get(_domain(t), "#57606a")
+        head = self.text[:TYPE_COLUMN].rstrip()
+        tail = self.text[TYPE_COLUMN:] if len(self.text) > TYPE_COLUMN else ""
+        weight = "bold" if t in ("agent.message", "session.status_idle") else "normal"
+        return (
+            '<div style="font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;white-space:pre-wrap;'
+            'margin:0;padding:0 0 0 4px;border-left:3px solid {c}">'
+            '<span style="color:{c};font-weight:{w}">{h:<{n}}</span>{b}</div>'
+        ).format(c=colour, w=weight, h=html.escape(head), n=TYPE_COLUMN, b=html.escape(tail))
+
+
+def _in_notebook() -> bool:
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except Exception:
+        return False
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def show(event: Any, width: int | None = WIDTH) -> None:
+    """Display one event: colour HTML (escaped) in Jupyter, a plain line anywhere else."""
+    rendered = Line(event, width=width)
+    if _in_notebook():
+        from IPython.display import display
+
+        display(rendered)
+    else:
+        print(rendered.text, flush=True)

@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Make the learner notebooks from the solutions: ``solutions/`` is the single source.
+
+    python scripts/make_notebooks.py             # write notebooks/NN_*.ipynb from solutions/NN_*.ipynb
+    python scripts/make_notebooks.py --check     # fail if notebooks/ differs from what would be written
+    python scripts/make_notebooks.py --execute   # re-run solutions offline (papermill), store their outputs, then write notebooks/
+    python scripts/make_notebooks.py --execute 02_agent_and_environment.ipynb   # just one
+    python scripts/make_notebooks.py --normalize # only normalise solutions/ (metadata, cell ids), no execution
+
+Conventions for a solution notebook (``solutions/NN_name.ipynb``):
+
+* The first code cell is tagged ``parameters`` (papermill) and sets ``MODE``, ``MODEL``, ``SPEED``.
+* A cell imports ``check`` (``from helpers import check``) before the first exercise.
+* Exercise code is marked, at any indentation, inside one code cell::
+
+      ### BEGIN SOLUTION 2.1 Create the environment
+      ### HINT: client.beta.environments.create(name=..., config={"type": "cloud", ...})
+      env = client.beta.environments.create(...)
+      ### END SOLUTION
+
+  In the learner notebook the block becomes (same indentation)::
+
+      # TODO 2.1: Create the environment
+      # Hint: client.beta.environments.create(name=..., config={"type": "cloud", ...})
+      # Replace the two lines below with your code.
+      env = check.TODO
+      raise NotImplementedError("TODO 2.1 (Create the environment): write your code here, then run this cell")
+
+  The ``check.TODO`` assignments are the names the solution block assigns (``x = ...``, ``def x``,
+  ``class x``; not loop or ``with ... as`` variables), so a check run early says "env is still
+  the TODO placeholder" instead of NameError. Override with a ``### SETS: a, b`` line in the block.
+  ``### HINT:`` lines stay in the solutions as they are (the solution shows the hint beside
+  the answer); in learner notebooks they become ``# Hint:`` lines. Numbers are unique per notebook.
+* Keep one exercise per cell, followed by a check cell (``check.something(...)``).
+
+Learner notebooks have no outputs, no execution counts, and normalised metadata, so their diffs
+are small and stable. Solutions keep the outputs of an offline run (``--execute``), with machine
+paths and keys scrubbed.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import difflib
+import json
+import os
+import re
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+NOTEBOOKS = ROOT / "notebooks"
+
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION (?P<num>\d+(?:\.\d+)*)\s*(?P<title>.*?)\s*$")
+END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
+HINT = re.compile(r"^[ \t]*### HINT:\s?(?P<text>.*)$")
+SETS = re.compile(r"^[ \t]*### SETS:\s*(?P<names>.*)$")
+CHECK_IMPORT = re.compile(r"^\s*(from helpers import .*\bcheck\b|import helpers\.check as check|from helpers\.check import .*)", re.M)
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
+KEEP_CELL_METADATA = ("tags",)
+
+#: Parameters papermill passes for an offline run.
+OFFLINE_PARAMETERS = {"MODE": "replay", "SPEED": "instant"}
+
+
+class NotebookError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- solution -> learner
+def todo_message(num: str, title: str) -> str:
+    label = f"TODO {num} ({title})" if title else f"TODO {num}"
+    return f"{label}: write your code here, then run this cell"
+
+
+def assigned_names(code: str) -> list[str]:
+    """Names a solution block binds with ``=``, ``def`` or ``class`` (not loop/with/except targets)."""
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError:
+        # A block that is only valid inside its surroundings (e.g. a bare `break`): wrap it.
+        tree = ast.parse("while True:\n" + textwrap.indent(textwrap.dedent(code), "    "))
+    names: list[str] = []
+
+    def add_target(t: ast.AST) -> None:
+        if isinstance(t, ast.Name):
+            if t.id not in names and not t.id.startswith("_"):
+                names.append(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for elt in t.elts:
+                add_target(elt)
+        elif isinstance(t, ast.Starred):
+            add_target(t.value)
+
+    def walk(stmts: list[ast.stmt]) -> None:
+        for node in stmts:
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    add_target(t)
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                add_target(node.target)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if node.name not in names:
+                    names.append(node.name)
+                continue  # do not look inside
+            for child_field in ("body", "orelse", "finalbody"):
+                walk(getattr(node, child_field, []) or [])
+            for handler in getattr(node, "handlers", []) or []:
+                walk(handler.body)
+
+    walk(tree.body)
+    return names
+
+
+def convert_source(source: str, where: str = "") -> tuple[str, list[str]]:
+    """Replace every marked solution block in one cell's source. Returns (source, exercise numbers)."""
+    lines = source.split("\n")
+    out: list[str] = []
+    found: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = BEGIN.match(lines[i])
+        if not m:
+            if END.match(lines[i]) or HINT.match(lines[i]) or SETS.match(lines[i]):
+                raise NotebookError(f"{where}: line {i + 1}: {lines[i].strip()!r} outside a BEGIN SOLUTION block")
+            out.append(lines[i])
+            i += 1
+            continue
+        indent, num, title = m.group("indent"), m.group("num"), m.group("title")
+        hints: list[str] = []
+        sets: list[str] | None = None
+        body: list[str] = []
+        j = i + 1
+        while j < len(lines) and not END.match(lines[j]):
+            if BEGIN.match(lines[j]):
+                raise NotebookError(f"{where}: solution {num} is not closed before the next BEGIN SOLUTION")
+            h = HINT.match(lines[j])
+            s = SETS.match(lines[j])
+            if h:
+                hints.append(h.group("text"))
+            elif s:
+                sets = [n.strip() for n in s.group("names").split(",") if n.strip()]
+            else:
+                body.append(lines[j])
+            j += 1
+        if j == len(lines):
+            raise NotebookError(f"{where}: BEGIN SOLUTION {num} has no ### END SOLUTION")
+        names = sets if sets is not None else assigned_names("\n".join(body))
+        out.append(f"{indent}# TODO {num}: {title}".rstrip())
+        out.extend(f"{indent}# Hint: {h}".rstrip() for h in hints)
+        out.append(f"{indent}# Replace the line{'s' if names else ''} below with your code.")
+        out.extend(f"{indent}{n} = check.TODO" for n in names)
+        out.append(f"{indent}raise NotImplementedError({json.dumps(todo_message(num, title), ensure_ascii=False)})")
+        found.append(num)
+        i = j + 1
+    return "\n".join(out), found
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def normalise(nb: dict, *, keep_outputs: bool) -> dict:
+    """Stable metadata, cell ids and (optionally) no outputs."""
+    nb = copy.deepcopy(nb)
+    nb["metadata"] = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
+    nb["nbformat"], nb["nbformat_minor"] = 4, 5
+    stem_cells = []
+    count = 0
+    for index, cell in enumerate(nb["cells"]):
+        meta = {k: v for k, v in (cell.get("metadata") or {}).items() if k in KEEP_CELL_METADATA and v}
+        new = {"cell_type": cell["cell_type"], "id": f"c{index:03d}", "metadata": meta, "source": _source(cell)}
+        if cell["cell_type"] == "code":
+            if keep_outputs:
+                outputs = [_clean_output(o) for o in cell.get("outputs", [])]
+                if cell.get("execution_count") is not None:
+                    count += 1
+                new["execution_count"] = count if cell.get("execution_count") is not None else None
+                for o in outputs:
+                    if "execution_count" in o:
+                        o["execution_count"] = new["execution_count"]
+                new["outputs"] = outputs
+            else:
+                new["execution_count"] = None
+                new["outputs"] = []
+        elif cell.get("attachments") and cell["cell_type"] == "markdown":
+            new["attachments"] = cell["attachments"]
+        stem_cells.append(new)
+    nb["cells"] = stem_cells
+    return nb
+
+
+def make_learner(nb: dict, where: str = "") -> tuple[dict, list[str]]:
+    learner = normalise(nb, keep_outputs=False)
+    todos: list[str] = []
+    for index, cell in enumerate(learner["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        new_source, found = convert_source(cell["source"], f"{where} cell {index}")
+        if found and "check.TODO" in new_source and not CHECK_IMPORT.search(
+            "\n".join(_source(c) for c in learner["cells"][:index] if c["cell_type"] == "code")
+        ):
+            raise NotebookError(f"{where}: TODO {found[0]} needs `from helpers import check` in an earlier cell")
+        cell["source"] = new_source
+        todos.extend(found)
+    dupes = sorted({t for t in todos if todos.count(t) > 1})
+    if dupes:
+        raise NotebookError(f"{where}: exercise numbers used twice: {', '.join(dupes)}")
+    if not any("parameters" in c["metadata"].get("tags", []) for c in learner["cells"] if c["cell_type"] == "code"):
+        raise NotebookError(f"{where}: no code cell tagged `parameters` (papermill needs one with MODE, MODEL, SPEED)")
+    return learner, todos
+
+
+def dumps(nb: dict) -> str:
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def solution_paths(names: list[str] | None = None, folder: Path = SOLUTIONS) -> list[Path]:
+    paths = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    if names:
+        wanted = {Path(n).name for n in names}
+        paths = [p for p in paths if p.name in wanted or p.stem in wanted]
+        if not paths:
+            raise SystemExit(f"no solution notebook named {', '.join(sorted(wanted))} in {folder}")
+    return paths
+
+
+def generate(solutions: Path = SOLUTIONS, out: Path = NOTEBOOKS, names: list[str] | None = None) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in solution_paths(names, solutions):
+        learner, _ = make_learner(read(path), path.name)
+        target = out / path.name
+        text = dumps(learner)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def check(solutions: Path = SOLUTIONS, committed: Path = NOTEBOOKS) -> list[str]:
+    """Differences between committed learner notebooks and a fresh generation (empty = in sync)."""
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = generate(solutions, Path(tmp))
+        fresh_names = {p.name for p in fresh}
+        for p in fresh:
+            target = committed / p.name
+            if not target.exists():
+                problems.append(f"notebooks/{p.name} is missing")
+                continue
+            want, have = p.read_text(encoding="utf-8"), target.read_text(encoding="utf-8")
+            if want != have:
+                diff = list(difflib.unified_diff(have.splitlines(), want.splitlines(), "committed", "generated", lineterm="", n=1))
+                problems.append(f"notebooks/{p.name} differs from its solution:\n" + "\n".join(diff[:20]))
+        for p in committed.glob("[0-9][0-9]_*.ipynb"):
+            if p.name not in fresh_names:
+                problems.append(f"notebooks/{p.name} has no solutions/{p.name}")
+    return problems
+
+
+# --------------------------------------------------------------------------- executing solutions
+_SCRUB = [
+    (re.compile(re.escape(str(ROOT))), "."),
+    (re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}"), "sk-ant-…"),
+    (re.compile(r"(?<![\w.])/(?:root|home/[^/\s'\"]+|tmp|private/var|var/folders|Users/[^/\s'\"]+)(?:/[^\s'\"<>)]*)?"), "<path>"),
+    (re.compile(r"(?<![\w.])/work/[^\s'\"<>)]*"), "<path>"),
+    (re.compile(r" at 0x[0-9a-f]{6,}"), " at 0x…"),
+]
+
+
+def scrub(text: str) -> str:
+    for pattern, repl in _SCRUB:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _clean_output(output: dict) -> dict:
+    output = copy.deepcopy(output)
+    output.pop("transient", None)
+    if "metadata" in output and not output["metadata"]:
+        output["metadata"] = {}
+    if output.get("output_type") == "stream":
+        output["text"] = scrub("".join(output["text"]) if isinstance(output["text"], list) else output["text"])
+    if output.get("output_type") == "error":
+        output["traceback"] = [scrub(t) for t in output.get("traceback", [])]
+        output["evalue"] = scrub(output.get("evalue", ""))
+    data = output.get("data")
+    if isinstance(data, dict):
+        for mime, value in list(data.items()):
+            if mime.startswith("text/") or mime in ("application/json",):
+                if isinstance(value, list):
+                    value = "".join(value)
+                if isinstance(value, str):
+                    data[mime] = scrub(value)
+    return output
+
+
+def execute(names: list[str] | None = None, timeout: int = 600) -> None:
+    """Run solutions offline with papermill; store their outputs (scrubbed) back into solutions/."""
+    import papermill as pm
+
+    env_backup = dict(os.environ)
+    os.environ["WORKSHOP_MODE"] = "replay"
+    os.environ.pop("ANTHROPIC_API_KEY", None)
+    try:
+        for path in solution_paths(names):
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / path.name
+                print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+                pm.execute_notebook(
+                    str(path), str(out), parameters=dict(OFFLINE_PARAMETERS), cwd=str(path.parent),
+                    kernel_name="python3", progress_bar=False, execution_timeout=timeout,
+                )
+                executed = read(out)
+            # Drop the cell papermill injected; keep the original parameters cell and its defaults.
+            executed["cells"] = [c for c in executed["cells"] if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+            original = read(path)
+            if len(original["cells"]) != len(executed["cells"]):
+                raise NotebookError(f"{path.name}: executed notebook has a different number of cells")
+            for orig, done in zip(original["cells"], executed["cells"]):
+                if orig["cell_type"] == "code":
+                    orig["outputs"] = done.get("outputs", [])
+                    orig["execution_count"] = done.get("execution_count")
+            path.write_text(dumps(normalise(original, keep_outputs=True)), encoding="utf-8")
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="solution notebooks (default: all)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="fail if notebooks/ is out of date")
+    mode.add_argument("--execute", action="store_true", help="re-run solutions offline and store outputs, then generate")
+    mode.add_argument("--normalize", action="store_true", help="normalise solutions/ metadata and cell ids only")
+    args = parser.parse_args(argv)
+    try:
+        if args.check:
+            problems = check()
+            if problems:
+                print("\n".join(problems))
+                print("\nThe learner notebooks are out of date: run `python scripts/make_notebooks.py`.")
+                return 1
+            print(f"notebooks/ is in sync with solutions/ ({len(solution_paths())} notebooks).")
+            return 0
+        if args.normalize or args.execute:
+            for path in solution_paths(args.names):
+                path.write_text(dumps(normalise(read(path), keep_outputs=True)), encoding="utf-8")
+        if args.execute:
+            execute(args.names)
+        for p in generate(names=args.names):
+            print(f"wrote {p.relative_to(ROOT)}")
+        return 0
+    except NotebookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
