@@ -141,42 +141,41 @@ def _incident():
     return incident
 
 
-def _from_incident(names: tuple[str, ...]):
-    """The first of ``names`` that helpers.incident provides, called; ``None`` if it has none."""
-    try:
-        mod = _incident()
-    except ImportError:
-        return None
-    for name in names:
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            return fn()
-    return None
+def _source():
+    """The evidence source helpers.incident's tools read (``get_source()``), so both always agree."""
+    return _incident().get_source()
 
 
-def _data_dir():
-    from .settings import DATA_DIR
+_cache: dict[str, tuple[Any, Any]] = {}
+_cache_lock = threading.RLock()
 
-    return DATA_DIR
+
+def _cached(key: str, build: Callable[[Any], Any]):
+    """``build(source)``, cached per source object (``incident.set_source`` invalidates it)."""
+    src = _source()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] is src:
+            return hit[1]
+        value = build(src)
+        _cache[key] = (src, value)
+        return value
 
 
 def _utc_col(series):
     return _pd().to_datetime(series, utc=True)
 
 
-@functools.lru_cache(maxsize=1)
 def logs_frame():
-    """All of app.log as a DataFrame (``ts`` as UTC datetimes), cached; reuse, do not modify."""
-    pd = _pd()
-    df = _from_incident(("load_logs", "logs_frame"))
-    if df is None:
-        df = pd.read_json(_data_dir() / "app.log", lines=True, dtype=False)
-    df = df.copy()
-    df["ts"] = _utc_col(df["ts"])
-    df["status"] = df["status"].astype("int64")
-    # Lower-cased message once, for quick case-insensitive text search.
-    df["_msg_lower"] = df["msg"].astype(str).str.lower()
-    return df
+    """All of app.log as the source's DataFrame (``ts`` UTC datetimes), cached by the source; do not modify."""
+
+    def build(src):
+        df = src.logs()
+        if str(getattr(df["ts"].dtype, "tz", None)) != "UTC":
+            df = df.assign(ts=_utc_col(df["ts"]))
+        return df
+
+    return _cached("logs", build)
 
 
 def _metrics_to_long(raw):
@@ -188,45 +187,58 @@ def _metrics_to_long(raw):
         part.insert(0, "service", svc)
         part.insert(0, "ts", raw["timestamps"][: len(part)])
         frames.append(part)
+    if not frames:
+        return pd.DataFrame({"ts": [], "service": [], "p99_ms": [], "failure_rate": []})
     return pd.concat(frames, ignore_index=True)
 
 
-@functools.lru_cache(maxsize=1)
 def _metrics_long():
-    """metrics as a long frame: ts, service, p99_ms, failure_rate, ... one row per service and minute."""
-    df = _from_incident(("load_metrics", "metrics_frame"))
-    if df is None:
-        df = json.loads((_data_dir() / "metrics.json").read_text())
-    if isinstance(df, dict):
-        df = _metrics_to_long(df)
-    df = df.copy()
-    df["ts"] = _utc_col(df["ts"])
-    return df.sort_values(["service", "ts"]).reset_index(drop=True)
+    """metrics as a long frame: ts, service, rpm, p50_ms, p95_ms, p99_ms, failure_rate; one row per service and minute."""
+
+    def build(src):
+        df = _metrics_to_long(src.metrics())
+        df["ts"] = _utc_col(df["ts"])
+        return df.sort_values(["service", "ts"]).reset_index(drop=True)
+
+    return _cached("metrics", build)
 
 
-@functools.lru_cache(maxsize=1)
 def deploys_frame():
-    """deploys.json as a DataFrame sorted by time (``timestamp`` as UTC datetimes), cached."""
-    pd = _pd()
-    df = _from_incident(("load_deploys", "deploys_frame"))
-    if df is None:
-        df = json.loads((_data_dir() / "deploys.json").read_text())
-    if isinstance(df, dict):
-        df = df["deploys"]
-    if isinstance(df, list):
-        df = pd.DataFrame(df)
-    df = df.copy()
-    df["timestamp"] = _utc_col(df["timestamp"])
-    return df.sort_values("timestamp").reset_index(drop=True)
+    """The deploys as a DataFrame sorted by time (``timestamp`` as UTC datetimes), cached."""
+
+    def build(src):
+        pd = _pd()
+        cols = ["id", "service", "version", "author", "timestamp", "commit", "description"]
+        df = pd.DataFrame(list(src.deploys()))
+        for c in cols:
+            if c not in df.columns:
+                df[c] = None
+        df["timestamp"] = _utc_col(df["timestamp"])
+        return df.sort_values("timestamp").reset_index(drop=True)
+
+    return _cached("deploys", build)
 
 
-@functools.lru_cache(maxsize=1)
+def diff_for(deploy_id: str | None = None) -> tuple[str | None, str | None]:
+    """``(deploy_id, git show text)`` of a deploy's commit; with no id, the first deploy that has a diff.
+
+    ``(deploy_id, None)`` when the source holds no diff for that deploy's commit.
+    """
+    df = deploys_frame()
+    rows = df.to_dict("records")
+    if deploy_id is not None:
+        rows = [r for r in rows if r["id"] == deploy_id]
+    for row in rows:
+        try:
+            return row["id"], _source().diff(str(row["commit"]))
+        except (KeyError, ValueError, TypeError):
+            continue
+    return deploy_id, None
+
+
 def diff_text() -> str:
-    """diff.txt, the change behind the culprit deploy."""
-    text = _from_incident(("load_diff", "diff_text"))
-    if text is None:
-        text = (_data_dir() / "diff.txt").read_text()
-    return text
+    """The stored change (diff.txt): the diff of the first deploy that has one."""
+    return diff_for(None)[1] or ""
 
 
 def _metric_columns(df) -> tuple[str, str]:
@@ -255,6 +267,16 @@ def _time_mask(col, start, end):
     if e is not None:
         mask &= col < e
     return mask
+
+
+def _text_mask(col, text: str):
+    """Case-insensitive literal substring match; on a categorical column only the categories are searched."""
+    needle = text.lower()
+    if hasattr(col, "cat"):
+        cats = col.cat.categories
+        hits = cats[cats.astype(str).str.lower().str.contains(needle, regex=False)]
+        return col.isin(hits)
+    return col.astype(str).str.lower().str.contains(needle, regex=False)
 
 
 def _status_mask(col, status):
@@ -297,14 +319,14 @@ def filter_logs(
     if status not in (None, "", "all"):
         mask &= _status_mask(df["status"], status)
     if text:
-        mask &= df["_msg_lower"].str.contains(str(text).lower(), regex=False)
+        mask &= _text_mask(df["msg"], str(text))
     matched = df.loc[mask]
     total = int(len(matched))
     page_size = max(1, int(page_size))
     last = max(0, (total - 1) // page_size)
     page = min(max(0, int(page)), last)
     out = matched.iloc[page * page_size : (page + 1) * page_size]
-    return out.drop(columns=["_msg_lower"]).reset_index(drop=True), total
+    return out.reset_index(drop=True), total
 
 
 def deploy_markers(start: Any = None, end: Any = None, service: str | None = None) -> list[dict]:
@@ -399,7 +421,7 @@ def logs_table_html(page_df, total: int, page: int = 0, page_size: int = 50) -> 
         ts = rec.get("ts")
         ts_text = ts.strftime("%H:%M:%S.%f")[:-3] if hasattr(ts, "strftime") else str(ts)
         dbq = rec.get("db_queries")
-        dbq_text = "" if dbq is None or dbq != dbq else str(int(dbq))
+        dbq_text = "" if _pd().isna(dbq) else str(int(dbq))
         status = rec.get("status")
         status_colour = "#c62828" if isinstance(status, (int,)) and status >= 500 else "inherit"
         rows.append(
@@ -924,8 +946,8 @@ class Dashboard:
         self._build_logs()
         self.deploys = w.HTML(deploys_html(None), layout=w.Layout(width="100%"))
         self.deploys.add_class("deploys-panel")
-        self.diff = w.HTML(diff_html(), layout=w.Layout(width="100%", max_height="640px", overflow="auto"))
-        self.tabs = w.Tab(children=[self.metrics_box, self.logs_box, self.deploys, self.diff])
+        self._build_diff()
+        self.tabs = w.Tab(children=[self.metrics_box, self.logs_box, self.deploys, self.diff_box])
         for i, title in enumerate(("Metrics", "Logs", "Deploys", "Diff")):
             self.tabs.set_title(i, title)
         self.tabs.layout = w.Layout(width="62%")
@@ -1018,12 +1040,38 @@ class Dashboard:
         self.next_btn.disabled = self.page >= pages - 1
         self.log_table.value = logs_table_html(page_df, total, self.page, self.page_size)
 
+    # ---- Diff
+    def _build_diff(self) -> None:
+        w = self._w
+        opts = [
+            (f"{r['id']} · {r['service']} {r['version']} ({r['commit']})", r["id"])
+            for r in deploys_frame().to_dict("records")
+        ]
+        first, _ = diff_for(None)
+        self.diff_pick = w.Dropdown(options=opts, value=first if first in dict(opts).values() else None,
+                                    description="deploy", layout=w.Layout(width="420px"))
+        self.diff = w.HTML(layout=w.Layout(width="100%"))
+        self.diff.add_class("diff-panel")
+        self.diff_pick.observe(lambda _c: self.refresh_diff(), names="value")
+        self.diff_box = w.VBox([self.diff_pick, w.Box([self.diff], layout=w.Layout(max_height="640px", overflow="auto"))])
+        self.refresh_diff()
+
+    def refresh_diff(self) -> None:
+        dep = self.diff_pick.value
+        _, text = diff_for(dep) if dep else (None, None)
+        if text is None:
+            self.diff.value = f'{CSS}<div class="i2277 muted">No diff stored for {esc(dep or "this deploy")}.</div>'
+        else:
+            self.diff.value = diff_html(text)
+
     # ---- Deploys / agent
     def highlight_deploy(self, deploy_id: str | None) -> None:
-        """Mark ``deploy_id`` as the suspect in the Deploys table and on the Metrics chart."""
+        """Mark ``deploy_id`` as the suspect in the Deploys table and on the Metrics chart; show its diff."""
         self.highlighted = deploy_id
         self.deploys.value = deploys_html(deploy_id)
         self.refresh_metrics()
+        if deploy_id in {v for _, v in self.diff_pick.options}:
+            self.diff_pick.value = deploy_id
 
     def _on_report(self, _culprit: str | None) -> None:
         """The final report arrived: highlight the (known) deploy it points at."""

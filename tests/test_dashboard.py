@@ -435,8 +435,36 @@ def test_dashboard_controls():
     before = dash.chart.value
     dash.service.value = "payments"
     assert dash.chart.value != before
+    assert dash.diff_pick.value == "dep_4820" and '<span class="add">' in dash.diff.value  # the stored change
+    dash.diff_pick.value = "dep_4819"
+    assert "No diff stored for dep_4819" in dash.diff.value
     dash.highlight_deploy("dep_4820")
     assert 'data-deploy="dep_4820"' in dash.deploys.value and 'class="culprit"' in dash.deploys.value
+    assert dash.diff_pick.value == "dep_4820" and "order_summary.py" in dash.diff.value
+
+
+def test_panels_read_the_incident_source():
+    """The dashboard reads helpers.incident's source, so swapping it (set_source) swaps the panels' data."""
+    from helpers import incident
+
+    logs = [
+        {"ts": "2026-11-18T14:00:00.000Z", "level": "INFO", "service": "cart", "route": "GET /cart", "status": 200,
+         "latency_ms": 5, "trace_id": "0" * 16, "msg": "cart loaded"},
+        {"ts": "2026-11-18T14:01:00.000Z", "level": "ERROR", "service": "checkout", "route": "POST /checkout/submit",
+         "status": 504, "latency_ms": 9000, "trace_id": "1" * 16, "msg": "upstream timeout", "db_queries": 210},
+    ]
+    deploys = [{"id": "dep_1", "service": "checkout", "version": "v1", "author": "a", "timestamp": "2026-11-18T13:59:00Z",
+                "commit": "abcdef1", "description": "x"}]
+    metrics = {"timestamps": ["2026-11-18T14:00:00Z"], "services": {"checkout": {"p99_ms": [10.0], "failure_rate": [0.0]}}}
+    previous = incident.set_source(incident.MemorySource(logs, metrics, deploys, {"abcdef1": "commit abcdef1\n+x\n"}))
+    try:
+        assert d.filter_logs()[1] == 2 and d.filter_logs(status="5xx")[1] == 1
+        assert [m["id"] for m in d.deploy_markers()] == ["dep_1"]
+        assert len(d.metrics_frame("checkout")) == 1
+        assert d.diff_for(None) == ("dep_1", "commit abcdef1\n+x\n")
+    finally:
+        incident.set_source(previous)
+    assert d.filter_logs()[1] == 70_000
 
 
 def test_dashboard_follows_the_recorded_investigation():
