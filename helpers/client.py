@@ -1,0 +1,92 @@
+"""``helpers.connect()``: one client factory for the whole workshop, offline (replay) or live.
+
+    client = helpers.connect()                 # WORKSHOP_MODE, else live if ANTHROPIC_API_KEY is set, else replay
+    client = helpers.connect("replay")         # the in-process stub (started once per process, then reused)
+    client = helpers.connect("replay", speed=1)  # replay at the recorded pace (for live demos)
+    aclient = helpers.connect(async_=True)     # or connect_async(): an AsyncAnthropic
+
+Replay clients use ``_strict_response_validation=True``: the stub is faithful to the SDK's types, so anything
+that would not validate is a bug we want to see. Override with ``connect(..., _strict_response_validation=False)``.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Optional
+
+MODES = ("replay", "live")
+_REPLAY_KEY = "sk-ant-replay-stub"  # any non-empty key works against the stub; it is not a secret
+
+_lock = threading.Lock()
+_server: Any = None
+
+
+def resolve_mode(mode: Optional[str] = None) -> str:
+    """The mode to use: the argument, else $WORKSHOP_MODE, else "live" when ANTHROPIC_API_KEY is set, else "replay"."""
+    m = mode or os.environ.get("WORKSHOP_MODE") or ("live" if os.environ.get("ANTHROPIC_API_KEY") else "replay")
+    m = m.strip().lower()
+    if m not in MODES:
+        raise ValueError(f"unknown mode {m!r} (from {'the argument' if mode else 'WORKSHOP_MODE'}); use 'replay' "
+                         "(offline, recorded sessions) or 'live' (the real API, needs ANTHROPIC_API_KEY).")
+    return m
+
+
+def stub_server(speed: Any = None) -> Any:
+    """The process-wide stub (started on first use). ``speed`` changes its replay pace if given."""
+    global _server
+    with _lock:
+        if _server is None:
+            from . import stub
+
+            default_speed = os.environ.get("WORKSHOP_REPLAY_SPEED") or "instant"
+            _server = stub.start(port=0, speed=speed if speed is not None else default_speed)
+        elif speed is not None:
+            _server.speed = speed
+        return _server
+
+
+def _client_kwargs(mode: str, speed: Any, client_kwargs: dict) -> dict:
+    if mode == "replay":
+        server = stub_server(speed)
+        kw = {"api_key": _REPLAY_KEY, "base_url": server.url, "_strict_response_validation": True}
+        kw.update(client_kwargs)
+        return kw
+    if speed is not None:
+        raise ValueError("speed= only applies to replay mode; the live API runs at its own pace.")
+    kw = dict(client_kwargs)
+    if not kw.get("api_key"):
+        key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
+        if not key:
+            raise RuntimeError(
+                "Live mode needs an API key, and ANTHROPIC_API_KEY is not set. Set it in your shell (export "
+                "ANTHROPIC_API_KEY=...) or in the notebook (os.environ['ANTHROPIC_API_KEY'] = ...), then call "
+                "helpers.connect('live') again. Or use helpers.connect('replay') to work offline.")
+        kw["api_key"] = key
+    return kw
+
+
+def connect(mode: Optional[str] = None, *, speed: Any = None, async_: bool = False, **client_kwargs: Any) -> Any:
+    """Return an ``anthropic.Anthropic`` (or ``AsyncAnthropic`` with ``async_=True``) for ``mode``.
+
+    mode: "replay" (the in-process stub; no network, no key) or "live" (``ANTHROPIC_API_KEY``).
+    Default: ``$WORKSHOP_MODE``, else live when ``ANTHROPIC_API_KEY`` is set, else replay.
+    speed: replay pace, "instant" or a multiplier of the recorded pace (default $WORKSHOP_REPLAY_SPEED or instant).
+    client_kwargs: passed to the client (e.g. ``max_retries=0``, ``timeout=30``).
+    """
+    import anthropic
+
+    m = resolve_mode(mode)
+    kw = _client_kwargs(m, speed, client_kwargs)
+    cls = anthropic.AsyncAnthropic if async_ else anthropic.Anthropic
+    return cls(**kw)
+
+
+def connect_async(mode: Optional[str] = None, *, speed: Any = None, **client_kwargs: Any) -> Any:
+    """``connect(..., async_=True)``: an ``anthropic.AsyncAnthropic`` (the session tool runner needs one)."""
+    return connect(mode, speed=speed, async_=True, **client_kwargs)
+
+
+def describe(client: Any) -> str:
+    """One line saying where a client points, without revealing the key."""
+    url = str(getattr(client, "base_url", ""))
+    return f"replay (stub at {url})" if _server is not None and url.rstrip("/") == _server.url else f"live ({url})"

@@ -1,0 +1,33 @@
+"""A local, offline stand-in for the Claude Managed Agents API that replays recorded sessions.
+
+    from helpers import stub
+    with stub.start() as server:                 # 127.0.0.1, a free port, instant replay
+        client = anthropic.Anthropic(api_key="x", base_url=server.url)
+
+    python -m helpers.stub --port 8765 --speed 1  # the same, as a process
+
+Layout (as in getmoto/moto): models.py (state), responses.py (HTTP handlers), urls.py (routes),
+exceptions.py (API errors), replay.py (the recording engine), server.py (HTTP + SSE), recordings.py.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from . import recordings
+from .server import StubServer
+
+__all__ = ["StubServer", "start", "recordings"]
+
+
+def start(port: int = 0, speed: Any = "instant", recordings_dir: Any = None, fault: Optional[Dict[str, Any]] = None,
+          **kwargs: Any) -> StubServer:
+    """Run the stub in this process on a background thread; returns a :class:`StubServer` (``.url``, ``.stop()``).
+
+    speed: ``"instant"`` or a multiplier of the recorded pace (1 = as recorded, 2 = twice as fast).
+    recordings_dir: where the ``*.jsonl`` recordings are (default: data/recordings).
+    fault: test-only switches, e.g. ``{"cut_stream_after": 3}`` ends every stream after 3 events
+    (per request: header ``x-stub-cut-stream-after: N``).
+    kwargs: ``keepalive`` (seconds between SSE keepalive comments, default 10), ``max_gap`` (longest pause
+    replayed, in recorded seconds, default 4), ``host``.
+    """
+    return StubServer(port, speed=speed, recordings_dir=recordings_dir, fault=fault, **kwargs)

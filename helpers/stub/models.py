@@ -1,0 +1,1062 @@
+"""State of the Managed Agents stub (moto's ``models.py``): agents, environments, sessions, events, files.
+
+Everything that goes in is validated against the SDK's own request TypedDicts; everything that goes out is
+validated against the SDK's own response models (so a stub bug shows up here, not in a learner's notebook).
+All state lives in one :class:`Backend`, guarded by one re-entrant lock.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections import deque
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .exceptions import Conflict, InvalidRequest, NotFound, StubError, not_found
+
+log = logging.getLogger("helpers.stub")
+
+# --------------------------------------------------------------------------------------------------------------
+# ids and clocks
+# --------------------------------------------------------------------------------------------------------------
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def new_id(prefix: str) -> str:
+    """An id shaped like the service's: ``agent_011CZkZaBF1tNoB5wlCeusgy``."""
+    return f"{prefix}_011C" + "".join(secrets.choice(_B58) for _ in range(20))
+
+
+_clock_lock = threading.Lock()
+_last_ts = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def now() -> datetime:
+    """A strictly increasing UTC time (microsecond resolution), so ``processed_at`` orders events totally."""
+    global _last_ts
+    with _clock_lock:
+        t = datetime.now(timezone.utc)
+        if t <= _last_ts:
+            t = _last_ts + timedelta(microseconds=1)
+        _last_ts = t
+        return t
+
+
+def rfc3339(t: datetime) -> str:
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(value: str, name: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise InvalidRequest(f"{name}: {value!r} is not an RFC 3339 timestamp. "
+                             "Pass a datetime or a string like '2026-11-18T14:07:00Z'.") from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t
+
+
+# --------------------------------------------------------------------------------------------------------------
+# validation with the SDK's own types
+# --------------------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def adapter(tp: Any):
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(tp)
+
+
+def _fmt_loc(parts: Sequence[Any]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out
+
+
+def _format_validation_error(exc: Any, prefix: Sequence[Any]) -> str:
+    """Turn a pydantic ValidationError into one readable sentence naming the wrong field(s)."""
+    cleaned = []
+    for err in exc.errors():
+        member = None
+        parts: List[Any] = list(prefix)
+        for p in err["loc"]:
+            if isinstance(p, str) and (p[:1].isupper() or "[" in p or p.startswith("function-")):
+                member = p  # a union member's class name: not part of the user's path
+                continue
+            parts.append(p)
+        cleaned.append((parts, member, err))
+    # In a union, members whose `type` literal did not match are noise when another member matched.
+    bad = {m for parts, m, e in cleaned if m and parts and parts[-1] == "type" and e["type"] == "literal_error"}
+    kept = [c for c in cleaned if c[1] not in bad] or cleaned
+    msgs: Dict[str, List[str]] = {}
+    for parts, _m, err in kept:
+        loc = _fmt_loc(parts) or "body"
+        msg = err["msg"]
+        if err["type"] == "literal_error" and "expected" in (err.get("ctx") or {}):
+            msg = "should be " + str(err["ctx"]["expected"])
+        if err["type"] == "missing":
+            msg = "is required but missing"
+        elif err["type"] == "extra_forbidden":
+            msg = "is not a known field"
+        lst = msgs.setdefault(loc, [])
+        if msg not in lst:
+            lst.append(msg)
+    items = list(msgs.items())[:4]
+    text = "; ".join(f"{loc} {' or '.join(m)}" if m[0].startswith(("is ", "should")) else f"{loc}: {' / '.join(m)}"
+                     for loc, m in items)
+    if len(msgs) > 4:
+        text += f"; and {len(msgs) - 4} more"
+    return text
+
+
+def _materialize(value: Any, path: List[Any]) -> Any:
+    """The SDK's TypedDicts use ``Iterable[...]``, which pydantic validates lazily: force it, keeping paths."""
+    from pydantic import ValidationError
+    if isinstance(value, dict):
+        return {k: _materialize(v, path + [k]) for k, v in value.items()}
+    if type(value).__name__ == "ValidatorIterator":  # pydantic_core does not export the class
+        out = []
+        it = iter(value)
+        i = 0
+        while True:
+            try:
+                item = next(it)
+            except StopIteration:
+                break
+            except ValidationError as e:
+                raise InvalidRequest(_format_validation_error(e, path) + ".") from None
+            out.append(_materialize(item, path + [i]))
+            i += 1
+        return out
+    if isinstance(value, list):
+        return [_materialize(v, path + [i]) for i, v in enumerate(value)]
+    return value
+
+
+def validate_params(tp: Any, value: Any, path: Sequence[Any] = (), *, what: str = "request body",
+                    hint: str = "") -> Any:
+    """Validate ``value`` against an SDK params TypedDict; raise a 400 naming the wrong field."""
+    from pydantic import ValidationError
+
+    try:
+        out = adapter(tp).validate_python(value)
+        out = _materialize(out, list(path))
+    except ValidationError as e:
+        raise InvalidRequest(f"Invalid {what}: {_format_validation_error(e, path)}." + (f" {hint}" if hint else "")) from None
+    # Unknown top-level keys (pydantic ignores them on TypedDicts): the real API rejects them.
+    keys = getattr(tp, "__annotations__", None)
+    if isinstance(value, dict) and keys is not None and getattr(tp, "__total__", None) is not None:
+        allowed = set(keys) - {"betas", "workspace_id"}
+        extra = [k for k in value if k not in allowed]
+        if extra:
+            raise InvalidRequest(f"Invalid {what}: {_fmt_loc(list(path) + [extra[0]])} is not a known field"
+                                 f" (known: {', '.join(sorted(allowed))}).")
+    return out
+
+
+VALIDATE_OUTPUT = True
+
+
+def check_out(model: Any, obj: Any) -> Any:
+    """Validate an outgoing object against the SDK response model (what strict clients will do)."""
+    if VALIDATE_OUTPUT:
+        from pydantic import ValidationError
+
+        try:
+            adapter(model).validate_python(obj)
+        except ValidationError as e:  # a stub bug: log loudly, tell the client clearly
+            log.error("stub produced an invalid %s: %s\n%s", getattr(model, "__name__", model), e, json.dumps(obj)[:2000])
+            raise StubError(f"The workshop stub produced an invalid {getattr(model, '__name__', 'object')} "
+                            f"({_format_validation_error(e, ())}). This is a bug in helpers/stub; see the server log.",
+                            status=400, error_type="invalid_request_error") from None
+    return obj
+
+
+def _t():
+    """Lazy access to the SDK's types (importing them costs ~1 s; only the stub pays it)."""
+    from anthropic.types import beta as B
+    from anthropic.types.beta import sessions as S
+
+    return B, S
+
+
+# --------------------------------------------------------------------------------------------------------------
+# pagination
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _enc_cursor(direction: str, key: Sequence[Any]) -> str:
+    raw = json.dumps([direction, list(key)], separators=(",", ":")).encode()
+    return "page_" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _dec_cursor(page: str) -> Tuple[str, tuple]:
+    try:
+        assert page.startswith("page_")
+        s = page[5:]
+        raw = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+        direction, key = json.loads(raw)
+        assert direction in ("after", "before")
+        return direction, tuple(key)
+    except Exception:
+        raise InvalidRequest(f"page: {page!r} is not a valid cursor. Pass the next_page (or prev_page) value "
+                             "from the previous list response unchanged, or omit page to start at the beginning.") from None
+
+
+def paginate(items: List[Any], key: Callable[[Any], tuple], *, limit: Optional[str], page: Optional[str],
+             descending: bool, default_limit: int = 20, max_limit: int = 100,
+             bidirectional: bool = False) -> Dict[str, Any]:
+    """Cursor pagination over ``items`` already sorted in the requested order. Cursors are keys, not offsets,
+    so pages stay correct while new items arrive."""
+    n = parse_int(limit, "limit", default_limit, 1, max_limit)
+    start = 0
+    end = None
+    if page:
+        direction, k = _dec_cursor(page)
+        keys = [key(x) for x in items]
+        if direction == "after":
+            start = next((i for i, kx in enumerate(keys) if (kx < k if descending else kx > k)), len(items))
+        else:
+            end = next((i for i, kx in enumerate(keys) if not (kx > k if descending else kx < k)), len(items))
+            start = max(0, end - n)
+    chunk = items[start:start + n] if end is None else items[start:end]
+    more_after = start + len(chunk) < len(items)
+    out: Dict[str, Any] = {"data": chunk,
+                           "next_page": _enc_cursor("after", key(chunk[-1])) if chunk and more_after else None}
+    if bidirectional:
+        out["prev_page"] = _enc_cursor("before", key(chunk[0])) if chunk and start > 0 else None
+    return out
+
+
+def parse_int(value: Optional[str], name: str, default: Optional[int], lo: int, hi: Optional[int]) -> Optional[int]:
+    if value is None or value == "":
+        return default
+    try:
+        n = int(value)
+    except ValueError:
+        raise InvalidRequest(f"{name}: {value!r} is not an integer.") from None
+    if n < lo or (hi is not None and n > hi):
+        raise InvalidRequest(f"{name}: {n} is out of range; use {lo}..{hi}." if hi else f"{name}: must be >= {lo}.")
+    return n
+
+
+def parse_bool(value: Optional[str], name: str, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise InvalidRequest(f"{name}: {value!r} is not a boolean; use true or false.")
+
+
+def time_filter(query: Dict[str, List[str]], field: str = "created_at") -> Callable[[datetime], bool]:
+    bounds = []
+    for op in ("gt", "gte", "lt", "lte"):
+        vals = query.get(f"{field}[{op}]")
+        if vals:
+            bounds.append((op, parse_time(vals[-1], f"{field}[{op}]")))
+
+    def ok(t: datetime) -> bool:
+        for op, b in bounds:
+            if (op == "gt" and not t > b) or (op == "gte" and not t >= b) or (op == "lt" and not t < b) or \
+                    (op == "lte" and not t <= b):
+                return False
+        return True
+
+    return ok
+
+
+def patch_metadata(current: Dict[str, str], patch: Optional[Dict[str, Optional[str]]]) -> Dict[str, str]:
+    out = dict(current)
+    for k, v in (patch or {}).items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    if len(out) > 16:
+        raise InvalidRequest(f"metadata: at most 16 keys are allowed; this would make {len(out)}. Remove some keys "
+                             "(set them to null in an update).", error_code="invalid_metadata")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# normalizing requests into complete response objects
+# --------------------------------------------------------------------------------------------------------------
+
+_BUILTIN_TOOLS = ("bash", "edit", "read", "write", "glob", "grep", "web_fetch", "web_search")
+
+
+def _policy(p: Any, default: str) -> Dict[str, Any]:
+    return dict(p) if p else {"type": default}
+
+
+def normalize_tools(tools: Optional[List[Dict[str, Any]]], mcp_servers: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    out: List[Dict[str, Any]] = []
+    names: Dict[str, int] = {}
+    server_names = {s["name"] for s in mcp_servers}
+    for i, t in enumerate(tools or []):
+        typ = t["type"]
+        if typ == "custom":
+            out.append({"type": "custom", "name": t["name"], "description": t["description"],
+                        "input_schema": dict(t["input_schema"])})
+            if t["name"] in names:
+                raise InvalidRequest(f"tools[{i}].name: a custom tool named {t['name']!r} is already defined at "
+                                     f"tools[{names[t['name']]}]. Tool names must be unique.")
+            names[t["name"]] = i
+        elif typ == "agent_toolset_20260401":
+            dc = t.get("default_config") or {}
+            enabled = dc.get("enabled")
+            default = {"enabled": True if enabled is None else enabled,
+                       "permission_policy": _policy(dc.get("permission_policy"), "always_allow")}
+            configs = []
+            for c in t.get("configs") or []:
+                cfg = {k: v for k, v in c.items() if v is not None}
+                cfg["type"] = c["name"]
+                cfg["enabled"] = default["enabled"] if c.get("enabled") is None else c["enabled"]
+                cfg["permission_policy"] = _policy(c.get("permission_policy"), default["permission_policy"]["type"])
+                configs.append(cfg)
+            out.append({"type": typ, "default_config": default, "configs": configs})
+        elif typ == "mcp_toolset":
+            if t["mcp_server_name"] not in server_names:
+                raise InvalidRequest(f"tools[{i}].mcp_server_name: {t['mcp_server_name']!r} is not one of the agent's "
+                                     f"mcp_servers ({sorted(server_names) or 'none'}). Add it to mcp_servers.")
+            dc = t.get("default_config") or {}
+            enabled = dc.get("enabled")
+            default = {"enabled": True if enabled is None else enabled,
+                       "permission_policy": _policy(dc.get("permission_policy"), "always_ask")}
+            configs = [{"name": c["name"],
+                        "enabled": default["enabled"] if c.get("enabled") is None else c["enabled"],
+                        "permission_policy": _policy(c.get("permission_policy"), default["permission_policy"]["type"])}
+                       for c in t.get("configs") or []]
+            out.append({"type": typ, "mcp_server_name": t["mcp_server_name"], "default_config": default,
+                        "configs": configs})
+        else:  # pragma: no cover - the TypedDict union rejects anything else first
+            raise InvalidRequest(f"tools[{i}].type: unknown tool type {typ!r}.")
+    used = {t["mcp_server_name"] for t in out if t["type"] == "mcp_toolset"}
+    unused = sorted(server_names - used)
+    if unused:
+        raise InvalidRequest(f"mcp_servers: {unused} are not referenced by any mcp_toolset in tools. Add "
+                             "{'type': 'mcp_toolset', 'mcp_server_name': ...} for each, or remove the server.")
+    return out
+
+
+def normalize_model(model: Any) -> Dict[str, Any]:
+    if isinstance(model, str):
+        return {"id": model}
+    out: Dict[str, Any] = {"id": model["id"]}
+    eff = model.get("effort")
+    if eff is not None:
+        out["effort"] = {"type": eff} if isinstance(eff, str) else dict(eff)
+    for k in ("inference_geo", "speed"):
+        if model.get(k) is not None:
+            out[k] = model[k]
+    return out
+
+
+def normalize_skills(skills: Optional[List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    return [{"type": s["type"], "skill_id": s["skill_id"], "version": s.get("version") or "latest"} for s in skills or []]
+
+
+def custom_tool_names(tools: List[Dict[str, Any]]) -> List[str]:
+    return [t["name"] for t in tools if t.get("type") == "custom"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# sessions: live state and streams
+# --------------------------------------------------------------------------------------------------------------
+
+
+class StoredEvent:
+    __slots__ = ("seq", "data", "ts", "type", "frame")
+
+    def __init__(self, seq: int, data: Dict[str, Any], ts: datetime) -> None:
+        self.seq = seq
+        self.data = data
+        self.ts = ts
+        self.type = data["type"]
+        payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        self.frame = f"event: {self.type}\ndata: {payload}\n\n".encode()
+
+
+class Subscriber:
+    """One open SSE stream. The server thread serving it reads from ``q``; ``None`` means: end the stream."""
+
+    def __init__(self, deltas: Sequence[str] = (), cut_after: Optional[int] = None) -> None:
+        self.q: "queue.SimpleQueue[Optional[StoredEvent]]" = queue.SimpleQueue()
+        self.deltas = set(deltas)
+        self.cut_after = cut_after
+
+    def close(self) -> None:
+        self.q.put(None)
+
+
+class SessionState:
+    def __init__(self, data: Dict[str, Any], created: datetime) -> None:
+        self.data = data
+        self.id: str = data["id"]
+        self.created = created
+        self.events: List[StoredEvent] = []
+        self.subscribers: List[Subscriber] = []
+        self.engine: Any = None  # replay.Replayer
+        self.active_seconds = 0.0
+        self.running_since: Optional[float] = None
+        self.outcomes: Dict[str, str] = {}  # outcome_id -> description
+        self.seq = 0
+
+    @property
+    def status(self) -> str:
+        return self.data["status"]
+
+    def view(self) -> Dict[str, Any]:
+        d = dict(self.data)
+        active = self.active_seconds + (time.monotonic() - self.running_since if self.running_since else 0.0)
+        d["stats"] = {"active_seconds": round(active, 3),
+                      "duration_seconds": round((datetime.now(timezone.utc) - self.created).total_seconds(), 3)}
+        d["usage"] = dict(self.data["usage"])
+        return d
+
+
+_STATUS_OF = {"session.status_running": "running", "session.status_idle": "idle",
+              "session.status_terminated": "terminated", "session.status_rescheduled": "rescheduling"}
+
+
+class Backend:
+    """All of the stub's state. Thread-safe: every public method takes ``self.lock``."""
+
+    def __init__(self, *, recordings_dir: Any = None, speed: Any = "instant", fault: Optional[Dict[str, Any]] = None,
+                 keepalive: float = 10.0, max_gap: float = 4.0) -> None:
+        from .recordings import Library
+
+        self.lock = threading.RLock()
+        self.agents: Dict[str, List[Dict[str, Any]]] = {}
+        self.environments: Dict[str, Dict[str, Any]] = {}
+        self.sessions: Dict[str, SessionState] = {}
+        self.files: Dict[str, Tuple[Dict[str, Any], bytes]] = {}
+        self.library = Library(recordings_dir)
+        self.speed = speed
+        self.fault = dict(fault or {})
+        self.keepalive = keepalive
+        self.max_gap = max_gap
+        from .replay import Scheduler
+
+        self.scheduler = Scheduler(self)
+
+    # ---------------------------------------------------------------- speed
+    @property
+    def speed(self) -> Any:
+        return self._speed
+
+    @speed.setter
+    def speed(self, value: Any) -> None:
+        self._speed = parse_speed(value)
+
+    # ---------------------------------------------------------------- agents
+    def _agent_versions(self, agent_id: str) -> List[Dict[str, Any]]:
+        v = self.agents.get(agent_id)
+        if v is None:
+            raise not_found("agent", agent_id, "Create one with client.beta.agents.create(...) and use its .id; "
+                                               "list yours with client.beta.agents.list().")
+        return v
+
+    def create_agent(self, body: Dict[str, Any]) -> Dict[str, Any]:
+        B, _ = _t()
+        from anthropic.types.beta import agent_create_params
+
+        p = validate_params(agent_create_params.AgentCreateParams, body, what="agent")
+        if p.get("multiagent"):
+            raise InvalidRequest("multiagent: multi-agent orchestration is not supported by the workshop stub; "
+                                 "remove the multiagent field.")
+        if not p["name"].strip():
+            raise InvalidRequest("name: must be non-empty. Give the agent a name, e.g. name='incident-responder'.")
+        mcp = [dict(s) for s in p.get("mcp_servers") or []]
+        t = rfc3339(now())
+        agent = {"id": new_id("agent"), "type": "agent", "name": p["name"], "model": normalize_model(p["model"]),
+                 "system": p.get("system"), "description": p.get("description"),
+                 "tools": normalize_tools(p.get("tools"), mcp), "mcp_servers": mcp,
+                 "skills": normalize_skills(p.get("skills")), "metadata": patch_metadata({}, p.get("metadata")),
+                 "execution_identity": dict(p.get("execution_identity") or {"type": "service_account"}),
+                 "multiagent": None, "version": 1, "created_at": t, "updated_at": t, "archived_at": None}
+        check_out(B.BetaManagedAgentsAgent, agent)
+        with self.lock:
+            self.agents[agent["id"]] = [agent]
+        return agent
+
+    def get_agent(self, agent_id: str, version: Optional[int] = None) -> Dict[str, Any]:
+        with self.lock:
+            versions = self._agent_versions(agent_id)
+            if version is None:
+                return versions[-1]
+            if not 1 <= version <= len(versions):
+                raise NotFound(f"agent {agent_id!r} has no version {version}; its versions are 1..{len(versions)}. "
+                               "Omit version for the latest.")
+            return versions[version - 1]
+
+    def update_agent(self, agent_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        B, _ = _t()
+        from anthropic.types.beta import agent_update_params
+
+        p = validate_params(agent_update_params.AgentUpdateParams, body, what="agent update")
+        with self.lock:
+            versions = self._agent_versions(agent_id)
+            cur = versions[-1]
+            if cur["archived_at"]:
+                raise InvalidRequest(f"agent {agent_id!r} is archived and cannot be updated. Create a new agent.")
+            if "version" in p and p["version"] != cur["version"]:
+                raise Conflict(f"agent {agent_id!r} is at version {cur['version']}, but the update said version="
+                               f"{p['version']}. Someone changed it since you read it: retrieve the agent, re-apply "
+                               "your change, and pass the current version (or omit version to overwrite).")
+            if p.get("multiagent"):
+                raise InvalidRequest("multiagent: not supported by the workshop stub; remove the field.")
+            new = dict(cur)
+            if "name" in p:
+                if not (p["name"] or "").strip():
+                    raise InvalidRequest("name: cannot be cleared; give a non-empty name or omit it.")
+                new["name"] = p["name"]
+            if "model" in p:
+                if p["model"] is None:
+                    raise InvalidRequest("model: cannot be cleared; give a model id or omit it.")
+                new["model"] = normalize_model(p["model"])
+            for k in ("system", "description"):
+                if k in p:
+                    new[k] = p[k] or None
+            if "mcp_servers" in p:
+                new["mcp_servers"] = [dict(s) for s in p["mcp_servers"] or []]
+            if "tools" in p or "mcp_servers" in p:
+                raw_tools = p["tools"] if "tools" in p else cur["tools"]
+                new["tools"] = normalize_tools(raw_tools or [], new["mcp_servers"])
+            if "skills" in p:
+                new["skills"] = normalize_skills(p["skills"])
+            if "execution_identity" in p:
+                new["execution_identity"] = dict(p["execution_identity"] or {"type": "service_account"})
+            if "metadata" in p:
+                new["metadata"] = patch_metadata(cur["metadata"], p["metadata"])
+            changed = any(new[k] != cur[k] for k in new)
+            if not changed:
+                return cur  # a no-op update does not make a new version
+            new["version"] = cur["version"] + 1
+            new["updated_at"] = rfc3339(now())
+            check_out(B.BetaManagedAgentsAgent, new)
+            versions.append(new)
+            return new
+
+    def list_agents(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
+        include_archived = parse_bool(_q(query, "include_archived"), "include_archived")
+        ok = time_filter(query)
+        with self.lock:
+            items = [v[-1] for v in self.agents.values()
+                     if (include_archived or not v[-1]["archived_at"]) and ok(parse_time(v[0]["created_at"], "x"))]
+        items.sort(key=lambda a: (a["created_at"], a["id"]), reverse=True)
+        return paginate(items, lambda a: (a["created_at"], a["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
+                        descending=True)
+
+    def archive_agent(self, agent_id: str) -> Dict[str, Any]:
+        with self.lock:
+            versions = self._agent_versions(agent_id)
+            cur = versions[-1]
+            if not cur["archived_at"]:
+                t = rfc3339(now())
+                for v in versions:
+                    v["archived_at"] = t
+            return cur
+
+    def list_agent_versions(self, agent_id: str, query: Dict[str, List[str]]) -> Dict[str, Any]:
+        with self.lock:
+            items = list(reversed(self._agent_versions(agent_id)))
+        return paginate(items, lambda a: (a["version"],), limit=_q(query, "limit"), page=_q(query, "page"),
+                        descending=True)
+
+    # ---------------------------------------------------------------- environments
+    def _env(self, env_id: str) -> Dict[str, Any]:
+        e = self.environments.get(env_id)
+        if e is None:
+            raise not_found("environment", env_id, "Create one with client.beta.environments.create(name=...) "
+                                                   "and pass its .id.")
+        return e
+
+    @staticmethod
+    def _normalize_config(cfg: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        if not cfg or cfg.get("type") == "cloud":
+            cfg = cfg or {}
+            net = cfg.get("networking") or {"type": "unrestricted"}
+            if net["type"] == "limited":
+                net = {"type": "limited", "allowed_hosts": list(net.get("allowed_hosts") or []),
+                       "allow_mcp_servers": bool(net.get("allow_mcp_servers")),
+                       "allow_package_managers": bool(net.get("allow_package_managers"))}
+            else:
+                net = {"type": "unrestricted"}
+            pk = cfg.get("packages") or {}
+            packages = {"type": "packages", **{k: list(pk.get(k) or []) for k in ("apt", "cargo", "gem", "go", "npm", "pip")}}
+            return {"type": "cloud", "networking": net, "packages": packages}
+        return {"type": "self_hosted"}
+
+    def create_environment(self, body: Dict[str, Any]) -> Dict[str, Any]:
+        B, _ = _t()
+        from anthropic.types.beta import environment_create_params
+
+        p = validate_params(environment_create_params.EnvironmentCreateParams, body, what="environment")
+        if not p["name"].strip():
+            raise InvalidRequest("name: must be non-empty.")
+        t = rfc3339(now())
+        env = {"id": new_id("env"), "type": "environment", "name": p["name"],
+               "config": self._normalize_config(p.get("config")), "description": p.get("description"),
+               "metadata": patch_metadata({}, p.get("metadata")), "scope": p.get("scope"),
+               "created_at": t, "updated_at": t, "archived_at": None}
+        check_out(B.BetaEnvironment, env)
+        with self.lock:
+            self.environments[env["id"]] = env
+        return env
+
+    def get_environment(self, env_id: str) -> Dict[str, Any]:
+        with self.lock:
+            return self._env(env_id)
+
+    def update_environment(self, env_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        B, _ = _t()
+        from anthropic.types.beta import environment_update_params
+
+        p = validate_params(environment_update_params.EnvironmentUpdateParams, body, what="environment update")
+        with self.lock:
+            cur = self._env(env_id)
+            new = dict(cur)
+            if p.get("config") is not None:
+                cfg = self._normalize_config(p["config"])
+                if cfg["type"] != cur["config"]["type"]:
+                    raise InvalidRequest(f"config.type: cannot change an environment from {cur['config']['type']!r} "
+                                         f"to {cfg['type']!r}. Create a new environment instead.",
+                                         error_code="invalid_config_type_change")
+                new["config"] = cfg
+            if "name" in p and p["name"] is not None:
+                new["name"] = p["name"]
+            for k in ("description", "scope"):
+                if k in p:
+                    new[k] = p[k]
+            if "metadata" in p:
+                new["metadata"] = patch_metadata(cur["metadata"], p["metadata"])
+            new["updated_at"] = rfc3339(now())
+            check_out(B.BetaEnvironment, new)
+            self.environments[env_id] = new
+            return new
+
+    def list_environments(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
+        include_archived = parse_bool(_q(query, "include_archived"), "include_archived")
+        with self.lock:
+            items = [e for e in self.environments.values() if include_archived or not e["archived_at"]]
+        items.sort(key=lambda e: (e["created_at"], e["id"]), reverse=True)
+        return paginate(items, lambda e: (e["created_at"], e["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
+                        descending=True)
+
+    def archive_environment(self, env_id: str) -> Dict[str, Any]:
+        with self.lock:
+            e = self._env(env_id)
+            if not e["archived_at"]:
+                e["archived_at"] = e["updated_at"] = rfc3339(now())
+            return e
+
+    def delete_environment(self, env_id: str) -> Dict[str, Any]:
+        with self.lock:
+            self._env(env_id)
+            busy = [s.id for s in self.sessions.values() if s.data["environment_id"] == env_id and s.status == "running"]
+            if busy:
+                raise InvalidRequest(f"environment {env_id!r} has running sessions {busy}; interrupt or delete them first.")
+            del self.environments[env_id]
+        return {"id": env_id, "type": "environment_deleted"}
+
+    # ---------------------------------------------------------------- files
+    def upload_file(self, filename: str, content: bytes, mime_type: str) -> Dict[str, Any]:
+        B, _ = _t()
+        meta = {"id": new_id("file"), "type": "file", "filename": filename or "unnamed", "mime_type": mime_type,
+                "size_bytes": len(content), "created_at": rfc3339(now()), "downloadable": False}
+        check_out(B.BetaFileMetadata, meta)
+        with self.lock:
+            self.files[meta["id"]] = (meta, content)
+        return meta
+
+    def _file(self, file_id: str) -> Tuple[Dict[str, Any], bytes]:
+        f = self.files.get(file_id)
+        if f is None:
+            raise not_found("file", file_id, "Upload it first with client.beta.files.upload(file=open(path, 'rb')) "
+                                             "and use the returned .id.")
+        return f
+
+    def get_file(self, file_id: str) -> Dict[str, Any]:
+        with self.lock:
+            return self._file(file_id)[0]
+
+    def file_content(self, file_id: str) -> Tuple[Dict[str, Any], bytes]:
+        with self.lock:
+            return self._file(file_id)
+
+    def delete_file(self, file_id: str) -> Dict[str, Any]:
+        with self.lock:
+            self._file(file_id)
+            del self.files[file_id]
+        return {"id": file_id, "type": "file_deleted"}
+
+    def list_files(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
+        with self.lock:
+            items = [m for m, _ in self.files.values()]
+        scope = _q(query, "scope_id")
+        if scope:
+            items = [m for m in items if (m.get("scope") or {}).get("id") == scope]
+        items.sort(key=lambda m: (m["created_at"], m["id"]), reverse=True)
+        return paginate(items, lambda m: (m["created_at"], m["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
+                        descending=True, max_limit=1000)
+
+    # ---------------------------------------------------------------- sessions
+    def _session(self, session_id: str) -> SessionState:
+        s = self.sessions.get(session_id)
+        if s is None:
+            raise not_found("session", session_id, "Create one with client.beta.sessions.create(agent=..., "
+                                                   "environment_id=...) and use its .id.")
+        return s
+
+    def _resolve_agent(self, ref: Any) -> Dict[str, Any]:
+        if isinstance(ref, str):
+            agent = self.get_agent(ref)
+        else:
+            agent = self.get_agent(ref["id"], ref.get("version"))
+        if agent["archived_at"]:
+            raise InvalidRequest(f"agent {agent['id']!r} is archived; sessions cannot use it. Create a new agent.")
+        snap = {k: agent[k] for k in ("id", "type", "name", "model", "system", "description", "tools", "mcp_servers",
+                                      "skills", "execution_identity", "version", "multiagent")}
+        if isinstance(ref, dict) and ref.get("type") == "agent_with_overrides":
+            if ref.get("model") is not None:
+                snap["model"] = normalize_model(ref["model"])
+            if "system" in ref:
+                snap["system"] = ref["system"]
+            if ref.get("mcp_servers") is not None:
+                snap["mcp_servers"] = [dict(s) for s in ref["mcp_servers"]]
+            if ref.get("tools") is not None or ref.get("mcp_servers") is not None:
+                snap["tools"] = normalize_tools(ref["tools"] if ref.get("tools") is not None else agent["tools"],
+                                                snap["mcp_servers"])
+            if ref.get("skills") is not None:
+                snap["skills"] = normalize_skills(ref["skills"])
+        return snap
+
+    def _make_resource(self, r: Dict[str, Any], t: str, i: int) -> Dict[str, Any]:
+        if r["type"] == "file":
+            meta, _ = self._file(r["file_id"])
+            return {"type": "file", "id": new_id("sesrsc"), "file_id": r["file_id"],
+                    "mount_path": r.get("mount_path") or f"/mnt/session/uploads/{r['file_id']}",
+                    "created_at": t, "updated_at": t}
+        if r["type"] == "github_repository":
+            repo = r["url"].rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+            out = {"type": "github_repository", "id": new_id("sesrsc"), "url": r["url"],
+                   "mount_path": r.get("mount_path") or f"/workspace/{repo}", "created_at": t, "updated_at": t}
+            if r.get("checkout"):
+                out["checkout"] = dict(r["checkout"])
+            return out
+        out = {k: v for k, v in r.items() if v is not None}
+        return out
+
+    def create_session(self, body: Dict[str, Any]) -> Dict[str, Any]:
+        B, S = _t()
+        from anthropic.types.beta import session_create_params
+
+        p = validate_params(session_create_params.SessionCreateParams, body, what="session")
+        with self.lock:
+            env = self._env(p["environment_id"])
+            if env["archived_at"]:
+                raise InvalidRequest(f"environment {env['id']!r} is archived; create a new environment for new "
+                                     "sessions.", error_code="environment_archived")
+            snap = self._resolve_agent(p["agent"])
+            created = now()
+            t = rfc3339(created)
+            resources = [self._make_resource(r, t, i) for i, r in enumerate(p.get("resources") or [])]
+            metadata = patch_metadata({}, p.get("metadata"))
+            data = {"id": new_id("sesn"), "type": "session", "status": "idle", "agent": snap,
+                    "environment_id": env["id"], "metadata": metadata, "resources": resources,
+                    "vault_ids": list(p.get("vault_ids") or []), "outcome_evaluations": [], "stats": {}, "usage": {},
+                    "title": p.get("title"), "budget": p.get("budget"), "deployment_id": None,
+                    "created_at": t, "updated_at": t, "archived_at": None}
+            state = SessionState(data, created)
+            from .replay import Replayer
+
+            state.engine = Replayer(self, state)
+            if "recording" in metadata:
+                state.engine.choose(metadata["recording"])  # 400 on an unknown name / missing tools
+            initial = p.get("initial_events") or []
+            plan = state.engine.check(list(initial), path="initial_events") if initial else None
+            check_out(B.BetaManagedAgentsSession, state.view())
+            self.sessions[state.id] = state
+            if plan is not None:
+                state.engine.apply(plan)
+            return state.view()
+
+    def get_session(self, session_id: str) -> Dict[str, Any]:
+        with self.lock:
+            return self._session(session_id).view()
+
+    def update_session(self, session_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        B, _ = _t()
+        from anthropic.types.beta import session_update_params
+
+        p = validate_params(session_update_params.SessionUpdateParams, body, what="session update")
+        with self.lock:
+            s = self._session(session_id)
+            d = dict(s.data)
+            if "title" in p:
+                d["title"] = p["title"]
+            if "metadata" in p:
+                d["metadata"] = patch_metadata(d["metadata"], p["metadata"])
+                if d["metadata"].get("recording") != s.data["metadata"].get("recording") and "recording" in d["metadata"]:
+                    s.engine.choose(d["metadata"]["recording"], switching=True)
+            if "budget" in p:
+                d["budget"] = p["budget"]
+            if "vault_ids" in p:
+                d["vault_ids"] = list(p["vault_ids"] or [])
+            if p.get("agent"):
+                snap = dict(d["agent"])
+                a = p["agent"]
+                if a.get("mcp_servers") is not None:
+                    snap["mcp_servers"] = [dict(x) for x in a["mcp_servers"]]
+                if a.get("tools") is not None or a.get("mcp_servers") is not None:
+                    snap["tools"] = normalize_tools(a["tools"] if a.get("tools") is not None else snap["tools"],
+                                                    snap["mcp_servers"])
+                d["agent"] = snap
+            d["updated_at"] = rfc3339(now())
+            view = dict(d)
+            view["stats"] = {}
+            check_out(B.BetaManagedAgentsSession, view)
+            s.data = d
+            return s.view()
+
+    def list_sessions(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
+        include_archived = parse_bool(_q(query, "include_archived"), "include_archived")
+        agent_id = _q(query, "agent_id")
+        agent_version = parse_int(_q(query, "agent_version"), "agent_version", None, 1, None)
+        statuses = query.get("statuses[]") or query.get("statuses") or []
+        bad = [x for x in statuses if x not in ("rescheduling", "running", "idle", "terminated")]
+        if bad:
+            raise InvalidRequest(f"statuses[]: {bad[0]!r} is not a session status; use rescheduling, running, idle "
+                                 "or terminated.")
+        order = _order(query, "desc")
+        ok = time_filter(query)
+        mem = _q(query, "memory_store_id")
+        dep = _q(query, "deployment_id")
+        with self.lock:
+            items = []
+            for s in self.sessions.values():
+                d = s.data
+                if not include_archived and d["archived_at"]:
+                    continue
+                if agent_id and d["agent"]["id"] != agent_id:
+                    continue
+                if agent_version is not None and d["agent"]["version"] != agent_version:
+                    continue
+                if statuses and d["status"] not in statuses:
+                    continue
+                if not ok(s.created):
+                    continue
+                if dep and d.get("deployment_id") != dep:
+                    continue
+                if mem and not any(r.get("memory_store_id") == mem for r in d["resources"]):
+                    continue
+                items.append(s)
+            items.sort(key=lambda s: (s.data["created_at"], s.id), reverse=order == "desc")
+            page = paginate(items, lambda s: (s.data["created_at"], s.id), limit=_q(query, "limit"),
+                            page=_q(query, "page"), descending=order == "desc", bidirectional=True)
+            page["data"] = [s.view() for s in page["data"]]
+            return page
+
+    def archive_session(self, session_id: str) -> Dict[str, Any]:
+        with self.lock:
+            s = self._session(session_id)
+            if not s.data["archived_at"]:
+                s.data["archived_at"] = s.data["updated_at"] = rfc3339(now())
+            return s.view()
+
+    def delete_session(self, session_id: str) -> Dict[str, Any]:
+        with self.lock:
+            s = self._session(session_id)
+            self.emit(s, {"type": "session.deleted"})
+            s.engine.stop()
+            for sub in s.subscribers:
+                sub.close()
+            s.subscribers.clear()
+            del self.sessions[session_id]
+        return {"id": session_id, "type": "session_deleted"}
+
+    # ---------------------------------------------------------------- session resources
+    def list_resources(self, session_id: str, query: Dict[str, List[str]]) -> Dict[str, Any]:
+        with self.lock:
+            items = list(self._session(session_id).data["resources"])
+        return paginate(items, lambda r: (r.get("created_at", ""), r.get("id", "")), limit=_q(query, "limit"),
+                        page=_q(query, "page"), descending=False)
+
+    def add_resource(self, session_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        from anthropic.types.beta.sessions import resource_add_params
+
+        p = validate_params(resource_add_params.ResourceAddParams, body, what="resource")
+        with self.lock:
+            s = self._session(session_id)
+            r = self._make_resource({"type": "file", **p}, rfc3339(now()), 0)
+            s.data["resources"] = s.data["resources"] + [r]
+            return r
+
+    def get_resource(self, session_id: str, resource_id: str) -> Dict[str, Any]:
+        with self.lock:
+            for r in self._session(session_id).data["resources"]:
+                if r.get("id") == resource_id:
+                    return r
+        raise not_found("session resource", resource_id, "List them with client.beta.sessions.resources.list(session_id).")
+
+    def delete_resource(self, session_id: str, resource_id: str) -> Dict[str, Any]:
+        with self.lock:
+            s = self._session(session_id)
+            self.get_resource(session_id, resource_id)
+            s.data["resources"] = [r for r in s.data["resources"] if r.get("id") != resource_id]
+        return {"id": resource_id, "type": "session_resource_deleted"}
+
+    # ---------------------------------------------------------------- events
+    def send_events(self, session_id: str, body: Any) -> Dict[str, Any]:
+        if not isinstance(body, dict) or "events" not in body:
+            raise InvalidRequest("Invalid request body: events is required but missing. Send "
+                                 "events=[{'type': 'user.message', 'content': [{'type': 'text', 'text': '...'}]}].")
+        extra = [k for k in body if k != "events"]
+        if extra:
+            raise InvalidRequest(f"Invalid request body: {extra[0]} is not a known field (known: events).")
+        events = body["events"]
+        if not isinstance(events, list) or not events:
+            raise InvalidRequest("events: must be a non-empty list of events.")
+        with self.lock:
+            s = self._session(session_id)
+            plan = s.engine.check(events, path="events")  # validates the whole batch; raises before any change
+            stored = s.engine.apply(plan)
+        _, S = _t()
+        return {"data": stored}
+
+    def list_events(self, session_id: str, query: Dict[str, List[str]]) -> Dict[str, Any]:
+        types = query.get("types[]") or query.get("types") or []
+        order = _order(query, "asc")
+        ok = time_filter(query)
+        with self.lock:
+            s = self._session(session_id)
+            items = [e for e in s.events if (not types or e.type in types) and ok(e.ts)]
+        if order == "desc":
+            items.reverse()
+        page = paginate(items, lambda e: (e.seq,), limit=_q(query, "limit"), page=_q(query, "page"),
+                        descending=order == "desc", max_limit=1000)
+        page["data"] = [e.data for e in page["data"]]
+        return page
+
+    def subscribe(self, session_id: str, deltas: Sequence[str], cut_after: Optional[int]) -> Tuple[SessionState, Subscriber]:
+        bad = [d for d in deltas if d not in ("agent.message", "agent.thinking")]
+        if bad:
+            raise InvalidRequest(f"event_deltas[]: {bad[0]!r} is not supported; use agent.message and/or agent.thinking.")
+        with self.lock:
+            s = self._session(session_id)
+            sub = Subscriber(deltas, cut_after if cut_after is not None else self.fault.get("cut_stream_after"))
+            if s.status == "terminated":
+                sub.close()
+            else:
+                s.subscribers.append(sub)
+            return s, sub
+
+    def unsubscribe(self, s: SessionState, sub: Subscriber) -> None:
+        with self.lock:
+            try:
+                s.subscribers.remove(sub)
+            except ValueError:
+                pass
+
+    def emit(self, s: SessionState, event: Dict[str, Any]) -> Dict[str, Any]:
+        """Store one event (fresh id and processed_at unless given), update session state, fan out to streams."""
+        _, S = _t()
+        ts = now()
+        event.setdefault("id", new_id("sevt"))
+        event["processed_at"] = rfc3339(ts)
+        typ = event["type"]
+        if typ == "session.usage":
+            event["usage"] = dict(s.data["usage"])
+        check_out(S.BetaManagedAgentsSessionEvent, event)
+        s.seq += 1
+        ev = StoredEvent(s.seq, event, ts)
+        if typ != "session.deleted":
+            s.events.append(ev)
+        status = _STATUS_OF.get(typ)
+        if status:
+            self.set_status(s, status)
+        elif typ == "span.model_request_end":
+            self._add_usage(s, event["model_usage"])
+        elif typ == "span.outcome_evaluation_end":
+            s.data["outcome_evaluations"] = s.data["outcome_evaluations"] + [{
+                "type": "outcome_evaluation", "outcome_id": event["outcome_id"],
+                "description": s.outcomes.get(event["outcome_id"], ""), "iteration": event["iteration"],
+                "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
+        for sub in s.subscribers:
+            sub.q.put(ev)
+        if typ == "session.status_terminated":
+            for sub in s.subscribers:
+                sub.close()
+            s.subscribers.clear()
+        return event
+
+    def set_status(self, s: SessionState, status: str) -> None:
+        if s.data["status"] == status:
+            return
+        mono = time.monotonic()
+        if status == "running" and s.running_since is None:
+            s.running_since = mono
+        elif status != "running" and s.running_since is not None:
+            s.active_seconds += mono - s.running_since
+            s.running_since = None
+        s.data["status"] = status
+        s.data["updated_at"] = rfc3339(now())
+
+    @staticmethod
+    def _add_usage(s: SessionState, mu: Dict[str, Any]) -> None:
+        u = dict(s.data["usage"])
+        for k in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
+            u[k] = u.get(k, 0) + int(mu.get(k) or 0)
+        cc = dict(u.get("cache_creation") or {})
+        cc["ephemeral_5m_input_tokens"] = cc.get("ephemeral_5m_input_tokens", 0) + int(mu.get("cache_creation_input_tokens") or 0)
+        u["cache_creation"] = cc
+        s.data["usage"] = u
+
+    def close(self) -> None:
+        self.scheduler.stop()
+        with self.lock:
+            for s in self.sessions.values():
+                for sub in s.subscribers:
+                    sub.close()
+                s.subscribers.clear()
+
+
+def _q(query: Dict[str, List[str]], name: str) -> Optional[str]:
+    v = query.get(name)
+    return v[-1] if v else None
+
+
+def _order(query: Dict[str, List[str]], default: str) -> str:
+    o = _q(query, "order") or default
+    if o not in ("asc", "desc"):
+        raise InvalidRequest(f"order: {o!r} is not valid; use 'asc' or 'desc'.")
+    return o
+
+
+def parse_speed(value: Any) -> Any:
+    """``"instant"`` (no delays) or a positive multiplier of the recorded pace (1 = as recorded, 2 = twice as fast)."""
+    if value is None or value == "instant":
+        return "instant"
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"speed must be 'instant' or a positive number, not {value!r}") from None
+    if f <= 0:
+        raise ValueError(f"speed must be 'instant' or a positive number, not {value!r}")
+    return f

@@ -1,0 +1,209 @@
+"""Load and validate recordings (``data/recordings/NAME.jsonl``; format in docs/design.md).
+
+    from helpers.stub import recordings
+    recordings.available()                 # ['incident-2277', ...]
+    rec = recordings.load("incident-2277")  # or a path to a .jsonl file
+    rec.custom_tools, rec.lines[0].event
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+DEFAULT_NAME = "incident-2277"
+CLIENT_SIDE = ("user.", "system.message")
+
+
+class RecordingError(ValueError):
+    """A recording file is malformed; the message names the file, the line and what is wrong."""
+
+
+@dataclass
+class Line:
+    event: Dict[str, Any]
+    when: Optional[Dict[str, str]]
+    ts: Optional[datetime]
+    lineno: int
+
+    @property
+    def type(self) -> str:
+        return self.event["type"]
+
+    @property
+    def client_side(self) -> bool:
+        return self.type.startswith("user.") or self.type == "system.message"
+
+
+@dataclass
+class Recording:
+    name: str
+    title: str
+    description: str
+    keywords: List[str]
+    custom_tools: List[str]
+    source: str
+    path: Optional[Path]
+    lines: List[Line] = field(default_factory=list)
+    header: Dict[str, Any] = field(default_factory=dict)
+
+    def matches(self, text: str) -> bool:
+        low = text.lower()
+        return bool(self.keywords) and all(k.lower() in low for k in self.keywords)
+
+
+def default_dir() -> Path:
+    from ..settings import RECORDINGS_DIR
+
+    return Path(RECORDINGS_DIR)
+
+
+def _parse_ts(value: Any) -> Optional[datetime]:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def parse(text: str, path: Optional[Path] = None) -> Recording:
+    """Parse and validate a recording's text. Raises :class:`RecordingError`."""
+    from pydantic import ValidationError
+
+    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+
+    from .models import _format_validation_error, adapter
+
+    where = str(path) if path else "<recording>"
+    rows = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
+    if not rows:
+        raise RecordingError(f"{where}: empty file; line 1 must be the header {{\"recording\": 1, \"name\": ...}}.")
+
+    def load_json(n: int, s: str) -> Any:
+        try:
+            return json.loads(s)
+        except json.JSONDecodeError as e:
+            raise RecordingError(f"{where}:{n}: not JSON ({e.msg} at column {e.colno}).") from None
+
+    n0, h = rows[0][0], load_json(*rows[0])
+    if not isinstance(h, dict) or h.get("recording") != 1:
+        raise RecordingError(f"{where}:{n0}: the header must be a JSON object with \"recording\": 1.")
+    name = h.get("name") or (path.stem if path else "")
+    if not isinstance(name, str) or not name:
+        raise RecordingError(f"{where}:{n0}: the header needs a \"name\".")
+    custom_tools = h.get("custom_tools", [])
+    keywords = h.get("keywords", [])
+    for key, val in (("custom_tools", custom_tools), ("keywords", keywords)):
+        if not isinstance(val, list) or not all(isinstance(x, str) for x in val):
+            raise RecordingError(f"{where}:{n0}: header {key!r} must be a list of strings.")
+    rec = Recording(name=name, title=str(h.get("title") or name), description=str(h.get("description") or ""),
+                    keywords=list(keywords), custom_tools=list(custom_tools), source=str(h.get("source") or "authored"),
+                    path=path, header=h)
+    ta = adapter(BetaManagedAgentsSessionEvent)
+    seen: Dict[str, int] = {}
+    used_tools: Dict[str, int] = {}
+    for n, s in rows[1:]:
+        obj = load_json(n, s)
+        if not isinstance(obj, dict) or not isinstance(obj.get("event"), dict):
+            raise RecordingError(f"{where}:{n}: each line after the header must be {{\"event\": {{...}}}}.")
+        extra = set(obj) - {"event", "when"}
+        if extra:
+            raise RecordingError(f"{where}:{n}: unknown key(s) {sorted(extra)}; a line has \"event\" and optional \"when\".")
+        ev = obj["event"]
+        try:
+            ta.validate_python(ev)
+        except ValidationError as e:
+            raise RecordingError(f"{where}:{n}: the {ev.get('type', '?')} event does not validate as a session event: "
+                                 f"{_format_validation_error(e, [])}.") from None
+        when = obj.get("when")
+        if when is not None and (not isinstance(when, dict) or set(when) != {"confirmation"}
+                                 or when["confirmation"] not in ("allow", "deny")):
+            raise RecordingError(f"{where}:{n}: \"when\" must be {{\"confirmation\": \"allow\"|\"deny\"}}.")
+        if ev["id"] in seen:
+            raise RecordingError(f"{where}:{n}: event id {ev['id']!r} already used on line {seen[ev['id']]}.")
+        seen[ev["id"]] = n
+        if ev["type"] == "agent.custom_tool_use":
+            used_tools.setdefault(ev["name"], n)
+        if ev["type"] == "user.custom_tool_result" and ev["custom_tool_use_id"] not in seen:
+            raise RecordingError(f"{where}:{n}: custom_tool_use_id {ev['custom_tool_use_id']!r} does not match an "
+                                 "earlier agent.custom_tool_use.")
+        if ev["type"] in ("session.deleted",):
+            raise RecordingError(f"{where}:{n}: a recording cannot contain {ev['type']}.")
+        try:
+            ts = _parse_ts(ev.get("processed_at"))
+        except ValueError:
+            raise RecordingError(f"{where}:{n}: processed_at {ev.get('processed_at')!r} is not RFC 3339.") from None
+        rec.lines.append(Line(event=ev, when=when, ts=ts, lineno=n))
+    missing = sorted(set(used_tools) - set(rec.custom_tools))
+    if missing:
+        raise RecordingError(f"{where}:{used_tools[missing[0]]}: agent.custom_tool_use of {missing} but the header's "
+                             f"custom_tools is {rec.custom_tools}; add them to custom_tools.")
+    if not any(ln.type == "user.message" for ln in rec.lines):
+        raise RecordingError(f"{where}: no user.message line; a recording starts with the learner's message.")
+    return rec
+
+
+class Library:
+    """The recordings in one directory, loaded lazily and re-read when a file changes."""
+
+    def __init__(self, directory: Union[str, os.PathLike, None] = None) -> None:
+        self.directory = Path(directory) if directory else default_dir()
+        self._cache: Dict[Path, tuple] = {}
+        self._lock = threading.Lock()
+
+    def _files(self) -> List[Path]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(self.directory.glob("*.jsonl"))
+
+    def _load(self, path: Path) -> Recording:
+        st = path.stat()
+        key = (st.st_mtime_ns, st.st_size)
+        with self._lock:
+            hit = self._cache.get(path)
+            if hit and hit[0] == key:
+                return hit[1]
+        rec = parse(path.read_text(encoding="utf-8"), path)
+        with self._lock:
+            self._cache[path] = (key, rec)
+        return rec
+
+    def all(self) -> List[Recording]:
+        out = []
+        for p in self._files():
+            try:
+                out.append(self._load(p))
+            except RecordingError:
+                import logging
+
+                logging.getLogger("helpers.stub").exception("skipping invalid recording %s", p)
+        return out
+
+    def names(self) -> List[str]:
+        return [r.name for r in self.all()]
+
+    def get(self, name: str) -> Optional[Recording]:
+        for r in self.all():
+            if r.name == name:
+                return r
+        return None
+
+
+def available(recordings_dir: Union[str, os.PathLike, None] = None) -> List[str]:
+    """Names of the valid recordings in ``recordings_dir`` (default: data/recordings)."""
+    return Library(recordings_dir).names()
+
+
+def load(name_or_path: Union[str, os.PathLike], recordings_dir: Union[str, os.PathLike, None] = None) -> Recording:
+    """Load a recording by name (from ``recordings_dir``) or by path; raises RecordingError / FileNotFoundError."""
+    p = Path(name_or_path)
+    if p.suffix == ".jsonl" or p.exists():
+        return parse(p.read_text(encoding="utf-8"), p)
+    lib = Library(recordings_dir)
+    rec = lib.get(str(name_or_path))
+    if rec is None:
+        raise FileNotFoundError(f"no recording named {str(name_or_path)!r} in {lib.directory}; "
+                                f"available: {lib.names()}")
+    return rec

@@ -1,0 +1,447 @@
+"""The replay engine: plays a recording into a session as the learner's events arrive (rules in docs/design.md).
+
+One :class:`Replayer` per session holds the walk's state; one :class:`Scheduler` thread steps every session whose
+next event is due, so HTTP handler threads never wait on a replay. All state changes happen under the backend lock.
+"""
+from __future__ import annotations
+
+import copy
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from typing import Any, Dict, List, Optional, Sequence
+
+from .exceptions import InvalidRequest
+from .models import custom_tool_names, new_id, validate_params
+from .recordings import DEFAULT_NAME, Line, Recording
+
+log = logging.getLogger("helpers.stub")
+
+# Ids an event may reference, remapped to the fresh ids the stub gave the referenced events.
+_REF_KEYS = ("tool_use_id", "custom_tool_use_id", "mcp_tool_use_id", "model_request_start_id",
+             "outcome_evaluation_start_id", "outcome_id", "phase_started_id", "event_id")
+_THREAD_KEYS = ("session_thread_id", "to_session_thread_id", "from_session_thread_id")
+_SENDABLE = ("user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
+             "user.define_outcome", "user.tool_result", "system.message")
+
+NO_MORE_TURNS = ("(replay) This recording has no more turns. Start a new session to replay it again, or set "
+                 "WORKSHOP_MODE=live with an API key to talk to a real agent.")
+
+
+def _param_types() -> Dict[str, Any]:
+    from anthropic.types.beta.sessions import (
+        BetaManagedAgentsSystemMessageEventParams,
+        BetaManagedAgentsUserCustomToolResultEventParams,
+        BetaManagedAgentsUserDefineOutcomeEventParams,
+        BetaManagedAgentsUserInterruptEventParams,
+        BetaManagedAgentsUserMessageEventParams,
+        BetaManagedAgentsUserToolConfirmationEventParams,
+        BetaManagedAgentsUserToolResultEventParams,
+    )
+
+    return {"user.message": BetaManagedAgentsUserMessageEventParams,
+            "user.interrupt": BetaManagedAgentsUserInterruptEventParams,
+            "user.tool_confirmation": BetaManagedAgentsUserToolConfirmationEventParams,
+            "user.custom_tool_result": BetaManagedAgentsUserCustomToolResultEventParams,
+            "user.define_outcome": BetaManagedAgentsUserDefineOutcomeEventParams,
+            "user.tool_result": BetaManagedAgentsUserToolResultEventParams,
+            "system.message": BetaManagedAgentsSystemMessageEventParams}
+
+
+def _text_of(ev: Dict[str, Any]) -> str:
+    return " ".join(b.get("text", "") for b in ev.get("content") or [] if isinstance(b, dict))
+
+
+class Plan:
+    """A validated batch, ready to apply (validation happens before any state changes)."""
+
+    def __init__(self) -> None:
+        self.events: List[Dict[str, Any]] = []
+        self.recording: Optional[Recording] = None
+
+
+class Replayer:
+    def __init__(self, backend: Any, state: Any) -> None:
+        self.b = backend
+        self.s = state
+        self.rec: Optional[Recording] = None
+        self.pos = 0
+        self.idmap: Dict[str, str] = {}
+        self.pending_custom: Dict[str, str] = {}   # fresh agent.custom_tool_use id -> tool name
+        self.pending_confirm: Dict[str, str] = {}  # fresh agent.tool_use id (evaluated_permission ask) -> name
+        self.answered: set = set()
+        self.inbox: deque = deque()
+        self.last_confirmation: Optional[str] = None
+        self.last_rec_ts: Any = None
+        self.last_emit = 0.0
+        self.turn_active = False
+        self.interrupt_id: Optional[str] = None
+        self.stopped = False
+        self.scheduled: Optional[float] = None
+
+    # ------------------------------------------------------------------ choosing a recording
+    def _agent_tools(self) -> List[str]:
+        return custom_tool_names(self.s.data["agent"]["tools"])
+
+    def _check_tools(self, rec: Recording) -> None:
+        have = self._agent_tools()
+        missing = [t for t in rec.custom_tools if t not in have]
+        if missing:
+            raise InvalidRequest(
+                f"recording {rec.name!r} needs custom tools the session's agent lacks: {', '.join(missing)} "
+                f"(the agent has {have or 'no custom tools'}). Create the agent with "
+                "tools=helpers.incident.CUSTOM_TOOLS (or add the missing tools with client.beta.agents.update), "
+                "then start a new session with it.")
+
+    def choose(self, name: str, switching: bool = False) -> Recording:
+        rec = self.b.library.get(name)
+        if rec is None:
+            raise InvalidRequest(f"metadata.recording: no recording named {name!r}. Available recordings: "
+                                 f"{self.b.library.names()} (in {self.b.library.directory}).")
+        self._check_tools(rec)
+        if self.rec is None or (switching and self.pos == 0):
+            self.rec = rec
+        return rec
+
+    def _select(self, text: str) -> Recording:
+        recs = self.b.library.all()
+        if not recs:
+            raise InvalidRequest(f"The stub has no recordings to replay (looked in {self.b.library.directory}). "
+                                 "Run scripts/make_recordings.py, or start the stub with recordings_dir=...")
+        rec = next((r for r in recs if r.matches(text)), None) or \
+            next((r for r in recs if r.name == DEFAULT_NAME), None) or recs[0]
+        self._check_tools(rec)
+        return rec
+
+    # ------------------------------------------------------------------ validating a batch (no state changes)
+    def check(self, events: Sequence[Any], path: str = "events") -> Plan:
+        types = _param_types()
+        plan = Plan()
+        s = self.s
+        if s.data["archived_at"]:
+            raise InvalidRequest(f"session {s.id!r} is archived and takes no more events. Create a new session.")
+        if s.status == "terminated":
+            raise InvalidRequest(f"session {s.id!r} is terminated and takes no more events. Create a new session.")
+        pending_custom = dict(self.pending_custom)
+        pending_confirm = dict(self.pending_confirm)
+        answered = set(self.answered)
+        rec = self.rec
+        for i, ev in enumerate(events):
+            where = f"{path}[{i}]"
+            if not isinstance(ev, dict) or not isinstance(ev.get("type"), str):
+                raise InvalidRequest(f"{where}: each event must be an object with a string 'type' "
+                                     f"(one of {', '.join(_SENDABLE)}).")
+            typ = ev["type"]
+            if typ not in types:
+                raise InvalidRequest(f"{where}.type: {typ!r} is not an event a client can send; use one of "
+                                     f"{', '.join(_SENDABLE)}.")
+            if path == "initial_events" and typ not in ("user.message", "user.define_outcome"):
+                raise InvalidRequest(f"{where}.type: initial_events may only hold user.message and "
+                                     f"user.define_outcome, not {typ!r}. Send it with events.send after creating.")
+            ev = validate_params(types[typ], ev, [path, i], what=f"{typ} event")
+            if typ == "user.message":
+                if pending_custom:
+                    raise InvalidRequest(
+                        f"{where}: session {s.id!r} is waiting for results of custom tool uses "
+                        f"{sorted(pending_custom)}; send a user.custom_tool_result for each first (or a "
+                        "user.interrupt to abandon them).")
+                if pending_confirm:
+                    raise InvalidRequest(
+                        f"{where}: session {s.id!r} is waiting for confirmation of tool uses {sorted(pending_confirm)}; "
+                        "send a user.tool_confirmation (result 'allow' or 'deny') for each first.")
+                if rec is None:
+                    rec = plan.recording = self._select(_text_of(ev))
+            elif typ == "user.custom_tool_result":
+                tid = ev["custom_tool_use_id"]
+                if tid in pending_custom:
+                    del pending_custom[tid]
+                    answered.add(tid)
+                elif tid in answered:
+                    raise InvalidRequest(f"{where}.custom_tool_use_id: {tid!r} was already answered; send one "
+                                         f"user.custom_tool_result per tool use. Still waiting: {sorted(pending_custom)}.")
+                else:
+                    raise InvalidRequest(
+                        f"{where}.custom_tool_use_id: {tid!r} is not waiting for a result; pending ids: "
+                        f"{sorted(pending_custom)}. Reply to the id of the agent.custom_tool_use event you received.")
+            elif typ == "user.tool_confirmation":
+                tid = ev["tool_use_id"]
+                if ev.get("deny_message") and ev["result"] != "deny":
+                    raise InvalidRequest(f"{where}.deny_message: only allowed with result 'deny'.")
+                if tid in pending_confirm:
+                    del pending_confirm[tid]
+                    answered.add(tid)
+                elif tid in answered:
+                    raise InvalidRequest(f"{where}.tool_use_id: {tid!r} was already confirmed or denied. Still "
+                                         f"waiting: {sorted(pending_confirm)}.")
+                else:
+                    raise InvalidRequest(
+                        f"{where}.tool_use_id: {tid!r} is not waiting for a confirmation; pending ids: "
+                        f"{sorted(pending_confirm)}. Confirm the id of an agent.tool_use event whose "
+                        "evaluated_permission is 'ask'.")
+            elif typ == "user.tool_result":
+                env = self.b.environments.get(s.data["environment_id"])
+                if not env or env["config"]["type"] != "self_hosted":
+                    raise InvalidRequest(f"{where}.type: user.tool_result is only valid on self_hosted environments. "
+                                         "To answer an agent.custom_tool_use, send user.custom_tool_result with "
+                                         "custom_tool_use_id.")
+            elif typ == "user.interrupt":
+                pending_custom.clear()
+                pending_confirm.clear()
+            elif typ == "user.define_outcome":
+                rub = ev["rubric"]
+                if rub.get("type") == "file" and rub.get("file_id") not in self.b.files:
+                    raise InvalidRequest(f"{where}.rubric.file_id: file {rub.get('file_id')!r} not found; upload it "
+                                         "with client.beta.files.upload first.")
+            plan.events.append(ev)
+        return plan
+
+    # ------------------------------------------------------------------ applying a validated batch
+    def apply(self, plan: Plan) -> List[Dict[str, Any]]:
+        if plan.recording is not None and self.rec is None:
+            self.rec = plan.recording
+        stored = []
+        resolved = False
+        for ev in plan.events:
+            ev = copy.deepcopy(ev)
+            typ = ev["type"]
+            ev["id"] = new_id("sevt")
+            if typ == "user.define_outcome":
+                ev["outcome_id"] = new_id("outc")
+                self.s.outcomes[ev["outcome_id"]] = ev["description"]
+            out = self.b.emit(self.s, ev)
+            stored.append(out)
+            if typ == "user.message":
+                self.turn_active = True
+                self.b.set_status(self.s, "running")
+                self.inbox.append(out)
+            elif typ == "user.custom_tool_result":
+                self.pending_custom.pop(ev["custom_tool_use_id"], None)
+                self.answered.add(ev["custom_tool_use_id"])
+                self.inbox.append(out)
+                resolved = True
+            elif typ == "user.tool_confirmation":
+                self.pending_confirm.pop(ev["tool_use_id"], None)
+                self.answered.add(ev["tool_use_id"])
+                self.inbox.append(out)
+                resolved = True
+            elif typ == "user.interrupt":
+                self.interrupt_id = out["id"]
+            else:
+                self.inbox.append(out)
+        if resolved and (self.pending_custom or self.pending_confirm) and self.s.status == "idle":
+            # Resolving only some of the blocking events re-emits idle with the remainder (the service does this).
+            self.b.emit(self.s, {"type": "session.status_idle", "stop_reason": {
+                "type": "requires_action", "event_ids": list(self.pending_custom) + list(self.pending_confirm)}})
+        self.b.scheduler.schedule(self, 0.0)
+        return stored
+
+    # ------------------------------------------------------------------ walking the recording
+    def stop(self) -> None:
+        self.stopped = True
+
+    def _take(self, line: Line) -> Optional[Dict[str, Any]]:
+        want = line.event
+        for ev in self.inbox:
+            if ev["type"] != line.type:
+                continue
+            for key in ("custom_tool_use_id", "tool_use_id"):
+                if key in want and want[key] in self.idmap and ev.get(key) != self.idmap[want[key]]:
+                    break
+            else:
+                self.inbox.remove(ev)
+                return ev
+        return None
+
+    def _index_from(self, typ: str) -> Optional[int]:
+        assert self.rec is not None
+        for j in range(self.pos, len(self.rec.lines)):
+            if self.rec.lines[j].type == typ:
+                return j
+        return None
+
+    def _remap(self, src: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        ev = copy.deepcopy(src)
+        old = ev.pop("id")
+        ev.pop("processed_at", None)
+        fresh = new_id("sevt")
+        ev["id"] = fresh
+        self.idmap[old] = fresh
+
+        def walk(obj: Any) -> None:
+            if isinstance(obj, dict):
+                for k, v in obj.items():
+                    if k in _REF_KEYS and isinstance(v, str) and v in self.idmap:
+                        obj[k] = self.idmap[v]
+                    elif k in _THREAD_KEYS and isinstance(v, str):
+                        obj[k] = self.idmap.setdefault(v, new_id("sthr"))
+                    elif k == "event_ids" and isinstance(v, list):
+                        obj[k] = [self.idmap.get(x, x) for x in v]
+                    else:
+                        walk(v)
+            elif isinstance(obj, list):
+                for x in obj:
+                    walk(x)
+
+        walk(ev)
+        typ = ev["type"]
+        if typ == "agent.custom_tool_use":
+            self.pending_custom[fresh] = ev["name"]
+        elif typ in ("agent.tool_use", "agent.mcp_tool_use") and ev.get("evaluated_permission") == "ask":
+            self.pending_confirm[fresh] = ev["name"]
+        elif typ == "session.status_idle":
+            sr = ev["stop_reason"]
+            if sr.get("type") == "requires_action":
+                ids = [x for x in sr.get("event_ids", []) if x in self.pending_custom or x in self.pending_confirm]
+                if not ids:
+                    return None  # everything it waited on is already answered
+                sr["event_ids"] = ids
+            else:
+                self.turn_active = False
+        return ev
+
+    def _end_turn_now(self) -> None:
+        self.b.emit(self.s, {"type": "session.status_idle", "stop_reason": {"type": "end_turn"}})
+        self.turn_active = False
+
+    def step(self, now: float) -> Optional[float]:
+        """Emit what is due. Returns when to be called again, or None to wait for the learner."""
+        if self.stopped or self.s.status == "terminated" or self.b.sessions.get(self.s.id) is not self.s:
+            return None
+        rec = self.rec
+        if self.interrupt_id is not None:
+            iid, self.interrupt_id = self.interrupt_id, None
+            busy = self.turn_active or self.pending_custom or self.pending_confirm
+            self.pending_custom.clear()
+            self.pending_confirm.clear()
+            if rec is not None and busy:
+                j = self._index_from("user.interrupt")
+                nxt = self._index_from("user.message")
+                if j is not None and (nxt is None or j < nxt):
+                    self.idmap[rec.lines[j].event["id"]] = iid
+                    self.pos = j + 1
+                    self.last_rec_ts = rec.lines[j].ts or self.last_rec_ts
+                    self.last_emit = now
+                else:
+                    self.pos = nxt if nxt is not None else len(rec.lines)
+                    self.inbox = deque(e for e in self.inbox if e["type"] == "user.message")
+                    self._end_turn_now()
+        budget = 64
+        while budget > 0:
+            if rec is None:
+                return None
+            if self.pos >= len(rec.lines):
+                msg = next((e for e in self.inbox if e["type"] == "user.message"), None)
+                if msg is None:
+                    if self.turn_active:
+                        self._end_turn_now()
+                    return None
+                self.inbox.remove(msg)
+                self.b.emit(self.s, {"type": "session.status_running"})
+                self.b.emit(self.s, {"type": "agent.message", "content": [{"type": "text", "text": NO_MORE_TURNS}]})
+                self._end_turn_now()
+                budget -= 3
+                continue
+            line = rec.lines[self.pos]
+            if line.when and line.when.get("confirmation") != self.last_confirmation:
+                self.pos += 1
+                continue
+            if line.client_side:
+                ev = self._take(line)
+                if ev is None:
+                    if line.type == "user.define_outcome" and any(e["type"] == "user.message" for e in self.inbox):
+                        self.pos += 1  # the learner defined no outcome: skip it, go on with the message
+                        continue
+                    return None  # a wait point
+                self.idmap[line.event["id"]] = ev["id"]
+                if line.type == "user.define_outcome":
+                    self.idmap[line.event["outcome_id"]] = ev["outcome_id"]
+                if line.type == "user.tool_confirmation":
+                    self.last_confirmation = ev["result"]
+                self.last_rec_ts = line.ts or self.last_rec_ts
+                self.last_emit = now
+                self.pos += 1
+                continue
+            if line.type in ("session.updated", "session.deleted"):
+                self.pos += 1
+                continue
+            speed = self.b.speed
+            if speed != "instant" and line.ts is not None and self.last_rec_ts is not None:
+                gap = min(self.b.max_gap, max(0.0, (line.ts - self.last_rec_ts).total_seconds())) / speed
+                due = self.last_emit + gap
+                if due > now + 0.0005:
+                    return due
+            ev = self._remap(line.event)
+            self.pos += 1
+            self.last_rec_ts = line.ts or self.last_rec_ts
+            self.last_emit = now
+            if ev is not None:
+                self.b.emit(self.s, ev)
+                budget -= 1
+            if self.s.status == "terminated":
+                self.stopped = True
+                return None
+        return now  # yield to other sessions, come back at once
+
+
+class Scheduler:
+    """One background thread that steps every session whose next event is due."""
+
+    def __init__(self, backend: Any) -> None:
+        self.b = backend
+        self.cond = threading.Condition(backend.lock)
+        self.heap: List[Any] = []
+        self.counter = itertools.count()
+        self.running = True
+        self.thread = threading.Thread(target=self._run, name="stub-replay", daemon=True)
+        self.thread.start()
+
+    def schedule(self, engine: Replayer, delay: float) -> None:
+        due = time.monotonic() + delay
+        with self.cond:
+            if engine.scheduled is not None and engine.scheduled <= due:
+                return
+            engine.scheduled = due
+            heapq.heappush(self.heap, (due, next(self.counter), engine))
+            self.cond.notify()
+
+    def stop(self) -> None:
+        with self.cond:
+            self.running = False
+            self.cond.notify_all()
+        if threading.current_thread() is not self.thread:
+            self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        with self.cond:
+            while self.running:
+                if not self.heap:
+                    self.cond.wait()
+                    continue
+                due, _, engine = self.heap[0]
+                t = time.monotonic()
+                if due > t:
+                    self.cond.wait(due - t)
+                    continue
+                heapq.heappop(self.heap)
+                if engine.scheduled != due:
+                    continue  # superseded by an earlier schedule
+                engine.scheduled = None
+                try:
+                    nxt = engine.step(t)
+                except Exception:  # never let one session kill the scheduler
+                    log.exception("replay of session %s failed", engine.s.id)
+                    try:
+                        engine.stopped = True
+                        self.b.emit(engine.s, {"type": "session.error", "error": {
+                            "type": "unknown_error", "message": "The stub's replay engine failed; see the server log.",
+                            "retry_status": {"type": "terminal"}}})
+                        engine._end_turn_now()
+                    except Exception:
+                        log.exception("could not report the failure")
+                    continue
+                if nxt is not None:
+                    engine.scheduled = nxt
+                    heapq.heappush(self.heap, (nxt, next(self.counter), engine))

@@ -1,0 +1,64 @@
+"""Routes of the Managed Agents stub (moto's ``urls.py``): (method, path regex, handler name in responses.py)."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+_ID = r"(?P<{}>[^/]+)"
+
+_ROUTES = [
+    ("POST", "/v1/agents", "create_agent"),
+    ("GET", "/v1/agents", "list_agents"),
+    ("GET", "/v1/agents/{agent_id}", "get_agent"),
+    ("POST", "/v1/agents/{agent_id}", "update_agent"),
+    ("POST", "/v1/agents/{agent_id}/archive", "archive_agent"),
+    ("GET", "/v1/agents/{agent_id}/versions", "list_agent_versions"),
+    ("POST", "/v1/environments", "create_environment"),
+    ("GET", "/v1/environments", "list_environments"),
+    ("GET", "/v1/environments/{environment_id}", "get_environment"),
+    ("POST", "/v1/environments/{environment_id}", "update_environment"),
+    ("DELETE", "/v1/environments/{environment_id}", "delete_environment"),
+    ("POST", "/v1/environments/{environment_id}/archive", "archive_environment"),
+    ("POST", "/v1/sessions", "create_session"),
+    ("GET", "/v1/sessions", "list_sessions"),
+    ("GET", "/v1/sessions/{session_id}", "get_session"),
+    ("POST", "/v1/sessions/{session_id}", "update_session"),
+    ("DELETE", "/v1/sessions/{session_id}", "delete_session"),
+    ("POST", "/v1/sessions/{session_id}/archive", "archive_session"),
+    ("POST", "/v1/sessions/{session_id}/events", "send_events"),
+    ("GET", "/v1/sessions/{session_id}/events", "list_events"),
+    ("GET", "/v1/sessions/{session_id}/events/stream", "stream_events"),
+    ("GET", "/v1/sessions/{session_id}/resources", "list_resources"),
+    ("POST", "/v1/sessions/{session_id}/resources", "add_resource"),
+    ("GET", "/v1/sessions/{session_id}/resources/{resource_id}", "get_resource"),
+    ("DELETE", "/v1/sessions/{session_id}/resources/{resource_id}", "delete_resource"),
+    ("POST", "/v1/files", "upload_file"),
+    ("GET", "/v1/files", "list_files"),
+    ("GET", "/v1/files/{file_id}", "get_file"),
+    ("DELETE", "/v1/files/{file_id}", "delete_file"),
+    ("GET", "/v1/files/{file_id}/content", "download_file"),
+]
+
+
+def _compile(path: str) -> "re.Pattern[str]":
+    rx = re.sub(r"\{(\w+)\}", lambda m: _ID.format(m.group(1)), path)
+    return re.compile("^" + rx + "/?$")
+
+
+URLS: List[Tuple[str, "re.Pattern[str]", str]] = [(m, _compile(p), h) for m, p, h in _ROUTES]
+
+
+def resolve(method: str, path: str) -> Tuple[Optional[str], dict, List[str]]:
+    """Return (handler name, path params, allowed methods for this path)."""
+    allowed: List[str] = []
+    for m, rx, handler in URLS:
+        mt = rx.match(path)
+        if mt:
+            if m == method:
+                return handler, mt.groupdict(), [m]
+            allowed.append(m)
+    return None, {}, allowed
+
+
+def describe() -> str:
+    return "\n".join(f"{m:6} {p}" for m, p, _ in _ROUTES)
