@@ -49,6 +49,7 @@ import re
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -307,7 +308,7 @@ def _clean_output(output: dict) -> dict:
     return output
 
 
-def execute(names: list[str] | None = None, timeout: int = 600) -> None:
+def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = SOLUTIONS) -> None:
     """Run solutions offline with papermill; store their outputs (scrubbed) back into solutions/."""
     import papermill as pm
 
@@ -315,10 +316,11 @@ def execute(names: list[str] | None = None, timeout: int = 600) -> None:
     os.environ["WORKSHOP_MODE"] = "replay"
     os.environ.pop("ANTHROPIC_API_KEY", None)
     try:
-        for path in solution_paths(names):
+        for path in solution_paths(names, folder):
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / path.name
                 print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+                started = time.monotonic()
                 pm.execute_notebook(
                     str(path), str(out), parameters=dict(OFFLINE_PARAMETERS), cwd=str(path.parent),
                     kernel_name="python3", progress_bar=False, execution_timeout=timeout,
@@ -334,6 +336,7 @@ def execute(names: list[str] | None = None, timeout: int = 600) -> None:
                     orig["outputs"] = done.get("outputs", [])
                     orig["execution_count"] = done.get("execution_count")
             path.write_text(dumps(normalise(original, keep_outputs=True)), encoding="utf-8")
+            print(f"  stored its outputs ({time.monotonic() - started:.1f}s)", flush=True)
     finally:
         os.environ.clear()
         os.environ.update(env_backup)
@@ -342,6 +345,8 @@ def execute(names: list[str] | None = None, timeout: int = 600) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="solution notebooks (default: all)")
+    parser.add_argument("--solutions", type=lambda p: Path(p).resolve(), default=SOLUTIONS, help=argparse.SUPPRESS)
+    parser.add_argument("--notebooks", type=lambda p: Path(p).resolve(), default=NOTEBOOKS, help=argparse.SUPPRESS)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="fail if notebooks/ is out of date")
     mode.add_argument("--execute", action="store_true", help="re-run solutions offline and store outputs, then generate")
@@ -349,19 +354,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.check:
-            problems = check()
+            problems = check(args.solutions, args.notebooks)
             if problems:
                 print("\n".join(problems))
                 print("\nThe learner notebooks are out of date: run `python scripts/make_notebooks.py`.")
                 return 1
-            print(f"notebooks/ is in sync with solutions/ ({len(solution_paths())} notebooks).")
+            print(f"notebooks/ is in sync with solutions/ ({len(solution_paths(folder=args.solutions))} notebooks).")
             return 0
         if args.normalize or args.execute:
-            for path in solution_paths(args.names):
+            for path in solution_paths(args.names, args.solutions):
                 path.write_text(dumps(normalise(read(path), keep_outputs=True)), encoding="utf-8")
         if args.execute:
-            execute(args.names)
-        for p in generate(names=args.names):
+            execute(args.names, folder=args.solutions)
+        for p in generate(args.solutions, args.notebooks, names=args.names):
             print(f"wrote {p.relative_to(ROOT)}")
         return 0
     except NotebookError as exc:
