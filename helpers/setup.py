@@ -1,0 +1,250 @@
+"""The agent, environment and log file of notebook 02, reusable by every later notebook.
+
+Notebook 02 has you write these definitions by hand; this module holds exactly the same ones, so
+notebooks 03-06 each run alone in a fresh kernel::
+
+    from helpers import setup
+    env = setup.ensure_environment(client)     # the SRE sandbox (found by name + metadata, else created)
+    agent = setup.ensure_agent(client)         # the SRE investigator (updated to a new version if its definition changed)
+    log_file = setup.ensure_log_file(client)   # data/app.log uploaded once (found by filename + size)
+    session = setup.new_session(client, agent, env, log_file, title="...")   # app.log mounted in the sandbox
+
+Every ``ensure_*`` is idempotent: it reuses what it finds (tagged with :data:`WORKSHOP_METADATA`)
+and never piles up duplicates; :func:`archive_duplicates` archives older copies left by re-runs.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .settings import DATA_DIR
+
+__all__ = [
+    "WORKSHOP_METADATA", "ENVIRONMENT_NAME", "AGENT_NAME", "AGENT_DESCRIPTION", "SYSTEM_PROMPT", "LOG_MOUNT_PATH",
+    "environment_config", "agent_tools", "agent_definition",
+    "find_environment", "find_agent", "find_log_file", "archive_duplicates",
+    "ensure_environment", "ensure_agent", "ensure_log_file", "ensure_all", "new_session",
+]
+
+#: Every resource the workshop creates carries this metadata, so it can be found (and cleaned up) again.
+WORKSHOP_METADATA = {"workshop": "ship-your-first-managed-agent"}
+
+ENVIRONMENT_NAME = "incident-2277-sandbox"
+AGENT_NAME = "sre-investigator"
+AGENT_DESCRIPTION = "Investigates production incidents from logs, metrics, deploys and diffs."
+LOG_MOUNT_PATH = "/workspace/data/app.log"
+
+SYSTEM_PROMPT = """\
+You are an SRE incident investigator on call for an e-commerce platform.
+Your job: find the root cause of the incident you are given, with evidence, and say how to fix it.
+
+Evidence you can use:
+- The request log is mounted in your sandbox at /workspace/data/app.log: one JSON object per line with
+  ts, level, service, route, status, latency_ms, trace_id, msg (and db_queries for checkout). Search it
+  with grep, wc and jq-like shell tools; never print the whole file.
+- Custom tools that run on the engineer's laptop: get_metrics (latency and failure rate per service),
+  list_deploys (what changed and when), get_diff (the code behind a deploy), query_logs (filtered log
+  summaries).
+
+How to work:
+1. Establish when the symptom started (the onset) from the metrics.
+2. Correlate with the deploys just before the onset; rule out the ones on other services or after it.
+3. Confirm in the log (e.g. queries per request, slow-query warnings, 5xx) and read the suspect diff.
+4. Report in under 200 words: onset, culprit deploy (id, service, version, commit), the mechanism in
+   the code, the evidence, and the fix (and whether to roll back first).
+Be precise with timestamps (UTC) and ids. Do not guess: if evidence is missing, say what you would check.
+"""
+
+
+def environment_config() -> dict:
+    """A cloud sandbox that can install packages but reaches no other host: an investigator reads, it does not call out."""
+    return {
+        "type": "cloud",
+        "networking": {
+            "type": "limited",
+            "allowed_hosts": [],
+            "allow_package_managers": True,
+            "allow_mcp_servers": False,
+        },
+        "packages": {"pip": ["pandas"], "apt": ["jq"]},
+    }
+
+
+def agent_tools() -> list[dict]:
+    """The built-in toolset (bash, grep, read, glob on; no web, no file writes) plus the four incident tools."""
+    from . import incident
+
+    toolset = {
+        "type": "agent_toolset_20260401",
+        "default_config": {"enabled": False, "permission_policy": {"type": "always_allow"}},
+        "configs": [
+            {"name": "bash", "enabled": True},
+            {"name": "grep", "enabled": True},
+            {"name": "read", "enabled": True},
+            {"name": "glob", "enabled": True},
+        ],
+    }
+    return [toolset, *incident.CUSTOM_TOOLS]
+
+
+def agent_definition(model: str | None = None) -> dict:
+    """The keyword arguments of ``client.beta.agents.create`` for the SRE investigator."""
+    from . import settings
+
+    return {
+        "name": AGENT_NAME,
+        "model": model or settings.MODEL,
+        "system": SYSTEM_PROMPT,
+        "description": AGENT_DESCRIPTION,
+        "tools": agent_tools(),
+        "metadata": dict(WORKSHOP_METADATA),
+    }
+
+
+# --------------------------------------------------------------------------- finding what exists
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
+
+
+def _ours(obj: Any, name: str) -> bool:
+    meta = _get(obj, "metadata") or {}
+    return (
+        _get(obj, "name") == name
+        and all(meta.get(k) == v for k, v in WORKSHOP_METADATA.items())
+        and not _get(obj, "archived_at")
+    )
+
+
+def _newest(items: list) -> Any:
+    return max(items, key=lambda o: str(_get(o, "created_at") or "")) if items else None
+
+
+def _matching_environments(client: Any, name: str) -> list:
+    return [e for e in client.beta.environments.list(limit=100) if _ours(e, name)]
+
+
+def _matching_agents(client: Any, name: str) -> list:
+    return [a for a in client.beta.agents.list(limit=100) if _ours(a, name)]
+
+
+def find_environment(client: Any, name: str = ENVIRONMENT_NAME) -> Any:
+    """The newest active workshop environment called ``name``, or None."""
+    return _newest(_matching_environments(client, name))
+
+
+def find_agent(client: Any, name: str = AGENT_NAME) -> Any:
+    """The newest active workshop agent called ``name``, or None."""
+    return _newest(_matching_agents(client, name))
+
+
+def archive_duplicates(client: Any, keep: Any) -> list[str]:
+    """Archive every other active workshop agent or environment with ``keep``'s name. Returns their ids."""
+    kind = _get(keep, "type")
+    if kind == "agent":
+        others, archive = _matching_agents(client, _get(keep, "name")), client.beta.agents.archive
+    elif kind == "environment":
+        others, archive = _matching_environments(client, _get(keep, "name")), client.beta.environments.archive
+    else:
+        raise TypeError(f"archive_duplicates expects an agent or an environment, got {kind!r}")
+    archived = []
+    for other in others:
+        if _get(other, "id") != _get(keep, "id"):
+            try:
+                archive(_get(other, "id"))
+                archived.append(_get(other, "id"))
+            except Exception:  # e.g. still in use by a running session: leave it
+                pass
+    return archived
+
+
+def find_log_file(client: Any, path: Any = None) -> Any:
+    """An uploaded file with the log's name and size, or None."""
+    path = path or DATA_DIR / "app.log"
+    size = path.stat().st_size
+    for f in client.beta.files.list(limit=100):
+        if _get(f, "filename") == path.name and _get(f, "size_bytes") == size:
+            return f
+    return None
+
+
+# --------------------------------------------------------------------------- ensure_*
+def ensure_environment(client: Any) -> Any:
+    """The SRE sandbox environment: reused if it exists (name + metadata), else created."""
+    env = find_environment(client)
+    if env is None:
+        env = client.beta.environments.create(
+            name=ENVIRONMENT_NAME,
+            description="Sandbox for the Incident-2277 investigation: limited networking, package managers allowed.",
+            config=environment_config(),
+            metadata=dict(WORKSHOP_METADATA),
+        )
+    return env
+
+
+def _tool_signature(tools: list) -> list:
+    sig = []
+    for t in tools or []:
+        kind = _get(t, "type")
+        if kind == "custom":
+            sig.append(("custom", _get(t, "name")))
+        elif kind == "agent_toolset_20260401":
+            enabled = sorted(_get(c, "name") for c in (_get(t, "configs") or []) if _get(c, "enabled"))
+            sig.append((kind, tuple(enabled)))
+        else:
+            sig.append((kind, _get(t, "name") or _get(t, "mcp_server_name")))
+    return sorted(sig, key=repr)
+
+
+def _model_id(agent: Any) -> str | None:
+    model = _get(agent, "model")
+    return model if isinstance(model, str) else _get(model, "id")
+
+
+def ensure_agent(client: Any, model: str | None = None) -> Any:
+    """The SRE investigator: reused if it exists; updated to a new version if its model, system prompt
+    or tools differ from :func:`agent_definition`; else created."""
+    definition = agent_definition(model)
+    agent = find_agent(client)
+    if agent is None:
+        return client.beta.agents.create(**definition)
+    changed = (
+        _model_id(agent) != definition["model"]
+        or (_get(agent, "system") or "") != definition["system"]
+        or _tool_signature(_get(agent, "tools")) != _tool_signature(definition["tools"])
+    )
+    if changed:
+        agent = client.beta.agents.update(
+            _get(agent, "id"), version=_get(agent, "version"),
+            model=definition["model"], system=definition["system"], tools=definition["tools"],
+        )
+    return agent
+
+
+def ensure_log_file(client: Any, path: Any = None) -> Any:
+    """data/app.log uploaded with the Files API, once (found again by filename and size)."""
+    path = path or DATA_DIR / "app.log"
+    found = find_log_file(client, path)
+    if found is not None:
+        return found
+    with open(path, "rb") as fh:
+        return client.beta.files.upload(file=(path.name, fh, "application/x-ndjson"))
+
+
+def ensure_all(client: Any) -> tuple[Any, Any, Any]:
+    """``(env, agent, log_file)``, each idempotent."""
+    return ensure_environment(client), ensure_agent(client), ensure_log_file(client)
+
+
+def new_session(client: Any, agent: Any = None, env: Any = None, log_file: Any = None, **kwargs: Any) -> Any:
+    """A session of the SRE investigator in its sandbox with app.log mounted at /workspace/data/app.log.
+
+    Missing pieces are ensured. ``kwargs`` go to ``client.beta.sessions.create`` (``title``, ``metadata``, ...);
+    metadata is merged with :data:`WORKSHOP_METADATA`."""
+    env = env or ensure_environment(client)
+    agent = agent or ensure_agent(client)
+    log_file = log_file or ensure_log_file(client)
+    metadata = {**WORKSHOP_METADATA, **(kwargs.pop("metadata", None) or {})}
+    resources = [{"type": "file", "file_id": _get(log_file, "id"), "mount_path": LOG_MOUNT_PATH},
+                 *kwargs.pop("resources", [])]
+    return client.beta.sessions.create(
+        agent=_get(agent, "id"), environment_id=_get(env, "id"), resources=resources, metadata=metadata, **kwargs,
+    )
