@@ -1,0 +1,114 @@
+"""Record a real session's history as a replayable recording (``data/recordings/NAME.jsonl``).
+
+    from helpers.stub.recorder import record_session
+    path = record_session(client, session.id, "incident-2277", title="...", keywords=["checkout", "p99"])
+
+The file has the format of ``docs/design.md`` ("Recordings"): a header line with ``"source": "live"``, then one
+``{"event": ...}`` line per event exactly as ``client.beta.sessions.events.list`` returned it (all pages, oldest first).
+The header's ``custom_tools`` are the names of the ``agent.custom_tool_use`` events in the history, in order of first
+appearance. Nothing about the client (API key, headers, base URL) is written.
+
+A live recording has one path through it: it never has ``"when"`` lines (those are authored, see
+``scripts/make_recordings.py``).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["record_session", "dump_line", "RECORDING_FORMAT"]
+
+#: The value of the header's ``"recording"`` key.
+RECORDING_FORMAT = 1
+
+
+def dump_line(obj: dict) -> str:
+    """One recording line: compact JSON, UTF-8 characters kept as they are, no trailing newline."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _event_dict(event: Any) -> dict:
+    """The event as the JSON the server sent: set fields only (no invented nulls), extra fields kept."""
+    if isinstance(event, dict):
+        return dict(event)
+    data = event.model_dump(mode="json", exclude_unset=True)
+    # ``type`` has no default, so it is always set; make sure anyway, and put type/id/processed_at first
+    # so the file reads like the wire examples.
+    data.setdefault("type", getattr(event, "type"))
+    ordered = {k: data.pop(k) for k in ("type", "id", "processed_at") if k in data}
+    ordered.update(data)
+    return ordered
+
+
+def _secrets(client: Any) -> list[str]:
+    found = []
+    for attr in ("api_key", "auth_token"):
+        value = getattr(client, attr, None)
+        if isinstance(value, str) and len(value) >= 8:
+            found.append(value)
+    return found
+
+
+def record_session(
+    client: Any,
+    session_id: str,
+    name: str,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    keywords: Iterable[str] = (),
+    path: str | Path | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write the full event history of ``session_id`` as recording ``name``; return the file's path.
+
+    ``path`` defaults to ``helpers.settings.RECORDINGS_DIR / f"{name}.jsonl"``. Its stem must be ``name`` (the
+    stub finds recordings by file and by header name). An existing file is kept unless ``overwrite=True``
+    (``FileExistsError``). Raises ``ValueError`` if the history is empty or if any line would contain the
+    client's API key.
+    """
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError(f"bad recording name {name!r}")
+    if path is None:
+        from helpers.settings import RECORDINGS_DIR
+
+        path = RECORDINGS_DIR / f"{name}.jsonl"
+    path = Path(path)
+    if path.stem != name:
+        raise ValueError(f"the file name must be {name}.jsonl, got {path.name}")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+
+    events = [_event_dict(ev) for ev in client.beta.sessions.events.list(session_id, order="asc")]
+    if not events:
+        raise ValueError(f"session {session_id} has no events to record")
+
+    custom_tools: list[str] = []
+    for ev in events:
+        if ev.get("type") == "agent.custom_tool_use" and ev.get("name") not in custom_tools:
+            custom_tools.append(ev["name"])
+
+    header = {
+        "recording": RECORDING_FORMAT,
+        "name": name,
+        "title": title if title is not None else name,
+        "description": description if description is not None else f"Recorded from live session {session_id}.",
+        "keywords": [str(k) for k in keywords],
+        "custom_tools": custom_tools,
+        "source": "live",
+    }
+    lines = [dump_line(header)] + [dump_line({"event": ev}) for ev in events]
+    text = "\n".join(lines) + "\n"
+    for secret in _secrets(client):
+        if secret in text:
+            raise ValueError("refusing to write a recording that contains the client's API key")
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    if path.exists() and not overwrite:  # created meanwhile
+        tmp.unlink()
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,797 @@
+#!/usr/bin/env python3
+"""Write the authored recordings: data/recordings/*.jsonl (format: docs/design.md, "Recordings").
+
+    python scripts/make_recordings.py             # writes data/recordings/*.jsonl
+    python scripts/make_recordings.py --out DIR   # writes DIR/*.jsonl (the tests use this)
+
+The recordings are *authored*, not captured: every header says ``"source": "authored"``. They are honest in
+everything else. Each event is a full event as ``client.beta.sessions.events.list`` returns it and validates
+strictly against the SDK's ``BetaManagedAgentsSessionEvent``. Every number the agent states is computed here
+from the evidence files in ``data/``. Every custom tool result is the real output of
+``helpers.incident.handle_tool`` for the recorded input. Every ``bash`` result is what the recorded command
+prints when run here on ``data/app.log``: the sandbox path ``/workspace/data/`` is replaced by the local data
+directory, and ``LC_ALL=C`` is set so that ``sort`` is stable.
+
+Deterministic: fixed ids (``sevt_01<CODE><n>``), a fixed timeline starting 2026-11-18T14:52:00Z, and no
+clock or randomness except ``random.Random(<recording name>)``. Re-running it on the same ``data/`` reproduces
+the files byte for byte (tests/test_recordings.py checks this). Re-run it whenever ``data/`` or
+``helpers/incident.py`` changes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from helpers.settings import DATA_DIR  # noqa: E402
+
+FORMAT = 1
+#: Where the agent's sandbox sees the evidence (the environment mounts data/ there).
+SANDBOX_DATA_DIR = "/workspace/data"
+START = datetime(2026, 11, 18, 14, 52, 0, tzinfo=timezone.utc)
+ONSET = "2026-11-18T14:07:00Z"
+
+# --------------------------------------------------------------------------- running the sandbox commands
+
+
+def sandbox_to_local(command: str, data_dir: Path | str = DATA_DIR) -> str:
+    """The command as it runs here: ``/workspace/data/`` becomes the local data directory."""
+    return command.replace(SANDBOX_DATA_DIR + "/", f"{Path(data_dir)}/")
+
+
+def run_sandbox_command(command: str, data_dir: Path | str = DATA_DIR) -> str:
+    """What ``command`` prints (stdout, exactly) when run with bash on the local evidence."""
+    local = sandbox_to_local(command, data_dir)
+    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    proc = subprocess.run(["bash", "-c", local], capture_output=True, env=env, check=False)
+    if proc.stderr:
+        raise RuntimeError(f"{local!r} wrote to stderr: {proc.stderr.decode(errors='replace')}")
+    return proc.stdout.decode("utf-8")
+
+
+def handle_tool(name: str, tool_input: dict) -> str:
+    """The learner's side of a custom tool call: the real ``helpers.incident.handle_tool``."""
+    from helpers import incident
+
+    return incident.handle_tool(name, tool_input)
+
+
+# --------------------------------------------------------------------------- the evidence, as numbers
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """Linear interpolation (numpy's default), like scripts/generate_data.py."""
+    v = sorted(values)
+    pos = (len(v) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+class Facts:
+    """Everything a recording's text states, computed from data/ (never typed in by hand)."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.log = [json.loads(line) for line in (self.data_dir / "app.log").read_text().splitlines()]
+        self.metrics = json.loads((self.data_dir / "metrics.json").read_text())
+        self.deploys = json.loads((self.data_dir / "deploys.json").read_text())["deploys"]
+        self.diff = (self.data_dir / "diff.txt").read_text()
+        self.by_id = {d["id"]: d for d in self.deploys}
+
+        before, after = ("2026-11-18T13:07", "2026-11-18T14:07"), ("2026-11-18T14:07", "2026-11-18T15:07")
+        self.p99 = {}
+        for svc in ("checkout", "payments", "cart"):
+            b = [r["latency_ms"] for r in self.log if r["service"] == svc and before[0] <= r["ts"] < before[1]]
+            a = [r["latency_ms"] for r in self.log if r["service"] == svc and after[0] <= r["ts"] < after[1]]
+            self.p99[svc] = (round(_percentile(b, 99)), round(_percentile(a, 99)))
+        cb, ca = self.p99["checkout"]
+        self.ratio = ca / cb
+
+        checkout = [r for r in self.log if r["service"] == "checkout"]
+        pre = [r["db_queries"] for r in checkout if r["ts"] < ONSET]
+        post = [r["db_queries"] for r in checkout if r["ts"] >= ONSET]
+        self.dbq_before = (min(pre), max(pre))
+        self.dbq_after_max = max(post)
+        heavy = [r for r in checkout if r["db_queries"] >= 10]
+        self.heavy = len(heavy)
+        self.heavy_first = heavy[0]["ts"]
+        self.heavy_before_onset = sum(1 for r in heavy if r["ts"] < ONSET)
+        self.heavy_routes = sorted({r["route"] for r in heavy})
+        slow = [r for r in self.log if "slow query: SELECT * FROM inventory_reservations" in r["msg"]]
+        self.slow = len(slow)
+        self.slow_services = sorted({r["service"] for r in slow})
+        self.slow_routes = sorted({r["route"] for r in slow})
+        self.slow_first = slow[0]["ts"]
+        self.n504 = sum(1 for r in checkout if r["status"] == 504)
+        self.n504_all = sum(1 for r in self.log if r["status"] == 504)
+        assert all(r["ts"] >= ONSET for r in checkout
+                   if r["msg"] in ("upstream timeout", "db connection pool exhausted")), "errors before onset"
+        self.pool = sum(1 for r in checkout if r["msg"] == "db connection pool exhausted")
+        self.checkout_5xx_after = sum(1 for r in checkout if r["ts"] >= ONSET and r["status"] >= 500)
+
+        self.culprit = self.by_id["dep_4820"]
+        prev = [d for d in self.deploys if d["service"] == "checkout" and d["timestamp"] < self.culprit["timestamp"]]
+        self.rollback_to = prev[-1]["version"] if prev else "the previous version"
+        self.herring_before = self.by_id["dep_4819"]
+        self.herring_after = self.by_id["dep_4822"]
+        nplus1 = "reservation = db.query(InventoryReservation).filter_by(sku=item.sku).first()"
+        assert nplus1 in self.diff, "diff.txt no longer has the N+1 line"
+        self.nplus1_line = nplus1.split(" = ", 1)[1]
+        # Does the flag named in the commit message guard the query? (In this diff it does not.)
+        self.flag_guards_query = "show_inventory_reservation" in self._file_diff("services/checkout/order_summary.py")
+
+        # Claims the texts make in words; if the evidence changes, these must be revisited.
+        assert self.heavy_before_onset == 0 and self.slow_services == ["checkout"], "log story changed"
+        assert self.n504 == self.n504_all, "some 504s are not on checkout"
+        assert self.slow_routes == self.heavy_routes, "heavy and slow routes differ"
+        pb, pa = self.p99["payments"]
+        assert 0.8 < pa / pb < 1.25, "payments p99 is not flat"
+        for d, expect in ((self.culprit, ("checkout", "v2.14.0", "9c41e7b", "2026-11-18T14:05:30Z")),):
+            assert (d["service"], d["version"], d["commit"], d["timestamp"]) == expect, d
+
+    def _file_diff(self, path: str) -> str:
+        parts = self.diff.split("diff --git ")
+        return "".join(p for p in parts if p.startswith(f"a/{path} "))
+
+    def service_summary(self, svc: str) -> dict:
+        rows = [r for r in self.log if r["service"] == svc]
+        return {
+            "n": len(rows),
+            "4xx": sum(1 for r in rows if 400 <= r["status"] < 500),
+            "5xx": sum(1 for r in rows if r["status"] >= 500),
+            "p99": round(_percentile([r["latency_ms"] for r in rows], 99)),
+        }
+
+
+def hhmm(ts: str) -> str:
+    """'2026-11-18T14:05:30Z' -> '14:05:30Z'."""
+    return ts.split("T", 1)[1]
+
+
+# --------------------------------------------------------------------------- the recording builder
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class Recording:
+    """Builds one recording: a header and a list of ``{"event": ...}`` lines on a deterministic timeline."""
+
+    SYSTEM_TOKENS = 2870  # system prompt + tool definitions, cached after the first request
+
+    def __init__(self, name: str, code: str, facts: Facts, *, title: str, description: str, keywords: list[str]):
+        self.name, self.code = name, code
+        self.data_dir = facts.data_dir
+        self.header = {"recording": FORMAT, "name": name, "title": title, "description": description,
+                       "keywords": keywords, "custom_tools": [], "source": "authored"}
+        self.lines: list[dict] = []
+        self.n = 0
+        self.t = START
+        self.rng = random.Random(f"recording:{name}")
+        self.when: str | None = None
+        self.cached = 0
+        self.pending = self.SYSTEM_TOKENS
+        self.outputs: dict[str, str] = {}  # tool-use id -> the tool's output text
+
+    # -- low level
+    def new_id(self, prefix: str = "sevt") -> str:
+        self.n += 1
+        return f"{prefix}_01{self.code}{self.n:05d}"
+
+    def advance(self, seconds: float) -> None:
+        self.t += timedelta(milliseconds=round(seconds * 1000))
+
+    def jitter(self, lo: float, hi: float) -> float:
+        return round(self.rng.uniform(lo, hi), 3)
+
+    def emit(self, type_: str, gap: float = 0.0, **fields) -> str:
+        self.advance(gap)
+        eid = self.new_id()
+        ts = self.t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.t.microsecond // 1000:03d}Z"
+        line: dict = {}
+        if self.when is not None:
+            line["when"] = {"confirmation": self.when}
+        line["event"] = {"type": type_, "id": eid, "processed_at": ts, **fields}
+        self.lines.append(line)
+        if type_ == "agent.custom_tool_use" and fields["name"] not in self.header["custom_tools"]:
+            self.header["custom_tools"].append(fields["name"])
+        return eid
+
+    @contextmanager
+    def branch(self, confirmation: str):
+        """Lines that apply only if the learner's latest ``user.tool_confirmation`` was ``confirmation``.
+
+        Each branch starts from the same clock and context, so processed_at is non-decreasing along each
+        path through the file (not across branches)."""
+        saved = (self.t, self.cached, self.pending, self.rng.getstate())
+        self.when = confirmation
+        try:
+            yield
+        finally:
+            self.when = None
+            self.t, self.cached, self.pending = saved[:3]
+            self.rng.setstate(saved[3])
+
+    # -- user side (wait points on replay)
+    def user_message(self, text: str, gap: float = 0.0) -> str:
+        self.pending += _tokens(text)
+        return self.emit("user.message", gap, content=[{"type": "text", "text": text}])
+
+    def running(self, gap: float = 0.06) -> str:
+        return self.emit("session.status_running", gap)
+
+    # -- the agent's model requests
+    def model_request(self, outputs: list, *, think: bool = False, extra_seconds: float = 0.0) -> list[str]:
+        """One model request and what it produced.
+
+        ``outputs`` items: ``("message", text)``, ``("custom", name, input)``, ``("bash", command)``.
+        Emits span.model_request_start/end, then the outputs; a bash call is followed by its agent.tool_result
+        (the sandbox runs it). Returns the ids of the tool-use events, in order.
+        """
+        out_tokens = 18 + (self.rng.randint(60, 240) if think else 0)
+        for item in outputs:
+            if item[0] == "message":
+                out_tokens += _tokens(item[1])
+            elif item[0] == "custom":
+                out_tokens += 22 + _tokens(json.dumps(item[2]))
+            else:
+                out_tokens += 26 + _tokens(item[1])
+        start = self.emit("span.model_request_start", self.jitter(0.08, 0.25))
+        duration = 1.1 + out_tokens / 58.0 + extra_seconds + self.jitter(0.0, 0.9)
+        usage = {"input_tokens": self.rng.randint(3, 9), "output_tokens": out_tokens,
+                 "cache_creation_input_tokens": self.pending, "cache_read_input_tokens": self.cached}
+        self.emit("span.model_request_end", duration, model_request_start_id=start, model_usage=usage)
+        self.cached += self.pending + out_tokens
+        self.pending = 0
+        if think:
+            self.emit("agent.thinking", 0.004)
+        ids = []
+        for item in outputs:
+            if item[0] == "message":
+                self.emit("agent.message", 0.006, content=[{"type": "text", "text": item[1]}])
+            elif item[0] == "custom":
+                ids.append(self.emit("agent.custom_tool_use", 0.005, name=item[1], input=item[2]))
+            elif item[0] == "bash":
+                ids.append(self.bash_call(item[1], **(item[2] if len(item) > 2 else {})))
+        return ids
+
+    def bash_call(self, command: str, *, ask: bool = False) -> str:
+        fields: dict = {"name": "bash", "input": {"command": command}}
+        if ask:
+            fields.update(evaluated_permission="ask", evaluation={"type": "always_ask"})
+        else:
+            fields.update(evaluated_permission="allow", evaluation={"type": "always_allow"})
+        tid = self.emit("agent.tool_use", 0.005, **fields)
+        if not ask:
+            self.bash_result(tid, command)
+        return tid
+
+    def bash_result(self, tool_use_id: str, command: str, gap: float | None = None) -> str:
+        output = run_sandbox_command(command, self.data_dir)
+        self.outputs[tool_use_id] = output
+        self.pending += _tokens(output) + 10
+        return self.emit("agent.tool_result", self.jitter(0.18, 0.65) if gap is None else gap,
+                         tool_use_id=tool_use_id, content=[{"type": "text", "text": output}], is_error=False)
+
+    # -- custom tools: the round trip through the learner's laptop
+    def answer_custom(self, calls: list[tuple[str, str, dict]]) -> list[str]:
+        """``calls``: (event id, name, input). Idle requires_action, the results, running again.
+
+        Returns the results' texts."""
+        self.emit("session.status_idle", 0.03, stop_reason={"type": "requires_action",
+                                                            "event_ids": [c[0] for c in calls]})
+        for eid, name, tool_input in calls:
+            result = handle_tool(name, tool_input)
+            self.outputs[eid] = result
+            self.pending += _tokens(result) + 10
+            self.emit("user.custom_tool_result", self.jitter(0.25, 0.6), custom_tool_use_id=eid,
+                      content=[{"type": "text", "text": result}])
+        self.running(0.05)
+        return [self.outputs[c[0]] for c in calls]
+
+    def custom_turn(self, message: str | None, name: str, tool_input: dict, *, think: bool = False) -> str:
+        """A model request that says ``message`` and calls one custom tool; returns the tool's result."""
+        outputs = ([("message", message)] if message else []) + [("custom", name, tool_input)]
+        (eid,) = self.model_request(outputs, think=think)
+        (result,) = self.answer_custom([(eid, name, tool_input)])
+        return result
+
+    def bash_turn(self, message: str | None, command: str, **kw) -> str:
+        """A model request that says ``message`` and runs one bash command; returns what it printed."""
+        outputs = ([("message", message)] if message else []) + [("bash", command)]
+        (tid,) = self.model_request(outputs, **kw)
+        return self.outputs[tid]
+
+    def idle(self, stop_reason: dict, gap: float = 0.03) -> str:
+        return self.emit("session.status_idle", gap, stop_reason=stop_reason)
+
+    def end_turn(self) -> str:
+        return self.idle({"type": "end_turn"})
+
+    # -- output
+    def text(self) -> str:
+        rows = [self.header] + self.lines
+        return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
+
+
+# --------------------------------------------------------------------------- tool inputs (match helpers.incident's schemas)
+
+METRICS_INPUT = {"service": "checkout", "metric": "p99_ms", "start": "2026-11-18T13:00:00Z",
+                 "end": "2026-11-18T15:30:00Z", "step": "15m", "compare_at": ONSET}
+PAYMENTS_METRICS_INPUT = {"service": "payments", "metric": "p99_ms", "start": "2026-11-18T13:00:00Z",
+                          "end": "2026-11-18T15:00:00Z", "step": "15m", "compare_at": "2026-11-18T13:58:40Z"}
+DEPLOYS_INPUT = {"start": "2026-11-18T13:30:00Z", "end": "2026-11-18T14:45:00Z"}
+DIFF_INPUT = {"ref": "dep_4820"}
+QUERY_LOGS_ERRORS_INPUT = {"service": "checkout", "level": "ERROR", "start": ONSET, "limit": 5}
+QUERY_LOGS_SLOW_INPUT = {"contains": "slow query", "limit": 3}
+
+LOG = f"{SANDBOX_DATA_DIR}/app.log"
+CMD_HEAVY_PER_HOUR = f"grep '\"db_queries\":[0-9][0-9]' {LOG} | cut -c8-20 | sort | uniq -c"
+CMD_HEAVY_FIRST = f"grep -m1 '\"db_queries\":[0-9][0-9]' {LOG}"
+CMD_SLOW_BY_ROUTE = f"grep 'slow query' {LOG} | cut -d, -f3,4 | sort | uniq -c"
+CMD_SLOW_PER_HOUR = f"grep 'slow query' {LOG} | cut -c8-20 | sort | uniq -c"
+CMD_CHECKOUT_ERRORS = (f"grep '\"service\":\"checkout\"' {LOG} | grep '\"level\":\"ERROR\"' | "
+                       "grep -o '\"msg\":\"[^\"]*\"' | sort | uniq -c")
+
+INCIDENT_MESSAGE = (
+    "Incident-2277: the checkout p99 latency alert fired at 14:07Z; p99 is about 10x its baseline and customers "
+    "are timing out at checkout. Find the root cause. Check the metrics, grep the app log in your sandbox "
+    f"({LOG}), correlate with the deploys and read the suspicious diff. Report the culprit deploy, the "
+    "evidence, what it is not, and a fix."
+)
+
+
+# --------------------------------------------------------------------------- parsing what the agent saw
+
+
+def uniq_counts(output: str) -> dict[str, int]:
+    """``sort | uniq -c`` output -> {value: count}."""
+    out = {}
+    for line in output.splitlines():
+        count, value = line.strip().split(" ", 1)
+        out[value] = int(count)
+    return out
+
+
+def hourly(output: str) -> dict[str, int]:
+    """``cut -c8-20 | sort | uniq -c`` output -> {"14": count} (hour of day)."""
+    return {k[-2:]: v for k, v in uniq_counts(output).items()}
+
+
+def comparison(metrics_result: str) -> tuple[float, float, float]:
+    """get_metrics' before/after comparison -> (before, after, ratio)."""
+    c = json.loads(metrics_result)["comparison"]
+    return c["before"]["mean"], c["after"]["mean"], c["ratio"]
+
+
+def ms(x: float) -> str:
+    return f"{x:,.0f} ms"
+
+
+# --------------------------------------------------------------------------- the stories
+
+
+def _seconds(a: str, b: str) -> int:
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return round((datetime.strptime(b, fmt) - datetime.strptime(a, fmt)).total_seconds())
+
+
+def _minutes(a: str, b: str) -> int:
+    return round(_seconds(a, b) / 60)
+
+
+def rec_incident(f: Facts) -> Recording:
+    r = Recording("incident-2277", "INCD", f, title="Incident-2277: find the root cause",
+                  description="The full investigation: checkout metrics, greps of the log in the sandbox, the "
+                              "errors via query_logs, the deploys around the onset, a check of the payments red "
+                              "herring, the diff of dep_4820, and a markdown report naming the N+1 query.",
+                  keywords=["checkout", "p99"])
+    c, h1, h2 = f.culprit, f.herring_before, f.herring_after
+    r.user_message(INCIDENT_MESSAGE)
+    r.running()
+
+    cb, ca, ratio = comparison(r.custom_turn(
+        "I'll start with the checkout latency metrics to pin down when the spike began and how big it is.",
+        "get_metrics", METRICS_INPUT, think=True))
+
+    heavy = hourly(r.bash_turn(
+        f"Checkout p99 averaged {ms(cb)} in the hour before {hhmm(ONSET)[:5]} and {ms(ca)} in the hour after "
+        f"({ratio:.1f}x). Something changed at that minute. The checkout log lines carry `db_queries`, so let me "
+        "count requests with 10 or more queries per hour.", CMD_HEAVY_PER_HOUR, think=True))
+    assert set(heavy) == {"14", "15"}, heavy
+    n_heavy = sum(heavy.values())
+
+    first = json.loads(r.bash_turn(
+        f"None before 14:00, then {heavy['14']:,} in the 14:00 hour and {heavy['15']:,} in the 15:00 hour. "
+        "When is the first one?", CMD_HEAVY_FIRST))
+
+    slow = uniq_counts(r.bash_turn(
+        f"The first is at {hhmm(first['ts'])} on `{first['route']}` with {first['db_queries']} queries: right at "
+        "the onset. Which routes log the slow-query warnings?", CMD_SLOW_BY_ROUTE))
+    slow_routes = [k.split('"route":"')[1].rstrip('"') for k in slow]
+    assert all('"service":"checkout"' in k for k in slow), slow
+    n_slow = sum(slow.values())
+
+    errors = json.loads(r.custom_turn(
+        f"All {n_slow:,} are on checkout, on the two routes that build the order summary: "
+        + " and ".join(f"`{x}`" for x in slow_routes) + ". What errors did checkout return after the onset?",
+        "query_logs", QUERY_LOGS_ERRORS_INPUT))
+    n504, n500 = errors["by_status"].get("504", 0), errors["by_status"].get("500", 0)
+    assert "db connection pool exhausted" in json.dumps(errors["samples"]), errors["samples"]
+
+    deploys = json.loads(r.custom_turn(
+        f"{errors['matched']} errors since {hhmm(ONSET)[:5]}: {n504} × 504 upstream timeout and {n500} × 500, "
+        "the samples showing `db connection pool exhausted`. The database is the bottleneck. Which deploys "
+        "landed around the onset?", "list_deploys", DEPLOYS_INPUT, think=True))["deploys"]
+    assert [d["id"] for d in deploys if d["service"] == "checkout"] == [c["id"]], deploys
+    assert h1 in deploys and h2 in deploys
+
+    pb, pa, pratio = comparison(r.custom_turn(
+        f"`{c['id']}` deployed checkout `{c['version']}` at {hhmm(c['timestamp'])}, "
+        f"{_seconds(c['timestamp'], ONSET)} seconds before the onset. `{h1['id']}` ({h1['service']}, "
+        f"{hhmm(h1['timestamp'])}) is close too, so let me rule it out: payments latency around its deploy.",
+        "get_metrics", PAYMENTS_METRICS_INPUT))
+    assert 0.8 < pratio < 1.25, pratio
+
+    diff = r.custom_turn(
+        f"Payments p99 barely moved ({ms(pb)} → {ms(pa)}, {pratio:.2f}x): not `{h1['id']}`. Now the checkout "
+        "change.", "get_diff", DIFF_INPUT, think=True)
+    assert f.nplus1_line in diff
+
+    flag = ("" if f.flag_guards_query else
+            " Turning off the new `show_inventory_reservation` flag would not help: `build_order_summary()` "
+            "runs the query whether or not the flag is set.")
+    report = f"""## Incident-2277: root cause found
+
+**Culprit: deploy `{c['id']}`**: `{c['service']}` `{c['version']}`, commit `{c['commit']}` by {c['author']}, \
+started **{hhmm(c['timestamp'])}**. Checkout p99 left its baseline at {hhmm(ONSET)}, \
+{_seconds(c['timestamp'], ONSET)} seconds later, as the new pods took traffic.
+
+**Root cause: an N+1 query.** In `services/checkout/order_summary.py`, `build_order_summary()` now runs \
+`{f.nplus1_line}` *inside* `for item in order.items:`. That is one \
+`SELECT * FROM inventory_reservations WHERE sku = ?` per line item: an order with 40 items makes 40 extra \
+round trips to the database.
+
+### Evidence
+* **Metrics:** checkout p99 {ms(cb)} (13:07–14:07) → **{ms(ca)}** (14:07–15:07), **{ratio:.1f}x**.
+* **Log, DB queries:** {n_heavy:,} checkout requests ran 10 or more queries, none before 14:00; the first at \
+{hhmm(first['ts'])}.
+* **Log, slow queries:** {n_slow:,} `slow query: SELECT * FROM inventory_reservations WHERE sku = ?` warnings, all \
+on {' and '.join(f'`{x}`' for x in slow_routes)}: exactly the routes that build the order summary.
+* **Errors:** {errors['matched']} checkout errors since the onset: {n504} × 504 upstream timeout, {n500} × 500 \
+(mostly `db connection pool exhausted`).
+
+### What it is not
+* **`{h1['id']}`** ({h1['service']} `{h1['version']}`, {hhmm(h1['timestamp'])}): shortly before the onset, but a \
+different service, and payments p99 barely moved ({ms(pb)} → {ms(pa)}). The extra checkout time is spent in \
+database queries, not in payment calls.
+* **`{h2['id']}`** ({h2['service']} `{h2['version']}`, {hhmm(h2['timestamp'])}): {_minutes(ONSET, h2['timestamp'])} \
+minutes *after* the onset. The spike was already under way.
+
+### Fix
+1. **Now:** roll back `{c['id']}` to the previous checkout release.{flag}
+2. **Then:** load all the reservations in one query and look them up by SKU:
+   ```python
+   skus = [item.sku for item in order.items]
+   reservations = {{r.sku: r for r in db.query(InventoryReservation)
+                   .filter(InventoryReservation.sku.in_(skus))}}
+   ```
+   (or eager-load with `selectinload`), and add a test that asserts a constant number of queries per summary.
+"""
+    r.model_request([("message", report)], think=True, extra_seconds=4.0)
+    r.end_turn()
+    return r
+
+
+# --------------------------------------------------------------------------- interrupt
+
+AUDIT_MESSAGE = (
+    "Before we write anything up, audit the whole app log for me: go service by service, hour by hour, and "
+    "break down request volume and error statuses. Be exhaustive, I want the full picture."
+)
+AUDIT_SERVICES = ["auth", "cart", "catalog", "checkout", "payments", "search"]
+
+
+def rec_interrupt(f: Facts) -> Recording:
+    r = Recording("interrupt", "INTR", f, title="A long audit, stopped by user.interrupt",
+                  description="An exhaustive service-by-service audit of the log: many bash calls over several "
+                              "minutes. The recorded user.interrupt lands mid-run; the session then goes idle "
+                              "(end_turn). On replay an earlier interrupt skips ahead to it.",
+                  keywords=["audit"])
+    r.user_message(AUDIT_MESSAGE)
+    r.running()
+    r.model_request([("message", "I'll go service by service: requests per hour first, then the error statuses. "
+                                 "Six services, two passes each.")], think=True)
+    for svc in AUDIT_SERVICES:
+        s = f.service_summary(svc)
+        r.model_request([("bash", f"grep '\"service\":\"{svc}\"' {LOG} | cut -c8-20 | sort | uniq -c")],
+                        extra_seconds=3.0)
+        r.model_request([
+            ("message", f"{svc}: {s['n']:,} requests over the four hours. Now its error statuses."),
+            ("bash", f"grep '\"service\":\"{svc}\"' {LOG} | grep -o '\"status\":[45][0-9][0-9]' | sort | uniq -c"),
+        ], extra_seconds=3.0)
+        r.model_request([("message", f"{svc}: {s['4xx']:,} 4xx and {s['5xx']:,} 5xx responses, p99 "
+                                     f"{s['p99']:,} ms over the window.")], extra_seconds=2.5)
+    r.model_request([
+        ("message", "First pass done. Second pass: latency. I'll pull the slow-request warnings per service "
+                    "and hour, then go minute by minute through every hour."),
+        ("bash", f"grep '\"level\":\"WARN\"' {LOG} | grep 'slow' | cut -d, -f3 | sort | uniq -c"),
+    ], think=True, extra_seconds=3.0)
+    for hour in ("12", "13"):
+        r.model_request([("bash", f"grep '\"ts\":\"2026-11-18T{hour}:' {LOG} | cut -c8-23 | sort | uniq -c | "
+                                  "sort -rn | head -5")], extra_seconds=3.0)
+    r.emit("span.model_request_start", r.jitter(0.1, 0.2))
+    r.emit("user.interrupt", 6.5)
+    r.idle({"type": "end_turn"}, gap=0.4)
+    return r
+
+
+# --------------------------------------------------------------------------- permission policy
+
+
+def rec_permission(f: Facts) -> Recording:
+    r = Recording("permission-policy", "PERM", f, title="always_ask: the learner approves or denies bash",
+                  description="The agent's bash tool has permission_policy always_ask. Its grep waits for a "
+                              "user.tool_confirmation. allow: the command runs and the agent reports from it. "
+                              "deny: the agent acknowledges and uses the query_logs custom tool instead.",
+                  keywords=["approve"])
+    r.user_message("Count the slow inventory_reservations query warnings in the app log, hour by hour. "
+                   "I'll approve each shell command before it runs in your sandbox.")
+    r.running()
+    (tid,) = r.model_request([
+        ("message", "I'll count the slow-query warnings per hour with grep. This needs your approval."),
+        ("bash", CMD_SLOW_PER_HOUR, {"ask": True}),
+    ], think=True)
+    r.idle({"type": "requires_action", "event_ids": [tid]})
+    r.emit("user.tool_confirmation", 9.0, tool_use_id=tid, result="allow")
+
+    def per_hour_text(counts: dict[str, int]) -> str:
+        return "\n".join(f"* {h}:00–{h}:59Z: {n:,}" for h, n in sorted(counts.items()))
+
+    with r.branch("allow"):
+        r.running(0.05)
+        r.bash_result(tid, CMD_SLOW_PER_HOUR)
+        counts = hourly(r.outputs[tid])
+        assert min(counts) >= "14", counts
+        r.model_request([("message",
+            f"Thanks. {sum(counts.values()):,} slow-query warnings "
+            "(`slow query: SELECT * FROM inventory_reservations WHERE sku = ?`), none before 14:00:\n\n"
+            + per_hour_text(counts)
+            + "\n\nThey start in the 14:00 hour, together with the latency spike. Next I'd look at which "
+              "service and routes log them, and at the deploys shortly before.")])
+        r.end_turn()
+
+    with r.branch("deny"):
+        r.running(0.05)
+        (qid,) = r.model_request([
+            ("message", "Understood: you denied the shell command, so I won't run grep in the sandbox. "
+                        "I can search the log with the `query_logs` tool instead; it runs on your side."),
+            ("custom", "query_logs", QUERY_LOGS_SLOW_INPUT),
+        ], think=True)
+        (result,) = r.answer_custom([(qid, "query_logs", QUERY_LOGS_SLOW_INPUT)])
+        res = json.loads(result)
+        counts: dict[str, int] = {}
+        for bucket, n in res["timeline"]["counts"].items():
+            if n:
+                counts[bucket[:2]] = counts.get(bucket[:2], 0) + n
+        assert counts == hourly(run_sandbox_command(CMD_SLOW_PER_HOUR, f.data_dir)), counts
+        r.model_request([("message",
+            f"`query_logs` gives the same answer without a shell: {res['matched']:,} slow-query warnings, "
+            "none before 14:00:\n\n" + per_hour_text(counts)
+            + f"\n\nThe first is at {hhmm(res['first_ts'])}, and all of them are on "
+            + " and ".join(f"`{k}`" for k in res["by_route"]) + ".")])
+        r.end_turn()
+    return r
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def _fault_message(tag: str) -> str:
+    return (f"Fault drill ({tag}): investigate Incident-2277, the latency spike that started at 14:07Z, and "
+            "name the deploy that caused it.")
+
+
+def _failed_request(r: Recording, seconds: float) -> None:
+    start = r.emit("span.model_request_start", r.jitter(0.08, 0.2))
+    r.emit("span.model_request_end", seconds, model_request_start_id=start, is_error=True,
+           model_usage={"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
+                        "cache_read_input_tokens": r.cached})
+
+
+OVERLOADED = "Overloaded: the model is temporarily unable to serve this request."
+
+
+def rec_fault_rescheduled(f: Facts) -> Recording:
+    r = Recording("fault-rescheduled", "RSCH", f, title="Fault: overloaded, rescheduled, recovered",
+                  description="The first model request fails (model_overloaded_error, retry_status retrying); "
+                              "the session is rescheduled, runs again and finishes the investigation (end_turn).",
+                  keywords=["fault-rescheduled"])
+    r.user_message(_fault_message("fault-rescheduled"))
+    r.running()
+    _failed_request(r, 2.4)
+    r.emit("session.error", 0.02, error={"type": "model_overloaded_error", "message": OVERLOADED,
+                                         "retry_status": {"type": "retrying"}})
+    r.emit("session.status_rescheduled", 0.01)
+    r.running(5.2)
+    c = f.culprit
+    r.custom_turn("I'll start with the deploys around the 14:07Z onset.", "list_deploys", DEPLOYS_INPUT,
+                  think=True)
+    r.custom_turn(f"`{c['id']}` (checkout `{c['version']}`) at {hhmm(c['timestamp'])} is the only checkout "
+                  "deploy near the onset. Reading its diff.", "get_diff", DIFF_INPUT)
+    r.model_request([("message",
+        f"**Culprit: `{c['id']}`**, checkout `{c['version']}`, commit `{c['commit']}`, deployed "
+        f"{hhmm(c['timestamp'])}. It added an N+1 query to `services/checkout/order_summary.py`: "
+        f"`{f.nplus1_line}` runs once per order item. Fix: one batched query "
+        "(`filter(InventoryReservation.sku.in_(skus))`) or roll the deploy back.")])
+    r.end_turn()
+    return r
+
+
+def rec_fault_retries_exhausted(f: Facts) -> Recording:
+    r = Recording("fault-retries-exhausted", "EXHS", f, title="Fault: retries exhausted",
+                  description="Every model request fails with model_overloaded_error: twice retrying (each "
+                              "followed by session.status_rescheduled), then exhausted; the turn ends with "
+                              "session.status_idle, stop_reason retries_exhausted.",
+                  keywords=["fault-retries-exhausted"])
+    r.user_message(_fault_message("fault-retries-exhausted"))
+    r.running()
+    for wait in (4.0, 9.0):
+        _failed_request(r, 2.1)
+        r.emit("session.error", 0.02, error={"type": "model_overloaded_error", "message": OVERLOADED,
+                                             "retry_status": {"type": "retrying"}})
+        r.emit("session.status_rescheduled", 0.01)
+        r.running(wait)
+    _failed_request(r, 2.3)
+    r.emit("session.error", 0.02, error={"type": "model_overloaded_error", "message": OVERLOADED,
+                                         "retry_status": {"type": "exhausted"}})
+    r.idle({"type": "retries_exhausted"}, gap=0.02)
+    return r
+
+
+def rec_fault_terminated(f: Facts) -> Recording:
+    r = Recording("fault-terminated", "TERM", f, title="Fault: a terminal error ends the session",
+                  description="The agent checks the metrics, then the session hits an unrecoverable error "
+                              "(session.error with retry_status terminal) and ends with session.status_terminated.",
+                  keywords=["fault-terminated"])
+    r.user_message(_fault_message("fault-terminated"))
+    r.running()
+    r.custom_turn("Starting with the checkout latency metrics.", "get_metrics", METRICS_INPUT, think=True)
+    _failed_request(r, 1.7)
+    r.emit("session.error", 0.02, error={"type": "unknown_error",
+                                         "message": "The session's execution environment failed and cannot be "
+                                                    "recovered.",
+                                         "retry_status": {"type": "terminal"}})
+    r.emit("session.status_terminated", 0.05)
+    return r
+
+
+# --------------------------------------------------------------------------- outcome
+
+OUTCOME_DESCRIPTION = (
+    "A postmortem summary of Incident-2277 (checkout latency spike, alert at 14:07Z) in markdown: timeline, root cause naming "
+    "the deploy and the code, customer impact in numbers, and a remediation."
+)
+OUTCOME_RUBRIC = """\
+- Names the culprit deploy id, its commit and its timestamp.
+- Explains the root cause in the code (file and the offending statement).
+- Gives a timeline with the onset time.
+- Quantifies customer impact: latency before/after and failed requests (5xx count).
+- Proposes an immediate mitigation and a lasting fix.
+"""
+
+
+def rec_outcome(f: Facts) -> Recording:
+    r = Recording("outcome", "OUTC", f, title="Outcome: a postmortem graded against a rubric",
+                  description="user.define_outcome starts the work (no user.message). The first draft is graded "
+                              "needs_revision (no impact numbers, no remediation); the agent greps the errors, "
+                              "revises, and the second evaluation is satisfied (end_turn).",
+                  keywords=["postmortem"])
+    outcome_id = "outc_01OUTC00001"
+    r.pending += _tokens(OUTCOME_DESCRIPTION + OUTCOME_RUBRIC)
+    r.emit("user.define_outcome", description=OUTCOME_DESCRIPTION,
+           rubric={"type": "text", "content": OUTCOME_RUBRIC}, max_iterations=3, outcome_id=outcome_id)
+    r.running()
+    c = f.culprit
+    cb, ca, ratio = comparison(r.custom_turn(
+        "I'll gather the evidence for the postmortem: checkout latency around the 14:07Z alert first.",
+        "get_metrics", METRICS_INPUT, think=True))
+    deploys = json.loads(r.custom_turn(
+        f"Checkout p99 jumps at {hhmm(ONSET)[:5]} ({ms(cb)} → {ms(ca)} hourly mean). Which deploys landed around "
+        "then?", "list_deploys", DEPLOYS_INPUT))["deploys"]
+    assert [d["id"] for d in deploys if d["service"] == "checkout"] == [c["id"]], deploys
+    diff = r.custom_turn(f"`{c['id']}` (checkout `{c['version']}`) at {hhmm(c['timestamp'])} is the only checkout "
+                         "deploy. Reading its diff.", "get_diff", DIFF_INPUT)
+    assert f.nplus1_line in diff
+    draft = (f"# Postmortem: Incident-2277\n\n## Timeline\n"
+             f"* {hhmm(c['timestamp'])}: `{c['id']}` starts: checkout `{c['version']}`, commit `{c['commit']}` by "
+             f"{c['author']} (\"{c['description']}\").\n"
+             f"* {hhmm(ONSET)}: onset. The new pods take traffic and checkout p99 leaves its baseline.\n"
+             f"\n## Root cause\nAn N+1 query in `services/checkout/order_summary.py`: `build_order_summary()` runs "
+             f"`{f.nplus1_line}` once per order item, so every order summary makes one "
+             "`SELECT * FROM inventory_reservations WHERE sku = ?` per line item.\n")
+    r.model_request([("message", draft)], think=True)
+
+    def evaluate(iteration: int, result: str, explanation: str, seconds: float) -> None:
+        start = r.emit("span.outcome_evaluation_start", 0.3, outcome_id=outcome_id, iteration=iteration)
+        r.emit("span.outcome_evaluation_ongoing", seconds / 2, outcome_id=outcome_id, iteration=iteration)
+        usage = {"input_tokens": r.rng.randint(1800, 2600), "output_tokens": r.rng.randint(180, 320),
+                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+        r.emit("span.outcome_evaluation_end", seconds / 2, outcome_id=outcome_id, iteration=iteration,
+               outcome_evaluation_start_id=start, result=result, explanation=explanation, usage=usage)
+
+    evaluate(0, "needs_revision",
+             "Criteria 1-3 are met. Criterion 4 fails: no customer-impact numbers (latency before/after, failed "
+             "requests). Criterion 5 fails: no mitigation and no lasting fix are proposed.", 9.0)
+    r.pending += 60
+    errors = uniq_counts(r.bash_turn(
+        "The grader wants impact numbers and a remediation. Counting checkout's errors by message:",
+        CMD_CHECKOUT_ERRORS, think=True))
+    n_timeout = errors['"msg":"upstream timeout"']
+    n_pool = errors['"msg":"db connection pool exhausted"']
+    final = (draft
+             + f"\n## Customer impact\n* Checkout p99 (hourly mean of the per-minute p99): {ms(cb)} before "
+               f"{hhmm(ONSET)[:5]}, {ms(ca)} after: {ratio:.1f}x.\n"
+               f"* {n_timeout} checkout requests timed out (504 upstream timeout) and {n_pool} failed with "
+               "500 `db connection pool exhausted`.\n"
+             + f"\n## Remediation\n* Mitigation: roll back `{c['id']}` to the previous checkout release.\n"
+               "* Fix: fetch the reservations in one batched query "
+               "(`filter(InventoryReservation.sku.in_(skus))` or `selectinload`), plus a test that bounds the "
+               "number of queries per order summary.\n")
+    r.model_request([("message", final)], extra_seconds=2.0)
+    evaluate(1, "satisfied", "All five criteria are met.", 7.0)
+    r.end_turn()
+    return r
+
+
+# --------------------------------------------------------------------------- output
+
+
+def build_all(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """name -> file text, for every authored recording."""
+    f = Facts(data_dir)
+    recs = [rec_incident(f), rec_interrupt(f), rec_permission(f), rec_fault_rescheduled(f),
+            rec_fault_retries_exhausted(f), rec_fault_terminated(f), rec_outcome(f)]
+    return {rec.name: rec.text() for rec in recs}
+
+
+def _is_live(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return json.loads(fh.readline()).get("source") == "live"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DATA_DIR / "recordings",
+                        help="output directory (default: data/recordings/)")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in build_all().items():
+        path = args.out / f"{name}.jsonl"
+        if _is_live(path):
+            print(f"{path}  kept: recorded from live (delete it to go back to the authored one)")
+            continue
+        path.write_bytes(text.encode("utf-8"))
+        print(f"{path}  {text.count(chr(10)) - 1} events")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

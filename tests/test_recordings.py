@@ -1,0 +1,359 @@
+"""The recordings in data/recordings/ keep the contract of docs/design.md ("Recordings").
+
+Every file: a well-formed header, every event strictly valid for the SDK, ids unique, references to earlier
+events, requires_action idles listing exactly the pending calls, a clean end on every path. Authored files
+also: bash outputs that re-run byte for byte on data/app.log, custom tool results equal to
+helpers.incident.handle_tool, and scripts/make_recordings.py reproducing them byte for byte.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, TypeAdapter
+
+from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+REC_DIR = DATA_DIR / "recordings"
+FILES = sorted(REC_DIR.glob("*.jsonl"))
+ADAPTER = TypeAdapter(BetaManagedAgentsSessionEvent)
+SANDBOX_DATA_DIR = "/workspace/data/"
+
+HEADER_KEYS = ["recording", "name", "title", "description", "keywords", "custom_tools", "source"]
+REQUIRED = {"incident-2277", "interrupt", "permission-policy", "fault-rescheduled", "fault-retries-exhausted",
+            "fault-terminated", "outcome"}
+OUTCOME_RESULTS = {"satisfied", "needs_revision", "max_iterations_reached", "failed", "interrupted"}
+#: Event fields that name an earlier event, and the types that event may have.
+REFERENCES = {
+    ("agent.tool_result", "tool_use_id"): {"agent.tool_use"},
+    ("user.tool_confirmation", "tool_use_id"): {"agent.tool_use", "agent.mcp_tool_use"},
+    ("user.tool_result", "tool_use_id"): {"agent.tool_use"},
+    ("user.custom_tool_result", "custom_tool_use_id"): {"agent.custom_tool_use"},
+    ("agent.mcp_tool_result", "mcp_tool_use_id"): {"agent.mcp_tool_use"},
+    ("span.model_request_end", "model_request_start_id"): {"span.model_request_start"},
+    ("span.outcome_evaluation_end", "outcome_evaluation_start_id"): {"span.outcome_evaluation_start"},
+}
+
+
+def load(path: Path) -> tuple[dict, list[dict]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return rows[0], rows[1:]
+
+
+def paths(lines: list[dict]) -> dict[str, list[dict]]:
+    """The paths through a recording: one per tool-confirmation result if it has "when" lines, else one."""
+    results = {ln["when"]["confirmation"] for ln in lines if "when" in ln}
+    if not results:
+        return {"": [ln["event"] for ln in lines]}
+    return {res: [ln["event"] for ln in lines if ln.get("when", {}).get("confirmation", res) == res]
+            for res in sorted(results)}
+
+
+def first_text(lines: list[dict]) -> str | None:
+    for ln in lines:
+        ev = ln["event"]
+        if ev["type"] == "user.message":
+            return " ".join(b.get("text", "") for b in ev["content"])
+    return None
+
+
+def extras(obj, where="event") -> list[str]:
+    """Fields the SDK models do not know (its models allow extras, so strict validation alone misses them)."""
+    found = []
+    if isinstance(obj, BaseModel):
+        found += [f"{where}.{k}" for k in (obj.model_extra or {})]
+        for name in type(obj).model_fields:
+            found += extras(getattr(obj, name), f"{where}.{name}")
+    elif isinstance(obj, (list, tuple)):
+        for i, x in enumerate(obj):
+            found += extras(x, f"{where}[{i}]")
+    elif isinstance(obj, dict):
+        for k, x in obj.items():
+            found += extras(x, f"{where}.{k}")
+    return found
+
+
+def run_locally(command: str) -> str:
+    local = command.replace(SANDBOX_DATA_DIR, f"{DATA_DIR}/")
+    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    proc = subprocess.run(["bash", "-c", local], capture_output=True, env=env, check=False)
+    assert not proc.stderr, proc.stderr
+    return proc.stdout.decode("utf-8")
+
+
+@pytest.fixture(scope="module", params=FILES, ids=[p.stem for p in FILES])
+def rec(request):
+    header, lines = load(request.param)
+    return request.param, header, lines
+
+
+def test_required_recordings_exist():
+    assert REQUIRED <= {p.stem for p in FILES}
+
+
+def test_header(rec):
+    path, header, lines = rec
+    assert list(header) == HEADER_KEYS
+    assert header["recording"] == 1
+    assert header["name"] == path.stem
+    assert isinstance(header["title"], str) and header["title"].strip()
+    assert isinstance(header["description"], str) and header["description"].strip()
+    assert isinstance(header["keywords"], list) and all(isinstance(k, str) and k.strip() for k in header["keywords"])
+    assert isinstance(header["custom_tools"], list) and all(isinstance(k, str) for k in header["custom_tools"])
+    assert header["source"] in ("authored", "live")
+    assert lines, "no events"
+
+
+def test_lines_shape(rec):
+    _, _, lines = rec
+    for ln in lines:
+        assert set(ln) <= {"event", "when"}, ln.keys()
+        assert isinstance(ln["event"], dict)
+        if "when" in ln:
+            assert ln["when"] in ({"confirmation": "allow"}, {"confirmation": "deny"}), ln["when"]
+
+
+def test_events_validate_strictly(rec):
+    _, header, lines = rec
+    for i, ln in enumerate(lines, start=2):
+        ev = ln["event"]
+        model = ADAPTER.validate_json(json.dumps(ev), strict=True)
+        assert model.type == ev["type"], f"line {i}: parsed as {model.type}"
+        assert ev.get("id") and ev.get("processed_at"), f"line {i}: id and processed_at are required here"
+        if header["source"] == "authored":
+            assert not extras(model), f"line {i}: fields the SDK does not know: {extras(model)}"
+
+
+def test_ids_unique(rec):
+    _, _, lines = rec
+    ids = [ln["event"]["id"] for ln in lines]
+    assert len(ids) == len(set(ids))
+
+
+def test_processed_at_non_decreasing_on_every_path(rec):
+    _, _, lines = rec
+    for name, events in paths(lines).items():
+        stamps = [ADAPTER.validate_json(json.dumps(ev)).processed_at for ev in events]
+        assert stamps == sorted(stamps), f"path {name!r}"
+
+
+def test_references_point_to_earlier_events(rec):
+    _, _, lines = rec
+    for name, events in paths(lines).items():
+        seen: dict[str, str] = {}
+        outcomes: set[str] = set()
+        for ev in events:
+            for (etype, field), targets in REFERENCES.items():
+                if ev["type"] == etype:
+                    assert seen.get(ev[field]) in targets, f"path {name!r}: {ev['id']}.{field} -> {ev[field]}"
+            if ev["type"] == "session.status_idle" and ev["stop_reason"]["type"] == "requires_action":
+                for ref in ev["stop_reason"]["event_ids"]:
+                    assert ref in seen, f"path {name!r}: {ev['id']} waits on unknown {ref}"
+            if ev["type"].startswith("span.outcome_evaluation"):
+                assert ev["outcome_id"] in outcomes, f"path {name!r}: unknown outcome {ev['outcome_id']}"
+            if ev["type"] == "user.define_outcome":
+                outcomes.add(ev["outcome_id"])
+            seen[ev["id"]] = ev["type"]
+
+
+def test_requires_action_lists_exactly_the_pending_calls(rec):
+    """Custom tool calls and ask-permission tool calls wait; each requires_action idle names exactly those."""
+    _, _, lines = rec
+    for name, events in paths(lines).items():
+        pending: list[str] = []
+        executed: set[str] = set()
+        confirmed: dict[str, str] = {}
+        for ev in events:
+            t = ev["type"]
+            if t == "agent.custom_tool_use" or (t == "agent.tool_use" and ev.get("evaluated_permission") == "ask"):
+                pending.append(ev["id"])
+            elif t == "user.custom_tool_result":
+                assert ev["custom_tool_use_id"] in pending, f"path {name!r}: answer to a call not pending"
+                pending.remove(ev["custom_tool_use_id"])
+            elif t == "user.tool_confirmation":
+                assert ev["tool_use_id"] in pending, f"path {name!r}: confirmation of a call not pending"
+                pending.remove(ev["tool_use_id"])
+                confirmed[ev["tool_use_id"]] = name or ev["result"]
+            elif t == "agent.tool_result":
+                executed.add(ev["tool_use_id"])
+            elif t == "session.status_idle":
+                if ev["stop_reason"]["type"] == "requires_action":
+                    assert ev["stop_reason"]["event_ids"] == pending, f"path {name!r}: {ev['id']}"
+                else:
+                    assert not pending, f"path {name!r}: idle {ev['stop_reason']['type']} with calls pending"
+        # A built-in call runs (gets an agent.tool_result) unless it was denied.
+        for ev in events:
+            if ev["type"] == "agent.tool_use":
+                denied = confirmed.get(ev["id"]) == "deny" or ev.get("evaluated_permission") == "deny"
+                assert (ev["id"] in executed) != denied, f"path {name!r}: {ev['id']} ran={ev['id'] in executed}"
+
+
+def test_every_path_ends_cleanly(rec):
+    _, _, lines = rec
+    for name, events in paths(lines).items():
+        last = events[-1]
+        if last["type"] == "session.status_idle":
+            assert last["stop_reason"]["type"] in ("end_turn", "retries_exhausted", "budget_reached", "refusal")
+        else:
+            assert last["type"] == "session.status_terminated", f"path {name!r} ends with {last['type']}"
+
+
+def test_first_user_event(rec):
+    _, _, lines = rec
+    first = lines[0]["event"]
+    assert first["type"] in ("user.message", "user.define_outcome")
+
+
+def test_custom_tools_header_matches_calls(rec):
+    _, header, lines = rec
+    names: list[str] = []
+    for ln in lines:
+        ev = ln["event"]
+        if ev["type"] == "agent.custom_tool_use" and ev["name"] not in names:
+            names.append(ev["name"])
+    assert header["custom_tools"] == names
+
+
+def test_custom_tool_inputs_and_results(rec):
+    """Inputs satisfy helpers.incident's schemas; authored results are exactly what handle_tool returns."""
+    import jsonschema
+
+    from helpers import incident
+
+    _, header, lines = rec
+    schemas = {t["name"]: t["input_schema"] for t in incident.CUSTOM_TOOLS}
+    calls = {}
+    for ln in lines:
+        ev = ln["event"]
+        if ev["type"] == "agent.custom_tool_use":
+            assert ev["name"] in schemas
+            jsonschema.validate(ev["input"], schemas[ev["name"]])
+            calls[ev["id"]] = ev
+        elif ev["type"] == "user.custom_tool_result" and header["source"] == "authored":
+            call = calls[ev["custom_tool_use_id"]]
+            expected = incident.handle_tool(call["name"], call["input"])
+            assert ev["content"] == [{"type": "text", "text": expected}], f"{ev['id']}: stale tool result"
+
+
+def test_bash_outputs_rerun_byte_for_byte(rec):
+    _, header, lines = rec
+    if header["source"] != "authored":
+        pytest.skip("live recordings hold what the real sandbox printed")
+    uses = {}
+    checked = 0
+    for ln in lines:
+        ev = ln["event"]
+        if ev["type"] == "agent.tool_use":
+            uses[ev["id"]] = ev
+        elif ev["type"] == "agent.tool_result":
+            use = uses[ev["tool_use_id"]]
+            assert use["name"] == "bash"
+            command = use["input"]["command"]
+            assert SANDBOX_DATA_DIR in command
+            assert ev["content"] == [{"type": "text", "text": run_locally(command)}], command
+            checked += 1
+    if any(ev["event"]["type"] == "agent.tool_use" for ev in lines):
+        assert checked
+
+
+def test_keywords_select_the_recording():
+    """Rule 1: a recording's own first user.message selects it, and no other recording's keywords match."""
+    recs = {p.stem: load(p) for p in FILES}
+
+    def matching(text: str) -> list[str]:
+        low = text.lower()
+        return [n for n, (h, _) in sorted(recs.items()) if h["keywords"] and all(k.lower() in low for k in h["keywords"])]
+
+    for name, (header, lines) in recs.items():
+        text = first_text(lines)
+        if text is None:  # outcome: starts with user.define_outcome; its keywords match the description instead
+            text = lines[0]["event"]["description"]
+        assert matching(text) == [name], f"{name}: {matching(text)}"
+
+
+def test_generator_reproduces_the_files(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_recordings.py"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    generated = {p.name: p.read_bytes() for p in tmp_path.glob("*.jsonl")}
+    authored = {p.name: p.read_bytes() for p in FILES if load(p)[0]["source"] == "authored"}
+    assert set(authored) <= set(generated), "authored files the generator does not write"
+    for name, data in authored.items():
+        assert generated[name] == data, f"{name} differs: run python scripts/make_recordings.py"
+
+
+# --------------------------------------------------------------------------- the stories
+
+
+def _events(name: str) -> list[dict]:
+    return [ln["event"] for ln in load(REC_DIR / f"{name}.jsonl")[1]]
+
+
+def test_incident_report():
+    events = _events("incident-2277")
+    report = [ev for ev in events if ev["type"] == "agent.message"][-1]["content"][0]["text"]
+    for needle in ("dep_4820", "9c41e7b", "v2.14.0", "14:05:30Z", "N+1", "order_summary.py",
+                   "inventory_reservations", "dep_4819", "dep_4822", ".in_(", "roll back"):
+        assert needle in report, needle
+    assert events[-1]["type"] == "session.status_idle" and events[-1]["stop_reason"] == {"type": "end_turn"}
+    assert {ev["name"] for ev in events if ev["type"] == "agent.custom_tool_use"} == {
+        "query_logs", "get_metrics", "list_deploys", "get_diff"}
+    assert any(ev["type"] == "agent.tool_use" and ev["name"] == "bash" for ev in events)
+
+
+def test_interrupt_story():
+    events = _events("interrupt")
+    types = [ev["type"] for ev in events]
+    i = types.index("user.interrupt")
+    assert types.count("agent.tool_use") >= 10 and types[:i].count("agent.tool_use") >= 10
+    assert types[i + 1:] == ["session.status_idle"] and events[-1]["stop_reason"] == {"type": "end_turn"}
+    start = ADAPTER.validate_json(json.dumps(events[0])).processed_at
+    at = ADAPTER.validate_json(json.dumps(events[i])).processed_at
+    assert (at - start).total_seconds() >= 90
+
+
+def test_permission_story():
+    header, lines = load(REC_DIR / "permission-policy.jsonl")
+    ask = [ln["event"] for ln in lines if ln["event"]["type"] == "agent.tool_use"][0]
+    assert ask["evaluated_permission"] == "ask" and ask["evaluation"] == {"type": "always_ask"}
+    p = paths(lines)
+    assert set(p) == {"allow", "deny"}
+    assert any(ev["type"] == "agent.tool_result" for ev in p["allow"])
+    assert not any(ev["type"] == "agent.tool_result" for ev in p["deny"])
+    assert "denied" in " ".join(ev["content"][0]["text"] for ev in p["deny"] if ev["type"] == "agent.message")
+
+
+def test_fault_stories():
+    all_events = {p.stem: _events(p.stem) for p in FILES if p.stem.startswith("fault-")}
+    flat = [ev for evs in all_events.values() for ev in evs]
+    assert any(ev["type"] == "session.error" for ev in flat)
+    # rescheduled, then running again, then a normal end
+    res = all_events["fault-rescheduled"]
+    types = [ev["type"] for ev in res]
+    i = types.index("session.status_rescheduled")
+    assert "session.error" in types[:i + 1] and "session.status_running" in types[i:]
+    assert res[-1]["type"] == "session.status_idle" and res[-1]["stop_reason"]["type"] == "end_turn"
+    ex = all_events["fault-retries-exhausted"]
+    statuses = [ev["error"]["retry_status"]["type"] for ev in ex if ev["type"] == "session.error"]
+    assert statuses[-1] == "exhausted" and "retrying" in statuses
+    assert ex[-1]["stop_reason"] == {"type": "retries_exhausted"}
+    term = all_events["fault-terminated"]
+    assert term[-1]["type"] == "session.status_terminated"
+    assert [ev["error"]["retry_status"]["type"] for ev in term if ev["type"] == "session.error"] == ["terminal"]
+
+
+def test_outcome_story():
+    events = _events("outcome")
+    assert events[0]["type"] == "user.define_outcome"
+    ends = [ev for ev in events if ev["type"] == "span.outcome_evaluation_end"]
+    assert [e["result"] for e in ends] == ["needs_revision", "satisfied"]
+    assert all(e["result"] in OUTCOME_RESULTS for e in ends)
+    assert [e["iteration"] for e in ends] == [0, 1]
+    assert any(ev["type"] == "span.outcome_evaluation_ongoing" for ev in events)
+    assert events[-1]["stop_reason"] == {"type": "end_turn"}
