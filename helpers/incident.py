@@ -238,7 +238,7 @@ class LogColumns:
 
     def line(self, i: int) -> dict:
         """Row ``i`` as its app.log object (same key order)."""
-        obj = {"ts": _iso_ns(int(self.ts_ns[i]))}
+        obj = {"ts": _iso_ns(int(self.ts_ns[i]), ms=True)}
         for col in ("level", "service", "route"):
             codes, categories = self.cats[col]
             obj[col] = categories[codes[i]]
@@ -355,21 +355,27 @@ class MemorySource:
 
 
 _source: IncidentSource | None = None
+_default: FileSource | None = None
 _source_lock = threading.Lock()
 
 
 def get_source() -> IncidentSource:
     """The source the tools read (a :class:`FileSource` over ``helpers.settings.DATA_DIR`` by default)."""
-    global _source
+    global _source, _default
     if _source is None:
         with _source_lock:
             if _source is None:
-                _source = FileSource()
+                if _default is None:
+                    _default = FileSource()
+                _source = _default
     return _source
 
 
 def set_source(source: IncidentSource | None) -> IncidentSource | None:
-    """Make the tools read ``source`` (``None``: back to the default files). Returns the previous source."""
+    """Make the tools read ``source`` (``None``: back to the default files, parsed at most once per process).
+
+    Returns the previous source.
+    """
     global _source
     missing = [m for m in ("logs", "metrics", "deploys", "diff") if not callable(getattr(source, m, None))]
     if source is not None and missing:
@@ -523,8 +529,12 @@ def _ns(when: datetime) -> int:
     return int(when.timestamp()) * 1_000_000_000 + when.microsecond * 1000
 
 
-def _iso_ns(ns: int) -> str:
-    return _iso(datetime.fromtimestamp(ns // 1_000_000_000, tz=timezone.utc) + timedelta(microseconds=(ns % 1_000_000_000) // 1000))
+def _iso_ns(ns: int, ms: bool = False) -> str:
+    """ns since the epoch -> ISO 8601 UTC; ``ms=True`` always shows milliseconds (the app.log form)."""
+    when = datetime.fromtimestamp(ns // 1_000_000_000, tz=timezone.utc)
+    text = when.strftime("%Y-%m-%dT%H:%M:%S")
+    milli = (ns % 1_000_000_000) // 1_000_000
+    return f"{text}.{milli:03d}Z" if ms or milli else text + "Z"
 
 
 def _compact(value: Any, tight: bool = False) -> str:
@@ -720,7 +730,7 @@ def query_logs(service=None, level=None, status=None, status_class=None, contain
     filters = {k: v for k, v in args.items() if k != "limit"}
     result: dict[str, Any] = {"matched": matched, "of_lines": ix.n, "filters": filters}
     if ix.n:
-        result["evidence_window"] = [_iso_ns(int(ix.ts_ns[0])), _iso_ns(int(ix.ts_ns[-1]))]
+        result["evidence_window"] = [_iso_ns(int(ix.ts_ns[0]), ms=True), _iso_ns(int(ix.ts_ns[-1]), ms=True)]
     if matched == 0:
         result["note"] = "no line matches; widen the filters or check the time range against evidence_window"
         return _dump(result)
@@ -751,15 +761,17 @@ def query_logs(service=None, level=None, status=None, status_class=None, contain
         result["db_queries"] = {"lines": int(len(db)), "min": _num(db.min()), "p50": _num(np.percentile(db, 50)),
                                 "p99": _num(np.percentile(db, 99)), "max": _num(db.max())}
     first, last = int(ix.ts_ns[rows[0]]), int(ix.ts_ns[rows[-1]])
-    result["first_ts"], result["last_ts"] = _iso_ns(first), _iso_ns(last)
-    span_lo = _ns(t0) if t0 is not None else int(ix.ts_ns[0])
-    span_hi = _ns(t1) if t1 is not None else int(ix.ts_ns[-1]) + 1
+    result["first_ts"], result["last_ts"] = _iso_ns(first, ms=True), _iso_ns(last, ms=True)
+    span_lo = max(_ns(t0), int(ix.ts_ns[0])) if t0 is not None else int(ix.ts_ns[0])
+    span_hi = min(_ns(t1), int(ix.ts_ns[-1]) + 1) if t1 is not None else int(ix.ts_ns[-1]) + 1
     step = _nice_bucket_minutes(span_hi - span_lo)
     step_ns = step * 60_000_000_000
     origin = span_lo - span_lo % step_ns
     buckets = np.bincount((ix.ts_ns[rows] - origin) // step_ns, minlength=int((span_hi - 1 - origin) // step_ns) + 1)
+    one_day = _iso_ns(origin)[:10] == _iso_ns(origin + (len(buckets) - 1) * step_ns)[:10]
+    key = slice(11, 16) if one_day else slice(0, 16)  # "14:05", or "2026-11-18T14:05" across days
     result["timeline"] = {"bucket_minutes": step,
-                          "counts": {_iso_ns(origin + i * step_ns)[11:16]: int(c) for i, c in enumerate(buckets)}}
+                          "counts": {_iso_ns(origin + i * step_ns)[key]: int(c) for i, c in enumerate(buckets)}}
     k = min(int(args.get("limit", 5)), matched)
     picks = np.unique(np.linspace(0, matched - 1, k).round().astype(int)) if k else []
     samples = [ix.line(int(rows[p])) for p in picks]
@@ -823,7 +835,8 @@ def get_metrics(service=None, metric=None, start=None, end=None, step="5m", comp
         result["note"] = "no data points in this window; check start/end against evidence_window"
         return _dump(result)
     w_ts, w_vals = ts[win], values[win]
-    result["window"] = [_iso_ns(int(w_ts[0])), _iso_ns(int(w_ts[-1]) + 60_000_000_000)]
+    step_s = int((data.get("window") or {}).get("step_seconds") or 60)
+    result["window"] = [_iso_ns(int(w_ts[0])), _iso_ns(int(w_ts[-1]) + step_s * 1_000_000_000)]
     ok = ~np.isnan(w_vals)
     peak = int(np.nanargmax(w_vals))
     result["summary"] = {"points": int(ok.sum()), "min": _num(np.nanmin(w_vals), digits),
@@ -948,7 +961,8 @@ def run_tool(name: Any, input: Any = None) -> ToolResult:  # noqa: A002 - the SD
     except ToolError as exc:
         return ToolResult(f"Error: {exc}", True)
     except Exception as exc:  # a bug or a broken data source: still an answer the model can read
-        return ToolResult(f"Error: tool {name} failed: {type(exc).__name__}: {_short(str(exc), 300)}", True)
+        detail = str(exc) if len(str(exc)) <= 300 else str(exc)[:297] + "..."
+        return ToolResult(f"Error: tool {name} failed: {type(exc).__name__}: {detail}", True)
 
 
 def handle_tool(name: Any, input: Any = None) -> str:  # noqa: A002
