@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Benchmark the incident tools against grep, on the 70,000-line data/app.log.
+
+    .venv/bin/python benchmarks/bench_incident.py            # prints the table, PASS/MISS per target
+    .venv/bin/python benchmarks/bench_incident.py --strict   # exit 1 if a target is missed
+
+Measured (medians; every subprocess is a fresh interpreter):
+
+* query_logs cold: a fresh ``python -c`` that imports helpers.incident, parses the log and answers one
+  query; wall time of the whole process (interpreter start included), and the in-process part.
+  Target: < 1 s.
+* query_logs warm: the same query again in one process (the parsed log is cached). Target: no slower
+  than ``grep -c`` for the same lines (grep's time includes starting the process, as at a shell).
+* ``python -c "import helpers"``: wall time. Target: < 0.3 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_LOG = ROOT / "data" / "app.log"
+
+# (label, query_logs input, equivalent grep pattern): each pair must count the same lines.
+QUERIES = [
+    ("slow queries", {"contains": "slow query", "limit": 5}, "slow query"),
+    ("checkout lines", {"service": "checkout", "limit": 5}, '"service":"checkout"'),
+    ("504s", {"status": 504, "limit": 5}, '"status":504,'),
+]
+
+COLD = """
+import json, sys, time
+t0 = time.perf_counter()
+from helpers import incident
+out = incident.handle_tool("query_logs", json.loads(sys.argv[1]))
+t1 = time.perf_counter()
+print(json.dumps({"in_process": t1 - t0, "matched": json.loads(out)["matched"]}))
+"""
+
+
+def run(cmd: list[str]) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
+    return time.perf_counter() - t0, proc.stdout
+
+
+def median_of(fn, repeat: int) -> float:
+    return statistics.median(fn() for _ in range(repeat))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="query_logs vs grep -c on data/app.log")
+    parser.add_argument("--repeat", type=int, default=7, help="subprocess repeats (default 7)")
+    parser.add_argument("--warm-repeat", type=int, default=50, help="in-process repeats (default 50)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args(argv)
+    py = sys.executable
+    results: list[tuple[str, bool]] = []
+
+    lines = sum(1 for _ in APP_LOG.open("rb"))
+    print(f"data/app.log: {lines:,} lines, {APP_LOG.stat().st_size / 1e6:.1f} MB; python {sys.version.split()[0]}; "
+          f"median of {args.repeat} subprocess runs, {args.warm_repeat} in-process runs\n")
+
+    # --- import helpers
+    baseline = median_of(lambda: run([py, "-c", "pass"])[0], args.repeat)
+    imp = median_of(lambda: run([py, "-c", "import helpers"])[0], args.repeat)
+    imp_inc = median_of(lambda: run([py, "-c", "import helpers.incident"])[0], args.repeat)
+    print(f"{'python -c pass':36s} {baseline * 1000:8.1f} ms   (interpreter start)")
+    print(f"{'python -c ' + repr('import helpers'):36s} {imp * 1000:8.1f} ms   target < 300 ms   "
+          f"{'PASS' if imp < 0.3 else 'MISS'}")
+    print(f"{'python -c ' + repr('import helpers.incident'):36s} {imp_inc * 1000:8.1f} ms   target < 300 ms   "
+          f"{'PASS' if imp_inc < 0.3 else 'MISS'}\n")
+    results += [("import helpers", imp < 0.3), ("import helpers.incident", imp_inc < 0.3)]
+
+    # --- query_logs cold, in a fresh process each time
+    label, query, pattern = QUERIES[0]
+    colds = []
+    for _ in range(args.repeat):
+        wall, out = run([py, "-c", COLD, json.dumps(query)])
+        colds.append((wall, json.loads(out)))
+    cold_wall = statistics.median(w for w, _ in colds)
+    cold_in = statistics.median(o["in_process"] for _, o in colds)
+    print(f"query_logs cold ({label}): whole process {cold_wall * 1000:.0f} ms "
+          f"(import + parse 70,000 lines + query: {cold_in * 1000:.0f} ms)   target < 1000 ms   "
+          f"{'PASS' if cold_wall < 1.0 else 'MISS'}\n")
+    results.append(("query_logs cold", cold_wall < 1.0))
+
+    # --- query_logs warm vs grep -c
+    sys.path.insert(0, str(ROOT))
+    from helpers import incident
+
+    incident.handle_tool("query_logs", {})  # load once
+    print(f"{'query':16s} {'matched':>8s} {'grep -c':>8s} {'query_logs warm':>16s} {'grep -c':>10s} {'ratio':>7s}")
+    for label, query, pattern in QUERIES:
+        matched = json.loads(incident.handle_tool("query_logs", query))["matched"]
+        grep_count = int(run(["grep", "-c", pattern, str(APP_LOG)])[1])
+
+        def warm_once():
+            t0 = time.perf_counter()
+            incident.handle_tool("query_logs", query)
+            return time.perf_counter() - t0
+
+        warm = median_of(warm_once, args.warm_repeat)
+        grep = median_of(lambda: run(["grep", "-c", pattern, str(APP_LOG)])[0], max(args.repeat, 11))
+        ok = warm <= grep and matched == grep_count
+        print(f"{label:16s} {matched:8d} {grep_count:8d} {warm * 1000:13.2f} ms {grep * 1000:7.2f} ms "
+              f"{warm / grep:6.2f}x   {'PASS' if ok else 'MISS'}" + ("" if matched == grep_count else "  (counts differ!)"))
+        results.append((f"warm {label}", ok))
+
+    missed = [name for name, good in results if not good]
+    print(f"\n{len(results) - len(missed)}/{len(results)} targets met" + (f"; missed: {', '.join(missed)}" if missed else ""))
+    return 1 if (missed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
