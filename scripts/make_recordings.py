@@ -452,46 +452,36 @@ def rec_incident(f: Facts) -> Recording:
         "change.", "get_diff", DIFF_INPUT, think=True)
     assert f.nplus1_line in diff
 
-    flag = ("" if f.flag_guards_query else
-            " Turning off the new `show_inventory_reservation` flag would not help: `build_order_summary()` "
-            "runs the query whether or not the flag is set.")
-    report = f"""## Incident-2277: root cause found
+    flag = "" if f.flag_guards_query else " (the `show_inventory_reservation` flag does not guard the query)"
+    # The system prompt (helpers/setup.py) asks for a report in under 200 words.
+    report = f"""## Incident-2277: root cause
 
-**Culprit: deploy `{c['id']}`**: `{c['service']}` `{c['version']}`, commit `{c['commit']}` by {c['author']}, \
-started **{hhmm(c['timestamp'])}**. Checkout p99 left its baseline at {hhmm(ONSET)}, \
-{_seconds(c['timestamp'], ONSET)} seconds later, as the new pods took traffic.
+**Onset:** {hhmm(ONSET)}. **Culprit:** deploy `{c['id']}`, {c['service']} `{c['version']}`, commit `{c['commit']}` \
+({c['author']}), started {hhmm(c['timestamp'])}.
 
-**Root cause: an N+1 query.** In `services/checkout/order_summary.py`, `build_order_summary()` now runs \
-`{f.nplus1_line}` *inside* `for item in order.items:`. That is one \
-`SELECT * FROM inventory_reservations WHERE sku = ?` per line item: an order with 40 items makes 40 extra \
-round trips to the database.
+**Mechanism: an N+1 query.** In `services/checkout/order_summary.py`, `build_order_summary()` now runs \
+`{f.nplus1_line}` inside `for item in order.items:`, one `SELECT * FROM inventory_reservations WHERE sku = ?` \
+per line item.
 
-### Evidence
-* **Metrics:** checkout p99 {ms(cb)} (13:07–14:07) → **{ms(ca)}** (14:07–15:07), **{ratio:.1f}x**.
-* **Log, DB queries:** {n_heavy:,} checkout requests ran 10 or more queries, none before 14:00; the first at \
-{hhmm(first['ts'])}.
-* **Log, slow queries:** {n_slow:,} `slow query: SELECT * FROM inventory_reservations WHERE sku = ?` warnings, all \
-on {' and '.join(f'`{x}`' for x in slow_routes)}: exactly the routes that build the order summary.
-* **Errors:** {errors['matched']} checkout errors since the onset: {n504} × 504 upstream timeout, {n500} × 500 \
-(mostly `db connection pool exhausted`).
+**Evidence**
+* Checkout p99 {ms(cb)} → {ms(ca)} ({ratio:.1f}x), hour before vs hour after {hhmm(ONSET)[:5]}.
+* {n_heavy:,} checkout requests ran ≥ 10 DB queries, none before 14:00; the first at {hhmm(first['ts'])}.
+* {n_slow:,} slow-query warnings, all on {' and '.join(f'`{x}`' for x in slow_routes)}.
+* {errors['matched']} checkout errors since the onset: {n504} × 504, {n500} × 500 (mostly pool exhausted).
 
-### What it is not
-* **`{h1['id']}`** ({h1['service']} `{h1['version']}`, {hhmm(h1['timestamp'])}): shortly before the onset, but a \
-different service, and payments p99 barely moved ({ms(pb)} → {ms(pa)}). The extra checkout time is spent in \
-database queries, not in payment calls.
-* **`{h2['id']}`** ({h2['service']} `{h2['version']}`, {hhmm(h2['timestamp'])}): {_minutes(ONSET, h2['timestamp'])} \
-minutes *after* the onset. The spike was already under way.
+**Not it:** `{h1['id']}` ({h1['service']}, {hhmm(h1['timestamp'])}) is another service and payments p99 stayed \
+flat ({ms(pb)} → {ms(pa)}); `{h2['id']}` ({h2['service']}, {hhmm(h2['timestamp'])}) came \
+{_minutes(ONSET, h2['timestamp'])} minutes after the onset.
 
-### Fix
-1. **Now:** roll back `{c['id']}` to the previous checkout release.{flag}
-2. **Then:** load all the reservations in one query and look them up by SKU:
-   ```python
-   skus = [item.sku for item in order.items]
-   reservations = {{r.sku: r for r in db.query(InventoryReservation)
-                   .filter(InventoryReservation.sku.in_(skus))}}
-   ```
-   (or eager-load with `selectinload`), and add a test that asserts a constant number of queries per summary.
+**Fix:** roll back `{c['id']}` now{flag}. Then batch the lookup:
+```python
+skus = [item.sku for item in order.items]
+reservations = {{r.sku: r for r in db.query(InventoryReservation)
+                .filter(InventoryReservation.sku.in_(skus))}}
+```
+(or `selectinload`), plus a test that bounds the queries per summary.
 """
+    assert len(report.split()) < 200, len(report.split())
     r.model_request([("message", report)], think=True, extra_seconds=4.0)
     r.end_turn()
     return r
@@ -686,6 +676,7 @@ OUTCOME_DESCRIPTION = (
     "A postmortem summary of Incident-2277 (checkout latency spike, alert at 14:07Z) in markdown: timeline, root cause naming "
     "the deploy and the code, customer impact in numbers, and a remediation."
 )
+OUTCOME_MESSAGE = "Write the postmortem for Incident-2277; the outcome I just defined has the rubric it is graded on."
 OUTCOME_RUBRIC = """\
 - Names the culprit deploy id, its commit and its timestamp.
 - Explains the root cause in the code (file and the offending statement).
@@ -697,7 +688,8 @@ OUTCOME_RUBRIC = """\
 
 def rec_outcome(f: Facts) -> Recording:
     r = Recording("outcome", "OUTC", f, title="Outcome: a postmortem graded against a rubric",
-                  description="user.define_outcome starts the work (no user.message). The first draft is graded "
+                  description="user.define_outcome (description + text rubric) then a user.message start the work. "
+                              "The first draft is graded "
                               "needs_revision (no impact numbers, no remediation); the agent greps the errors, "
                               "revises, and the second evaluation is satisfied (end_turn).",
                   keywords=["postmortem"])
@@ -705,6 +697,7 @@ def rec_outcome(f: Facts) -> Recording:
     r.pending += _tokens(OUTCOME_DESCRIPTION + OUTCOME_RUBRIC)
     r.emit("user.define_outcome", description=OUTCOME_DESCRIPTION,
            rubric={"type": "text", "content": OUTCOME_RUBRIC}, max_iterations=3, outcome_id=outcome_id)
+    r.user_message(OUTCOME_MESSAGE)
     r.running()
     c = f.culprit
     cb, ca, ratio = comparison(r.custom_turn(
