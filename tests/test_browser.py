@@ -1,0 +1,231 @@
+"""The dashboard in a real browser: JupyterLab (headless, local) + Debian's Chromium via Playwright.
+
+Opens tests/browser/dashboard_demo.ipynb, runs all cells (Run → Run All Cells), and checks what a learner
+sees: the Metrics chart (an <img>), the Logs table, the SRE Agent panel's final report naming dep_4820, and
+no "Error displaying widget". Screenshots go to test-output/ (dashboard.png on success, and
+dashboard-failure.png / page-failure.png when something fails).
+
+Needs /usr/bin/chromium (CI installs it with apt; Playwright's own browser downloads are not used).
+Run it alone with:  .venv/bin/pytest -m browser tests/test_browser.py
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+NOTEBOOK = Path(__file__).parent / "browser" / "dashboard_demo.ipynb"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+SERVER_START_TIMEOUT = 60  # s
+CELLS_TIMEOUT = 120_000  # ms, the whole notebook (imports, the dashboard, the replayed investigation)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_server(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"JupyterLab did not answer within {SERVER_START_TIMEOUT}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def jupyterlab(tmp_path, output_dir):
+    """A private JupyterLab on 127.0.0.1:<free port> with a token, serving a copy of the test notebook."""
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    # Private config, settings and workspaces: no user state leaks in, no news or update checks go out.
+    config = tmp_path / "jupyter-config"
+    settings = tmp_path / "lab-settings"
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    config.mkdir()
+    token = secrets.token_hex(16)
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        WORKSHOP_MODE="replay",
+        MPLBACKEND="Agg",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("ANTHROPIC_API_KEY", None)
+    log = output_dir / "jupyterlab-browser-test.log"
+    cmd = [
+        sys.executable, "-m", "jupyter", "lab",
+        "--no-browser",
+        "--ServerApp.open_browser=False",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.disable_check_xsrf=False",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabServerApp.extension_manager=readonly",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root
+        cmd.append("--allow-root")
+    with open(log, "w") as log_file:
+        proc = subprocess.Popen(
+            cmd, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for_server(f"{base}/api/status?token={token}", proc, log)
+        yield {"base": base, "token": token, "root": root, "log": log}
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server and its kernels (its own process group), politely first."""
+    if proc.poll() is not None:
+        return
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+def _run_all_cells(page) -> None:
+    """Run → Run All Cells, through the menu bar like a learner."""
+    page.locator("#jp-menu-panel").get_by_text("Run", exact=True).click()
+    page.locator(".lm-Menu").get_by_text("Run All Cells", exact=True).click()
+
+
+def test_dashboard_in_jupyterlab(jupyterlab, output_dir, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    shot = output_dir / "dashboard.png"
+    for old in (shot, output_dir / "dashboard-failure.png", output_dir / "page-failure.png"):
+        old.unlink(missing_ok=True)
+    url = f"{jupyterlab['base']}/lab/tree/{NOTEBOOK.name}?token={jupyterlab['token']}&reset"
+    console: list[str] = []
+    with sync_playwright() as pw:
+        # A fresh profile (user-data dir) per run; launch_persistent_context is how Playwright takes one.
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            timeout=60_000,
+            viewport={"width": 1680, "height": 1600},
+            device_scale_factor=1,
+        )
+        try:
+            # No network beyond the local server.
+            context.route(re.compile(r"^(?!http://127\.0\.0\.1:\d+/).*"), lambda route: route.abort())
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+            try:
+                page.goto(url, wait_until="domcontentloaded", timeout=60_000)
+                # The notebook is open and its kernel is ready.
+                expect(page.locator(".jp-NotebookPanel .jp-Cell").first).to_be_visible(timeout=60_000)
+                expect(page.locator("#jp-main-statusbar")).to_contain_text("| Idle", timeout=60_000)
+                _run_all_cells(page)
+
+                dash = page.locator(".incident-dashboard")
+                expect(dash).to_be_visible(timeout=60_000)
+                # Metrics: the chart is an <img> that actually decoded.
+                chart = dash.locator("img.metrics-chart")
+                expect(chart).to_be_visible()
+                page.wait_for_function(
+                    "() => { const i = document.querySelector('.incident-dashboard img.metrics-chart');"
+                    " return i && i.complete && i.naturalWidth > 200; }"
+                )
+                # The SRE Agent panel: online, and the final report names the culprit deploy.
+                panel = dash.locator(".sre-agent-panel")
+                expect(panel).to_be_visible()
+                report = panel.locator(".final-report")
+                expect(report).to_be_visible(timeout=CELLS_TIMEOUT)
+                expect(report).to_contain_text("dep_4820")
+                expect(panel.locator(".agent-status")).to_have_text("idle")
+                expect(panel.locator("details").first).to_be_visible()
+                # Every cell finished (no "[*]" left).
+                expect(page.locator(".jp-InputPrompt", has_text="[*]")).to_have_count(0, timeout=CELLS_TIMEOUT)
+                # The investigation highlighted the culprit on the Deploys tab.
+                dash.locator(".lm-TabBar-tab", has_text="Deploys").click()
+                expect(dash.locator('.deploys-panel tr.culprit[data-deploy="dep_4820"]')).to_be_visible()
+                # Logs: the paged table with its count.
+                dash.locator(".lm-TabBar-tab", has_text="Logs").click()
+                table = dash.locator(".logs-panel table.logs-table")
+                expect(table).to_be_visible()
+                expect(dash.locator(".logs-panel")).to_contain_text("70,000 matching lines")
+                assert table.locator("tbody tr").count() >= 10
+                # Back to Metrics for the picture.
+                dash.locator(".lm-TabBar-tab", has_text="Metrics").click()
+                expect(chart).to_be_visible()
+                # No widget failed to render, anywhere on the page.
+                expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+                assert page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").count() == 0, (
+                    page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+                )
+                dash.scroll_into_view_if_needed()
+                dash.screenshot(path=str(shot))
+            except Exception:
+                try:
+                    page.screenshot(path=str(output_dir / "page-failure.png"), full_page=True)
+                    if page.locator(".incident-dashboard").count():
+                        page.locator(".incident-dashboard").first.screenshot(path=str(output_dir / "dashboard-failure.png"))
+                except Exception:
+                    pass
+                (output_dir / "browser-console.log").write_text("\n".join(console))
+                raise
+        finally:
+            context.close()
+    assert shot.exists() and shot.stat().st_size > 10_000
