@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter
 
+from anthropic.types.beta import agent_create_params
 from anthropic.types.beta.beta_managed_agents_custom_tool_params import BetaManagedAgentsCustomToolParams
 from anthropic.types.beta.sessions.beta_managed_agents_user_custom_tool_result_event_params import (
     BetaManagedAgentsUserCustomToolResultEventParams,
@@ -64,7 +65,9 @@ def test_custom_tools_validate_as_the_sdk_param():
         assert set(schema["required"]) <= set(schema["properties"])
         for prop in schema["properties"].values():
             assert prop["type"] in {"string", "integer"} and len(prop["description"]) > 10
-    json.dumps(CUSTOM_TOOLS)  # plain JSON, ready for agents.create(tools=...)
+    # what client.beta.agents.create(tools=...) accepts, as plain JSON
+    assert TypeAdapter(list[agent_create_params.Tool]).validate_python(CUSTOM_TOOLS) == CUSTOM_TOOLS
+    assert json.loads(json.dumps(CUSTOM_TOOLS)) == CUSTOM_TOOLS
 
 
 def test_tool_result_event_validates_as_the_sdk_param():
@@ -129,6 +132,8 @@ def test_query_logs_shows_the_slow_queries_after_the_deploy(raw_lines):
 def test_query_logs_counts_match_the_raw_file(raw_lines):
     cases = [
         ({"status": 504}, lambda l: '"status":504,' in l),
+        ({"status": 500}, lambda l: '"status":500,' in l),
+        ({"status": 200, "service": "cart"}, lambda l: '"status":200,' in l and '"service":"cart"' in l),
         ({"service": "checkout"}, lambda l: '"service":"checkout"' in l),
         ({"status_class": "5xx", "service": "payments"},
          lambda l: '"service":"payments"' in l and re.search(r'"status":5\d\d,', l)),
