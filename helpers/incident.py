@@ -24,7 +24,12 @@ Where the evidence comes from is one small interface, :class:`IncidentSource`; t
 ``json.load('data/metrics.json')`` for a Datadog client and it is the same wire protocol": the tools, their
 schemas and the session events do not change).
 
-Import is cheap: pandas and numpy load on the first tool call, and the evidence is parsed once per source.
+For notebooks and the dashboard: :func:`logs`, :func:`metrics_frame`, :func:`deploys_frame` give the current
+source's evidence as pandas frames.
+
+Import is cheap (no pandas, no numpy). The first tool call loads numpy and parses ``app.log`` once, with one
+regular expression, into numpy arrays (:class:`LogColumns`) that every later query filters in a millisecond
+or two; pandas loads only when a frame is asked for (or for sources that hand over a frame).
 """
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ __all__ = [
     "IncidentSource", "FileSource", "MemorySource", "get_source", "set_source",
     "ToolResult", "run_tool", "handle_tool",
     "query_logs", "get_metrics", "list_deploys", "get_diff",
-    "parse_log_text", "logs_frame",
+    "logs", "metrics_frame", "deploys_frame", "parse_log_text", "logs_frame", "LogColumns", "validate", "ToolError", "MAX_RESULT_CHARS", "MAX_LIMIT",
 ]
 
 SERVICES = ("auth", "cart", "catalog", "checkout", "payments", "search")
@@ -386,6 +391,42 @@ def set_source(source: IncidentSource | None) -> IncidentSource | None:
     return previous
 
 
+def logs() -> "pd.DataFrame":
+    """The current source's log as a DataFrame (columns :data:`LOG_COLUMNS`)."""
+    return get_source().logs()
+
+
+def metrics_frame() -> "pd.DataFrame":
+    """The current source's metrics as a tidy DataFrame: ``ts`` (UTC), ``service``, then one column per
+    metric (``rpm``, ``p50_ms``, ``p95_ms``, ``p99_ms``, ``failure_rate``), one row per service and minute."""
+    import pandas as pd
+
+    data = get_source().metrics()
+    ts = pd.to_datetime(pd.Series(data.get("timestamps", []), dtype=object), format="ISO8601", utc=True)
+    parts = []
+    for service, series in (data.get("services") or {}).items():
+        part = pd.DataFrame({"ts": ts, "service": service})
+        for name in METRICS:
+            if name in series:
+                part[name] = pd.to_numeric(pd.Series(series[name], dtype=object), errors="coerce")
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=["ts", "service", *METRICS])
+    frame = pd.concat(parts, ignore_index=True)
+    frame["service"] = frame["service"].astype("category")
+    return frame
+
+
+def deploys_frame() -> "pd.DataFrame":
+    """The current source's deploys as a DataFrame, ``timestamp`` parsed (UTC), oldest first."""
+    import pandas as pd
+
+    frame = pd.DataFrame(list(get_source().deploys()),
+                         columns=["id", "service", "version", "author", "timestamp", "commit", "description"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], format="ISO8601", utc=True)
+    return frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+
 # =========================================================================== the log index
 
 _indexes: dict[int, tuple[Any, LogColumns]] = {}
@@ -504,7 +545,7 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
             text = text[:-1] + "+00:00"
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise ToolError(f"{name} {_short(value)} is not an ISO 8601 time; use e.g. 2026-11-18T14:07:00Z") from None
+        raise ToolError(f"{name} {_short(value)} is not an ISO 8601 time; use e.g. 2026-11-18T13:30:00Z") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc)
@@ -581,8 +622,8 @@ QUERY_LOGS = {
         "status, level, route (and service when not filtered); latency and db_queries statistics of the "
         "matches (db_queries is logged by checkout only: SQL queries per request); a timeline of match counts "
         "per time bucket, which shows when something started; and up to `limit` raw sample lines spread "
-        "evenly over the matches. Use it like grep: e.g. service=checkout, level=WARN to see warnings, or "
-        "status_class=5xx for server errors."
+        "evenly over the matches. Use it like grep: e.g. service=cart with level=WARN for one service's "
+        "warnings, status_class=5xx for server errors, contains='timeout' for a message."
     ),
     "input_schema": {
         "type": "object",
@@ -595,7 +636,7 @@ QUERY_LOGS = {
                              "description": "Only lines whose HTTP status is in this class."},
             "contains": {"type": "string", "maxLength": 200,
                          "description": "Case-insensitive text that the line's msg or route must contain, "
-                                        "e.g. 'slow query' or '/checkout/summary'."},
+                                        "e.g. 'timeout' or '/cart/items'."},
             "start": {"type": "string", "maxLength": 40,
                       "description": f"Only lines at or after this time ({_TIME_HELP})."},
             "end": {"type": "string", "maxLength": 40,
@@ -616,7 +657,7 @@ GET_METRICS = {
         "(latency percentiles, ms), failure_rate (fraction of requests with status >= 500). Returns summary "
         "statistics over the window, the peak, a coarse series averaged per `step` (default 5m), and, if "
         "you give `compare_at`, the average over the hour before that moment vs the hour after it with their "
-        "ratio (e.g. compare_at=2026-11-18T14:07:00Z to size a regression)."
+        "ratio (e.g. compare_at = the time a spike began or a deploy landed, to size a regression)."
     ),
     "input_schema": {
         "type": "object",

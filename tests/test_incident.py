@@ -206,7 +206,7 @@ def test_unknown_tool():
     ("query_logs", {"service": "chekout"}, "unknown service 'chekout'; valid values: auth, cart, catalog, checkout, payments, search"),
     ("get_metrics", {"service": "checkout", "metric": "p98_ms"}, "valid values: rpm, p50_ms, p95_ms, p99_ms, failure_rate"),
     ("query_logs", {"level": "DEBUG"}, "valid values: INFO, WARN, ERROR"),
-    ("query_logs", {"start": "yesterday"}, "start 'yesterday' is not an ISO 8601 time; use e.g. 2026-11-18T14:07:00Z"),
+    ("query_logs", {"start": "yesterday"}, "start 'yesterday' is not an ISO 8601 time; use e.g. 2026-11-18T13:30:00Z"),
     ("get_metrics", {"service": "checkout", "metric": "rpm", "compare_at": "14h07"}, "compare_at '14h07' is not an ISO 8601"),
     ("list_deploys", {"start": "2026-11-18T15:00:00Z", "end": "2026-11-18T14:00:00Z"}, "start 2026-11-18T15:00:00Z is not before end"),
     ("query_logs", {"start": "2026-11-18T14:00:00Z", "end": "2026-11-18T14:00:00Z"}, "is not before end"),
@@ -341,3 +341,17 @@ def test_broken_source_is_an_error_not_an_exception():
     assert "ConnectionError: datadog is down" in text
     with pytest.raises(TypeError):
         incident.set_source(object())
+
+
+def test_frames_for_notebooks_and_the_dashboard():
+    m = incident.metrics_frame()
+    assert list(m.columns) == ["ts", "service", "rpm", "p50_ms", "p95_ms", "p99_ms", "failure_rate"]
+    assert len(m) == 6 * 240 and str(m["ts"].dt.tz) == "UTC"
+    checkout = m[m["service"] == "checkout"].set_index("ts")["p99_ms"]
+    ratio = checkout["2026-11-18 14:07":"2026-11-18 15:06"].mean() / checkout["2026-11-18 13:07":"2026-11-18 14:06"].mean()
+    assert 9 <= ratio <= 11
+    d = incident.deploys_frame()
+    culprit = d[d["id"] == "dep_4820"].iloc[0]
+    assert culprit["timestamp"].isoformat() == "2026-11-18T14:05:30+00:00" and culprit["commit"] == "9c41e7b"
+    frame = incident.logs()
+    assert frame["db_queries"].notna().sum() == (frame["service"] == "checkout").sum()
