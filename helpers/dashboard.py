@@ -382,7 +382,12 @@ _LEVEL_COLOURS = {"ERROR": "#c62828", "WARN": "#ef6c00", "WARNING": "#ef6c00", "
 
 CSS = """
 <style>
-.i2277 { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; color: var(--jp-ui-font-color1, #222); }
+.i2277 { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; line-height: 1.4;
+  color: var(--jp-ui-font-color1, #222); overflow-wrap: anywhere; }
+.i2277 p { margin: 4px 0; }
+.i2277 ul, .i2277 ol { margin: 4px 0; padding-left: 20px; }
+.i2277 .who { display: inline-block; font-size: 11px; font-weight: bold; color: white; border-radius: 3px;
+  padding: 0 5px; margin-right: 4px; }
 .i2277 table { border-collapse: collapse; width: 100%; }
 .i2277 th, .i2277 td { border-bottom: 1px solid #e0e0e0; padding: 2px 6px; text-align: left; vertical-align: top; }
 .i2277 th { background: #f5f5f5; position: sticky; top: 0; }
@@ -399,7 +404,8 @@ CSS = """
 .i2277 .diff .ctx { display: block; }
 .i2277 .report { border: 2px solid #2e7d32; border-radius: 6px; padding: 6px 12px; background: #f1f8e9; }
 .i2277 .report h1, .i2277 .report h2, .i2277 .report h3 { margin: 6px 0; }
-.i2277 .report pre, .i2277 .tool pre { white-space: pre-wrap; word-break: break-word; }
+.i2277 pre { white-space: pre-wrap; word-break: break-word; }
+.i2277 .report pre { background: #fff; padding: 4px; font-size: 12px; white-space: pre; overflow-x: auto; overflow-wrap: normal; }
 .i2277 .tool { border-left: 3px solid #90a4ae; margin: 3px 0; padding-left: 6px; }
 .i2277 .tool.err { border-left-color: #c62828; }
 .i2277 .tool pre { max-height: 240px; overflow: auto; background: #fafafa; margin: 2px 0; font-size: 11px; }
@@ -501,8 +507,8 @@ def render_metrics_png(
     start: Any = None,
     end: Any = None,
     highlight: str | None = None,
-    width: float = 9.0,
-    height: float = 5.0,
+    width: float = 10.0,
+    height: float = 6.5,
     dpi: int = 80,
 ) -> bytes:
     """PNG of p99 latency and failure rate of ``service`` (``None``/"all" = every service) with deploy lines."""
@@ -798,9 +804,13 @@ def tool_call_html(call: ToolCall, result_limit: int = 4000) -> str:
         result = f"<div>result{' (error)' if call.is_error else ''}:</div><pre>{esc(_shorten(call.result, result_limit))}</pre>"
     confirm = f" · {esc(call.confirmation)}" if call.confirmation else ""
     cls = "tool err" if call.is_error else "tool"
+    where, colour = {"custom": ("custom tool", "#00838f"), "agent": ("sandbox", "#78909c"), "mcp": ("mcp", "#8d6e63")}.get(
+        call.kind, ("tool", "#78909c")
+    )
     return (
         f'<div class="{cls}" data-tool-id="{esc(call.id)}"><details><summary>'
-        f"🔧 <b>{esc(call.name)}</b> <code>{esc(short_args)}</code> · {state}{confirm}</summary>"
+        f'<span class="who" style="background:{colour}">{esc(where)}</span><b>{esc(call.name)}</b>'
+        f" <code>{esc(short_args)}</code> · {state}{confirm}</summary>"
         f"<div>input:</div><pre>{esc(args)}</pre>{result}</details></div>"
     )
 
@@ -810,11 +820,13 @@ def timeline_entry_html(state: AgentPanelState, kind: str, payload: Any) -> str:
     if kind == "tool":
         return f'<div class="i2277">{tool_call_html(state.tool_calls[payload])}</div>'
     if kind == "message":
-        return f'<div class="i2277"><div class="msg-agent">🤖 {markdown_html(_shorten(payload, 6000))}</div></div>'
+        return (f'<div class="i2277"><div class="msg-agent"><span class="who" style="background:#455a64">agent</span>'
+                f"{markdown_html(_shorten(payload, 6000))}</div></div>")
     if kind == "user":
-        return f'<div class="i2277"><div class="msg-user">🧑 {esc(_shorten(payload, 2000))}</div></div>'
+        return (f'<div class="i2277"><div class="msg-user"><span class="who" style="background:#1565c0">you</span>'
+                f"{esc(_shorten(payload, 2000))}</div></div>")
     if kind == "error":
-        return f'<div class="i2277"><div class="msg-error">⚠ {esc(payload)}</div></div>'
+        return f'<div class="i2277"><div class="msg-error"><span class="who" style="background:#c62828">error</span>{esc(payload)}</div></div>'
     return f'<div class="i2277 muted">— {esc(payload)}</div>'
 
 
@@ -839,7 +851,7 @@ class AgentPanel:
         self._lock = threading.RLock()
         self.header = w.HTML(layout=w.Layout(width="100%"))
         self.report = w.HTML(layout=w.Layout(width="100%"))
-        self.timeline = w.VBox(layout=w.Layout(width="100%", max_height="620px", overflow="auto"))
+        self.timeline = w.VBox(layout=w.Layout(width="100%", max_height="480px", overflow="auto"))
         self._entries: dict[str, Any] = {}
         self.widget = w.VBox(
             [self.header, self.report, self.timeline],
@@ -914,7 +926,7 @@ class AgentPanel:
                 f"{n_tools} tool calls ({n_done} answered) · {len(s.messages)} messages</div>"
             )
             if s.error:
-                body += f'<div class="msg-error">⚠ {esc(s.error)}</div>'
+                body += f'<div class="msg-error"><span class="who" style="background:#c62828">error</span>{esc(s.error)}</div>'
         self.header.value = (
             f'{CSS}<div class="i2277"><div style="display:flex;align-items:center;gap:8px">'
             f'<b style="font-size:15px">SRE Agent</b> {status_badge_html(s.status, s.stop_reason)}</div>{body}</div>'
@@ -950,8 +962,11 @@ class Dashboard:
         self.tabs = w.Tab(children=[self.metrics_box, self.logs_box, self.deploys, self.diff_box])
         for i, title in enumerate(("Metrics", "Logs", "Deploys", "Diff")):
             self.tabs.set_title(i, title)
-        self.tabs.layout = w.Layout(width="62%")
-        self.agent.widget.layout.width = "38%"
+        self.tabs.layout = w.Layout(flex="0 0 60%", min_width="0")
+        self.agent.widget.layout.flex = "1 1 0%"
+        self.agent.widget.layout.min_width = "0"
+        self.agent.widget.layout.width = "auto"
+        self.agent.widget.layout.margin = "0 0 0 8px"
         title = w.HTML(
             f'{CSS}<div class="i2277" style="font-size:16px"><b>Incident-2277</b> · checkout p99 spikes 10x after a deploy '
             '<span class="muted">(onset 2026-11-18 14:07 UTC)</span></div>'

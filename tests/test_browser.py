@@ -162,7 +162,7 @@ def test_dashboard_in_jupyterlab(jupyterlab, output_dir, tmp_path):
             args=CHROMIUM_ARGS,
             headless=True,
             timeout=60_000,
-            viewport={"width": 1680, "height": 1600},
+            viewport={"width": 1680, "height": 2000},
             device_scale_factor=1,
         )
         try:

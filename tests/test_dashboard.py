@@ -260,15 +260,15 @@ def _sdk(event: dict):
     return TypeAdapter(BetaManagedAgentsSessionEvent).validate_python(event)
 
 
-def _recorded_events() -> list:
-    if not RECORDING.exists():
-        pytest.skip(f"{RECORDING} is not there yet (the recordings land with the stub)")
+def _recorded_events(name: str = "incident-2277") -> list:
+    """A recording's events (the "allow" branch), each parsed with the SDK's event TypeAdapter."""
     from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
     from pydantic import TypeAdapter
 
+    path = RECORDINGS_DIR / f"{name}.jsonl"
     adapter = TypeAdapter(BetaManagedAgentsSessionEvent)
-    lines = [json.loads(line) for line in RECORDING.read_text().splitlines() if line.strip()]
-    assert lines[0].get("recording") == 1
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    assert lines[0].get("recording") == 1 and lines[0].get("name") == name
     events = []
     for line in lines[1:]:
         if line.get("when", {}).get("confirmation", "allow") != "allow":
@@ -362,6 +362,34 @@ def test_state_over_a_fault_sequence():
     assert state.final_report is None  # never reached an end_turn
     kinds = [k for k, _ in state.timeline]
     assert kinds[0] == "user" and kinds.count("error") == 2 and ("status", "session terminated") in state.timeline
+
+
+@pytest.mark.parametrize(
+    "name, statuses, final, error",
+    [
+        ("fault-rescheduled", ["running", "rescheduling", "running", "idle", "running", "idle", "running", "idle"],
+         ("idle", "end_turn"), "retrying"),
+        ("fault-terminated", ["running", "idle", "running", "terminated"], ("terminated", None), "terminal"),
+        ("fault-retries-exhausted", ["running", "rescheduling", "running", "rescheduling", "running", "idle"],
+         ("idle", "retries_exhausted"), "exhausted"),
+    ],
+)
+def test_state_over_recorded_faults(name, statuses, final, error):
+    state = d.AgentPanelState()
+    state.attach(f"sesn_{name}")
+    changes = []
+    for ev in _recorded_events(name):
+        state.apply(ev)
+        if not changes or changes[-1] != state.status:
+            changes.append(state.status)
+    assert changes == ["idle", *statuses]
+    assert (state.status, state.stop_reason) == final
+    assert state.error and state.error.endswith(f"(retry: {error})")
+    assert all(call.done for call in state.tool_calls.values())
+    if final[1] == "end_turn":
+        assert state.final_report
+    else:
+        assert state.final_report is None
 
 
 def test_final_report_needs_end_turn_and_follows_the_last_message():
@@ -465,6 +493,30 @@ def test_panels_read_the_incident_source():
     finally:
         incident.set_source(previous)
     assert d.filter_logs()[1] == 70_000
+
+
+def test_dashboard_on_the_loop_through_the_stub():
+    """The real thing, offline: helpers.connect() (the SDK against the stub), the loop, on_event=dash.attach(session)."""
+    import helpers
+    from helpers import incident, loop, setup
+
+    dash = d.Dashboard()
+    client = helpers.connect("replay")
+    session = setup.new_session(client, title="dashboard test")
+    on_event = dash.attach(session)
+    assert dash.state.session_id == session.id and dash.state.status == "idle"
+    result = loop.run(
+        client, session.id, "Incident-2277: checkout p99 is 10x since 14:07Z. Find the root cause.",
+        handle_tool=incident.handle_tool, on_event=on_event, render=False, timeout=60,
+    )
+    assert result.stop_reason == "end_turn"
+    assert dash.agent.render_error is None
+    assert (dash.state.status, dash.state.stop_reason) == ("idle", "end_turn")
+    assert dash.state.final_report == result.text and "dep_4820" in dash.agent.report.value
+    assert dash.highlighted == "dep_4820"
+    custom = [c for c in dash.state.tool_calls.values() if c.kind == "custom"]
+    assert [c.id for c in custom] == [c.id for c in result.tool_calls]
+    assert [c.result for c in custom] == [c.result for c in result.tool_calls]  # the results the loop sent
 
 
 def test_dashboard_follows_the_recorded_investigation():
