@@ -1,0 +1,225 @@
+"""The stub's resources (agents, environments, sessions, files) and its errors, through the real SDK (strict)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import anthropic
+import httpx
+import pytest
+
+from helpers import stub
+
+FIXTURES = Path(__file__).parent / "fixtures" / "recordings"
+CUSTOM = [{"type": "custom", "name": n, "description": f"{n} tool",
+           "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}}
+          for n in ("get_metrics", "list_deploys", "query_logs", "get_diff")]
+ID = {"agent": r"^agent_011C[1-9A-Za-z]{20}$", "env": r"^env_011C[1-9A-Za-z]{20}$", "sesn": r"^sesn_011C[1-9A-Za-z]{20}$"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with stub.start(recordings_dir=FIXTURES, keepalive=1.0) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return anthropic.Anthropic(api_key="test-key", base_url=server.url, _strict_response_validation=True)
+
+
+@pytest.fixture(scope="module")
+def env(client):
+    return client.beta.environments.create(name="test-env")
+
+
+@pytest.fixture(scope="module")
+def agent(client):
+    return client.beta.agents.create(model="claude-sonnet-4-6", name="responder", tools=[
+        {"type": "agent_toolset_20260401"}, *CUSTOM])
+
+
+def test_agent_lifecycle(client):
+    a = client.beta.agents.create(model={"id": "claude-sonnet-4-6", "effort": "high"}, name="a1", system="be brief",
+                                  tools=[{"type": "agent_toolset_20260401",
+                                          "configs": [{"name": "bash", "permission_policy": {"type": "always_ask"}}]}],
+                                  metadata={"team": "sre"})
+    assert re.match(ID["agent"], a.id) and a.version == 1 and a.model.effort.type == "high"
+    assert a.created_at.tzinfo is not None and a.tools[0].configs[0].type == "bash"
+    assert a.tools[0].default_config.permission_policy.type == "always_allow"
+    b = client.beta.agents.update(a.id, system="be thorough", version=1, metadata={"team": None, "tier": "1"})
+    assert b.version == 2 and b.system == "be thorough" and b.metadata == {"tier": "1"}
+    assert client.beta.agents.retrieve(a.id).version == 2
+    old = client.beta.agents.retrieve(a.id, version=1)
+    assert old.version == 1 and old.system == "be brief"
+    # a no-op update makes no new version
+    assert client.beta.agents.update(a.id, system="be thorough").version == 2
+    versions = [v.version for v in client.beta.agents.versions.list(a.id)]
+    assert versions == [2, 1]
+    with pytest.raises(anthropic.NotFoundError, match="no version 7"):
+        client.beta.agents.retrieve(a.id, version=7)
+    archived = client.beta.agents.archive(a.id)
+    assert archived.archived_at is not None
+    assert a.id not in [x.id for x in client.beta.agents.list()]
+    assert a.id in [x.id for x in client.beta.agents.list(include_archived=True)]
+
+
+def test_agent_version_conflict_is_409_and_not_retried(client):
+    a = client.beta.agents.create(model="claude-sonnet-4-6", name="c")
+    client.beta.agents.update(a.id, name="c2")
+    with pytest.raises(anthropic.ConflictError) as ei:
+        client.beta.agents.update(a.id, name="c3", version=1)
+    assert ei.value.response.headers["x-should-retry"] == "false"
+    assert "version 2" in ei.value.message and "retrieve the agent" in ei.value.message
+    assert ei.value.request_id and ei.value.request_id.startswith("req_")
+    assert client.beta.agents.retrieve(a.id).name == "c2"  # unchanged
+
+
+def test_agents_pagination(client):
+    ids = {client.beta.agents.create(model="claude-sonnet-4-6", name=f"p{i}").id for i in range(3)}
+    page = client.beta.agents.list(limit=1)
+    assert len(page.data) == 1 and page.next_page
+    walked = [a.id for a in client.beta.agents.list(limit=1)]
+    assert len(walked) == len(set(walked)) and ids <= set(walked)
+    with pytest.raises(anthropic.BadRequestError, match="limit"):
+        client.beta.agents.list(limit=1000)
+
+
+def test_environment_lifecycle(client):
+    e = client.beta.environments.create(name="e1", metadata={"a": "1", "b": "2"}, config={
+        "type": "cloud", "networking": {"type": "limited", "allowed_hosts": ["api.github.com"]},
+        "packages": {"pip": ["pandas"]}})
+    assert re.match(ID["env"], e.id) and e.config.networking.type == "limited" and e.config.packages.pip == ["pandas"]
+    assert client.beta.environments.retrieve(e.id).name == "e1"
+    u = client.beta.environments.update(e.id, metadata={"a": None, "c": "3"}, description="d")
+    assert u.metadata == {"b": "2", "c": "3"} and u.description == "d"
+    with pytest.raises(anthropic.BadRequestError) as ei:
+        client.beta.environments.update(e.id, config={"type": "self_hosted"})
+    assert ei.value.error_code == "invalid_config_type_change"
+    assert e.id in [x.id for x in client.beta.environments.list()]
+    assert client.beta.environments.archive(e.id).archived_at
+    assert e.id not in [x.id for x in client.beta.environments.list()]
+    assert e.id in [x.id for x in client.beta.environments.list(include_archived=True)]
+    d = client.beta.environments.delete(e.id)
+    assert d.id == e.id and d.type == "environment_deleted"
+    with pytest.raises(anthropic.NotFoundError) as ei:
+        client.beta.environments.retrieve(e.id)
+    assert type(ei.value).__name__ == "BetaEnvironmentNotFoundError"
+    assert ei.value.error_code == "environment_not_found"
+
+
+def test_session_create_forms_and_resources(client, env, agent):
+    f = client.beta.files.upload(file=("app.log", b'{"ts":"x"}\n' * 10, "text/plain"))
+    assert f.filename == "app.log" and f.size_bytes == 110 and f.id.startswith("file_")
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, title="t", metadata={"k": "v"},
+                                    resources=[{"type": "file", "file_id": f.id,
+                                                "mount_path": "/workspace/data/app.log"}])
+    assert re.match(ID["sesn"], s.id) and s.status == "idle" and s.agent.version == agent.version
+    r = s.resources[0]
+    assert r.type == "file" and r.file_id == f.id and r.mount_path == "/workspace/data/app.log" and r.id
+    assert [x.id for x in client.beta.sessions.resources.list(s.id)] == [r.id]
+    added = client.beta.sessions.resources.add(s.id, type="file", file_id=f.id)
+    assert added.mount_path == f"/mnt/session/uploads/{f.id}"
+    client.beta.sessions.resources.delete(added.id, session_id=s.id)
+    assert len(client.beta.sessions.retrieve(s.id).resources) == 1
+    v2 = client.beta.agents.update(agent.id, description="v2")
+    pinned = client.beta.sessions.create(agent={"type": "agent", "id": agent.id, "version": 1}, environment_id=env.id)
+    latest = client.beta.sessions.create(agent=agent.id, environment_id=env.id)
+    assert pinned.agent.version == 1 and latest.agent.version == v2.version
+    over = client.beta.sessions.create(agent={"type": "agent_with_overrides", "id": agent.id,
+                                              "model": "claude-opus-4-6", "system": "override"}, environment_id=env.id)
+    assert over.agent.model.id == "claude-opus-4-6" and over.agent.system == "override"
+    with pytest.raises(anthropic.NotFoundError, match="file 'file_nope' not found"):
+        client.beta.sessions.create(agent=agent.id, environment_id=env.id,
+                                    resources=[{"type": "file", "file_id": "file_nope"}])
+    with pytest.raises(anthropic.NotFoundError) as ei:
+        client.beta.sessions.create(agent=agent.id, environment_id="env_missing")
+    assert ei.value.error_code == "environment_not_found"
+    with pytest.raises(anthropic.NotFoundError, match="agent 'agent_missing' not found"):
+        client.beta.sessions.create(agent="agent_missing", environment_id=env.id)
+
+
+def test_session_update_archive_delete(client, env, agent):
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"a": "1"})
+    u = client.beta.sessions.update(s.id, title="new", metadata={"a": None, "b": "2"})
+    assert u.title == "new" and u.metadata == {"b": "2"}
+    assert client.beta.sessions.archive(s.id).archived_at
+    with pytest.raises(anthropic.BadRequestError, match="archived"):
+        client.beta.sessions.events.send(s.id, events=[{"type": "user.message", "content": [
+            {"type": "text", "text": "hi"}]}])
+    d = client.beta.sessions.delete(s.id)
+    assert d.id == s.id and d.type == "session_deleted"
+    with pytest.raises(anthropic.NotFoundError, match="session"):
+        client.beta.sessions.retrieve(s.id)
+
+
+def test_session_list_filters_and_bidirectional_pages(client, env):
+    a = client.beta.agents.create(model="claude-sonnet-4-6", name="lister")
+    ids = [client.beta.sessions.create(agent=a.id, environment_id=env.id).id for _ in range(4)]
+    client.beta.agents.update(a.id, name="lister2")
+    v2 = client.beta.sessions.create(agent=a.id, environment_id=env.id).id
+    got = [s.id for s in client.beta.sessions.list(agent_id=a.id)]
+    assert got == [v2, *reversed(ids)]  # default order: newest first
+    assert [s.id for s in client.beta.sessions.list(agent_id=a.id, order="asc")] == [*ids, v2]
+    assert [s.id for s in client.beta.sessions.list(agent_id=a.id, agent_version=2)] == [v2]
+    p1 = client.beta.sessions.list(agent_id=a.id, limit=2, order="asc")
+    assert [s.id for s in p1.data] == ids[:2] and p1.prev_page is None and p1.next_page
+    p2 = client.beta.sessions.list(agent_id=a.id, limit=2, order="asc", page=p1.next_page)
+    assert [s.id for s in p2.data] == ids[2:4] and p2.prev_page
+    back = client.beta.sessions.list(agent_id=a.id, limit=2, order="asc", page=p2.prev_page)
+    assert [s.id for s in back.data] == ids[:2]
+    assert [s.id for s in client.beta.sessions.list(agent_id=a.id, limit=1)] == got  # auto-paging walk
+    assert [s.id for s in client.beta.sessions.list(agent_id=a.id, statuses=["running"])] == []
+    assert len(list(client.beta.sessions.list(agent_id=a.id, statuses=["idle", "running"]))) == 5
+    client.beta.sessions.archive(ids[0])
+    assert ids[0] not in [s.id for s in client.beta.sessions.list(agent_id=a.id)]
+    assert ids[0] in [s.id for s in client.beta.sessions.list(agent_id=a.id, include_archived=True)]
+    first = client.beta.sessions.retrieve(ids[1]).created_at
+    after = [s.id for s in client.beta.sessions.list(agent_id=a.id, order="asc", created_at_gt=first)]
+    assert after == [ids[2], ids[3], v2]
+
+
+def test_files(client):
+    f = client.beta.files.upload(file=("notes.txt", b"hello", "text/plain"))
+    assert client.beta.files.retrieve_metadata(f.id).size_bytes == 5
+    assert f.id in [x.id for x in client.beta.files.list()]
+    assert client.beta.files.download(f.id).read() == b"hello"
+    assert client.beta.files.delete(f.id).id == f.id
+    with pytest.raises(anthropic.NotFoundError, match="Upload it first"):
+        client.beta.files.retrieve_metadata(f.id)
+
+
+def test_upload_a_real_path(client, tmp_path):
+    p = tmp_path / "app.log"
+    p.write_text('{"level":"INFO"}\n')
+    with open(p, "rb") as fh:
+        f = client.beta.files.upload(file=fh)
+    assert f.filename == "app.log" and f.mime_type == "text/plain"
+
+
+def test_malformed_bodies_name_the_field(client, env):
+    with pytest.raises(anthropic.BadRequestError, match=r"name is required"):
+        client.beta.agents.create(model="claude-sonnet-4-6", extra_body={}, name=anthropic.omit)  # type: ignore
+    with pytest.raises(anthropic.BadRequestError, match=r"tools\[0\]"):
+        client.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=[{"type": "custom", "name": "t"}])  # type: ignore
+    with pytest.raises(anthropic.BadRequestError, match="already defined"):
+        client.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=[CUSTOM[0], CUSTOM[0]])
+    with pytest.raises(anthropic.BadRequestError, match="colour is not a known field"):
+        client.beta.environments.create(name="x", extra_body={"colour": "red"})
+
+
+def test_auth_and_routes(server):
+    # The SDK always sends a key, so the "no key" case goes over plain HTTP.
+    r = httpx.get(f"{server.url}/v1/agents", headers={"anthropic-beta": "managed-agents-2026-04-01"})
+    assert r.status_code == 401 and r.json()["error"]["type"] == "authentication_error"
+    assert "any non-empty key" in r.json()["error"]["message"] and r.headers["request-id"].startswith("req_")
+    ok = httpx.get(f"{server.url}/v1/agents", headers={"x-api-key": "k", "anthropic-beta": "managed-agents-2026-04-01"})
+    assert ok.status_code == 200
+    c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+    with pytest.raises(anthropic.NotFoundError, match="No endpoint GET /v1/nothing"):
+        c.get("/v1/nothing", cast_to=object)
+    bad = httpx.post(f"{server.url}/v1/agents", content=b"{not json", headers={
+        "authorization": "Bearer k", "anthropic-beta": "managed-agents-2026-04-01", "content-type": "application/json"})
+    assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]["message"]
+    nobeta = httpx.get(f"{server.url}/v1/agents", headers={"authorization": "Bearer k"})
+    assert nobeta.status_code == 400 and "anthropic-beta" in nobeta.json()["error"]["message"]

@@ -1,0 +1,87 @@
+"""helpers.connect(): modes, the shared in-process stub, async clients; and the stub's CLI."""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+
+import anthropic
+import pytest
+
+import helpers
+from helpers import client as hc
+
+
+def test_replay_client_points_at_the_shared_stub():
+    c = helpers.connect("replay")
+    assert isinstance(c, anthropic.Anthropic) and c._strict_response_validation
+    assert str(c.base_url).startswith("http://127.0.0.1:")
+    assert helpers.connect("replay").base_url == c.base_url  # one stub per process
+    env = c.beta.environments.create(name="x")
+    assert env.id.startswith("env_")
+    assert hc.describe(c).startswith("replay")
+
+
+def test_default_mode(monkeypatch):
+    monkeypatch.delenv("WORKSHOP_MODE", raising=False)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    assert hc.resolve_mode() == "replay"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-123")
+    assert hc.resolve_mode() == "live"
+    monkeypatch.setenv("WORKSHOP_MODE", "Replay")
+    assert hc.resolve_mode() == "replay"
+    monkeypatch.setenv("WORKSHOP_MODE", "bogus")
+    with pytest.raises(ValueError, match="'replay'.*'live'"):
+        hc.resolve_mode()
+
+
+def test_live_needs_a_key_and_never_shows_it(monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="ANTHROPIC_API_KEY is not set"):
+        helpers.connect("live")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-123")
+    c = helpers.connect("live")
+    assert c.api_key == "sk-ant-secret-123" and "127.0.0.1" not in str(c.base_url)
+    assert "secret" not in hc.describe(c) and "secret" not in repr(c)
+    with pytest.raises(ValueError, match="speed"):
+        helpers.connect("live", speed=2)
+
+
+def test_async_client_and_speed():
+    ac = helpers.connect("replay", async_=True)
+    assert isinstance(ac, anthropic.AsyncAnthropic)
+    assert isinstance(hc.connect_async("replay"), anthropic.AsyncAnthropic)
+
+    async def go():
+        env = await ac.beta.environments.create(name="a")
+        await ac.close()
+        return env
+
+    assert asyncio.run(go()).id.startswith("env_")
+    server = hc.stub_server()
+    before = server.speed
+    helpers.connect("replay", speed=3)
+    assert server.speed == 3.0
+    server.speed = before
+    with pytest.raises(ValueError):
+        helpers.connect("replay", speed="fast")
+
+
+def test_cli_serves_and_prints_url(tmp_path):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "helpers.stub", "--port", "0", "--speed", "instant"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = p.stdout.readline()
+        m = re.match(r"Managed Agents stub listening on (http://127\.0\.0\.1:\d+)", line)
+        assert m, line
+        c = anthropic.Anthropic(api_key="k", base_url=m.group(1), _strict_response_validation=True)
+        assert c.beta.environments.create(name="cli").type == "environment"
+    finally:
+        p.terminate()
+        p.wait(10)
+    bad = subprocess.run([sys.executable, "-m", "helpers.stub", "--speed", "-1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "speed" in bad.stderr

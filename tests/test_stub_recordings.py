@@ -1,0 +1,154 @@
+"""Every recording in data/recordings replays end to end through the stub (real SDK, strict), with the custom tools
+answered by helpers.incident.handle_tool; plus the loader's validation messages."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import anthropic
+import pytest
+
+from helpers import stub
+from helpers.stub import recordings
+
+NAMES = recordings.available()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with stub.start() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+
+
+@pytest.fixture(scope="module")
+def ids(client):
+    from helpers import incident
+
+    env = client.beta.environments.create(name="recordings")
+    agent = client.beta.agents.create(model="claude-sonnet-4-6", name="sre", tools=[
+        {"type": "agent_toolset_20260401"}, *incident.CUSTOM_TOOLS])
+    return env.id, agent.id
+
+
+def _params(ev: dict) -> dict:
+    return {k: v for k, v in ev.items() if k not in ("id", "processed_at", "outcome_id", "session_thread_id")}
+
+
+def replay(client, ids, name, confirm="allow"):
+    from helpers import incident
+
+    rec = recordings.load(name)
+    script = [ln.event for ln in rec.lines if ln.client_side]
+    messages = [e for e in script if e["type"] == "user.message"]
+    first = [_params(e) for e in script[:script.index(messages[0]) + 1]]  # define_outcome (if any) + message
+    wants_interrupt = any(e["type"] == "user.interrupt" for e in script)
+    s = client.beta.sessions.create(agent=ids[1], environment_id=ids[0], metadata={"recording": name})
+    streamed, seen, sent_msgs, interrupted = [], {}, 1, False
+    while True:
+        with client.beta.sessions.events.stream(s.id) as st:
+            client.beta.sessions.events.send(s.id, events=first)
+            for ev in st:
+                streamed.append(ev.id)
+                seen[ev.id] = ev
+                if wants_interrupt and not interrupted and ev.type == "agent.tool_result":
+                    client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
+                    interrupted = True
+                if ev.type == "session.status_idle":
+                    if ev.stop_reason.type == "requires_action":
+                        answers = []
+                        for i in ev.stop_reason.event_ids:
+                            src = seen[i]
+                            if src.type == "agent.custom_tool_use":
+                                out = incident.handle_tool(src.name, src.input)
+                                answers.append({"type": "user.custom_tool_result", "custom_tool_use_id": i,
+                                                "content": [{"type": "text", "text": out}]})
+                            else:
+                                answers.append({"type": "user.tool_confirmation", "tool_use_id": i, "result": confirm})
+                        client.beta.sessions.events.send(s.id, events=answers)
+                        continue
+                    break
+                if ev.type == "session.status_terminated":
+                    break
+        if sent_msgs >= len(messages) or ev.type == "session.status_terminated":
+            break
+        first = [_params(messages[sent_msgs])]
+        sent_msgs += 1
+    hist = list(client.beta.sessions.events.list(s.id, limit=1000))
+    return rec, s, streamed, hist
+
+
+@pytest.mark.skipif(not NAMES, reason="no recordings in data/recordings yet")
+@pytest.mark.parametrize("name", NAMES)
+def test_recording_replays_end_to_end(client, ids, name):
+    rec, s, streamed, hist = replay(client, ids, name)
+    assert streamed == [e.id for e in hist]
+    last = hist[-1]
+    assert last.type in ("session.status_idle", "session.status_terminated")
+    if last.type == "session.status_idle":
+        assert last.stop_reason.type != "requires_action"
+    # every agent-side line of the taken path was emitted (interrupt recordings skip ahead on purpose)
+    taken = [ln for ln in rec.lines if not ln.client_side and ln.when in (None, {"confirmation": "allow"})
+             and ln.type not in ("session.updated",)]
+    agent_side = [e for e in hist if not (e.type.startswith("user.") or e.type == "system.message")]
+    if not any(ln.type == "user.interrupt" for ln in rec.lines):
+        assert [e.type for e in agent_side] == [ln.type for ln in taken]
+    else:
+        assert len(agent_side) <= len(taken) and last.stop_reason.type == "end_turn"
+    sess = client.beta.sessions.retrieve(s.id)
+    if any(ln.type == "span.outcome_evaluation_end" for ln in rec.lines):
+        assert sess.outcome_evaluations and sess.outcome_evaluations[-1].outcome_id == next(
+            e.outcome_id for e in hist if e.type == "user.define_outcome")
+    recorded_in = sum(ln.event["model_usage"]["input_tokens"] for ln in rec.lines
+                      if ln.type == "span.model_request_end" and ln.when in (None, {"confirmation": "allow"}))
+    if not any(ln.type == "user.interrupt" for ln in rec.lines):
+        assert (sess.usage.input_tokens or 0) == recorded_in
+
+
+@pytest.mark.skipif(not any(n for n in NAMES if any(ln.when for ln in recordings.load(n).lines)),
+                    reason="no recording with allow/deny branches")
+def test_deny_branch_of_recordings(client, ids):
+    for name in NAMES:
+        rec = recordings.load(name)
+        if not any(ln.when for ln in rec.lines):
+            continue
+        _, _, _, hist = replay(client, ids, name, confirm="deny")
+        taken = [ln.type for ln in rec.lines if not ln.client_side and ln.when in (None, {"confirmation": "deny"})]
+        assert [e.type for e in hist if not e.type.startswith("user.")] == taken
+
+
+def _write(tmp_path, lines):
+    p = tmp_path / "r.jsonl"
+    p.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    return p
+
+
+HDR = {"recording": 1, "name": "r", "custom_tools": []}
+MSG = {"event": {"type": "user.message", "id": "e1", "processed_at": None, "content": [{"type": "text", "text": "x"}]}}
+
+
+@pytest.mark.parametrize("lines,error", [
+    ([{"recording": 2}], "line 1|:1:"),
+    ([HDR, {"event": {"type": "agent.message", "id": "e2"}}], r":2: the agent.message event does not validate"),
+    ([HDR, MSG, {"event": {"type": "agent.custom_tool_use", "id": "e2", "processed_at": "2026-01-01T00:00:00Z",
+                           "name": "get_diff", "input": {}}}], r"custom_tools is \[\]"),
+    ([HDR, MSG, MSG], "already used on line 2"),
+    ([HDR, {**MSG, "when": {"confirmation": "maybe"}}], '"when" must be'),
+    ([HDR, {"event": {"type": "session.status_running", "id": "e2", "processed_at": "2026-01-01T00:00:00Z"}}],
+     "no user.message"),
+])
+def test_loader_rejects_bad_recordings(tmp_path, lines, error):
+    with pytest.raises(recordings.RecordingError, match=error):
+        recordings.load(_write(tmp_path, lines))
+
+
+def test_loader_accepts_minimal(tmp_path):
+    rec = recordings.load(_write(tmp_path, [HDR, MSG]))
+    assert rec.name == "r" and len(rec.lines) == 1 and rec.lines[0].client_side
+    assert recordings.available(tmp_path) == ["r"]
+    with pytest.raises(FileNotFoundError, match="available"):
+        recordings.load("nope", tmp_path)

@@ -1,0 +1,502 @@
+"""Replaying recordings through the real SDK (sync and async, strict): tool round trips, confirmations, outcomes,
+interrupts, event pagination, errors that change nothing, several streams, reconnects, 50 concurrent sessions and
+the SDK's own session tool runner."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import anthropic
+import pytest
+
+from helpers import stub
+
+FIXTURES = Path(__file__).parent / "fixtures" / "recordings"
+CUSTOM = [{"type": "custom", "name": n, "description": f"{n} tool",
+           "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}}
+          for n in ("get_metrics", "list_deploys", "query_logs", "get_diff")]
+TEXT = "Checkout p99 latency jumped at 14:07. Why?"
+
+
+def msg(text=TEXT):
+    return {"type": "user.message", "content": [{"type": "text", "text": text}]}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with stub.start(recordings_dir=FIXTURES, keepalive=0.5) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+
+
+@pytest.fixture(scope="module")
+def setup(client):
+    env = client.beta.environments.create(name="replay")
+    agent = client.beta.agents.create(model="claude-sonnet-4-6", name="sre", tools=[{"type": "agent_toolset_20260401"},
+                                                                                    *CUSTOM])
+    return env, agent
+
+
+@pytest.fixture
+def session(client, setup):
+    env, agent = setup
+    return client.beta.sessions.create(agent=agent.id, environment_id=env.id)
+
+
+def run_turn(client, sid, first=None, *, confirm="allow", result=lambda ev: f"result of {ev.name}", stop_on_idle=True):
+    """Stream a turn to its end, answering custom tools and confirmations. Returns the streamed events."""
+    seen, out = {}, []
+    with client.beta.sessions.events.stream(sid) as stream:
+        if first is not None:
+            client.beta.sessions.events.send(sid, events=[first])
+        for ev in stream:
+            out.append(ev)
+            seen[ev.id] = ev
+            if ev.type == "session.status_idle":
+                if ev.stop_reason.type != "requires_action":
+                    if stop_on_idle:
+                        break
+                    continue
+                answers = []
+                for eid in ev.stop_reason.event_ids:
+                    src = seen[eid]
+                    if src.type == "agent.custom_tool_use":
+                        answers.append({"type": "user.custom_tool_result", "custom_tool_use_id": eid,
+                                        "content": [{"type": "text", "text": result(src)}]})
+                    else:
+                        answers.append({"type": "user.tool_confirmation", "tool_use_id": eid, "result": confirm})
+                client.beta.sessions.events.send(sid, events=answers)
+            if ev.type == "session.status_terminated":
+                break
+    return out
+
+
+def test_full_replay_allow_branch_and_second_turn(client, session):
+    events = run_turn(client, session.id, msg())
+    types = [e.type for e in events]
+    assert types[0] == "user.message" and types[-1] == "session.status_idle"
+    assert types.count("agent.custom_tool_use") == 3 and "agent.tool_result" in types
+    assert "Understood" not in str(events)  # the deny branch is skipped
+    history = list(client.beta.sessions.events.list(session.id, limit=100))
+    assert [e.id for e in history] == [e.id for e in events]  # every streamed event is stored, same order
+    results = [e for e in history if e.type == "user.custom_tool_result"]
+    assert results[0].content[0].text == "result of get_metrics"  # the learner's answer, not the recorded one
+    uses = {e.id: e for e in history if e.type == "agent.custom_tool_use"}
+    assert all(r.custom_tool_use_id in uses for r in results)
+    tr = next(e for e in history if e.type == "agent.tool_result")
+    assert tr.tool_use_id == next(e.id for e in history if e.type == "agent.tool_use")  # remapped reference
+    s = client.beta.sessions.retrieve(session.id)
+    assert s.status == "idle" and s.usage.input_tokens == 1200 * 3 + 3000 and s.usage.output_tokens == 150 * 3 + 400
+    assert s.stats.active_seconds is not None and s.stats.duration_seconds > 0
+    assert all(e.id.startswith("sevt_011C") for e in history)
+    assert all(e.processed_at.tzinfo is not None for e in history)
+    second = run_turn(client, session.id, msg("Thanks. Write a one-line summary."))
+    assert "N+1 in dep_4820" in second[-3].content[0].text
+    after = run_turn(client, session.id, msg("anything else?"))
+    assert "no more turns" in [e for e in after if e.type == "agent.message"][0].content[0].text
+
+
+def test_deny_branch(client, session):
+    events = run_turn(client, session.id, msg(), confirm="deny")
+    texts = [b.text for e in events if e.type == "agent.message" for b in e.content]
+    assert "Understood, I won't run that." in texts
+    assert "agent.tool_result" not in [e.type for e in events]
+    conf = [e for e in events if e.type == "user.tool_confirmation"]
+    assert conf[0].result == "deny"
+
+
+def test_async_client_full_replay(server, setup):
+    env, agent = setup
+
+    async def main():
+        ac = anthropic.AsyncAnthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        s = await ac.beta.sessions.create(agent=agent.id, environment_id=env.id)
+        stream = await ac.beta.sessions.events.stream(s.id)
+        await ac.beta.sessions.events.send(s.id, events=[msg()])
+        seen, n = {}, 0
+        async for ev in stream:
+            seen[ev.id] = ev
+            if ev.type == "session.status_idle":
+                if ev.stop_reason.type != "requires_action":
+                    break
+                evs = [{"type": "user.custom_tool_result", "custom_tool_use_id": i,
+                        "content": [{"type": "text", "text": "ok"}]} if seen[i].type == "agent.custom_tool_use"
+                       else {"type": "user.tool_confirmation", "tool_use_id": i, "result": "allow"}
+                       for i in ev.stop_reason.event_ids]
+                await ac.beta.sessions.events.send(s.id, events=evs)
+        await stream.close()
+        hist = [e async for e in ac.beta.sessions.events.list(s.id)]
+        assert [e.id for e in hist] == list(seen)
+        await ac.close()
+
+    asyncio.run(main())
+
+
+def test_events_pagination_and_filters(client, session):
+    run_turn(client, session.id, msg())
+    allev = list(client.beta.sessions.events.list(session.id, limit=1000))
+    walked = list(client.beta.sessions.events.list(session.id, limit=1))
+    assert [e.id for e in walked] == [e.id for e in allev]
+    desc = list(client.beta.sessions.events.list(session.id, limit=3, order="desc"))
+    assert [e.id for e in desc] == [e.id for e in reversed(allev)]
+    only = list(client.beta.sessions.events.list(session.id, types=["agent.custom_tool_use", "user.message"]))
+    assert {e.type for e in only} == {"agent.custom_tool_use", "user.message"} and len(only) == 4
+    mid = allev[5].processed_at
+    assert [e.id for e in client.beta.sessions.events.list(session.id, created_at_gt=mid)] == [e.id for e in allev[6:]]
+    assert [e.id for e in client.beta.sessions.events.list(session.id, created_at_gte=mid)] == [e.id for e in allev[5:]]
+    assert [e.id for e in client.beta.sessions.events.list(session.id, created_at_lt=mid)] == [e.id for e in allev[:5]]
+    assert [e.id for e in client.beta.sessions.events.list(session.id, created_at_lte=mid, order="desc")] == \
+        [e.id for e in reversed(allev[:6])]
+    page = client.beta.sessions.events.list(session.id, limit=len(allev))
+    assert page.next_page is None
+    with pytest.raises(anthropic.BadRequestError, match="not a valid cursor"):
+        client.beta.sessions.events.list(session.id, page="garbage")
+
+
+def _wait_idle(client, sid, status="idle", timeout=5.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        s = client.beta.sessions.retrieve(sid)
+        if s.status == status:
+            return s
+        time.sleep(0.01)
+    raise AssertionError(f"session {sid} did not become {status}")
+
+
+def _pending(client, sid):
+    """Wait for the requires_action idle and return its event ids."""
+    end = time.time() + 5
+    while time.time() < end:
+        ev = list(client.beta.sessions.events.list(sid, types=["session.status_idle"], order="desc", limit=1))
+        if ev and ev[0].stop_reason.type == "requires_action":
+            return ev[0].stop_reason.event_ids
+        time.sleep(0.01)
+    raise AssertionError("no requires_action")
+
+
+def test_errors_change_nothing(client, session):
+    sid = session.id
+    client.beta.sessions.events.send(sid, events=[msg()])
+    ids = _pending(client, sid)
+    before = [e.id for e in client.beta.sessions.events.list(sid, limit=1000)]
+    good = {"type": "user.custom_tool_result", "custom_tool_use_id": ids[0], "content": [{"type": "text", "text": "x"}]}
+    # 1. a tool result for an id that is not pending: the message lists pending ids and says how to fix it
+    with pytest.raises(anthropic.BadRequestError) as ei:
+        client.beta.sessions.events.send(sid, events=[good, {**good, "custom_tool_use_id": "sevt_x"}])
+    m = ei.value.message
+    assert "events[1].custom_tool_use_id: 'sevt_x' is not waiting for a result" in m and ids[1] in m
+    assert "Reply to the id of the agent.custom_tool_use event you received" in m
+    # 2. a malformed event names the field
+    with pytest.raises(anthropic.BadRequestError, match=r"events\[1\]\.content\[0\]\.text is required"):
+        client.beta.sessions.events.send(sid, events=[good, {"type": "user.custom_tool_result",
+                                                             "custom_tool_use_id": ids[1],
+                                                             "content": [{"type": "text", "txt": "x"}]}])
+    with pytest.raises(anthropic.BadRequestError, match=r"events\[0\]\.type: 'agent.message' is not an event"):
+        client.beta.sessions.events.send(sid, events=[{"type": "agent.message", "content": []}])
+    with pytest.raises(anthropic.BadRequestError, match=r"events\[0\]\.bogus is not a known field"):
+        client.beta.sessions.events.send(sid, events=[{**good, "bogus": 1}])
+    with pytest.raises(anthropic.BadRequestError, match="waiting for results of custom tool uses"):
+        client.beta.sessions.events.send(sid, events=[msg("hello?")])
+    with pytest.raises(anthropic.BadRequestError, match="only valid on self_hosted"):
+        client.beta.sessions.events.send(sid, events=[{"type": "user.tool_result", "tool_use_id": ids[0]}])
+    # nothing was applied
+    assert [e.id for e in client.beta.sessions.events.list(sid, limit=1000)] == before
+    # 3. a duplicate answer
+    client.beta.sessions.events.send(sid, events=[good])
+    with pytest.raises(anthropic.BadRequestError, match="already answered"):
+        client.beta.sessions.events.send(sid, events=[good])
+    # answering only some re-emits idle with the remainder
+    last = list(client.beta.sessions.events.list(sid, order="desc", limit=1))[0]
+    assert last.type == "session.status_idle" and last.stop_reason.event_ids == [ids[1]]
+
+
+def test_missing_custom_tools_and_unknown_recording(client, setup):
+    env, _ = setup
+    bare = client.beta.agents.create(model="claude-sonnet-4-6", name="bare", tools=[CUSTOM[0]])
+    s = client.beta.sessions.create(agent=bare.id, environment_id=env.id)
+    with pytest.raises(anthropic.BadRequestError) as ei:
+        client.beta.sessions.events.send(s.id, events=[msg()])
+    assert "needs custom tools the session's agent lacks: list_deploys, query_logs, get_diff" in ei.value.message
+    assert "CUSTOM_TOOLS" in ei.value.message
+    assert list(client.beta.sessions.events.list(s.id)) == [] and client.beta.sessions.retrieve(s.id).status == "idle"
+    with pytest.raises(anthropic.BadRequestError, match=r"no recording named 'nope'.*incident-2277"):
+        client.beta.sessions.create(agent=bare.id, environment_id=env.id, metadata={"recording": "nope"})
+    # chosen by metadata (no custom tools needed)
+    s2 = client.beta.sessions.create(agent=bare.id, environment_id=env.id, metadata={"recording": "terminate-demo"})
+    ev = run_turn(client, s2.id, msg("hello"), stop_on_idle=False)
+    assert ev[-1].type == "session.status_terminated"
+
+
+def test_terminated_session_rejects_events_and_closes_streams(client, setup):
+    env, agent = setup
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id)
+    events = run_turn(client, s.id, msg("please terminate now"), stop_on_idle=False)
+    assert events[-1].type == "session.status_terminated"
+    assert client.beta.sessions.retrieve(s.id).status == "terminated"
+    with pytest.raises(anthropic.BadRequestError, match="terminated"):
+        client.beta.sessions.events.send(s.id, events=[msg("more")])
+    with client.beta.sessions.events.stream(s.id) as st:  # ends at once
+        assert list(st) == []
+
+
+def test_define_outcome_and_interrupt(client, setup):
+    env, agent = setup
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, initial_events=[
+        {"type": "user.define_outcome", "description": "A clear postmortem",
+         "rubric": {"type": "text", "content": "Names the deploy"}},
+        msg("Write the postmortem; use the rubric.")])
+    _wait_idle(client, s.id)
+    s = _wait_for(lambda: client.beta.sessions.retrieve(s.id), lambda x: x.outcome_evaluations)
+    ev = s.outcome_evaluations[0]
+    hist = list(client.beta.sessions.events.list(s.id))
+    outcome = next(e for e in hist if e.type == "user.define_outcome")
+    assert ev.outcome_id == outcome.outcome_id and ev.result == "satisfied" and ev.description == "A clear postmortem"
+    end = next(e for e in hist if e.type == "span.outcome_evaluation_end")
+    assert end.outcome_evaluation_start_id == next(e.id for e in hist if e.type == "span.outcome_evaluation_start")
+    # interrupt: at human pace the long analysis is still running; the interrupt skips to the recorded one
+    srv = client.base_url
+    ts = time.time()
+    with stub.start(recordings_dir=FIXTURES, speed=20) as slow:
+        c2 = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
+        e2 = c2.beta.environments.create(name="x")
+        a2 = c2.beta.agents.create(model="claude-sonnet-4-6", name="x")
+        s2 = c2.beta.sessions.create(agent=a2.id, environment_id=e2.id, metadata={"recording": "outcome-demo"})
+        run_turn(c2, s2.id, msg("rubric: first"))
+        with c2.beta.sessions.events.stream(s2.id) as st:
+            c2.beta.sessions.events.send(s2.id, events=[msg("Now a long analysis.")])
+            got = []
+            for ev in st:
+                got.append(ev)
+                if ev.type == "session.status_running":
+                    c2.beta.sessions.events.send(s2.id, events=[{"type": "user.interrupt"}])
+                if ev.type == "session.status_idle":
+                    break
+        texts = [b.text for e in got if e.type == "agent.message" for b in e.content]
+        assert texts == ["Stopped as asked."]  # "Working on a long analysis..." was skipped
+    assert srv and time.time() - ts < 5
+
+
+def _wait_for(get, cond, timeout=5.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        x = get()
+        if cond(x):
+            return x
+        time.sleep(0.01)
+    raise AssertionError("condition not met")
+
+
+def test_interrupt_without_recorded_interrupt_ends_turn(client, setup):
+    env, agent = setup
+    with stub.start(recordings_dir=FIXTURES, speed=5) as slow:
+        c = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
+        e = c.beta.environments.create(name="x")
+        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=CUSTOM)
+        s = c.beta.sessions.create(agent=a.id, environment_id=e.id)
+        with c.beta.sessions.events.stream(s.id) as st:
+            c.beta.sessions.events.send(s.id, events=[msg()])
+            got = []
+            for ev in st:
+                got.append(ev)
+                if ev.type == "session.status_running":
+                    c.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
+                if ev.type == "session.status_idle":
+                    break
+        assert got[-1].stop_reason.type == "end_turn" and "agent.custom_tool_use" not in [x.type for x in got]
+        # the next message plays the recording's next turn
+        nxt = run_turn(c, s.id, msg("Thanks. Write a one-line summary."))
+        assert "N+1 in dep_4820" in [x for x in nxt if x.type == "agent.message"][0].content[0].text
+
+
+def test_several_streams_and_late_stream(client, session):
+    sid = session.id
+    got = {0: [], 1: []}
+    opened = threading.Barrier(3)
+
+    def reader(k):
+        with client.beta.sessions.events.stream(sid) as st:
+            opened.wait()
+            for ev in st:
+                got[k].append(ev.id)
+                if ev.type == "session.status_idle" and ev.stop_reason.type == "end_turn":
+                    break
+
+    ts = [threading.Thread(target=reader, args=(k,)) for k in (0, 1)]
+    for t in ts:
+        t.start()
+    opened.wait()
+    time.sleep(0.05)  # both streams are registered once the response headers arrived
+    main = run_turn(client, sid, msg())
+    for t in ts:
+        t.join(5)
+    assert got[0] == got[1] == [e.id for e in main]
+    # a stream opened now sees only new events
+    with client.beta.sessions.events.stream(sid) as st:
+        client.beta.sessions.events.send(sid, events=[msg("Thanks. Write a one-line summary.")])
+        first = next(iter(st))
+    assert first.type == "user.message" and first.id not in main
+
+
+def test_stream_cut_then_reconnect_sees_each_event_once(server, setup):
+    env, agent = setup
+    with stub.start(recordings_dir=FIXTURES, fault={"cut_stream_after": 4}) as cut:
+        c = anthropic.Anthropic(api_key="k", base_url=cut.url, _strict_response_validation=True)
+        e = c.beta.environments.create(name="x")
+        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=CUSTOM)
+        s = c.beta.sessions.create(agent=a.id, environment_id=e.id)
+        seen, order, answered, cuts = {}, [], set(), 0
+        first = True
+        done = False
+        while not done:
+            with c.beta.sessions.events.stream(s.id) as st:  # tail first, then list: nothing falls in between
+                if first:
+                    c.beta.sessions.events.send(s.id, events=[msg()])
+                    first = False
+                backlog = list(c.beta.sessions.events.list(s.id, limit=1000))
+
+                def handle(ev):
+                    nonlocal done
+                    if ev.id in seen:
+                        return
+                    seen[ev.id] = ev
+                    order.append(ev.id)
+                    if ev.type == "session.status_idle":
+                        if ev.stop_reason.type != "requires_action":
+                            done = True
+                            return
+                        todo = [i for i in ev.stop_reason.event_ids if i not in answered]
+                        evs = [{"type": "user.custom_tool_result", "custom_tool_use_id": i,
+                                "content": [{"type": "text", "text": "ok"}]} if seen[i].type == "agent.custom_tool_use"
+                               else {"type": "user.tool_confirmation", "tool_use_id": i, "result": "allow"} for i in todo]
+                        answered.update(todo)
+                        if evs:
+                            c.beta.sessions.events.send(s.id, events=evs)
+
+                for ev in backlog:
+                    handle(ev)
+                if done:
+                    break
+                for ev in st:
+                    if done:
+                        break
+                    handle(ev)
+                else:
+                    cuts += 1
+        hist = [x.id for x in c.beta.sessions.events.list(s.id, limit=1000)]
+        assert cuts >= 3 and order == hist and len(set(order)) == len(order)
+
+
+def test_event_deltas_preview(client, session):
+    from anthropic.lib.sessions import accumulate_managed_agents_event
+
+    sid = session.id
+    previews = 0
+    with client.beta.sessions.events.stream(sid, event_deltas=["agent.message"]) as st:
+        client.beta.sessions.events.send(sid, events=[msg("terminate")])
+        acc = None
+        for ev in st:
+            if ev.type in ("event_start", "event_delta"):
+                previews += 1
+                acc = accumulate_managed_agents_event(acc, ev)
+            elif ev.type == "agent.message":
+                assert acc is not None and acc.content[0].text == ev.content[0].text
+                acc = None
+            if ev.type in ("session.status_terminated",):
+                break
+    assert previews >= 2
+    assert all(e.type not in ("event_start", "event_delta") for e in client.beta.sessions.events.list(sid))
+
+
+def test_delete_session_closes_stream(client, session):
+    sid = session.id
+    got = []
+
+    def reader():
+        with client.beta.sessions.events.stream(sid) as st:
+            for ev in st:
+                got.append(ev.type)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    _wait_for(lambda: len(client.beta.sessions.retrieve(sid).id), bool)
+    time.sleep(0.1)
+    client.beta.sessions.delete(sid)
+    t.join(5)
+    assert not t.is_alive() and got == ["session.deleted"]
+
+
+def test_fifty_concurrent_sessions_lose_nothing(server, setup):
+    env, agent = setup
+
+    async def one(ac, i):
+        s = await ac.beta.sessions.create(agent=agent.id, environment_id=env.id)
+        stream = await ac.beta.sessions.events.stream(s.id)
+        await ac.beta.sessions.events.send(s.id, events=[msg()])
+        seen = {}
+        async for ev in stream:
+            seen[ev.id] = ev
+            if ev.type == "session.status_idle":
+                if ev.stop_reason.type != "requires_action":
+                    break
+                await ac.beta.sessions.events.send(s.id, events=[
+                    {"type": "user.custom_tool_result", "custom_tool_use_id": x,
+                     "content": [{"type": "text", "text": f"s{i}"}]} if seen[x].type == "agent.custom_tool_use"
+                    else {"type": "user.tool_confirmation", "tool_use_id": x, "result": "allow"}
+                    for x in ev.stop_reason.event_ids])
+        await stream.close()
+        hist = [e.id async for e in ac.beta.sessions.events.list(s.id, limit=1000)]
+        return (list(seen) == hist, len(hist))
+
+    async def main():
+        ac = anthropic.AsyncAnthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        ok = await asyncio.gather(*(one(ac, i) for i in range(50)))
+        await ac.close()
+        return ok
+
+    t = time.time()
+    ok = asyncio.run(main())
+    assert all(same for same, _ in ok), [n for same, n in ok if not same]
+    assert {n for _, n in ok} == {29}  # the whole first turn: 29 events (user ones included)
+    assert time.time() - t < 20
+
+
+def test_sdk_session_tool_runner(server, setup):
+    from anthropic.lib.tools import beta_async_tool
+
+    env, agent = setup
+    calls = []
+
+    @beta_async_tool
+    async def get_metrics(service: str = "") -> str:
+        """Metrics for a service."""
+        calls.append(("get_metrics", service))
+        return f"p99 for {service}: 10x"
+
+    @beta_async_tool
+    async def list_deploys() -> str:
+        """Recent deploys."""
+        calls.append(("list_deploys", None))
+        return "dep_4820"
+
+    async def main():
+        ac = anthropic.AsyncAnthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        s = await ac.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"recording": "runner-demo"})
+        await ac.beta.sessions.events.send(s.id, events=[msg("runner: go")])
+        dispatched = []
+        async for call in ac.beta.sessions.events.tool_runner(s.id, tools=[get_metrics, list_deploys], max_idle=0.3):
+            dispatched.append(call)
+        hist = [e async for e in ac.beta.sessions.events.list(s.id)]
+        await ac.close()
+        return dispatched, hist
+
+    dispatched, hist = asyncio.run(asyncio.wait_for(main(), 20))
+    assert [c.name for c in dispatched] == ["get_metrics", "list_deploys", "get_metrics"]
+    assert all(c.posted and not c.is_error for c in dispatched)
+    assert hist[-1].type == "session.status_idle" and hist[-1].stop_reason.type == "end_turn"
+    assert [e.content[0].text for e in hist if e.type == "user.custom_tool_result"][0] == "p99 for checkout: 10x"
