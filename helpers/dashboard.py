@@ -178,45 +178,20 @@ def logs_frame():
     return _cached("logs", build)
 
 
-def _metrics_to_long(raw):
-    """metrics.json's ``{"timestamps": [...], "services": {svc: {metric: [...]}}}`` as a long frame."""
-    pd = _pd()
-    frames = []
-    for svc, series in raw["services"].items():
-        part = pd.DataFrame(series)
-        part.insert(0, "service", svc)
-        part.insert(0, "ts", raw["timestamps"][: len(part)])
-        frames.append(part)
-    if not frames:
-        return pd.DataFrame({"ts": [], "service": [], "p99_ms": [], "failure_rate": []})
-    return pd.concat(frames, ignore_index=True)
-
-
 def _metrics_long():
-    """metrics as a long frame: ts, service, rpm, p50_ms, p95_ms, p99_ms, failure_rate; one row per service and minute."""
+    """metrics as a long frame (``helpers.incident.metrics_frame``): ts, service, rpm, p50_ms, p95_ms, p99_ms,
+    failure_rate; one row per service and minute."""
 
-    def build(src):
-        df = _metrics_to_long(src.metrics())
-        df["ts"] = _utc_col(df["ts"])
+    def build(_src):
+        df = _incident().metrics_frame()
         return df.sort_values(["service", "ts"]).reset_index(drop=True)
 
     return _cached("metrics", build)
 
 
 def deploys_frame():
-    """The deploys as a DataFrame sorted by time (``timestamp`` as UTC datetimes), cached."""
-
-    def build(src):
-        pd = _pd()
-        cols = ["id", "service", "version", "author", "timestamp", "commit", "description"]
-        df = pd.DataFrame(list(src.deploys()))
-        for c in cols:
-            if c not in df.columns:
-                df[c] = None
-        df["timestamp"] = _utc_col(df["timestamp"])
-        return df.sort_values("timestamp").reset_index(drop=True)
-
-    return _cached("deploys", build)
+    """The deploys as a DataFrame sorted by time (``helpers.incident.deploys_frame``), cached."""
+    return _cached("deploys", lambda _src: _incident().deploys_frame())
 
 
 def diff_for(deploy_id: str | None = None) -> tuple[str | None, str | None]:
@@ -306,7 +281,7 @@ def filter_logs(
     """Filter app.log; returns ``(page_df, total)``.
 
     Each filter is optional (``None``, ``""`` or ``"all"`` = any). ``text`` is a case-insensitive
-    substring of ``msg``; ``status`` is ``504``, ``"5xx"``, ``"504"`` or a list; time is
+    substring of ``msg`` or ``route`` (like the ``query_logs`` tool's ``contains``); ``status`` is ``504``, ``"5xx"``, ``"504"`` or a list; time is
     ``start <= ts < end``. ``page`` is 0-based and clamped to the last page; ``total`` is the
     number of matching lines.
     """
@@ -319,7 +294,7 @@ def filter_logs(
     if status not in (None, "", "all"):
         mask &= _status_mask(df["status"], status)
     if text:
-        mask &= _text_mask(df["msg"], str(text))
+        mask &= _text_mask(df["msg"], str(text)) | _text_mask(df["route"], str(text))
     matched = df.loc[mask]
     total = int(len(matched))
     page_size = max(1, int(page_size))
@@ -384,7 +359,14 @@ CSS = """
 <style>
 .i2277 { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; line-height: 1.4;
   color: var(--jp-ui-font-color1, #222); overflow-wrap: anywhere; }
+.incident-dashboard .jupyter-widget-html-content, .incident-dashboard .widget-html-content,
+.sre-agent-panel .jupyter-widget-html-content, .sre-agent-panel .widget-html-content { min-width: 0; max-width: 100%; }
+.i2277 { max-width: 100%; box-sizing: border-box; }
+.i2277 .report { overflow-x: auto; }
 .i2277 p { margin: 4px 0; }
+.i2277 td, .i2277 th { overflow-wrap: normal; white-space: nowrap; }
+.i2277 td.msg, .i2277 td.desc { white-space: normal; overflow-wrap: break-word; min-width: 200px; }
+.i2277 td.route { white-space: normal; overflow-wrap: break-word; min-width: 90px; }
 .i2277 ul, .i2277 ol { margin: 4px 0; padding-left: 20px; }
 .i2277 .who { display: inline-block; font-size: 11px; font-weight: bold; color: white; border-radius: 3px;
   padding: 0 5px; margin-right: 4px; }
@@ -435,7 +417,7 @@ def logs_table_html(page_df, total: int, page: int = 0, page_size: int = 50) -> 
             f'<td class="ts">{esc(ts_text)}</td>'
             f'<td style="color:{colour};font-weight:bold">{esc(level)}</td>'
             f"<td>{esc(rec.get('service', ''))}</td>"
-            f"<td>{esc(rec.get('route', ''))}</td>"
+            f"<td class=\"route\">{esc(rec.get('route', ''))}</td>"
             f'<td style="color:{status_colour}">{esc(status)}</td>'
             f"<td>{esc(rec.get('latency_ms', ''))}</td>"
             f"<td>{esc(dbq_text)}</td>"
@@ -447,7 +429,7 @@ def logs_table_html(page_df, total: int, page: int = 0, page_size: int = 50) -> 
         f'{CSS}<div class="i2277 logs">'
         f'<div class="count"><b>{total:,} matching lines</b> · page {page + 1} of {pages}</div>'
         '<table class="logs-table"><thead><tr><th>time (UTC)</th><th>level</th><th>service</th><th>route</th>'
-        "<th>status</th><th>latency ms</th><th>db queries</th><th>message</th></tr></thead>"
+        "<th>status</th><th>ms</th><th title=\"db_queries\">db q</th><th>message</th></tr></thead>"
         f"<tbody>{body}</tbody></table></div>"
     )
 
@@ -456,7 +438,7 @@ def deploys_html(highlight: str | None = None) -> str:
     """The deploys as an escaped HTML table; the ``highlight`` deploy is marked as the culprit."""
     df = deploys_frame()
     cols = [c for c in ("id", "timestamp", "service", "version", "commit", "author", "description") if c in df.columns]
-    head = "".join(f"<th>{esc(c)}</th>" for c in cols)
+    head = "".join(f"<th>{esc('time (UTC)' if c == 'timestamp' else c)}</th>" for c in cols)
     rows = []
     for rec in df.to_dict("records"):
         culprit = highlight is not None and rec.get("id") == highlight
@@ -464,17 +446,18 @@ def deploys_html(highlight: str | None = None) -> str:
         for c in cols:
             v = rec.get(c)
             if c == "timestamp" and hasattr(v, "strftime"):
-                v = v.strftime("%Y-%m-%d %H:%M:%S") + "Z"
-            cells.append(f"<td>{esc(v)}</td>")
-        mark = ' <span class="badge" style="background:#c62828">suspect</span>' if culprit else ""
+                v = v.strftime("%H:%M:%S") + "Z"  # all on 2026-11-18 (the header says so)
+            cells.append(f'<td class="desc">{esc(v)}</td>' if c == "description" else f"<td>{esc(v)}</td>")
+        if culprit:
+            cells[0] = cells[0].replace("</td>", ' <span class="badge" style="background:#c62828">suspect</span></td>')
         cls = ' class="culprit"' if culprit else ""
-        rows.append(f'<tr{cls} data-deploy="{esc(rec.get("id"))}">' + "".join(cells) + f"<td>{mark}</td></tr>")
+        rows.append(f'<tr{cls} data-deploy="{esc(rec.get("id"))}">' + "".join(cells) + "</tr>")
     note = (
         f'<p>The investigation points at <b>{esc(highlight)}</b>.</p>'
         if highlight
         else '<p class="muted">No deploy highlighted yet; the SRE Agent\'s final report will name one.</p>'
     )
-    return f'{CSS}<div class="i2277 deploys">{note}<table><thead><tr>{head}<th></th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    return f'{CSS}<div class="i2277 deploys">{note}<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
 def diff_html(text: str | None = None) -> str:
@@ -958,8 +941,9 @@ class Dashboard:
         self._build_logs()
         self.deploys = w.HTML(deploys_html(None), layout=w.Layout(width="100%"))
         self.deploys.add_class("deploys-panel")
+        self.deploys_box = w.Box([self.deploys], layout=w.Layout(overflow="auto"))
         self._build_diff()
-        self.tabs = w.Tab(children=[self.metrics_box, self.logs_box, self.deploys, self.diff_box])
+        self.tabs = w.Tab(children=[self.metrics_box, self.logs_box, self.deploys_box, self.diff_box])
         for i, title in enumerate(("Metrics", "Logs", "Deploys", "Diff")):
             self.tabs.set_title(i, title)
         self.tabs.layout = w.Layout(flex="0 0 60%", min_width="0")
@@ -997,7 +981,7 @@ class Dashboard:
     # ---- Logs
     def _build_logs(self) -> None:
         w = self._w
-        lay = w.Layout(width="180px")
+        lay = w.Layout(width="165px")
         self.log_service = w.Dropdown(options=["all", *SERVICES], value="all", description="service", layout=lay)
         df = logs_frame()
         levels = [lv for lv in ("INFO", "WARN", "ERROR") if lv in set(df["level"].unique())]
@@ -1008,7 +992,7 @@ class Dashboard:
             options=["all", "2xx", "4xx", "5xx", *statuses], value="all", description="status", layout=lay,
         )
         self.log_text = w.Text(placeholder="text in message", description="text", continuous_update=False,
-                               layout=w.Layout(width="260px"))
+                               layout=w.Layout(width="230px"))
         opts = _minute_options(*WINDOW)
         self.log_window = w.SelectionRangeSlider(
             options=opts, index=(0, len(opts) - 1), description="time", continuous_update=False,
@@ -1027,7 +1011,7 @@ class Dashboard:
             [
                 w.HBox([self.log_service, self.log_level, self.log_status, self.log_text]),
                 w.HBox([self.log_window, self.prev_btn, self.next_btn]),
-                w.Box([self.log_table], layout=w.Layout(max_height="620px", overflow="auto")),
+                w.Box([self.log_table], layout=w.Layout(max_height="900px", overflow="auto")),
             ]
         )
         self.refresh_logs(0)
@@ -1068,7 +1052,7 @@ class Dashboard:
         self.diff = w.HTML(layout=w.Layout(width="100%"))
         self.diff.add_class("diff-panel")
         self.diff_pick.observe(lambda _c: self.refresh_diff(), names="value")
-        self.diff_box = w.VBox([self.diff_pick, w.Box([self.diff], layout=w.Layout(max_height="640px", overflow="auto"))])
+        self.diff_box = w.VBox([self.diff_pick, w.Box([self.diff], layout=w.Layout(max_height="900px", overflow="auto"))])
         self.refresh_diff()
 
     def refresh_diff(self) -> None:

@@ -198,15 +198,30 @@ def test_dashboard_in_jupyterlab(jupyterlab, output_dir, tmp_path):
                 expect(panel.locator("details").first).to_be_visible()
                 # Every cell finished (no "[*]" left).
                 expect(page.locator(".jp-InputPrompt", has_text="[*]")).to_have_count(0, timeout=CELLS_TIMEOUT)
-                # The investigation highlighted the culprit on the Deploys tab.
+                # The investigation highlighted the culprit on the Deploys tab, and the Diff tab shows its change.
                 dash.locator(".lm-TabBar-tab", has_text="Deploys").click()
                 expect(dash.locator('.deploys-panel tr.culprit[data-deploy="dep_4820"]')).to_be_visible()
-                # Logs: the paged table with its count.
+                dash.screenshot(path=str(output_dir / "dashboard-deploys.png"))
+                dash.locator(".lm-TabBar-tab", has_text="Diff").click()
+                expect(dash.locator(".diff-panel .diff .add").first).to_be_visible()
+                expect(dash.locator(".diff-panel")).to_contain_text("for item in order.items:")
+                dash.screenshot(path=str(output_dir / "dashboard-diff.png"))
+                # Logs: the paged table with its count; filtering and paging work from the browser.
                 dash.locator(".lm-TabBar-tab", has_text="Logs").click()
-                table = dash.locator(".logs-panel table.logs-table")
+                logs = dash.locator(".logs-panel")
+                table = logs.locator("table.logs-table")
                 expect(table).to_be_visible()
-                expect(dash.locator(".logs-panel")).to_contain_text("70,000 matching lines")
+                expect(logs).to_contain_text("70,000 matching lines")
                 assert table.locator("tbody tr").count() >= 10
+                text_box = dash.locator(".widget-text input").first
+                text_box.fill("slow query")
+                text_box.press("Enter")
+                expect(logs).to_contain_text(re.compile(r"[\d,]+ matching lines · page 1 of"))
+                expect(logs).not_to_contain_text("70,000 matching lines")
+                expect(table.locator("td.msg").first).to_contain_text("slow query")
+                dash.get_by_role("button", name="next ▶").click()
+                expect(logs).to_contain_text("page 2 of")
+                dash.screenshot(path=str(output_dir / "dashboard-logs.png"))
                 # Back to Metrics for the picture.
                 dash.locator(".lm-TabBar-tab", has_text="Metrics").click()
                 expect(chart).to_be_visible()

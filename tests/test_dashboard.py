@@ -75,6 +75,11 @@ def test_filter_by_text_is_a_case_insensitive_substring(raw_lines):
     assert d.filter_logs(text="no such message anywhere")[1] == 0
 
 
+def test_filter_by_text_matches_the_route_too(raw_records):
+    _, total = d.filter_logs(text="/CHECKOUT/summary")
+    assert total == sum("/checkout/summary" in r["route"] or "/checkout/summary" in r["msg"] for r in raw_records) > 0
+
+
 def test_filter_by_time_range_is_half_open(raw_records):
     start, end = "2026-11-18T14:07:00Z", "2026-11-18T14:08:00Z"
     expected = sum(start[:-1] <= r["ts"][:19] < end[:-1] for r in raw_records)
