@@ -110,7 +110,14 @@ def markdown_html(text: Any) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _markdown_renderer(mistune):
-    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+    class _Renderer(mistune.HTMLRenderer):
+        """Raw HTML escaped (escape=True), harmful link protocols neutralised (mistune's safe_url), and
+        images shown as their alt text: agent text never makes the browser fetch anything."""
+
+        def image(self, text: str, url: str, title=None) -> str:
+            return f"[image: {text}]"
+
+    return mistune.create_markdown(renderer=_Renderer(escape=True), plugins=["table", "strikethrough"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -590,6 +597,7 @@ class ToolCall:
     kind: str = "custom"  # custom | agent (built-in toolset) | mcp
     result: str | None = None
     is_error: bool = False
+    permission: str | None = None  # evaluated_permission of built-in tools: allow | ask | deny
     confirmation: str | None = None  # allow | deny, when the learner confirmed
 
     @property
@@ -690,6 +698,7 @@ class AgentPanelState:
             call = self.tool_calls.get(tid)
             if call is None:
                 call = ToolCall(id=tid, name=str(ev.get("name", "?")), input=ev.get("input"), kind=_TOOL_USE[kind])
+                call.permission = ev.get("evaluated_permission") if isinstance(ev.get("evaluated_permission"), str) else None
                 self.tool_calls[tid] = call
                 self.timeline.append(("tool", tid))
             else:  # a result arrived first
@@ -779,7 +788,10 @@ def tool_call_html(call: ToolCall, result_limit: int = 4000) -> str:
     short_args = clean_text(json.dumps(call.input, ensure_ascii=False, default=str) if call.input is not None else "")
     if len(short_args) > 90:
         short_args = short_args[:90] + "..."
-    if call.result is None:
+    if call.result is None and call.permission == "ask" and not call.confirmation:
+        state = '<b style="color:#ef6c00">waiting for your confirmation</b>'
+        result = ""
+    elif call.result is None:
         state = '<span class="muted">waiting for result...</span>'
         result = ""
     else:
@@ -1087,6 +1099,11 @@ class Dashboard:
     @property
     def state(self) -> AgentPanelState:
         return self.agent.state
+
+    @property
+    def on_event(self) -> Callable[[Any], None]:
+        """The SRE Agent panel's event callback (what ``attach`` returns)."""
+        return self.agent.on_event
 
     def display(self) -> "Dashboard":
         from IPython.display import display

@@ -218,9 +218,12 @@ def test_esc_removes_markup_ansi_and_controls():
 
 
 def test_markdown_is_safe():
-    out = d.markdown_html("# Report\n\n" + HOSTILE + "\n\n[click](javascript:alert(1)) **dep_4820**")
-    assert "<h1>" in out and "<strong>dep_4820</strong>" in out
+    out = d.markdown_html(
+        "# Report\n\n" + HOSTILE + "\n\n[click](javascript:alert(1)) **dep_4820** ![pixel](http://tracker.example/p.png)"
+    )
+    assert "<h1>" in out and "<strong>dep_4820</strong>" in out and "[image: pixel]" in out
     assert "<script" not in out and "<img" not in out and "javascript:" not in out and "\x1b" not in out
+    assert "tracker.example" not in out
 
 
 def test_logs_table_escapes_hostile_lines():
@@ -410,6 +413,18 @@ def test_final_report_needs_end_turn_and_follows_the_last_message():
     state.apply(_ev("user.message", "u1", content=[{"type": "text", "text": "thanks"}]))
     state.apply(_ev("session.status_idle", "i3", stop_reason={"type": "end_turn"}))
     assert state.final_report == "Root cause: dep_4820"
+
+
+def test_tool_waiting_for_confirmation():
+    panel = d.AgentPanel()
+    on_event = panel.attach("sesn_confirm")
+    on_event(_sdk(_ev("agent.tool_use", "t1", name="bash", input={"command": "rm -rf /tmp/x"},
+                      evaluated_permission="ask")))
+    assert "waiting for your confirmation" in _panel_html(panel)
+    on_event(_sdk(_ev("user.tool_confirmation", "c1", tool_use_id="t1", result="deny")))
+    assert panel.state.tool_calls["t1"].confirmation == "deny"
+    html = _panel_html(panel)
+    assert "waiting for your confirmation" not in html and "· deny" in html
 
 
 def test_result_before_use_is_matched():
