@@ -28,6 +28,7 @@ What ``run`` does, in order:
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -341,25 +342,32 @@ def run(
         try:
             # The read timeout is what is left of the run: a silent stream cannot outlive it.
             stream = client.beta.sessions.events.stream(session_id, timeout=max(remaining(), 0.5))
-            with stream:
-                done = catch_up(list_events(client, session_id), first)
-                if done is not None:
-                    return done
-                if first and to_send:
-                    send(to_send)
-                for event in stream:
-                    done = handle(event)
+            # Keepalives reset the read timeout, so a watchdog also closes the stream at the deadline.
+            watchdog = threading.Timer(max(remaining(), 0.0), _close_quietly, [stream])
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                with stream:
+                    done = catch_up(list_events(client, session_id), first)
                     if done is not None:
                         return done
-                    if remaining() <= 0:
-                        break
+                    if first and to_send:
+                        send(to_send)
+                    for event in stream:
+                        done = handle(event)
+                        if done is not None:
+                            return done
+                        if remaining() <= 0:
+                            break
+            finally:
+                watchdog.cancel()
         except LoopError:
             raise
         except Exception as exc:  # a dropped stream, a read timeout, a transient API error
             if _is_fatal(exc):
                 raise
             if remaining() <= 0:
-                continue  # a read timeout at the deadline: raise LoopTimeout above
+                continue  # the deadline: raise LoopTimeout above
             if len(result.events) > new_before:
                 failures = 0
             failures += 1
@@ -369,6 +377,8 @@ def run(
                     f"last error: {type(exc).__name__}: {exc}"
                 ) from exc
         else:
+            if remaining() <= 0:
+                continue  # the deadline: raise LoopTimeout above
             # The stream simply ended before a stop. That is normal now and then (proxies, deploys);
             # a stream that ends again and again without anything new is a failure.
             if len(result.events) > new_before:
@@ -384,6 +394,13 @@ def run(
         result.reconnects += 1
         if remaining() > 0:
             time.sleep(min(0.25 * (2 ** max(failures - 1, 0)), 5.0, max(remaining(), 0)) if failures else 0.0)
+
+
+def _close_quietly(stream: Any) -> None:
+    try:
+        stream.close()
+    except Exception:
+        pass
 
 
 def _is_fatal(exc: Exception) -> bool:

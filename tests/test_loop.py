@@ -1,0 +1,385 @@
+"""helpers.loop.run against the real anthropic SDK.
+
+Most tests drive a tiny scripted server (below) that speaks the wire format of the events endpoints
+(stream, list with pagination, send), so they can drop streams, lose events in the gap, send
+duplicates and hang; the last tests run the project's replay stub with its recordings.
+No SDK object is mocked or patched.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import anthropic
+import pytest
+
+from helpers import loop
+
+SID = "sesn_011CTest0001"
+T0 = "2026-04-01T12:00:00Z"
+
+
+def ev(type_, id_, **fields):
+    out = {"type": type_, "id": id_, "processed_at": T0}
+    out.update(fields)
+    return out
+
+
+def idle(id_, reason="end_turn", **extra):
+    return ev("session.status_idle", id_, stop_reason={"type": reason, **extra})
+
+
+def msg(id_, text):
+    return ev("agent.message", id_, content=[{"type": "text", "text": text}])
+
+
+def tool_use(id_, name="get_metrics", **inp):
+    return ev("agent.custom_tool_use", id_, name=name, input=inp)
+
+
+class Script:
+    """What the server does, step by step, across stream connections.
+
+    Steps: ("emit", event) sends on the open stream and records in the history; ("silent", event)
+    records in the history only (produced while no stream is connected); ("wait", type) waits for
+    the client to POST an event of that type; ("drop",) ends this stream; ("hang",) keeps the stream
+    open and silent."""
+
+    def __init__(self, steps, history=None, page_size=3):
+        self.steps = list(steps)
+        self.pos = 0
+        self.history = list(history or [])
+        self.sent: list[dict] = []
+        self.requests: list[str] = []
+        self.page_size = page_size
+        self.cond = threading.Condition()
+        self.stream_opens = 0
+        self._n = 0
+
+    def record_sent(self, events):
+        with self.cond:
+            echoed = []
+            for e in events:
+                self._n += 1
+                stored = dict(e, id=f"sevt_user{self._n:04d}", processed_at=T0)
+                self.sent.append(e)
+                self.history.append(stored)
+                echoed.append(stored)
+            self.cond.notify_all()
+            return echoed
+
+
+def make_handler(script: Script):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def _json(self, status, body):
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.send_header("request-id", "req_test")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self):
+            path = urlparse(self.path).path
+            script.requests.append(f"POST {path}")
+            body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+            echoed = script.record_sent(body.get("events", []))
+            self._json(200, {"data": echoed})
+
+        def do_GET(self):
+            url = urlparse(self.path)
+            script.requests.append(f"GET {url.path}")
+            if url.path.endswith("/events/stream"):
+                return self._stream()
+            if url.path.endswith("/events"):
+                q = parse_qs(url.query)
+                start = int(q.get("page", ["0"])[0])
+                with script.cond:
+                    page = script.history[start:start + script.page_size]
+                    nxt = start + script.page_size
+                    more = nxt < len(script.history)
+                return self._json(200, {"data": page, "next_page": str(nxt) if more else None})
+            self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": url.path}})
+
+        def _stream(self):
+            script.stream_opens += 1
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("connection", "close")
+            self.end_headers()
+            try:
+                while True:
+                    with script.cond:
+                        if script.pos >= len(script.steps):
+                            step = ("hang",)
+                        else:
+                            step = script.steps[script.pos]
+                        kind = step[0]
+                        if kind == "wait":
+                            ok = script.cond.wait_for(lambda: any(e["type"] == step[1] for e in script.sent[step[2] if len(step) > 2 else 0:]), timeout=10)
+                            if not ok:
+                                return
+                            script.pos += 1
+                            continue
+                        if kind in ("emit", "silent"):
+                            script.history.append(step[1])
+                            script.pos += 1
+                        elif kind == "drop":
+                            script.pos += 1
+                            return
+                    if kind == "emit":
+                        e = step[1]
+                        self.wfile.write(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode())
+                        self.wfile.flush()
+                    elif kind == "dup":
+                        pass
+                    elif kind == "hang":
+                        time.sleep(0.05)
+                        self.wfile.write(b": keepalive\n\n")
+                        self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return
+            finally:
+                self.close_connection = True
+
+    return Handler
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(script: Script):
+        server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(script))
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        servers.append(server)
+        return anthropic.Anthropic(
+            api_key="test", base_url=f"http://127.0.0.1:{server.server_port}",
+            _strict_response_validation=True, max_retries=0,
+        )
+
+    yield start
+    for s in servers:
+        s.shutdown()
+        s.server_close()
+
+
+def run(client, message="Investigate", **kw):
+    kw.setdefault("render", False)
+    kw.setdefault("timeout", 10)
+    return loop.run(client, SID, message, **kw)
+
+
+# --------------------------------------------------------------------------- the basic turn
+def test_opens_stream_first_answers_tool_and_stops_on_end_turn(serve):
+    script = Script([
+        ("wait", "user.message"),
+        ("emit", ev("session.status_running", "sevt_r1")),
+        ("emit", tool_use("sevt_t1", service="checkout")),
+        ("emit", idle("sevt_i1", "requires_action", event_ids=["sevt_t1"])),
+        ("wait", "user.custom_tool_result"),
+        ("emit", msg("sevt_m1", "dep_4820 did it")),
+        ("emit", idle("sevt_i2")),
+    ])
+    client = serve(script)
+    seen = []
+    calls = []
+
+    def handler(name, inp):
+        calls.append((name, inp))
+        return "p99 10x"
+
+    result = run(client, handle_tool=handler, on_event=seen.append)
+    assert result.stop_reason == "end_turn"
+    assert result.text == "dep_4820 did it"
+    assert calls == [("get_metrics", {"service": "checkout"})]
+    # the stream was opened before the message was sent
+    assert script.requests.index(f"GET /v1/sessions/{SID}/events/stream") < script.requests.index(f"POST /v1/sessions/{SID}/events")
+    sent_result = [e for e in script.sent if e["type"] == "user.custom_tool_result"]
+    assert sent_result == [{"type": "user.custom_tool_result", "custom_tool_use_id": "sevt_t1",
+                            "content": [{"type": "text", "text": "p99 10x"}]}]
+    assert [t.id for t in result.tool_calls] == ["sevt_t1"]
+    ids = [e.id for e in seen]
+    assert len(ids) == len(set(ids)) and ids[-1] == "sevt_i2"
+    assert result.types == [e.type for e in seen]
+
+
+@pytest.mark.parametrize("handler,expected", [
+    (lambda n, i: 1 / 0, "get_metrics failed: ZeroDivisionError: division by zero"),
+    (lambda n, i: ("no such service", True), "no such service"),
+])
+def test_handler_errors_become_is_error_results(serve, handler, expected):
+    script = Script([
+        ("wait", "user.message"),
+        ("emit", tool_use("sevt_t1")),
+        ("wait", "user.custom_tool_result"),
+        ("emit", idle("sevt_i2")),
+    ])
+    result = run(serve(script), handle_tool=handler)
+    [sent] = [e for e in script.sent if e["type"] == "user.custom_tool_result"]
+    assert sent["is_error"] is True and sent["content"][0]["text"] == expected
+    assert result.tool_calls[0].is_error and result.stop_reason == "end_turn"
+
+
+def test_duplicate_tool_use_is_answered_once(serve):
+    t = tool_use("sevt_t1")
+    script = Script([
+        ("wait", "user.message"),
+        ("emit", t), ("emit", t),
+        ("emit", idle("sevt_i1", "requires_action", event_ids=["sevt_t1"])),
+        ("wait", "user.custom_tool_result"),
+        ("emit", idle("sevt_i2")),
+    ])
+    result = run(serve(script), handle_tool=lambda n, i: "ok")
+    assert [e["type"] for e in script.sent].count("user.custom_tool_result") == 1
+    assert len(result.tool_calls) == 1 and result.stop_reason == "end_turn"
+
+
+# --------------------------------------------------------------------------- never hang
+def test_requires_action_without_handler_returns_pending(serve):
+    script = Script([
+        ("wait", "user.message"),
+        ("emit", tool_use("sevt_t1")),
+        ("emit", idle("sevt_i1", "requires_action", event_ids=["sevt_t1"])),
+        ("hang",),
+    ])
+    started = time.monotonic()
+    result = run(serve(script))
+    assert result.stop_reason == "requires_action" and result.pending == ["sevt_t1"]
+    assert time.monotonic() - started < 3
+
+
+def test_tool_confirmation_returns_pending_or_uses_confirm(serve):
+    use = ev("agent.tool_use", "sevt_b1", name="bash", input={"command": "rm -rf /"}, evaluated_permission="ask")
+    steps = [
+        ("wait", "user.message"),
+        ("emit", use),
+        ("emit", idle("sevt_i1", "requires_action", event_ids=["sevt_b1"])),
+    ]
+    result = run(serve(Script(steps + [("hang",)])), handle_tool=lambda n, i: "x")
+    assert result.stop_reason == "requires_action" and result.pending == ["sevt_b1"]
+
+    script = Script(steps + [("wait", "user.tool_confirmation"), ("emit", idle("sevt_i2"))])
+    result = run(serve(script), confirm=lambda e: "deny")
+    assert result.stop_reason == "end_turn"
+    assert {"type": "user.tool_confirmation", "tool_use_id": "sevt_b1", "result": "deny"} in script.sent
+
+
+@pytest.mark.parametrize("reason", ["retries_exhausted", "budget_reached", "refusal"])
+def test_stops_on_other_idle_reasons(serve, reason):
+    script = Script([("wait", "user.message"), ("emit", idle("sevt_i1", reason)), ("hang",)])
+    assert run(serve(script)).stop_reason == reason
+
+
+def test_stops_on_termination(serve):
+    script = Script([
+        ("wait", "user.message"),
+        ("emit", ev("session.error", "sevt_e1", error={"type": "unknown_error", "message": "boom", "retry_status": {"type": "terminal"}})),
+        ("emit", ev("session.status_terminated", "sevt_x1")),
+        ("hang",),
+    ])
+    result = run(serve(script))
+    assert result.stop_reason == "terminated" and result.types[-1] == "session.status_terminated"
+
+
+def test_timeout_raises_a_clear_error(serve):
+    script = Script([("wait", "user.message"), ("emit", ev("session.status_running", "sevt_r1")), ("hang",)])
+    started = time.monotonic()
+    with pytest.raises(loop.LoopTimeout, match="no stop within 1s.*session.status_running"):
+        run(serve(script), timeout=1)
+    assert time.monotonic() - started < 4
+
+
+def test_stream_that_keeps_ending_raises(serve):
+    script = Script([("wait", "user.message")] + [("drop",)] * 20)
+    with pytest.raises(loop.LoopError, match="ended .* times in a row"):
+        run(serve(script), max_reconnects=2)
+
+
+# --------------------------------------------------------------------------- reconnect
+def test_reconnect_lists_history_and_skips_seen(serve):
+    old = [ev("user.message", "sevt_old1", content=[{"type": "text", "text": "earlier"}]), idle("sevt_old2")]
+    script = Script([
+        ("wait", "user.message"),
+        ("emit", ev("session.status_running", "sevt_r1")),
+        ("emit", tool_use("sevt_t1")),
+        ("drop",),                           # the stream dies here
+        ("silent", msg("sevt_m1", "lost in the gap")),  # produced while nobody listened
+        ("wait", "user.custom_tool_result"),
+        ("emit", msg("sevt_m2", "done")),
+        ("emit", idle("sevt_i2")),
+    ], history=old, page_size=2)
+    seen = []
+    result = run(serve(script), handle_tool=lambda n, i: "ok", on_event=seen.append)
+    ids = [e.id for e in seen]
+    assert result.stop_reason == "end_turn" and result.reconnects >= 1
+    assert "sevt_m1" in ids, "the event produced while disconnected was recovered from the history"
+    assert len(ids) == len(set(ids)), "no event delivered twice"
+    assert "sevt_old1" not in ids and "sevt_old2" not in ids, "history from before the run is not replayed"
+    assert [e["type"] for e in script.sent].count("user.custom_tool_result") == 1
+    assert result.messages == ["lost in the gap", "done"]
+
+
+def test_continue_without_message_answers_pending_tool(serve):
+    """message=None: pick up a session that is already waiting on a custom tool."""
+    history = [
+        ev("user.message", "sevt_u1", content=[{"type": "text", "text": "go"}]),
+        tool_use("sevt_t1"),
+        idle("sevt_i1", "requires_action", event_ids=["sevt_t1"]),
+    ]
+    script = Script([("wait", "user.custom_tool_result"), ("emit", msg("sevt_m1", "thanks")), ("emit", idle("sevt_i2"))],
+                    history=history)
+    result = run(serve(script), message=None, handle_tool=lambda n, i: "ok")
+    assert result.stop_reason == "end_turn" and result.text == "thanks"
+    assert not [e for e in script.sent if e["type"] == "user.message"]
+
+
+def test_continue_on_an_idle_session_returns_at_once(serve):
+    script = Script([("hang",)], history=[msg("sevt_m0", "hi"), idle("sevt_i0")])
+    started = time.monotonic()
+    result = run(serve(script), message=None)
+    assert result.stop_reason == "end_turn" and time.monotonic() - started < 2
+
+
+# --------------------------------------------------------------------------- the project's replay stub
+@pytest.fixture(scope="module")
+def replay():
+    import helpers
+    from helpers import setup
+
+    client = helpers.connect("replay", speed="instant")
+    env, agent, log_file = setup.ensure_all(client)
+    return client, lambda **kw: setup.new_session(client, agent, env, log_file, **kw)
+
+
+def test_incident_recording_end_to_end(replay):
+    from helpers import incident
+
+    client, new_session = replay
+    session = new_session(title="test_loop")
+    result = loop.run(client, session.id, "Incident-2277: checkout p99 is 10x. Find the root cause.",
+                      handle_tool=incident.handle_tool, render=False, timeout=60)
+    assert result.stop_reason == "end_turn"
+    assert {c.name for c in result.tool_calls} >= {"get_metrics", "list_deploys", "get_diff"}
+    assert "dep_4820" in result.text
+    # a second run on the same session is a new turn, not a replay of the first
+    again = loop.run(client, session.id, "Anything else?", render=False, timeout=30)
+    assert again.stop_reason == "end_turn" and not set(e.id for e in again.events) & set(e.id for e in result.events)
+
+
+def test_recording_without_handler_stops_at_requires_action(replay):
+    client, new_session = replay
+    session = new_session(title="test_loop no handler")
+    result = loop.run(client, session.id, "Incident-2277: checkout p99 is 10x.", render=False, timeout=30)
+    assert result.stop_reason == "requires_action" and len(result.pending) == 1
+    assert result.types[-1] == "session.status_idle"
