@@ -1,8 +1,10 @@
 """The dashboard in a real browser: JupyterLab (headless, local) + Debian's Chromium via Playwright.
 
 Opens tests/browser/dashboard_demo.ipynb, runs all cells (Run → Run All Cells), and checks what a learner
-sees: the Metrics chart (an <img>), the Logs table, the SRE Agent panel's final report naming dep_4820, and
-no "Error displaying widget". Screenshots go to test-output/ (dashboard.png on success, and
+sees: the Metrics chart (an <img>), the SRE Agent panel going "running" while the replayed investigation
+streams in (offline: helpers.connect() in replay mode at 10x the recorded pace) and then showing the final
+report naming dep_4820, the culprit highlighted on the Deploys tab, the Diff, the Logs table (filtered and
+paged from the browser), and no "Error displaying widget". Screenshots go to test-output/ (dashboard.png on success, and
 dashboard-failure.png / page-failure.png when something fails).
 
 Needs /usr/bin/chromium (CI installs it with apt; Playwright's own browser downloads are not used).
@@ -90,6 +92,8 @@ def jupyterlab(tmp_path, output_dir):
         JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"),
         JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
         WORKSHOP_MODE="replay",
+        # 10x the recorded pace: the ~1 min investigation takes a few seconds, slow enough to watch it live.
+        WORKSHOP_REPLAY_SPEED="10",
         MPLBACKEND="Agg",
         PYTHONUNBUFFERED="1",
     )
@@ -195,10 +199,14 @@ def test_dashboard_in_jupyterlab(jupyterlab, output_dir, tmp_path):
                     " return i && i.complete && i.naturalWidth > 200; }",
                     timeout=left(),
                 )
-                # The SRE Agent panel: online, and the final report names the culprit deploy.
+                # The SRE Agent panel follows the session live: running (report not there yet), then
+                # the final report naming the culprit deploy.
                 panel = dash.locator(".sre-agent-panel")
                 expect(panel).to_be_visible()
                 report = panel.locator(".final-report")
+                expect(panel.locator(".agent-status.status-running")).to_be_visible(timeout=left())
+                assert report.count() == 0, "the final report was there before the session ran"
+                expect(panel.locator(".tool").first).to_be_visible(timeout=left())
                 expect(report).to_be_visible(timeout=left(100_000))
                 expect(report).to_contain_text("dep_4820")
                 expect(panel.locator(".agent-status")).to_have_text("idle")
