@@ -1,0 +1,85 @@
+"""helpers.render: one safe, readable line per event, from SDK objects and dicts alike."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from anthropic._models import construct_type
+from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+
+from helpers import render
+
+T0 = "2026-04-01T12:00:00Z"
+
+EVENTS = [
+    ({"type": "user.message", "content": [{"type": "text", "text": "Find the root cause"}]}, "Find the root cause"),
+    ({"type": "agent.message", "content": [{"type": "text", "text": "dep_4820 did it"}]}, "dep_4820 did it"),
+    ({"type": "agent.thinking"}, "…"),
+    ({"type": "agent.tool_use", "name": "bash", "input": {"command": "grep -c x /workspace/data/app.log"}},
+     "bash grep -c x /workspace/data/app.log"),
+    ({"type": "agent.tool_use", "name": "bash", "input": {"command": "ls"}, "evaluated_permission": "ask"},
+     "[waiting for your confirmation]"),
+    ({"type": "agent.tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "70000"}]}, "ok: 70000"),
+    ({"type": "agent.tool_result", "tool_use_id": "t", "is_error": True, "content": [{"type": "text", "text": "nope"}]}, "error: nope"),
+    ({"type": "agent.custom_tool_use", "name": "get_metrics", "input": {"service": "checkout"}}, 'get_metrics(service="checkout")'),
+    ({"type": "user.custom_tool_result", "custom_tool_use_id": "x", "content": [{"type": "text", "text": "p99"}]}, "→ result p99"),
+    ({"type": "user.tool_confirmation", "tool_use_id": "x", "result": "deny", "deny_message": "no"}, "deny (no)"),
+    ({"type": "user.interrupt"}, "stop"),
+    ({"type": "session.status_idle", "stop_reason": {"type": "end_turn"}}, "idle: end_turn"),
+    ({"type": "session.status_idle", "stop_reason": {"type": "requires_action", "event_ids": ["a", "b"]}}, "waiting on 2 events"),
+    ({"type": "session.status_idle", "stop_reason": {"type": "refusal"}, "stop_details": {"type": "refusal", "category": "cyber"}}, "refusal (cyber)"),
+    ({"type": "session.status_running"}, "running"),
+    ({"type": "session.status_rescheduled"}, "rescheduling"),
+    ({"type": "session.status_terminated"}, "terminated"),
+    ({"type": "session.error", "error": {"type": "model_overloaded_error", "message": "Overloaded", "retry_status": {"type": "retrying"}}},
+     "model_overloaded_error: Overloaded (retry: retrying)"),
+    ({"type": "span.model_request_end", "model_request_start_id": "s", "model_usage": {"input_tokens": 10, "output_tokens": 5,
+      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 7}}, "tokens in=10 out=5 cache_read=7"),
+    ({"type": "span.outcome_evaluation_end", "outcome_id": "o", "iteration": 1, "outcome_evaluation_start_id": "s",
+      "explanation": "names the deploy", "result": "satisfied", "usage": {"input_tokens": 1, "output_tokens": 1,
+      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}, "outcome satisfied (iteration 1): names the deploy"),
+]
+
+
+@pytest.mark.parametrize("event,expected", EVENTS, ids=[e[0]["type"] + str(i) for i, e in enumerate(EVENTS)])
+def test_line_per_type_from_dicts_and_sdk_objects(event, expected):
+    event = dict(event, id="sevt_1", processed_at=T0)
+    text = render.line(event)
+    assert text.startswith(event["type"]) and expected in text
+    sdk = construct_type(type_=BetaManagedAgentsSessionEvent, value=json.loads(json.dumps(event)))
+    assert type(sdk).__name__ != "dict" and render.line(sdk) == text
+
+
+def test_recording_lines_and_unknown_types():
+    assert "idle: end_turn" in render.line({"event": {"type": "session.status_idle", "stop_reason": {"type": "end_turn"}}})
+    assert render.line({"type": "brand.new", "x": 1}) == "brand.new                 x=1"
+
+
+def test_escape_sequences_and_control_characters_are_neutralised():
+    nasty = "ok\x1b[2J\x1b[31mred\x1b[0m\x1b]0;title\x07\nnext\rline\x00\x08\u202eevil"
+    text = render.line({"type": "agent.message", "content": [{"type": "text", "text": nasty}]})
+    assert "\x1b" not in text and "\n" not in text and "\r" not in text
+    assert all(ord(c) >= 32 for c in text)
+    assert "okred" in text and "⏎ next" in text and "\\x00" in text and "\\u202e" in text
+
+
+def test_long_text_is_truncated():
+    text = render.line({"type": "agent.message", "content": [{"type": "text", "text": "x" * 5000}]})
+    assert len(text) == render.WIDTH and text.endswith("…")
+    assert len(render.line({"type": "agent.message", "content": [{"type": "text", "text": "y" * 500}]}, width=None)) > 500
+
+
+def test_html_is_escaped_and_coloured_by_domain():
+    html = render.Line({"type": "agent.message", "content": [{"type": "text", "text": "<script>alert(1)</script>"}]})._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html and render.DOMAIN_COLOURS["agent"] in html
+    err = render.Line({"type": "session.error", "error": {"type": "x", "message": "m", "retry_status": {"type": "terminal"}}})
+    assert render.DOMAIN_COLOURS["error"] in err._repr_html_()
+
+
+def test_show_prints_plain_text_outside_jupyter(capsys):
+    render.show({"type": "session.status_running", "id": "s"})
+    assert capsys.readouterr().out == "session.status_running    running\n"
+
+
+def test_a_broken_event_never_breaks_rendering():
+    assert "could not render" in render.line({"type": "agent.message", "content": 5})
