@@ -508,6 +508,8 @@ def render_metrics_png(
 
     start = _ts(start) or _ts(WINDOW[0])
     end = _ts(end) or _ts(WINDOW[1])
+    if end <= start:  # an empty window (both slider handles on one tick): show the next five minutes
+        end = start + _pd().Timedelta(minutes=5)
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     ax1, ax2 = fig.subplots(2, 1, sharex=True)

@@ -162,6 +162,11 @@ def test_metrics_chart_is_a_png():
     png = d.render_metrics_png("checkout", "2026-11-18T13:30:00Z", "2026-11-18T14:30:00Z", highlight="dep_4820")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     assert d.render_metrics_png("all")[:4] == b"\x89PNG"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert d.render_metrics_png("cart", "2026-11-18T14:00:00Z", "2026-11-18T14:00:00Z")[:4] == b"\x89PNG"
 
 
 def test_deploy_markers_in_a_window():
