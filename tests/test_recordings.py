@@ -357,3 +357,67 @@ def test_outcome_story():
     assert [e["iteration"] for e in ends] == [0, 1]
     assert any(ev["type"] == "span.outcome_evaluation_ongoing" for ev in events)
     assert events[-1]["stop_reason"] == {"type": "end_turn"}
+
+
+# --------------------------------------------------------------------------- replay on the stub (real SDK, strict)
+
+REPLAYS = [("incident-2277", None), ("interrupt", None), ("permission-policy", "allow"),
+           ("permission-policy", "deny"), ("fault-rescheduled", None), ("fault-retries-exhausted", None),
+           ("fault-terminated", None), ("outcome", None)]
+
+
+@pytest.fixture(scope="module")
+def stub_client():
+    import anthropic
+
+    from helpers import stub
+
+    with stub.start(speed="instant", recordings_dir=REC_DIR) as server:
+        yield anthropic.Anthropic(api_key="test-key", base_url=server.url, _strict_response_validation=True,
+                                  max_retries=0, timeout=30.0)
+
+
+@pytest.mark.parametrize("name,confirmation", REPLAYS, ids=[f"{n}-{c}" if c else n for n, c in REPLAYS])
+def test_replays_on_the_stub(stub_client, name, confirmation):
+    """A learner's loop (answer custom tools, confirm, interrupt) replays the recording to its recorded end."""
+    from helpers import incident
+
+    client = stub_client
+    header, lines = load(REC_DIR / f"{name}.jsonl")
+    env = client.beta.environments.create(name="replay-test")
+    agent = client.beta.agents.create(model="claude-sonnet-4-6", name="replay-test",
+                                      tools=[{"type": "agent_toolset_20260401"}, *incident.CUSTOM_TOOLS])
+    sid = client.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"recording": name}).id
+    first = []
+    for ln in lines:
+        ev = ln["event"]
+        if ev["type"] == "user.define_outcome":
+            first.append({"type": "user.define_outcome", "description": ev["description"], "rubric": ev["rubric"]})
+        elif ev["type"] == "user.message":
+            first.append({"type": "user.message", "content": ev["content"]})
+            break
+    types = [ln["event"]["type"] for ln in lines]
+    interrupt_at = types[:types.index("user.interrupt")].count("span.model_request_start") \
+        if "user.interrupt" in types else None
+    starts = 0
+    with client.beta.sessions.events.stream(sid) as stream:
+        client.beta.sessions.events.send(sid, events=first)
+        for ev in stream:
+            if ev.type == "agent.custom_tool_use":
+                client.beta.sessions.events.send(sid, events=[{
+                    "type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
+                    "content": [{"type": "text", "text": incident.handle_tool(ev.name, ev.input)}]}])
+            elif ev.type == "agent.tool_use" and ev.evaluated_permission == "ask":
+                client.beta.sessions.events.send(sid, events=[{
+                    "type": "user.tool_confirmation", "tool_use_id": ev.id, "result": confirmation}])
+            if ev.type == "session.status_idle" and ev.stop_reason.type != "requires_action":
+                break
+            if ev.type == "session.status_terminated":
+                break
+            if ev.type == "span.model_request_start":
+                starts += 1
+                if starts == interrupt_at:  # the recorded interrupt lands during this request
+                    client.beta.sessions.events.send(sid, events=[{"type": "user.interrupt"}])
+    got = [e.type for e in client.beta.sessions.events.list(sid, order="asc", limit=1000)]
+    want = [e["type"] for e in paths(lines)[confirmation or ""]]
+    assert got == want

@@ -60,13 +60,15 @@ def record_session(
     keywords: Iterable[str] = (),
     path: str | Path | None = None,
     overwrite: bool = False,
+    page_size: int | None = None,
 ) -> Path:
     """Write the full event history of ``session_id`` as recording ``name``; return the file's path.
 
     ``path`` defaults to ``helpers.settings.RECORDINGS_DIR / f"{name}.jsonl"``. Its stem must be ``name`` (the
     stub finds recordings by file and by header name). An existing file is kept unless ``overwrite=True``
-    (``FileExistsError``). Raises ``ValueError`` if the history is empty or if any line would contain the
-    client's API key.
+    (``FileExistsError``). ``page_size`` is the ``limit`` of each ``events.list`` page (default: the
+    server's); every page is read either way. Raises ``ValueError`` if the history is empty or if any line
+    would contain the client's API key.
     """
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValueError(f"bad recording name {name!r}")
@@ -80,7 +82,10 @@ def record_session(
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
 
-    events = [_event_dict(ev) for ev in client.beta.sessions.events.list(session_id, order="asc")]
+    list_kwargs: dict = {"order": "asc"}
+    if page_size is not None:
+        list_kwargs["limit"] = page_size
+    events = [_event_dict(ev) for ev in client.beta.sessions.events.list(session_id, **list_kwargs)]
     if not events:
         raise ValueError(f"session {session_id} has no events to record")
 
