@@ -10,6 +10,7 @@ import base64
 import json
 import logging
 import queue
+import random
 import secrets
 import threading
 import time
@@ -29,9 +30,12 @@ log = logging.getLogger("helpers.stub")
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
+_rng = random.Random(secrets.randbits(128))
+
+
 def new_id(prefix: str) -> str:
-    """An id shaped like the service's: ``agent_011CZkZaBF1tNoB5wlCeusgy``."""
-    return f"{prefix}_011C" + "".join(secrets.choice(_B58) for _ in range(20))
+    """An id shaped like the service's: ``agent_011CZkZaBF1tNoB5wlCeusgy`` (random, not secret)."""
+    return f"{prefix}_011C" + "".join(_rng.choices(_B58, k=20))
 
 
 _clock_lock = threading.Lock()
@@ -168,6 +172,27 @@ def validate_params(tp: Any, value: Any, path: Sequence[Any] = (), *, what: str 
 
 
 VALIDATE_OUTPUT = True
+
+
+@lru_cache(maxsize=None)
+def _union_members(union: Any) -> Dict[str, Any]:
+    """``{type literal: model}`` for a discriminated union of SDK models (pydantic would try every member)."""
+    import typing
+
+    args = typing.get_args(union)
+    if args and typing.get_origin(union) is typing.Annotated:
+        args = typing.get_args(args[0])
+    out: Dict[str, Any] = {}
+    for m in args:
+        field = getattr(m, "model_fields", {}).get("type")
+        for lit in typing.get_args(field.annotation) if field else ():
+            out[lit] = m
+    return out
+
+
+def check_event(union: Any, obj: Dict[str, Any]) -> Dict[str, Any]:
+    model = _union_members(union).get(obj.get("type"))
+    return check_out(model if model is not None else union, obj)
 
 
 def check_out(model: Any, obj: Any) -> Any:
@@ -983,7 +1008,7 @@ class Backend:
         typ = event["type"]
         if typ == "session.usage":
             event["usage"] = dict(s.data["usage"])
-        check_out(S.BetaManagedAgentsSessionEvent, event)
+        check_event(S.BetaManagedAgentsSessionEvent, event)
         s.seq += 1
         ev = StoredEvent(s.seq, event, ts)
         if typ != "session.deleted":

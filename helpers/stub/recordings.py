@@ -74,7 +74,7 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
 
     from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 
-    from .models import _format_validation_error, adapter
+    from .models import _format_validation_error, _union_members, adapter
 
     where = str(path) if path else "<recording>"
     rows = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
@@ -101,7 +101,7 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
     rec = Recording(name=name, title=str(h.get("title") or name), description=str(h.get("description") or ""),
                     keywords=list(keywords), custom_tools=list(custom_tools), source=str(h.get("source") or "authored"),
                     path=path, header=h)
-    ta = adapter(BetaManagedAgentsSessionEvent)
+    members = _union_members(BetaManagedAgentsSessionEvent)
     seen: Dict[str, int] = {}
     used_tools: Dict[str, int] = {}
     for n, s in rows[1:]:
@@ -112,8 +112,11 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
         if extra:
             raise RecordingError(f"{where}:{n}: unknown key(s) {sorted(extra)}; a line has \"event\" and optional \"when\".")
         ev = obj["event"]
+        model = members.get(ev.get("type"))
+        if model is None:
+            raise RecordingError(f"{where}:{n}: unknown event type {ev.get('type')!r}.")
         try:
-            ta.validate_python(ev)
+            adapter(model).validate_python(ev)
         except ValidationError as e:
             raise RecordingError(f"{where}:{n}: the {ev.get('type', '?')} event does not validate as a session event: "
                                  f"{_format_validation_error(e, [])}.") from None
