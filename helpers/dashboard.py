@@ -7,11 +7,16 @@ In a notebook::
     on_event = dash.attach(session)            # the SRE Agent panel comes online
     helpers.loop.run(client, session.id, "...", handle_tool=..., on_event=on_event)
 
+    dash.highlight_deploy("dep_4820")         # also automatic when the final report names a deploy
+
 The panels' data are plain functions (no widgets needed), used by the tests and the notebooks::
 
     metrics_frame("checkout", "2026-11-18T13:00:00Z", "2026-11-18T15:00:00Z")
     page, total = filter_logs(service="checkout", level="WARN", page=0, page_size=50)
     deploy_markers("2026-11-18T14:00:00Z", "2026-11-18T15:00:00Z")
+
+They read the evidence through ``helpers.incident.get_source()`` (the same source the agent's custom tools
+read; ``incident.set_source`` swaps both), cached per source. Time windows are ``start <= ts < end``.
 
 The SRE Agent panel is split in two: ``AgentPanelState`` (pure Python; ``apply(event)`` folds the
 session's events, SDK objects or dicts, into status, messages, tool calls and the final report)
@@ -22,7 +27,6 @@ pandas, matplotlib and ipywidgets are imported lazily, so ``import helpers.dashb
 """
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import io
@@ -31,7 +35,6 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 __all__ = [
@@ -42,7 +45,10 @@ __all__ = [
     "clean_text",
     "deploy_markers",
     "deploys_frame",
+    "deploys_html",
+    "diff_for",
     "diff_html",
+    "diff_text",
     "esc",
     "filter_logs",
     "find_deploy_ids",
@@ -58,7 +64,6 @@ __all__ = [
 
 SERVICES = ("checkout", "payments", "cart", "catalog", "search", "auth")
 WINDOW = ("2026-11-18T12:00:00Z", "2026-11-18T16:00:00Z")
-CULPRIT_HINT = "dep_4820"  # the facts in docs/design.md; only used in docs and tests
 
 # ---------------------------------------------------------------------------------------------
 # Escaping: everything from the agent or the evidence goes through esc() before it becomes HTML.

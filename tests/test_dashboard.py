@@ -7,7 +7,7 @@ so the filters are tested by something independent of them.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 
