@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import re
@@ -71,89 +70,32 @@ def handle_tool(name: str, tool_input: dict) -> str:
 # --------------------------------------------------------------------------- the evidence, as numbers
 
 
-def _percentile(values: list[float], q: float) -> float:
-    """Linear interpolation (numpy's default), like scripts/generate_data.py."""
-    v = sorted(values)
-    pos = (len(v) - 1) * q / 100.0
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
-
-
 class Facts:
-    """Everything a recording's text states, computed from data/ (never typed in by hand)."""
+    """The fixed facts the texts name (deploys, the diff), read from data/; never typed in by hand.
+
+    Every number an agent states is parsed from a tool output it saw (see the stories), and the stories
+    assert what they claim in words, so a change in data/ that breaks a claim stops the generator."""
 
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
-        self.log = [json.loads(line) for line in (self.data_dir / "app.log").read_text().splitlines()]
-        self.metrics = json.loads((self.data_dir / "metrics.json").read_text())
         self.deploys = json.loads((self.data_dir / "deploys.json").read_text())["deploys"]
         self.diff = (self.data_dir / "diff.txt").read_text()
-        self.by_id = {d["id"]: d for d in self.deploys}
-
-        before, after = ("2026-11-18T13:07", "2026-11-18T14:07"), ("2026-11-18T14:07", "2026-11-18T15:07")
-        self.p99 = {}
-        for svc in ("checkout", "payments", "cart"):
-            b = [r["latency_ms"] for r in self.log if r["service"] == svc and before[0] <= r["ts"] < before[1]]
-            a = [r["latency_ms"] for r in self.log if r["service"] == svc and after[0] <= r["ts"] < after[1]]
-            self.p99[svc] = (round(_percentile(b, 99)), round(_percentile(a, 99)))
-        cb, ca = self.p99["checkout"]
-        self.ratio = ca / cb
-
-        checkout = [r for r in self.log if r["service"] == "checkout"]
-        pre = [r["db_queries"] for r in checkout if r["ts"] < ONSET]
-        post = [r["db_queries"] for r in checkout if r["ts"] >= ONSET]
-        self.dbq_before = (min(pre), max(pre))
-        self.dbq_after_max = max(post)
-        heavy = [r for r in checkout if r["db_queries"] >= 10]
-        self.heavy = len(heavy)
-        self.heavy_first = heavy[0]["ts"]
-        self.heavy_before_onset = sum(1 for r in heavy if r["ts"] < ONSET)
-        self.heavy_routes = sorted({r["route"] for r in heavy})
-        slow = [r for r in self.log if "slow query: SELECT * FROM inventory_reservations" in r["msg"]]
-        self.slow = len(slow)
-        self.slow_services = sorted({r["service"] for r in slow})
-        self.slow_routes = sorted({r["route"] for r in slow})
-        self.slow_first = slow[0]["ts"]
-        self.n504 = sum(1 for r in checkout if r["status"] == 504)
-        self.n504_all = sum(1 for r in self.log if r["status"] == 504)
-        assert all(r["ts"] >= ONSET for r in checkout
-                   if r["msg"] in ("upstream timeout", "db connection pool exhausted")), "errors before onset"
-        self.pool = sum(1 for r in checkout if r["msg"] == "db connection pool exhausted")
-        self.checkout_5xx_after = sum(1 for r in checkout if r["ts"] >= ONSET and r["status"] >= 500)
-
-        self.culprit = self.by_id["dep_4820"]
-        prev = [d for d in self.deploys if d["service"] == "checkout" and d["timestamp"] < self.culprit["timestamp"]]
-        self.rollback_to = prev[-1]["version"] if prev else "the previous version"
-        self.herring_before = self.by_id["dep_4819"]
-        self.herring_after = self.by_id["dep_4822"]
+        by_id = {d["id"]: d for d in self.deploys}
+        self.culprit = by_id["dep_4820"]
+        self.herring_before = by_id["dep_4819"]
+        self.herring_after = by_id["dep_4822"]
+        c = self.culprit
+        assert (c["service"], c["version"], c["commit"], c["timestamp"]) == (
+            "checkout", "v2.14.0", "9c41e7b", "2026-11-18T14:05:30Z"), c
         nplus1 = "reservation = db.query(InventoryReservation).filter_by(sku=item.sku).first()"
         assert nplus1 in self.diff, "diff.txt no longer has the N+1 line"
         self.nplus1_line = nplus1.split(" = ", 1)[1]
         # Does the flag named in the commit message guard the query? (In this diff it does not.)
         self.flag_guards_query = "show_inventory_reservation" in self._file_diff("services/checkout/order_summary.py")
 
-        # Claims the texts make in words; if the evidence changes, these must be revisited.
-        assert self.heavy_before_onset == 0 and self.slow_services == ["checkout"], "log story changed"
-        assert self.n504 == self.n504_all, "some 504s are not on checkout"
-        assert self.slow_routes == self.heavy_routes, "heavy and slow routes differ"
-        pb, pa = self.p99["payments"]
-        assert 0.8 < pa / pb < 1.25, "payments p99 is not flat"
-        for d, expect in ((self.culprit, ("checkout", "v2.14.0", "9c41e7b", "2026-11-18T14:05:30Z")),):
-            assert (d["service"], d["version"], d["commit"], d["timestamp"]) == expect, d
-
     def _file_diff(self, path: str) -> str:
         parts = self.diff.split("diff --git ")
         return "".join(p for p in parts if p.startswith(f"a/{path} "))
-
-    def service_summary(self, svc: str) -> dict:
-        rows = [r for r in self.log if r["service"] == svc]
-        return {
-            "n": len(rows),
-            "4xx": sum(1 for r in rows if 400 <= r["status"] < 500),
-            "5xx": sum(1 for r in rows if r["status"] >= 500),
-            "p99": round(_percentile([r["latency_ms"] for r in rows], 99)),
-        }
 
 
 def hhmm(ts: str) -> str:
@@ -507,18 +449,21 @@ def rec_interrupt(f: Facts) -> Recording:
     r.model_request([("message", "I'll go service by service: requests per hour first, then the error statuses. "
                                  "Six services, two passes each.")], think=True)
     for svc in AUDIT_SERVICES:
-        s = f.service_summary(svc)
-        r.model_request([("bash", f"grep '\"service\":\"{svc}\"' {LOG} | cut -c8-20 | sort | uniq -c")],
-                        extra_seconds=3.0)
-        r.model_request([
-            ("message", f"{svc}: {s['n']:,} requests over the four hours. Now its error statuses."),
-            ("bash", f"grep '\"service\":\"{svc}\"' {LOG} | grep -o '\"status\":[45][0-9][0-9]' | sort | uniq -c"),
-        ], extra_seconds=3.0)
-        r.model_request([("message", f"{svc}: {s['4xx']:,} 4xx and {s['5xx']:,} 5xx responses, p99 "
-                                     f"{s['p99']:,} ms over the window.")], extra_seconds=2.5)
+        per_hour = hourly(r.bash_turn(None, f"grep '\"service\":\"{svc}\"' {LOG} | cut -c8-20 | sort | uniq -c",
+                                      extra_seconds=3.0))
+        busiest = max(per_hour, key=lambda h: per_hour[h])
+        statuses = uniq_counts(r.bash_turn(
+            f"{svc}: {sum(per_hour.values()):,} requests over the four hours, the most in the {busiest}:00 hour "
+            f"({per_hour[busiest]:,}). Now its error statuses.",
+            f"grep '\"service\":\"{svc}\"' {LOG} | grep -o '\"status\":[45][0-9][0-9]' | sort | uniq -c",
+            extra_seconds=3.0))
+        n4 = sum(n for k, n in statuses.items() if k.split(":")[1].startswith("4"))
+        n5 = sum(n for k, n in statuses.items() if k.split(":")[1].startswith("5"))
+        assert n4 + n5 == sum(statuses.values()), statuses
+        r.model_request([("message", f"{svc}: {n4:,} 4xx and {n5:,} 5xx responses.")], extra_seconds=2.5)
     r.model_request([
-        ("message", "First pass done. Second pass: latency. I'll pull the slow-request warnings per service "
-                    "and hour, then go minute by minute through every hour."),
+        ("message", "First pass done. Second pass: latency. I'll pull the slow-request warnings per service, "
+                    "then go minute by minute through every hour."),
         ("bash", f"grep '\"level\":\"WARN\"' {LOG} | grep 'slow' | cut -d, -f3 | sort | uniq -c"),
     ], think=True, extra_seconds=3.0)
     for hour in ("12", "13"):
