@@ -394,3 +394,337 @@ def packaged_run(result: Any) -> None:
         fail("the agent's final answer does not name the culprit deploy.",
              "read result.text: did the run finish? Try again with the message from the cell above.")
     ok(f"loop.run answered {len(result.tool_calls)} tool calls and the agent named dep_4820: the same loop, packaged.")
+
+
+# ############################################################################### 04–06 (appended section)
+# Checks for notebooks 04 Custom tools, 05 Replay and lifecycle, 06 Beyond the basics.
+# Same framework as above: ✅ via ok(), ❌ via fail(problem, hint); learner values first through need().
+
+def _text(event: Any) -> str:
+    """The text blocks of an event's content (SDK object or dict), joined."""
+    return "".join(attr(b, "text", "") or "" for b in (attr(event, "content") or []) if attr(b, "type") == "text")
+
+
+def _callable(fn: Any, name: str, todo: str, what: str) -> Any:
+    __tracebackhide__ = True
+    need(fn, name, todo, what)
+    if not callable(fn):
+        fail(f"`{name}` is a {type(fn).__name__}, not a function.", f"define it with `def {name}(...):` in TODO {todo}.")
+    return fn
+
+
+def _sdk_event(data: dict) -> Any:
+    """A real SDK event object (what the stream yields), built from a dict: the checks feed these to your code."""
+    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(BetaManagedAgentsSessionEvent).validate_python(
+        {"processed_at": "2026-11-18T14:30:00Z", **data})
+
+
+def _history(client: Any, session_id: str) -> list:
+    return list(client.beta.sessions.events.list(session_id, limit=1000))
+
+
+def _unanswered_calls(history: list) -> tuple[list, dict]:
+    """(custom tool uses without a result, {custom_tool_use_id: number of results})."""
+    results: dict = {}
+    for e in history:
+        if _type_of(e) == "user.custom_tool_result":
+            key = attr(e, "custom_tool_use_id")
+            results[key] = results.get(key, 0) + 1
+    calls = [e for e in history if _type_of(e) == "agent.custom_tool_use"]
+    return [c for c in calls if attr(c, "id") not in results], results
+
+
+# =============================================================================== 04 Custom tools
+def tool_handler(handle_tool: Any) -> None:
+    """04 (exercise 4.1): handle_tool(name, args) runs the real incident tools and raises on bad calls."""
+    __tracebackhide__ = True
+    from . import incident
+
+    _callable(handle_tool, "handle_tool", "4.1", "a function handle_tool(name, args) that returns the tool's text")
+    cases = [
+        ("list_deploys", {"service": "checkout"}, "dep_4820"),
+        ("get_diff", {"ref": "dep_4820", "path": "order_summary.py"}, "filter_by(sku=item.sku)"),
+        ("get_metrics", {"service": "checkout", "metric": "p99_ms", "compare_at": "2026-11-18T14:07:00Z"}, "p99_ms"),
+    ]
+    for name, args, needle in cases:
+        try:
+            out = handle_tool(name, dict(args))
+        except NotImplementedError:
+            fail("handle_tool still raises NotImplementedError: TODO 4.1 is not done yet.",
+                 "write the dispatch (a dict from tool name to incident function), then run the cell.")
+        except Exception as exc:
+            fail(f"handle_tool({name!r}, {args}) raised {type(exc).__name__}: {exc}",
+                 f"call the matching function with the arguments as keywords: incident.{name}(**args).")
+        if not isinstance(out, str):
+            fail(f"handle_tool({name!r}, ...) returned a {type(out).__name__}; the agent reads text.",
+                 f"return what incident.{name} returns: it is already a string.")
+        expected = getattr(incident, name)(**args)
+        if out != expected:
+            fail(f"handle_tool({name!r}, {args}) did not return what incident.{name}(**args) returns.",
+                 "dispatch to the real function and return its result unchanged: the facts must come from the evidence.")
+        if needle not in out:
+            fail(f"handle_tool({name!r}, ...) returned text without {needle!r}.", "return the function's result as it is.")
+    for name, args, why in (("restart_database", {}, "a tool the agent does not have"),
+                            ("get_diff", {"ref": "dep_9999"}, "a deploy that does not exist")):
+        try:
+            out = handle_tool(name, dict(args))
+        except NotImplementedError:
+            fail("handle_tool raises NotImplementedError for some names.", "finish TODO 4.1.")
+        except Exception:
+            continue
+        fail(f"handle_tool({name!r}, {args}) ({why}) returned {str(out)[:60]!r} instead of raising.",
+             "raise an exception for an unknown name (e.g. ValueError) and let incident's own errors propagate: "
+             "the next exercise turns exceptions into is_error results the agent can read.")
+    ok("handle_tool runs the four incident tools on your laptop: list_deploys names dep_4820, get_diff shows "
+       "the N+1 query, and bad calls raise.")
+
+
+def tool_answer(answer: Any) -> None:
+    """04 (exercise 4.2): answer(ev) builds the user.custom_tool_result for one agent.custom_tool_use."""
+    __tracebackhide__ = True
+    _callable(answer, "answer", "4.2", "a function answer(ev) that returns a user.custom_tool_result event")
+
+    def run(name: str, tool_input: dict, eid: str) -> dict:
+        ev = _sdk_event({"type": "agent.custom_tool_use", "id": eid, "name": name, "input": tool_input})
+        try:
+            out = answer(ev)
+        except NotImplementedError:
+            fail("answer still raises NotImplementedError: TODO 4.2 is not done yet.", "write answer(ev), then run the cell.")
+        except Exception as exc:
+            fail(f"answer() let a {type(exc).__name__} escape for {name}({tool_input}): {exc}",
+                 "wrap the handle_tool call in try/except and send the error text with \"is_error\": True; "
+                 "an unanswered call leaves the agent waiting.")
+        if not isinstance(out, dict):
+            fail(f"answer() returned a {type(out).__name__}, not an event dict.",
+                 "return {\"type\": \"user.custom_tool_result\", \"custom_tool_use_id\": ev.id, \"content\": [...]}.")
+        if out.get("type") != "user.custom_tool_result":
+            fail(f"the event's type is {out.get('type')!r}.", "use \"type\": \"user.custom_tool_result\".")
+        if out.get("custom_tool_use_id") != eid:
+            fail(f"custom_tool_use_id is {out.get('custom_tool_use_id')!r}, not the id of the call ({eid!r}).",
+                 "use \"custom_tool_use_id\": ev.id: it is how the agent matches your answer to its question.")
+        content = out.get("content")
+        if not (isinstance(content, list) and content and all(isinstance(b, dict) and b.get("type") == "text"
+                                                             and isinstance(b.get("text"), str) for b in content)):
+            fail(f"content is {str(content)[:80]}, not a list of text blocks.",
+                 "use \"content\": [{\"type\": \"text\", \"text\": result}].")
+        return out
+
+    good = run("list_deploys", {"service": "checkout"}, "sevt_check_good")
+    if good.get("is_error"):
+        fail("a good call (list_deploys) was answered with is_error: True.",
+             f"is_error should be False (or absent) when handle_tool returns normally; the text was: {_text(good)[:100]!r}")
+    if "dep_4820" not in _text(good):
+        fail("the answer to list_deploys(service='checkout') does not contain dep_4820.",
+             "put handle_tool(ev.name, ev.input) in the text block.")
+    for name, tool_input, eid in (("get_diff", {"ref": "dep_9999"}, "sevt_check_bad_ref"),
+                                  ("restart_database", {}, "sevt_check_unknown")):
+        bad = run(name, tool_input, eid)
+        if bad.get("is_error") is not True:
+            fail(f"the failed call {name}({tool_input}) was answered without \"is_error\": True.",
+                 "catch the exception and send its message with \"is_error\": True so the agent knows the call failed.")
+        if not _text(bad).strip():
+            fail(f"the error answer to {name}(...) has no text.", "put the exception's message in the text block: the agent reads it.")
+    ok("answer() turns every tool call into a user.custom_tool_result: the result for good calls, "
+       "is_error: True with the reason for bad ones.")
+
+
+def investigation(events: Any, client: Any, session_id: str) -> None:
+    """04 (exercise 4.3): the hand-written loop answered every tool call inline and stopped on end_turn."""
+    __tracebackhide__ = True
+    need(events, "events", "4.3", "the list of events investigate(...) returned")
+    events = list(events)
+    if not events:
+        fail("investigate() returned no events.", "append every event the stream yields, and return the list.")
+    types = [_type_of(e) for e in events]
+    if "session.status_running" not in types and "user.message" not in types:
+        fail("the loop never saw the session start running: the stream was probably opened after the message was sent.",
+             "open the stream first (`with client.beta.sessions.events.stream(session_id) as stream:`), then send, inside the with.")
+    history = _history(client, session_id)
+    unanswered, results = _unanswered_calls(history)
+    if unanswered:
+        names = ", ".join(attr(c, "name") for c in unanswered)
+        fail(f"{len(unanswered)} custom tool call(s) were never answered ({names}).",
+             "for every agent.custom_tool_use, send [answer(ev)] with client.beta.sessions.events.send(...).")
+    twice = [k for k, n in results.items() if n > 1]
+    if twice:
+        fail(f"{len(twice)} tool call(s) were answered more than once.", "answer each agent.custom_tool_use once.")
+    last = events[-1]
+    if _type_of(last) != "session.status_idle" or attr(last, "stop_reason.type") != "end_turn":
+        fail(f"the loop ended on {_type_of(last)} ({attr(last, 'stop_reason.type')}), not on an idle with end_turn.",
+             "keep going through requires_action idles you have answered; break when the stop reason is anything else.")
+    reports = [_text(e) for e in events if _type_of(e) == "agent.message"]
+    report = reports[-1] if reports else ""
+    if "dep_4820" not in report:
+        fail("the agent's final message does not name dep_4820.",
+             "did every tool call get the real result? Look at the user.custom_tool_result lines above.")
+    n = len(results)
+    ok(f"Your loop answered {n} tool call{'s' if n != 1 else ''} inline, each exactly once, and stopped on end_turn: "
+       "the report names dep_4820.")
+
+
+# =============================================================================== 05 Replay and lifecycle
+def all_events(events: Any, client: Any, session_id: str) -> None:
+    """05 (exercise 5.1): every event of the session, oldest first, across pages."""
+    __tracebackhide__ = True
+    need(events, "events", "5.1", "every event of the session, oldest first (a list)")
+    events = list(events)
+    truth = _history(client, session_id)
+    ids = [attr(e, "id") for e in events]
+    want = [attr(e, "id") for e in truth]
+    if len(ids) < len(want) and ids == want[: len(ids)]:
+        fail(f"you have {len(ids)} of the session's {len(want)} events: only the first page.",
+             "iterate the page object itself (`for ev in client.beta.sessions.events.list(...)`) or `list(...)` it: "
+             "the SDK follows next_page for you. `.data` is one page only.")
+    if ids == list(reversed(want)):
+        fail("the events are newest first.", "leave order at its default (\"asc\") or pass order=\"asc\".")
+    if sorted(map(str, ids)) != sorted(map(str, want)):
+        fail(f"you have {len(ids)} events; the session has {len(want)}, and they are not the same ones.",
+             "list the events of this session (session.id) without a types= filter.")
+    if ids != want:
+        fail("the events are all there but out of order.", "keep them in the order the SDK returns them (oldest first).")
+    ok(f"All {len(ids)} events, oldest first, fetched page by page: the platform is the record of the session.")
+
+
+def conversation(turns: Any, client: Any, session_id: str) -> None:
+    """05 (exercise 5.2): the conversation rebuilt from the platform after a hard refresh."""
+    __tracebackhide__ = True
+    need(turns, "conversation", "5.2", "a list of (who, text) pairs, one per user.message and agent.message")
+    turns = list(turns)
+    truth = [e for e in _history(client, session_id) if _type_of(e) in ("user.message", "agent.message")]
+    if any(not (isinstance(t, (tuple, list)) and len(t) == 2) for t in turns):
+        fail("`conversation` should hold (who, text) pairs.", "build tuples like (\"you\", text) and (\"agent\", text).")
+    if len(turns) != len(truth):
+        fail(f"`conversation` has {len(turns)} turns; the session has {len(truth)} user and agent messages.",
+             "list the session's events with types=[\"user.message\", \"agent.message\"] (every page).")
+    for (who, text), ev in zip(turns, truth):
+        if text != _text(ev):
+            fail(f"a turn's text does not match the {_type_of(ev)} event it should come from.",
+                 "join the text blocks of each event's content: \"\".join(b.text for b in ev.content if b.type == \"text\").")
+    if "dep_4820" not in turns[-1][1]:
+        fail("the last turn is not the agent's report.", "keep the events in order, oldest first.")
+    ok(f"{len(turns)} turns rebuilt from the platform alone: no local state survived the refresh, and nothing was lost.")
+
+
+def resumed(new_events: Any, client: Any, session_id: str) -> None:
+    """05 (exercise 5.3): reconnect = stream first, then history, then tail; nothing missed, nothing twice."""
+    __tracebackhide__ = True
+    need(new_events, "new_events", "5.3", "the events resume(...) received after reconnecting")
+    new_events = list(new_events)
+    history = _history(client, session_id)
+    unanswered, results = _unanswered_calls(history)
+    if unanswered:
+        fail(f"{len(unanswered)} tool call(s) are still unanswered, e.g. {attr(unanswered[0], 'name')}: the agent is waiting.",
+             "after listing the history, answer every agent.custom_tool_use that has no user.custom_tool_result yet.")
+    twice = [k for k, n in results.items() if n > 1]
+    if twice:
+        fail(f"{len(twice)} tool call(s) were answered twice.",
+             "collect the answered ids from the history (custom_tool_use_id of each user.custom_tool_result) and skip them.")
+    ids = [attr(e, "id") for e in new_events]
+    if len(ids) != len(set(ids)):
+        fail("resume() returned the same event more than once.", "skip stream events whose id you have already seen.")
+    if not new_events or _type_of(new_events[-1]) != "session.status_idle" or attr(new_events[-1], "stop_reason.type") != "end_turn":
+        fail("resume() did not follow the session to its end_turn.",
+             "after catching up, tail the stream until an idle whose stop_reason is not requires_action.")
+    status = attr(client.beta.sessions.retrieve(session_id), "status")
+    report = next((_text(e) for e in reversed(history) if _type_of(e) == "agent.message"), "")
+    if "dep_4820" not in report:
+        fail("the session's last agent.message does not name dep_4820.", "did every tool call get its real result?")
+    ok(f"Reconnected without missing or repeating anything: {len(results)} tool calls answered once each, "
+       f"session {status}, report in.")
+
+
+# =============================================================================== 06 Beyond the basics
+def interrupted(events: Any, client: Any, session_id: str) -> None:
+    """06 (exercise 6.1): a user.interrupt mid-run, then the session idles."""
+    __tracebackhide__ = True
+    need(events, "events", "6.1", "the events your interrupting loop received")
+    events = list(events)
+    history = _history(client, session_id)
+    types = [_type_of(e) for e in history]
+    if "user.interrupt" not in types:
+        fail("no user.interrupt reached the session.",
+             "send it with client.beta.sessions.events.send(session_id, events=[{\"type\": \"user.interrupt\"}]).")
+    if types.count("user.interrupt") > 1:
+        fail("the loop sent user.interrupt more than once.", "send it once (remember that you did, e.g. interrupted = True).")
+    commands = types.count("agent.tool_result")
+    if commands > 6:
+        fail(f"the agent ran {commands} commands before stopping: the interrupt came late (or after the run ended).",
+             "send the interrupt as soon as your condition is met, inside the stream loop.")
+    if not events or _type_of(events[-1]) != "session.status_idle":
+        fail("your loop did not stop on the idle that follows the interrupt.",
+             "keep reading after sending the interrupt; break on session.status_idle.")
+    status = attr(client.beta.sessions.retrieve(session_id), "status")
+    if status != "idle":
+        fail(f"the session is {status!r} after the interrupt, not idle.", "read the stream until the session.status_idle.")
+    ok(f"Interrupted after {commands} command{'s' if commands != 1 else ''}: the agent stopped at once and the session "
+       "is idle, ready for your next message.")
+
+
+def confirmation(confirm: Any) -> None:
+    """06 (exercise 6.2): the user.tool_confirmation event for allow and for deny."""
+    __tracebackhide__ = True
+    _callable(confirm, "confirmation", "6.2", "a function confirmation(tool_use, allow, deny_message=None) returning an event")
+    tool_use = _sdk_event({"type": "agent.tool_use", "id": "sevt_check_bash", "name": "bash",
+                           "input": {"command": "grep -c 'slow query' /workspace/data/app.log"},
+                           "evaluated_permission": "ask", "evaluation": {"type": "always_ask"}})
+
+    def call(*args: Any, **kwargs: Any) -> dict:
+        try:
+            out = confirm(tool_use, *args, **kwargs)
+        except NotImplementedError:
+            fail("confirmation still raises NotImplementedError: TODO 6.2 is not done yet.", "write the function, then run its cell.")
+        if not isinstance(out, dict):
+            fail(f"confirmation() returned a {type(out).__name__}, not an event dict.",
+                 "return {\"type\": \"user.tool_confirmation\", \"tool_use_id\": tool_use.id, \"result\": ...}.")
+        if out.get("type") != "user.tool_confirmation":
+            fail(f"the event's type is {out.get('type')!r}.", "use \"type\": \"user.tool_confirmation\".")
+        if out.get("tool_use_id") != "sevt_check_bash":
+            fail(f"tool_use_id is {out.get('tool_use_id')!r}, not the id of the agent.tool_use.",
+                 "use \"tool_use_id\": tool_use.id.")
+        return out
+
+    yes = call(True)
+    if yes.get("result") != "allow":
+        fail(f"confirmation(tool_use, True) has result {yes.get('result')!r}.", "allow=True means \"result\": \"allow\".")
+    if "deny_message" in call(True, "ignored"):
+        fail("an allow carries a deny_message; the API rejects that.", "add \"deny_message\" only when denying.")
+    no = call(False, "No shell in production; use query_logs.")
+    if no.get("result") != "deny":
+        fail(f"confirmation(tool_use, False, ...) has result {no.get('result')!r}.", "allow=False means \"result\": \"deny\".")
+    if no.get("deny_message") != "No shell in production; use query_logs.":
+        fail("the deny has no deny_message (or a different one).",
+             "pass the reason on: \"deny_message\": deny_message. The agent reads it and adapts.")
+    ok("confirmation() allows, or denies with a reason the agent will read.")
+
+
+def outcome(event: Any) -> None:
+    """06 (exercise 6.3): a user.define_outcome with a description and a text rubric."""
+    __tracebackhide__ = True
+    need(event, "outcome", "6.3", "the user.define_outcome event (a dict)")
+    if not isinstance(event, dict):
+        fail(f"`outcome` is a {type(event).__name__}, not an event dict.", "build a dict with \"type\": \"user.define_outcome\".")
+    if event.get("type") != "user.define_outcome":
+        fail(f"the event's type is {event.get('type')!r}.", "use \"type\": \"user.define_outcome\".")
+    if not str(event.get("description") or "").strip():
+        fail("the outcome has no description.", "say what you want produced: \"description\": POSTMORTEM.")
+    rubric = event.get("rubric")
+    if not isinstance(rubric, dict) or rubric.get("type") != "text" or not str(rubric.get("content") or "").strip():
+        fail(f"rubric is {str(rubric)[:60]}, not a text rubric.",
+             "use \"rubric\": {\"type\": \"text\", \"content\": RUBRIC}: the criteria the grader checks.")
+    n = event.get("max_iterations")
+    if n is not None and (not isinstance(n, int) or n < 1):
+        fail(f"max_iterations is {n!r}.", "give a small positive int (e.g. 3), or leave it out.")
+    from anthropic.types.beta.sessions import BetaManagedAgentsUserDefineOutcomeEventParams
+    from pydantic import TypeAdapter
+
+    try:
+        TypeAdapter(BetaManagedAgentsUserDefineOutcomeEventParams).validate_python(event)
+    except Exception as exc:
+        fail(f"the SDK's user.define_outcome shape rejects it: {str(exc).splitlines()[0]}",
+             "keys: type, description, rubric, and optionally max_iterations.")
+    criteria = [ln for ln in rubric["content"].splitlines() if ln.strip()]
+    ok(f"An outcome with {len(criteria)} rubric line{'s' if len(criteria) != 1 else ''}: a grader will check the "
+       "agent's work against them.")
