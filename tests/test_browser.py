@@ -124,15 +124,24 @@ def jupyterlab(tmp_path, output_dir):
         _wait_for_server(f"{base}/api/status?token={token}", proc, log)
         yield {"base": base, "token": token, "root": root, "log": log}
     finally:
-        _stop(proc)
+        _stop(proc, f"http://127.0.0.1:{port}", token)
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop the server and its kernels (its own process group), politely first."""
-    if proc.poll() is not None:
-        return
+def _stop(proc: subprocess.Popen, base: str, token: str) -> None:
+    """Stop the server and its kernels: the server's own shutdown API first (it shuts its kernels down),
+    then SIGTERM, then SIGKILL to its process group."""
     import signal
 
+    if proc.poll() is None:
+        try:
+            req = urllib.request.Request(f"{base}/api/shutdown", method="POST",
+                                         headers={"Authorization": f"token {token}"})
+            urllib.request.urlopen(req, timeout=5).close()
+            proc.wait(timeout=15)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    if proc.poll() is not None:
+        return
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
@@ -252,6 +261,8 @@ def test_dashboard_in_jupyterlab(jupyterlab, output_dir, tmp_path):
                 assert page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").count() == 0, (
                     page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
                 )
+                # No uncaught exception in the page (a broken widget view shows up here first).
+                assert not [line for line in console if line.startswith("pageerror")], console
                 dash.scroll_into_view_if_needed()
                 dash.screenshot(path=str(shot))
             except Exception:
@@ -261,8 +272,8 @@ def test_dashboard_in_jupyterlab(jupyterlab, output_dir, tmp_path):
                         page.locator(".incident-dashboard").first.screenshot(path=str(output_dir / "dashboard-failure.png"))
                 except Exception:
                     pass
-                (output_dir / "browser-console.log").write_text("\n".join(console))
                 raise
         finally:
+            (output_dir / "browser-console.log").write_text("\n".join(console))
             context.close()
     assert shot.exists() and shot.stat().st_size > 10_000
