@@ -223,3 +223,28 @@ def test_auth_and_routes(server):
     assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]["message"]
     nobeta = httpx.get(f"{server.url}/v1/agents", headers={"authorization": "Bearer k"})
     assert nobeta.status_code == 400 and "anthropic-beta" in nobeta.json()["error"]["message"]
+
+
+def test_wrong_method_limits_and_metadata(client, env, agent):
+    with pytest.raises(anthropic.APIStatusError) as ei:
+        client.delete(f"/v1/agents/{agent.id}", cast_to=object,
+                      options={"headers": {"anthropic-beta": "managed-agents-2026-04-01"}})
+    assert ei.value.status_code == 405 and "use GET or POST" in ei.value.message
+    with pytest.raises(anthropic.BadRequestError, match="at most 50") as ei:
+        client.beta.sessions.create(agent=agent.id, environment_id=env.id, initial_events=[
+            {"type": "user.message", "content": [{"type": "text", "text": str(i)}]} for i in range(51)])
+    with pytest.raises(anthropic.BadRequestError) as ei:
+        client.beta.environments.create(name="m", metadata={f"k{i}": "v" for i in range(17)})
+    assert type(ei.value).__name__ == "BetaInvalidMetadataError" and "at most 16 keys" in ei.value.message
+    with pytest.raises(anthropic.BadRequestError, match="too long"):
+        client.beta.agents.create(model="claude-sonnet-4-6", name="m", metadata={"k" * 65: "v"})
+    before = len(list(client.beta.sessions.list(limit=100)))
+    with pytest.raises(anthropic.BadRequestError, match=r"initial_events\[0\]\.type should be one of 'user.message', 'user.define_outcome' \(got 'user.interrupt'\)"):
+        client.beta.sessions.create(agent=agent.id, environment_id=env.id, initial_events=[{"type": "user.interrupt"}])
+    assert len(list(client.beta.sessions.list(limit=100))) == before  # a rejected create makes no session
+
+
+def test_big_upload(client):
+    data = b'{"ts":"2026-11-18T12:00:00Z","service":"checkout"}\n' * 200_000  # ~10 MB, like data/app.log
+    f = client.beta.files.upload(file=("app.log", data, "text/plain"))
+    assert f.size_bytes == len(data) and client.beta.files.download(f.id).read() == data

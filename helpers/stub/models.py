@@ -97,30 +97,49 @@ def _format_validation_error(exc: Any, prefix: Sequence[Any]) -> str:
         member = None
         parts: List[Any] = list(prefix)
         for p in err["loc"]:
-            if isinstance(p, str) and (p[:1].isupper() or "[" in p or p.startswith("function-")):
+            if isinstance(p, str) and (p[:1].isupper() or "[" in p or p.startswith("function-")
+                                       or p in ("str", "int", "float", "bool", "list", "dict", "none")):
                 member = p  # a union member's class name: not part of the user's path
                 continue
             parts.append(p)
         cleaned.append((parts, member, err))
-    # In a union, members whose `type` literal did not match are noise when another member matched.
+    # In a union, members whose `type` literal did not match are noise when another member matched; when none
+    # matched, the `type` itself is what is wrong.
     bad = {m for parts, m, e in cleaned if m and parts and parts[-1] == "type" and e["type"] == "literal_error"}
-    kept = [c for c in cleaned if c[1] not in bad] or cleaned
+    kept = [c for c in cleaned if c[1] not in bad] or \
+        [c for c in cleaned if c[0] and c[0][-1] == "type" and c[2]["type"] == "literal_error"] or cleaned
     msgs: Dict[str, List[str]] = {}
     for parts, _m, err in kept:
         loc = _fmt_loc(parts) or "body"
-        msg = err["msg"]
         if err["type"] == "literal_error" and "expected" in (err.get("ctx") or {}):
-            msg = "should be " + str(err["ctx"]["expected"])
-        if err["type"] == "missing":
+            expected = str(err["ctx"]["expected"])
+            options = expected.replace(" or ", ", ").split(", ")
+            if len(options) > 6:
+                expected = ", ".join(options[:4]) + f", ... ({len(options)} options)"
+            msg = "should be " + expected
+            if parts and parts[-1] == "type":
+                msg += f" (got {err.get('input')!r})"
+        elif err["type"] == "missing":
             msg = "is required but missing"
         elif err["type"] == "extra_forbidden":
             msg = "is not a known field"
+        else:
+            msg = err["msg"]
         lst = msgs.setdefault(loc, [])
         if msg not in lst:
             lst.append(msg)
     items = list(msgs.items())[:4]
-    text = "; ".join(f"{loc} {' or '.join(m)}" if m[0].startswith(("is ", "should")) else f"{loc}: {' / '.join(m)}"
-                     for loc, m in items)
+    parts_out = []
+    for loc, m in items:
+        if all(x.startswith("should be ") for x in m) and len(m) > 1:
+            got = m[0].rsplit(" (got ", 1)[-1] if "(got " in m[0] else ""
+            opts = [x[len("should be "):].split(" (got ")[0] for x in m]
+            parts_out.append(f"{loc} should be one of {', '.join(opts)}" + (f" (got {got}" if got else ""))
+        elif m[0].startswith(("is ", "should")):
+            parts_out.append(f"{loc} {' or '.join(m)}")
+        else:
+            parts_out.append(f"{loc}: {' / '.join(m)}")
+    text = "; ".join(parts_out)
     if len(msgs) > 4:
         text += f"; and {len(msgs) - 4} more"
     return text
@@ -158,6 +177,8 @@ def validate_params(tp: Any, value: Any, path: Sequence[Any] = (), *, what: str 
     try:
         out = adapter(tp).validate_python(value)
         out = _materialize(out, list(path))
+    except InvalidRequest as e:
+        raise InvalidRequest(f"Invalid {what}: {e.message}" + (f" {hint}" if hint else "")) from None
     except ValidationError as e:
         raise InvalidRequest(f"Invalid {what}: {_format_validation_error(e, path)}." + (f" {hint}" if hint else "")) from None
     # Unknown top-level keys (pydantic ignores them on TypedDicts): the real API rejects them.
@@ -312,6 +333,10 @@ def patch_metadata(current: Dict[str, str], patch: Optional[Dict[str, Optional[s
             out.pop(k, None)
         else:
             out[k] = v
+    for k, v in out.items():
+        if len(k) > 64 or len(v) > 512:
+            raise InvalidRequest(f"metadata: key {k[:70]!r} is too long; keys are limited to 64 characters and values "
+                                 "to 512.", error_code="invalid_metadata")
     if len(out) > 16:
         raise InvalidRequest(f"metadata: at most 16 keys are allowed; this would make {len(out)}. Remove some keys "
                              "(set them to null in an update).", error_code="invalid_metadata")
@@ -815,6 +840,9 @@ class Backend:
             if "recording" in metadata:
                 state.engine.choose(metadata["recording"])  # 400 on an unknown name / missing tools
             initial = p.get("initial_events") or []
+            if len(initial) > 50:
+                raise InvalidRequest(f"initial_events: at most 50 events, got {len(initial)}. Send the rest with "
+                                     "client.beta.sessions.events.send after creating the session.")
             plan = state.engine.check(list(initial), path="initial_events") if initial else None
             check_out(B.BetaManagedAgentsSession, state.view())
             self.sessions[state.id] = state

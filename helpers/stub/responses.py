@@ -146,17 +146,26 @@ def delete_resource(b: Backend, r: Request) -> Result:
 
 # ------------------------------------------------------------------------------------------------ files
 def _multipart(r: Request) -> Dict[str, Tuple[Optional[str], bytes, str]]:
+    """Split a multipart/form-data body into ``{name: (filename, bytes, content type)}`` (fast on 10+ MB logs)."""
     ctype = r.headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data") or "boundary=" not in ctype:
         raise InvalidRequest("POST /v1/files takes multipart/form-data with a 'file' part. Use "
                              "client.beta.files.upload(file=open(path, 'rb')) or file=(name, bytes, mime_type).")
-    msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + r.body)
+    boundary = ctype.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"').encode()
     parts: Dict[str, Tuple[Optional[str], bytes, str]] = {}
-    for part in msg.iter_parts():
-        name = part.get_param("name", header="content-disposition")
+    for chunk in r.body.split(b"--" + boundary)[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        head, sep, content = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        if content.endswith(b"\r\n"):
+            content = content[:-2]
+        msg = BytesParser(policy=HTTP).parsebytes(head.lstrip(b"\r\n") + b"\r\n\r\n")
+        name = msg.get_param("name", header="content-disposition")
         if name:
-            parts[name] = (part.get_filename(), part.get_payload(decode=True) or b"",
-                           part.get_content_type() if part.get("content-type") else "application/octet-stream")
+            parts[str(name)] = (msg.get_filename(), content,
+                                msg.get_content_type() if msg.get("content-type") else "application/octet-stream")
     return parts
 
 
