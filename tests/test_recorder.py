@@ -126,3 +126,31 @@ def test_record_session_refuses_bad_names(tmp_path):
         record_session(None, "sesn_x", "../evil", path=tmp_path / "x.jsonl")
     with pytest.raises(ValueError):
         record_session(None, "sesn_x", "good", path=tmp_path / "other.jsonl")
+
+
+def test_command_line(tmp_path):
+    """python -m helpers.stub.recorder SESSION_ID NAME --base-url URL records a session on that server."""
+    import subprocess
+    import sys
+
+    from helpers.settings import ROOT
+
+    with stub.start(speed="instant") as server:
+        client = make_client(server)
+        sid = new_session(client, "fault-retries-exhausted")
+        with client.beta.sessions.events.stream(sid) as stream:
+            client.beta.sessions.events.send(sid, events=[
+                {"type": "user.message", "content": [{"type": "text", "text": "go"}]}])
+            for ev in stream:
+                if ev.type == "session.status_idle":
+                    break
+        out = tmp_path / "cli-demo.jsonl"
+        proc = subprocess.run([sys.executable, "-m", "helpers.stub.recorder", sid, "cli-demo", "--base-url", server.url,
+                               "--path", str(out), "--keyword", "cli-demo", "--title", "CLI demo"],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        expected = [ev.type for ev in history(client, sid)]
+    rec = recordings.load(out)
+    assert rec.source == "live" and rec.keywords == ["cli-demo"] and rec.title == "CLI demo" and rec.custom_tools == []
+    assert [ln.type for ln in rec.lines] == expected
+    assert expected[-1] == "session.status_idle"

@@ -28,17 +28,24 @@ def dump_line(obj: dict) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
+def _type_first(obj: Any) -> Any:
+    """Put ``type``, ``id`` and ``processed_at`` first in every object, so the file reads like the wire examples."""
+    if isinstance(obj, dict):
+        out = {k: _type_first(obj[k]) for k in ("type", "id", "processed_at") if k in obj}
+        out.update((k, _type_first(v)) for k, v in obj.items() if k not in out)
+        return out
+    if isinstance(obj, list):
+        return [_type_first(x) for x in obj]
+    return obj
+
+
 def _event_dict(event: Any) -> dict:
     """The event as the JSON the server sent: set fields only (no invented nulls), extra fields kept."""
     if isinstance(event, dict):
-        return dict(event)
+        return _type_first(dict(event))
     data = event.model_dump(mode="json", exclude_unset=True)
-    # ``type`` has no default, so it is always set; make sure anyway, and put type/id/processed_at first
-    # so the file reads like the wire examples.
-    data.setdefault("type", getattr(event, "type"))
-    ordered = {k: data.pop(k) for k in ("type", "id", "processed_at") if k in data}
-    ordered.update(data)
-    return ordered
+    data.setdefault("type", getattr(event, "type"))  # no default, so always set; make sure anyway
+    return _type_first(data)
 
 
 def _secrets(client: Any) -> list[str]:
@@ -117,3 +124,35 @@ def record_session(
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
     tmp.replace(path)
     return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.stub.recorder SESSION_ID NAME [...]``: record a live session (or one on a stub)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.stub.recorder", description=main.__doc__)
+    parser.add_argument("session_id")
+    parser.add_argument("name", help="recording name; the file is NAME.jsonl")
+    parser.add_argument("--title")
+    parser.add_argument("--description")
+    parser.add_argument("--keyword", action="append", default=[], help="repeat for several keywords")
+    parser.add_argument("--path", type=Path, help="output file (default: data/recordings/NAME.jsonl)")
+    parser.add_argument("--overwrite", action="store_true")
+    parser.add_argument("--base-url", help="record from this server (e.g. a stub) instead of the live API")
+    args = parser.parse_args(argv)
+    if args.base_url:
+        import anthropic
+
+        client = anthropic.Anthropic(api_key="recorder", base_url=args.base_url)
+    else:
+        from helpers import connect
+
+        client = connect("live")
+    path = record_session(client, args.session_id, args.name, title=args.title, description=args.description,
+                          keywords=args.keyword, path=args.path, overwrite=args.overwrite)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
