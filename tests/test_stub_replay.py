@@ -500,3 +500,23 @@ def test_sdk_session_tool_runner(server, setup):
     assert all(c.posted and not c.is_error for c in dispatched)
     assert hist[-1].type == "session.status_idle" and hist[-1].stop_reason.type == "end_turn"
     assert [e.content[0].text for e in hist if e.type == "user.custom_tool_result"][0] == "p99 for checkout: 10x"
+
+
+def test_speed_follows_the_recorded_pace(setup):
+    # terminate-demo: 4 agent-side events 0.2 s apart (0.8 s recorded); at speed 4 that is ~0.2 s
+    with stub.start(recordings_dir=FIXTURES, speed=4) as paced:
+        c = anthropic.Anthropic(api_key="k", base_url=paced.url, _strict_response_validation=True)
+        e = c.beta.environments.create(name="x")
+        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x")
+        s = c.beta.sessions.create(agent=a.id, environment_id=e.id, metadata={"recording": "terminate-demo"})
+        t = time.perf_counter()
+        got = run_turn(c, s.id, msg("bye"), stop_on_idle=False)
+        dt = time.perf_counter() - t
+        assert got[-1].type == "session.status_terminated" and 0.15 < dt < 1.5, dt
+        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in zip(got[1:], got[2:])]
+        assert all(0.03 < g < 0.5 for g in gaps), gaps
+        paced.speed = "instant"
+        s2 = c.beta.sessions.create(agent=a.id, environment_id=e.id, metadata={"recording": "terminate-demo"})
+        t = time.perf_counter()
+        run_turn(c, s2.id, msg("bye"), stop_on_idle=False)
+        assert time.perf_counter() - t < 0.5

@@ -63,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._handle()
 
-    do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
+    do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
     # -------------------------------------------------------------------------------------------------------
     def _read_body(self) -> bytes:
