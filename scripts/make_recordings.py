@@ -3,6 +3,7 @@
 
     python scripts/make_recordings.py             # writes data/recordings/*.jsonl
     python scripts/make_recordings.py --out DIR   # writes DIR/*.jsonl (the tests use this)
+    python scripts/make_recordings.py --check     # writes nothing; exit 1 if data/recordings is out of date
 
 The recordings are *authored*, not captured: every header says ``"source": "authored"``. They are honest in
 everything else. Each event is a full event as ``client.beta.sessions.events.list`` returns it and validates
@@ -719,16 +720,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DATA_DIR / "recordings",
                         help="output directory (default: data/recordings/)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if a file differs from what would be written")
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.check:
+        args.out.mkdir(parents=True, exist_ok=True)
+    stale = []
     for name, text in build_all().items():
         path = args.out / f"{name}.jsonl"
         if _is_live(path):
             print(f"{path}  kept: recorded from live (delete it to go back to the authored one)")
             continue
+        if args.check:
+            if not path.exists() or path.read_bytes() != text.encode("utf-8"):
+                stale.append(path)
+                print(f"{path}  out of date: run python scripts/make_recordings.py")
+            continue
         path.write_bytes(text.encode("utf-8"))
         print(f"{path}  {text.count(chr(10)) - 1} events")
-    return 0
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
