@@ -83,6 +83,10 @@ def test_agents_pagination(client):
     assert len(walked) == len(set(walked)) and ids <= set(walked)
     with pytest.raises(anthropic.BadRequestError, match="limit"):
         client.beta.agents.list(limit=1000)
+    newest = client.beta.agents.list(limit=1).data[0]
+    assert [a.id for a in client.beta.agents.list(created_at_gte=newest.created_at)] == [newest.id]
+    assert newest.id not in [a.id for a in client.beta.agents.list(created_at_lte=newest.created_at.replace(
+        microsecond=max(newest.created_at.microsecond - 1, 0)))]
 
 
 def test_environment_lifecycle(client):

@@ -360,6 +360,8 @@ class Replayer:
                     self.idmap[line.event["outcome_id"]] = ev["outcome_id"]
                 if line.type == "user.tool_confirmation":
                     self.last_confirmation = ev["result"]
+                elif line.type == "user.message":
+                    self.turn_active = True
                 self.last_rec_ts = line.ts or self.last_rec_ts
                 self.last_emit = now
                 self.pos += 1
