@@ -262,7 +262,7 @@ def test_define_outcome_and_interrupt(client, setup):
     # interrupt: at human pace the long analysis is still running; the interrupt skips to the recorded one
     srv = client.base_url
     ts = time.time()
-    with stub.start(recordings_dir=FIXTURES, speed=20) as slow:
+    with stub.start(recordings_dir=FIXTURES, speed=5) as slow:
         c2 = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
         e2 = c2.beta.environments.create(name="x")
         a2 = c2.beta.agents.create(model="claude-sonnet-4-6", name="x")
@@ -294,7 +294,7 @@ def _wait_for(get, cond, timeout=5.0):
 
 def test_interrupt_without_recorded_interrupt_ends_turn(client, setup):
     env, agent = setup
-    with stub.start(recordings_dir=FIXTURES, speed=5) as slow:
+    with stub.start(recordings_dir=FIXTURES, speed=2) as slow:
         c = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
         e = c.beta.environments.create(name="x")
         a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=CUSTOM)
@@ -416,16 +416,17 @@ def test_event_deltas_preview(client, session):
 def test_delete_session_closes_stream(client, session):
     sid = session.id
     got = []
+    registered = threading.Event()
 
     def reader():
         with client.beta.sessions.events.stream(sid) as st:
+            registered.set()  # the stream is registered once its response headers arrived
             for ev in st:
                 got.append(ev.type)
 
     t = threading.Thread(target=reader)
     t.start()
-    _wait_for(lambda: len(client.beta.sessions.retrieve(sid).id), bool)
-    time.sleep(0.1)
+    assert registered.wait(5)
     client.beta.sessions.delete(sid)
     t.join(5)
     assert not t.is_alive() and got == ["session.deleted"]
