@@ -276,17 +276,18 @@ def environment(env: Any) -> None:
        f"{'s' if len(hosts) != 1 else ''}, package managers allowed).")
 
 
-def agent(agent_obj: Any) -> None:
-    """02 (exercise 2.2): the SRE investigator agent."""
+def agent(agent_obj: Any, model: str | None = None) -> None:
+    """02 (exercise 2.2): the SRE investigator agent (``model``: the notebook's MODEL, default helpers.MODEL)."""
     __tracebackhide__ = True
     from . import settings
 
+    model = model or settings.MODEL
     need(agent_obj, "agent", "2.2", "the agent that client.beta.agents.create(...) returns")
     if attr(agent_obj, "type") != "agent" or not attr(agent_obj, "id"):
         fail(f"`agent` is a {type(agent_obj).__name__}, not an agent object.",
              "assign the return value: `agent = client.beta.agents.create(...)`.")
-    if _model_id(agent_obj) != settings.MODEL:
-        fail(f"the agent's model is {_model_id(agent_obj)!r}, not MODEL ({settings.MODEL!r}).",
+    if _model_id(agent_obj) != model:
+        fail(f"the agent's model is {_model_id(agent_obj)!r}, not MODEL ({model!r}).",
              "pass model=MODEL, the one setting every notebook shares.")
     system = attr(agent_obj, "system") or ""
     if len(system) < 40:
@@ -314,7 +315,7 @@ def agent(agent_obj: Any) -> None:
     if meta.get("workshop") != "ship-your-first-managed-agent":
         fail("the agent has no metadata {\"workshop\": \"ship-your-first-managed-agent\"}.",
              "pass metadata=WORKSHOP_METADATA so re-runs find and reuse it instead of creating duplicates.")
-    ok(f"Agent {attr(agent_obj, 'name')!r} v{attr(agent_obj, 'version')}: {settings.MODEL}, SRE system prompt, "
+    ok(f"Agent {attr(agent_obj, 'name')!r} v{attr(agent_obj, 'version')}: {model}, SRE system prompt, "
        f"built-in toolset + {len(custom)} custom tools.")
 
 
