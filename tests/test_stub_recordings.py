@@ -140,6 +140,10 @@ MSG = {"event": {"type": "user.message", "id": "e1", "processed_at": None, "cont
     ([HDR, {**MSG, "when": {"confirmation": "maybe"}}], '"when" must be'),
     ([HDR, {"event": {"type": "session.status_running", "id": "e2", "processed_at": "2026-01-01T00:00:00Z"}}],
      "no user.message"),
+    ([HDR, MSG, {"event": {"type": "agent.tool_use", "id": "e2", "processed_at": "2026-01-01T00:00:00Z",
+                           "name": "bash", "input": {}}},
+      {"event": {"type": "session.status_idle", "id": "e3", "processed_at": "2026-01-01T00:00:01Z",
+                 "stop_reason": {"type": "requires_action", "event_ids": ["e2"]}}}], r"requires_action names \['e2'\]"),
 ])
 def test_loader_rejects_bad_recordings(tmp_path, lines, error):
     with pytest.raises(recordings.RecordingError, match=error):

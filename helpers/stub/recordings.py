@@ -104,6 +104,7 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
     members = _union_members(BetaManagedAgentsSessionEvent)
     seen: Dict[str, int] = {}
     used_tools: Dict[str, int] = {}
+    blocking: set = set()
     for n, s in rows[1:]:
         obj = load_json(n, s)
         if not isinstance(obj, dict) or not isinstance(obj.get("event"), dict):
@@ -129,6 +130,14 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
         seen[ev["id"]] = n
         if ev["type"] == "agent.custom_tool_use":
             used_tools.setdefault(ev["name"], n)
+            blocking.add(ev["id"])
+        if ev["type"] in ("agent.tool_use", "agent.mcp_tool_use") and ev.get("evaluated_permission") == "ask":
+            blocking.add(ev["id"])
+        if ev["type"] == "session.status_idle" and ev["stop_reason"]["type"] == "requires_action":
+            odd = [i for i in ev["stop_reason"]["event_ids"] if i not in blocking]
+            if odd:
+                raise RecordingError(f"{where}:{n}: requires_action names {odd}, which are not earlier "
+                                     "agent.custom_tool_use events or tool uses with evaluated_permission 'ask'.")
         if ev["type"] == "user.custom_tool_result" and ev["custom_tool_use_id"] not in seen:
             raise RecordingError(f"{where}:{n}: custom_tool_use_id {ev['custom_tool_use_id']!r} does not match an "
                                  "earlier agent.custom_tool_use.")

@@ -2,6 +2,22 @@
 
 One :class:`Replayer` per session holds the walk's state; one :class:`Scheduler` thread steps every session whose
 next event is due, so HTTP handler threads never wait on a replay. All state changes happen under the backend lock.
+
+Details beyond the design doc's rules:
+
+* Pace: the gap before an agent-side line is its recorded ``processed_at`` gap, capped at ``max_gap`` recorded
+  seconds (default 4), divided by the speed. ``"instant"`` has no gaps.
+* A batch of events is validated as a whole (types, fields, pending ids) before any of it is applied.
+* ``user.message`` while custom tool results or confirmations are pending is a 400 (answer or interrupt first);
+  while the agent is running (nothing pending) it is queued and starts the next recorded turn when it comes.
+* Answering only some of the blocking events re-emits ``session.status_idle`` (``requires_action``) with the rest;
+  a recorded ``requires_action`` whose events were all answered already is not emitted.
+* ``user.interrupt`` jumps to the next recorded ``user.interrupt`` of the same turn (not past the next
+  ``user.message``); without one the turn ends with ``session.status_idle`` ``end_turn`` and the next message
+  plays the recording's next turn.
+* ``session.updated`` lines are skipped; ``session.usage`` lines carry the session's accumulated usage.
+* After the last line, each further ``user.message`` gets ``session.status_running``, one ``agent.message``
+  (:data:`NO_MORE_TURNS`) and ``session.status_idle`` ``end_turn``.
 """
 from __future__ import annotations
 

@@ -131,6 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as e:  # never a 500: a clear error, the traceback in the server log
+            self.close_connection = True  # the request may not have been read completely
             log.exception("stub failure on %s %s (request %s)", method, self.path, rid)
             err = StubError(f"The workshop stub failed on {method} {urlsplit(self.path).path}: {type(e).__name__}: {e}. "
                             "This is a bug in helpers/stub; the traceback is in the server log (logger "
