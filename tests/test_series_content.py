@@ -1,0 +1,311 @@
+"""The series says what it must (notebooks 04–06): the facts, the protocol, the topics, the real SDK calls.
+
+These tests read the committed solution notebooks (their sources and the outputs of their offline run) and the
+learner notebooks; they start no kernel. test_notebooks.py checks that the committed outputs are what the
+solutions really produce, so asserting on those outputs here is asserting on the run.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+NOTEBOOKS = ROOT / "notebooks"
+
+NB04 = "04_custom_tools.ipynb"
+NB05 = "05_replay_and_lifecycle.ipynb"
+NB06 = "06_beyond_the_basics.ipynb"
+OURS = (NB04, NB05, NB06)
+
+
+# --------------------------------------------------------------------------- reading notebooks
+def _nb(name: str, folder: Path = SOLUTIONS) -> dict:
+    path = folder / name
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(ROOT)} is missing")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _src(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _code(nb: dict) -> list[str]:
+    return [_src(c) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def _markdown(nb: dict) -> str:
+    return "\n".join(_src(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def _text_of_output(output: dict) -> str:
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+        return "".join(text) if isinstance(text, list) else text
+    data = output.get("data") or {}
+    parts = []
+    for mime in ("text/markdown", "text/plain"):
+        value = data.get(mime)
+        if value is not None:
+            parts.append("".join(value) if isinstance(value, list) else value)
+    return "\n".join(parts)
+
+
+def _outputs(cell: dict) -> str:
+    return "\n".join(_text_of_output(o) for o in cell.get("outputs", []))
+
+
+def _all_outputs(nb: dict) -> str:
+    return "\n".join(_outputs(c) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def _cell_with(nb: dict, needle: str) -> dict:
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and needle in _src(c)]
+    assert cells, f"no code cell contains {needle!r}"
+    return cells[0]
+
+
+def _exercise_cell(nb: dict, number: str) -> str:
+    for source in _code(nb):
+        if re.search(rf"### BEGIN SOLUTION {re.escape(number)}\b", source):
+            return source
+    pytest.fail(f"no exercise {number}")
+
+
+# --------------------------------------------------------------------------- every notebook of 04–06
+@pytest.mark.parametrize("name", OURS)
+def test_has_at_least_two_exercises_with_goal_hint_and_check(name: str):
+    nb = _nb(name)
+    cells = nb["cells"]
+    numbers = []
+    for i, cell in enumerate(cells):
+        source = _src(cell)
+        found = re.findall(r"### BEGIN SOLUTION (\d+\.\d+)", source) if cell["cell_type"] == "code" else []
+        for number in found:
+            numbers.append(number)
+            assert "### HINT:" in source, f"{name}: exercise {number} has no ### HINT"
+            before = "\n".join(_src(c) for c in cells[max(0, i - 3):i] if c["cell_type"] == "markdown")
+            assert "Goal" in before, f"{name}: exercise {number} is not introduced by a markdown cell stating its Goal"
+            after = next((c for c in cells[i + 1:] if c["cell_type"] == "code"), None)
+            assert after is not None and "check." in _src(after), f"{name}: exercise {number} has no check cell after it"
+    assert len(numbers) >= 2, f"{name}: {len(numbers)} exercise(s); the series promises at least two"
+    prefix = name[1]  # "04" -> "4"
+    assert all(n.split(".")[0] == prefix for n in numbers), f"{name}: exercise numbers {numbers} should start with {prefix}."
+    learner = json.dumps(_nb(name, NOTEBOOKS))
+    for number in numbers:
+        assert f"TODO {number}" in learner and "NotImplementedError" in learner, f"notebooks/{name}: TODO {number} missing"
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_runs_alone_via_helpers_setup(name: str):
+    """Each notebook builds its own client, environment, agent and log file (what 02 taught), in a fresh kernel."""
+    first_code = "\n".join(_code(_nb(name))[:2])
+    for needle in ("helpers.connect(MODE", "setup.ensure_environment(client)", "setup.ensure_agent(client, MODEL)",
+                   "setup.ensure_log_file(client)"):
+        assert needle in first_code, f"{name}: the set-up cell lacks {needle}"
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_offline_outputs_are_clean(name: str):
+    nb = _nb(name)
+    outputs = _all_outputs(nb)
+    errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors, f"{name}: committed outputs contain an error: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+    assert "❌" not in outputs, f"{name}: a check failed in the committed run"
+    assert outputs.count("✅") >= 2, f"{name}: the committed run shows fewer than two passing checks"
+    for leak in ("/work/", "/home/", "/root/", "sk-ant-api", "Traceback"):
+        assert leak not in outputs, f"{name}: committed outputs contain {leak!r}"
+
+
+# --------------------------------------------------------------------------- 04 Custom tools
+def test_04_final_report_names_the_deploy_the_n_plus_1_and_a_fix():
+    nb = _nb(NB04)
+    report = _outputs(_cell_with(nb, "Markdown("))
+    assert "dep_4820" in report, "the executed report does not name dep_4820"
+    assert "N+1" in report, "the executed report does not name the N+1 query"
+    assert "order_summary.py" in report or "InventoryReservation" in report, "the report does not point at the code"
+    assert "in_(" in report or "selectinload" in report or "roll back" in report.lower() or "revert" in report.lower(), \
+        "the report proposes no fix"
+    ticks = _outputs(_cell_with(nb, "for fact, found in"))
+    assert ticks.count("✓") == 3 and "✗" not in ticks
+
+
+def test_04_handle_tool_dispatches_to_the_incident_functions():
+    source = _exercise_cell(_nb(NB04), "4.1")
+    for name in ("query_logs", "get_metrics", "list_deploys", "get_diff"):
+        assert f"incident.{name}" in source, f"4.1 does not dispatch to incident.{name}"
+    assert "raise" in source, "4.1 should raise on an unknown tool"
+
+
+def test_04_answers_inline_as_on_the_slide():
+    nb = _nb(NB04)
+    answer = _exercise_cell(nb, "4.2")
+    for needle in ('"user.custom_tool_result"', '"custom_tool_use_id": ev.id', '"is_error"', "except Exception"):
+        assert needle in answer, f"4.2 lacks {needle}"
+    loop = _exercise_cell(nb, "4.3")
+    opened, sent = loop.find("events.stream("), loop.find("events.send(")
+    assert 0 <= opened < sent, "4.3 must open the stream before it sends the user.message"
+    for needle in ('"user.message"', 'ev.type == "agent.custom_tool_use"', "answer(ev)", '"requires_action"',
+                   "session.status_terminated", "break", "timeout="):
+        assert needle in loop, f"4.3 lacks {needle}"
+    slide = _markdown(nb)
+    assert "with client.beta.sessions.events.stream(session_id) as stream:" in slide, "the slide's code is not shown"
+
+
+def test_04_explains_the_protocol_and_the_data_source():
+    nb = _nb(NB04)
+    text = _markdown(nb).lower()
+    assert "no inbound networking" in text
+    assert "function on your laptop" in text
+    assert "datadog" in text and "same wire protocol" in text
+    code = "\n".join(_code(nb))
+    assert "incident.set_source(" in code and "incident.FileSource()" in code, "the data-source swap is not demonstrated"
+    assert "helpers.dashboard.show()" in code and "dash.attach(session)" in code and "on_event=on_event" in code, \
+        "the SRE Agent panel is not brought online"
+    assert '"recording": "incident-2277"' in code
+
+
+def test_04_every_tool_call_was_answered_on_the_laptop():
+    outputs = _all_outputs(_nb(NB04))
+    match = re.search(r"(\d+) commands ran in the cloud sandbox; (\d+) calls ran on your laptop", outputs)
+    assert match and int(match.group(1)) > 0 and int(match.group(2)) >= 4, "the wire summary is missing or empty"
+    assert "is_error: False" in outputs
+
+
+# --------------------------------------------------------------------------- 05 Replay and lifecycle
+def test_05_uses_the_history_apis_with_pagination():
+    code = "\n".join(_code(_nb(NB05)))
+    for needle in ("client.beta.sessions.list(agent_id=", "client.beta.sessions.events.list(", "limit=",
+                   "get_next_page()", "has_next_page()", 'order="desc"', "types=[", "statuses=["):
+        assert needle in code, f"05 lacks {needle}"
+    assert "limit=25" in _exercise_cell(_nb(NB05), "5.1"), "5.1 should page with limit=25"
+
+
+def test_05_rebuilds_after_a_hard_refresh_from_the_platform_alone():
+    nb = _nb(NB05)
+    codes = _code(nb)
+    reset = next(i for i, c in enumerate(codes) if c.strip() == "%reset -f")
+    after = "\n".join(codes[reset + 1:])
+    assert "helpers.connect()" in after and "setup.find_agent(client)" in after
+    assert "sessions.list(agent_id=agent.id, limit=1)" in after
+    conversation = _exercise_cell(nb, "5.2")
+    assert conversation in codes[reset + 1:], "5.2 must come after the %reset"
+    left = _outputs(_cell_with(nb, "variables left:"))
+    assert "variables left: []" in left, f"the refresh left variables behind: {left}"
+
+
+def test_05_reconnects_stream_first_then_history_then_tail():
+    source = _exercise_cell(_nb(NB05), "5.3")
+    opened, listed = source.find("events.stream("), source.find("events.list(")
+    assert 0 <= opened < listed, "5.3 must open the stream before listing the history"
+    tail = source.find("for ev in stream")
+    assert listed < tail and "if ev.id in seen" in source, "5.3 must tail the stream skipping ids already seen"
+
+
+def test_05_walks_the_four_statuses_with_the_fault_recordings():
+    nb = _nb(NB05)
+    code = "\n".join(_code(nb))
+    for recording in ("fault-rescheduled", "fault-retries-exhausted", "fault-terminated"):
+        assert recording in code
+    outputs = _all_outputs(nb)
+    assert "idle → running → rescheduling → running" in outputs
+    assert "idle (retries_exhausted)" in outputs and "retry_status 'exhausted'" in outputs
+    assert "→ terminated" in outputs and "retry_status 'terminal'" in outputs
+    assert "retry_status 'retrying'" in outputs
+    assert "BadRequestError 400" in outputs, "a terminated session should refuse new events"
+
+
+def test_05_reads_usage_from_the_session_and_the_spans():
+    nb = _nb(NB05)
+    code = "\n".join(_code(nb))
+    assert ".usage" in code and '"span.model_request_end"' in code
+    usage = _outputs(_cell_with(nb, "types=[\"span.model_request_end\"]"))
+    spans = re.search(r"from the spans:.*'output_tokens': (\d+)", usage)
+    total = re.search(r"session.usage:.*output_tokens=(\d+)", usage)
+    assert spans and total and spans.group(1) == total.group(1), usage
+
+
+# --------------------------------------------------------------------------- 06 Beyond the basics
+#: topic -> snippets (in code cells) that show the real SDK call it starts from
+TOPICS_06 = {
+    "interrupt": ['{"type": "user.interrupt"}'],
+    "permission policy": ['"permission_policy": {"type": "always_ask"}', '"user.tool_confirmation"',
+                          '"deny_message"', "allow=True", "allow=False"],
+    "outcomes": ['"user.define_outcome"', '"rubric": {"type": "text"', ".outcome_evaluations"],
+    "subagents": ["client.beta.agents.create(", "multiagent=", '"multiagent_20261001"'],
+    "memory": ["client.beta.memory_stores.create(", "client.beta.memory_stores.memories.create(",
+               '"type": "memory_store"'],
+    "vaults": ["client.beta.vaults.create(", "client.beta.vaults.credentials.create(", "vault_ids="],
+    "MCP servers": ["mcp_servers=", '"mcp_toolset"'],
+    "webhooks": ["client.beta.webhooks.unwrap(", "client.beta.webhooks.parse_unverified("],
+    "console agent builder": ["client.beta.agents.versions.list("],
+}
+
+
+@pytest.mark.parametrize("topic", list(TOPICS_06))
+def test_06_covers_each_topic_with_its_sdk_call(topic: str):
+    nb = _nb(NB06)
+    code = "\n".join(_code(nb))
+    for needle in TOPICS_06[topic]:
+        assert needle in code, f"06 / {topic}: no code cell contains {needle}"
+    assert topic.lower().split()[0] in _markdown(nb).lower(), f"06 / {topic}: not explained in the prose"
+
+
+def _sdk_chains(source: str) -> set[str]:
+    return set(re.findall(r"\bclient\.beta(?:\.[a-z_]+)+(?=\()", source))
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_every_sdk_call_exists_in_the_pinned_sdk(name: str):
+    """Every client.beta.x.y(...) the notebook calls resolves on a real anthropic 2.10.0 client (no request made)."""
+    import anthropic
+
+    client = anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9")
+    chains = _sdk_chains("\n".join(_code(_nb(name))))
+    assert chains, f"{name}: no SDK calls found"
+    for chain in sorted(chains):
+        obj = client
+        for part in chain.split(".")[1:]:
+            assert hasattr(obj, part), f"{name}: {chain} does not exist in anthropic {anthropic.__version__}"
+            obj = getattr(obj, part)
+        assert callable(obj), f"{name}: {chain} is not callable"
+
+
+def test_06_live_only_cells_are_guarded_and_skip_offline():
+    nb = _nb(NB06)
+    live_only = ("memory_stores", "vaults.", "multiagent=")
+    guarded = 0
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = _src(cell)
+        calls = [n for n in live_only if n in source and "client.beta." in source]
+        if not calls:
+            continue
+        guarded += 1
+        assert 'if MODE == "live":' in source and "else:" in source, f"a live-only cell is not guarded: {calls}"
+        assert "live only" in _outputs(cell), f"offline, the live-only cell ({calls}) printed no 'live only' note"
+    assert guarded >= 3
+
+
+def test_06_outputs_show_each_control_working():
+    nb = _nb(NB06)
+    interrupt = _outputs(_cell_with(nb, "events = audit_then_interrupt("))
+    assert "user.interrupt" in interrupt and "idle: end_turn" in interrupt
+    compare = _outputs(_cell_with(nb, 'for label, run in (("allow", allowed), ("deny", denied))'))
+    assert "allow: 1 command(s) ran in the sandbox" in compare
+    assert "deny: 0 command(s) ran in the sandbox; custom tool calls: ['query_logs']" in compare
+    verdicts = _outputs(_cell_with(nb, ".outcome_evaluations"))
+    assert "needs_revision" in verdicts and "satisfied" in verdicts
+    outputs = _all_outputs(nb)
+    assert "span.outcome_evaluation_end" in outputs
+    assert "session.status_idled:" in outputs, "the webhook payload was not handled"
+    assert '"recording": "interrupt"' in "\n".join(_code(nb))
+    assert '"recording": "permission-policy"' in "\n".join(_code(nb))
+    assert '"recording": "outcome"' in "\n".join(_code(nb))
