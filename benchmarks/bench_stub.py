@@ -82,6 +82,38 @@ def bench_latency(client, env_id, agent_id, n):
     return statistics.median(first), statistics.median(running), statistics.quantiles(first, n=20)[-1]
 
 
+def bench_latency_raw(url, client, env_id, agent_id, n):
+    """The same measurement with a bare httpx client: the stub's share without the SDK's own per-call overhead."""
+    import httpx
+
+    h = httpx.Client(headers={"authorization": "Bearer bench", "anthropic-beta": "managed-agents-2026-04-01"})
+    first = []
+    for _ in range(n):
+        s = client.beta.sessions.create(agent=agent_id, environment_id=env_id, metadata={"recording": "terminate-demo"})
+        got = {}
+        ready = threading.Event()
+
+        def reader(sid=s.id):
+            with h.stream("GET", f"{url}/v1/sessions/{sid}/events/stream") as r:
+                ready.set()
+                for chunk in r.iter_raw():
+                    got.setdefault("first", time.perf_counter())
+                    if b"session.status_terminated" in chunk:
+                        break
+
+        th = threading.Thread(target=reader)
+        th.start()
+        ready.wait()
+        time.sleep(0.002)
+        t0 = time.perf_counter()
+        h.post(f"{url}/v1/sessions/{s.id}/events", json={"events": [msg("terminate")]})
+        th.join(10)
+        time.sleep(0.01)
+        first.append((got["first"] - t0) * 1000)
+    h.close()
+    return statistics.median(first)
+
+
 def bench_throughput(client, env_id, agent_id, n_events):
     s = client.beta.sessions.create(agent=agent_id, environment_id=env_id, metadata={"recording": "long"})
     count = 0
@@ -169,6 +201,9 @@ def main() -> int:
             ok_all &= ok
             print(f"[{'PASS' if ok else 'MISS'}] user.message -> first streamed event: median {med:.2f} ms "
                   f"(p95 {p95:.2f} ms, n={n_lat}; target < 5 ms); -> session.status_running: median {med_run:.2f} ms")
+
+            raw = bench_latency_raw(server.url, client, env.id, agent.id, n_lat // 2)
+            print(f"       same with a bare httpx client (no SDK overhead): median {raw:.2f} ms")
 
             count, dt = bench_throughput(client, env.id, agent.id, n_long)
             rate = count / dt
