@@ -75,6 +75,23 @@ def _papermill(path: Path, out: Path):
     )
 
 
+# --------------------------------------------------------------------------- nbval, in the background
+@pytest.fixture(scope="module", autouse=True)
+def nbval_process():
+    """Start nbval on every solution at once, in a subprocess (so the plain `pytest` run does not collect
+    notebooks twice), while the other tests run; test_solutions_match_committed_outputs (last) waits for it."""
+    paths = [str(p.values[0].relative_to(ROOT)) for p in PAIRS]
+    cmd = [
+        sys.executable, "-m", "pytest", "--nbval", *paths, "--nbval-sanitize-with", str(SANITIZE.relative_to(ROOT)),
+        "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "--nbval-cell-timeout", str(CELL_TIMEOUT),
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_offline_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+
+
 # --------------------------------------------------------------------------- solutions
 @pytest.mark.parametrize("solution,learner", PAIRS)
 def test_solution_runs_offline(solution: Path, learner: Path, tmp_path: Path, monkeypatch):
@@ -85,23 +102,6 @@ def test_solution_runs_offline(solution: Path, learner: Path, tmp_path: Path, mo
         _papermill(solution, tmp_path / solution.name)
     except PapermillExecutionError as exc:
         pytest.fail(f"{solution.relative_to(ROOT)}: {_describe_failure(exc)}", pytrace=False)
-
-
-def test_solutions_match_committed_outputs():
-    """nbval, in a subprocess so the plain `pytest` run does not collect notebooks twice."""
-    paths = [str(p.values[0].relative_to(ROOT)) for p in PAIRS]
-    cmd = [
-        sys.executable, "-m", "pytest", "--nbval", *paths, "--nbval-sanitize-with", str(SANITIZE.relative_to(ROOT)),
-        "-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=", "--nbval-cell-timeout", str(CELL_TIMEOUT),
-    ]
-    proc = subprocess.run(cmd, cwd=ROOT, env=_offline_env(), capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
-        pytest.fail(
-            "nbval: a solution's outputs differ from the committed ones. If the change is intended, "
-            "run `python scripts/make_notebooks.py --execute` and review the diff.\n" + tail,
-            pytrace=False,
-        )
 
 
 # --------------------------------------------------------------------------- learner notebooks
@@ -119,28 +119,6 @@ def _todo_cells(learner_nb) -> list[tuple[int, str]]:
     return out
 
 
-@pytest.mark.parametrize("solution,learner", PAIRS)
-def test_learner_stops_at_first_todo(solution: Path, learner: Path, tmp_path: Path, monkeypatch):
-    from papermill.exceptions import PapermillExecutionError
-
-    monkeypatch.setenv("WORKSHOP_MODE", "replay")
-    nb = mk.read(learner)
-    todos = _todo_cells(nb)
-    if not todos:
-        _papermill(learner, tmp_path / learner.name)  # no exercise: it must simply run
-        return
-    first_index, first_message = todos[0]
-    with pytest.raises(PapermillExecutionError) as info:
-        _papermill(learner, tmp_path / learner.name)
-    exc = info.value
-    assert exc.ename == "NotImplementedError", _describe_failure(exc)
-    assert exc.evalue == first_message, _describe_failure(exc)
-    # papermill counts the injected parameters cell; map back to the learner's cell
-    executed = mk.read(tmp_path / learner.name)
-    failing = [i for i, c in enumerate(executed["cells"]) if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
-    assert failing and _source(executed["cells"][failing[0]]) == _source(nb["cells"][first_index])
-
-
 def _check_cell_after(cells, index: int) -> int | None:
     for j in range(index + 1, len(cells)):
         cell = cells[j]
@@ -150,9 +128,13 @@ def _check_cell_after(cells, index: int) -> int | None:
 
 
 @pytest.mark.parametrize("solution,learner", PAIRS)
-def test_checks_fail_on_todo_and_pass_on_solution(solution: Path, learner: Path, monkeypatch):
-    """One kernel walks the notebook: each exercise is run first as the learner's untouched TODO
-    (its check must fail with ❌), then as the solution (its check must pass with ✅)."""
+def test_learner_stops_at_first_todo_and_checks_explain(solution: Path, learner: Path, monkeypatch):
+    """One kernel walks the learner notebook and its solution side by side.
+
+    * The learner notebook runs up to its first TODO (cells before it are the solution's, unchanged:
+      test_learner_notebooks_are_generated), and that TODO fails with its own NotImplementedError message.
+    * Every exercise runs first as the learner's untouched TODO (its NotImplementedError), then its check
+      cell must fail with a ❌ message; then the solution cell runs and the same check passes with ✅."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -162,6 +144,10 @@ def test_checks_fail_on_todo_and_pass_on_solution(solution: Path, learner: Path,
     learn_nb = nbformat.read(learner, as_version=4)
     assert len(sol_nb.cells) == len(learn_nb.cells), "run `python scripts/make_notebooks.py`"
     todos = dict(_todo_cells(learn_nb))
+    first_todo = min(todos) if todos else len(learn_nb.cells)
+    for index, (sc, lc) in enumerate(zip(sol_nb.cells, learn_nb.cells)):
+        if index not in todos:
+            assert sc.source == lc.source, f"{learner.name} cell {index} differs from its solution outside a TODO"
     for index in todos:
         assert _check_cell_after(learn_nb.cells, index) is not None, (
             f"{learner.name}: TODO cell {index} ({todos[index]}) is not followed by a check cell (`check.…(...)`)"
@@ -177,7 +163,9 @@ def test_checks_fail_on_todo_and_pass_on_solution(solution: Path, learner: Path,
             client.execute_cell(cell, index)
         except CellExecutionError as exc:
             if expect_error is None:
-                pytest.fail(f"{solution.name} cell {index} failed: {exc.ename}: {exc.evalue}", pytrace=False)
+                which = learner.name if index < first_todo else solution.name
+                head = "\n".join(cell.source.splitlines()[:8])
+                pytest.fail(f"{which} cell {index} failed: {exc.ename}: {exc.evalue}\n--- cell source ---\n{head}", pytrace=False)
             assert exc.ename == expect_error, f"{learner.name} cell {index}: expected {expect_error}, got {exc.ename}: {exc.evalue}"
             return exc.evalue
         if expect_error is not None:
@@ -190,10 +178,12 @@ def test_checks_fail_on_todo_and_pass_on_solution(solution: Path, learner: Path,
         for index, cell in enumerate(sol_nb.cells):
             if cell.cell_type != "code":
                 continue
+            if index < first_todo:
+                cell = learn_nb.cells[index]  # the learner's own cells, up to the first TODO
             if index in todos:
                 check_index = _check_cell_after(learn_nb.cells, index)
                 evalue = run(learn_nb.cells[index], index, expect_error="NotImplementedError")
-                assert evalue == todos[index]
+                assert evalue == todos[index], f"{learner.name} TODO cell {index} raised {evalue!r}, not its own message"
                 message = run(learn_nb.cells[check_index], check_index, expect_error="CheckFailed")
                 assert message.startswith("❌"), f"{learner.name} cell {check_index}: {message}"
                 assert "TODO" in message or "Hint" in message, message
@@ -270,3 +260,15 @@ def test_harness_names_the_broken_cell(tmp_path: Path, monkeypatch):
         _papermill(broken, tmp_path / "out.ipynb")
     text = _describe_failure(info.value)
     assert "RuntimeError: broken on purpose" in text and "raise RuntimeError" in text
+
+
+def test_solutions_match_committed_outputs(nbval_process):
+    """nbval: each solution's fresh outputs equal its committed ones, modulo tests/nbval_sanitize.cfg."""
+    out, _ = nbval_process.communicate(timeout=900)
+    if nbval_process.returncode != 0:
+        tail = "\n".join(line for line in out.splitlines() if "Kernel is running over TCP" not in line)
+        pytest.fail(
+            "nbval: a solution's outputs differ from the committed ones. If the change is intended, "
+            "run `python scripts/make_notebooks.py --execute` and review the diff.\n" + tail[-6000:],
+            pytrace=False,
+        )
