@@ -381,26 +381,6 @@ def stream_loop(events: Any, stop_reason: Any) -> None:
     ok(f"Your loop read {len(events)} events and stopped on {stop_reason!r} without hanging.")
 
 
-def packaged_run(result: Any) -> None:
-    """03 (exercise 3.3): helpers.loop.run drove the whole investigation to end_turn."""
-    __tracebackhide__ = True
-    need(result, "result", "3.3", "the RunResult that loop.run(...) returns")
-    if attr(result, "stop_reason") != "end_turn":
-        fail(f"the run stopped with {attr(result, 'stop_reason')!r}, not 'end_turn'.",
-             "pass handle_tool=incident.handle_tool so the loop can answer the agent's custom tool calls.")
-    if not attr(result, "tool_calls"):
-        fail("the run answered no custom tool calls.", "pass handle_tool=incident.handle_tool.")
-    text = attr(result, "text") or ""
-    if "dep_4820" not in text and "9c41e7b" not in text:
-        fail("the agent's final answer does not name the culprit deploy.",
-             "read result.text: did the run finish? Try again with the message from the cell above.")
-    ok(f"loop.run answered {len(result.tool_calls)} tool calls and the agent named dep_4820: the same loop, packaged.")
-
-
-# ############################################################################### 04–06 (appended section)
-# Checks for notebooks 04 Custom tools, 05 Replay and lifecycle, 06 Beyond the basics.
-# Same framework as above: ✅ via ok(), ❌ via fail(problem, hint); learner values first through need().
-
 def _text(event: Any) -> str:
     """The text blocks of an event's content (SDK object or dict), joined."""
     return "".join(attr(b, "text", "") or "" for b in (attr(event, "content") or []) if attr(b, "type") == "text")

@@ -40,7 +40,6 @@ def test_framework_sentinel_and_messages(capsys):
     (check.versions, (check.TODO, check.TODO)),
     (check.session, (check.TODO,)),
     (check.stream_loop, (check.TODO, check.TODO)),
-    (check.packaged_run, (check.TODO,)),
 ])
 def test_every_check_fails_on_the_todo(fn, args):
     fails(fn, *args, match="TODO placeholder")
