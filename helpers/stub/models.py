@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import queue
 import random
 import secrets
 import threading
@@ -442,16 +441,61 @@ class StoredEvent:
         self.frame = f"event: {self.type}\ndata: {payload}\n\n".encode()
 
 
-class Subscriber:
-    """One open SSE stream. The server thread serving it reads from ``q``; ``None`` means: end the stream."""
+_END_STREAM = ("session.status_terminated", "session.deleted")
 
-    def __init__(self, deltas: Sequence[str] = (), cut_after: Optional[int] = None) -> None:
-        self.q: "queue.SimpleQueue[Optional[StoredEvent]]" = queue.SimpleQueue()
+
+def delta_frames(ev: StoredEvent, deltas: set) -> bytes:
+    """Preview frames (event_start, event_delta...) sent before a final agent.message / agent.thinking."""
+    if ev.type not in deltas:
+        return b""
+    eid = ev.data["id"]
+    out: List[Dict[str, Any]] = [{"type": "event_start", "event": {"type": ev.type, "id": eid}}]
+    if ev.type == "agent.message":
+        for i, block in enumerate(ev.data.get("content") or []):
+            text = block.get("text") if block.get("type") == "text" else None
+            if text is None:
+                break  # previews cover leading text blocks only
+            for k in range(0, max(len(text), 1), 32):
+                out.append({"type": "event_delta", "event_id": eid, "delta": {
+                    "type": "content_delta", "index": i, "content": {"type": "text", "text": text[k:k + 32]}}})
+    return b"".join(f"event: {o['type']}\ndata: {json.dumps(o, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
+                    for o in out)
+
+
+class Subscriber:
+    """One open SSE stream. Events are written straight to its socket by whoever emits them (under the backend
+    lock, so frames never interleave and order is kept); the server thread that owns the connection only sends
+    keepalives and waits for ``done``."""
+
+    def __init__(self, write: Callable[[bytes], Any], deltas: Sequence[str] = (), cut_after: Optional[int] = None) -> None:
+        self.write = write
         self.deltas = set(deltas)
         self.cut_after = cut_after
+        self.sent = 0
+        self.done = threading.Event()
+
+    def deliver(self, ev: StoredEvent) -> None:
+        if self.done.is_set():
+            return
+        try:
+            self.write(delta_frames(ev, self.deltas) + ev.frame if self.deltas else ev.frame)
+        except OSError:  # the client went away (or stopped reading for too long)
+            self.close()
+            return
+        self.sent += 1
+        if ev.type in _END_STREAM or (self.cut_after is not None and self.sent >= self.cut_after):
+            self.close()
+
+    def keepalive(self) -> None:
+        if self.done.is_set():
+            return
+        try:
+            self.write(b": keepalive\n\n")
+        except OSError:
+            self.close()
 
     def close(self) -> None:
-        self.q.put(None)
+        self.done.set()
 
 
 class SessionState:
@@ -1007,21 +1051,29 @@ class Backend:
         page["data"] = [e.data for e in page["data"]]
         return page
 
-    def subscribe(self, session_id: str, deltas: Sequence[str], cut_after: Optional[int]) -> Tuple[SessionState, Subscriber]:
+    def subscribe(self, session_id: str, deltas: Sequence[str], cut_after: Optional[int],
+                  write: Callable[[bytes], Any], head: bytes) -> Tuple[SessionState, Subscriber]:
+        """Register a stream and send its response head, atomically: it gets every event emitted after that."""
         bad = [d for d in deltas if d not in ("agent.message", "agent.thinking")]
         if bad:
             raise InvalidRequest(f"event_deltas[]: {bad[0]!r} is not supported; use agent.message and/or agent.thinking.")
         with self.lock:
             s = self._session(session_id)
-            sub = Subscriber(deltas, cut_after if cut_after is not None else self.fault.get("cut_stream_after"))
+            sub = Subscriber(write, deltas, cut_after if cut_after is not None else self.fault.get("cut_stream_after"))
+            write(head)
             if s.status == "terminated":
                 sub.close()
             else:
                 s.subscribers.append(sub)
             return s, sub
 
+    def send_keepalive(self, s: SessionState, sub: Subscriber) -> None:
+        with self.lock:
+            sub.keepalive()
+
     def unsubscribe(self, s: SessionState, sub: Subscriber) -> None:
         with self.lock:
+            sub.close()
             try:
                 s.subscribers.remove(sub)
             except ValueError:
@@ -1051,8 +1103,11 @@ class Backend:
                 "type": "outcome_evaluation", "outcome_id": event["outcome_id"],
                 "description": s.outcomes.get(event["outcome_id"], ""), "iteration": event["iteration"],
                 "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
-        for sub in s.subscribers:
-            sub.q.put(ev)
+        if s.subscribers:
+            for sub in list(s.subscribers):
+                sub.deliver(ev)
+                if sub.done.is_set():
+                    s.subscribers.remove(sub)
         if typ == "session.status_terminated":
             for sub in s.subscribers:
                 sub.close()

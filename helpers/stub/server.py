@@ -1,13 +1,13 @@
 """The threaded HTTP server of the stub, including the SSE event stream.
 
 Responses are written in one ``send`` (headers + body) on a TCP_NODELAY socket, so a request costs well under a
-millisecond on loopback. Each open SSE stream holds one server thread that waits on its subscriber queue.
+millisecond on loopback. Events are written to SSE streams by the thread that emits them; each open stream also
+holds one server thread, which sends keepalive comments and closes the connection when the stream ends.
 """
 from __future__ import annotations
 
 import json
 import logging
-import queue
 import socket
 import threading
 from http import HTTPStatus
@@ -17,32 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import responses
 from .exceptions import AuthenticationError, InvalidRequest, MethodNotAllowed, NotFound, StubError
-from .models import Backend, StoredEvent, new_id
+from .models import Backend, new_id
 from .urls import describe, resolve
 
 log = logging.getLogger("helpers.stub")
 
 _BETA = "managed-agents-2026-04-01"
 _MANAGED = ("/v1/agents", "/v1/environments", "/v1/sessions")
-_END_STREAM = ("session.status_terminated", "session.deleted")
-
-
-def _delta_frames(ev: StoredEvent, deltas: set) -> bytes:
-    """Preview frames (event_start, event_delta...) before a final agent.message / agent.thinking."""
-    if ev.type not in deltas:
-        return b""
-    eid = ev.data["id"]
-    out = [{"type": "event_start", "event": {"type": ev.type, "id": eid}}]
-    if ev.type == "agent.message":
-        for i, block in enumerate(ev.data.get("content") or []):
-            text = block.get("text") if block.get("type") == "text" else None
-            if text is None:
-                break  # previews cover leading text blocks only
-            for k in range(0, max(len(text), 1), 32):
-                out.append({"type": "event_delta", "event_id": eid, "delta": {
-                    "type": "content_delta", "index": i, "content": {"type": "text", "text": text[k:k + 32]}}})
-    return b"".join(f"event: {o['type']}\ndata: {json.dumps(o, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
-                    for o in out)
+_WRITE_TIMEOUT = 2.0  # seconds a stream write may block before the stream is dropped
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -150,31 +132,15 @@ class _Handler(BaseHTTPRequestHandler):
                 cut = int(headers["x-stub-cut-stream-after"])
             except ValueError:
                 raise InvalidRequest("x-stub-cut-stream-after: must be an integer.") from None
-        s, sub = self.backend.subscribe(session_id, deltas, cut)
-        self.close_connection = True
         head = ("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\n"
-                f"connection: close\r\nrequest-id: {rid}\r\n\r\n")
-        sent = 0
-        keepalive = self.backend.keepalive
+                f"connection: close\r\nrequest-id: {rid}\r\n\r\n").encode()
+        # A client that stops reading must not stall the emitters: writes give up after a while.
+        self.connection.settimeout(_WRITE_TIMEOUT)
+        s, sub = self.backend.subscribe(session_id, deltas, cut, self.wfile.write, head)
+        self.close_connection = True
         try:
-            self.wfile.write(head.encode())
-            while True:
-                try:
-                    ev = sub.q.get(timeout=keepalive)
-                except queue.Empty:
-                    self.wfile.write(b": keepalive\n\n")
-                    continue
-                if ev is None:
-                    break
-                self.wfile.write(_delta_frames(ev, sub.deltas) + ev.frame if sub.deltas else ev.frame)
-                sent += 1
-                if ev.type in _END_STREAM:
-                    break
-                if sub.cut_after is not None and sent >= sub.cut_after:
-                    log.debug("fault: cutting stream of %s after %d events", session_id, sent)
-                    break
-        except OSError:
-            pass
+            while not sub.done.wait(self.backend.keepalive):
+                self.backend.send_keepalive(s, sub)
         finally:
             self.backend.unsubscribe(s, sub)
 
