@@ -521,3 +521,19 @@ def test_speed_follows_the_recorded_pace(setup):
         t = time.perf_counter()
         run_turn(c, s2.id, msg("bye"), stop_on_idle=False)
         assert time.perf_counter() - t < 0.5
+
+
+def test_keepalives_and_a_client_that_goes_away(server, client, session):
+    import httpx
+
+    sid = session.id
+    with httpx.stream("GET", f"{server.url}/v1/sessions/{sid}/events/stream",
+                      headers={"authorization": "Bearer k", "anthropic-beta": "managed-agents-2026-04-01"}) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        first = next(r.iter_raw())
+    assert first.startswith(b": keepalive")  # sent every 0.5 s by this fixture's stub
+    # that client is gone; the next events find its socket closed and drop it, nothing else notices
+    events = run_turn(client, sid, msg())
+    assert events[-1].type == "session.status_idle"
+    state = server.backend.sessions[sid]
+    _wait_for(lambda: len(state.subscribers), lambda n: n == 0)
