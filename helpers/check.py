@@ -569,10 +569,16 @@ def all_events(events: Any, client: Any, session_id: str) -> None:
     ok(f"All {len(ids)} events, oldest first, fetched page by page: the platform is the record of the session.")
 
 
-def conversation(turns: Any, client: Any, session_id: str) -> None:
-    """05 (exercise 5.2): the conversation rebuilt from the platform after a hard refresh."""
+def conversation(turns: Any, client: Any, latest: Any) -> None:
+    """05 (exercise 5.2): the newest session found on the platform, and its conversation rebuilt after a hard refresh."""
     __tracebackhide__ = True
+    need(latest, "latest", "5.2", "the agent's newest session, from client.beta.sessions.list(agent_id=agent.id, limit=1)")
     need(turns, "conversation", "5.2", "a list of (who, text) pairs, one per user.message and agent.message")
+    session_id = attr(latest, "id")
+    newest = client.beta.sessions.list(agent_id=attr(latest, "agent.id"), limit=1).data
+    if attr(latest, "type") != "session" or not newest or attr(newest[0], "id") != session_id:
+        fail("`latest` is not the agent's newest session.",
+             "sessions.list returns newest first: client.beta.sessions.list(agent_id=agent.id, limit=1).data[0].")
     turns = list(turns)
     truth = [e for e in _history(client, session_id) if _type_of(e) in ("user.message", "agent.message")]
     if any(not (isinstance(t, (tuple, list)) and len(t) == 2) for t in turns):
