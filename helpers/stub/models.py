@@ -13,10 +13,9 @@ import random
 import secrets
 import threading
 import time
-from collections import deque
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .exceptions import Conflict, InvalidRequest, NotFound, StubError, not_found
 
@@ -858,7 +857,7 @@ class Backend:
         return out
 
     def create_session(self, body: Dict[str, Any]) -> Dict[str, Any]:
-        B, S = _t()
+        B, _ = _t()
         from anthropic.types.beta import session_create_params
 
         p = validate_params(session_create_params.SessionCreateParams, body, what="session")
@@ -1034,7 +1033,6 @@ class Backend:
             s = self._session(session_id)
             plan = s.engine.check(events, path="events")  # validates the whole batch; raises before any change
             stored = s.engine.apply(plan)
-        _, S = _t()
         return {"data": stored}
 
     def list_events(self, session_id: str, query: Dict[str, List[str]]) -> Dict[str, Any]:
