@@ -309,3 +309,146 @@ def test_06_outputs_show_each_control_working():
     assert '"recording": "interrupt"' in "\n".join(_code(nb))
     assert '"recording": "permission-policy"' in "\n".join(_code(nb))
     assert '"recording": "outcome"' in "\n".join(_code(nb))
+
+
+# --------------------------------------------------------------------------- argument shapes of the SDK calls
+# The live-only cells never run offline, so their arguments are checked here against the pinned SDK's own
+# parameter types: pydantic validates required keys and literal values, and _unknown_keys catches misspelled
+# optional keys (pydantic ignores extra keys in TypedDicts; the API would not).
+
+class _Name(str):
+    """A name the static evaluation cannot know (agent.id, store.id, ...): any attribute is a string."""
+
+    def __getattr__(self, name: str) -> "_Name":
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Name(f"{self}.{name}")
+
+
+class _Namespace(dict):
+    def __missing__(self, key: str) -> _Name:
+        return _Name(key)
+
+
+def _union_members(tp) -> list:
+    import types
+    import typing
+
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(tp) for m in _union_members(a)]
+    return [tp]
+
+
+def _without_omit(tp):
+    import typing
+
+    members = [m for m in _union_members(tp) if getattr(m, "__name__", "") not in ("Omit", "NotGiven")]
+    return typing.Union[tuple(members)] if len(members) > 1 else members[0]
+
+
+def _unknown_keys(tp, value, path: str = "") -> list[str]:
+    """Keys of `value` (recursively) that no TypedDict of `tp` declares."""
+    import collections.abc
+    import typing
+
+    from typing_extensions import is_typeddict
+
+    members = [m for m in _union_members(tp) if m is not type(None)]
+    if isinstance(value, dict):
+        tds = [m for m in members if is_typeddict(m)]
+        if not tds:
+            return []
+        if "type" in value:
+            same = [m for m in tds if value["type"] in typing.get_args(typing.get_type_hints(m).get("type", object))]
+            tds = same or tds
+        best = None
+        for td in tds:
+            hints = typing.get_type_hints(td)
+            problems = [f"{path}.{k}" for k in value if k not in hints]
+            for k, v in value.items():
+                if k in hints:
+                    problems += _unknown_keys(hints[k], v, f"{path}.{k}")
+            if not problems:
+                return []
+            best = problems if best is None or len(problems) < len(best) else best
+        return best or []
+    if isinstance(value, (list, tuple)):
+        for m in members:
+            origin = typing.get_origin(m)
+            if origin in (list, tuple, collections.abc.Iterable, collections.abc.Sequence) or "Sequence" in str(origin):
+                elem = (typing.get_args(m) or (object,))[0]
+                return [p for i, v in enumerate(value) for p in _unknown_keys(elem, v, f"{path}[{i}]")]
+    return []
+
+
+def _call_chain(node) -> list[str]:
+    import ast
+
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return list(reversed(parts))
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_sdk_call_arguments_match_the_pinned_sdk_types(name: str):
+    import ast
+    import typing
+
+    import anthropic
+    from pydantic import TypeAdapter
+
+    import helpers.incident
+    import helpers.setup
+
+    client = anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9")
+    ns = _Namespace(setup=helpers.setup, incident=helpers.incident, MODEL="claude-sonnet-4-6")
+    checked: set[str] = set()
+    for source in _code(_nb(name)):
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # an IPython magic cell
+            continue
+        for node in tree.body:  # simple top-level assignments, so names like `multiagent` resolve
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                try:
+                    ns[node.targets[0].id] = eval(compile(ast.Expression(node.value), name, "eval"), {}, ns)
+                except Exception:
+                    pass
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            chain = _call_chain(node.func)
+            if chain[:2] == ["client", "beta"]:
+                method = client
+                for part in chain[1:]:
+                    method = getattr(method, part)
+            elif chain == ["setup", "new_session"]:  # passes its keywords on to sessions.create
+                method, chain = client.beta.sessions.create, ["setup", "new_session→sessions", "create"]
+            else:
+                continue
+            hints = typing.get_type_hints(method)
+            for kw in node.keywords:
+                if kw.arg is None or kw.arg not in hints or kw.arg in ("timeout", "extra_headers"):
+                    continue
+                if isinstance(kw.value, ast.Name) and kw.value.id not in ns:
+                    continue  # a function's parameter: its value is not known statically
+                try:
+                    value = eval(compile(ast.Expression(kw.value), name, "eval"), {}, ns)
+                except Exception:
+                    continue  # e.g. built by calling a function of the notebook
+                where = f"{name}: {'.'.join(chain)}({kw.arg}=...)"
+                TypeAdapter(_without_omit(hints[kw.arg])).validate_python(value)
+                extra = _unknown_keys(hints[kw.arg], value)
+                assert not extra, f"{where}: keys the SDK does not know: {extra}"
+                checked.add(f"{chain[-2]}.{chain[-1]}({kw.arg})")
+    assert len(checked) >= 4, f"{name}: only {sorted(checked)} could be checked"
+    if name == NB06:
+        for must in ("agents.create(multiagent)", "agents.create(mcp_servers)", "agents.create(tools)",
+                     "memory_stores.create(name)", "memories.create(path)", "vaults.create(display_name)",
+                     "credentials.create(auth)", "new_session→sessions.create(resources)",
+                     "new_session→sessions.create(vault_ids)"):
+            assert must in checked, f"06: {must} was not checked; checked: {sorted(checked)}"
