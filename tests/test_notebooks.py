@@ -4,6 +4,7 @@ For every solution notebook (and the tiny fixture under tests/fixtures/notebooks
 harness works even before the series exists):
 
 * papermill runs the solution top to bottom (MODE=replay, SPEED=instant); a failure names the cell;
+  in the same kernel, before each exercise, the learner's untouched TODO cell and its check cell run:
 * nbval compares the solutions' fresh outputs with the committed ones (tests/nbval_sanitize.cfg
   masks ids, timestamps, durations, addresses);
 * the learner notebook runs up to its first TODO and fails there, with that TODO's own message;
@@ -66,20 +67,23 @@ def _describe_failure(exc) -> str:
             f"--- cell source ---\n{head}")
 
 
-def _papermill(path: Path, out: Path):
+def _papermill(path: Path, out: Path, **engine_kwargs):
     import papermill as pm
 
     return pm.execute_notebook(
         str(path), str(out), parameters=dict(PARAMETERS), cwd=str(path.parent), kernel_name="python3",
-        progress_bar=False, execution_timeout=CELL_TIMEOUT,
+        progress_bar=False, execution_timeout=CELL_TIMEOUT, **engine_kwargs,
     )
 
 
 # --------------------------------------------------------------------------- nbval, in the background
 @pytest.fixture(scope="module", autouse=True)
-def nbval_process():
+def nbval_process(request):
     """Start nbval on every solution at once, in a subprocess (so the plain `pytest` run does not collect
     notebooks twice), while the other tests run; test_solutions_match_committed_outputs (last) waits for it."""
+    if not any(item.name == "test_solutions_match_committed_outputs" for item in request.session.items):
+        yield None  # not selected (e.g. -k): do not pay for it
+        return
     paths = [str(p.values[0].relative_to(ROOT)) for p in PAIRS]
     cmd = [
         sys.executable, "-m", "pytest", "--nbval", *paths, "--nbval-sanitize-with", str(SANITIZE.relative_to(ROOT)),
@@ -92,19 +96,7 @@ def nbval_process():
         proc.communicate()
 
 
-# --------------------------------------------------------------------------- solutions
-@pytest.mark.parametrize("solution,learner", PAIRS)
-def test_solution_runs_offline(solution: Path, learner: Path, tmp_path: Path, monkeypatch):
-    from papermill.exceptions import PapermillExecutionError
-
-    monkeypatch.setenv("WORKSHOP_MODE", "replay")
-    try:
-        _papermill(solution, tmp_path / solution.name)
-    except PapermillExecutionError as exc:
-        pytest.fail(f"{solution.relative_to(ROOT)}: {_describe_failure(exc)}", pytrace=False)
-
-
-# --------------------------------------------------------------------------- learner notebooks
+# --------------------------------------------------------------------------- solutions and learner notebooks
 def _todo_cells(learner_nb) -> list[tuple[int, str]]:
     """(cell index, expected NotImplementedError message) for every TODO, in order."""
     out = []
@@ -127,72 +119,117 @@ def _check_cell_after(cells, index: int) -> int | None:
     return None
 
 
-@pytest.mark.parametrize("solution,learner", PAIRS)
-def test_learner_stops_at_first_todo_and_checks_explain(solution: Path, learner: Path, monkeypatch):
-    """One kernel walks the learner notebook and its solution side by side.
+def _walk_client_class():
+    """A papermill notebook client that, before each exercise cell of the solution, runs the learner's
+    untouched TODO cell and its check cell in the same kernel and records what they did.
 
-    * The learner notebook runs up to its first TODO (cells before it are the solution's, unchanged:
-      test_learner_notebooks_are_generated), and that TODO fails with its own NotImplementedError message.
-    * Every exercise runs first as the learner's untouched TODO (its NotImplementedError), then its check
-      cell must fail with a ❌ message; then the solution cell runs and the same check passes with ✅."""
+    So one papermill run per notebook both executes the solution top to bottom (parameters injected,
+    output in a temporary folder, the failing cell named) and proves every check fails meaningfully on
+    the untouched TODO. Cells are matched by id (make_notebooks.py gives learner and solution the same)."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from papermill.clientwrap import PapermillNotebookClient
+
+    class WalkClient(PapermillNotebookClient):
+        def __init__(self, nb_man, *, learner=None, record=None, **kw):
+            super().__init__(nb_man, **kw)
+            self.learner, self.record = learner, record
+
+        def _try(self, cell, index):
+            cell = nbformat.from_dict(json.loads(json.dumps(cell)))
+            cell.outputs = []
+            try:
+                self.execute_cell(cell, index)
+            except CellExecutionError as exc:
+                return exc.ename, exc.evalue
+            return None, "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+
+        def papermill_execute_cells(self):
+            by_id = {c.get("id"): i for i, c in enumerate(self.learner["cells"])}
+            todos = dict(_todo_cells(self.learner))
+            for index, cell in enumerate(self.nb.cells):
+                try:
+                    self.nb_man.cell_start(cell, index)
+                    lindex = by_id.get(cell.get("id"))
+                    if lindex in todos:  # the learner's version first: TODO, then its check
+                        check_index = _check_cell_after(self.learner["cells"], lindex)
+                        todo = self._try(self.learner["cells"][lindex], index)
+                        check = self._try(self.learner["cells"][check_index], index) if check_index is not None else (None, "")
+                        self.record.append({"cell": lindex, "expected": todos[lindex], "todo": todo,
+                                            "check_cell": check_index, "check": check})
+                    self.execute_cell(cell, index)
+                except CellExecutionError as ex:
+                    self.nb_man.cell_exception(self.nb.cells[index], cell_index=index, exception=ex)
+                    break
+                finally:
+                    self.nb_man.cell_complete(self.nb.cells[index], cell_index=index)
+
+    return WalkClient
+
+
+def _register_walk_engine() -> str:
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import merge_kwargs, remove_args
+
+    client_class = _walk_client_class()
+
+    class WalkEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, learner=None, record=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+                                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            return client_class(nb_man, learner=learner, record=record, **final).execute()
+
+    papermill_engines.register("workshop-walk", WalkEngine)
+    return "workshop-walk"
+
+
+@pytest.mark.parametrize("solution,learner", PAIRS)
+def test_solution_runs_and_checks_explain_the_todos(solution: Path, learner: Path, tmp_path: Path, monkeypatch):
+    """papermill runs the solution offline (MODE=replay, SPEED=instant) in a fresh kernel, and on the way:
+
+    * the learner notebook runs up to its first TODO (the cells before it are the solution's, unchanged:
+      checked below) and that TODO fails with its own NotImplementedError message;
+    * every exercise runs first as the learner's untouched TODO (its own NotImplementedError), then its check
+      cell fails with a ❌ explanation; then the solution cell runs and the same check passes with ✅."""
+    from papermill.exceptions import PapermillExecutionError
 
     monkeypatch.setenv("WORKSHOP_MODE", "replay")
-    sol_nb = nbformat.read(solution, as_version=4)
-    learn_nb = nbformat.read(learner, as_version=4)
-    assert len(sol_nb.cells) == len(learn_nb.cells), "run `python scripts/make_notebooks.py`"
+    sol_nb, learn_nb = mk.read(solution), mk.read(learner)
+    assert [c.get("id") for c in sol_nb["cells"]] == [c.get("id") for c in learn_nb["cells"]], \
+        "run `python scripts/make_notebooks.py`"
     todos = dict(_todo_cells(learn_nb))
-    first_todo = min(todos) if todos else len(learn_nb.cells)
-    for index, (sc, lc) in enumerate(zip(sol_nb.cells, learn_nb.cells)):
+    for index, (sc, lc) in enumerate(zip(sol_nb["cells"], learn_nb["cells"])):
         if index not in todos:
-            assert sc.source == lc.source, f"{learner.name} cell {index} differs from its solution outside a TODO"
+            assert _source(sc) == _source(lc), f"{learner.name} cell {index} differs from its solution outside a TODO"
     for index in todos:
-        assert _check_cell_after(learn_nb.cells, index) is not None, (
+        assert _check_cell_after(learn_nb["cells"], index) is not None, (
             f"{learner.name}: TODO cell {index} ({todos[index]}) is not followed by a check cell (`check.…(...)`)"
         )
 
-    client = NotebookClient(sol_nb, kernel_name="python3", timeout=CELL_TIMEOUT,
-                            resources={"metadata": {"path": str(solution.parent)}})
+    record: list[dict] = []
+    out = tmp_path / solution.name
+    try:
+        _papermill(solution, out, engine_name=_register_walk_engine(), learner=learn_nb, record=record)
+    except PapermillExecutionError as exc:
+        pytest.fail(f"{solution.relative_to(ROOT)}: {_describe_failure(exc)}", pytrace=False)
 
-    def run(cell, index, *, expect_error: str | None = None) -> str:
-        cell = nbformat.from_dict(json.loads(json.dumps(cell)))
-        cell.outputs = []
-        try:
-            client.execute_cell(cell, index)
-        except CellExecutionError as exc:
-            if expect_error is None:
-                which = learner.name if index < first_todo else solution.name
-                head = "\n".join(cell.source.splitlines()[:8])
-                pytest.fail(f"{which} cell {index} failed: {exc.ename}: {exc.evalue}\n--- cell source ---\n{head}", pytrace=False)
-            assert exc.ename == expect_error, f"{learner.name} cell {index}: expected {expect_error}, got {exc.ename}: {exc.evalue}"
-            return exc.evalue
-        if expect_error is not None:
-            pytest.fail(f"{learner.name} cell {index}: expected {expect_error}, but the cell passed", pytrace=False)
-        return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-
-    with client.setup_kernel(cwd=str(solution.parent)):
-        params = nbformat.v4.new_code_cell("\n".join(f"{k} = {v!r}" for k, v in PARAMETERS.items()))
-        checked_after_todo: set[int] = set()
-        for index, cell in enumerate(sol_nb.cells):
-            if cell.cell_type != "code":
-                continue
-            if index < first_todo:
-                cell = learn_nb.cells[index]  # the learner's own cells, up to the first TODO
-            if index in todos:
-                check_index = _check_cell_after(learn_nb.cells, index)
-                evalue = run(learn_nb.cells[index], index, expect_error="NotImplementedError")
-                assert evalue == todos[index], f"{learner.name} TODO cell {index} raised {evalue!r}, not its own message"
-                message = run(learn_nb.cells[check_index], check_index, expect_error="CheckFailed")
-                assert message.startswith("❌"), f"{learner.name} cell {check_index}: {message}"
-                assert "TODO" in message or "Hint" in message, message
-                checked_after_todo.add(check_index)
-            out = run(cell, index)
-            if index in checked_after_todo:
-                assert "✅" in out, f"{solution.name} cell {index}: the check printed no ✅ line: {out!r}"
-            if "parameters" in cell.metadata.get("tags", []):
-                run(params, index)
+    assert [r["cell"] for r in record] == sorted(todos), "every TODO was tried"
+    for r in record:
+        ename, evalue = r["todo"]
+        assert (ename, evalue) == ("NotImplementedError", r["expected"]), (
+            f"{learner.name} TODO cell {r['cell']}: expected NotImplementedError({r['expected']!r}), got {ename}: {evalue}")
+        ename, message = r["check"]
+        assert ename == "CheckFailed", f"{learner.name} check cell {r['check_cell']} after the untouched TODO: {ename}: {message}"
+        assert message.startswith("❌") and ("TODO" in message or "Hint" in message), message
+    executed = mk.read(out)
+    by_id = {c.get("id"): c for c in executed["cells"]}
+    for r in record:
+        check_cell = by_id[learn_nb["cells"][r["check_cell"]]["id"]]
+        text = "".join(_source({"source": o.get("text", "")}) for o in check_cell.get("outputs", []) if o.get("output_type") == "stream")
+        assert "✅" in text, f"{solution.name} cell {r['check_cell']}: the check printed no ✅ line: {text!r}"
 
 
 # --------------------------------------------------------------------------- generated files
@@ -272,3 +309,18 @@ def test_solutions_match_committed_outputs(nbval_process):
             "run `python scripts/make_notebooks.py --execute` and review the diff.\n" + tail[-6000:],
             pytrace=False,
         )
+
+
+def test_harness_catches_a_check_that_passes_on_the_todo(tmp_path: Path, monkeypatch):
+    """Proof that the walk sees what a check does on the untouched TODO: a check that never fails is caught."""
+    monkeypatch.setenv("WORKSHOP_MODE", "replay")
+    nb = mk.read(FIXTURE / "solutions" / "00_fixture.ipynb")
+    nb["cells"][-1]["source"] = 'check.ok("looks fine to me")'
+    learner, _ = mk.make_learner(nb, "lenient")
+    solution = tmp_path / "00_lenient.ipynb"
+    solution.write_text(mk.dumps(nb))
+    record: list[dict] = []
+    _papermill(solution, tmp_path / "out.ipynb", engine_name=_register_walk_engine(), learner=learner, record=record)
+    [entry] = record
+    assert entry["todo"] == ("NotImplementedError", "TODO 0.1 (Compute the answer): write your code here, then run this cell")
+    assert entry["check"][0] is None and "looks fine" in entry["check"][1]  # the test above would fail on this
