@@ -180,7 +180,7 @@ def normalise(nb: dict, *, keep_outputs: bool) -> dict:
         new = {"cell_type": cell["cell_type"], "id": f"c{index:03d}", "metadata": meta, "source": _source(cell)}
         if cell["cell_type"] == "code":
             if keep_outputs:
-                outputs = [_clean_output(o) for o in cell.get("outputs", [])]
+                outputs = _merge_streams([_clean_output(o) for o in cell.get("outputs", [])])
                 if cell.get("execution_count") is not None:
                     count += 1
                 new["execution_count"] = count if cell.get("execution_count") is not None else None
@@ -285,6 +285,18 @@ def scrub(text: str) -> str:
     for pattern, repl in _SCRUB:
         text = pattern.sub(repl, text)
     return text
+
+
+def _merge_streams(outputs: list[dict]) -> list[dict]:
+    """Join consecutive stdout (or stderr) chunks: how a kernel splits them depends on timing."""
+    merged: list[dict] = []
+    for o in outputs:
+        if (o.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == o.get("name")):
+            merged[-1]["text"] += o["text"]
+        else:
+            merged.append(o)
+    return merged
 
 
 def _clean_output(output: dict) -> dict:
