@@ -168,9 +168,25 @@ def _source(cell) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
+_ID = re.compile(r"\b(sevt|sesn|agent|env|file|req|sthr|outc)_(?!011CWorkshop\d{4}\b)[A-Za-z0-9]{12,}\b")
+
+
+def _stable_ids(outputs_json: str, mapping: dict) -> str:
+    """Replace run-dependent API ids with stable ones (``sesn_011CWorkshop0001``...), numbered per notebook in order of
+    appearance, so re-executing a solution changes no line that did not really change."""
+    def repl(m):
+        if m.group(0) not in mapping:
+            n = sum(1 for k in mapping if k.startswith(m.group(1) + "_")) + 1
+            mapping[m.group(0)] = f"{m.group(1)}_011CWorkshop{n:04d}"
+        return mapping[m.group(0)]
+
+    return _ID.sub(repl, outputs_json)
+
+
 def normalise(nb: dict, *, keep_outputs: bool) -> dict:
-    """Stable metadata, cell ids and (optionally) no outputs."""
+    """Stable metadata, cell ids, API ids in outputs, and (optionally) no outputs."""
     nb = copy.deepcopy(nb)
+    ids: dict[str, str] = {}
     nb["metadata"] = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
     nb["nbformat"], nb["nbformat_minor"] = 4, 5
     stem_cells = []
@@ -181,6 +197,7 @@ def normalise(nb: dict, *, keep_outputs: bool) -> dict:
         if cell["cell_type"] == "code":
             if keep_outputs:
                 outputs = _merge_streams([_clean_output(o) for o in cell.get("outputs", [])])
+                outputs = json.loads(_stable_ids(json.dumps(outputs), ids))
                 if cell.get("execution_count") is not None:
                     count += 1
                 new["execution_count"] = count if cell.get("execution_count") is not None else None
