@@ -324,3 +324,27 @@ def test_harness_catches_a_check_that_passes_on_the_todo(tmp_path: Path, monkeyp
     [entry] = record
     assert entry["todo"] == ("NotImplementedError", "TODO 0.1 (Compute the answer): write your code here, then run this cell")
     assert entry["check"][0] is None and "looks fine" in entry["check"][1]  # the test above would fail on this
+
+
+def test_normalise_is_stable_and_scrubs(tmp_path: Path):
+    nb = mk.read(FIXTURE / "solutions" / "00_fixture.ipynb")
+    nb["metadata"]["papermill"] = {"duration": 1.5}
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code" and "mode:" in mk._source(c))
+    code["execution_count"] = 7
+    code["outputs"] = [
+        {"output_type": "stream", "name": "stdout", "text": f"sesn_011CAbCdEfGhIjKl at {mk.ROOT}/x.py, /root/.cache/y\n"},
+        {"output_type": "stream", "name": "stdout", "text": "again sesn_011CAbCdEfGhIjKl, key sk-ant-api03-abcdefghijkl\n"},
+    ]
+    once = mk.normalise(nb, keep_outputs=True)
+    assert mk.normalise(once, keep_outputs=True) == once
+    assert "papermill" not in once["metadata"]
+    [cell] = [c for c in once["cells"] if c["cell_type"] == "code" and "mode:" in c["source"]]
+    assert cell["outputs"] == [{"output_type": "stream", "name": "stdout",
+                                "text": "sesn_011CWorkshop0001 at ./x.py, <path>\nagain sesn_011CWorkshop0001, key sk-ant-…\n"}]
+    # --check fails (exit 1) on drift and names the fix
+    (tmp_path / "s").mkdir()
+    (tmp_path / "n").mkdir()
+    (tmp_path / "s" / "00_x.ipynb").write_text(mk.dumps(nb))
+    assert mk.main(["--check", "--solutions", str(tmp_path / "s"), "--notebooks", str(tmp_path / "n")]) == 1
+    assert mk.main(["--solutions", str(tmp_path / "s"), "--notebooks", str(tmp_path / "n")]) == 0
+    assert mk.main(["--check", "--solutions", str(tmp_path / "s"), "--notebooks", str(tmp_path / "n")]) == 0
