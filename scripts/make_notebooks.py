@@ -348,7 +348,7 @@ def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = S
         for path in solution_paths(names, folder):
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / path.name
-                print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+                print(f"executing {_rel(path)} ...", flush=True)
                 started = time.monotonic()
                 pm.execute_notebook(
                     str(path), str(out), parameters=dict(OFFLINE_PARAMETERS), cwd=str(path.parent),
@@ -369,6 +369,13 @@ def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = S
     finally:
         os.environ.clear()
         os.environ.update(env_backup)
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -396,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.execute:
             execute(args.names, folder=args.solutions)
         for p in generate(args.solutions, args.notebooks, names=args.names):
-            print(f"wrote {p.relative_to(ROOT)}")
+            print(f"wrote {_rel(p)}")
         return 0
     except NotebookError as exc:
         print(f"error: {exc}", file=sys.stderr)
