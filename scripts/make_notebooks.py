@@ -343,7 +343,9 @@ def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = S
 
     env_backup = dict(os.environ)
     os.environ["WORKSHOP_MODE"] = "replay"
-    os.environ.pop("ANTHROPIC_API_KEY", None)
+    os.environ["WORKSHOP_REPLAY_SPEED"] = "instant"
+    for key in ("ANTHROPIC_API_KEY", "WORKSHOP_MODEL", "WORKSHOP_DATA_DIR"):  # outputs assume the defaults
+        os.environ.pop(key, None)
     try:
         for path in solution_paths(names, folder):
             with tempfile.TemporaryDirectory() as tmp:

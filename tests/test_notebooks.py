@@ -52,11 +52,23 @@ def _source(cell) -> str:
     return mk._source(cell)
 
 
+OFFLINE_ENV = {"WORKSHOP_MODE": "replay", "WORKSHOP_REPLAY_SPEED": "instant"}
+UNSET_ENV = ("ANTHROPIC_API_KEY", "WORKSHOP_MODEL", "WORKSHOP_DATA_DIR")  # the committed outputs assume the defaults
+
+
 def _offline_env() -> dict:
-    env = dict(os.environ)
-    env["WORKSHOP_MODE"] = "replay"
-    env.pop("ANTHROPIC_API_KEY", None)
+    env = {k: v for k, v in os.environ.items() if k not in UNSET_ENV}
+    env.update(OFFLINE_ENV)
     return env
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """Kernels inherit this environment: offline, instant replay, default model and data."""
+    for key in UNSET_ENV:
+        monkeypatch.delenv(key, raising=False)
+    for key, value in OFFLINE_ENV.items():
+        monkeypatch.setenv(key, value)
 
 
 def _describe_failure(exc) -> str:
@@ -196,7 +208,6 @@ def test_solution_runs_and_checks_explain_the_todos(solution: Path, learner: Pat
       cell fails with a ❌ explanation; then the solution cell runs and the same check passes with ✅."""
     from papermill.exceptions import PapermillExecutionError
 
-    monkeypatch.setenv("WORKSHOP_MODE", "replay")
     sol_nb, learn_nb = mk.read(solution), mk.read(learner)
     assert [c.get("id") for c in sol_nb["cells"]] == [c.get("id") for c in learn_nb["cells"]], \
         "run `python scripts/make_notebooks.py`"
@@ -288,7 +299,6 @@ def test_harness_names_the_broken_cell(tmp_path: Path, monkeypatch):
     """Proof that a failing solution is reported with its cell: break the fixture on purpose."""
     from papermill.exceptions import PapermillExecutionError
 
-    monkeypatch.setenv("WORKSHOP_MODE", "replay")
     nb = mk.read(FIXTURE / "solutions" / "00_fixture.ipynb")
     nb["cells"][-1]["source"] = "raise RuntimeError('broken on purpose')"
     broken = tmp_path / "00_broken.ipynb"
@@ -313,7 +323,6 @@ def test_solutions_match_committed_outputs(nbval_process):
 
 def test_harness_catches_a_check_that_passes_on_the_todo(tmp_path: Path, monkeypatch):
     """Proof that the walk sees what a check does on the untouched TODO: a check that never fails is caught."""
-    monkeypatch.setenv("WORKSHOP_MODE", "replay")
     nb = mk.read(FIXTURE / "solutions" / "00_fixture.ipynb")
     nb["cells"][-1]["source"] = 'check.ok("looks fine to me")'
     learner, _ = mk.make_learner(nb, "lenient")
