@@ -383,3 +383,19 @@ def test_recording_without_handler_stops_at_requires_action(replay):
     result = loop.run(client, session.id, "Incident-2277: checkout p99 is 10x.", render=False, timeout=30)
     assert result.stop_reason == "requires_action" and len(result.pending) == 1
     assert result.types[-1] == "session.status_idle"
+
+
+def test_renders_one_line_per_event_and_sends_event_dicts(serve, capsys):
+    outcome = {"type": "user.message", "content": [{"type": "text", "text": "as an event dict"}]}
+    script = Script([
+        ("wait", "user.message"),
+        ("emit", msg("sevt_m1", "\x1b[2Jdep_4820")),
+        ("emit", idle("sevt_i1")),
+    ])
+    result = loop.run(serve(script), SID, [outcome], render=True, timeout=10)
+    assert result.stop_reason == "end_turn"
+    assert script.sent == [outcome]
+    assert capsys.readouterr().out.splitlines() == [
+        "agent.message             dep_4820",
+        "session.status_idle       idle: end_turn",
+    ]
