@@ -186,7 +186,8 @@ def run(
         message: a str (sent as a ``user.message``), one event dict, a list of event dicts, or
             None to continue a session that is already running or waiting (nothing is sent).
         handle_tool: ``handle_tool(name, input)`` answers ``agent.custom_tool_use``; return a str
-            (or ``(text, is_error)``); raising sends ``is_error=True`` with the error text.
+            (or ``(text, is_error)``, e.g. ``incident.run_tool``'s ToolResult); raising sends
+            ``is_error=True`` with the error text.
         confirm: ``confirm(event) -> "allow" | "deny" | None`` answers built-in tool calls
             waiting for a ``user.tool_confirmation`` (None leaves it to you: the run returns
             ``requires_action`` with the ids in ``pending``).
