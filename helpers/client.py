@@ -15,7 +15,7 @@ import threading
 from typing import Any, Optional
 
 MODES = ("replay", "live")
-_REPLAY_KEY = "sk-ant-replay-stub"  # any non-empty key works against the stub; it is not a secret
+_REPLAY_KEY = "replay-stub-key"  # any non-empty key works against the stub; it is not a secret
 
 _lock = threading.Lock()
 _server: Any = None
@@ -59,8 +59,9 @@ def _client_kwargs(mode: str, speed: Any, client_kwargs: dict) -> dict:
         if not key:
             raise RuntimeError(
                 "Live mode needs an API key, and ANTHROPIC_API_KEY is not set. Set it in your shell (export "
-                "ANTHROPIC_API_KEY=...) or in the notebook (os.environ['ANTHROPIC_API_KEY'] = ...), then call "
-                "helpers.connect('live') again. Or use helpers.connect('replay') to work offline.")
+                "ANTHROPIC_API_KEY=...) before starting JupyterLab, or type it in without saving it in the notebook: "
+                "os.environ['ANTHROPIC_API_KEY'] = getpass.getpass('API key: '); then call helpers.connect('live') "
+                "again. Or use helpers.connect('replay') to work offline.")
         kw["api_key"] = key
     return kw
 

