@@ -17,6 +17,9 @@ from typing import Any, Optional
 MODES = ("replay", "live")
 _REPLAY_KEY = "replay-stub-key"  # any non-empty key works against the stub; it is not a secret
 
+#: Offline only: a stream whose session has sat idle this long (seconds) is closed by the stub.
+IDLE_STREAM_TIMEOUT = 30.0
+
 _lock = threading.Lock()
 _server: Any = None
 
@@ -39,7 +42,9 @@ def stub_server(speed: Any = None) -> Any:
             from . import stub
 
             default_speed = os.environ.get("WORKSHOP_REPLAY_SPEED") or "instant"
-            _server = stub.start(port=0, speed=speed if speed is not None else default_speed)
+            # Learners' loops that forget to stop on idle end after IDLE_STREAM_TIMEOUT instead of hanging.
+            _server = stub.start(port=0, speed=speed if speed is not None else default_speed, keepalive=5.0,
+                                 idle_stream_timeout=IDLE_STREAM_TIMEOUT)
         elif speed is not None:
             _server.speed = speed
         return _server

@@ -28,6 +28,7 @@ def start(port: int = 0, speed: Any = "instant", recordings_dir: Any = None, fau
     fault: test-only switches, e.g. ``{"cut_stream_after": 3}`` ends every stream after 3 events
     (per request: header ``x-stub-cut-stream-after: N``).
     kwargs: ``keepalive`` (seconds between SSE keepalive comments, default 10), ``max_gap`` (longest pause
-    replayed, in recorded seconds, default 4), ``host``.
+    replayed, in recorded seconds, default 4), ``host``, ``idle_stream_timeout`` (close a stream once its session
+    has been idle and the stream silent this many seconds; default None, i.e. never, as the service).
     """
     return StubServer(port, speed=speed, recordings_dir=recordings_dir, fault=fault, **kwargs)

@@ -471,6 +471,7 @@ class Subscriber:
         self.deltas = set(deltas)
         self.cut_after = cut_after
         self.sent = 0
+        self.last_activity = time.monotonic()  # when this stream last carried an event (or opened)
         self.done = threading.Event()
 
     def deliver(self, ev: StoredEvent) -> None:
@@ -482,6 +483,7 @@ class Subscriber:
             self.close()
             return
         self.sent += 1
+        self.last_activity = time.monotonic()
         if ev.type in _END_STREAM or (self.cut_after is not None and self.sent >= self.cut_after):
             self.close()
 
@@ -531,7 +533,7 @@ class Backend:
     """All of the stub's state. Thread-safe: every public method takes ``self.lock``."""
 
     def __init__(self, *, recordings_dir: Any = None, speed: Any = "instant", fault: Optional[Dict[str, Any]] = None,
-                 keepalive: float = 10.0, max_gap: float = 4.0) -> None:
+                 keepalive: float = 10.0, max_gap: float = 4.0, idle_stream_timeout: Optional[float] = None) -> None:
         from .recordings import Library
 
         self.lock = threading.RLock()
@@ -544,6 +546,9 @@ class Backend:
         self.fault = dict(fault or {})
         self.keepalive = keepalive
         self.max_gap = max_gap
+        # A safety net for learners' loops (None = off, as the service): once the session has been idle and the
+        # stream silent this long, the stream closes, so a loop that forgot to stop on idle ends instead of hanging.
+        self.idle_stream_timeout = idle_stream_timeout
         from .replay import Scheduler
 
         self.scheduler = Scheduler(self)
@@ -1067,6 +1072,16 @@ class Backend:
 
     def send_keepalive(self, s: SessionState, sub: Subscriber) -> None:
         with self.lock:
+            limit = self.idle_stream_timeout
+            if limit is not None and s.status == "idle" and time.monotonic() - sub.last_activity >= limit:
+                try:
+                    sub.write(f": closing this stream: the session has been idle for {limit:g}s. Stop your loop on "
+                              "session.status_idle (or session.status_terminated) instead of waiting for more "
+                              "events.\n\n".encode())
+                except OSError:
+                    pass
+                sub.close()
+                return
             sub.keepalive()
 
     def unsubscribe(self, s: SessionState, sub: Subscriber) -> None:

@@ -155,9 +155,10 @@ class StubServer:
     """A running stub: ``.url``, ``.backend``, ``.speed`` (settable), ``.stop()``; also a context manager."""
 
     def __init__(self, port: int = 0, *, host: str = "127.0.0.1", speed: Any = "instant", recordings_dir: Any = None,
-                 fault: Optional[Dict[str, Any]] = None, keepalive: float = 10.0, max_gap: float = 4.0) -> None:
+                 fault: Optional[Dict[str, Any]] = None, keepalive: float = 10.0, max_gap: float = 4.0,
+                 idle_stream_timeout: Optional[float] = None) -> None:
         self.backend = Backend(recordings_dir=recordings_dir, speed=speed, fault=fault, keepalive=keepalive,
-                               max_gap=max_gap)
+                               max_gap=max_gap, idle_stream_timeout=idle_stream_timeout)
         handler = type("StubHandler", (_Handler,), {"backend": self.backend})
         self.httpd = _HTTPServer((host, port), handler)
         self.host, self.port = self.httpd.server_address[:2]

@@ -1,0 +1,59 @@
+"""The offline safety net: a loop that forgets to stop on idle ends instead of hanging.
+
+The real service keeps a stream open while the session sits idle, so a loop that never breaks blocks
+until the read timeout (600 s). Offline, ``helpers.connect()`` asks the stub to close a stream once its
+session has been idle and the stream silent for ``IDLE_STREAM_TIMEOUT`` seconds. Off by default.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import anthropic
+
+from helpers import client as hc
+from helpers import setup, stub
+
+MESSAGE = "Checkout p99 is 10x since 14:07Z. Find the root cause."
+
+
+def _run_forgetful_loop(server, box: dict) -> None:
+    """The learner's loop from notebook 03 without its stop condition (it never breaks)."""
+    c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+    env, agent, log_file = setup.ensure_all(c)
+    session = setup.new_session(c, agent, env, log_file)
+    with c.beta.sessions.events.stream(session.id) as stream:
+        c.beta.sessions.events.send(session.id, events=[
+            {"type": "user.message", "content": [{"type": "text", "text": MESSAGE}]}])
+        box["types"] = [ev.type for ev in stream]  # no break: waits for more after requires_action
+
+
+def _run_in_thread(server, seconds: float) -> dict:
+    box: dict = {}
+    t = threading.Thread(target=_run_forgetful_loop, args=(server, box), daemon=True)
+    started = time.monotonic()
+    t.start()
+    t.join(seconds)
+    box["ended"] = not t.is_alive()
+    box["elapsed"] = time.monotonic() - started
+    return box
+
+
+def test_idle_stream_closes_after_the_timeout():
+    with stub.start(keepalive=0.1, idle_stream_timeout=0.5) as server:
+        box = _run_in_thread(server, 15)
+    assert box["ended"], "the stream stayed open although the session was idle past the timeout"
+    assert box["types"][-1] == "session.status_idle"  # stopped at requires_action: the custom tool call
+    assert "agent.custom_tool_use" in box["types"]
+
+
+def test_without_the_timeout_the_stream_stays_open_as_the_service_does():
+    with stub.start(keepalive=0.1) as server:
+        box = _run_in_thread(server, 2.0)
+        assert not box["ended"], "with no idle_stream_timeout the stub must keep the stream open, like the service"
+    # stopping the server ends the thread's stream
+
+
+def test_connect_turns_the_safety_net_on():
+    server = hc.stub_server()
+    assert server.backend.idle_stream_timeout == hc.IDLE_STREAM_TIMEOUT > 0
