@@ -237,11 +237,18 @@ def make_learner(nb: dict, where: str = "") -> tuple[dict, list[str]]:
 
 
 def dumps(nb: dict) -> str:
-    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    """Jupyter's own on-disk format (sources and outputs as lists of lines), so diffs show the lines that changed
+    and saving a notebook in JupyterLab writes the same bytes."""
+    import nbformat
+
+    return nbformat.writes(nbformat.from_dict(nb)) + "\n"
 
 
 def read(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A notebook as a plain dict, with sources and output texts joined into strings (as nbformat reads them)."""
+    import nbformat
+
+    return json.loads(json.dumps(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)))
 
 
 def solution_paths(names: list[str] | None = None, folder: Path = SOLUTIONS) -> list[Path]:
