@@ -243,7 +243,7 @@ TOPICS_06 = {
                '"type": "memory_store"'],
     "vaults": ["client.beta.vaults.create(", "client.beta.vaults.credentials.create(", "vault_ids="],
     "MCP servers": ["mcp_servers=", '"mcp_toolset"'],
-    "webhooks": ["client.beta.webhooks.unwrap(", "client.beta.webhooks.parse_unverified("],
+    "webhooks": ["client.beta.webhooks.unwrap(", "Webhook(DEMO_KEY).sign("],
     "console agent builder": ["client.beta.agents.versions.list("],
 }
 
