@@ -19,7 +19,8 @@ durations) versus the time outside them (kernel start and shutdown, papermill sa
 cell), and the slowest cells. Baselines are the median of several runs (the machine is shared).
 
 The parsed-log cache (helpers.incident.load_log_columns) points at a fresh folder for the run, so the series pays
-the one parse of app.log that a learner's first pass pays; later notebooks load it.
+the one parse of app.log that a learner's first pass pays; later notebooks load it (``--no-log-cache``: every
+notebook parses it, as before the cache existed).
 
 ``--jobs N`` runs the series again with N notebooks at a time (a pool of N worker processes, started before the
 clock starts; longest notebook first) and prints that wall time next to the sequential sum. The notebooks are
@@ -129,6 +130,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per notebook; the median is reported (default 1)")
     ap.add_argument("--jobs", type=int, default=1, help="also run the series N notebooks at a time (default 1: no)")
     ap.add_argument("--top", type=int, default=2, help="slowest cells shown per notebook (default 2)")
+    ap.add_argument("--no-log-cache", action="store_true",
+                    help="disable the parsed-log cache (every notebook that reads app.log parses it again)")
     args = ap.parse_args(argv)
     paths = [p for p in mk.solution_paths() if not args.names or any(p.name.startswith(w) for w in args.names)]
     if not paths:
@@ -136,7 +139,7 @@ def main(argv: list[str]) -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        cache_dir = tmp / "cache"
+        cache_dir = Path("off") if args.no_log_cache else tmp / "cache"
         _offline_env(cache_dir)
         empty = one_cell_notebook(tmp, "empty.ipynb")
         sdk = one_cell_notebook(tmp, "sdk.ipynb", "import anthropic")
@@ -166,6 +169,7 @@ def main(argv: list[str]) -> int:
     total = sum(times.values())
     budget = TARGET * n * empty_time
     width = max(34, *(len(k) for k in times))
+    print(f"parsed-log cache: {'off (each notebook parses app.log)' if args.no_log_cache else 'fresh for this run'}")
     print(f"baselines (median of {reps} runs each, fresh kernel per run):")
     print(f"  {'empty one-cell notebook':<{width}}  {empty_time:6.2f} s   runs: "
           + ", ".join(f"{t:.2f}" for t in empty_all))
