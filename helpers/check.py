@@ -394,13 +394,22 @@ def _callable(fn: Any, name: str, todo: str, what: str) -> Any:
     return fn
 
 
+_event_adapter_cache: list = []
+
+
+def _event_adapter() -> Any:
+    """The pydantic TypeAdapter of the SDK's session-event union, built once per process (~30 ms each build)."""
+    if not _event_adapter_cache:
+        from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+        from pydantic import TypeAdapter
+
+        _event_adapter_cache.append(TypeAdapter(BetaManagedAgentsSessionEvent))
+    return _event_adapter_cache[0]
+
+
 def _sdk_event(data: dict) -> Any:
     """A real SDK event object (what the stream yields), built from a dict: the checks feed these to your code."""
-    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(BetaManagedAgentsSessionEvent).validate_python(
-        {"processed_at": "2026-11-18T14:30:00Z", **data})
+    return _event_adapter().validate_python({"processed_at": "2026-11-18T14:30:00Z", **data})
 
 
 def _history(client: Any, session_id: str) -> list:

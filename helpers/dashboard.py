@@ -551,6 +551,9 @@ def render_metrics_png(
     ax2.set_xlabel("time (UTC), 2026-11-18")
     ax2.set_xlim(start.tz_localize(None), end.tz_localize(None))
     fig.tight_layout()
+    # tight_layout() leaves a placeholder layout engine behind, which makes savefig() run one more (invisible)
+    # draw of the whole figure first; without an engine it draws once. Same pixels, ~1/3 less time.
+    fig.set_layout_engine(None)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
