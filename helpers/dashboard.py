@@ -37,6 +37,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .render import as_dict, text_of
+
 __all__ = [
     "AgentPanel",
     "AgentPanelState",
@@ -565,38 +567,13 @@ def render_metrics_png(
 
 
 def _as_dict(event: Any) -> dict:
-    """An SDK event (pydantic) or a dict, as a plain dict."""
-    if isinstance(event, dict):
-        return event
-    dump = getattr(event, "model_dump", None)
-    if callable(dump):
-        try:
-            return dump(mode="json", exclude_none=False)
-        except Exception:
-            return dump()
-    to_dict = getattr(event, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    return dict(vars(event))
+    """An SDK event (pydantic), a dict or a recording line, as a plain dict (one definition: helpers.render)."""
+    return as_dict(event)
 
 
 def _blocks_text(content: Any) -> str:
-    """Text of a list of content blocks (text blocks joined; others named)."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    parts = []
-    for block in content:
-        b = _as_dict(block) if not isinstance(block, str) else {"type": "text", "text": block}
-        kind = b.get("type")
-        if kind == "text":
-            parts.append(str(b.get("text", "")))
-        elif kind == "search_result":
-            parts.append(f"[search result: {b.get('title', '')}]")
-        else:
-            parts.append(f"[{kind} block]")
-    return "\n".join(parts)
+    """Text of a list of content blocks, one block per line (a report's markdown keeps its shape)."""
+    return text_of(content, sep="\n")
 
 
 @dataclass

@@ -19,7 +19,7 @@ import re
 import sys
 from typing import Any
 
-__all__ = ["line", "show", "as_dict", "clean", "DOMAIN_COLOURS", "WIDTH"]
+__all__ = ["line", "show", "as_dict", "text_of", "clean", "DOMAIN_COLOURS", "WIDTH"]
 
 #: Default maximum length of a rendered line (characters).
 WIDTH = 160
@@ -84,8 +84,8 @@ def as_dict(event: Any) -> dict:
     return {"type": getattr(event, "type", type(event).__name__)}
 
 
-def _text_of(content: Any) -> str:
-    """Join the text of content blocks (text, search results, documents); name the others."""
+def text_of(content: Any, sep: str = " ") -> str:
+    """Join the text of content blocks (text, search results, documents) with ``sep``; name the others."""
     if content is None:
         return ""
     if isinstance(content, str):
@@ -98,13 +98,13 @@ def _text_of(content: Any) -> str:
         if kind == "text":
             parts.append(block.get("text", ""))
         elif kind == "search_result":
-            parts.append(f"[search result: {block.get('title', '')}] " + _text_of(block.get("content")))
+            parts.append(f"[search result: {block.get('title', '')}] " + text_of(block.get("content"), sep))
         elif kind == "document":
             src = block.get("source") or {}
             parts.append(src.get("data") if src.get("type") == "text" else f"[document {block.get('title') or ''}]")
         else:
             parts.append(f"[{kind}]")
-    return " ".join(p for p in parts if p)
+    return sep.join(p for p in parts if p)
 
 
 def _compact(value: Any) -> str:
@@ -134,13 +134,13 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
 
     # ---- what you send
     if t in ("user.message", "system.message"):
-        return _text_of(ev.get("content"))
+        return text_of(ev.get("content"))
     if t == "user.custom_tool_result":
         flag = "error: " if ev.get("is_error") else ""
-        return f"→ result {flag}{_text_of(ev.get('content'))}"
+        return f"→ result {flag}{text_of(ev.get('content'))}"
     if t == "user.tool_result":
         flag = "error: " if ev.get("is_error") else ""
-        return f"→ result {flag}{_text_of(ev.get('content'))}"
+        return f"→ result {flag}{text_of(ev.get('content'))}"
     if t == "user.tool_confirmation":
         extra = f" ({ev['deny_message']})" if ev.get("deny_message") else ""
         return f"{ev.get('result', '?')}{extra}"
@@ -151,7 +151,7 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
 
     # ---- what Claude does
     if t == "agent.message":
-        return _text_of(ev.get("content"))
+        return text_of(ev.get("content"))
     if t == "agent.thinking":
         return "…"
     if t in ("agent.tool_use", "agent.mcp_tool_use"):
@@ -171,11 +171,11 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
         return f"{ev.get('name', '?')}({_compact(ev.get('input') or {})})  ← your laptop answers this"
     if t in ("agent.tool_result", "agent.mcp_tool_result"):
         flag = "error: " if ev.get("is_error") else "ok: "
-        return flag + (_text_of(ev.get("content")) or "(no output)")
+        return flag + (text_of(ev.get("content")) or "(no output)")
     if t == "agent.thread_message_sent":
-        return f"to {ev.get('to_agent_name') or ev.get('to_session_thread_id')}: {_text_of(ev.get('content'))}"
+        return f"to {ev.get('to_agent_name') or ev.get('to_session_thread_id')}: {text_of(ev.get('content'))}"
     if t == "agent.thread_message_received":
-        return f"from {ev.get('from_agent_name') or ev.get('from_session_thread_id')}: {_text_of(ev.get('content'))}"
+        return f"from {ev.get('from_agent_name') or ev.get('from_session_thread_id')}: {text_of(ev.get('content'))}"
     if t == "agent.thread_context_compacted":
         return "context compacted"
 
@@ -231,7 +231,7 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
         return f"preview of {(ev.get('event') or {}).get('type', '?')}"
     if t == "event_delta":
         delta = ev.get("delta") or {}
-        return _text_of([delta.get("content") or {}])
+        return text_of([delta.get("content") or {}])
 
     # ---- workflows and anything newer than this file
     if t.startswith("workflow_run."):
