@@ -8,7 +8,8 @@ Measured (medians; every subprocess is a fresh interpreter):
 
 * query_logs cold: a fresh ``python -c`` that imports helpers.incident, parses the log and answers one
   query; wall time of the whole process (interpreter start included), and the in-process part.
-  Target: < 1 s.
+  Target: < 1 s, judged with the on-disk parse cache off (``WORKSHOP_CACHE_DIR=off``); the cached
+  figure (what a second kernel pays) is printed too.
 * query_logs warm: the same query again in one process (the parsed log is cached). Target: no slower
   than ``grep -c`` for the same lines (grep's time includes starting the process, as at a shell).
 * ``python -c "import helpers"``: wall time. Target: < 0.3 s.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -43,9 +45,10 @@ print(json.dumps({"in_process": t1 - t0, "matched": json.loads(out)["matched"]})
 """
 
 
-def run(cmd: list[str]) -> tuple[float, str]:
+def run(cmd: list[str], env: dict | None = None) -> tuple[float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True,
+                          env={**os.environ, **(env or {})})
     return time.perf_counter() - t0, proc.stdout
 
 
@@ -77,18 +80,25 @@ def main(argv: list[str] | None = None) -> int:
           f"{'PASS' if imp_inc < 0.3 else 'MISS'}\n")
     results += [("import helpers", imp < 0.3), ("import helpers.incident", imp_inc < 0.3)]
 
-    # --- query_logs cold, in a fresh process each time
+    # --- query_logs cold, in a fresh process each time. The target is judged with the on-disk cache of parsed
+    # columns switched off (a true first call parses all 70,000 lines); the cached figure is what every later
+    # kernel pays, shown for information.
     label, query, pattern = QUERIES[0]
-    colds = []
-    for _ in range(args.repeat):
-        wall, out = run([py, "-c", COLD, json.dumps(query)])
-        colds.append((wall, json.loads(out)))
-    cold_wall = statistics.median(w for w, _ in colds)
-    cold_in = statistics.median(o["in_process"] for _, o in colds)
-    print(f"query_logs cold ({label}): whole process {cold_wall * 1000:.0f} ms "
-          f"(import + parse 70,000 lines + query: {cold_in * 1000:.0f} ms)   target < 1000 ms   "
-          f"{'PASS' if cold_wall < 1.0 else 'MISS'}\n")
-    results.append(("query_logs cold", cold_wall < 1.0))
+    for cache, env in (("no cache: parses the log", {"WORKSHOP_CACHE_DIR": "off"}),
+                       ("with the on-disk cache", {})):
+        colds = []
+        for _ in range(args.repeat):
+            wall, out = run([py, "-c", COLD, json.dumps(query)], env)
+            colds.append((wall, json.loads(out)))
+        cold_wall = statistics.median(w for w, _ in colds)
+        cold_in = statistics.median(o["in_process"] for _, o in colds)
+        judged = env.get("WORKSHOP_CACHE_DIR") == "off"
+        verdict = f"target < 1000 ms   {'PASS' if cold_wall < 1.0 else 'MISS'}" if judged else "(information)"
+        print(f"query_logs cold, {cache} ({label}): whole process {cold_wall * 1000:.0f} ms "
+              f"(import + load + query: {cold_in * 1000:.0f} ms)   {verdict}")
+        if judged:
+            results.append(("query_logs cold", cold_wall < 1.0))
+    print()
 
     # --- query_logs warm vs grep -c
     sys.path.insert(0, str(ROOT))
