@@ -533,7 +533,8 @@ class Backend:
     """All of the stub's state. Thread-safe: every public method takes ``self.lock``."""
 
     def __init__(self, *, recordings_dir: Any = None, speed: Any = "instant", fault: Optional[Dict[str, Any]] = None,
-                 keepalive: float = 10.0, max_gap: float = 4.0, idle_stream_timeout: Optional[float] = None) -> None:
+                 keepalive: float = 10.0, max_gap: float = 4.0, idle_stream_timeout: Optional[float] = None,
+                 interrupt_wait: Optional[float] = 30.0) -> None:
         from .recordings import Library
 
         self.lock = threading.RLock()
@@ -549,6 +550,8 @@ class Backend:
         # A safety net for learners' loops (None = off, as the service): once the session has been idle and the
         # stream silent this long, the stream closes, so a loop that forgot to stop on idle ends instead of hanging.
         self.idle_stream_timeout = idle_stream_timeout
+        # How long a recorded user.interrupt waits for the learner's before the replay plays on (None: forever).
+        self.interrupt_wait = interrupt_wait
         from .replay import Scheduler
 
         self.scheduler = Scheduler(self)

@@ -16,6 +16,9 @@ Details beyond the design doc's rules:
   ``user.message``); without one the turn ends with ``session.status_idle`` ``end_turn`` and the next message
   plays the recording's next turn.
 * ``session.updated`` lines are skipped; ``session.usage`` lines carry the session's accumulated usage.
+* A recorded ``user.interrupt`` is a wait point like the others, but it does not wait forever: if no interrupt
+  arrives within ``interrupt_wait`` seconds (default 30), the engine says so in an ``agent.message``
+  (:data:`NO_INTERRUPT`) and plays on (the recording's turn then ends), so a run nobody interrupts still stops.
 * After the last line, each further ``user.message`` gets ``session.status_running``, one ``agent.message``
   (:data:`NO_MORE_TURNS`) and ``session.status_idle`` ``end_turn``.
 """
@@ -42,6 +45,10 @@ _REF_KEYS = ("tool_use_id", "custom_tool_use_id", "mcp_tool_use_id", "model_requ
 _THREAD_KEYS = ("session_thread_id", "to_session_thread_id", "from_session_thread_id")
 _SENDABLE = ("user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
              "user.define_outcome", "user.tool_result", "system.message")
+
+NO_INTERRUPT = ("(replay) This run was stopped by a user.interrupt at this point when it was recorded, and none "
+                "arrived within {:g} s, so the replay ends the turn here. Send {{\"type\": \"user.interrupt\"}} "
+                "while the session is running to stop it yourself.")
 
 NO_MORE_TURNS = ("(replay) This recording has no more turns. Start a new session to replay it again, or set "
                  "WORKSHOP_MODE=live with an API key to talk to a real agent.")
@@ -97,6 +104,7 @@ class Replayer:
         self.interrupt_id: Optional[str] = None
         self.stopped = False
         self.scheduled: Optional[float] = None
+        self.waiting_since: Optional[float] = None  # when the walk reached a recorded user.interrupt
 
     # ------------------------------------------------------------------ choosing a recording
     def _agent_tools(self) -> List[str]:
@@ -336,6 +344,7 @@ class Replayer:
                 j = self._index_from("user.interrupt")
                 nxt = self._index_from("user.message")
                 if j is not None and (nxt is None or j < nxt):
+                    self.waiting_since = None
                     self.idmap[rec.lines[j].event["id"]] = iid
                     self.pos = j + 1
                     self.last_rec_ts = rec.lines[j].ts or self.last_rec_ts
@@ -369,6 +378,19 @@ class Replayer:
                 if ev is None:
                     if line.type == "user.define_outcome" and any(e["type"] == "user.message" for e in self.inbox):
                         self.pos += 1  # the learner defined no outcome: skip it, go on with the message
+                        continue
+                    limit = self.b.interrupt_wait
+                    if line.type == "user.interrupt" and limit is not None:
+                        if self.waiting_since is None:
+                            self.waiting_since = now
+                        if now - self.waiting_since < limit:
+                            return self.waiting_since + limit  # come back then, unless the interrupt comes first
+                        self.waiting_since = None  # nobody interrupted: say so, and play on
+                        self.pos += 1
+                        self.b.emit(self.s, {"type": "agent.message",
+                                             "content": [{"type": "text", "text": NO_INTERRUPT.format(limit)}]})
+                        self.last_emit = now
+                        budget -= 1
                         continue
                     return None  # a wait point
                 self.idmap[line.event["id"]] = ev["id"]

@@ -156,9 +156,10 @@ class StubServer:
 
     def __init__(self, port: int = 0, *, host: str = "127.0.0.1", speed: Any = "instant", recordings_dir: Any = None,
                  fault: Optional[Dict[str, Any]] = None, keepalive: float = 10.0, max_gap: float = 4.0,
-                 idle_stream_timeout: Optional[float] = None) -> None:
+                 idle_stream_timeout: Optional[float] = None, interrupt_wait: Optional[float] = 30.0) -> None:
         self.backend = Backend(recordings_dir=recordings_dir, speed=speed, fault=fault, keepalive=keepalive,
-                               max_gap=max_gap, idle_stream_timeout=idle_stream_timeout)
+                               max_gap=max_gap, idle_stream_timeout=idle_stream_timeout,
+                               interrupt_wait=interrupt_wait)
         handler = type("StubHandler", (_Handler,), {"backend": self.backend})
         self.httpd = _HTTPServer((host, port), handler)
         self.host, self.port = self.httpd.server_address[:2]

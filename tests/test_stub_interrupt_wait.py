@@ -1,0 +1,56 @@
+"""A recorded user.interrupt that nobody sends does not leave the session running forever.
+
+Driven through the real SDK against the real `interrupt` recording: with no interrupt from the client, the
+replay waits ``interrupt_wait`` seconds at the recorded interrupt, says so in an agent.message, and ends the
+turn; an interrupt that does arrive in time still cuts the run short as before.
+"""
+from __future__ import annotations
+
+import anthropic
+
+from helpers import setup, stub
+from helpers.stub.replay import NO_INTERRUPT
+
+ASK = "Run a full audit of the log."
+
+
+def _session(server):
+    c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+    env, agent, log_file = setup.ensure_all(c)
+    return c, setup.new_session(c, agent, env, log_file, metadata={"recording": "interrupt"})
+
+
+def _run(c, session_id, interrupt_after=None):
+    types, texts = [], []
+    with c.beta.sessions.events.stream(session_id, timeout=20) as stream:
+        c.beta.sessions.events.send(session_id, events=[
+            {"type": "user.message", "content": [{"type": "text", "text": ASK}]}])
+        for ev in stream:
+            types.append(ev.type)
+            if ev.type == "agent.message":
+                texts.append(ev.content[0].text)
+            if interrupt_after is not None and types.count("agent.tool_use") == interrupt_after:
+                c.beta.sessions.events.send(session_id, events=[{"type": "user.interrupt"}])
+                interrupt_after = None
+            if ev.type == "session.status_idle":
+                return types, texts, ev.stop_reason.type
+    raise AssertionError("the stream ended before the session went idle")
+
+
+def test_uninterrupted_run_ends_after_interrupt_wait():
+    with stub.start(interrupt_wait=0.3) as server:
+        c, s = _session(server)
+        types, texts, stop = _run(c, s.id)
+        assert stop == "end_turn"
+        assert texts[-1] == NO_INTERRUPT.format(0.3)
+        assert c.beta.sessions.retrieve(s.id).status == "idle"
+        assert "user.interrupt" not in types
+
+
+def test_an_interrupt_in_time_still_stops_the_run():
+    with stub.start(speed=50, interrupt_wait=30) as server:
+        c, s = _session(server)
+        types, texts, stop = _run(c, s.id, interrupt_after=2)
+        assert stop == "end_turn" and "user.interrupt" in types
+        assert NO_INTERRUPT.format(30) not in texts
+        assert types.count("agent.tool_use") < 15  # the recording has 15 commands; the interrupt cut it short
