@@ -64,6 +64,9 @@ def cmd_open(extra: list[str]) -> int:
     say("opening JupyterLab on notebooks/00_mental_model.ipynb; stop it with Ctrl+C")
     start = "notebooks/00_mental_model.ipynb"
     target = [start] if (ROOT / start).exists() else ["notebooks"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        say("running as root (a container?): passing --allow-root to JupyterLab")
+        extra = ["--allow-root", *extra]
     return run([str(BIN / "jupyter"), "lab", *target, *extra])
 
 
