@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 import anthropic  # noqa: E402
 
 from helpers import stub  # noqa: E402
+from helpers.stub.probe import concurrent_sessions  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "recordings"
 CUSTOM = [{"type": "custom", "name": n, "description": n, "input_schema": {"type": "object"}}
@@ -128,35 +129,6 @@ def bench_throughput(client, env_id, agent_id, n_events):
     return count, dt
 
 
-async def one_session(ac, env_id, agent_id, i):
-    s = await ac.beta.sessions.create(agent=agent_id, environment_id=env_id, metadata={"recording": "incident-2277"})
-    stream = await ac.beta.sessions.events.stream(s.id)
-    await ac.beta.sessions.events.send(s.id, events=[msg("checkout p99")])
-    seen = {}
-    async for ev in stream:
-        seen[ev.id] = ev
-        if ev.type == "session.status_idle":
-            if ev.stop_reason.type != "requires_action":
-                break
-            await ac.beta.sessions.events.send(s.id, events=[
-                {"type": "user.custom_tool_result", "custom_tool_use_id": x, "content": [{"type": "text", "text": f"r{i}"}]}
-                if seen[x].type == "agent.custom_tool_use" else {"type": "user.tool_confirmation", "tool_use_id": x,
-                                                                 "result": "allow"}
-                for x in ev.stop_reason.event_ids])
-    await stream.close()
-    hist = [e.id async for e in ac.beta.sessions.events.list(s.id, limit=1000)]
-    return list(seen) == hist, len(hist)
-
-
-async def bench_concurrent(url, env_id, agent_id, n):
-    ac = anthropic.AsyncAnthropic(api_key="bench", base_url=url, _strict_response_validation=True)
-    t0 = time.perf_counter()
-    res = await asyncio.gather(*(one_session(ac, env_id, agent_id, i) for i in range(n)))
-    dt = time.perf_counter() - t0
-    await ac.close()
-    return dt, res
-
-
 class external_stub:
     """``python -m helpers.stub`` in a subprocess, as a context manager with ``.url``."""
 
@@ -212,7 +184,8 @@ def main() -> int:
             print(f"[{'PASS' if ok else 'MISS'}] instant replay: {count} events streamed in {dt:.2f} s = "
                   f"{rate:,.0f} events/s (target >= 1,000/s)")
 
-            dt, res = asyncio.run(bench_concurrent(server.url, env.id, agent.id, 50))
+            dt, res = asyncio.run(concurrent_sessions(server.url, env.id, agent.id, 50, "checkout p99",
+                                                   metadata={"recording": "incident-2277"}))
             lost = sum(1 for same, _ in res if not same)
             events = sum(n for _, n in res)
             ok = lost == 0

@@ -12,6 +12,7 @@ import anthropic
 import pytest
 
 from helpers import stub
+from helpers.stub.probe import concurrent_sessions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "recordings"
 CUSTOM = [{"type": "custom", "name": n, "description": f"{n} tool",
@@ -260,8 +261,6 @@ def test_define_outcome_and_interrupt(client, setup):
     end = next(e for e in hist if e.type == "span.outcome_evaluation_end")
     assert end.outcome_evaluation_start_id == next(e.id for e in hist if e.type == "span.outcome_evaluation_start")
     # interrupt: at human pace the long analysis is still running; the interrupt skips to the recorded one
-    srv = client.base_url
-    ts = time.time()
     with stub.start(recordings_dir=FIXTURES, speed=5) as slow:
         c2 = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
         e2 = c2.beta.environments.create(name="x")
@@ -279,7 +278,6 @@ def test_define_outcome_and_interrupt(client, setup):
                     break
         texts = [b.text for e in got if e.type == "agent.message" for b in e.content]
         assert texts == ["Stopped as asked."]  # "Working on a long analysis..." was skipped
-    assert srv and time.time() - ts < 5
 
 
 def _wait_for(get, cond, timeout=5.0):
@@ -434,37 +432,10 @@ def test_delete_session_closes_stream(client, session):
 
 def test_fifty_concurrent_sessions_lose_nothing(server, setup):
     env, agent = setup
-
-    async def one(ac, i):
-        s = await ac.beta.sessions.create(agent=agent.id, environment_id=env.id)
-        stream = await ac.beta.sessions.events.stream(s.id)
-        await ac.beta.sessions.events.send(s.id, events=[msg()])
-        seen = {}
-        async for ev in stream:
-            seen[ev.id] = ev
-            if ev.type == "session.status_idle":
-                if ev.stop_reason.type != "requires_action":
-                    break
-                await ac.beta.sessions.events.send(s.id, events=[
-                    {"type": "user.custom_tool_result", "custom_tool_use_id": x,
-                     "content": [{"type": "text", "text": f"s{i}"}]} if seen[x].type == "agent.custom_tool_use"
-                    else {"type": "user.tool_confirmation", "tool_use_id": x, "result": "allow"}
-                    for x in ev.stop_reason.event_ids])
-        await stream.close()
-        hist = [e.id async for e in ac.beta.sessions.events.list(s.id, limit=1000)]
-        return (list(seen) == hist, len(hist))
-
-    async def main():
-        ac = anthropic.AsyncAnthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
-        ok = await asyncio.gather(*(one(ac, i) for i in range(50)))
-        await ac.close()
-        return ok
-
-    t = time.time()
-    ok = asyncio.run(main())
+    # wait_for is a hang guard, not a speed target (bench_stub.py times this)
+    _, ok = asyncio.run(asyncio.wait_for(concurrent_sessions(server.url, env.id, agent.id, 50, TEXT), 120))
     assert all(same for same, _ in ok), [n for same, n in ok if not same]
     assert {n for _, n in ok} == {29}  # the whole first turn: 29 events (user ones included)
-    assert time.time() - t < 20
 
 
 def test_sdk_session_tool_runner(server, setup):
@@ -518,9 +489,9 @@ def test_speed_follows_the_recorded_pace(setup):
         assert all(0.03 < g < 0.5 for g in gaps), gaps
         paced.speed = "instant"
         s2 = c.beta.sessions.create(agent=a.id, environment_id=e.id, metadata={"recording": "terminate-demo"})
-        t = time.perf_counter()
-        run_turn(c, s2.id, msg("bye"), stop_on_idle=False)
-        assert time.perf_counter() - t < 0.5
+        got = run_turn(c, s2.id, msg("bye"), stop_on_idle=False)
+        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in zip(got[1:], got[2:])]
+        assert got[-1].type == "session.status_terminated" and all(g < 0.03 for g in gaps), gaps  # no pacing
 
 
 def test_keepalives_and_a_client_that_goes_away(server, client, session):
