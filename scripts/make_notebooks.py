@@ -50,6 +50,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -305,6 +306,9 @@ _SCRUB = [
 ]
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def scrub(text: str) -> str:
     for pattern, repl in _SCRUB:
         text = pattern.sub(repl, text)
@@ -369,10 +373,15 @@ def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = S
             original = read(path)
             if len(original["cells"]) != len(executed["cells"]):
                 raise NotebookError(f"{path.name}: executed notebook has a different number of cells")
-            for orig, done in zip(original["cells"], executed["cells"]):
+            for k, (orig, done) in enumerate(zip(original["cells"], executed["cells"])):
                 if orig["cell_type"] == "code":
                     orig["outputs"] = done.get("outputs", [])
                     orig["execution_count"] = done.get("execution_count")
+                    for m, output in enumerate(orig["outputs"]):
+                        view = output.get("data", {}).get(WIDGET_VIEW)
+                        if isinstance(view, dict) and "model_id" in view:
+                            # random per run, and meaningless once the kernel is gone: keep diffs quiet
+                            view["model_id"] = uuid.uuid5(uuid.NAMESPACE_URL, f"{path.name}/{k}/{m}").hex
             path.write_text(dumps(normalise(original, keep_outputs=True)), encoding="utf-8")
             print(f"  stored its outputs ({time.monotonic() - started:.1f}s)", flush=True)
     finally:

@@ -182,8 +182,10 @@ class Recording:
         """One model request and what it produced.
 
         ``outputs`` items: ``("message", text)``, ``("custom", name, input)``, ``("bash", command)``.
-        Emits span.model_request_start/end, then the outputs; a bash call is followed by its agent.tool_result
-        (the sandbox runs it). Returns the ids of the tool-use events, in order.
+        Emits span.model_request_start, the request's output (agent.thinking, agent.message, agent.tool_use,
+        agent.custom_tool_use) as the model produces it, then span.model_request_end with the usage: the span
+        wraps what it produced. The sandbox then runs each bash call (agent.tool_result) unless it waits for a
+        confirmation. Returns the ids of the tool-use events, in order.
         """
         out_tokens = 18 + (self.rng.randint(60, 240) if think else 0)
         for item in outputs:
@@ -197,31 +199,37 @@ class Recording:
         duration = 1.1 + out_tokens / 58.0 + extra_seconds + self.jitter(0.0, 0.9)
         usage = {"input_tokens": self.rng.randint(3, 9), "output_tokens": out_tokens,
                  "cache_creation_input_tokens": self.pending, "cache_read_input_tokens": self.cached}
-        self.emit("span.model_request_end", duration, model_request_start_id=start, model_usage=usage)
         self.cached += self.pending + out_tokens
         self.pending = 0
+        remaining = duration
         if think:
-            self.emit("agent.thinking", 0.004)
-        ids = []
-        for item in outputs:
+            self.emit("agent.thinking", round(duration * 0.45, 3))
+            remaining = duration - round(duration * 0.45, 3)
+        ids, to_run = [], []
+        for i, item in enumerate(outputs):
+            gap = remaining if i == 0 else 0.006
             if item[0] == "message":
-                self.emit("agent.message", 0.006, content=[{"type": "text", "text": item[1]}])
+                self.emit("agent.message", gap, content=[{"type": "text", "text": item[1]}])
             elif item[0] == "custom":
-                ids.append(self.emit("agent.custom_tool_use", 0.005, name=item[1], input=item[2]))
+                ids.append(self.emit("agent.custom_tool_use", gap, name=item[1], input=item[2]))
             elif item[0] == "bash":
-                ids.append(self.bash_call(item[1], **(item[2] if len(item) > 2 else {})))
+                opts = item[2] if len(item) > 2 else {}
+                ids.append(self.bash_use(item[1], gap, **opts))
+                if not opts.get("ask"):
+                    to_run.append((ids[-1], item[1]))
+        self.emit("span.model_request_end", 0.012, model_request_start_id=start, model_usage=usage)
+        for tid, command in to_run:
+            self.bash_result(tid, command)
         return ids
 
-    def bash_call(self, command: str, *, ask: bool = False) -> str:
+    def bash_use(self, command: str, gap: float, *, ask: bool = False) -> str:
+        """The agent.tool_use of one bash call (its result comes after the model request ends)."""
         fields: dict = {"name": "bash", "input": {"command": command}}
         if ask:
             fields.update(evaluated_permission="ask", evaluation={"type": "always_ask"})
         else:
             fields.update(evaluated_permission="allow", evaluation={"type": "always_allow"})
-        tid = self.emit("agent.tool_use", 0.005, **fields)
-        if not ask:
-            self.bash_result(tid, command)
-        return tid
+        return self.emit("agent.tool_use", gap, **fields)
 
     def bash_result(self, tool_use_id: str, command: str, gap: float | None = None) -> str:
         output = run_sandbox_command(command, self.data_dir)
@@ -470,9 +478,13 @@ def rec_interrupt(f: Facts) -> Recording:
     for hour in ("12", "13"):
         r.model_request([("bash", f"grep '\"ts\":\"2026-11-18T{hour}:' {LOG} | cut -c8-23 | sort | uniq -c | "
                                   "sort -rn | head -5")], extra_seconds=3.0)
-    r.emit("span.model_request_start", r.jitter(0.1, 0.2))
+    start = r.emit("span.model_request_start", r.jitter(0.1, 0.2))
     r.emit("user.interrupt", 6.5)
-    r.idle({"type": "end_turn"}, gap=0.4)
+    # The interrupted request produces no output event; its span.model_request_end closes it.
+    r.emit("span.model_request_end", 0.3, model_request_start_id=start,
+           model_usage={"input_tokens": 4, "output_tokens": 0, "cache_creation_input_tokens": r.pending,
+                        "cache_read_input_tokens": r.cached})
+    r.idle({"type": "end_turn"}, gap=0.1)
     return r
 
 

@@ -307,12 +307,42 @@ def test_incident_report():
     assert any(ev["type"] == "agent.tool_use" and ev["name"] == "bash" for ev in events)
 
 
+#: What a model request produces: these events lie inside its span (start ... end).
+MODEL_OUTPUT = {"agent.message", "agent.thinking", "agent.tool_use", "agent.custom_tool_use", "agent.mcp_tool_use"}
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_spans_wrap_what_the_model_produced(path):
+    """span.model_request_start, then the request's output, then its span.model_request_end (which carries the
+    usage); spans never overlap, every one is closed, and nothing the model writes falls outside one."""
+    _, lines = load(path)
+    for res, events in paths(lines).items():
+        open_id = None
+        for ev in events:
+            where = f"{path.name} ({res or 'single path'}) {ev['id']} {ev['type']}"
+            if ev["type"] == "span.model_request_start":
+                assert open_id is None, f"{where}: starts while {open_id} is open"
+                open_id = ev["id"]
+            elif ev["type"] == "span.model_request_end":
+                assert ev["model_request_start_id"] == open_id, f"{where}: closes {ev['model_request_start_id']}"
+                open_id = None
+            elif ev["type"] in MODEL_OUTPUT:
+                assert open_id is not None, f"{where}: model output outside a model request"
+            elif ev["type"] in ("agent.tool_result", "session.status_idle", "user.custom_tool_result"):
+                assert open_id is None, f"{where}: while model request {open_id} is still open"
+        assert open_id is None, f"{path.name}: {open_id} never closed"
+
+
 def test_interrupt_story():
     events = _events("interrupt")
     types = [ev["type"] for ev in events]
     i = types.index("user.interrupt")
     assert types.count("agent.tool_use") >= 10 and types[:i].count("agent.tool_use") >= 10
-    assert types[i + 1:] == ["session.status_idle"] and events[-1]["stop_reason"] == {"type": "end_turn"}
+    # the interrupted model request produces no output; its span.model_request_end closes it, then idle
+    assert types[i - 1] == "span.model_request_start"
+    assert types[i + 1:] == ["span.model_request_end", "session.status_idle"]
+    assert events[i + 1]["model_request_start_id"] == events[i - 1]["id"]
+    assert events[-1]["stop_reason"] == {"type": "end_turn"}
     start = ADAPTER.validate_json(json.dumps(events[0])).processed_at
     at = ADAPTER.validate_json(json.dumps(events[i])).processed_at
     assert (at - start).total_seconds() >= 90

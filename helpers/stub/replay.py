@@ -15,6 +15,8 @@ Details beyond the design doc's rules:
 * ``user.interrupt`` jumps to the next recorded ``user.interrupt`` of the same turn (not past the next
   ``user.message``); without one the turn ends with ``session.status_idle`` ``end_turn`` and the next message
   plays the recording's next turn.
+* Spans stay balanced: a ``span.model_request_end`` closes the start that is open (an interrupt may have skipped the
+  recorded one), is dropped when none is open, and ending a turn early closes an open one first.
 * ``session.updated`` lines are skipped; ``session.usage`` lines carry the session's accumulated usage.
 * A recorded ``user.interrupt`` is a wait point like the others, but it does not wait forever: if no interrupt
   arrives within ``interrupt_wait`` seconds (default 30), the engine says so in an ``agent.message``
@@ -105,6 +107,7 @@ class Replayer:
         self.stopped = False
         self.scheduled: Optional[float] = None
         self.waiting_since: Optional[float] = None  # when the walk reached a recorded user.interrupt
+        self.open_span: Optional[str] = None  # the span.model_request_start emitted and not yet ended
 
     # ------------------------------------------------------------------ choosing a recording
     def _agent_tools(self) -> List[str]:
@@ -311,7 +314,17 @@ class Replayer:
 
         walk(ev)
         typ = ev["type"]
-        if typ == "agent.custom_tool_use":
+        if typ == "span.model_request_start":
+            self.open_span = fresh
+        elif typ == "span.model_request_end":
+            if ev.get("model_request_start_id") != self.open_span:
+                # An interrupt skipped the recorded start this line closes: close the one that is open instead,
+                # or drop the line when no model request is open.
+                if self.open_span is None:
+                    return None
+                ev["model_request_start_id"] = self.open_span
+            self.open_span = None
+        elif typ == "agent.custom_tool_use":
             self.pending_custom[fresh] = ev["name"]
         elif typ in ("agent.tool_use", "agent.mcp_tool_use") and ev.get("evaluated_permission") == "ask":
             self.pending_confirm[fresh] = ev["name"]
@@ -327,6 +340,12 @@ class Replayer:
         return ev
 
     def _end_turn_now(self) -> None:
+        if self.open_span is not None:
+            # A model request cut short produces no output event; its span.model_request_end closes it.
+            self.b.emit(self.s, {"type": "span.model_request_end", "model_request_start_id": self.open_span,
+                                 "model_usage": {"input_tokens": 0, "output_tokens": 0,
+                                                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}})
+            self.open_span = None
         self.b.emit(self.s, {"type": "session.status_idle", "stop_reason": {"type": "end_turn"}})
         self.turn_active = False
 
