@@ -157,11 +157,12 @@ def archive_duplicates(client: Any, keep: Any) -> list[str]:
 
 
 def find_log_file(client: Any, path: Any = None) -> Any:
-    """An uploaded file with the log's name and size, or None."""
+    """An uploaded file with the log's name and size, or None (a session's copy of it, which has a scope, is not
+    the upload)."""
     path = path or DATA_DIR / "app.log"
     size = path.stat().st_size
     for f in client.beta.files.list(limit=100):
-        if _get(f, "filename") == path.name and _get(f, "size_bytes") == size:
+        if _get(f, "filename") == path.name and _get(f, "size_bytes") == size and not _get(f, "scope"):
             return f
     return None
 

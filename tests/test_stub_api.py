@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import anthropic
 import httpx
 import pytest
 
-from helpers import stub
+from helpers import incident, stub
 
 FIXTURES = Path(__file__).parent / "fixtures" / "recordings"
 CUSTOM = [{"type": "custom", "name": n, "description": f"{n} tool",
@@ -120,7 +121,7 @@ def test_session_create_forms_and_resources(client, env, agent):
                                                 "mount_path": "/workspace/data/app.log"}])
     assert re.match(ID["sesn"], s.id) and s.status == "idle" and s.agent.version == agent.version
     r = s.resources[0]
-    assert r.type == "file" and r.file_id == f.id and r.mount_path == "/workspace/data/app.log" and r.id
+    assert r.type == "file" and r.file_id != f.id and r.mount_path == "/workspace/data/app.log" and r.id  # a copy
     assert [x.id for x in client.beta.sessions.resources.list(s.id)] == [r.id]
     added = client.beta.sessions.resources.add(s.id, type="file", file_id=f.id)
     assert added.mount_path == f"/mnt/session/uploads/{f.id}"
@@ -183,11 +184,13 @@ def test_session_list_filters_and_bidirectional_pages(client, env):
     assert after == [ids[2], ids[3], v2]
 
 
-def test_files(client):
+def test_files(client, server):
     f = client.beta.files.upload(file=("notes.txt", b"hello", "text/plain"))
     assert client.beta.files.retrieve_metadata(f.id).size_bytes == 5
     assert f.id in [x.id for x in client.beta.files.list()]
-    assert client.beta.files.download(f.id).read() == b"hello"
+    assert server.backend.files[f.id][1] == b"hello"
+    with pytest.raises(anthropic.BadRequestError, match="not downloadable"):  # uploads are not downloadable
+        client.beta.files.download(f.id)
     assert client.beta.files.delete(f.id).id == f.id
     with pytest.raises(anthropic.NotFoundError, match="Upload it first"):
         client.beta.files.retrieve_metadata(f.id)
@@ -248,7 +251,78 @@ def test_wrong_method_limits_and_metadata(client, env, agent):
     assert len(list(client.beta.sessions.list(limit=100))) == before  # a rejected create makes no session
 
 
-def test_big_upload(client):
+def test_big_upload(client, server):
     data = b'{"ts":"2026-11-18T12:00:00Z","service":"checkout"}\n' * 200_000  # ~10 MB, like data/app.log
     f = client.beta.files.upload(file=("app.log", data, "text/plain"))
-    assert f.size_bytes == len(data) and client.beta.files.download(f.id).read() == data
+    assert f.size_bytes == len(data) and server.backend.files[f.id][1] == data
+
+
+def test_a_session_gets_its_own_copy_of_each_file(client, server, env, agent):
+    """"A new file_id will be created that references the instance of the file in the session" (the files docs)."""
+    f = client.beta.files.upload(file=("notes.txt", b"hello", "text/plain"))
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id,
+                                    resources=[{"type": "file", "file_id": f.id, "mount_path": "/workspace/notes.txt"}])
+    (res,) = s.resources
+    assert res.file_id != f.id and res.mount_path == "/workspace/notes.txt"
+    scoped = list(client.beta.files.list(scope_id=s.id))
+    assert [x.id for x in scoped] == [res.file_id]
+    assert scoped[0].scope.type == "session" and scoped[0].scope.id == s.id and scoped[0].filename == "notes.txt"
+    assert server.backend.files[res.file_id][1] == b"hello"
+    added = client.beta.sessions.resources.add(s.id, type="file", file_id=f.id)
+    assert added.file_id not in (f.id, res.file_id) and added.mount_path == f"/mnt/session/uploads/{f.id}"
+    assert len(list(client.beta.files.list(scope_id=s.id))) == 2
+    # files.list(ids=...) is one page of exactly those files; unknown ids are left out
+    got = client.beta.files.list(ids=[f.id, res.file_id, f.id, "file_nope"])
+    assert sorted(x.id for x in got.data) == sorted([f.id, res.file_id]) and got.next_page is None
+    with pytest.raises(anthropic.BadRequestError, match="cannot be combined with page or limit"):
+        client.beta.files.list(ids=[f.id], limit=5)
+
+
+def test_at_most_100_files_per_session(client, env, agent):
+    f = client.beta.files.upload(file=("a.txt", b"a", "text/plain"))
+    before = len(list(client.beta.sessions.list(limit=100)))
+    too_many = [{"type": "file", "file_id": f.id, "mount_path": f"/workspace/{i}.txt"} for i in range(101)]
+    with pytest.raises(anthropic.BadRequestError, match="at most 100 files"):
+        client.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=too_many)
+    assert len(list(client.beta.sessions.list(limit=100))) == before  # nothing made
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=too_many[:100])
+    with pytest.raises(anthropic.BadRequestError, match="at most 100 files"):
+        client.beta.sessions.resources.add(s.id, type="file", file_id=f.id)
+    assert len(list(client.beta.sessions.resources.list(s.id))) == 100
+
+
+def test_session_update_rules_and_session_updated(client, env, agent):
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, title="before")
+    client.beta.sessions.update(s.id, title="after", metadata={"team": "sre"})
+    upd = [e for e in client.beta.sessions.events.list(s.id) if e.type == "session.updated"]
+    assert len(upd) == 1 and upd[0].title == "after" and upd[0].metadata == {"team": "sre"} and upd[0].agent is None
+    client.beta.sessions.update(s.id, title="after")  # nothing changed: no event
+    assert sum(e.type == "session.updated" for e in client.beta.sessions.events.list(s.id)) == 1
+    with pytest.raises(anthropic.BadRequestError, match="only be set when a session is created") as ei:
+        client.beta.sessions.update(s.id, budget={"type": "limit", "max_list_cost": {"amount": "500", "currency": "USD"}})
+    assert ei.value.body["error"]["details"]["error_code"] == "budget_create_only"
+    with pytest.raises(anthropic.BadRequestError, match="vault_ids"):
+        client.beta.sessions.update(s.id, vault_ids=["vlt_1"])
+
+
+def test_a_running_session_cannot_change_agent_or_be_archived():
+    """"The session must not be running" to update its agent; archive it once it has stopped."""
+    with stub.start(recordings_dir=FIXTURES, speed=0.01) as slow:  # slow enough to stay running
+        c = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
+        e = c.beta.environments.create(name="x")
+        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=incident.CUSTOM_TOOLS)
+        s = c.beta.sessions.create(agent=a.id, environment_id=e.id)
+        c.beta.sessions.events.send(s.id, events=[
+            {"type": "user.message", "content": [{"type": "text", "text": "Investigate Incident-2277."}]}])
+        assert c.beta.sessions.retrieve(s.id).status == "running"
+        with pytest.raises(anthropic.BadRequestError, match="user.interrupt"):
+            c.beta.sessions.update(s.id, agent={"tools": []})
+        with pytest.raises(anthropic.BadRequestError, match="cannot be archived"):
+            c.beta.sessions.archive(s.id)
+        c.beta.sessions.update(s.id, title="still fine while running")  # other fields may change
+        c.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
+        for _ in range(200):
+            if c.beta.sessions.retrieve(s.id).status == "idle":
+                break
+            time.sleep(0.01)
+        assert c.beta.sessions.archive(s.id).archived_at is not None

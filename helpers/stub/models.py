@@ -7,6 +7,7 @@ All state lives in one :class:`Backend`, guarded by one re-entrant lock.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import random
@@ -263,9 +264,10 @@ def _dec_cursor(page: str) -> Tuple[str, tuple]:
 def paginate(items: List[Any], key: Callable[[Any], tuple], *, limit: Optional[str], page: Optional[str],
              descending: bool, default_limit: int = 20, max_limit: int = 100,
              bidirectional: bool = False) -> Dict[str, Any]:
-    """Cursor pagination over ``items`` already sorted in the requested order. Cursors are keys, not offsets,
+    """Cursor pagination over ``items`` in the order of ``key`` (descending or not). Cursors are keys, not offsets,
     so pages stay correct while new items arrive."""
     n = parse_int(limit, "limit", default_limit, 1, max_limit)
+    items = sorted(items, key=key, reverse=descending)  # the cursor compares keys, so the order must follow them
     start = 0
     end = None
     if page:
@@ -427,6 +429,16 @@ def custom_tool_names(tools: List[Dict[str, Any]]) -> List[str]:
 # sessions: live state and streams
 # --------------------------------------------------------------------------------------------------------------
 
+
+
+#: Files a session can hold (the service's documented limit).
+MAX_SESSION_FILES = 100
+
+
+def _check_file_count(n: int) -> None:
+    if n > MAX_SESSION_FILES:
+        raise InvalidRequest(f"resources: a session holds at most {MAX_SESSION_FILES} files, and this would make it "
+                             f"{n}. Put related files in one archive (.zip or .tar.gz) and let the agent extract it.")
 
 class StoredEvent:
     __slots__ = ("seq", "data", "ts", "type", "frame")
@@ -799,7 +811,12 @@ class Backend:
 
     def file_content(self, file_id: str) -> Tuple[Dict[str, Any], bytes]:
         with self.lock:
-            return self._file(file_id)
+            meta, content = self._file(file_id)
+        if not meta.get("downloadable"):
+            raise InvalidRequest(f"File {file_id!r} is not downloadable: only files the agent or its tools create "
+                                 "can be downloaded, not files you uploaded (or their copies in a session). You have "
+                                 "the original on your machine; its metadata is client.beta.files.retrieve_metadata(id).")
+        return meta, content
 
     def delete_file(self, file_id: str) -> Dict[str, Any]:
         with self.lock:
@@ -810,6 +827,17 @@ class Backend:
     def list_files(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
         with self.lock:
             items = [m for m, _ in self.files.values()]
+        ids = query.get("ids[]") or query.get("ids")
+        if ids is not None:
+            if _q(query, "page") or _q(query, "limit"):
+                raise InvalidRequest("ids: cannot be combined with page or limit; a list by ids is always one page.")
+            wanted = list(dict.fromkeys(ids))
+            if len(wanted) > 100:
+                raise InvalidRequest(f"ids: at most 100 ids (after removing duplicates), got {len(wanted)}; "
+                                     "split the list into several calls.")
+            items = [m for m in items if m["id"] in set(wanted)]  # unknown or deleted ids are left out
+            items.sort(key=lambda m: (m["created_at"], m["id"]), reverse=True)
+            return {"data": items, "next_page": None}
         scope = _q(query, "scope_id")
         if scope:
             items = [m for m in items if (m.get("scope") or {}).get("id") == scope]
@@ -848,10 +876,15 @@ class Backend:
                 snap["skills"] = normalize_skills(ref["skills"])
         return snap
 
-    def _make_resource(self, r: Dict[str, Any], t: str, i: int) -> Dict[str, Any]:
+    def _make_resource(self, r: Dict[str, Any], t: str, session_id: str) -> Dict[str, Any]:
         if r["type"] == "file":
-            meta, _ = self._file(r["file_id"])
-            return {"type": "file", "id": new_id("sesrsc"), "file_id": r["file_id"],
+            meta, content = self._file(r["file_id"])
+            # The session gets its own instance of the file, with a new file_id scoped to the session
+            # (files.list(scope_id=session_id) lists it).
+            copy_meta = {**meta, "id": new_id("file"), "created_at": t, "downloadable": False,
+                         "scope": {"type": "session", "id": session_id}}
+            self.files[copy_meta["id"]] = (copy_meta, content)
+            return {"type": "file", "id": new_id("sesrsc"), "file_id": copy_meta["id"],
                     "mount_path": r.get("mount_path") or f"/mnt/session/uploads/{r['file_id']}",
                     "created_at": t, "updated_at": t}
         if r["type"] == "github_repository":
@@ -877,9 +910,15 @@ class Backend:
             snap = self._resolve_agent(p["agent"])
             created = now()
             t = rfc3339(created)
-            resources = [self._make_resource(r, t, i) for i, r in enumerate(p.get("resources") or [])]
+            session_id = new_id("sesn")
+            wanted = p.get("resources") or []
+            _check_file_count(sum(r["type"] == "file" for r in wanted))
+            for r in wanted:
+                if r["type"] == "file":
+                    self._file(r["file_id"])  # every file exists before any copy is made
+            resources = [self._make_resource(r, t, session_id) for r in wanted]
             metadata = patch_metadata({}, p.get("metadata"))
-            data = {"id": new_id("sesn"), "type": "session", "status": "idle", "agent": snap,
+            data = {"id": session_id, "type": "session", "status": "idle", "agent": snap,
                     "environment_id": env["id"], "metadata": metadata, "resources": resources,
                     "vault_ids": list(p.get("vault_ids") or []), "outcome_evaluations": [], "stats": {}, "usage": {},
                     "title": p.get("title"), "budget": p.get("budget"), "deployment_id": None,
@@ -912,6 +951,19 @@ class Backend:
         p = validate_params(session_update_params.SessionUpdateParams, body, what="session update")
         with self.lock:
             s = self._session(session_id)
+            if p.get("vault_ids"):
+                raise InvalidRequest("vault_ids: attaching vaults by updating a session is not supported yet (the "
+                                     "field is reserved). Pass vault_ids when you create the session instead.")
+            if p.get("agent") and s.status == "running":
+                raise InvalidRequest(
+                    "agent: the session is running, and its agent can only be updated while it is not running. "
+                    "Send {\"type\": \"user.interrupt\"} (or wait for session.status_idle), then update it.")
+            if "budget" in p and s.status == "terminated":
+                raise InvalidRequest("budget: the session is terminated; a budget can be changed in any other status.")
+            if p.get("budget") is not None and s.data.get("budget") is None:
+                raise InvalidRequest("budget: this session has no budget, and one can only be set when a session is "
+                                     "created (a removed budget cannot be added back). Create a new session with "
+                                     "budget=... instead.", error_code="budget_create_only")
             d = dict(s.data)
             if "title" in p:
                 d["title"] = p["title"]
@@ -936,7 +988,16 @@ class Backend:
             view = dict(d)
             view["stats"] = {}
             check_out(B.BetaManagedAgentsSession, view)
+            # session.updated carries only what changed (the agent as its full snapshot); no change, no event
+            changed: Dict[str, Any] = {}
+            for key in ("title", "budget", "agent"):
+                if key in d and d[key] != s.data.get(key):
+                    changed[key] = d[key]
+            if d["metadata"] != s.data["metadata"] and d["metadata"]:
+                changed["metadata"] = d["metadata"]
             s.data = d
+            if changed:
+                self.emit(s, {"type": "session.updated", **copy.deepcopy(changed)})
             return s.view()
 
     def list_sessions(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
@@ -980,6 +1041,9 @@ class Backend:
     def archive_session(self, session_id: str) -> Dict[str, Any]:
         with self.lock:
             s = self._session(session_id)
+            if s.status == "running" and not s.data["archived_at"]:
+                raise InvalidRequest("session is running and cannot be archived. Stop it first: send "
+                                     "{\"type\": \"user.interrupt\"}, wait for session.status_idle, then archive it.")
             if not s.data["archived_at"]:
                 s.data["archived_at"] = s.data["updated_at"] = rfc3339(now())
             return s.view()
@@ -1008,7 +1072,8 @@ class Backend:
         p = validate_params(resource_add_params.ResourceAddParams, body, what="resource")
         with self.lock:
             s = self._session(session_id)
-            r = self._make_resource({"type": "file", **p}, rfc3339(now()), 0)
+            _check_file_count(1 + sum(x["type"] == "file" for x in s.data["resources"]))
+            r = self._make_resource({"type": "file", **p}, rfc3339(now()), session_id)
             s.data["resources"] = s.data["resources"] + [r]
             return r
 
