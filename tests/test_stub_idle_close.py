@@ -1,8 +1,9 @@
 """The offline safety net: a loop that forgets to stop on idle ends instead of hanging.
 
 The real service keeps a stream open while the session sits idle, so a loop that never breaks blocks
-until the read timeout (600 s). Offline, ``helpers.connect()`` asks the stub to close a stream once its
-session has been idle and the stream silent for ``IDLE_STREAM_TIMEOUT`` seconds. Off by default.
+until the read timeout (600 s). Offline, ``helpers.connect()`` asks the stub to end a stream once its
+session has been idle and the stream silent for ``IDLE_STREAM_TIMEOUT`` seconds, with an SSE error frame that the
+SDK raises in the learner's loop (saying what to fix). Off by default.
 """
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ def _run_forgetful_loop(server, box: dict) -> None:
     with c.beta.sessions.events.stream(session.id) as stream:
         c.beta.sessions.events.send(session.id, events=[
             {"type": "user.message", "content": [{"type": "text", "text": MESSAGE}]}])
-        box["types"] = [ev.type for ev in stream]  # no break: waits for more after requires_action
+        box["types"] = []
+        try:
+            for ev in stream:  # no break: waits for more after requires_action
+                box["types"].append(ev.type)
+        except anthropic.APIStatusError as e:
+            box["error"] = e
 
 
 def _run_in_thread(server, seconds: float) -> dict:
@@ -45,6 +51,10 @@ def test_idle_stream_closes_after_the_timeout():
     assert box["ended"], "the stream stayed open although the session was idle past the timeout"
     assert box["types"][-1] == "session.status_idle"  # stopped at requires_action: the custom tool call
     assert "agent.custom_tool_use" in box["types"]
+    # the learner sees why, in their own cell: an API error naming what to do
+    msg = box["error"].message
+    assert "idle (requires_action)" in msg and "your loop is still reading it" in msg
+    assert "user.custom_tool_result" in msg and "sevt_" in msg
 
 
 def test_without_the_timeout_the_stream_stays_open_as_the_service_does():
@@ -57,3 +67,20 @@ def test_without_the_timeout_the_stream_stays_open_as_the_service_does():
 def test_connect_turns_the_safety_net_on():
     server = hc.stub_server()
     assert server.backend.idle_stream_timeout == hc.IDLE_STREAM_TIMEOUT > 0
+
+
+def test_a_loop_reading_a_finished_session_is_told_to_break():
+    with stub.start(keepalive=0.1, idle_stream_timeout=0.3) as server:
+        c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        env, agent, log_file = setup.ensure_all(c)
+        session = setup.new_session(c, agent, env, log_file)
+        started = time.monotonic()
+        try:
+            with c.beta.sessions.events.stream(session.id) as stream:
+                for _ in stream:
+                    pass
+        except anthropic.APIStatusError as e:
+            assert "idle (end_turn)" in e.message and "Break out of the loop on session.status_idle" in e.message
+        else:
+            raise AssertionError("the stream of an idle session ended without saying why")
+        assert time.monotonic() - started < 5

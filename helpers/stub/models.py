@@ -440,6 +440,20 @@ def _check_file_count(n: int) -> None:
         raise InvalidRequest(f"resources: a session holds at most {MAX_SESSION_FILES} files, and this would make it "
                              f"{n}. Put related files in one archive (.zip or .tar.gz) and let the agent extract it.")
 
+
+def _idle_stream_message(s: "SessionState", limit: float) -> str:
+    """What the offline safety net tells a loop that kept reading an idle session's stream."""
+    last = next((e.data for e in reversed(s.events) if e.type == "session.status_idle"), None)
+    reason = ((last or {}).get("stop_reason") or {}).get("type", "end_turn")
+    head = (f"(offline stub) This stream was ended: session {s.id} has been idle ({reason}) for {limit:g} s and "
+            "your loop is still reading it. Live, it would wait for the SDK's read timeout (10 minutes). ")
+    if reason == "requires_action":
+        ids = (last or {}).get("stop_reason", {}).get("event_ids", [])
+        return head + (f"The session is waiting for you to answer {ids}: send a user.custom_tool_result (or "
+                       "user.tool_confirmation) for each, then keep reading until an idle that is not requires_action.")
+    return head + ("Break out of the loop on session.status_idle when its stop_reason is not requires_action, "
+                   "and on session.status_terminated.")
+
 class StoredEvent:
     __slots__ = ("seq", "data", "ts", "type", "frame")
 
@@ -1142,10 +1156,10 @@ class Backend:
         with self.lock:
             limit = self.idle_stream_timeout
             if limit is not None and s.status == "idle" and time.monotonic() - sub.last_activity >= limit:
-                try:
-                    sub.write(f": closing this stream: the session has been idle for {limit:g}s. Stop your loop on "
-                              "session.status_idle (or session.status_terminated) instead of waiting for more "
-                              "events.\n\n".encode())
+                body = {"type": "error", "error": {"type": "invalid_request_error",
+                                                   "message": _idle_stream_message(s, limit)}}
+                try:  # an SSE error frame: the SDK raises it as an APIStatusError in the learner's loop
+                    sub.write(f"event: error\ndata: {json.dumps(body)}\n\n".encode())
                 except OSError:
                     pass
                 sub.close()
