@@ -326,3 +326,13 @@ def test_a_running_session_cannot_change_agent_or_be_archived():
                 break
             time.sleep(0.01)
         assert c.beta.sessions.archive(s.id).archived_at is not None
+
+
+@pytest.mark.parametrize("content, kind", [("Find the root cause.", "a string"),
+                                           ({"type": "text", "text": "Find it."}, "an object")])
+def test_a_string_or_object_where_a_list_belongs_is_named(client, env, agent, content, kind):
+    """Not "content[0]: Input should be a valid dictionary" (pydantic iterating the string): the field and the fix."""
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id)
+    with pytest.raises(anthropic.BadRequestError, match=rf"events\[0\]\.content: must be a list, got {kind}"):
+        client.beta.sessions.events.send(s.id, events=[{"type": "user.message", "content": content}])
+    assert list(client.beta.sessions.events.list(s.id)) == []  # nothing stored

@@ -168,11 +168,48 @@ def _materialize(value: Any, path: List[Any]) -> Any:
     return value
 
 
+@lru_cache(maxsize=None)
+def _list_fields(tp: Any) -> Tuple[str, ...]:
+    """The keys of a params TypedDict that take a list (the SDK types them ``Iterable[...]``/``List[...]``)."""
+    import collections.abc as abc
+    import typing
+
+    try:
+        hints = typing.get_type_hints(tp, include_extras=True)
+    except Exception:
+        return ()
+    out = []
+    for key, ann in hints.items():
+        while typing.get_origin(ann) in (typing.Annotated, typing.Required, typing.NotRequired):
+            ann = typing.get_args(ann)[0]
+        if typing.get_origin(ann) is typing.Union:
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            ann = args[0] if len(args) == 1 else ann
+        if typing.get_origin(ann) in (list, abc.Iterable, abc.Sequence):
+            out.append(key)
+    return tuple(out)
+
+
+def _reject_scalars_for_lists(tp: Any, value: Any, path: List[Any], what: str) -> None:
+    """A string or a dict where a list belongs: pydantic would iterate it (a str's characters, a dict's keys) and
+    report ``content[0]`` for a field the caller never indexed. Say what is wrong instead."""
+    if not isinstance(value, dict) or not hasattr(tp, "__annotations__"):
+        return
+    for key in _list_fields(tp):
+        v = value.get(key)
+        if isinstance(v, (str, bytes, dict)):
+            kind = "a string" if isinstance(v, (str, bytes)) else "an object"
+            example = (' e.g. [{"type": "text", "text": "..."}]' if key == "content" else "")
+            raise InvalidRequest(f"Invalid {what}: {_fmt_loc(path + [key])}: must be a list, got {kind}. Wrap it in "
+                                 f"a list{example}.")
+
+
 def validate_params(tp: Any, value: Any, path: Sequence[Any] = (), *, what: str = "request body",
                     hint: str = "") -> Any:
     """Validate ``value`` against an SDK params TypedDict; raise a 400 naming the wrong field."""
     from pydantic import ValidationError
 
+    _reject_scalars_for_lists(tp, value, list(path), what)
     try:
         out = adapter(tp).validate_python(value)
         out = _materialize(out, list(path))
