@@ -102,3 +102,19 @@ def test_spans_stay_balanced_whatever_the_interrupt():
         c, s = _session(server)
         _run(c, s.id, interrupt_after=2)   # lands between requests or inside one, depending on timing
         _assert_spans_balanced(c, s.id)
+
+
+def test_no_outcome_defined_means_no_grading():
+    """The outcome recording, started with a plain user.message: nobody grades; the turn ends after the draft."""
+    from helpers import incident, loop
+
+    with stub.start() as server:
+        c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        env, agent, log_file = setup.ensure_all(c)
+        s = setup.new_session(c, agent, env, log_file, metadata={"recording": "outcome"})
+        run = loop.run(c, s.id, "Write the postmortem for Incident-2277.", handle_tool=incident.handle_tool)
+        types = [e.type for e in run.events]
+        assert run.stop_reason == "end_turn"
+        assert not any(t.startswith("span.outcome_evaluation") for t in types)
+        assert c.beta.sessions.retrieve(s.id).outcome_evaluations == []
+        _assert_spans_balanced(c, s.id)

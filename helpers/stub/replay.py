@@ -17,6 +17,8 @@ Details beyond the design doc's rules:
   plays the recording's next turn.
 * Spans stay balanced: a ``span.model_request_end`` closes the start that is open (an interrupt may have skipped the
   recorded one), is dropped when none is open, and ending a turn early closes an open one first.
+* A recorded ``user.define_outcome`` the learner did not send is skipped, and so is the grading: the turn ends with
+  ``session.status_idle`` (``end_turn``) where the recording's first ``span.outcome_evaluation_*`` line was.
 * ``session.updated`` lines are skipped; ``session.usage`` lines carry the session's accumulated usage.
 * A recorded ``user.interrupt`` is a wait point like the others, but it does not wait forever: if no interrupt
   arrives within ``interrupt_wait`` seconds (default 30), the engine says so in an ``agent.message``
@@ -108,6 +110,7 @@ class Replayer:
         self.scheduled: Optional[float] = None
         self.waiting_since: Optional[float] = None  # when the walk reached a recorded user.interrupt
         self.open_span: Optional[str] = None  # the span.model_request_start emitted and not yet ended
+        self.no_outcome = False  # the recording defines an outcome here and the learner did not
 
     # ------------------------------------------------------------------ choosing a recording
     def _agent_tools(self) -> List[str]:
@@ -397,6 +400,7 @@ class Replayer:
                 if ev is None:
                     if line.type == "user.define_outcome" and any(e["type"] == "user.message" for e in self.inbox):
                         self.pos += 1  # the learner defined no outcome: skip it, go on with the message
+                        self.no_outcome = True
                         continue
                     limit = self.b.interrupt_wait
                     if line.type == "user.interrupt" and limit is not None:
@@ -415,6 +419,7 @@ class Replayer:
                 self.idmap[line.event["id"]] = ev["id"]
                 if line.type == "user.define_outcome":
                     self.idmap[line.event["outcome_id"]] = ev["outcome_id"]
+                    self.no_outcome = False
                 if line.type == "user.tool_confirmation":
                     self.last_confirmation = ev["result"]
                 elif line.type == "user.message":
@@ -425,6 +430,13 @@ class Replayer:
                 continue
             if line.type in ("session.updated", "session.deleted"):
                 self.pos += 1
+                continue
+            if self.no_outcome and line.type.startswith("span.outcome_evaluation"):
+                # Nobody defined an outcome, so nothing grades the work: the turn ends where grading began.
+                nxt = self._index_from("user.message")
+                self.pos = nxt if nxt is not None else len(rec.lines)
+                self._end_turn_now()
+                budget -= 1
                 continue
             speed = self.b.speed
             if speed != "instant" and line.ts is not None and self.last_rec_ts is not None:
