@@ -21,39 +21,206 @@ Layout of this file (append, keep the sections):
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 __all__ = ["TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo"]
 
 
 # =============================================================================== framework
+_TODO_LINE = re.compile(r"^\s*#\s*TODO\s+(\d+(?:\.\d+)*)\b")
+_TODO_RAISE = re.compile(r"NotImplementedError\(\s*[\"']TODO\s+(\d+(?:\.\d+)*)\b")
+_TODO_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(?:\w+\.)*TODO\s*(?:#.*)?$")
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "an AttributeError", "a KeyError"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 class _Todo:
-    """The placeholder a learner's untouched exercise cell leaves in its variables."""
+    """The placeholder a learner's untouched exercise cell leaves in its variables (``env = check.TODO``).
 
-    _instance = None
+    It knows which TODO it stands for (``num``, e.g. "2.1") and the variable it was assigned to (``name``)
+    when it can read them from the cell that asked for it. Using it in any way an answer would be used
+    (an attribute, a call, iteration, indexing, arithmetic, a comparison, ``if``...) raises a
+    :class:`CheckFailed` that says which TODO to do first, instead of a raw TypeError. Identity (``is``),
+    ``==``, ``repr`` and ``str`` work, and so does IPython's display of it."""
 
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    _cache: dict = {}
+
+    def __new__(cls, num: str | None = None, name: str | None = None):
+        key = (num, name)
+        if key not in cls._cache:
+            obj = super().__new__(cls)
+            object.__setattr__(obj, "num", num)
+            object.__setattr__(obj, "name", name)
+            cls._cache[key] = obj
+        return cls._cache[key]
 
     def __repr__(self) -> str:
         return "check.TODO"
 
-    def __bool__(self) -> bool:
-        return False
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return repr(self)
+        self._fail(f"formatted with {spec!r}")
 
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
+    def _fail(self, what: str | None = None) -> None:
+        __tracebackhide__ = True
+        who = f"`{self.name}`" if self.name else "This value"
+        todo = f"TODO {self.num}" if self.num else "the TODO cell above"
+        used = f" ({what})" if what else ""
+        placeholder = f"`{self.name} = check.TODO`" if self.name else "`... = check.TODO`"
         raise CheckFailed(
-            f"❌ This value is still the TODO placeholder, so it has no .{name}.\n"
-            "Hint: complete the TODO cell above (replace the placeholder and the raise) and run it."
+            f"❌ {who} is still the TODO placeholder{used}: do {todo} first.\n"
+            f"Hint: in {todo}, replace the {placeholder} and `raise NotImplementedError(...)` lines with your code, "
+            "run that cell, then run this one again."
         )
 
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name.startswith(("_repr_", "_ipython_")):
+            # Python's and IPython's own probes (copy, numpy, display formatters): "no such attribute" keeps them working.
+            raise AttributeError(name)
+        if name.startswith("_") or _called_from_library():
+            self._fail()  # a library probing a name (pandas' ._typ, .tzinfo): not the learner's doing, do not name it
+        self._fail(f"it has no .{name}")
 
-#: The sentinel that generated learner cells assign before raising NotImplementedError.
-TODO = _Todo()
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._fail(f"it has no .{name} to set")
+
+    def __delattr__(self, name: str) -> None:
+        self._fail()
+
+    def __bool__(self) -> bool:
+        self._fail("it is neither true nor false")
+
+    def __call__(self, *args: Any, **kwargs: Any):
+        self._fail(None if _called_from_library() else "it is not a function yet")
+
+    def __iter__(self):
+        self._fail("it cannot be looped over")
+
+    def __reversed__(self):
+        self._fail("it cannot be looped over")
+
+    def __len__(self) -> int:
+        self._fail("it has no length")
+
+    def __contains__(self, item: Any) -> bool:
+        self._fail("it cannot be searched")
+
+    def __getitem__(self, key: Any):
+        self._fail("it cannot be indexed")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._fail("it cannot be indexed")
+
+    def __delitem__(self, key: Any) -> None:
+        self._fail("it cannot be indexed")
+
+    def __enter__(self):
+        self._fail("it cannot be used in a `with`")
+
+    def __exit__(self, *exc: Any):
+        return None
+
+    def __float__(self) -> float:
+        self._fail("it is not a number")
+
+    def __int__(self) -> int:
+        self._fail("it is not a number")
+
+    def __index__(self) -> int:
+        self._fail("it is not a number")
+
+    def __complex__(self) -> complex:
+        self._fail("it is not a number")
+
+    def __round__(self, ndigits: Any = None):
+        self._fail("it is not a number")
+
+    def __copy__(self) -> "_Todo":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "_Todo":
+        return self
+
+    def __reduce__(self) -> str:
+        return "TODO"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: Any) -> bool:
+        return self is other
+
+    def __ne__(self, other: Any) -> bool:
+        return self is not other
+
+
+def _called_from_library(depth: int = 2) -> bool:
+    """Whether the code that touched the placeholder is a library (pandas, the stdlib), not the learner's cell."""
+    import sys
+    import sysconfig
+
+    try:
+        filename = sys._getframe(depth).f_code.co_filename
+    except ValueError:
+        return False
+    paths = sysconfig.get_paths()
+    roots = {paths.get("stdlib"), paths.get("purelib"), paths.get("platlib")} - {None}
+    return "site-packages" in filename or "dist-packages" in filename or filename.startswith(tuple(roots))
+
+
+def _todo_operator(op: str) -> Callable:
+    def method(self, *args: Any):
+        __tracebackhide__ = True
+        self._fail("it cannot be used in arithmetic or comparisons")
+    method.__name__ = op
+    return method
+
+
+for _op in ("lt", "le", "gt", "ge", "add", "radd", "sub", "rsub", "mul", "rmul", "truediv", "rtruediv",
+            "floordiv", "rfloordiv", "mod", "rmod", "pow", "rpow", "matmul", "rmatmul", "and", "rand", "or", "ror",
+            "xor", "rxor", "lshift", "rlshift", "rshift", "rrshift", "divmod", "rdivmod", "neg", "pos", "abs", "invert"):
+    setattr(_Todo, f"__{_op}__", _todo_operator(f"__{_op}__"))
+del _op
+
+
+def _todo_from_caller(frame: Any) -> _Todo:
+    """The placeholder for the line ``frame`` is running: ``name = check.TODO`` under ``# TODO N.M: ...``."""
+    import linecache
+
+    num = name = None
+    try:
+        lines = linecache.getlines(frame.f_code.co_filename, frame.f_globals)
+        here = frame.f_lineno - 1
+        if 0 <= here < len(lines):
+            m = _TODO_ASSIGN.match(lines[here])
+            name = m.group(1) if m else None
+            for line in reversed(lines[max(0, here - 40): here + 1]):
+                m = _TODO_LINE.match(line)
+                if m:
+                    num = m.group(1)
+                    break
+            if num is None:
+                for line in lines[here: here + 40]:
+                    m = _TODO_RAISE.search(line)
+                    if m:
+                        num = m.group(1)
+                        break
+    except Exception:  # never let the placeholder itself fail
+        pass
+    return _Todo(num, name)
+
+
+def __getattr__(name: str) -> Any:
+    """``check.TODO`` (and ``from helpers.check import TODO``): a placeholder that knows its TODO and variable."""
+    if name == "TODO":
+        import sys
+
+        return _todo_from_caller(sys._getframe(1))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class CheckFailed(AssertionError):
@@ -72,7 +239,7 @@ class CheckFailed(AssertionError):
 
 
 def is_todo(value: Any) -> bool:
-    return value is TODO
+    return isinstance(value, _Todo)
 
 
 def ok(message: str) -> None:
@@ -94,7 +261,7 @@ def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
 
     ``name`` is the variable as the learner sees it, ``todo`` the exercise number ("2.1")."""
     __tracebackhide__ = True
-    if value is TODO:
+    if isinstance(value, _Todo):
         fail(
             f"`{name}` is still the TODO placeholder: complete TODO {todo} and run its cell.",
             f"replace the `raise NotImplementedError(...)` line of TODO {todo} with your code"
@@ -176,14 +343,19 @@ def event_direction(sent: Any, received: Any) -> None:
              "the events you send are the ones whose domain is `user` (and `system.message`).")
     wrong_recv = sorted(t for t in received if str(t).startswith("user."))
     if wrong_recv:
-        fail(f"`received` contains {', '.join(wrong_recv)}; user.* events are the ones you send.",
-             "keep the agent.*, session.* and span.* types in `received`.")
+        fail(f"`received` contains {', '.join(wrong_recv)}; user.* events are the ones you send: they only come back "
+             "to you as echoes of what you sent.",
+             "keep the agent.*, session.* and span.* types in `received`, and every user.* type in `sent`.")
     for must in ("user.message", "user.custom_tool_result"):
         if must not in sent:
-            fail(f"`sent` is missing {must}.", "look at the left column of the event table above.")
+            fail(f"`sent` is missing {must}.",
+                 "every user.* type in SLIDE_EVENTS is one you send; the list printed above under \"You send ... types\" "
+                 "has them all.")
     for must in ("agent.custom_tool_use", "session.status_idle"):
         if must not in received:
-            fail(f"`received` is missing {must}.", "look at the right column of the event table above.")
+            fail(f"`received` is missing {must}.",
+                 "every agent.* and session.* type in SLIDE_EVENTS is one you receive; the list printed above under "
+                 "\"You receive ... types\" has them all, by domain.")
     ok(f"{len(sent)} event types you send, {len(received)} you receive: {{domain}}.{{action}} tells them apart.")
 
 
@@ -198,14 +370,16 @@ def onset(onset_ts: Any) -> None:
         ts = pd.Timestamp(onset_ts)
     except Exception:
         fail(f"`onset` is {onset_ts!r}, which is not a timestamp.",
-             "take it from the metrics frame's `ts` column, e.g. `spike.iloc[0][\"ts\"]`.")
+             "`checkout` is indexed by ts, so take the timestamp from its index: "
+             "`onset = checkout.index[checkout[\"p99_ms\"] > 3 * baseline][0]`.")
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
     expected = pd.Timestamp("2026-11-18T14:07:00Z")
     if abs((ts - expected).total_seconds()) > 120:
         direction = "before" if ts < expected else "after"
         fail(f"`onset` is {ts.isoformat()}, {abs((ts - expected).total_seconds()) / 60:.0f} minutes {direction} the jump in the chart.",
-             "filter checkout p99 to the points above 3x the baseline (the median before 14:00) and take the earliest.")
+             "the onset is the first index where checkout[\"p99_ms\"] > 3 * baseline (baseline: the median p99 up to "
+             "13:30, computed above): `onset = checkout.index[checkout[\"p99_ms\"] > 3 * baseline][0]`.")
     ok(f"Onset at {ts.strftime('%H:%M')} UTC: checkout p99 leaves its baseline here.")
 
 
@@ -264,9 +438,18 @@ def environment(env: Any) -> None:
         fail(f"networking is {attr(net, 'type')!r}: the sandbox can reach the whole internet.",
              "an investigator only reads evidence: use {\"type\": \"limited\", \"allowed_hosts\": [...], "
              "\"allow_package_managers\": True}.")
+    packages = {kind: list(attr(config, f"packages.{kind}") or [])
+                for kind in ("apt", "cargo", "gem", "go", "npm", "pip")}
+    listed = "; ".join(f"{kind}: {', '.join(map(str, names))}" for kind, names in packages.items() if names)
     if not attr(net, "allow_package_managers"):
-        fail("allow_package_managers is off, but the environment installs packages.",
-             "set \"allow_package_managers\": True in networking (packages need it).")
+        if listed:
+            fail(f"allow_package_managers is off, but the environment lists packages ({listed}): the sandbox could not "
+                 "install them.",
+                 "package managers must be allowed when you list packages: set \"allow_package_managers\": True in "
+                 "networking.")
+        fail("allow_package_managers is off: the investigator's sandbox cannot install jq and pandas.",
+             "set \"allow_package_managers\": True in networking, and list the packages: "
+             "\"packages\": {\"apt\": [\"jq\"], \"pip\": [\"pandas\"]}.")
     meta = attr(env, "metadata") or {}
     if meta.get("workshop") != "ship-your-first-managed-agent":
         fail("the environment has no metadata {\"workshop\": \"ship-your-first-managed-agent\"}.",
@@ -297,14 +480,22 @@ def agent(agent_obj: Any, model: str | None = None) -> None:
     toolsets = [t for t in tools if attr(t, "type") == "agent_toolset_20260401"]
     if not toolsets:
         fail("the agent has no built-in toolset, so it cannot grep the log in its sandbox.",
-             "add {\"type\": \"agent_toolset_20260401\"} to tools.")
+             f"add the toolset, default off with only the read-only tools on: {_TOOLSET_SHAPE}.")
     default_on = attr(toolsets[0], "default_config.enabled", True)
-    enabled = {attr(c, "name") for c in attr(toolsets[0], "configs") or [] if attr(c, "enabled")}
-    disabled = {attr(c, "name") for c in attr(toolsets[0], "configs") or [] if not attr(c, "enabled")}
+    default_on = True if default_on is None else bool(default_on)
+    configs = {attr(c, "name"): attr(c, "enabled") for c in attr(toolsets[0], "configs") or []}
+    on = {name for name in _BUILTIN_TOOLS if (default_on if configs.get(name) is None else configs[name])}
     for name in ("bash", "grep", "read"):
-        if name in disabled or (not default_on and name not in enabled):
+        if name not in on:
             fail(f"the built-in `{name}` tool is disabled; the agent needs it to search app.log.",
                  f"enable it: configs=[{{\"name\": \"{name}\", \"enabled\": True}}, ...].")
+    risky = [name for name in ("write", "edit", "web_fetch", "web_search") if name in on]
+    if risky:
+        how = ("the toolset is on by default (no \"default_config\": {\"enabled\": False})" if default_on
+               else "configs turn them on")
+        fail(f"the investigator needs read-only tools, but the agent can use {', '.join(risky)}: {how}. It reads "
+             "evidence; it does not write files or browse the web.",
+             f"turn the toolset off by default and enable only bash, grep, read and glob: {_TOOLSET_SHAPE}.")
     custom = sorted(attr(t, "name") for t in tools if attr(t, "type") == "custom")
     expected = ["get_diff", "get_metrics", "list_deploys", "query_logs"]
     missing = [n for n in expected if n not in custom]
@@ -317,6 +508,11 @@ def agent(agent_obj: Any, model: str | None = None) -> None:
              "pass metadata=WORKSHOP_METADATA so re-runs find and reuse it instead of creating duplicates.")
     ok(f"Agent {attr(agent_obj, 'name')!r} v{attr(agent_obj, 'version')}: {model}, SRE system prompt, "
        f"built-in toolset + {len(custom)} custom tools.")
+
+
+_BUILTIN_TOOLS = ("bash", "edit", "read", "write", "glob", "grep", "web_fetch", "web_search")
+_TOOLSET_SHAPE = ('{"type": "agent_toolset_20260401", "default_config": {"enabled": False}, '
+                  '"configs": [{"name": name, "enabled": True} for name in ("bash", "grep", "read", "glob")]}')
 
 
 def versions(v1: Any, latest: Any) -> None:
@@ -355,25 +551,47 @@ def session(sess: Any, agent_obj: Any = None, env: Any = None) -> None:
        "app.log mounted at /workspace/data/app.log.")
 
 
+_STOP_REASONS = ("end_turn", "requires_action", "retries_exhausted", "budget_reached", "refusal", "terminated")
+
+
 def stream_loop(events: Any, stop_reason: Any) -> None:
     """03 (exercise 3.2): the hand-written loop collected the events and stopped for the right reason."""
     __tracebackhide__ = True
     need(events, "events", "3.2", "the list of events your loop received")
-    need(stop_reason, "stop_reason", "3.2", "the stop reason of the idle event that ended your loop")
+    if is_todo(stop_reason):
+        need(stop_reason, "stop_reason", "3.2", "the stop reason of the idle event that ended your loop")
     events = list(events)
     types = [_type_of(e) for e in events]
     if not events:
-        fail("`events` is empty: the loop never appended what the stream yielded.",
-             "append every event inside `for event in stream:` before deciding whether to stop.")
-    if "agent.message" not in types and "agent.tool_use" not in types:
+        fail("your loop saw no events: `events` is empty.",
+             "open the stream with `with client.beta.sessions.events.stream(session.id) as stream:` and send the "
+             "message inside it; then append every event inside `for event in stream:` before deciding whether to stop.")
+    idles = [e for e in events if _type_of(e) == "session.status_idle"]
+    if stop_reason is None or stop_reason is Ellipsis:
+        if idles:
+            fail("you saw session.status_idle but never set stop_reason.",
+                 "compare `event.type == \"session.status_idle\"` (the exact string) and set "
+                 "`stop_reason = event.stop_reason.type` right before you break.")
+        if "session.status_terminated" in types:
+            fail("you saw session.status_terminated but never set stop_reason.",
+                 "set `stop_reason = \"terminated\"` when event.type == \"session.status_terminated\", then break.")
+        fail(f"your loop stopped after {len(events)} event{'s' if len(events) != 1 else ''} (the last one "
+             f"{types[-1]}), before any session.status_idle, and stop_reason is {stop_reason!r}.",
+             "keep reading until `event.type == \"session.status_idle\"`, then set "
+             "`stop_reason = event.stop_reason.type` and break.")
+    if not idles and stop_reason != "terminated":
+        fail(f"your loop stopped after {len(events)} event{'s' if len(events) != 1 else ''} (the last one "
+             f"{types[-1]}), before any session.status_idle: it would cut the agent off mid-turn.",
+             "break only on session.status_idle or session.status_terminated.")
+    if "agent.message" not in types and "agent.tool_use" not in types and "agent.custom_tool_use" not in types:
         fail("no agent.* events were collected: did you send the user.message after opening the stream?",
              "open the stream with `with client.beta.sessions.events.stream(session.id) as stream:` and send inside it.")
-    if not any(t == "session.status_idle" for t in types) and stop_reason not in ("terminated",):
-        fail("the loop stopped before any session.status_idle: it would cut the agent off mid-turn.",
-             "break only on session.status_idle (with a stop reason other than a resolved requires_action) or on termination.")
-    if stop_reason not in ("end_turn", "requires_action", "retries_exhausted", "budget_reached", "refusal", "terminated"):
+    if stop_reason not in _STOP_REASONS:
+        if attr(stop_reason, "type") in _STOP_REASONS:
+            fail(f"`stop_reason` is the whole stop_reason object ({type(stop_reason).__name__}), not its type.",
+                 "take the string: `stop_reason = event.stop_reason.type`.")
         fail(f"`stop_reason` is {stop_reason!r}, which is not a stop reason.",
-             "take it from the idle event: `event.stop_reason.type`.")
+             "take it from the idle event: `stop_reason = event.stop_reason.type`.")
     last = types[-1]
     if last not in ("session.status_idle", "session.status_terminated"):
         fail(f"the loop kept reading after the stop: the last event is {last}.",
@@ -472,6 +690,17 @@ def tool_handler(handle_tool: Any) -> None:
        "the N+1 query, and bad calls raise.")
 
 
+def _raised_in_handle_tool(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of handle_tool (the learner's or helpers.incident's), not the code around it."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "handle_tool" or code.co_filename.replace("\\", "/").endswith("helpers/incident.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def tool_answer(answer: Any) -> None:
     """04 (exercise 4.2): answer(ev) builds the user.custom_tool_result for one agent.custom_tool_use."""
     __tracebackhide__ = True
@@ -484,9 +713,17 @@ def tool_answer(answer: Any) -> None:
         except NotImplementedError:
             fail("answer still raises NotImplementedError: TODO 4.2 is not done yet.", "write answer(ev), then run the cell.")
         except Exception as exc:
-            fail(f"answer() let a {type(exc).__name__} escape for {name}({tool_input}): {exc}",
-                 "wrap the handle_tool call in try/except and send the error text with \"is_error\": True; "
-                 "an unanswered call leaves the agent waiting.")
+            kind = type(exc).__name__
+            if _raised_in_handle_tool(exc):
+                if name == "list_deploys":
+                    fail(f"handle_tool raised {_a(kind)} for a good call, list_deploys({tool_input}): {exc}",
+                         "fix handle_tool (TODO 4.1) until check.tool_handler(handle_tool) passes, then run this cell again.")
+                fail(f"answer() let {_a(kind)} from handle_tool escape for the bad call {name}({tool_input}): {exc}",
+                     "wrap the handle_tool call in try/except and send the error text with \"is_error\": True; "
+                     "an unanswered call leaves the agent waiting.")
+            fail(f"answer() raised {_a(kind)} in its own code for {name}({tool_input}): {exc}",
+                 "that is your event-building code, not handle_tool: ev is an SDK event object, so read its fields as "
+                 "attributes: ev.id (the call's id), ev.name and ev.input (not ev[\"id\"], not ev.tool_use_id).")
         if not isinstance(out, dict):
             fail(f"answer() returned a {type(out).__name__}, not an event dict.",
                  "return {\"type\": \"user.custom_tool_result\", \"custom_tool_use_id\": ev.id, \"content\": [...]}.")
@@ -495,6 +732,9 @@ def tool_answer(answer: Any) -> None:
         if out.get("custom_tool_use_id") != eid:
             fail(f"custom_tool_use_id is {out.get('custom_tool_use_id')!r}, not the id of the call ({eid!r}).",
                  "use \"custom_tool_use_id\": ev.id: it is how the agent matches your answer to its question.")
+        if "is_error" in out and not isinstance(out["is_error"], bool):
+            fail(f"is_error is {out['is_error']!r} (a {type(out['is_error']).__name__}); it must be a bool.",
+                 "use True or False without quotes: \"is_error\": False for a result, True for an error.")
         content = out.get("content")
         if not (isinstance(content, list) and content and all(isinstance(b, dict) and b.get("type") == "text"
                                                              and isinstance(b.get("text"), str) for b in content)):
@@ -521,13 +761,69 @@ def tool_answer(answer: Any) -> None:
        "is_error: True with the reason for bad ones.")
 
 
+def _final_idle(event: Any) -> bool:
+    """An idle the agent will not resume from by itself (anything but requires_action), or termination."""
+    kind = _type_of(event)
+    return kind == "session.status_terminated" or (
+        kind == "session.status_idle" and attr(event, "stop_reason.type") != "requires_action")
+
+
+def _no_more_turns(event: Any) -> bool:
+    """The stub's reply to a message sent after its recording ended (helpers.stub.replay.NO_MORE_TURNS)."""
+    return _type_of(event) == "agent.message" and _text(event).startswith("(replay) This recording has no more turns")
+
+
+def _short_input(value: Any, n: int = 60) -> str:
+    text = ", ".join(f"{k}={v!r}" for k, v in dict(value or {}).items()) if isinstance(value, dict) else repr(value)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _wrong_tool_results(history: list) -> list[str]:
+    """A sentence for each user.custom_tool_result that is not what helpers.incident returns for its call."""
+    from . import incident
+
+    calls = {attr(e, "id"): e for e in history if _type_of(e) == "agent.custom_tool_use"}
+    problems = []
+    for result in (e for e in history if _type_of(e) == "user.custom_tool_result"):
+        call = calls.get(attr(result, "custom_tool_use_id"))
+        if call is None:
+            continue
+        name, tool_input = attr(call, "name"), attr(call, "input") or {}
+        what = f"{name}({_short_input(tool_input)})"
+        sent = _text(result)
+        if not sent.strip():
+            problems.append(f"the result you sent for {what} has no text")
+            continue
+        expected = incident.run_tool(name, tool_input)
+        if expected.is_error:
+            if attr(result, "is_error") is not True and sent.strip() == expected.text.strip():
+                problems.append(f"the result you sent for {what} is an error message without \"is_error\": True")
+            continue
+        if attr(result, "is_error"):
+            problems.append(f"the result you sent for {what} has \"is_error\": True, but handle_tool returns a result "
+                            f"for it; you sent {sent[:80]!r}")
+        elif sent.strip() != expected.text.strip():
+            problems.append(f"the result you sent for {what} is not what handle_tool({name!r}, ev.input) returns; "
+                            f"you sent {sent[:80]!r}")
+    return problems
+
+
 def investigation(events: Any, client: Any, session_id: str) -> None:
     """04 (exercise 4.3): the hand-written loop answered every tool call inline and stopped on end_turn."""
     __tracebackhide__ = True
     need(events, "events", "4.3", "the list of events investigate(...) returned")
+    if isinstance(events, Iterator) or (not isinstance(events, (list, tuple)) and hasattr(events, "send")):
+        fail("investigate() returned a generator: you kept the slide's `yield`.",
+             "append each event to a list (events.append(ev)) and `return` the list at the end of investigate().")
+    if not isinstance(events, (list, tuple)):
+        fail(f"investigate() returned a {type(events).__name__}, not a list of events.",
+             "append each event to a list and return the list.")
     events = list(events)
     if not events:
         fail("investigate() returned no events.", "append every event the stream yields, and return the list.")
+    if any(_no_more_turns(e) for e in events):
+        fail("this session's investigation already ran: the replay has no more turns for it, so the agent only said so.",
+             "re-run the cell that creates the session (a new session), then investigate again.")
     types = [_type_of(e) for e in events]
     if "session.status_running" not in types and "user.message" not in types:
         fail("the loop never saw the session start running: the stream was probably opened after the message was sent.",
@@ -535,12 +831,26 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
     history = _history(client, session_id)
     unanswered, results = _unanswered_calls(history)
     if unanswered:
+        last = events[-1]
+        waited_for = set(attr(last, "stop_reason.event_ids") or [])
+        if (_type_of(last) == "session.status_idle" and attr(last, "stop_reason.type") == "requires_action"
+                and waited_for and waited_for <= set(results)):
+            fail("you stopped on a requires_action idle that you had already answered, so the agent's next tool call "
+                 f"({attr(unanswered[0], 'name')}) was never answered.",
+                 "after answering, keep reading until an idle whose stop_reason is not requires_action (break on "
+                 "requires_action only when it waits for a call you did not answer).")
         names = ", ".join(attr(c, "name") for c in unanswered)
         fail(f"{len(unanswered)} custom tool call(s) were never answered ({names}).",
              "for every agent.custom_tool_use, send [answer(ev)] with client.beta.sessions.events.send(...).")
     twice = [k for k, n in results.items() if n > 1]
     if twice:
         fail(f"{len(twice)} tool call(s) were answered more than once.", "answer each agent.custom_tool_use once.")
+    wrong = _wrong_tool_results(history)
+    if wrong:
+        more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+        fail(f"{wrong[0]}{more}.",
+             "send answer(ev) for each agent.custom_tool_use: its text block holds handle_tool(ev.name, ev.input), "
+             "the agent's only view of your evidence.")
     last = events[-1]
     if _type_of(last) != "session.status_idle" or attr(last, "stop_reason.type") != "end_turn":
         fail(f"the loop ended on {_type_of(last)} ({attr(last, 'stop_reason.type')}), not on an idle with end_turn.",
@@ -564,12 +874,30 @@ def all_events(events: Any, client: Any, session_id: str) -> None:
     truth = _history(client, session_id)
     ids = [attr(e, "id") for e in events]
     want = [attr(e, "id") for e in truth]
+    this_session = "list this notebook's session: client.beta.sessions.events.list(session.id, limit=25)"
+    if not ids:
+        fail(f"`events` is empty, but this session has {len(want)} events: these are not this session's events.",
+             this_session + ", and list() it.")
+    foreign = [i for i in ids if i not in set(want)]
+    if foreign:
+        fail(f"{len(foreign)} of your {len(ids)} events are not in this session's history: these are not this "
+             "session's events.", this_session + ".")
+    if len(ids) > 1 and ids == [i for i in reversed(want) if i in set(ids)]:
+        fail("the events are newest first.", "leave order at its default (\"asc\") or pass order=\"asc\".")
+    have_types = {_type_of(e) for e in events}
+    all_types = {_type_of(e) for e in truth}
+    missing_types = sorted(t for t in all_types - have_types if t)
+    if missing_types and {i for i in want if _type_of(truth[want.index(i)]) in have_types} <= set(ids):
+        fail(f"you filtered by type: there is no {', '.join(missing_types[:3])}"
+             f"{' ...' if len(missing_types) > 3 else ''} among your events.",
+             "list them all: leave out types= (5.2 is where the filter helps).")
     if len(ids) < len(want) and ids == want[: len(ids)]:
         fail(f"you have {len(ids)} of the session's {len(want)} events: only the first page.",
              "iterate the page object itself (`for ev in client.beta.sessions.events.list(...)`) or `list(...)` it: "
              "the SDK follows next_page for you. `.data` is one page only.")
-    if ids == list(reversed(want)):
-        fail("the events are newest first.", "leave order at its default (\"asc\") or pass order=\"asc\".")
+    if len(ids) != len(set(ids)):
+        fail(f"some events appear more than once ({len(ids)} events, {len(set(ids))} different).",
+             "list() the page object once: the SDK fetches every page exactly once.")
     if sorted(map(str, ids)) != sorted(map(str, want)):
         fail(f"you have {len(ids)} events; the session has {len(want)}, and they are not the same ones.",
              "list the events of this session (session.id) without a types= filter.")
@@ -595,7 +923,15 @@ def conversation(turns: Any, client: Any, latest: Any) -> None:
     if len(turns) != len(truth):
         fail(f"`conversation` has {len(turns)} turns; the session has {len(truth)} user and agent messages.",
              "list the session's events with types=[\"user.message\", \"agent.message\"] (every page).")
+    labels = {"user.message": "you", "agent.message": "agent"}
     for (who, text), ev in zip(turns, truth):
+        expected = labels[_type_of(ev)]
+        if who != expected:
+            swapped = {"you": "agent", "agent": "you"}.get(expected) == who
+            fail(f"a {_type_of(ev)} turn is labelled {who!r}, not {expected!r}"
+                 + (": the labels are swapped." if swapped else "."),
+                 "who is \"you\" for a user.message and \"agent\" for an agent.message: "
+                 "(\"you\" if ev.type == \"user.message\" else \"agent\", text).")
         if text != _text(ev):
             fail(f"a turn's text does not match the {_type_of(ev)} event it should come from.",
                  "join the text blocks of each event's content: \"\".join(b.text for b in ev.content if b.type == \"text\").")
@@ -621,13 +957,19 @@ def resumed(new_events: Any, client: Any, session_id: str) -> None:
     ids = [attr(e, "id") for e in new_events]
     if len(ids) != len(set(ids)):
         fail("resume() returned the same event more than once.", "skip stream events whose id you have already seen.")
-    if not new_events or _type_of(new_events[-1]) != "session.status_idle" or attr(new_events[-1], "stop_reason.type") != "end_turn":
+    already_done = not new_events and bool(history) and _final_idle(history[-1])
+    if not already_done and (not new_events or _type_of(new_events[-1]) != "session.status_idle"
+                             or attr(new_events[-1], "stop_reason.type") != "end_turn"):
         fail("resume() did not follow the session to its end_turn.",
              "after catching up, tail the stream until an idle whose stop_reason is not requires_action.")
     status = attr(client.beta.sessions.retrieve(session_id), "status")
     report = next((_text(e) for e in reversed(history) if _type_of(e) == "agent.message"), "")
     if "dep_4820" not in report:
         fail("the session's last agent.message does not name dep_4820.", "did every tool call get its real result?")
+    if already_done:
+        ok(f"The session had already finished (its history ends on a final idle): nothing to resume, nothing "
+           f"repeated; {len(results)} tool calls answered once each, report in.")
+        return
     ok(f"Reconnected without missing or repeating anything: {len(results)} tool calls answered once each, "
        f"session {status}, report in.")
 
@@ -672,6 +1014,12 @@ def confirmation(confirm: Any) -> None:
             out = confirm(tool_use, *args, **kwargs)
         except NotImplementedError:
             fail("confirmation still raises NotImplementedError: TODO 6.2 is not done yet.", "write the function, then run its cell.")
+        except Exception as exc:
+            hint = ("build and return the dict only; the agent.tool_use's id is tool_use.id (an SDK event: read its "
+                    "fields as attributes, not tool_use[\"id\"] or tool_use.tool_use_id).")
+            if isinstance(exc, TypeError) and "argument" in str(exc):
+                hint = "define it as `def confirmation(tool_use, allow, deny_message=None):`."
+            fail(f"confirmation() raised {_a(type(exc).__name__)}: {exc}", hint)
         if not isinstance(out, dict):
             fail(f"confirmation() returned a {type(out).__name__}, not an event dict.",
                  "return {\"type\": \"user.tool_confirmation\", \"tool_use_id\": tool_use.id, \"result\": ...}.")
