@@ -22,13 +22,16 @@ Conventions for a solution notebook (``solutions/NN_name.ipynb``):
 
       # TODO 2.1: Create the environment
       # Hint: client.beta.environments.create(name=..., config={"type": "cloud", ...})
-      # Replace the two lines below with your code.
+      # Replace the lines below, down to and including the `raise`, with your code.
       env = check.TODO
       raise NotImplementedError("TODO 2.1 (Create the environment): write your code here, then run this cell")
 
   The ``check.TODO`` assignments are the names the solution block assigns (``x = ...``, ``def x``,
   ``class x``; not loop or ``with ... as`` variables), so a check run early says "env is still
   the TODO placeholder" instead of NameError. Override with a ``### SETS: a, b`` line in the block.
+  When code precedes the block in its cell (``with ...stream(session.id) as stream:`` around it, say),
+  that code could fail before the placeholders are set, so they move to the top of the cell, under a
+  ``# TODO N.M placeholders`` comment, and the block keeps only its comments and the ``raise``.
   ``### HINT:`` lines stay in the solutions as they are (the solution shows the hint beside
   the answer); in learner notebooks they become ``# Hint:`` lines. Numbers are unique per notebook.
 * Keep one exercise per cell, followed by a check cell (``check.something(...)``).
@@ -120,10 +123,20 @@ def assigned_names(code: str) -> list[str]:
     return names
 
 
+REPLACE_ALL = "# Replace the lines below, down to and including the `raise`, with your code."
+REPLACE_RAISE = "# Replace the `raise` below with your code."
+
+
+def _is_code(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
 def convert_source(source: str, where: str = "") -> tuple[str, list[str]]:
     """Replace every marked solution block in one cell's source. Returns (source, exercise numbers)."""
     lines = source.split("\n")
     out: list[str] = []
+    hoisted: list[str] = []  # placeholders that must run before any statement of the cell
     found: list[str] = []
     i = 0
     while i < len(lines):
@@ -154,13 +167,21 @@ def convert_source(source: str, where: str = "") -> tuple[str, list[str]]:
         if j == len(lines):
             raise NotebookError(f"{where}: BEGIN SOLUTION {num} has no ### END SOLUTION")
         names = sets if sets is not None else assigned_names("\n".join(body))
+        hoist = bool(names) and any(_is_code(line) for line in out)
+        if hoist:  # code before the block could fail first: set the placeholders at the top of the cell
+            hoisted.append(f"# TODO {num} placeholders (set first, so its check can say what is missing):")
+            hoisted.extend(f"{n} = check.TODO" for n in names)
         out.append(f"{indent}# TODO {num}: {title}".rstrip())
         out.extend(f"{indent}# Hint: {h}".rstrip() for h in hints)
-        out.append(f"{indent}# Replace the line{'s' if names else ''} below with your code.")
-        out.extend(f"{indent}{n} = check.TODO" for n in names)
+        out.append(indent + (REPLACE_ALL if names and not hoist else REPLACE_RAISE))
+        if not hoist:
+            out.extend(f"{indent}{n} = check.TODO" for n in names)
         out.append(f"{indent}raise NotImplementedError({json.dumps(todo_message(num, title), ensure_ascii=False)})")
         found.append(num)
         i = j + 1
+    if hoisted:
+        top = 1 if out and out[0].startswith("%%") else 0  # a cell magic must stay the first line
+        out[top:top] = hoisted
     return "\n".join(out), found
 
 

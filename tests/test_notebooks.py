@@ -280,16 +280,25 @@ def test_generator_replaces_blocks_with_todos():
     )
     out, found = mk.convert_source(source)
     assert found == ["9.1"]
-    assert out.splitlines() == [
+    assert out.splitlines() == [  # code precedes the block, so its placeholders run first
+        "# TODO 9.1 placeholders (set first, so its check can say what is missing):",
+        "text = check.TODO",
+        "n = check.TODO",
         "x = 1",
         "with open('f') as fh:",
         "    # TODO 9.1: Read it",
         "    # Hint: fh.read()",
-        "    # Replace the lines below with your code.",
-        "    text = check.TODO",
-        "    n = check.TODO",
+        "    # Replace the `raise` below with your code.",
         '    raise NotImplementedError("TODO 9.1 (Read it): write your code here, then run this cell")',
         "print(text)",
+    ]
+    out, _ = mk.convert_source("### BEGIN SOLUTION 9.2 Add\ny = 1 + 1\n### END SOLUTION\nprint(y)")
+    assert out.splitlines() == [
+        "# TODO 9.2: Add",
+        "# Replace the lines below, down to and including the `raise`, with your code.",
+        "y = check.TODO",
+        'raise NotImplementedError("TODO 9.2 (Add): write your code here, then run this cell")',
+        "print(y)",
     ]
     with pytest.raises(mk.NotebookError):
         mk.convert_source("### BEGIN SOLUTION 1.1 x\ny = 2\n")
