@@ -1,4 +1,5 @@
-"""The series says what it must (notebooks 04–06): the facts, the protocol, the topics, the real SDK calls.
+"""The series says what it must: the facts, the protocol, the topics, the real SDK calls (04–06), and one exercise
+format, header and workshop path (00–03).
 
 These tests read the committed solution notebooks (their sources and the outputs of their offline run) and the
 learner notebooks; they start no kernel. test_notebooks.py checks that the committed outputs are what the
@@ -452,3 +453,59 @@ def test_sdk_call_arguments_match_the_pinned_sdk_types(name: str):
                      "credentials.create(auth)", "new_session→sessions.create(resources)",
                      "new_session→sessions.create(vault_ids)"):
             assert must in checked, f"06: {must} was not checked; checked: {sorted(checked)}"
+
+
+# --------------------------------------------------------------------------- 00–03: format, header, workshop path
+NB00, NB01, NB02, NB03 = ("00_mental_model.ipynb", "01_incident_by_hand.ipynb", "02_agent_and_environment.ipynb",
+                          "03_session_and_stream.ipynb")
+FIRST = (NB00, NB01, NB02, NB03)
+#: exercises a 45-minute workshop skips; the README and the headings say so
+OPTIONAL_IN_WORKSHOP = ("0.1", "1.3", "2.3")
+
+
+@pytest.mark.parametrize("name", FIRST)
+def test_header_and_exercise_format(name: str):
+    nb = _nb(name)
+    header = _src(nb["cells"][0])
+    assert f"· notebook {name[:2]} of 00–06 · about " in header, f"{name}: the header should say 'notebook {name[:2]} of 00–06'"
+    text = _markdown(nb)
+    headings = re.findall(r"^### Exercise (\d+\.\d+): (.+)$", text, re.M)
+    numbers = [n for n, _ in headings]
+    assert numbers == sorted(set(re.findall(r"### BEGIN SOLUTION (\d+\.\d+)", "\n".join(_code(nb))))), numbers
+    for number, title in headings:
+        assert ("(optional in the workshop)" in title) == (number in OPTIONAL_IN_WORKSHOP), f"{name}: exercise {number}"
+        block = text.split(f"### Exercise {number}: ", 1)[1]
+        goal, hint = block.find("\n- **Goal:** "), block.find("\n- **Hint:** ")
+        assert 0 <= goal < hint, f"{name}: exercise {number} needs '- **Goal:** ...' then '- **Hint:** ...', each a bullet"
+    assert not re.search(r"\*\*(Goal|Hint)\*\*:", text), f"{name}: old 'Goal'/'Hint' format left"
+    assert "the slide" not in text.lower(), f"{name}: refers to a slide a self-learner does not have"
+
+
+def test_readme_marks_the_same_exercises_optional():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(" + ", ".join(OPTIONAL_IN_WORKSHOP) + ")" in readme
+    assert "python3 workshop.py open    # opens the workshop" in readme and "python3 workshop.py test    # runs" in readme
+
+
+def test_00_names_the_real_endpoints():
+    text = _markdown(_nb(NB00))
+    assert "`GET /v1/sessions/{session_id}/events/stream`" in text
+    assert "`POST /v1/sessions/{session_id}/events`" in text
+
+
+def test_02_hint_builds_the_same_toolset_as_setup():
+    nb = _nb(NB02)
+    assert '"permission_policy": {"type": "always_allow"}' in _markdown(nb)
+    assert "same tools as yours:     True" in _all_outputs(nb)
+    assert "agent = latest" in _exercise_cell(nb, "2.3")
+
+
+@pytest.mark.parametrize("name", FIRST)
+def test_first_notebooks_outputs_are_clean(name: str):
+    nb = _nb(name)
+    errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"{name}: committed outputs contain an error"
+    outputs = _all_outputs(nb)
+    assert "❌" not in outputs and "Traceback" not in outputs
+    for leak in ("/work/", "/home/", "/root/", "sk-ant-api"):
+        assert leak not in outputs, f"{name}: committed outputs contain {leak!r}"
