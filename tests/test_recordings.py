@@ -415,8 +415,11 @@ def test_replays_on_the_stub(stub_client, name, confirmation):
     client = stub_client
     header, lines = load(REC_DIR / f"{name}.jsonl")
     env = client.beta.environments.create(name="replay-test")
+    ask = any(ln["event"].get("evaluated_permission") == "ask" for ln in lines)  # the stub checks the policy
+    toolset = {"type": "agent_toolset_20260401",
+               "configs": [{"name": "bash", "permission_policy": {"type": "always_ask" if ask else "always_allow"}}]}
     agent = client.beta.agents.create(model="claude-sonnet-4-6", name="replay-test",
-                                      tools=[{"type": "agent_toolset_20260401"}, *incident.CUSTOM_TOOLS])
+                                      tools=[toolset, *incident.CUSTOM_TOOLS])
     sid = client.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"recording": name}).id
     first = []
     for ln in lines:

@@ -30,9 +30,10 @@ def ids(client):
     from helpers import incident
 
     env = client.beta.environments.create(name="recordings")
-    agent = client.beta.agents.create(model="claude-sonnet-4-6", name="sre", tools=[
-        {"type": "agent_toolset_20260401"}, *incident.CUSTOM_TOOLS])
-    return env.id, agent.id
+    agents = {policy: client.beta.agents.create(model="claude-sonnet-4-6", name=f"sre-{policy}", tools=[
+        {"type": "agent_toolset_20260401", "configs": [{"name": "bash", "permission_policy": {"type": policy}}]},
+        *incident.CUSTOM_TOOLS]).id for policy in ("always_allow", "always_ask")}
+    return env.id, agents
 
 
 def _params(ev: dict) -> dict:
@@ -47,7 +48,10 @@ def replay(client, ids, name, confirm="allow"):
     messages = [e for e in script if e["type"] == "user.message"]
     first = [_params(e) for e in script[:script.index(messages[0]) + 1]]  # define_outcome (if any) + message
     wants_interrupt = any(e["type"] == "user.interrupt" for e in script)
-    s = client.beta.sessions.create(agent=ids[1], environment_id=ids[0], metadata={"recording": name})
+    # the agent's bash policy must be the one the recording was made with (the stub checks)
+    ask = "ask" in rec.builtin_tools().get("bash", set())
+    agent = ids[1]["always_ask" if ask else "always_allow"]
+    s = client.beta.sessions.create(agent=agent, environment_id=ids[0], metadata={"recording": name})
     streamed, seen, sent_msgs, interrupted = [], {}, 1, False
     while True:
         with client.beta.sessions.events.stream(s.id) as st:
@@ -156,3 +160,30 @@ def test_loader_accepts_minimal(tmp_path):
     assert recordings.available(tmp_path) == ["r"]
     with pytest.raises(FileNotFoundError, match="available"):
         recordings.load("nope", tmp_path)
+
+
+def test_an_agent_unlike_the_recorded_one_is_told_why(client, ids):
+    """Offline code must not pass for a configuration that would behave differently live: a recording replays only
+    for an agent whose built-in tools and permission policies could have produced it."""
+    from helpers import incident
+
+    def refused(call) -> str:
+        with pytest.raises(anthropic.BadRequestError) as ei:
+            call()
+        return ei.value.body["error"]["message"]
+
+    env_id, agents = ids
+    no_bash = client.beta.agents.create(model="claude-sonnet-4-6", name="no-bash", tools=incident.CUSTOM_TOOLS)
+    msg = refused(lambda: client.beta.sessions.create(agent=no_bash.id, environment_id=env_id,
+                                                      metadata={"recording": "incident-2277"}))
+    assert "calls the built-in bash tool, which the session's agent does not enable" in msg
+    msg = refused(lambda: client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id,
+                                                      metadata={"recording": "permission-policy"}))
+    assert "made with bash set to always_ask, but the session's agent runs bash with always_allow" in msg
+    suggested = msg.rsplit("metadata={'recording': ...}):", 1)[1]
+    assert "incident-2277" in suggested and "permission-policy" not in suggested
+    # chosen by the first message instead of metadata: the same check, when the message arrives
+    s = client.beta.sessions.create(agent=agents["always_ask"], environment_id=env_id)
+    msg = refused(lambda: client.beta.sessions.events.send(s.id, events=[
+        {"type": "user.message", "content": [{"type": "text", "text": "Why is checkout p99 10x?"}]}]))
+    assert "made with bash set to always_allow" in msg and "permission-policy" in msg

@@ -18,6 +18,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "recordings"
 CUSTOM = [{"type": "custom", "name": n, "description": f"{n} tool",
            "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}}
           for n in ("get_metrics", "list_deploys", "query_logs", "get_diff")]
+#: The fixtures' incident-2277 recording asks before bash runs, so the agents that replay it do too (the stub checks).
+ASK_TOOLSET = {"type": "agent_toolset_20260401",
+               "configs": [{"name": "bash", "permission_policy": {"type": "always_ask"}}]}
 TEXT = "Checkout p99 latency jumped at 14:07. Why?"
 
 
@@ -39,8 +42,7 @@ def client(server):
 @pytest.fixture(scope="module")
 def setup(client):
     env = client.beta.environments.create(name="replay")
-    agent = client.beta.agents.create(model="claude-sonnet-4-6", name="sre", tools=[{"type": "agent_toolset_20260401"},
-                                                                                    *CUSTOM])
+    agent = client.beta.agents.create(model="claude-sonnet-4-6", name="sre", tools=[ASK_TOOLSET, *CUSTOM])
     return env, agent
 
 
@@ -295,7 +297,7 @@ def test_interrupt_without_recorded_interrupt_ends_turn(client, setup):
     with stub.start(recordings_dir=FIXTURES, speed=2) as slow:
         c = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
         e = c.beta.environments.create(name="x")
-        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=CUSTOM)
+        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=[ASK_TOOLSET, *CUSTOM])
         s = c.beta.sessions.create(agent=a.id, environment_id=e.id)
         with c.beta.sessions.events.stream(s.id) as st:
             c.beta.sessions.events.send(s.id, events=[msg()])
@@ -346,7 +348,7 @@ def test_stream_cut_then_reconnect_sees_each_event_once(server, setup):
     with stub.start(recordings_dir=FIXTURES, fault={"cut_stream_after": 4}) as cut:
         c = anthropic.Anthropic(api_key="k", base_url=cut.url, _strict_response_validation=True)
         e = c.beta.environments.create(name="x")
-        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=CUSTOM)
+        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=[ASK_TOOLSET, *CUSTOM])
         s = c.beta.sessions.create(agent=a.id, environment_id=e.id)
         seen, order, answered, cuts = {}, [], set(), 0
         first = True

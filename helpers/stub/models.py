@@ -458,6 +458,19 @@ def normalize_skills(skills: Optional[List[Dict[str, Any]]]) -> List[Dict[str, A
     return [{"type": s["type"], "skill_id": s["skill_id"], "version": s.get("version") or "latest"} for s in skills or []]
 
 
+def builtin_policy(tools: List[Dict[str, Any]], name: str) -> Optional[str]:
+    """How the agent (its normalized ``tools``) runs the built-in tool ``name``: ``"always_allow"``,
+    ``"always_ask"``, or None when it does not enable it."""
+    for t in tools:
+        if t.get("type") != "agent_toolset_20260401":
+            continue
+        cfg = next((c for c in t.get("configs") or [] if c.get("name", c.get("type")) == name), None)
+        cfg = cfg or t.get("default_config") or {}
+        if cfg.get("enabled", True):
+            return (cfg.get("permission_policy") or {}).get("type", "always_allow")
+    return None
+
+
 def custom_tool_names(tools: List[Dict[str, Any]]) -> List[str]:
     return [t["name"] for t in tools if t.get("type") == "custom"]
 

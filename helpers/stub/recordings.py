@@ -51,6 +51,15 @@ class Recording:
     lines: List[Line] = field(default_factory=list)
     header: Dict[str, Any] = field(default_factory=dict)
 
+    def builtin_tools(self) -> Dict[str, set]:
+        """The agent's built-in tools this recording uses, with the permission each call was evaluated to
+        (``"allow"``: the tool ran at once; ``"ask"``: it waited for a user.tool_confirmation)."""
+        out: Dict[str, set] = {}
+        for ln in self.lines:
+            if ln.type == "agent.tool_use":
+                out.setdefault(ln.event["name"], set()).add(ln.event.get("evaluated_permission") or "allow")
+        return out
+
     def matches(self, text: str) -> bool:
         low = text.lower()
         return bool(self.keywords) and all(k.lower() in low for k in self.keywords)

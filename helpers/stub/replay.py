@@ -38,7 +38,7 @@ from collections import deque
 from typing import Any, Dict, List, Optional, Sequence
 
 from .exceptions import InvalidRequest
-from .models import custom_tool_names, new_id, validate_params
+from .models import builtin_policy, custom_tool_names, new_id, validate_params
 from .recordings import DEFAULT_NAME, Line, Recording
 
 log = logging.getLogger("helpers.stub")
@@ -116,15 +116,45 @@ class Replayer:
     def _agent_tools(self) -> List[str]:
         return custom_tool_names(self.s.data["agent"]["tools"])
 
-    def _check_tools(self, rec: Recording) -> None:
+    def _mismatch(self, rec: Recording) -> Optional[str]:
+        """Why this session's agent could not have produced ``rec`` (None when it could)."""
         have = self._agent_tools()
         missing = [t for t in rec.custom_tools if t not in have]
         if missing:
-            raise InvalidRequest(
-                f"recording {rec.name!r} needs custom tools the session's agent lacks: {', '.join(missing)} "
-                f"(the agent has {have or 'no custom tools'}). Create the agent with "
-                "tools=helpers.incident.CUSTOM_TOOLS (or add the missing tools with client.beta.agents.update), "
-                "then start a new session with it.")
+            return (f"recording {rec.name!r} needs custom tools the session's agent lacks: {', '.join(missing)} "
+                    f"(the agent has {have or 'no custom tools'}). Create the agent with "
+                    "tools=helpers.incident.CUSTOM_TOOLS (or add the missing tools with client.beta.agents.update), "
+                    "then start a new session with it.")
+        tools = self.s.data["agent"]["tools"]
+        for name, seen in sorted(rec.builtin_tools().items()):
+            policy = builtin_policy(tools, name)
+            if policy is None:
+                return (f"recording {rec.name!r} calls the built-in {name} tool, which the session's agent does not "
+                        f"enable. Add {{\"type\": \"agent_toolset_20260401\"}} with {name} enabled to the agent's "
+                        "tools (see helpers.setup.agent_tools()), then start a new session with it.")
+            want = "always_ask" if "ask" in seen else "always_allow"
+            if policy != want:
+                return (f"recording {rec.name!r} was made with {name} set to {want}, but the session's agent runs "
+                        f"{name} with {policy}, so live its calls would "
+                        + ("wait for a user.tool_confirmation" if policy == "always_ask" else "run without asking")
+                        + ". Offline, pick a recording made with the same policy (metadata={'recording': ...}): "
+                        + f"{self._compatible_names() or 'none of them matches this agent'}.")
+        return None
+
+    def _compatible_names(self) -> List[str]:
+        return [r.name for r in self.b.library.all() if self._mismatch_quiet(r)]
+
+    def _mismatch_quiet(self, rec: Recording) -> bool:
+        tools = self.s.data["agent"]["tools"]
+        if any(t not in self._agent_tools() for t in rec.custom_tools):
+            return False
+        return all(builtin_policy(tools, n) == ("always_ask" if "ask" in seen else "always_allow")
+                   for n, seen in rec.builtin_tools().items())
+
+    def _check_tools(self, rec: Recording) -> None:
+        why = self._mismatch(rec)
+        if why:
+            raise InvalidRequest("(offline stub) " + why)
 
     def choose(self, name: str, switching: bool = False) -> Recording:
         rec = self.b.library.get(name)
