@@ -336,3 +336,21 @@ def test_a_string_or_object_where_a_list_belongs_is_named(client, env, agent, co
     with pytest.raises(anthropic.BadRequestError, match=rf"events\[0\]\.content: must be a list, got {kind}"):
         client.beta.sessions.events.send(s.id, events=[{"type": "user.message", "content": content}])
     assert list(client.beta.sessions.events.list(s.id)) == []  # nothing stored
+
+
+def test_resource_update_and_threads(client, env, agent):
+    f = client.beta.files.upload(file=("a.txt", b"a", "text/plain"))
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=[
+        {"type": "file", "file_id": f.id},
+        {"type": "github_repository", "url": "https://github.com/acme/shop", "authorization_token": "ghp_x"}])
+    file_res, repo = s.resources
+    updated = client.beta.sessions.resources.update(repo.id, session_id=s.id, authorization_token="ghp_y")
+    assert updated.id == repo.id and updated.type == "github_repository" and not hasattr(updated, "authorization_token")
+    with pytest.raises(anthropic.BadRequestError, match="only github_repository resources"):
+        client.beta.sessions.resources.update(file_res.id, session_id=s.id, authorization_token="t")
+    # a single-agent session has no threads; a thread id says where threads come from
+    assert list(client.beta.sessions.threads.list(s.id)) == []
+    with pytest.raises(anthropic.NotFoundError, match="multiagent"):
+        client.beta.sessions.threads.retrieve("sthr_1", session_id=s.id)
+    with pytest.raises(anthropic.NotFoundError, match="multiagent"):
+        client.beta.sessions.threads.events.list("sthr_1", session_id=s.id)

@@ -586,6 +586,7 @@ class SessionState:
         self.active_seconds = 0.0
         self.running_since: Optional[float] = None
         self.outcomes: Dict[str, str] = {}  # outcome_id -> description
+        self.tokens: Dict[str, str] = {}  # resource id -> authorization_token (write-only)
         self.seq = 0
 
     @property
@@ -1154,6 +1155,36 @@ class Backend:
             self.get_resource(session_id, resource_id)
             s.data["resources"] = [r for r in s.data["resources"] if r.get("id") != resource_id]
         return {"id": resource_id, "type": "session_resource_deleted"}
+
+    def update_resource(self, session_id: str, resource_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("authorization_token"), str):
+            raise InvalidRequest("Invalid resource update: authorization_token is required and must be a string.")
+        extra = [k for k in body if k != "authorization_token"]
+        if extra:
+            raise InvalidRequest(f"Invalid resource update: {extra[0]} is not a known field (known: authorization_token).")
+        p = body
+        with self.lock:
+            r = self.get_resource(session_id, resource_id)
+            if r["type"] != "github_repository":
+                raise InvalidRequest(f"resource {resource_id!r} is a {r['type']} resource; only github_repository "
+                                     "resources take a new authorization_token.")
+            r["updated_at"] = rfc3339(now())  # the token itself is write-only: never shown again
+            self._session(session_id).tokens[resource_id] = p["authorization_token"]
+            return r
+
+    # ---------------------------------------------------------------- threads (multiagent: live-only)
+    def list_threads(self, session_id: str, query: Dict[str, List[str]]) -> Dict[str, Any]:
+        with self.lock:
+            self._session(session_id)
+        return paginate([], lambda t: (t["created_at"], t["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
+                        descending=False)
+
+    def thread_not_found(self, session_id: str, thread_id: str) -> NotFound:
+        with self.lock:
+            self._session(session_id)
+        return NotFound(f"thread {thread_id!r} not found in session {session_id!r}. Threads belong to multiagent "
+                        "sessions (a coordinator agent with callable_agents), which the offline stub does not run: "
+                        "its sessions have no threads. Run notebook 06's multiagent cells live to see them.")
 
     # ---------------------------------------------------------------- events
     def send_events(self, session_id: str, body: Any) -> Dict[str, Any]:

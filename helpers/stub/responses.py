@@ -144,6 +144,19 @@ def delete_resource(b: Backend, r: Request) -> Result:
     return 200, b.delete_resource(r.params["session_id"], r.params["resource_id"])
 
 
+def update_resource(b: Backend, r: Request) -> Result:
+    return 200, b.update_resource(r.params["session_id"], r.params["resource_id"], r.json())
+
+
+# ------------------------------------------------------------------------------------------------ threads
+def list_threads(b: Backend, r: Request) -> Result:
+    return 200, b.list_threads(r.params["session_id"], r.query)
+
+
+def thread_not_found(b: Backend, r: Request) -> Result:
+    raise b.thread_not_found(r.params["session_id"], r.params["thread_id"])
+
+
 # ------------------------------------------------------------------------------------------------ files
 def _multipart(r: Request) -> Dict[str, Tuple[Optional[str], bytes, str]]:
     """Split a multipart/form-data body into ``{name: (filename, bytes, content type)}`` (fast on 10+ MB logs)."""
