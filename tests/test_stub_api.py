@@ -310,7 +310,8 @@ def test_a_running_session_cannot_change_agent_or_be_archived():
     with stub.start(recordings_dir=FIXTURES, speed=0.01) as slow:  # slow enough to stay running
         c = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
         e = c.beta.environments.create(name="x")
-        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=incident.CUSTOM_TOOLS)
+        ask = {"type": "agent_toolset_20260401", "configs": [{"name": "bash", "permission_policy": {"type": "always_ask"}}]}
+        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=[ask, *incident.CUSTOM_TOOLS])
         s = c.beta.sessions.create(agent=a.id, environment_id=e.id)
         c.beta.sessions.events.send(s.id, events=[
             {"type": "user.message", "content": [{"type": "text", "text": "Investigate Incident-2277."}]}])
@@ -320,6 +321,12 @@ def test_a_running_session_cannot_change_agent_or_be_archived():
         with pytest.raises(anthropic.BadRequestError, match="cannot be archived"):
             c.beta.sessions.archive(s.id)
         c.beta.sessions.update(s.id, title="still fine while running")  # other fields may change
+        # a message sent while it works is queued: processed_at is null in the reply, set in the history
+        (queued,) = c.beta.sessions.events.send(s.id, events=[
+            {"type": "user.message", "content": [{"type": "text", "text": "Also check payments."}]}]).data
+        assert queued.processed_at is None
+        stored = [e for e in c.beta.sessions.events.list(s.id) if e.id == queued.id]
+        assert stored and stored[0].processed_at is not None
         c.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
         for _ in range(200):
             if c.beta.sessions.retrieve(s.id).status == "idle":

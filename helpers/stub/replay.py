@@ -271,8 +271,11 @@ class Replayer:
             if typ == "user.define_outcome":
                 ev["outcome_id"] = new_id("outc")
                 self.s.outcomes[ev["outcome_id"]] = ev["description"]
+            queued = typ == "user.message" and self.s.status == "running"
             out = self.b.emit(self.s, ev)
-            stored.append(out)
+            # A message sent while the agent works is queued: the reply says so with processed_at null (the history
+            # shows when it was taken).
+            stored.append({**out, "processed_at": None} if queued else out)
             if typ == "user.message":
                 self.turn_active = True
                 self.b.set_status(self.s, "running")
