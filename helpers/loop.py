@@ -23,14 +23,20 @@ What ``run`` does, in order:
    waiting forever; on ``session.status_terminated`` and ``session.deleted``.
 4. If the stream ends or drops before that, it reconnects: opens a new stream, lists the full
    history (every page), replays what it missed, then tails the new stream.
-5. ``timeout`` seconds in total, after which it raises :class:`LoopTimeout` with what it saw last.
+5. ``timeout`` seconds in total (None: no limit), after which it raises :class:`LoopTimeout` with what it saw last.
+
+Errors: only a dropped connection or a retryable API status (408, 409, 429, 5xx) makes ``run`` reconnect
+(and resend whatever did not go through). Anything else is raised as it is: a 4xx with the API's own message,
+and any exception from your ``on_event``, ``confirm`` or message (a ``handle_tool`` error goes to the agent).
 """
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any, Callable, Iterable
 
 from . import render as _render
@@ -152,14 +158,69 @@ def _call_handler(handle_tool: Callable, name: str, tool_input: Any) -> tuple[st
     return json.dumps(out, default=str), False
 
 
+def _is_todo(value: Any) -> bool:
+    """``helpers.check.TODO``, the placeholder an unfinished exercise cell leaves (by type: no import cycle)."""
+    return type(value).__name__ == "_Todo"
+
+
+def _find_todo(value: Any, where: str) -> str | None:
+    """Where inside ``value`` the TODO placeholder sits (e.g. "message[0]['content'][0]['text']"), or None."""
+    if _is_todo(value):
+        return where
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _find_todo(item, f"{where}[{key!r}]")
+        if found:
+            return found
+    return None
+
+
+_EXAMPLE = "a str, or an event dict such as {'type': 'user.message', 'content': [{'type': 'text', 'text': '...'}]}"
+
+
 def _message_events(message: Any) -> list[dict]:
+    """The events to send for ``message`` (a str, an event dict, a list of them, or None); checked up front."""
     if message is None:
         return []
-    if isinstance(message, str):
-        return [{"type": "user.message", "content": [{"type": "text", "text": message}]}]
-    if isinstance(message, dict):
-        return [message]
-    return list(message)
+    if isinstance(message, (str, dict)):
+        items, name = [message], "message"
+    elif isinstance(message, (list, tuple, Iterator)):
+        items, name = list(message), "message[{}]"
+    else:
+        items, name = [message], "message"
+    events = []
+    for i, item in enumerate(items):
+        label = name.format(i)
+        todo = _find_todo(item, label)
+        if todo:
+            raise ValueError(f"loop.run: {todo} is still the TODO placeholder (check.TODO): finish the TODO cell "
+                             f"that sets it and run that cell, then pass {_EXAMPLE}.")
+        if isinstance(item, str):
+            item = {"type": "user.message", "content": [{"type": "text", "text": item}]}
+        if not isinstance(item, dict):
+            raise TypeError(f"loop.run: {label} is a {type(item).__name__} ({item!r:.80}); pass {_EXAMPLE}.")
+        if not isinstance(item.get("type"), str):
+            raise ValueError(f"loop.run: {label} has no 'type'; pass {_EXAMPLE}.")
+        events.append(item)
+    return events
+
+
+def _session_id(session: Any) -> str:
+    """Accept a session id, a session object or a dict with an "id"."""
+    if _is_todo(session):
+        raise ValueError("loop.run: the session is still the TODO placeholder (check.TODO): finish the cell that "
+                         "creates it, then pass session.id.")
+    if not isinstance(session, str):
+        sid = session.get("id") if isinstance(session, dict) else getattr(session, "id", None)
+        if not isinstance(sid, str):
+            raise TypeError(f"loop.run: pass session.id (a str like 'sesn_...'), not a {type(session).__name__}.")
+        session = sid
+    return session
 
 
 def list_events(client: Any, session_id: str) -> list:
@@ -168,6 +229,10 @@ def list_events(client: Any, session_id: str) -> list:
 
 
 # --------------------------------------------------------------------------- the loop
+#: Seconds after sending only a ``user.define_outcome`` with no sign of work before asking the session's status.
+NOTHING_STARTED_AFTER = 5.0
+
+
 def run(
     client: Any,
     session_id: str,
@@ -177,12 +242,13 @@ def run(
     confirm: Callable[[Any], str | None] | None = None,
     on_event: Callable[[Any], None] | None = None,
     render: bool = True,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = DEFAULT_TIMEOUT,
     max_reconnects: int = 5,
 ) -> RunResult:
     """Drive one turn of a session until it stops. See the module docstring for the rules.
 
     Args:
+        session_id: the session's id (a session object or a dict with an "id" works too).
         message: a str (sent as a ``user.message``), one event dict, a list of event dicts, or
             None to continue a session that is already running or waiting (nothing is sent).
         handle_tool: ``handle_tool(name, input)`` answers ``agent.custom_tool_use``; return a str
@@ -193,20 +259,32 @@ def run(
             ``requires_action`` with the ids in ``pending``).
         on_event: called once for every new event, in order (the dashboard's hook).
         render: print one line per event with ``helpers.render.show``.
-        timeout: seconds for the whole run; then :class:`LoopTimeout`.
+        timeout: seconds for the whole run (None: no limit); then :class:`LoopTimeout`.
         max_reconnects: consecutive failed stream attempts before :class:`LoopError`.
     """
+    if any(c.__name__.startswith("Async") for c in type(client).__mro__):
+        raise TypeError("loop.run needs the sync client: client = helpers.connect() (an anthropic.Anthropic). "
+                        "For an AsyncAnthropic, write the loop with `async with client.beta.sessions.events.stream(...)`.")
+    session_id = _session_id(session_id)
+    to_send = _message_events(message)  # pending until a send goes through
     started = time.monotonic()
-    deadline = started + timeout
+    deadline = started + timeout if timeout is not None else float("inf")
     result = RunResult(session_id=session_id)
     seen: set[str] = set()
     answered: set[str] = set()  # custom tool use ids with a result (ours or earlier)
     confirmed: set[str] = set()  # tool use ids with a confirmation
     waiting: dict[str, Any] = {}  # tool_use id -> agent.tool_use waiting for confirmation
-    to_send = _message_events(message)
-    connects = 0
+    unsent: dict[str, Any] = {}  # custom tool use id -> event whose result did not go through yet
+    results: dict[str, ToolCall] = {}  # what the handler answered, so a resend does not call it twice
+    verdicts: dict[str, str] = {}  # what confirm() said, likewise
+    caught_up = False  # the history from before this run is noted
     failures = 0
     last_type = "(none yet)"
+    types_sent = [e["type"] for e in to_send]
+    watch_start = "user.define_outcome" in types_sent and "user.message" not in types_sent
+    worked = threading.Event()  # an agent or session event arrived after our send
+    stalled = threading.Event()  # ... and none did: the session sat idle
+    closed = threading.Event()  # we closed the stream ourselves (deadline, or nothing started)
 
     def remaining() -> float:
         return deadline - time.monotonic()
@@ -222,30 +300,41 @@ def run(
         client.beta.sessions.events.send(session_id, events=events)
 
     def answer(event: Any) -> None:
-        """Answer one agent.custom_tool_use, exactly once."""
+        """Answer one agent.custom_tool_use, exactly once (the handler runs once; the send is retried)."""
         eid = _get(event, "id")
         if eid in answered or handle_tool is None:
             return
+        if eid not in results:
+            name, tool_input = _get(event, "name"), _get(event, "input") or {}
+            text, is_error = _call_handler(handle_tool, name, tool_input)
+            results[eid] = call = ToolCall(id=eid, name=name, input=tool_input, result=text, is_error=is_error)
+            result.tool_calls.append(call)
+        call = results[eid]
+        unsent[eid] = event
+        send([tool_result(eid, call.result, call.is_error)])
+        unsent.pop(eid, None)
         answered.add(eid)
-        name, tool_input = _get(event, "name"), _get(event, "input") or {}
-        text, is_error = _call_handler(handle_tool, name, tool_input)
-        result.tool_calls.append(ToolCall(id=eid, name=name, input=tool_input, result=text, is_error=is_error))
-        send([tool_result(eid, text, is_error)])
 
     def maybe_confirm(event: Any) -> None:
         eid = _get(event, "id")
         if confirm is None or eid in confirmed:
             return
-        verdict = confirm(event)
-        if verdict in ("allow", "deny"):
+        if eid not in verdicts:
+            verdicts[eid] = confirm(event)
+        if verdicts[eid] in ("allow", "deny"):
+            send([{"type": "user.tool_confirmation", "tool_use_id": eid, "result": verdicts[eid]}])
             confirmed.add(eid)
-            send([{"type": "user.tool_confirmation", "tool_use_id": eid, "result": verdict}])
+
+    def owed(eid: str) -> bool:
+        """An answer we have but could not send yet (it goes out after the reconnect)."""
+        return eid in unsent or (eid in waiting and verdicts.get(eid) in ("allow", "deny"))
 
     def note_answers(event: Any) -> None:
         """Remember results and confirmations that are already in the session."""
         t = _get(event, "type")
         if t == "user.custom_tool_result":
             answered.add(_get(event, "custom_tool_use_id"))
+            unsent.pop(_get(event, "custom_tool_use_id"), None)
         elif t == "user.tool_confirmation":
             confirmed.add(_get(event, "tool_use_id"))
             waiting.pop(_get(event, "tool_use_id"), None)
@@ -260,21 +349,31 @@ def run(
             seen.add(eid)
         t = _get(event, "type")
         last_type = t
+        if not str(t).startswith("user."):
+            worked.set()
         result.events.append(event)
+        note_answers(event)
+        dropped = None
+        if t == "agent.custom_tool_use":  # answer first: the agent waits on it, whatever the callbacks do
+            try:
+                answer(event)
+            except Exception as exc:
+                if not _retryable(exc):
+                    raise
+                dropped = exc  # kept in `unsent`: resent after the reconnect
         if on_event is not None:
             on_event(event)
         if render:
             _render.show(event)
-        note_answers(event)
-        if t == "agent.custom_tool_use":
-            answer(event)
-        elif t in ("agent.tool_use", "agent.mcp_tool_use") and _get(event, "evaluated_permission") == "ask":
+        if dropped is not None:
+            raise dropped
+        if t in ("agent.tool_use", "agent.mcp_tool_use") and _get(event, "evaluated_permission") == "ask":
             waiting[eid] = event
             maybe_confirm(event)
         elif t == "session.status_idle":
             reason, ids = _stop_reason(event)
             if reason == "requires_action":
-                pending = [i for i in ids if i not in answered and i not in confirmed]
+                pending = [i for i in ids if i not in answered and i not in confirmed and not owed(i)]
                 if pending:
                     return finish("requires_action", pending, event)
                 return None  # everything it waits for is answered: the agent carries on
@@ -283,77 +382,117 @@ def run(
             return finish(t.split(".", 1)[1].removeprefix("status_"), idle=event)
         return None
 
-    def catch_up(history: list, first: bool) -> RunResult | None:
+    def catch_up(history: list) -> RunResult | None:
         """Fold the listed history in. On the first connect, old events are only noted (not
         replayed); a session that already sits idle with nothing to do returns at once."""
-        if first:
+        nonlocal caught_up
+        if caught_up:
             for event in history:
-                seen.add(_get(event, "id"))
-                note_answers(event)
-            if to_send:
-                return None
-            # Nothing to send: continue whatever the session is doing.
-            unanswered = [e for e in history if _get(e, "type") == "agent.custom_tool_use" and _get(e, "id") not in answered]
-            last_status = next(
-                (e for e in reversed(history) if str(_get(e, "type", "")).startswith("session.status_")
-                 or _get(e, "type") in TERMINAL_EVENTS), None)
-            for e in history:
-                if _get(e, "type") in ("agent.tool_use", "agent.mcp_tool_use") and _get(e, "evaluated_permission") == "ask" \
-                        and _get(e, "id") not in confirmed:
-                    waiting[_get(e, "id")] = e
-            for e in unanswered:
-                answer(e)
-            for e in list(waiting.values()):
-                maybe_confirm(e)
-            if last_status is None:
-                return None
-            lt = _get(last_status, "type")
-            if lt in TERMINAL_EVENTS:
-                return finish(lt.split(".", 1)[1].removeprefix("status_"), idle=last_status)
-            if lt == "session.status_idle":
-                later_user = any(
-                    str(_get(e, "type", "")).startswith("user.")
-                    for e in history[history.index(last_status) + 1:]
-                )
-                reason, ids = _stop_reason(last_status)
-                if reason == "requires_action":
-                    pending = [i for i in ids if i not in answered and i not in confirmed]
-                    if pending:
-                        return finish("requires_action", pending, last_status)
-                    return None
-                if not later_user and not unanswered:
-                    return finish(reason, idle=last_status)
+                done = handle(event)
+                if done is not None:
+                    return done
             return None
         for event in history:
-            done = handle(event)
-            if done is not None:
-                return done
+            seen.add(_get(event, "id"))
+            note_answers(event)
+        caught_up = True
+        if to_send:
+            return None
+        # Nothing to send: continue whatever the session is doing.
+        unanswered = [e for e in history if _get(e, "type") == "agent.custom_tool_use" and _get(e, "id") not in answered]
+        last_status = next(
+            (e for e in reversed(history) if str(_get(e, "type", "")).startswith("session.status_")
+             or _get(e, "type") in TERMINAL_EVENTS), None)
+        for e in history:
+            if _get(e, "type") in ("agent.tool_use", "agent.mcp_tool_use") and _get(e, "evaluated_permission") == "ask" \
+                    and _get(e, "id") not in confirmed:
+                waiting[_get(e, "id")] = e
+        for e in unanswered:
+            answer(e)
+        for e in list(waiting.values()):
+            maybe_confirm(e)
+        if last_status is None:
+            return None
+        lt = _get(last_status, "type")
+        if lt in TERMINAL_EVENTS:
+            return finish(lt.split(".", 1)[1].removeprefix("status_"), idle=last_status)
+        if lt == "session.status_idle":
+            later_user = any(
+                str(_get(e, "type", "")).startswith("user.")
+                for e in history[history.index(last_status) + 1:]
+            )
+            reason, ids = _stop_reason(last_status)
+            if reason == "requires_action":
+                pending = [i for i in ids if i not in answered and i not in confirmed]
+                if pending:
+                    return finish("requires_action", pending, last_status)
+                return None
+            if not later_user and not unanswered:
+                return finish(reason, idle=last_status)
         return None
 
+    def resend_answers() -> None:
+        """Answer what is still owed: tool calls whose result did not go through, confirmations."""
+        for e in list(unsent.values()):
+            answer(e)
+        for e in list(waiting.values()):
+            maybe_confirm(e)
+
+    def close(stream: Any) -> None:
+        """The watchdog: close the stream at the deadline (an error from reading it then is ours, not news)."""
+        closed.set()
+        _close_quietly(stream)
+
+    def check_started(stream: Any) -> None:
+        """Runs NOTHING_STARTED_AFTER s after sending an outcome alone: nothing happened and the session is idle?"""
+        if worked.is_set():
+            return
+        try:
+            status = client.beta.sessions.retrieve(session_id).status
+        except Exception:
+            return  # no verdict: keep waiting
+        if status == "idle" and not worked.is_set():
+            stalled.set()
+            close(stream)
+
     while True:
+        if stalled.is_set():
+            raise LoopError(
+                f"loop.run: nothing started: session {session_id} stayed idle after your user.define_outcome "
+                f"({NOTHING_STARTED_AFTER:g}s without an event). Here a user.define_outcome needs a user.message "
+                "to start the work; send both: loop.run(client, session.id, [outcome, message])."
+            )
         if remaining() <= 0:
             raise LoopTimeout(
                 f"loop.run: no stop within {timeout:g}s on session {session_id} (last event: {last_type}). "
                 "The agent may still be working: call loop.run(client, session_id) again to keep following it, "
                 "or pass a larger timeout=."
             )
-        first = connects == 0
-        connects += 1
         new_before = len(result.events)
+        timers: list[threading.Timer] = []
         try:
             # The read timeout is what is left of the run: a silent stream cannot outlive it.
-            stream = client.beta.sessions.events.stream(session_id, timeout=max(remaining(), 0.5))
-            # Keepalives reset the read timeout, so a watchdog also closes the stream at the deadline.
-            watchdog = threading.Timer(max(remaining(), 0.0), _close_quietly, [stream])
-            watchdog.daemon = True
-            watchdog.start()
+            kw = {"timeout": max(remaining(), 0.5)} if timeout is not None else {}
+            stream = client.beta.sessions.events.stream(session_id, **kw)
+            if timeout is not None:
+                # Keepalives reset the read timeout, so a watchdog also closes the stream at the deadline.
+                timers.append(threading.Timer(max(remaining(), 0.0), close, [stream]))
             try:
+                for timer in timers:
+                    timer.daemon = True
+                    timer.start()
                 with stream:
-                    done = catch_up(list_events(client, session_id), first)
+                    done = catch_up(list_events(client, session_id))
                     if done is not None:
                         return done
-                    if first and to_send:
+                    resend_answers()
+                    if to_send:
                         send(to_send)
+                        to_send = []
+                        if watch_start:
+                            timers.append(threading.Timer(NOTHING_STARTED_AFTER, check_started, [stream]))
+                            timers[-1].daemon = True
+                            timers[-1].start()
                     for event in stream:
                         done = handle(event)
                         if done is not None:
@@ -361,14 +500,16 @@ def run(
                         if remaining() <= 0:
                             break
             finally:
-                watchdog.cancel()
+                for timer in timers:
+                    timer.cancel()
         except LoopError:
             raise
-        except Exception as exc:  # a dropped stream, a read timeout, a transient API error
-            if _is_fatal(exc):
+        except Exception as exc:
+            # Reconnect on a dropped connection or a retryable status; everything else is the caller's to see.
+            if not (_retryable(exc) or closed.is_set()):
                 raise
-            if remaining() <= 0:
-                continue  # the deadline: raise LoopTimeout above
+            if remaining() <= 0 or stalled.is_set():
+                continue  # the deadline (LoopTimeout) or nothing started: raised above
             if len(result.events) > new_before:
                 failures = 0
             failures += 1
@@ -378,8 +519,8 @@ def run(
                     f"last error: {type(exc).__name__}: {exc}"
                 ) from exc
         else:
-            if remaining() <= 0:
-                continue  # the deadline: raise LoopTimeout above
+            if remaining() <= 0 or stalled.is_set():
+                continue  # the deadline (LoopTimeout) or nothing started: raised above
             # The stream simply ended before a stop. That is normal now and then (proxies, deploys);
             # a stream that ends again and again without anything new is a failure.
             if len(result.events) > new_before:
@@ -393,18 +534,44 @@ def run(
                     )
         # Reconnect: open a new stream, list the history, then tail.
         result.reconnects += 1
-        if remaining() > 0:
-            time.sleep(min(0.25 * (2 ** max(failures - 1, 0)), 5.0, max(remaining(), 0)) if failures else 0.0)
+        if remaining() > 0 and failures:
+            time.sleep(min(0.25 * (2 ** max(failures - 1, 0)), 5.0, remaining()))
 
 
 def _close_quietly(stream: Any) -> None:
+    """Close a stream another thread may be reading: shutting the socket down wakes a blocked read."""
+    try:
+        stream.response.extensions["network_stream"].get_extra_info("socket").shutdown(socket.SHUT_RDWR)
+    except Exception:
+        pass
     try:
         stream.close()
     except Exception:
         pass
 
 
-def _is_fatal(exc: Exception) -> bool:
-    """4xx answers (bad id, bad request, auth) will not get better by reconnecting."""
-    status = getattr(exc, "status_code", None)
-    return isinstance(status, int) and 400 <= status < 500 and status not in (408, 409, 429)
+#: Error types of an ``event: error`` frame inside a stream that are worth a reconnect.
+_RETRYABLE_ERROR_TYPES = ("api_error", "overloaded_error", "rate_limit_error", "timeout_error")
+
+
+def _retryable(exc: BaseException) -> bool:
+    """A dropped connection or a status that may pass (408, 409, 429, 5xx); not a 4xx, not a Python error."""
+    import anthropic
+    import httpx2
+
+    transport: tuple = (anthropic.APIConnectionError, httpx2.TransportError, ConnectionError)
+    try:
+        import httpx
+
+        transport += (httpx.TransportError,)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(exc, transport):
+        return True
+    if isinstance(exc, anthropic.APIStatusError):
+        status = exc.status_code
+        if status < 400:  # an `event: error` frame inside an open (200) stream: its body says which
+            error = _get(exc.body, "error") if isinstance(exc.body, dict) else None
+            return _get(error, "type") in _RETRYABLE_ERROR_TYPES
+        return status in (408, 409, 429) or status >= 500
+    return False

@@ -45,11 +45,14 @@ class Script:
 
     Steps: ("emit", event) sends on the open stream and records in the history; ("silent", event)
     records in the history only (produced while no stream is connected); ("wait", type) waits for
-    the client to POST an event of that type; ("drop",) ends this stream; ("hang",) keeps the stream
-    open and silent."""
+    the client to POST an event of that type; ("drop",) ends this stream; ("error", body) sends an
+    SSE ``event: error`` frame and ends the stream; ("hang",) keeps the stream open and silent.
+    ``fail_posts={n: status}`` answers the n-th POST (from 0) with that error status."""
 
-    def __init__(self, steps, history=None, page_size=3):
+    def __init__(self, steps, history=None, page_size=3, fail_posts=None):
         self.steps = list(steps)
+        self.fail_posts = dict(fail_posts or {})  # POST number (from 0) -> the error status it gets
+        self.posts = 0
         self.pos = 0
         self.history = list(history or [])
         self.sent: list[dict] = []
@@ -92,6 +95,11 @@ def make_handler(script: Script):
             path = urlparse(self.path).path
             script.requests.append(f"POST {path}")
             body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+            script.posts += 1
+            status = script.fail_posts.get(script.posts - 1)
+            if status:
+                kind = "invalid_request_error" if status < 500 else "api_error"
+                return self._json(status, {"type": "error", "error": {"type": kind, "message": f"scripted {status}"}})
             echoed = script.record_sent(body.get("events", []))
             self._json(200, {"data": echoed})
 
@@ -111,7 +119,10 @@ def make_handler(script: Script):
             self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": url.path}})
 
         def _stream(self):
-            script.stream_opens += 1
+            with script.cond:
+                script.stream_opens += 1
+                me = script.stream_opens  # a newer stream means this client is gone: stop taking steps
+                script.cond.notify_all()
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
             self.send_header("connection", "close")
@@ -119,27 +130,34 @@ def make_handler(script: Script):
             try:
                 while True:
                     with script.cond:
+                        if me != script.stream_opens:
+                            return
                         if script.pos >= len(script.steps):
                             step = ("hang",)
                         else:
                             step = script.steps[script.pos]
                         kind = step[0]
                         if kind == "wait":
-                            ok = script.cond.wait_for(lambda: any(e["type"] == step[1] for e in script.sent[step[2] if len(step) > 2 else 0:]), timeout=10)
-                            if not ok:
+                            ok = script.cond.wait_for(lambda: me != script.stream_opens or any(e["type"] == step[1] for e in script.sent[step[2] if len(step) > 2 else 0:]), timeout=10)
+                            if not ok or me != script.stream_opens:
                                 return
                             script.pos += 1
                             continue
                         if kind in ("emit", "silent"):
                             script.history.append(step[1])
                             script.pos += 1
-                        elif kind == "drop":
+                        elif kind in ("drop", "error"):
                             script.pos += 1
-                            return
+                            if kind == "drop":
+                                return
                     if kind == "emit":
                         e = step[1]
                         self.wfile.write(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode())
                         self.wfile.flush()
+                    elif kind == "error":  # an SSE error frame, then the stream ends
+                        self.wfile.write(f"event: error\ndata: {json.dumps(step[1])}\n\n".encode())
+                        self.wfile.flush()
+                        return
                     elif kind == "dup":
                         pass
                     elif kind == "hang":
@@ -399,3 +417,158 @@ def test_renders_one_line_per_event_and_sends_event_dicts(serve, capsys):
         "agent.message             dep_4820",
         "session.status_idle       idle: end_turn",
     ]
+
+
+# --------------------------------------------------------------------------- errors: raise the learner's, retry the network's
+def _turn_with_tool():
+    return [
+        ("wait", "user.message"),
+        ("emit", tool_use("sevt_t1")),
+        ("emit", idle("sevt_i1", "requires_action", event_ids=["sevt_t1"])),
+        ("wait", "user.custom_tool_result"),
+        ("emit", msg("sevt_m1", "done")),
+        ("emit", idle("sevt_i2")),
+    ]
+
+
+@pytest.mark.parametrize("message,error,match", [
+    ("TODO", ValueError, r"message is still the TODO placeholder"),
+    (["TODO"], ValueError, r"message\[0\] is still the TODO placeholder"),
+    ({"type": "user.message", "content": [{"type": "text", "text": "TODO"}]}, ValueError,
+     r"message\['content'\]\[0\]\['text'\] is still the TODO placeholder"),
+    ([42], TypeError, r"message\[0\] is a int .*pass a str, or an event dict"),
+    ([{"text": "hi"}], ValueError, r"message\[0\] has no 'type'"),
+])
+def test_bad_message_is_rejected_before_anything_is_sent(serve, message, error, match):
+    from helpers import check
+
+    def todo(value):  # put the real placeholder where the parametrization says "TODO"
+        if value == "TODO":
+            return check.TODO
+        if isinstance(value, list):
+            return [todo(v) for v in value]
+        if isinstance(value, dict):
+            return {k: todo(v) for k, v in value.items()}
+        return value
+
+    script = Script(_turn_with_tool())
+    started = time.monotonic()
+    with pytest.raises(error, match=match):
+        run(serve(script), todo(message), timeout=3)
+    assert time.monotonic() - started < 1 and script.requests == []
+
+
+def test_a_message_that_cannot_be_sent_raises_its_own_error_at_once(serve):
+    script = Script(_turn_with_tool())
+    started = time.monotonic()
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        run(serve(script), {"type": "user.message", "content": [{"type": "text", "text": object()}]}, timeout=5)
+    assert time.monotonic() - started < 2 and script.stream_opens == 1
+
+
+@pytest.mark.parametrize("fail_post,expect_messages", [(0, 1), (1, 1)])
+def test_a_send_that_fails_on_a_5xx_is_resent_after_the_reconnect(serve, fail_post, expect_messages):
+    """POST 0 is the message, POST 1 the tool result: whichever fails with a 503 goes out again, once."""
+    script = Script(_turn_with_tool(), fail_posts={fail_post: 503})
+    calls = []
+    result = run(serve(script), handle_tool=lambda n, i: calls.append(n) or "ok")
+    assert result.stop_reason == "end_turn" and result.reconnects >= 1
+    assert [e["type"] for e in script.sent] == ["user.message", "user.custom_tool_result"]
+    assert len(calls) == 1 and len(result.tool_calls) == 1, "the handler ran once; only the send was retried"
+
+
+def test_a_4xx_on_send_is_raised_with_its_message(serve):
+    script = Script(_turn_with_tool(), fail_posts={0: 400})
+    with pytest.raises(anthropic.BadRequestError, match="scripted 400"):
+        run(serve(script), timeout=5)
+    assert script.stream_opens == 1
+
+
+def test_on_event_error_propagates_after_the_tool_call_is_answered(serve):
+    script = Script(_turn_with_tool() + [("hang",)])
+
+    def on_event(event):
+        if event.type == "agent.custom_tool_use":
+            raise KeyError("my dashboard bug")
+
+    started = time.monotonic()
+    with pytest.raises(KeyError, match="my dashboard bug") as excinfo:
+        run(serve(script), handle_tool=lambda n, i: "ok", on_event=on_event, timeout=5)
+    assert time.monotonic() - started < 2
+    assert excinfo.traceback[-1].name == "on_event", "the original traceback, down to the learner's line"
+    assert [e["type"] for e in script.sent] == ["user.message", "user.custom_tool_result"]
+    assert script.stream_opens == 1
+
+
+def test_confirm_error_propagates(serve):
+    use = ev("agent.tool_use", "sevt_b1", name="bash", input={"command": "ls"}, evaluated_permission="ask")
+    script = Script([("wait", "user.message"), ("emit", use),
+                     ("emit", idle("sevt_i1", "requires_action", event_ids=["sevt_b1"])), ("hang",)])
+    with pytest.raises(ZeroDivisionError):
+        run(serve(script), confirm=lambda e: 1 / 0, timeout=5)
+    assert script.stream_opens == 1
+
+
+def test_an_error_frame_in_the_stream_is_raised_not_retried(serve):
+    """What the stub sends on a stream left open on an idle session: a learner-facing error, not a drop."""
+    body = {"type": "error", "error": {"type": "invalid_request_error",
+                                       "message": "this loop is still reading an idle session"}}
+    script = Script([("wait", "user.message"), ("emit", ev("session.status_running", "sevt_r1")), ("error", body),
+                     ("emit", idle("sevt_i1"))])
+    started = time.monotonic()
+    with pytest.raises(anthropic.APIStatusError, match="still reading an idle session"):
+        run(serve(script), timeout=5)
+    assert time.monotonic() - started < 2 and script.stream_opens == 1
+
+
+def test_an_overloaded_error_frame_reconnects(serve):
+    body = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    script = Script([("wait", "user.message"), ("emit", ev("session.status_running", "sevt_r1")), ("error", body),
+                     ("emit", msg("sevt_m1", "still here")), ("emit", idle("sevt_i1"))])
+    result = run(serve(script))
+    assert result.stop_reason == "end_turn" and result.reconnects == 1 and result.text == "still here"
+    assert [e["type"] for e in script.sent] == ["user.message"], "the message was sent once"
+
+
+# --------------------------------------------------------------------------- friendlier arguments
+def test_timeout_none_means_no_limit(serve):
+    script = Script(_turn_with_tool())
+    result = run(serve(script), handle_tool=lambda n, i: "ok", timeout=None)
+    assert result.stop_reason == "end_turn"
+
+
+def test_async_client_is_refused_with_a_clear_error(serve):
+    script = Script(_turn_with_tool())
+    sync = serve(script)
+    aclient = anthropic.AsyncAnthropic(api_key="test", base_url=str(sync.base_url))
+    started = time.monotonic()
+    with pytest.raises(TypeError, match=r"loop.run needs the sync client: .*helpers.connect\(\)"):
+        run(aclient)
+    assert time.monotonic() - started < 1 and script.requests == []
+
+
+@pytest.mark.parametrize("session", [type("Session", (), {"id": SID})(), {"id": SID, "status": "idle"}])
+def test_a_session_object_is_taken_for_its_id(serve, session):
+    script = Script(_turn_with_tool())
+    result = loop.run(serve(script), session, "go", handle_tool=lambda n, i: "ok", render=False, timeout=10)
+    assert result.stop_reason == "end_turn" and result.session_id == SID
+    assert f"GET /v1/sessions/{SID}/events/stream" in script.requests
+
+
+def test_a_session_that_is_neither_is_refused(serve):
+    with pytest.raises(TypeError, match="pass session.id"):
+        loop.run(serve(Script([])), 42, "go", render=False, timeout=2)
+
+
+OUTCOME = {"type": "user.define_outcome", "description": "A postmortem of Incident-2277.",
+           "rubric": {"type": "text", "content": "- names dep_4820"}, "max_iterations": 3}
+
+
+def test_an_outcome_alone_that_starts_nothing_says_so(replay):
+    """The replay waits for a user.message after the outcome; run notices the idle session instead of timing out."""
+    client, new_session = replay
+    session = new_session(title="test_loop outcome alone", metadata={"recording": "outcome"})
+    started = time.monotonic()
+    with pytest.raises(loop.LoopError, match="nothing started.*user.define_outcome needs a user.message"):
+        loop.run(client, session.id, OUTCOME, render=False, timeout=30)
+    assert time.monotonic() - started < loop.NOTHING_STARTED_AFTER + 3
