@@ -229,10 +229,6 @@ def list_events(client: Any, session_id: str) -> list:
 
 
 # --------------------------------------------------------------------------- the loop
-#: Seconds after sending only a ``user.define_outcome`` with no sign of work before asking the session's status.
-NOTHING_STARTED_AFTER = 5.0
-
-
 def run(
     client: Any,
     session_id: str,
@@ -280,11 +276,7 @@ def run(
     caught_up = False  # the history from before this run is noted
     failures = 0
     last_type = "(none yet)"
-    types_sent = [e["type"] for e in to_send]
-    watch_start = "user.define_outcome" in types_sent and "user.message" not in types_sent
-    worked = threading.Event()  # an agent or session event arrived after our send
-    stalled = threading.Event()  # ... and none did: the session sat idle
-    closed = threading.Event()  # we closed the stream ourselves (deadline, or nothing started)
+    closed = threading.Event()  # we closed the stream ourselves (the deadline)
 
     def remaining() -> float:
         return deadline - time.monotonic()
@@ -349,8 +341,6 @@ def run(
             seen.add(eid)
         t = _get(event, "type")
         last_type = t
-        if not str(t).startswith("user."):
-            worked.set()
         result.events.append(event)
         note_answers(event)
         dropped = None
@@ -443,25 +433,7 @@ def run(
         closed.set()
         _close_quietly(stream)
 
-    def check_started(stream: Any) -> None:
-        """Runs NOTHING_STARTED_AFTER s after sending an outcome alone: nothing happened and the session is idle?"""
-        if worked.is_set():
-            return
-        try:
-            status = client.beta.sessions.retrieve(session_id).status
-        except Exception:
-            return  # no verdict: keep waiting
-        if status == "idle" and not worked.is_set():
-            stalled.set()
-            close(stream)
-
     while True:
-        if stalled.is_set():
-            raise LoopError(
-                f"loop.run: nothing started: session {session_id} stayed idle after your user.define_outcome "
-                f"({NOTHING_STARTED_AFTER:g}s without an event). Here a user.define_outcome needs a user.message "
-                "to start the work; send both: loop.run(client, session.id, [outcome, message])."
-            )
         if remaining() <= 0:
             raise LoopTimeout(
                 f"loop.run: no stop within {timeout:g}s on session {session_id} (last event: {last_type}). "
@@ -489,10 +461,6 @@ def run(
                     if to_send:
                         send(to_send)
                         to_send = []
-                        if watch_start:
-                            timers.append(threading.Timer(NOTHING_STARTED_AFTER, check_started, [stream]))
-                            timers[-1].daemon = True
-                            timers[-1].start()
                     for event in stream:
                         done = handle(event)
                         if done is not None:
@@ -508,8 +476,8 @@ def run(
             # Reconnect on a dropped connection or a retryable status; everything else is the caller's to see.
             if not (_retryable(exc) or closed.is_set()):
                 raise
-            if remaining() <= 0 or stalled.is_set():
-                continue  # the deadline (LoopTimeout) or nothing started: raised above
+            if remaining() <= 0:
+                continue  # the deadline: LoopTimeout, raised above
             if len(result.events) > new_before:
                 failures = 0
             failures += 1
@@ -519,8 +487,8 @@ def run(
                     f"last error: {type(exc).__name__}: {exc}"
                 ) from exc
         else:
-            if remaining() <= 0 or stalled.is_set():
-                continue  # the deadline (LoopTimeout) or nothing started: raised above
+            if remaining() <= 0:
+                continue  # the deadline: LoopTimeout, raised above
             # The stream simply ended before a stop. That is normal now and then (proxies, deploys);
             # a stream that ends again and again without anything new is a failure.
             if len(result.events) > new_before:

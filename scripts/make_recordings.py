@@ -634,7 +634,6 @@ OUTCOME_DESCRIPTION = (
     "A postmortem summary of Incident-2277 (checkout latency spike, alert at 14:07Z) in markdown: timeline, root cause naming "
     "the deploy and the code, customer impact in numbers, and a remediation."
 )
-OUTCOME_MESSAGE = "Write the postmortem for Incident-2277; the outcome I just defined has the rubric it is graded on."
 OUTCOME_RUBRIC = """\
 - Names the culprit deploy id, its commit and its timestamp.
 - Explains the root cause in the code (file and the offending statement).
@@ -646,7 +645,8 @@ OUTCOME_RUBRIC = """\
 
 def rec_outcome(f: Facts) -> Recording:
     r = Recording("outcome", "OUTC", f, title="Outcome: a postmortem graded against a rubric",
-                  description="user.define_outcome (description + text rubric) then a user.message start the work. "
+                  description="user.define_outcome (description + text rubric) starts the work: the agent begins on "
+                              "receipt, no user.message needed. "
                               "The first draft is graded "
                               "needs_revision (no impact numbers, no remediation); the agent greps the errors, "
                               "revises, and the second evaluation is satisfied (end_turn).",
@@ -655,7 +655,6 @@ def rec_outcome(f: Facts) -> Recording:
     r.pending += _tokens(OUTCOME_DESCRIPTION + OUTCOME_RUBRIC)
     r.emit("user.define_outcome", description=OUTCOME_DESCRIPTION,
            rubric={"type": "text", "content": OUTCOME_RUBRIC}, max_iterations=3, outcome_id=outcome_id)
-    r.user_message(OUTCOME_MESSAGE)
     r.running()
     c = f.culprit
     cb, ca, ratio = comparison(r.custom_turn(

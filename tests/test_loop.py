@@ -564,11 +564,13 @@ OUTCOME = {"type": "user.define_outcome", "description": "A postmortem of Incide
            "rubric": {"type": "text", "content": "- names dep_4820"}, "max_iterations": 3}
 
 
-def test_an_outcome_alone_that_starts_nothing_says_so(replay):
-    """The replay waits for a user.message after the outcome; run notices the idle session instead of timing out."""
+def test_an_outcome_alone_starts_the_work(replay):
+    """"The agent begins work on receipt" of a user.define_outcome (the SDK's docstring): no user.message needed."""
+    from helpers import incident
+
     client, new_session = replay
     session = new_session(title="test_loop outcome alone", metadata={"recording": "outcome"})
-    started = time.monotonic()
-    with pytest.raises(loop.LoopError, match="nothing started.*user.define_outcome needs a user.message"):
-        loop.run(client, session.id, OUTCOME, render=False, timeout=30)
-    assert time.monotonic() - started < loop.NOTHING_STARTED_AFTER + 3
+    run = loop.run(client, session.id, OUTCOME, handle_tool=incident.handle_tool, render=False, timeout=60)
+    assert run.stop_reason == "end_turn"
+    assert [e.result for e in client.beta.sessions.retrieve(session.id).outcome_evaluations] == [
+        "needs_revision", "satisfied"]

@@ -361,3 +361,11 @@ def test_resource_update_and_threads(client, env, agent):
         client.beta.sessions.threads.retrieve("sthr_1", session_id=s.id)
     with pytest.raises(anthropic.NotFoundError, match="multiagent"):
         client.beta.sessions.threads.events.list("sthr_1", session_id=s.id)
+
+
+def test_an_unknown_model_is_refused_with_the_setting_to_fix(client):
+    with pytest.raises(anthropic.BadRequestError) as ei:
+        client.beta.agents.create(model="claude-sonet-4-6", name="typo")
+    msg = ei.value.body["error"]["message"]
+    assert "'claude-sonet-4-6' is not a model" in msg and "WORKSHOP_MODEL" in msg
+    assert client.beta.agents.create(model={"id": "claude-sonnet-4-6"}, name="ok").model.id == "claude-sonnet-4-6"

@@ -45,14 +45,16 @@ def replay(client, ids, name, confirm="allow"):
 
     rec = recordings.load(name)
     script = [ln.event for ln in rec.lines if ln.client_side]
-    messages = [e for e in script if e["type"] == "user.message"]
-    first = [_params(e) for e in script[:script.index(messages[0]) + 1]]  # define_outcome (if any) + message
+    # the events that start the work: a user.message, or a user.define_outcome (the agent begins on its receipt)
+    starter = next(i for i, e in enumerate(script) if e["type"] in ("user.message", "user.define_outcome"))
+    first = [_params(e) for e in script[:starter + 1]]
+    messages = [e for e in script[starter + 1:] if e["type"] == "user.message"]  # later turns
     wants_interrupt = any(e["type"] == "user.interrupt" for e in script)
     # the agent's bash policy must be the one the recording was made with (the stub checks)
     ask = "ask" in rec.builtin_tools().get("bash", set())
     agent = ids[1]["always_ask" if ask else "always_allow"]
     s = client.beta.sessions.create(agent=agent, environment_id=ids[0], metadata={"recording": name})
-    streamed, seen, sent_msgs, interrupted = [], {}, 1, False
+    streamed, seen, sent_msgs, interrupted = [], {}, 0, False
     while True:
         with client.beta.sessions.events.stream(s.id) as st:
             client.beta.sessions.events.send(s.id, events=first)

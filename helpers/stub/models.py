@@ -441,9 +441,29 @@ def normalize_tools(tools: Optional[List[Dict[str, Any]]], mcp_servers: List[Dic
     return out
 
 
+@lru_cache(maxsize=1)
+def known_models() -> Tuple[str, ...]:
+    """The model ids the installed SDK knows for Managed Agents (its ``BetaManagedAgentsModel`` literals)."""
+    import typing
+
+    from anthropic.types.beta.beta_managed_agents_model import BetaManagedAgentsModel
+
+    return tuple(x for a in typing.get_args(BetaManagedAgentsModel) for x in typing.get_args(a))
+
+
+def _check_model(model_id: str) -> None:
+    if model_id not in known_models():
+        close = [m for m in known_models() if model_id.split("-")[:2] == m.split("-")[:2]][:4]
+        raise InvalidRequest(f"model: {model_id!r} is not a model Managed Agents offers (did you mean "
+                             f"{' or '.join(map(repr, close or known_models()[:4]))}?). The workshop's model is one "
+                             "setting: helpers.MODEL (WORKSHOP_MODEL).")
+
+
 def normalize_model(model: Any) -> Dict[str, Any]:
     if isinstance(model, str):
+        _check_model(model)
         return {"id": model}
+    _check_model(model["id"])
     out: Dict[str, Any] = {"id": model["id"]}
     eff = model.get("effort")
     if eff is not None:

@@ -161,8 +161,9 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
     if missing:
         raise RecordingError(f"{where}:{used_tools[missing[0]]}: agent.custom_tool_use of {missing} but the header's "
                              f"custom_tools is {rec.custom_tools}; add them to custom_tools.")
-    if not any(ln.type == "user.message" for ln in rec.lines):
-        raise RecordingError(f"{where}: no user.message line; a recording starts with the learner's message.")
+    if not any(ln.type in ("user.message", "user.define_outcome") for ln in rec.lines):
+        raise RecordingError(f"{where}: no user.message or user.define_outcome line; a recording starts with what the "
+                             "learner sends to start the work.")
     return rec
 
 

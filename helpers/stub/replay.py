@@ -17,8 +17,10 @@ Details beyond the design doc's rules:
   plays the recording's next turn.
 * Spans stay balanced: a ``span.model_request_end`` closes the start that is open (an interrupt may have skipped the
   recorded one), is dropped when none is open, and ending a turn early closes an open one first.
-* A recorded ``user.define_outcome`` the learner did not send is skipped, and so is the grading: the turn ends with
-  ``session.status_idle`` (``end_turn``) where the recording's first ``span.outcome_evaluation_*`` line was.
+* ``user.define_outcome`` starts the work like ``user.message`` (the agent begins on receipt). A recorded one the
+  learner did not send (they started with a message) is stood in for by that message, and the grading is skipped:
+  the turn ends with ``session.status_idle`` (``end_turn``) where the recording's first ``span.outcome_evaluation_*``
+  line was.
 * ``session.updated`` lines are skipped; ``session.usage`` lines carry the session's accumulated usage.
 * A recorded ``user.interrupt`` is a wait point like the others, but it does not wait forever: if no interrupt
   arrives within ``interrupt_wait`` seconds (default 30), the engine says so in an ``agent.message``
@@ -202,7 +204,7 @@ class Replayer:
                 raise InvalidRequest(f"{where}.type: initial_events may only hold user.message and "
                                      f"user.define_outcome, not {typ!r}. Send it with events.send after creating.")
             ev = validate_params(types[typ], ev, [path, i], what=f"{typ} event")
-            if typ == "user.message":
+            if typ in ("user.message", "user.define_outcome"):  # each starts the agent's work
                 if pending_custom:
                     raise InvalidRequest(
                         f"{where}: session {s.id!r} is waiting for results of custom tool uses "
@@ -212,8 +214,15 @@ class Replayer:
                     raise InvalidRequest(
                         f"{where}: session {s.id!r} is waiting for confirmation of tool uses {sorted(pending_confirm)}; "
                         "send a user.tool_confirmation (result 'allow' or 'deny') for each first.")
-                if rec is None:
-                    rec = plan.recording = self._select(_text_of(ev))
+                if rec is None:  # chosen by what the batch asks for: its messages and outcome descriptions
+                    rec = plan.recording = self._select(" ".join(
+                        _text_of(e) if e.get("type") == "user.message" else str(e.get("description", ""))
+                        for e in events if isinstance(e, dict)))
+                if typ == "user.define_outcome":
+                    rub = ev["rubric"]
+                    if rub.get("type") == "file" and rub.get("file_id") not in self.b.files:
+                        raise InvalidRequest(f"{where}.rubric.file_id: file {rub.get('file_id')!r} not found; upload "
+                                             "it with client.beta.files.upload first.")
             elif typ == "user.custom_tool_result":
                 tid = ev["custom_tool_use_id"]
                 if tid in pending_custom:
@@ -250,11 +259,6 @@ class Replayer:
             elif typ == "user.interrupt":
                 pending_custom.clear()
                 pending_confirm.clear()
-            elif typ == "user.define_outcome":
-                rub = ev["rubric"]
-                if rub.get("type") == "file" and rub.get("file_id") not in self.b.files:
-                    raise InvalidRequest(f"{where}.rubric.file_id: file {rub.get('file_id')!r} not found; upload it "
-                                         "with client.beta.files.upload first.")
             plan.events.append(ev)
         return plan
 
@@ -276,7 +280,7 @@ class Replayer:
             # A message sent while the agent works is queued: the reply says so with processed_at null (the history
             # shows when it was taken).
             stored.append({**out, "processed_at": None} if queued else out)
-            if typ == "user.message":
+            if typ in ("user.message", "user.define_outcome"):  # the agent begins work on receipt of either
                 self.turn_active = True
                 self.b.set_status(self.s, "running")
                 self.inbox.append(out)
@@ -431,9 +435,16 @@ class Replayer:
             if line.client_side:
                 ev = self._take(line)
                 if ev is None:
-                    if line.type == "user.define_outcome" and any(e["type"] == "user.message" for e in self.inbox):
-                        self.pos += 1  # the learner defined no outcome: skip it, go on with the message
+                    msg = next((e for e in self.inbox if e["type"] == "user.message"), None)
+                    if line.type == "user.define_outcome" and msg is not None:
+                        # The learner started with a message and no outcome: the message stands in for the recorded
+                        # outcome (and for a recorded message right after it), and nothing will be graded.
+                        self.inbox.remove(msg)
                         self.no_outcome = True
+                        self.turn_active = True
+                        self.pos += 1
+                        if self.pos < len(rec.lines) and rec.lines[self.pos].type == "user.message":
+                            self.pos += 1
                         continue
                     limit = self.b.interrupt_wait
                     if line.type == "user.interrupt" and limit is not None:
