@@ -21,7 +21,7 @@ Layout of this file (append, keep the sections):
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 __all__ = ["TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo"]
 
@@ -212,6 +212,10 @@ def _todo_from_caller(frame: Any) -> _Todo:
     except Exception:  # never let the placeholder itself fail
         pass
     return _Todo(num, name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "TODO"])
 
 
 def __getattr__(name: str) -> Any:
@@ -812,12 +816,14 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
     """04 (exercise 4.3): the hand-written loop answered every tool call inline and stopped on end_turn."""
     __tracebackhide__ = True
     need(events, "events", "4.3", "the list of events investigate(...) returned")
-    if isinstance(events, Iterator) or (not isinstance(events, (list, tuple)) and hasattr(events, "send")):
+    import inspect
+
+    if inspect.isgenerator(events):
         fail("investigate() returned a generator: you kept the slide's `yield`.",
              "append each event to a list (events.append(ev)) and `return` the list at the end of investigate().")
     if not isinstance(events, (list, tuple)):
-        fail(f"investigate() returned a {type(events).__name__}, not a list of events.",
-             "append each event to a list and return the list.")
+        fail(f"investigate() returned {_a(type(events).__name__)}, not a list of events.",
+             "append each event to a list (events.append(ev)) and `return` the list at the end of investigate().")
     events = list(events)
     if not events:
         fail("investigate() returned no events.", "append every event the stream yields, and return the list.")
@@ -830,15 +836,16 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
              "open the stream first (`with client.beta.sessions.events.stream(session_id) as stream:`), then send, inside the with.")
     history = _history(client, session_id)
     unanswered, results = _unanswered_calls(history)
+    last = events[-1]
+    waited_for = set(attr(last, "stop_reason.event_ids") or [])
+    if (_type_of(last) == "session.status_idle" and attr(last, "stop_reason.type") == "requires_action"
+            and waited_for and waited_for <= set(results)):
+        then = (f", so the agent's next tool call ({attr(unanswered[0], 'name')}) was never answered" if unanswered
+                else ", so your loop missed the rest of the investigation")
+        fail(f"you stopped on a requires_action idle that you had already answered{then}.",
+             "after answering, keep reading until an idle whose stop_reason is not requires_action (break on "
+             "requires_action only when it waits for a call you did not answer).")
     if unanswered:
-        last = events[-1]
-        waited_for = set(attr(last, "stop_reason.event_ids") or [])
-        if (_type_of(last) == "session.status_idle" and attr(last, "stop_reason.type") == "requires_action"
-                and waited_for and waited_for <= set(results)):
-            fail("you stopped on a requires_action idle that you had already answered, so the agent's next tool call "
-                 f"({attr(unanswered[0], 'name')}) was never answered.",
-                 "after answering, keep reading until an idle whose stop_reason is not requires_action (break on "
-                 "requires_action only when it waits for a call you did not answer).")
         names = ", ".join(attr(c, "name") for c in unanswered)
         fail(f"{len(unanswered)} custom tool call(s) were never answered ({names}).",
              "for every agent.custom_tool_use, send [answer(ev)] with client.beta.sessions.events.send(...).")
@@ -851,7 +858,6 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
         fail(f"{wrong[0]}{more}.",
              "send answer(ev) for each agent.custom_tool_use: its text block holds handle_tool(ev.name, ev.input), "
              "the agent's only view of your evidence.")
-    last = events[-1]
     if _type_of(last) != "session.status_idle" or attr(last, "stop_reason.type") != "end_turn":
         fail(f"the loop ended on {_type_of(last)} ({attr(last, 'stop_reason.type')}), not on an idle with end_turn.",
              "keep going through requires_action idles you have answered; break when the stop reason is anything else.")

@@ -203,3 +203,209 @@ def test_todo_placeholder_displays_in_ipython():
                   "_ipython_canary_method_should_not_exist_", "__array__", "__wrapped__"):
         assert not hasattr(onset, probe), probe
     assert copy.copy(onset) is onset and copy.deepcopy([onset])[0] is onset
+
+
+# --------------------------------------------------------------------------- 03 the stream loop
+def _events(*specs):
+    """Real SDK event objects (what the stream yields), built the way the checks build theirs."""
+    out = []
+    for i, spec in enumerate(specs):
+        kind, _, reason = spec.partition(":")
+        data = {"type": kind, "id": f"sevt_t{i}"}
+        if kind == "session.status_idle":
+            data["stop_reason"] = {"type": reason or "end_turn", **({"event_ids": ["sevt_t2"]} if reason == "requires_action" else {})}
+        elif kind == "agent.message":
+            data["content"] = [{"type": "text", "text": "Looking at the metrics."}]
+        elif kind == "user.message":
+            data["content"] = [{"type": "text", "text": "Why is checkout slow?"}]
+        elif kind == "agent.custom_tool_use":
+            data.update(name="get_metrics", input={"service": "checkout"})
+        out.append(check._sdk_event(data))
+    return out
+
+
+TURN = ("user.message", "session.status_running", "agent.message", "agent.custom_tool_use",
+        "session.status_idle:requires_action")
+
+
+def test_stream_loop_says_what_went_wrong_in_order():
+    events = _events(*TURN)
+    check.stream_loop(events, "requires_action")
+    fails(check.stream_loop, [], None, match="your loop saw no events")
+    fails(check.stream_loop, [], "end_turn", match="`with client.beta.sessions.events.stream(")
+    # the loop compared the wrong string (or never stopped): it saw the idle but never set stop_reason
+    text = fails(check.stream_loop, events, None, match="you saw session.status_idle but never set stop_reason")
+    assert 'event.type == "session.status_idle"' in text and "stop_reason = event.stop_reason.type" in text
+    fails(check.stream_loop, events[:3], None, match="stopped after 3 events (the last one agent.message), before any session.status_idle")
+    fails(check.stream_loop, events[:3], "end_turn", match="before any session.status_idle")
+    fails(check.stream_loop, events, events[-1].stop_reason, match="the whole stop_reason object")
+    fails(check.stream_loop, [*events, *_events("session.status_running")], "requires_action", match="kept reading")
+
+
+# --------------------------------------------------------------------------- 04 custom tools
+def handle_tool(name, args):
+    from helpers import incident
+
+    tools = {"query_logs": incident.query_logs, "get_metrics": incident.get_metrics,
+             "list_deploys": incident.list_deploys, "get_diff": incident.get_diff}
+    if name not in tools:
+        raise ValueError(f"unknown tool {name!r}")
+    return tools[name](**(args or {}))
+
+
+def answer(ev):
+    try:
+        text, is_error = handle_tool(ev.name, ev.input), False
+    except Exception as exc:
+        text, is_error = f"Error: {exc}", True
+    return {"type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
+            "content": [{"type": "text", "text": text}], "is_error": is_error}
+
+
+def test_tool_answer_blames_the_right_code():
+    check.tool_answer(answer)
+
+    def wrong_id(ev):
+        return {**answer(ev), "custom_tool_use_id": ev.tool_use_id}
+
+    text = fails(check.tool_answer, wrong_id, match="answer() raised an AttributeError in its own code")
+    assert "ev.id" in text and "wrap the handle_tool" not in text
+
+    def subscript(ev):
+        return {**answer(ev), "custom_tool_use_id": ev["id"]}
+
+    fails(check.tool_answer, subscript, match="raised a TypeError in its own code")
+
+    def no_try(ev):
+        return {"type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
+                "content": [{"type": "text", "text": handle_tool(ev.name, ev.input)}]}
+
+    fails(check.tool_answer, no_try, match="answer() let a ToolError from handle_tool escape for the bad call get_diff")
+
+    def string_flag(ev):
+        return {**answer(ev), "is_error": "false"}
+
+    text = fails(check.tool_answer, string_flag, match="is_error is 'false' (a str); it must be a bool")
+    assert "True" not in text.splitlines()[0]
+
+
+def test_confirmation_reports_the_learners_own_exception():
+    def right(tool_use, allow, deny_message=None):
+        event = {"type": "user.tool_confirmation", "tool_use_id": tool_use.id, "result": "allow" if allow else "deny"}
+        if not allow and deny_message:
+            event["deny_message"] = deny_message
+        return event
+
+    check.confirmation(right)
+
+    def wrong(tool_use, allow, deny_message=None):
+        return {**right(tool_use, allow, deny_message), "tool_use_id": tool_use.tool_use_id}
+
+    text = fails(check.confirmation, wrong, match="confirmation() raised an AttributeError")
+    assert "tool_use.id" in text
+
+
+# --------------------------------------------------------------------------- 04 the investigation (against the stub)
+def _investigate(client, session_id, *, reply=answer, stop_on_any_idle=False, generator=False):
+    """The 4.3 loop, and the learner's usual variants of it."""
+    def run():
+        answered = set()
+        with client.beta.sessions.events.stream(session_id, timeout=60) as stream:
+            client.beta.sessions.events.send(session_id, events=[
+                {"type": "user.message", "content": [{"type": "text", "text": "Incident-2277: why is checkout slow?"}]}])
+            for ev in stream:
+                yield ev
+                if ev.type == "agent.custom_tool_use":
+                    client.beta.sessions.events.send(session_id, events=[reply(ev)])
+                    answered.add(ev.id)
+                elif ev.type == "session.status_idle":
+                    if stop_on_any_idle or ev.stop_reason.type != "requires_action":
+                        break
+                    if set(ev.stop_reason.event_ids) - answered:
+                        break
+                elif ev.type == "session.status_terminated":
+                    break
+
+    return run() if generator else list(run())
+
+
+@pytest.fixture()
+def new_session(replay):
+    client, setup = replay
+
+    def make():
+        return setup.new_session(client, metadata={"recording": "incident-2277"})
+
+    return make
+
+
+def test_investigation_passes_and_names_each_mistake(replay, new_session):
+    client, _ = replay
+    session = new_session()
+    events = _investigate(client, session.id)
+    check.investigation(events, client, session.id)
+    # re-running investigate on the same (finished) session
+    again = _investigate(client, session.id)
+    fails(check.investigation, again, client, session.id, match="this session's investigation already ran")
+
+    session = new_session()
+    gen = _investigate(client, session.id, generator=True)
+    fails(check.investigation, gen, client, session.id, match="investigate() returned a generator: you kept the slide's `yield`")
+    gen.close()
+
+    session = new_session()
+    events = _investigate(client, session.id, stop_on_any_idle=True)
+    text = fails(check.investigation, events, client, session.id, match="you stopped on a requires_action idle")
+    assert "keep reading until an idle whose stop_reason is not requires_action" in text
+
+    session = new_session()
+    events = _investigate(client, session.id, reply=lambda ev: {**answer(ev), "content": [{"type": "text", "text": ""}]})
+    fails(check.investigation, events, client, session.id, match="the result you sent for get_metrics(")
+
+    session = new_session()
+    events = _investigate(client, session.id, reply=lambda ev: {**answer(ev), "content": [{"type": "text", "text": "ok"}]})
+    text = fails(check.investigation, events, client, session.id, match="is not what handle_tool('get_metrics', ev.input) returns")
+    assert "you sent 'ok'" in text
+
+
+# --------------------------------------------------------------------------- 05 replay and lifecycle
+def test_all_events_tells_wrong_events_from_one_page(replay, new_session):
+    client, _ = replay
+    session = new_session()
+    _investigate(client, session.id)
+    check.all_events(list(client.beta.sessions.events.list(session.id, limit=25)), client, session.id)
+    fails(check.all_events, client.beta.sessions.events.list(session.id, limit=25).data, client, session.id,
+          match="only the first page")
+    fails(check.all_events, [], client, session.id, match="these are not this session's events")
+    other = new_session()
+    _investigate(client, other.id)
+    fails(check.all_events, list(client.beta.sessions.events.list(other.id)), client, session.id,
+          match="these are not this session's events")
+    filtered = list(client.beta.sessions.events.list(session.id, types=["user.message", "agent.message"]))
+    fails(check.all_events, filtered, client, session.id, match="you filtered by type")
+    fails(check.all_events, list(client.beta.sessions.events.list(session.id, order="desc")), client, session.id,
+          match="newest first")
+
+
+def test_conversation_labels(replay, new_session):
+    client, _ = replay
+    session = new_session()
+    _investigate(client, session.id)
+    latest = client.beta.sessions.list(agent_id=session.agent.id, limit=1).data[0]
+    assert latest.id == session.id
+    turns = [("you" if ev.type == "user.message" else "agent", check._text(ev))
+             for ev in client.beta.sessions.events.list(latest.id, types=["user.message", "agent.message"])]
+    check.conversation(turns, client, latest)
+    swapped = [("agent" if who == "you" else "you", text) for who, text in turns]
+    fails(check.conversation, swapped, client, latest, match="the labels are swapped")
+
+
+def test_resumed_on_a_finished_session_has_nothing_to_resume(replay, new_session, capsys):
+    client, _ = replay
+    session = new_session()
+    _investigate(client, session.id)
+    check.resumed([], client, session.id)
+    assert "nothing to resume" in capsys.readouterr().out
+    waiting = new_session()
+    _investigate(client, waiting.id, stop_on_any_idle=True)
+    fails(check.resumed, [], client, waiting.id, match="still unanswered")
