@@ -369,3 +369,13 @@ def test_an_unknown_model_is_refused_with_the_setting_to_fix(client):
     msg = ei.value.body["error"]["message"]
     assert "'claude-sonet-4-6' is not a model" in msg and "WORKSHOP_MODEL" in msg
     assert client.beta.agents.create(model={"id": "claude-sonnet-4-6"}, name="ok").model.id == "claude-sonnet-4-6"
+
+
+def test_the_whole_agent_object_as_the_session_agent_is_named(client, env, agent):
+    """agent=agent (the SDK object) instead of agent.id: the SDK sends every field; say what to pass."""
+    with pytest.raises(anthropic.BadRequestError) as ei:
+        client.beta.sessions.create(agent=client.beta.agents.retrieve(agent.id), environment_id=env.id)
+    msg = ei.value.body["error"]["message"]
+    assert "is not a known field" in msg and "Pass agent=agent.id" in msg
+    pinned = client.beta.sessions.create(agent={"type": "agent", "id": agent.id, "version": 1}, environment_id=env.id)
+    assert pinned.agent.version == 1

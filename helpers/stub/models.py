@@ -715,8 +715,9 @@ class Backend:
                 raise InvalidRequest(f"agent {agent_id!r} is archived and cannot be updated. Create a new agent.")
             if "version" in p and p["version"] != cur["version"]:
                 raise Conflict(f"agent {agent_id!r} is at version {cur['version']}, but the update said version="
-                               f"{p['version']}. Someone changed it since you read it: retrieve the agent, re-apply "
-                               "your change, and pass the current version (or omit version to overwrite).")
+                               f"{p['version']}. Someone changed it since you read it (or you ran the update twice: "
+                               "your variable still holds the old version): retrieve the agent, re-apply your change, "
+                               "and pass the current version (or omit version to overwrite).")
             if p.get("multiagent"):
                 raise InvalidRequest("multiagent: not supported by the workshop stub; remove the field.")
             new = dict(cur)
@@ -986,6 +987,12 @@ class Backend:
         B, _ = _t()
         from anthropic.types.beta import session_create_params
 
+        raw = body.get("agent") if isinstance(body, dict) else None
+        if isinstance(raw, dict) and raw.get("type") == "agent" and set(raw) - {"type", "id", "version"}:
+            extra = sorted(set(raw) - {"type", "id", "version"})
+            raise InvalidRequest(f"Invalid session: agent.{extra[0]} is not a known field (an agent reference has "
+                                 "type, id and version). Pass agent=agent.id, or {\"type\": \"agent\", \"id\": "
+                                 "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
         p = validate_params(session_create_params.SessionCreateParams, body, what="session")
         with self.lock:
             env = self._env(p["environment_id"])
