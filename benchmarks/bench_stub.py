@@ -30,6 +30,8 @@ from helpers import stub  # noqa: E402
 from helpers.stub.probe import concurrent_sessions  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "recordings"
+ASK_TOOLSET = {"type": "agent_toolset_20260401",
+               "configs": [{"name": "bash", "permission_policy": {"type": "always_ask"}}]}
 CUSTOM = [{"type": "custom", "name": n, "description": n, "input_schema": {"type": "object"}}
           for n in ("get_metrics", "list_deploys", "query_logs", "get_diff")]
 
@@ -165,7 +167,8 @@ def main() -> int:
                   f"at {server.url}")
             client = anthropic.Anthropic(api_key="bench", base_url=server.url, _strict_response_validation=True)
             env = client.beta.environments.create(name="bench")
-            agent = client.beta.agents.create(model="claude-sonnet-4-6", name="bench", tools=CUSTOM)
+            # the agent the fixture recordings were made with (the stub checks): bash asks first, four custom tools
+            agent = client.beta.agents.create(model="claude-sonnet-4-6", name="bench", tools=[ASK_TOOLSET, *CUSTOM])
             bench_latency(client, env.id, agent.id, 5)  # warm up (imports, validators)
 
             med, med_run, p95 = bench_latency(client, env.id, agent.id, n_lat)
