@@ -33,7 +33,15 @@ def ids(client):
     agents = {policy: client.beta.agents.create(model="claude-sonnet-4-6", name=f"sre-{policy}", tools=[
         {"type": "agent_toolset_20260401", "configs": [{"name": "bash", "permission_policy": {"type": policy}}]},
         *incident.CUSTOM_TOOLS]).id for policy in ("always_allow", "always_ask")}
-    return env.id, agents
+    return env.id, agents, _log_mount(client)
+
+
+def _log_mount(client) -> list:
+    """The recordings grep app.log in the sandbox: sessions mount it there, as a learner's do."""
+    from helpers import setup
+
+    log_file = setup.ensure_log_file(client)
+    return [{"type": "file", "file_id": log_file.id, "mount_path": setup.LOG_MOUNT_PATH}]
 
 
 def _params(ev: dict) -> dict:
@@ -53,7 +61,8 @@ def replay(client, ids, name, confirm="allow"):
     # the agent's bash policy must be the one the recording was made with (the stub checks)
     ask = "ask" in rec.builtin_tools().get("bash", set())
     agent = ids[1]["always_ask" if ask else "always_allow"]
-    s = client.beta.sessions.create(agent=agent, environment_id=ids[0], metadata={"recording": name})
+    s = client.beta.sessions.create(agent=agent, environment_id=ids[0], metadata={"recording": name},
+                                    resources=ids[2])
     streamed, seen, sent_msgs, interrupted = [], {}, 0, False
     while True:
         with client.beta.sessions.events.stream(s.id) as st:
@@ -174,18 +183,37 @@ def test_an_agent_unlike_the_recorded_one_is_told_why(client, ids):
             call()
         return ei.value.body["error"]["message"]
 
-    env_id, agents = ids
+    env_id, agents, mount = ids
     no_bash = client.beta.agents.create(model="claude-sonnet-4-6", name="no-bash", tools=incident.CUSTOM_TOOLS)
-    msg = refused(lambda: client.beta.sessions.create(agent=no_bash.id, environment_id=env_id,
+    msg = refused(lambda: client.beta.sessions.create(agent=no_bash.id, environment_id=env_id, resources=mount,
                                                       metadata={"recording": "incident-2277"}))
     assert "calls the built-in bash tool, which the session's agent does not enable" in msg
     msg = refused(lambda: client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id,
-                                                      metadata={"recording": "permission-policy"}))
+                                                      resources=mount, metadata={"recording": "permission-policy"}))
     assert "made with bash set to always_ask, but the session's agent runs bash with always_allow" in msg
     suggested = msg.rsplit("metadata={'recording': ...}):", 1)[1]
     assert "incident-2277" in suggested and "permission-policy" not in suggested
     # chosen by the first message instead of metadata: the same check, when the message arrives
-    s = client.beta.sessions.create(agent=agents["always_ask"], environment_id=env_id)
+    s = client.beta.sessions.create(agent=agents["always_ask"], environment_id=env_id, resources=mount)
     msg = refused(lambda: client.beta.sessions.events.send(s.id, events=[
         {"type": "user.message", "content": [{"type": "text", "text": "Why is checkout p99 10x?"}]}]))
     assert "made with bash set to always_allow" in msg and "permission-policy" in msg
+
+
+def test_a_session_without_the_log_mounted_is_told_to_mount_it(client, ids):
+    """Live, the agent's greps of /workspace/data/app.log fail when nothing is mounted there; offline they must not
+    quietly succeed."""
+    env_id, agents, mount = ids
+    with pytest.raises(anthropic.BadRequestError) as ei:
+        client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id,
+                                    metadata={"recording": "incident-2277"})
+    msg = ei.value.body["error"]["message"]
+    assert "reads /workspace/data/app.log in the sandbox, but this session mounts nothing there" in msg
+    assert '"mount_path": "/workspace/data/app.log"' in msg
+    elsewhere = [{**mount[0], "mount_path": "/workspace/app.log"}]
+    with pytest.raises(anthropic.BadRequestError, match="mounts nothing there"):
+        client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id, resources=elsewhere,
+                                    metadata={"recording": "incident-2277"})
+    ok = client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id, resources=mount,
+                                     metadata={"recording": "incident-2277"})
+    assert ok.status == "idle"

@@ -60,6 +60,16 @@ class Recording:
                 out.setdefault(ln.event["name"], set()).add(ln.event.get("evaluated_permission") or "allow")
         return out
 
+    def sandbox_paths(self) -> List[str]:
+        """The files under /workspace/ that the recorded built-in tool calls read (they must be mounted)."""
+        import re
+
+        found = set()
+        for ln in self.lines:
+            if ln.type == "agent.tool_use":
+                found.update(re.findall(r"/workspace/[\w./-]*\w", json.dumps(ln.event.get("input") or {})))
+        return sorted(found)
+
     def matches(self, text: str) -> bool:
         low = text.lower()
         return bool(self.keywords) and all(k.lower() in low for k in self.keywords)

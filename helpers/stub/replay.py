@@ -127,6 +127,13 @@ class Replayer:
                     f"(the agent has {have or 'no custom tools'}). Create the agent with "
                     "tools=helpers.incident.CUSTOM_TOOLS (or add the missing tools with client.beta.agents.update), "
                     "then start a new session with it.")
+        mounts = [r.get("mount_path", "") for r in self.s.data["resources"]]
+        for path in rec.sandbox_paths():
+            if not any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounts if m):
+                return (f"recording {rec.name!r} reads {path} in the sandbox, but this session mounts nothing there "
+                        f"(its mounts: {mounts or 'none'}), so live those commands would fail. Mount the file when "
+                        f"you create the session: resources=[{{\"type\": \"file\", \"file_id\": log_file.id, "
+                        f"\"mount_path\": \"{path}\"}}] (helpers.setup.new_session does this).")
         tools = self.s.data["agent"]["tools"]
         for name, seen in sorted(rec.builtin_tools().items()):
             policy = builtin_policy(tools, name)
@@ -147,6 +154,9 @@ class Replayer:
         return [r.name for r in self.b.library.all() if self._mismatch_quiet(r)]
 
     def _mismatch_quiet(self, rec: Recording) -> bool:
+        mounts = [r.get("mount_path", "") for r in self.s.data["resources"]]
+        if any(not any(p == m or p.startswith(m.rstrip("/") + "/") for m in mounts if m) for p in rec.sandbox_paths()):
+            return False
         tools = self.s.data["agent"]["tools"]
         if any(t not in self._agent_tools() for t in rec.custom_tools):
             return False
