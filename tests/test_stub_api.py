@@ -379,3 +379,12 @@ def test_the_whole_agent_object_as_the_session_agent_is_named(client, env, agent
     assert "is not a known field" in msg and "Pass agent=agent.id" in msg
     pinned = client.beta.sessions.create(agent={"type": "agent", "id": agent.id, "version": 1}, environment_id=env.id)
     assert pinned.agent.version == 1
+
+
+def test_a_refused_session_leaves_no_file_copies(client, env, agent):
+    f = client.beta.files.upload(file=("a.txt", b"a", "text/plain"))
+    before = len(list(client.beta.files.list(limit=1000)))
+    with pytest.raises(anthropic.BadRequestError):
+        client.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"recording": "no-such"},
+                                    resources=[{"type": "file", "file_id": f.id}])
+    assert len(list(client.beta.files.list(limit=1000))) == before

@@ -191,13 +191,15 @@ def test_an_agent_unlike_the_recorded_one_is_told_why(client, ids):
     msg = refused(lambda: client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id,
                                                       resources=mount, metadata={"recording": "permission-policy"}))
     assert "made with bash set to always_ask, but the session's agent runs bash with always_allow" in msg
-    suggested = msg.rsplit("metadata={'recording': ...}):", 1)[1]
-    assert "incident-2277" in suggested and "permission-policy" not in suggested
+    suggested = msg.split("Offline, use a recording made with the same policy:", 1)[1]
+    assert "'incident-2277'" in suggested and "'permission-policy'" not in suggested
+    assert "'fault-rescheduled'" not in suggested  # no bash in it: no help with bash's policy
     # chosen by the first message instead of metadata: the same check, when the message arrives
     s = client.beta.sessions.create(agent=agents["always_ask"], environment_id=env_id, resources=mount)
     msg = refused(lambda: client.beta.sessions.events.send(s.id, events=[
         {"type": "user.message", "content": [{"type": "text", "text": "Why is checkout p99 10x?"}]}]))
-    assert "made with bash set to always_allow" in msg and "permission-policy" in msg
+    assert "made with bash set to always_allow" in msg
+    assert "'permission-policy' (say 'approve' in your message" in msg
 
 
 def test_a_session_without_the_log_mounted_is_told_to_mount_it(client, ids):

@@ -510,3 +510,19 @@ def test_keepalives_and_a_client_that_goes_away(server, client, session):
     assert events[-1].type == "session.status_idle"
     state = server.backend.sessions[sid]
     _wait_for(lambda: len(state.subscribers), lambda n: n == 0)
+
+
+def test_an_outcome_alone_starts_work_whatever_the_recordings(tmp_path):
+    """A user.define_outcome alone starts the work. With a recording that starts with one, that recording plays (see
+    test_loop); with none, a recording that starts with a message plays, the outcome standing in for it (no hang)."""
+    for p in FIXTURES.glob("*.jsonl"):
+        if p.name != "outcome-demo.jsonl":
+            (tmp_path / p.name).write_text(p.read_text())
+    with stub.start(recordings_dir=tmp_path) as server:
+        c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        e = c.beta.environments.create(name="x")
+        a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=CUSTOM)
+        s = c.beta.sessions.create(agent=a.id, environment_id=e.id, metadata={"recording": "runner-demo"})
+        got = run_turn(c, s.id, {"type": "user.define_outcome", "description": "Find the cause.",
+                                 "rubric": {"type": "text", "content": "- names the deploy"}})
+        assert got[-1].type == "session.status_idle" and got[-1].stop_reason.type == "end_turn"

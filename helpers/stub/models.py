@@ -518,7 +518,7 @@ def _idle_stream_message(s: "SessionState", limit: float) -> str:
     head = (f"(offline stub) This stream was ended: session {s.id} has been idle ({reason}) for {limit:g} s and "
             "your loop is still reading it. Live, it would wait for the SDK's read timeout (10 minutes). ")
     if reason == "requires_action":
-        ids = (last or {}).get("stop_reason", {}).get("event_ids", [])
+        ids = ((last or {}).get("stop_reason") or {}).get("event_ids", [])
         return head + (f"The session is waiting for you to answer {ids}: send a user.custom_tool_result (or "
                        "user.tool_confirmation) for each, then keep reading until an idle that is not requires_action.")
     return head + ("Break out of the loop on session.status_idle when its stop_reason is not requires_action, "
@@ -962,14 +962,17 @@ class Backend:
                 snap["skills"] = normalize_skills(ref["skills"])
         return snap
 
-    def _make_resource(self, r: Dict[str, Any], t: str, session_id: str) -> Dict[str, Any]:
+    def _make_resource(self, r: Dict[str, Any], t: str, session_id: str,
+                       files: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """A session resource; a file's session copy goes into ``files`` (default: the stub's files)."""
+        files = self.files if files is None else files
         if r["type"] == "file":
             meta, content = self._file(r["file_id"])
             # The session gets its own instance of the file, with a new file_id scoped to the session
             # (files.list(scope_id=session_id) lists it).
             copy_meta = {**meta, "id": new_id("file"), "created_at": t, "downloadable": False,
                          "scope": {"type": "session", "id": session_id}}
-            self.files[copy_meta["id"]] = (copy_meta, content)
+            files[copy_meta["id"]] = (copy_meta, content)
             return {"type": "file", "id": new_id("sesrsc"), "file_id": copy_meta["id"],
                     "mount_path": r.get("mount_path") or f"/mnt/session/uploads/{r['file_id']}",
                     "created_at": t, "updated_at": t}
@@ -1008,7 +1011,8 @@ class Backend:
             for r in wanted:
                 if r["type"] == "file":
                     self._file(r["file_id"])  # every file exists before any copy is made
-            resources = [self._make_resource(r, t, session_id) for r in wanted]
+            copies: Dict[str, Any] = {}  # the session's file copies, kept only if the whole create succeeds
+            resources = [self._make_resource(r, t, session_id, copies) for r in wanted]
             metadata = patch_metadata({}, p.get("metadata"))
             data = {"id": session_id, "type": "session", "status": "idle", "agent": snap,
                     "environment_id": env["id"], "metadata": metadata, "resources": resources,
@@ -1027,6 +1031,7 @@ class Backend:
                                      "client.beta.sessions.events.send after creating the session.")
             plan = state.engine.check(list(initial), path="initial_events") if initial else None
             check_out(B.BetaManagedAgentsSession, state.view())
+            self.files.update(copies)
             self.sessions[state.id] = state
             if plan is not None:
                 state.engine.apply(plan)
@@ -1189,14 +1194,13 @@ class Backend:
         extra = [k for k in body if k != "authorization_token"]
         if extra:
             raise InvalidRequest(f"Invalid resource update: {extra[0]} is not a known field (known: authorization_token).")
-        p = body
         with self.lock:
             r = self.get_resource(session_id, resource_id)
             if r["type"] != "github_repository":
                 raise InvalidRequest(f"resource {resource_id!r} is a {r['type']} resource; only github_repository "
                                      "resources take a new authorization_token.")
             r["updated_at"] = rfc3339(now())  # the token itself is write-only: never shown again
-            self._session(session_id).tokens[resource_id] = p["authorization_token"]
+            self._session(session_id).tokens[resource_id] = body["authorization_token"]
             return r
 
     # ---------------------------------------------------------------- threads (multiagent: live-only)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
 DEFAULT_NAME = "incident-2277"
-CLIENT_SIDE = ("user.", "system.message")
 
 
 class RecordingError(ValueError):
@@ -69,6 +68,11 @@ class Recording:
             if ln.type == "agent.tool_use":
                 found.update(re.findall(r"/workspace/[\w./-]*\w", json.dumps(ln.event.get("input") or {})))
         return sorted(found)
+
+    def starts_with_outcome(self) -> bool:
+        """Its first client event is a user.define_outcome (the work starts with the outcome alone)."""
+        first = next((ln for ln in self.lines if ln.client_side), None)
+        return first is not None and first.type == "user.define_outcome"
 
     def matches(self, text: str) -> bool:
         low = text.lower()

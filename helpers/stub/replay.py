@@ -118,8 +118,9 @@ class Replayer:
     def _agent_tools(self) -> List[str]:
         return custom_tool_names(self.s.data["agent"]["tools"])
 
-    def _mismatch(self, rec: Recording) -> Optional[str]:
-        """Why this session's agent could not have produced ``rec`` (None when it could)."""
+    def _why_unfit(self, rec: Recording, suggest: bool = True) -> Optional[str]:
+        """Why this session (its agent, its mounts) could not have produced ``rec``; None when it could.
+        ``suggest``: name the recordings that would fit (for the 400's message)."""
         have = self._agent_tools()
         missing = [t for t in rec.custom_tools if t not in have]
         if missing:
@@ -143,28 +144,19 @@ class Replayer:
                         "tools (see helpers.setup.agent_tools()), then start a new session with it.")
             want = "always_ask" if "ask" in seen else "always_allow"
             if policy != want:
+                fits = [f"{r.name!r} (say {' '.join(map(repr, r.keywords))} in your message, or "
+                        f"metadata={{'recording': {r.name!r}}})" for r in self.b.library.all()
+                        if suggest and name in r.builtin_tools() and r.name != rec.name
+                        and self._why_unfit(r, suggest=False) is None]
                 return (f"recording {rec.name!r} was made with {name} set to {want}, but the session's agent runs "
                         f"{name} with {policy}, so live its calls would "
                         + ("wait for a user.tool_confirmation" if policy == "always_ask" else "run without asking")
-                        + ". Offline, pick a recording made with the same policy (metadata={'recording': ...}): "
-                        + f"{self._compatible_names() or 'none of them matches this agent'}.")
+                        + ". Offline, use a recording made with the same policy: "
+                        + ("; ".join(fits) if fits else "none uses this policy") + ".")
         return None
 
-    def _compatible_names(self) -> List[str]:
-        return [r.name for r in self.b.library.all() if self._mismatch_quiet(r)]
-
-    def _mismatch_quiet(self, rec: Recording) -> bool:
-        mounts = [r.get("mount_path", "") for r in self.s.data["resources"]]
-        if any(not any(p == m or p.startswith(m.rstrip("/") + "/") for m in mounts if m) for p in rec.sandbox_paths()):
-            return False
-        tools = self.s.data["agent"]["tools"]
-        if any(t not in self._agent_tools() for t in rec.custom_tools):
-            return False
-        return all(builtin_policy(tools, n) == ("always_ask" if "ask" in seen else "always_allow")
-                   for n, seen in rec.builtin_tools().items())
-
     def _check_tools(self, rec: Recording) -> None:
-        why = self._mismatch(rec)
+        why = self._why_unfit(rec)
         if why:
             raise InvalidRequest("(offline stub) " + why)
 
@@ -178,11 +170,13 @@ class Replayer:
             self.rec = rec
         return rec
 
-    def _select(self, text: str) -> Recording:
+    def _select(self, text: str, outcome_only: bool = False) -> Recording:
         recs = self.b.library.all()
         if not recs:
             raise InvalidRequest(f"The stub has no recordings to replay (looked in {self.b.library.directory}). "
                                  "Run scripts/make_recordings.py, or start the stub with recordings_dir=...")
+        if outcome_only:  # work started by a user.define_outcome alone: a recording that starts the same way
+            recs = [r for r in recs if r.starts_with_outcome()] or recs
         rec = next((r for r in recs if r.matches(text)), None) or \
             next((r for r in recs if r.name == DEFAULT_NAME), None) or recs[0]
         self._check_tools(rec)
@@ -225,9 +219,10 @@ class Replayer:
                         f"{where}: session {s.id!r} is waiting for confirmation of tool uses {sorted(pending_confirm)}; "
                         "send a user.tool_confirmation (result 'allow' or 'deny') for each first.")
                 if rec is None:  # chosen by what the batch asks for: its messages and outcome descriptions
+                    batch = [e for e in events if isinstance(e, dict)]
                     rec = plan.recording = self._select(" ".join(
                         _text_of(e) if e.get("type") == "user.message" else str(e.get("description", ""))
-                        for e in events if isinstance(e, dict)))
+                        for e in batch), outcome_only=not any(e.get("type") == "user.message" for e in batch))
                 if typ == "user.define_outcome":
                     rub = ev["rubric"]
                     if rub.get("type") == "file" and rub.get("file_id") not in self.b.files:
@@ -389,13 +384,16 @@ class Replayer:
                 self.turn_active = False
         return ev
 
-    def _end_turn_now(self) -> None:
+    def _close_open_span(self) -> None:
+        """A model request cut short produces no output event; its span.model_request_end closes it."""
         if self.open_span is not None:
-            # A model request cut short produces no output event; its span.model_request_end closes it.
             self.b.emit(self.s, {"type": "span.model_request_end", "model_request_start_id": self.open_span,
                                  "model_usage": {"input_tokens": 0, "output_tokens": 0,
                                                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}})
             self.open_span = None
+
+    def _end_turn_now(self) -> None:
+        self._close_open_span()
         self.b.emit(self.s, {"type": "session.status_idle", "stop_reason": {"type": "end_turn"}})
         self.turn_active = False
 
@@ -445,6 +443,15 @@ class Replayer:
             if line.client_side:
                 ev = self._take(line)
                 if ev is None:
+                    outcome = next((e for e in self.inbox if e["type"] == "user.define_outcome"), None)
+                    if line.type == "user.message" and outcome is not None:
+                        # Work started by an outcome alone, in a recording that starts with a message: the outcome
+                        # stands in for it (this recording has no grading to play).
+                        self.inbox.remove(outcome)
+                        self.idmap[line.event["id"]] = outcome["id"]
+                        self.turn_active = True
+                        self.pos += 1
+                        continue
                     msg = next((e for e in self.inbox if e["type"] == "user.message"), None)
                     if line.type == "user.define_outcome" and msg is not None:
                         # The learner started with a message and no outcome: the message stands in for the recorded
@@ -482,7 +489,7 @@ class Replayer:
                 self.last_emit = now
                 self.pos += 1
                 continue
-            if line.type in ("session.updated", "session.deleted"):
+            if line.type == "session.updated":  # (parse() refuses session.deleted lines)
                 self.pos += 1
                 continue
             if self.no_outcome and line.type.startswith("span.outcome_evaluation"):
@@ -503,6 +510,8 @@ class Replayer:
             self.last_rec_ts = line.ts or self.last_rec_ts
             self.last_emit = now
             if ev is not None:
+                if ev["type"] == "session.status_idle":
+                    self._close_open_span()  # no span outlives its turn, whatever the interrupt skipped
                 self.b.emit(self.s, ev)
                 budget -= 1
             if self.s.status == "terminated":
