@@ -191,6 +191,9 @@ def _message_events(message: Any) -> list[dict]:
         items, name = [message], "message"
     elif isinstance(message, (list, tuple, Iterator)):
         items, name = list(message), "message[{}]"
+        if not items:
+            raise ValueError(f"loop.run: message is empty; pass {_EXAMPLE} (or None to follow a session that is "
+                             "already started).")
     else:
         items, name = [message], "message"
     events = []
@@ -208,6 +211,18 @@ def _message_events(message: Any) -> list[dict]:
             raise ValueError(f"loop.run: {label} has no 'type'; pass {_EXAMPLE}.")
         events.append(item)
     return events
+
+
+def _verdict(answer: Any, tool_use_id: str) -> dict | None:
+    """What ``confirm(event)`` returned, as the user.tool_confirmation to send (None: leave it to the caller)."""
+    if answer is None:
+        return None
+    if answer in ("allow", "deny"):
+        return {"type": "user.tool_confirmation", "tool_use_id": tool_use_id, "result": answer}
+    if isinstance(answer, dict) and answer.get("type") == "user.tool_confirmation":
+        return {**answer, "tool_use_id": answer.get("tool_use_id") or tool_use_id}
+    raise ValueError(f"loop.run: confirm() returned {answer!r:.80}; return \"allow\", \"deny\", None (decide later), "
+                     "or a user.tool_confirmation event dict.")
 
 
 def _session_id(session: Any) -> str:
@@ -235,7 +250,7 @@ def run(
     message: str | dict | Iterable[dict] | None = None,
     *,
     handle_tool: Callable[[str, dict], Any] | None = None,
-    confirm: Callable[[Any], str | None] | None = None,
+    confirm: Callable[[Any], str | dict | None] | None = None,
     on_event: Callable[[Any], None] | None = None,
     render: bool = True,
     timeout: float | None = DEFAULT_TIMEOUT,
@@ -250,7 +265,7 @@ def run(
         handle_tool: ``handle_tool(name, input)`` answers ``agent.custom_tool_use``; return a str
             (or ``(text, is_error)``, e.g. ``incident.run_tool``'s ToolResult); raising sends
             ``is_error=True`` with the error text.
-        confirm: ``confirm(event) -> "allow" | "deny" | None`` answers built-in tool calls
+        confirm: ``confirm(event) -> "allow" | "deny" | None`` (or a user.tool_confirmation dict) answers built-in tool calls
             waiting for a ``user.tool_confirmation`` (None leaves it to you: the run returns
             ``requires_action`` with the ids in ``pending``).
         on_event: called once for every new event, in order (the dashboard's hook).
@@ -272,7 +287,7 @@ def run(
     waiting: dict[str, Any] = {}  # tool_use id -> agent.tool_use waiting for confirmation
     unsent: dict[str, Any] = {}  # custom tool use id -> event whose result did not go through yet
     results: dict[str, ToolCall] = {}  # what the handler answered, so a resend does not call it twice
-    verdicts: dict[str, str] = {}  # what confirm() said, likewise
+    verdicts: dict[str, dict | None] = {}  # what confirm() said, likewise
     caught_up = False  # the history from before this run is noted
     failures = 0
     last_type = "(none yet)"
@@ -312,14 +327,14 @@ def run(
         if confirm is None or eid in confirmed:
             return
         if eid not in verdicts:
-            verdicts[eid] = confirm(event)
-        if verdicts[eid] in ("allow", "deny"):
-            send([{"type": "user.tool_confirmation", "tool_use_id": eid, "result": verdicts[eid]}])
+            verdicts[eid] = _verdict(confirm(event), eid)
+        if verdicts[eid] is not None:
+            send([verdicts[eid]])
             confirmed.add(eid)
 
     def owed(eid: str) -> bool:
         """An answer we have but could not send yet (it goes out after the reconnect)."""
-        return eid in unsent or (eid in waiting and verdicts.get(eid) in ("allow", "deny"))
+        return eid in unsent or (eid in waiting and verdicts.get(eid) is not None)
 
     def note_answers(event: Any) -> None:
         """Remember results and confirmations that are already in the session."""
@@ -389,6 +404,9 @@ def run(
         if to_send:
             return None
         # Nothing to send: continue whatever the session is doing.
+        if not history:
+            raise ValueError(f"loop.run: session {session_id} has not been started, so there is nothing to follow. "
+                             f"Pass the message that starts it: loop.run(client, session_id, message), with {_EXAMPLE}.")
         unanswered = [e for e in history if _get(e, "type") == "agent.custom_tool_use" and _get(e, "id") not in answered]
         last_status = next(
             (e for e in reversed(history) if str(_get(e, "type", "")).startswith("session.status_")
@@ -525,15 +543,13 @@ _RETRYABLE_ERROR_TYPES = ("api_error", "overloaded_error", "rate_limit_error", "
 def _retryable(exc: BaseException) -> bool:
     """A dropped connection or a status that may pass (408, 409, 429, 5xx); not a 4xx, not a Python error."""
     import anthropic
-    import httpx2
 
-    transport: tuple = (anthropic.APIConnectionError, httpx2.TransportError, ConnectionError)
-    try:
-        import httpx
-
-        transport += (httpx.TransportError,)
-    except ImportError:  # pragma: no cover
-        pass
+    transport: tuple = (anthropic.APIConnectionError, ConnectionError)
+    for module in ("httpx2", "httpx"):  # the SDK's HTTP library has changed before: accept either
+        try:
+            transport += (__import__(module).TransportError,)
+        except (ImportError, AttributeError):  # pragma: no cover
+            pass
     if isinstance(exc, transport):
         return True
     if isinstance(exc, anthropic.APIStatusError):

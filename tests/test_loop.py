@@ -574,3 +574,26 @@ def test_an_outcome_alone_starts_the_work(replay):
     assert run.stop_reason == "end_turn"
     assert [e.result for e in client.beta.sessions.retrieve(session.id).outcome_evaluations] == [
         "needs_revision", "satisfied"]
+
+
+def test_confirm_may_return_the_event_and_nothing_else(serve):
+    use = ev("agent.tool_use", "sevt_b1", name="bash", input={"command": "ls"}, evaluated_permission="ask")
+    steps = [("wait", "user.message"), ("emit", use), ("emit", idle("sevt_i1", "requires_action", event_ids=["sevt_b1"]))]
+    script = Script(steps + [("wait", "user.tool_confirmation"), ("emit", idle("sevt_i2"))])
+    event = {"type": "user.tool_confirmation", "tool_use_id": "sevt_b1", "result": "deny", "deny_message": "no"}
+    assert run(serve(script), confirm=lambda e: event).stop_reason == "end_turn"
+    assert event in script.sent
+    with pytest.raises(ValueError, match=r"confirm\(\) returned 'Allow'; return \"allow\", \"deny\""):
+        run(serve(Script(steps + [("hang",)])), confirm=lambda e: "Allow")
+
+
+def test_nothing_to_send_on_a_session_never_started_is_refused_at_once(replay):
+    client, new_session = replay
+    session = new_session(title="test_loop never started")
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="has not been started"):
+        loop.run(client, session.id, render=False, timeout=30)
+    with pytest.raises(ValueError, match="message is empty"):
+        loop.run(client, session.id, [], render=False, timeout=30)
+    assert time.monotonic() - started < 5
+
