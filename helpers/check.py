@@ -733,6 +733,9 @@ def tool_answer(answer: Any) -> None:
                  "return {\"type\": \"user.custom_tool_result\", \"custom_tool_use_id\": ev.id, \"content\": [...]}.")
         if out.get("type") != "user.custom_tool_result":
             fail(f"the event's type is {out.get('type')!r}.", "use \"type\": \"user.custom_tool_result\".")
+        if "custom_tool_use_id" not in out and "tool_use_id" in out:
+            fail("you used \"tool_use_id\": that key belongs to user.tool_confirmation (built-in tools).",
+                 "a custom tool result answers with \"custom_tool_use_id\": ev.id.")
         if out.get("custom_tool_use_id") != eid:
             fail(f"custom_tool_use_id is {out.get('custom_tool_use_id')!r}, not the id of the call ({eid!r}).",
                  "use \"custom_tool_use_id\": ev.id: it is how the agent matches your answer to its question.")

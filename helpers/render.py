@@ -145,7 +145,7 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
         extra = f" ({ev['deny_message']})" if ev.get("deny_message") else ""
         return f"{ev.get('result', '?')}{extra}"
     if t == "user.interrupt":
-        return "stop, please"
+        return "(interrupt: stop now)"
     if t == "user.define_outcome":
         return f"outcome: {ev.get('description', '')}"
 

@@ -188,7 +188,10 @@ def _tool_signature(tools: list) -> list:
         if kind == "custom":
             sig.append(("custom", _get(t, "name")))
         elif kind == "agent_toolset_20260401":
-            enabled = sorted(_get(c, "name") for c in (_get(t, "configs") or []) if _get(c, "enabled"))
+            # each enabled tool with its permission policy: a policy that drifted makes a new version
+            default = _get(_get(t, "default_config") or {}, "permission_policy") or {}
+            enabled = sorted((_get(c, "name"), _get(_get(c, "permission_policy") or default, "type") or "always_allow")
+                             for c in (_get(t, "configs") or []) if _get(c, "enabled"))
             sig.append((kind, tuple(enabled)))
         else:
             sig.append((kind, _get(t, "name") or _get(t, "mcp_server_name")))

@@ -288,6 +288,13 @@ def test_tool_answer_blames_the_right_code():
     text = fails(check.tool_answer, string_flag, match="is_error is 'false' (a str); it must be a bool")
     assert "True" not in text.splitlines()[0]
 
+    def confirmation_key(ev):
+        out = answer(ev)
+        out["tool_use_id"] = out.pop("custom_tool_use_id")
+        return out
+
+    fails(check.tool_answer, confirmation_key, match="that key belongs to user.tool_confirmation")
+
 
 def test_confirmation_reports_the_learners_own_exception():
     def right(tool_use, allow, deny_message=None):

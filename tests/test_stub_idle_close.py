@@ -84,3 +84,22 @@ def test_a_loop_reading_a_finished_session_is_told_to_break():
         else:
             raise AssertionError("the stream of an idle session ended without saying why")
         assert time.monotonic() - started < 5
+
+
+def test_a_loop_that_sent_before_opening_the_stream_is_told_so():
+    with stub.start(keepalive=0.1, idle_stream_timeout=0.3) as server:
+        c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        env, agent, log_file = setup.ensure_all(c)
+        session = setup.new_session(c, agent, env, log_file)
+        c.beta.sessions.events.send(session.id, events=[
+            {"type": "user.message", "content": [{"type": "text", "text": MESSAGE}]}])
+        time.sleep(0.2)  # the turn plays out (instant) before the stream opens
+        try:
+            with c.beta.sessions.events.stream(session.id) as stream:
+                for _ in stream:
+                    pass
+        except anthropic.APIStatusError as e:
+            assert "Your stream received none of the session's events" in e.message
+            assert "Open the stream first" in e.message
+        else:
+            raise AssertionError("no error")

@@ -511,16 +511,23 @@ def _check_file_count(n: int) -> None:
                              f"{n}. Put related files in one archive (.zip or .tar.gz) and let the agent extract it.")
 
 
-def _idle_stream_message(s: "SessionState", limit: float) -> str:
-    """What the offline safety net tells a loop that kept reading an idle session's stream."""
+def _idle_stream_message(s: "SessionState", limit: float, delivered: int = 0) -> str:
+    """What the offline safety net tells a loop that kept reading an idle session's stream (``delivered``: how many
+    events that stream carried)."""
     last = next((e.data for e in reversed(s.events) if e.type == "session.status_idle"), None)
     reason = ((last or {}).get("stop_reason") or {}).get("type", "end_turn")
     head = (f"(offline stub) This stream was ended: session {s.id} has been idle ({reason}) for {limit:g} s and "
             "your loop is still reading it. Live, it would wait for the SDK's read timeout (10 minutes). ")
+    if delivered == 0 and s.events:
+        return head + ("Your stream received none of the session's events: they happened before you opened it. "
+                       "Open the stream first (with client.beta.sessions.events.stream(...) as stream:), then send "
+                       "the message inside the with block.")
     if reason == "requires_action":
         ids = ((last or {}).get("stop_reason") or {}).get("event_ids", [])
-        return head + (f"The session is waiting for you to answer {ids}: send a user.custom_tool_result (or "
-                       "user.tool_confirmation) for each, then keep reading until an idle that is not requires_action.")
+        return head + (f"The session is waiting for an answer to {ids}. If your loop answers tool calls (notebook 04), "
+                       "send a user.custom_tool_result (or user.tool_confirmation) for each, then keep reading until "
+                       "an idle that is not requires_action; if it does not (notebook 03), break on every "
+                       "session.status_idle.")
     return head + ("Break out of the loop on session.status_idle when its stop_reason is not requires_action, "
                    "and on session.status_terminated.")
 
@@ -1269,7 +1276,7 @@ class Backend:
             limit = self.idle_stream_timeout
             if limit is not None and s.status == "idle" and time.monotonic() - sub.last_activity >= limit:
                 body = {"type": "error", "error": {"type": "invalid_request_error",
-                                                   "message": _idle_stream_message(s, limit)}}
+                                                   "message": _idle_stream_message(s, limit, sub.sent)}}
                 try:  # an SSE error frame: the SDK raises it as an APIStatusError in the learner's loop
                     sub.write(f"event: error\ndata: {json.dumps(body)}\n\n".encode())
                 except OSError:
