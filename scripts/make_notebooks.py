@@ -64,6 +64,7 @@ BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION (?P<num>\d+(?:\.\d+)*
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 HINT = re.compile(r"^[ \t]*### HINT:\s?(?P<text>.*)$")
 SETS = re.compile(r"^[ \t]*### SETS:\s*(?P<names>.*)$")
+IMPORT = re.compile(r"^(import|from)\s")
 CHECK_IMPORT = re.compile(r"^\s*(from helpers import .*\bcheck\b|import helpers\.check as check|from helpers\.check import .*)", re.M)
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -180,7 +181,11 @@ def convert_source(source: str, where: str = "") -> tuple[str, list[str]]:
         found.append(num)
         i = j + 1
     if hoisted:
-        top = 1 if out and out[0].startswith("%%") else 0  # a cell magic must stay the first line
+        # After a cell magic (it must stay the first line) and the cell's leading imports (`check` may be one).
+        top = k = 1 if out and out[0].startswith("%%") else 0
+        while k < len(out) and (not _is_code(out[k]) or IMPORT.match(out[k])):
+            top = k + 1 if IMPORT.match(out[k]) else top
+            k += 1
         out[top:top] = hoisted
     return "\n".join(out), found
 

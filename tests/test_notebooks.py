@@ -292,6 +292,13 @@ def test_generator_replaces_blocks_with_todos():
         '    raise NotImplementedError("TODO 9.1 (Read it): write your code here, then run this cell")',
         "print(text)",
     ]
+    out, _ = mk.convert_source("from helpers import check\n\nx = 1\n### BEGIN SOLUTION 9.3 Add\ny = x + 1\n"
+                               "### END SOLUTION")
+    assert out.splitlines()[:3] == [  # the placeholders need `check`: they go below the cell's imports
+        "from helpers import check",
+        "# TODO 9.3 placeholders (set first, so its check can say what is missing):",
+        "y = check.TODO",
+    ]
     out, _ = mk.convert_source("### BEGIN SOLUTION 9.2 Add\ny = 1 + 1\n### END SOLUTION\nprint(y)")
     assert out.splitlines() == [
         "# TODO 9.2: Add",
