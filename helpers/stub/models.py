@@ -765,7 +765,6 @@ class Backend:
         with self.lock:
             items = [v[-1] for v in self.agents.values()
                      if (include_archived or not v[-1]["archived_at"]) and ok(parse_time(v[0]["created_at"], "x"))]
-        items.sort(key=lambda a: (a["created_at"], a["id"]), reverse=True)
         return paginate(items, lambda a: (a["created_at"], a["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
                         descending=True)
 
@@ -861,7 +860,6 @@ class Backend:
         include_archived = parse_bool(_q(query, "include_archived"), "include_archived")
         with self.lock:
             items = [e for e in self.environments.values() if include_archived or not e["archived_at"]]
-        items.sort(key=lambda e: (e["created_at"], e["id"]), reverse=True)
         return paginate(items, lambda e: (e["created_at"], e["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
                         descending=True)
 

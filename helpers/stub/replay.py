@@ -84,6 +84,17 @@ def _text_of(ev: Dict[str, Any]) -> str:
     return " ".join(b.get("text", "") for b in ev.get("content") or [] if isinstance(b, dict))
 
 
+def _resolve(tid: str, pending: Dict[str, str], answered: set, where: str, *, done: str, stray: str, fix: str) -> None:
+    """Mark the tool use ``tid`` answered in this batch's copy of the state, or say why it cannot be."""
+    if tid in pending:
+        del pending[tid]
+        answered.add(tid)
+    elif tid in answered:
+        raise InvalidRequest(f"{where}: {tid!r} {done}. Still waiting: {sorted(pending)}.")
+    else:
+        raise InvalidRequest(f"{where}: {tid!r} {stray}; pending ids: {sorted(pending)}. {fix}")
+
+
 class Plan:
     """A validated batch, ready to apply (validation happens before any state changes)."""
 
@@ -229,32 +240,16 @@ class Replayer:
                         raise InvalidRequest(f"{where}.rubric.file_id: file {rub.get('file_id')!r} not found; upload "
                                              "it with client.beta.files.upload first.")
             elif typ == "user.custom_tool_result":
-                tid = ev["custom_tool_use_id"]
-                if tid in pending_custom:
-                    del pending_custom[tid]
-                    answered.add(tid)
-                elif tid in answered:
-                    raise InvalidRequest(f"{where}.custom_tool_use_id: {tid!r} was already answered; send one "
-                                         f"user.custom_tool_result per tool use. Still waiting: {sorted(pending_custom)}.")
-                else:
-                    raise InvalidRequest(
-                        f"{where}.custom_tool_use_id: {tid!r} is not waiting for a result; pending ids: "
-                        f"{sorted(pending_custom)}. Reply to the id of the agent.custom_tool_use event you received.")
+                _resolve(ev["custom_tool_use_id"], pending_custom, answered, f"{where}.custom_tool_use_id",
+                         done="was already answered; send one user.custom_tool_result per tool use",
+                         stray="is not waiting for a result",
+                         fix="Reply to the id of the agent.custom_tool_use event you received.")
             elif typ == "user.tool_confirmation":
-                tid = ev["tool_use_id"]
                 if ev.get("deny_message") and ev["result"] != "deny":
                     raise InvalidRequest(f"{where}.deny_message: only allowed with result 'deny'.")
-                if tid in pending_confirm:
-                    del pending_confirm[tid]
-                    answered.add(tid)
-                elif tid in answered:
-                    raise InvalidRequest(f"{where}.tool_use_id: {tid!r} was already confirmed or denied. Still "
-                                         f"waiting: {sorted(pending_confirm)}.")
-                else:
-                    raise InvalidRequest(
-                        f"{where}.tool_use_id: {tid!r} is not waiting for a confirmation; pending ids: "
-                        f"{sorted(pending_confirm)}. Confirm the id of an agent.tool_use event whose "
-                        "evaluated_permission is 'ask'.")
+                _resolve(ev["tool_use_id"], pending_confirm, answered, f"{where}.tool_use_id",
+                         done="was already confirmed or denied", stray="is not waiting for a confirmation",
+                         fix="Confirm the id of an agent.tool_use event whose evaluated_permission is 'ask'.")
             elif typ == "user.tool_result":
                 env = self.b.environments.get(s.data["environment_id"])
                 if not env or env["config"]["type"] != "self_hosted":
