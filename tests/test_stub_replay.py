@@ -269,17 +269,23 @@ def test_define_outcome_and_interrupt(client, setup):
         a2 = c2.beta.agents.create(model="claude-sonnet-4-6", name="x")
         s2 = c2.beta.sessions.create(agent=a2.id, environment_id=e2.id, metadata={"recording": "outcome-demo"})
         run_turn(c2, s2.id, msg("rubric: first"))
-        with c2.beta.sessions.events.stream(s2.id) as st:
-            c2.beta.sessions.events.send(s2.id, events=[msg("Now a long analysis.")])
-            got = []
-            for ev in st:
-                got.append(ev)
-                if ev.type == "session.status_running":
-                    c2.beta.sessions.events.send(s2.id, events=[{"type": "user.interrupt"}])
-                if ev.type == "session.status_idle":
-                    break
+        got = interrupted_turn(c2, s2.id, msg("Now a long analysis."))
         texts = [b.text for e in got if e.type == "agent.message" for b in e.content]
         assert texts == ["Stopped as asked."]  # "Working on a long analysis..." was skipped
+
+
+def interrupted_turn(client, sid, first):
+    """Send ``first``, interrupt as soon as the session runs, read until idle. Returns the streamed events."""
+    got = []
+    with client.beta.sessions.events.stream(sid) as st:
+        client.beta.sessions.events.send(sid, events=[first])
+        for ev in st:
+            got.append(ev)
+            if ev.type == "session.status_running":
+                client.beta.sessions.events.send(sid, events=[{"type": "user.interrupt"}])
+            if ev.type == "session.status_idle":
+                return got
+    raise AssertionError("the stream ended before the session went idle")
 
 
 def _wait_for(get, cond, timeout=5.0):
@@ -299,15 +305,7 @@ def test_interrupt_without_recorded_interrupt_ends_turn(client, setup):
         e = c.beta.environments.create(name="x")
         a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=[ASK_TOOLSET, *CUSTOM])
         s = c.beta.sessions.create(agent=a.id, environment_id=e.id)
-        with c.beta.sessions.events.stream(s.id) as st:
-            c.beta.sessions.events.send(s.id, events=[msg()])
-            got = []
-            for ev in st:
-                got.append(ev)
-                if ev.type == "session.status_running":
-                    c.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
-                if ev.type == "session.status_idle":
-                    break
+        got = interrupted_turn(c, s.id, msg())
         assert got[-1].stop_reason.type == "end_turn" and "agent.custom_tool_use" not in [x.type for x in got]
         # the next message plays the recording's next turn
         nxt = run_turn(c, s.id, msg("Thanks. Write a one-line summary."))
@@ -523,6 +521,10 @@ def test_an_outcome_alone_starts_work_whatever_the_recordings(tmp_path):
         e = c.beta.environments.create(name="x")
         a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=CUSTOM)
         s = c.beta.sessions.create(agent=a.id, environment_id=e.id, metadata={"recording": "runner-demo"})
-        got = run_turn(c, s.id, {"type": "user.define_outcome", "description": "Find the cause.",
-                                 "rubric": {"type": "text", "content": "- names the deploy"}})
-        assert got[-1].type == "session.status_idle" and got[-1].stop_reason.type == "end_turn"
+        from helpers import loop
+
+        outcome = {"type": "user.define_outcome", "description": "Find the cause.",
+                   "rubric": {"type": "text", "content": "- names the deploy"}}
+        run = loop.run(c, s.id, outcome, handle_tool=lambda name, args: f"result of {name}", render=False,
+                       timeout=20)  # a hang would be a LoopTimeout, not a stuck test
+        assert run.stop_reason == "end_turn"

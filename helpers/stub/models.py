@@ -932,7 +932,6 @@ class Backend:
         scope = _q(query, "scope_id")
         if scope:
             items = [m for m in items if (m.get("scope") or {}).get("id") == scope]
-        items.sort(key=lambda m: (m["created_at"], m["id"]), reverse=True)
         return paginate(items, lambda m: (m["created_at"], m["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
                         descending=True, max_limit=1000)
 
@@ -1134,7 +1133,6 @@ class Backend:
                 if mem and not any(r.get("memory_store_id") == mem for r in d["resources"]):
                     continue
                 items.append(s)
-            items.sort(key=lambda s: (s.data["created_at"], s.id), reverse=order == "desc")
             page = paginate(items, lambda s: (s.data["created_at"], s.id), limit=_q(query, "limit"),
                             page=_q(query, "page"), descending=order == "desc", bidirectional=True)
             page["data"] = [s.view() for s in page["data"]]
@@ -1246,8 +1244,6 @@ class Backend:
         with self.lock:
             s = self._session(session_id)
             items = [e for e in s.events if (not types or e.type in types) and ok(e.ts)]
-        if order == "desc":
-            items.reverse()
         page = paginate(items, lambda e: (e.seq,), limit=_q(query, "limit"), page=_q(query, "page"),
                         descending=order == "desc", max_limit=1000)
         page["data"] = [e.data for e in page["data"]]
