@@ -10,7 +10,7 @@ only when first used.
     helpers.loop           -> the event loop: stream, answer tools, stop cleanly
     helpers.check          -> the notebooks' self-checks
     helpers.dashboard      -> the Incident-2277 dashboard (ipywidgets)
-    helpers.setup          -> the agent, environment and log file of notebook 02, reused later
+    helpers.resources          -> the agent, environment and log file of notebook 02, reused later
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .settings import DATA_DIR, MODEL, ROOT
 
 __all__ = ["connect", "DATA_DIR", "MODEL", "ROOT"]
 
-_SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "setup"}
+_SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "resources"}
 
 
 def connect(mode: str | None = None, **kwargs):

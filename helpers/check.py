@@ -316,7 +316,7 @@ def setup(client: Any, mode: str) -> None:
     __tracebackhide__ = True
     import anthropic
 
-    from .settings import DATA_DIR
+    from .settings import DATA_DIR, TESTED_SDK, sdk_supported
 
     if mode not in ("replay", "live"):
         fail(f"MODE is {mode!r}; it must be \"replay\" (offline) or \"live\" (needs ANTHROPIC_API_KEY).",
@@ -324,9 +324,12 @@ def setup(client: Any, mode: str) -> None:
     if not isinstance(client, anthropic.Anthropic):
         fail(f"`client` is a {type(client).__name__}, not an anthropic.Anthropic.",
              "create it with `client = helpers.connect(MODE)`.")
-    if anthropic.__version__ != "2.10.0":
-        fail(f"anthropic {anthropic.__version__} is installed; this workshop is written for 2.10.0.",
-             "run `python3 workshop.py open` (it installs the pinned requirements into .venv) and pick the .venv kernel.")
+    if not sdk_supported(anthropic.__version__):
+        major = TESTED_SDK.split(".")[0]
+        fail(f"anthropic {anthropic.__version__} is installed; this workshop needs {major}.x from {TESTED_SDK} on "
+             f"(it is tested with {TESTED_SDK}).",
+             f"run `python3 workshop.py open` (it installs the pinned anthropic=={TESTED_SDK} into .venv) and pick "
+             "the .venv kernel, or `pip install 'anthropic=={TESTED_SDK}'` in your own environment.")
     missing = [n for n in ("app.log", "metrics.json", "deploys.json", "diff.txt") if not (DATA_DIR / n).exists()]
     if missing:
         fail(f"the incident evidence is missing from {DATA_DIR.name}/: {', '.join(missing)}.",

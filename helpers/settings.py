@@ -10,3 +10,19 @@ RECORDINGS_DIR = DATA_DIR / "recordings"
 
 #: The model every agent in the series uses. Change it in one place: WORKSHOP_MODEL.
 MODEL = os.environ.get("WORKSHOP_MODEL", "claude-sonnet-4-6")
+
+#: The anthropic SDK release the series is tested with (requirements.txt pins it).
+TESTED_SDK = "2.14.0"
+
+
+def sdk_supported(version: str, tested: str = TESTED_SDK) -> bool:
+    """True for a release the series runs on: the tested major, at least the tested minor.
+
+    The SDK keeps its Managed Agents surface within a major release, so 2.15 or 2.40 are fine, 2.13 and 3.0 are not.
+    """
+    def major_minor(v: str) -> tuple[int, int]:
+        parts = (v.split("+")[0].split(".") + ["0", "0"])[:2]
+        return tuple(int("".join(ch for ch in p if ch.isdigit()) or 0) for p in parts)  # type: ignore[return-value]
+
+    (major, minor), (want_major, want_minor) = major_minor(version), major_minor(tested)
+    return major == want_major and minor >= want_minor

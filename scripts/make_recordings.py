@@ -404,7 +404,7 @@ def rec_incident(f: Facts) -> Recording:
     assert f.nplus1_line in diff
 
     flag = "" if f.flag_guards_query else " (the `show_inventory_reservation` flag does not guard the query)"
-    # The system prompt (helpers/setup.py) asks for a report in under 200 words.
+    # The system prompt (helpers/resources.py) asks for a report in under 200 words.
     report = f"""## Incident-2277: root cause
 
 **Onset:** {hhmm(ONSET)}. **Culprit:** deploy `{c['id']}`, {c['service']} `{c['version']}`, commit `{c['commit']}` \

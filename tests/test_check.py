@@ -74,46 +74,46 @@ def test_incident_checks_name_the_red_herrings():
 @pytest.fixture(scope="module")
 def replay():
     import helpers
-    from helpers import setup
+    from helpers import resources
 
     client = helpers.connect("replay")
-    return client, setup
+    return client, resources
 
 
 def test_resource_checks_against_the_stub(replay):
-    client, setup = replay
-    env = setup.ensure_environment(client)
+    client, resources = replay
+    env = resources.ensure_environment(client)
     check.environment(env)
     open_env = client.beta.environments.create(name="wide-open", config={"type": "cloud", "networking": {"type": "unrestricted"}})
     fails(check.environment, open_env, match="whole internet")
     limited = {"type": "limited", "allowed_hosts": [], "allow_package_managers": False}
-    locked = client.beta.environments.create(name="locked", metadata=setup.WORKSHOP_METADATA, config={
+    locked = client.beta.environments.create(name="locked", metadata=resources.WORKSHOP_METADATA, config={
         "type": "cloud", "networking": limited, "packages": {"pip": ["pandas"], "apt": ["jq"]}})
     text = fails(check.environment, locked, match="package managers must be allowed when you list packages")
     assert "apt: jq; pip: pandas" in text
-    bare_env = client.beta.environments.create(name="bare-env", metadata=setup.WORKSHOP_METADATA,
+    bare_env = client.beta.environments.create(name="bare-env", metadata=resources.WORKSHOP_METADATA,
                                                config={"type": "cloud", "networking": limited})
     text = fails(check.environment, bare_env, match="allow_package_managers is off")
     assert "lists packages" not in text and "installs packages" not in text
-    agent = setup.ensure_agent(client)
+    agent = resources.ensure_agent(client)
     check.agent(agent)
     bare = client.beta.agents.create(name="bare", model=helpers_model(), system="x" * 50,
                                      tools=[{"type": "agent_toolset_20260401"}])
     text = fails(check.agent, bare, match="the investigator needs read-only tools")
     assert "write, edit, web_fetch, web_search" in text and '"default_config": {"enabled": False}' in text
     toolset_only = client.beta.agents.create(name="toolset-only", model=helpers_model(), system="x" * 50,
-                                             tools=setup.agent_tools()[:1])
+                                             tools=resources.agent_tools()[:1])
     fails(check.agent, toolset_only, match="custom tools")
     no_toolset = client.beta.agents.create(name="no-toolset", model=helpers_model(), system="x" * 50,
-                                           tools=setup.agent_tools()[1:])
+                                           tools=resources.agent_tools()[1:])
     text = fails(check.agent, no_toolset, match="no built-in toolset")
     assert '"default_config": {"enabled": False}' in text and '"glob"' in text
     writer = client.beta.agents.create(name="writer", model=helpers_model(), system="x" * 50, tools=[
-        {**setup.agent_tools()[0], "configs": [*setup.agent_tools()[0]["configs"], {"name": "write", "enabled": True}]},
-        *setup.agent_tools()[1:]])
+        {**resources.agent_tools()[0], "configs": [*resources.agent_tools()[0]["configs"], {"name": "write", "enabled": True}]},
+        *resources.agent_tools()[1:]])
     fails(check.agent, writer, match="the agent can use write: configs turn them on")
-    log_file = setup.ensure_log_file(client)
-    session = setup.new_session(client, agent, env, log_file)
+    log_file = resources.ensure_log_file(client)
+    session = resources.new_session(client, agent, env, log_file)
     check.session(session, agent, env)
     unmounted = client.beta.sessions.create(agent=agent.id, environment_id=env.id)
     fails(check.session, unmounted, match="not mounted")
@@ -338,10 +338,10 @@ def _investigate(client, session_id, *, reply=answer, stop_on_any_idle=False, ge
 
 @pytest.fixture()
 def new_session(replay):
-    client, setup = replay
+    client, resources = replay
 
     def make():
-        return setup.new_session(client, metadata={"recording": "incident-2277"})
+        return resources.new_session(client, metadata={"recording": "incident-2277"})
 
     return make
 
@@ -416,3 +416,13 @@ def test_resumed_on_a_finished_session_has_nothing_to_resume(replay, new_session
     waiting = new_session()
     _investigate(client, waiting.id, stop_on_any_idle=True)
     fails(check.resumed, [], client, waiting.id, match="still unanswered")
+
+
+def test_sdk_version_range_accepts_the_tested_major_from_the_tested_minor():
+    from helpers.settings import TESTED_SDK, sdk_supported
+    major, minor = (int(x) for x in TESTED_SDK.split(".")[:2])
+    assert sdk_supported(TESTED_SDK)
+    assert sdk_supported(f"{major}.{minor}.7") and sdk_supported(f"{major}.{minor + 1}.0")   # the next minor works
+    assert sdk_supported(f"{major}.{minor + 25}.0rc1")
+    assert not sdk_supported(f"{major}.{minor - 1}.9")                                      # older than tested
+    assert not sdk_supported(f"{major + 1}.0.0") and not sdk_supported(f"{major - 1}.99.0")  # another major

@@ -513,11 +513,11 @@ def test_panels_read_the_incident_source():
 def test_dashboard_on_the_loop_through_the_stub():
     """The real thing, offline: helpers.connect() (the SDK against the stub), the loop, on_event=dash.attach(session)."""
     import helpers
-    from helpers import incident, loop, setup
+    from helpers import incident, loop, resources
 
     dash = d.Dashboard()
     client = helpers.connect("replay")
-    session = setup.new_session(client, title="dashboard test")
+    session = resources.new_session(client, title="dashboard test")
     on_event = dash.attach(session)
     assert dash.state.session_id == session.id and dash.state.status == "idle"
     result = loop.run(

@@ -373,11 +373,11 @@ def test_continue_on_an_idle_session_returns_at_once(serve):
 @pytest.fixture(scope="module")
 def replay():
     import helpers
-    from helpers import setup
+    from helpers import resources
 
     client = helpers.connect("replay", speed="instant")
-    env, agent, log_file = setup.ensure_all(client)
-    return client, lambda **kw: setup.new_session(client, agent, env, log_file, **kw)
+    env, agent, log_file = resources.ensure_all(client)
+    return client, lambda **kw: resources.new_session(client, agent, env, log_file, **kw)
 
 
 def test_incident_recording_end_to_end(replay):

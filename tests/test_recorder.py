@@ -12,7 +12,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
-from helpers import incident, setup, stub
+from helpers import incident, resources, stub
 from helpers.settings import RECORDINGS_DIR
 from helpers.stub import recordings
 from helpers.stub.recorder import record_session
@@ -31,10 +31,10 @@ def new_session(client: anthropic.Anthropic, recording: str) -> str:
     env = client.beta.environments.create(name="recorder-test")
     agent = client.beta.agents.create(model="claude-sonnet-4-6", name="recorder-test",
                                       tools=[{"type": "agent_toolset_20260401"}, *incident.CUSTOM_TOOLS])
-    log_file = setup.ensure_log_file(client)  # the recordings grep it in the sandbox: mount it, as learners do
+    log_file = resources.ensure_log_file(client)  # the recordings grep it in the sandbox: mount it, as learners do
     session = client.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"recording": recording},
                                           resources=[{"type": "file", "file_id": log_file.id,
-                                                      "mount_path": setup.LOG_MOUNT_PATH}])
+                                                      "mount_path": resources.LOG_MOUNT_PATH}])
     return session.id
 
 

@@ -420,11 +420,11 @@ def test_replays_on_the_stub(stub_client, name, confirmation):
                "configs": [{"name": "bash", "permission_policy": {"type": "always_ask" if ask else "always_allow"}}]}
     agent = client.beta.agents.create(model="claude-sonnet-4-6", name="replay-test",
                                       tools=[toolset, *incident.CUSTOM_TOOLS])
-    from helpers import setup
+    from helpers import resources
 
-    log_file = setup.ensure_log_file(client)  # grepped in the sandbox: mounted, as a learner's session does
+    log_file = resources.ensure_log_file(client)  # grepped in the sandbox: mounted, as a learner's session does
     sid = client.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"recording": name}, resources=[
-        {"type": "file", "file_id": log_file.id, "mount_path": setup.LOG_MOUNT_PATH}]).id
+        {"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}]).id
     first = []
     for ln in lines:
         ev = ln["event"]

@@ -106,8 +106,8 @@ def test_has_at_least_two_exercises_with_goal_hint_and_check(name: str):
 def test_runs_alone_via_helpers_setup(name: str):
     """Each notebook builds its own client, environment, agent and log file (what 02 taught), in a fresh kernel."""
     first_code = "\n".join(_code(_nb(name))[:2])
-    for needle in ("helpers.connect(MODE", "setup.ensure_environment(client)", "setup.ensure_agent(client, MODEL)",
-                   "setup.ensure_log_file(client)"):
+    for needle in ("helpers.connect(MODE", "resources.ensure_environment(client)", "resources.ensure_agent(client, MODEL)",
+                   "resources.ensure_log_file(client)"):
         assert needle in first_code, f"{name}: the set-up cell lacks {needle}"
 
 
@@ -193,7 +193,7 @@ def test_05_rebuilds_after_a_hard_refresh_from_the_platform_alone():
     codes = _code(nb)
     reset = next(i for i, c in enumerate(codes) if c.strip() == "%reset -f")
     after = "\n".join(codes[reset + 1:])
-    assert "helpers.connect()" in after and "setup.find_agent(client)" in after
+    assert "helpers.connect()" in after and "resources.find_agent(client)" in after
     assert "sessions.list(agent_id=agent.id, limit=1)" in after
     conversation = _exercise_cell(nb, "5.2")
     assert conversation in codes[reset + 1:], "5.2 must come after the %reset"
@@ -264,7 +264,7 @@ def _sdk_chains(source: str) -> set[str]:
 
 @pytest.mark.parametrize("name", OURS)
 def test_every_sdk_call_exists_in_the_pinned_sdk(name: str):
-    """Every client.beta.x.y(...) the notebook calls resolves on a real anthropic 2.10.0 client (no request made)."""
+    """Every client.beta.x.y(...) the notebook calls resolves on a real anthropic 2.14.0 client (no request made)."""
     import anthropic
 
     client = anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9")
@@ -403,10 +403,10 @@ def test_sdk_call_arguments_match_the_pinned_sdk_types(name: str):
     from pydantic import TypeAdapter
 
     import helpers.incident
-    import helpers.setup
+    import helpers.resources
 
     client = anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9")
-    ns = _Namespace(setup=helpers.setup, incident=helpers.incident, MODEL="claude-sonnet-4-6")
+    ns = _Namespace(resources=helpers.resources, incident=helpers.incident, MODEL="claude-sonnet-4-6")
     checked: set[str] = set()
     for source in _code(_nb(name)):
         try:
@@ -427,8 +427,8 @@ def test_sdk_call_arguments_match_the_pinned_sdk_types(name: str):
                 method = client
                 for part in chain[1:]:
                     method = getattr(method, part)
-            elif chain == ["setup", "new_session"]:  # passes its keywords on to sessions.create
-                method, chain = client.beta.sessions.create, ["setup", "new_session→sessions", "create"]
+            elif chain == ["resources", "new_session"]:  # passes its keywords on to sessions.create
+                method, chain = client.beta.sessions.create, ["resources", "new_session→sessions", "create"]
             else:
                 continue
             hints = typing.get_type_hints(method)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import anthropic
 
-from helpers import setup, stub
+from helpers import resources, stub
 from helpers.stub.replay import NO_INTERRUPT
 
 ASK = "Run a full audit of the log."
@@ -16,8 +16,8 @@ ASK = "Run a full audit of the log."
 
 def _session(server):
     c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
-    env, agent, log_file = setup.ensure_all(c)
-    return c, setup.new_session(c, agent, env, log_file, metadata={"recording": "interrupt"})
+    env, agent, log_file = resources.ensure_all(c)
+    return c, resources.new_session(c, agent, env, log_file, metadata={"recording": "interrupt"})
 
 
 def _run(c, session_id, interrupt_after=None):
@@ -110,8 +110,8 @@ def test_no_outcome_defined_means_no_grading():
 
     with stub.start() as server:
         c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
-        env, agent, log_file = setup.ensure_all(c)
-        s = setup.new_session(c, agent, env, log_file, metadata={"recording": "outcome"})
+        env, agent, log_file = resources.ensure_all(c)
+        s = resources.new_session(c, agent, env, log_file, metadata={"recording": "outcome"})
         run = loop.run(c, s.id, "Write the postmortem for Incident-2277.", handle_tool=incident.handle_tool)
         types = [e.type for e in run.events]
         assert run.stop_reason == "end_turn"

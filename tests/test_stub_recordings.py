@@ -38,10 +38,10 @@ def ids(client):
 
 def _log_mount(client) -> list:
     """The recordings grep app.log in the sandbox: sessions mount it there, as a learner's do."""
-    from helpers import setup
+    from helpers import resources
 
-    log_file = setup.ensure_log_file(client)
-    return [{"type": "file", "file_id": log_file.id, "mount_path": setup.LOG_MOUNT_PATH}]
+    log_file = resources.ensure_log_file(client)
+    return [{"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}]
 
 
 def _params(ev: dict) -> dict:

@@ -145,14 +145,14 @@ class Replayer:
                 return (f"recording {rec.name!r} reads {path} in the sandbox, but this session mounts nothing there "
                         f"(its mounts: {mounts or 'none'}), so live those commands would fail. Mount the file when "
                         f"you create the session: resources=[{{\"type\": \"file\", \"file_id\": log_file.id, "
-                        f"\"mount_path\": \"{path}\"}}] (helpers.setup.new_session does this).")
+                        f"\"mount_path\": \"{path}\"}}] (helpers.resources.new_session does this).")
         tools = self.s.data["agent"]["tools"]
         for name, seen in sorted(rec.builtin_tools().items()):
             policy = builtin_policy(tools, name)
             if policy is None:
                 return (f"recording {rec.name!r} calls the built-in {name} tool, which the session's agent does not "
                         f"enable. Add {{\"type\": \"agent_toolset_20260401\"}} with {name} enabled to the agent's "
-                        "tools (see helpers.setup.agent_tools()), then start a new session with it.")
+                        "tools (see helpers.resources.agent_tools()), then start a new session with it.")
             want = "always_ask" if "ask" in seen else "always_allow"
             if policy != want:
                 fits = [f"{r.name!r} (say {' '.join(map(repr, r.keywords))} in your message, or "

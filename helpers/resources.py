@@ -3,11 +3,11 @@
 Notebook 02 has you write these definitions by hand; this module holds exactly the same ones, so
 notebooks 03-06 each run alone in a fresh kernel::
 
-    from helpers import setup
-    env = setup.ensure_environment(client)     # the SRE sandbox (found by name + metadata, else created)
-    agent = setup.ensure_agent(client)         # the SRE investigator (updated to a new version if its definition changed)
-    log_file = setup.ensure_log_file(client)   # data/app.log uploaded once (found by filename + size)
-    session = setup.new_session(client, agent, env, log_file, title="...")   # app.log mounted in the sandbox
+    from helpers import resources
+    env = resources.ensure_environment(client)     # the SRE sandbox (found by name + metadata, else created)
+    agent = resources.ensure_agent(client)         # the SRE investigator (updated to a new version if its definition changed)
+    log_file = resources.ensure_log_file(client)   # data/app.log uploaded once (found by filename + size)
+    session = resources.new_session(client, agent, env, log_file, title="...")   # app.log mounted in the sandbox
 
 Every ``ensure_*`` is idempotent: it reuses what it finds (tagged with :data:`WORKSHOP_METADATA`)
 and never piles up duplicates; :func:`archive_duplicates` archives older copies left by re-runs.
