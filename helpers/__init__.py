@@ -20,7 +20,7 @@ from .settings import DATA_DIR, MODEL, ROOT
 
 __all__ = ["connect", "DATA_DIR", "MODEL", "ROOT"]
 
-_SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "resources"}
+_SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "resources", "hints"}
 
 
 def connect(mode: str | None = None, **kwargs):
