@@ -40,7 +40,8 @@ from collections import deque
 from typing import Any, Dict, List, Optional, Sequence
 
 from .exceptions import InvalidRequest
-from .models import builtin_policy, custom_tool_names, new_id, validate_params
+from .utils import builtin_policy, custom_tool_names, new_id
+from .validation import validate_params
 from .recordings import DEFAULT_NAME, Line, Recording
 
 log = logging.getLogger("helpers.stub")
