@@ -15,11 +15,11 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .exceptions import Conflict, InvalidRequest, NotFound, not_found
-from .recordings import Library
-from .replay import Replayer, Scheduler
+from .recordings import Library, Recording
+from .replay import Replayer, ReplaySettings, Scheduler
 from .sse import StoredEvent, Subscriber, error_frame
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, rfc3339
-from .validation import sdk_types, validate_event, validate_response
+from .validation import sdk_types, validate_event, validate_params, validate_response
 
 log = logging.getLogger("helpers.stub")
 
@@ -175,18 +175,89 @@ def _idle_stream_message(s: "SessionState", limit: float, delivered: int = 0) ->
     return head + ("Break out of the loop on session.status_idle when its stop_reason is not requires_action, "
                    "and on session.status_terminated.")
 
+_STATUS_OF = {"session.status_running": "running", "session.status_idle": "idle",
+              "session.status_terminated": "terminated", "session.status_rescheduled": "rescheduling"}
+
+#: What a client may send (the ``type`` of each event in ``events.send``).
+SENDABLE = ("user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
+            "user.define_outcome", "user.tool_result", "system.message")
+
+
+@lru_cache(maxsize=1)
+def _sendable_params() -> Dict[str, Any]:
+    """The SDK's params TypedDict of each sendable event type."""
+    _, sessions = sdk_types()
+    return {"user.message": sessions.BetaManagedAgentsUserMessageEventParams,
+            "user.interrupt": sessions.BetaManagedAgentsUserInterruptEventParams,
+            "user.tool_confirmation": sessions.BetaManagedAgentsUserToolConfirmationEventParams,
+            "user.custom_tool_result": sessions.BetaManagedAgentsUserCustomToolResultEventParams,
+            "user.define_outcome": sessions.BetaManagedAgentsUserDefineOutcomeEventParams,
+            "user.tool_result": sessions.BetaManagedAgentsUserToolResultEventParams,
+            "system.message": sessions.BetaManagedAgentsSystemMessageEventParams}
+
+
+def _text_of(ev: Dict[str, Any]) -> str:
+    return " ".join(b.get("text", "") for b in ev.get("content") or [] if isinstance(b, dict))
+
+
+class Plan:
+    """A validated batch of sent events, ready to apply (validation happens before any state changes)."""
+
+    def __init__(self) -> None:
+        self.events: List[Dict[str, Any]] = []
+        self.recording: Optional[Recording] = None
+
+
+class _Waiting:
+    """The tool uses a session waits on: custom tool uses for a result, tool uses for a confirmation (id -> tool
+    name, in the order they were emitted), and the ids already answered. A batch is checked against a copy."""
+
+    def __init__(self, results: Dict[str, str], confirmations: Dict[str, str], answered: set) -> None:
+        self.results = results
+        self.confirmations = confirmations
+        self.answered = answered
+
+    def copy(self) -> "_Waiting":
+        return _Waiting(dict(self.results), dict(self.confirmations), set(self.answered))
+
+    def ids(self) -> List[str]:
+        return list(self.results) + list(self.confirmations)
+
+    def answer(self, event: Dict[str, Any]) -> None:
+        """A checked ``user.custom_tool_result`` or ``user.tool_confirmation`` answers its tool use."""
+        if event["type"] == "user.custom_tool_result":
+            tool_use_id = event["custom_tool_use_id"]
+            self.results.pop(tool_use_id, None)
+        else:
+            tool_use_id = event["tool_use_id"]
+            self.confirmations.pop(tool_use_id, None)
+        self.answered.add(tool_use_id)
+
+    def clear(self) -> bool:
+        """Abandon everything waiting (an interrupt does); True when something was."""
+        busy = bool(self.results or self.confirmations)
+        self.results.clear()
+        self.confirmations.clear()
+        return busy
+
+
 class SessionState:
+    """One session: its object, its history and open streams, and the API's rules for what a client may send when
+    (:meth:`check_events` validates a batch, :meth:`accept` applies it). The replay engine plays the agent's side
+    through a :class:`_ReplayHost`; it never sees this class."""
+
     def __init__(self, data: Dict[str, Any], created: datetime) -> None:
         self.data = data
         self.id: str = data["id"]
         self.created = created
         self.events: List[StoredEvent] = []
         self.subscribers: List[Subscriber] = []
-        self.engine: Any = None  # replay.Replayer
+        self.replayer: Optional[Replayer] = None  # set by the Backend
         self.active_seconds = 0.0
         self.running_since: Optional[float] = None
         self.outcomes: Dict[str, str] = {}  # outcome_id -> description
         self.tokens: Dict[str, str] = {}  # resource id -> authorization_token (write-only)
+        self.waiting = _Waiting({}, {}, set())
         self.seq = 0
 
     @property
@@ -201,9 +272,236 @@ class SessionState:
         d["usage"] = dict(self.data["usage"])
         return d
 
+    def mounts(self) -> List[str]:
+        return [r.get("mount_path", "") for r in self.data["resources"]]
 
-_STATUS_OF = {"session.status_running": "running", "session.status_idle": "idle",
-              "session.status_terminated": "terminated", "session.status_rescheduled": "rescheduling"}
+    # ---------------------------------------------------------------- what a client may send, and when
+    def check_events(self, events: Sequence[Any], path: str, *, file_exists: Callable[[str], bool],
+                     self_hosted: bool) -> Plan:
+        """Validate a whole batch against the API's rules and this session's state; raise a 400 before any change.
+        ``path``: ``"events"`` (events.send) or ``"initial_events"`` (sessions.create)."""
+        if self.data["archived_at"]:
+            raise InvalidRequest(f"session {self.id!r} is archived and takes no more events. Create a new session.")
+        if self.status == "terminated":
+            raise InvalidRequest(f"session {self.id!r} is terminated and takes no more events. Create a new session.")
+        plan = Plan()
+        waiting = self.waiting.copy()  # this batch's view: its answers count for the events after them
+        for i, ev in enumerate(events):
+            where = f"{path}[{i}]"
+            ev = self._validate_sent(ev, path, i)
+            typ = ev["type"]
+            if typ in ("user.message", "user.define_outcome"):  # each starts the agent's work
+                self._check_may_start(where, waiting)
+                if self.replayer is not None and self.replayer.recording is None and plan.recording is None:
+                    plan.recording = self._recording_for(events)
+                if typ == "user.define_outcome" and ev["rubric"].get("type") == "file" \
+                        and not file_exists(ev["rubric"].get("file_id")):
+                    raise InvalidRequest(f"{where}.rubric.file_id: file {ev['rubric'].get('file_id')!r} not found; "
+                                         "upload it with client.beta.files.upload first.")
+            elif typ == "user.custom_tool_result":
+                self._answer(ev["custom_tool_use_id"], waiting.results, waiting, f"{where}.custom_tool_use_id",
+                             done="was already answered; send one user.custom_tool_result per tool use",
+                             stray="is not waiting for a result",
+                             fix="Reply to the id of the agent.custom_tool_use event you received.")
+            elif typ == "user.tool_confirmation":
+                if ev.get("deny_message") and ev["result"] != "deny":
+                    raise InvalidRequest(f"{where}.deny_message: only allowed with result 'deny'.")
+                self._answer(ev["tool_use_id"], waiting.confirmations, waiting, f"{where}.tool_use_id",
+                             done="was already confirmed or denied", stray="is not waiting for a confirmation",
+                             fix="Confirm the id of an agent.tool_use event whose evaluated_permission is 'ask'.")
+            elif typ == "user.tool_result" and not self_hosted:
+                raise InvalidRequest(f"{where}.type: user.tool_result is only valid on self_hosted environments. "
+                                     "To answer an agent.custom_tool_use, send user.custom_tool_result with "
+                                     "custom_tool_use_id.")
+            elif typ == "user.interrupt":
+                waiting.clear()
+            plan.events.append(ev)
+        return plan
+
+    @staticmethod
+    def _validate_sent(ev: Any, path: str, i: int) -> Dict[str, Any]:
+        """One sent event: a type a client may send (here), with the fields its SDK params type has."""
+        where = f"{path}[{i}]"
+        if not isinstance(ev, dict) or not isinstance(ev.get("type"), str):
+            raise InvalidRequest(f"{where}: each event must be an object with a string 'type' "
+                                 f"(one of {', '.join(SENDABLE)}).")
+        typ = ev["type"]
+        types = _sendable_params()
+        if typ not in types:
+            raise InvalidRequest(f"{where}.type: {typ!r} is not an event a client can send; use one of "
+                                 f"{', '.join(SENDABLE)}.")
+        if path == "initial_events" and typ not in ("user.message", "user.define_outcome"):
+            raise InvalidRequest(f"{where}.type: initial_events may only hold user.message and "
+                                 f"user.define_outcome, not {typ!r}. Send it with events.send after creating.")
+        return validate_params(types[typ], ev, [path, i], what=f"{typ} event")
+
+    def _check_may_start(self, where: str, waiting: _Waiting) -> None:
+        """A user.message or user.define_outcome is refused while tool uses wait for an answer."""
+        if waiting.results:
+            raise InvalidRequest(
+                f"{where}: session {self.id!r} is waiting for results of custom tool uses "
+                f"{sorted(waiting.results)}; send a user.custom_tool_result for each first (or a "
+                "user.interrupt to abandon them).")
+        if waiting.confirmations:
+            raise InvalidRequest(
+                f"{where}: session {self.id!r} is waiting for confirmation of tool uses {sorted(waiting.confirmations)}; "
+                "send a user.tool_confirmation (result 'allow' or 'deny') for each first.")
+
+    @staticmethod
+    def _answer(tool_use_id: str, pending: Dict[str, str], waiting: _Waiting, where: str, *, done: str, stray: str,
+                fix: str) -> None:
+        """Mark ``tool_use_id`` answered in this batch's view, or refuse: a second answer to the same tool call
+        (``done``), or an answer to an id nothing waits on (``stray``)."""
+        if tool_use_id in pending:
+            del pending[tool_use_id]
+            waiting.answered.add(tool_use_id)
+        elif tool_use_id in waiting.answered:
+            raise InvalidRequest(f"{where}: {tool_use_id!r} {done}. Still waiting: {sorted(pending)}.")
+        else:
+            raise InvalidRequest(f"{where}: {tool_use_id!r} {stray}; pending ids: {sorted(pending)}. {fix}")
+
+    def _recording_for(self, events: Sequence[Any]) -> Recording:
+        """The recording a batch that starts the work asks for: by its messages and outcome descriptions."""
+        assert self.replayer is not None
+        batch = [e for e in events if isinstance(e, dict)]
+        text = " ".join(_text_of(e) if e.get("type") == "user.message" else str(e.get("description", ""))
+                        for e in batch)
+        return self.replayer.select(text, self.data["agent"]["tools"], self.mounts(),
+                                    outcome_only=not any(e.get("type") == "user.message" for e in batch))
+
+    def accept(self, plan: Plan) -> List[Dict[str, Any]]:
+        """Apply a batch :meth:`check_events` validated: store each event and hand it to the replay engine."""
+        assert self.replayer is not None
+        if plan.recording is not None:
+            self.replayer.use(plan.recording)
+        stored = []
+        resolved = False
+        for ev in plan.events:
+            ev = copy.deepcopy(ev)
+            typ = ev["type"]
+            ev["id"] = new_id("sevt")
+            if typ == "user.define_outcome":
+                ev["outcome_id"] = new_id("outc")
+                self.outcomes[ev["outcome_id"]] = ev["description"]
+            queued = typ == "user.message" and self.status == "running"
+            out = self.emit(ev)
+            # A message sent while the agent works is queued: the reply says so with processed_at null (the history
+            # shows when it was taken).
+            stored.append({**out, "processed_at": None} if queued else out)
+            if typ in ("user.message", "user.define_outcome"):  # the agent begins work on receipt of either
+                self.set_status("running")
+            elif typ in ("user.custom_tool_result", "user.tool_confirmation"):
+                self.waiting.answer(ev)
+                resolved = True
+            self.replayer.receive(out)
+        if resolved and self.waiting.ids() and self.status == "idle":
+            # Resolving only some of the blocking events re-emits idle with the remainder (the service does this).
+            self.emit({"type": "session.status_idle", "stop_reason": {"type": "requires_action",
+                                                                      "event_ids": self.waiting.ids()}})
+        self.replayer.wake()
+        return stored
+
+    # ---------------------------------------------------------------- the history and its streams
+    def emit(self, event: Dict[str, Any]) -> Dict[str, Any]:
+        """Store one event (fresh id and processed_at unless given), update the session, fan out to streams.
+        The caller holds the backend lock."""
+        _, sessions = sdk_types()
+        ts = now()
+        event.setdefault("id", new_id("sevt"))
+        event["processed_at"] = rfc3339(ts)
+        typ = event["type"]
+        if typ == "session.usage":
+            event["usage"] = dict(self.data["usage"])
+        validate_event(sessions.BetaManagedAgentsSessionEvent, event)
+        self.seq += 1
+        ev = StoredEvent(self.seq, event, ts)
+        if typ != "session.deleted":
+            self.events.append(ev)
+        self._update(event)
+        if self.subscribers:
+            for sub in list(self.subscribers):
+                sub.deliver(ev)
+                if sub.done.is_set():
+                    self.subscribers.remove(sub)
+        if typ == "session.status_terminated":
+            self.close_streams()
+        return event
+
+    def _update(self, event: Dict[str, Any]) -> None:
+        """What an emitted event changes: the status, the usage, the outcome evaluations, what waits for answers."""
+        typ = event["type"]
+        status = _STATUS_OF.get(typ)
+        if status:
+            self.set_status(status)
+        elif typ == "span.model_request_end":
+            self._add_usage(event["model_usage"])
+        elif typ == "span.outcome_evaluation_end":
+            self.data["outcome_evaluations"] = self.data["outcome_evaluations"] + [{
+                "type": "outcome_evaluation", "outcome_id": event["outcome_id"],
+                "description": self.outcomes.get(event["outcome_id"], ""), "iteration": event["iteration"],
+                "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
+        elif typ == "agent.custom_tool_use":  # waits for a user.custom_tool_result
+            self.waiting.results[event["id"]] = event["name"]
+        elif typ in ("agent.tool_use", "agent.mcp_tool_use") and event.get("evaluated_permission") == "ask":
+            self.waiting.confirmations[event["id"]] = event["name"]  # waits for a user.tool_confirmation
+
+    def set_status(self, status: str) -> None:
+        if self.data["status"] == status:
+            return
+        mono = time.monotonic()
+        if status == "running" and self.running_since is None:
+            self.running_since = mono
+        elif status != "running" and self.running_since is not None:
+            self.active_seconds += mono - self.running_since
+            self.running_since = None
+        self.data["status"] = status
+        self.data["updated_at"] = rfc3339(now())
+
+    def _add_usage(self, mu: Dict[str, Any]) -> None:
+        u = dict(self.data["usage"])
+        for k in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
+            u[k] = u.get(k, 0) + int(mu.get(k) or 0)
+        cc = dict(u.get("cache_creation") or {})
+        cc["ephemeral_5m_input_tokens"] = cc.get("ephemeral_5m_input_tokens", 0) + int(mu.get("cache_creation_input_tokens") or 0)
+        u["cache_creation"] = cc
+        self.data["usage"] = u
+
+    def close_streams(self) -> None:
+        for sub in self.subscribers:
+            sub.close()
+        self.subscribers.clear()
+
+
+class _ReplayHost:
+    """What the replay engine of one session may do (the :class:`replay.Host` interface): emit events, be
+    scheduled, read the replay settings, see and abandon what waits for an answer."""
+
+    __slots__ = ("_backend", "_state")
+
+    def __init__(self, backend: "Backend", state: SessionState) -> None:
+        self._backend = backend
+        self._state = state
+
+    def emit(self, event: Dict[str, Any]) -> Dict[str, Any]:
+        return self._state.emit(event)
+
+    def schedule(self, delay: float) -> None:
+        assert self._state.replayer is not None
+        self._backend.scheduler.schedule(self._state.replayer, delay)
+
+    def settings(self) -> ReplaySettings:
+        b = self._backend
+        return ReplaySettings(b.speed, b.max_gap, b.interrupt_wait)
+
+    def alive(self) -> bool:
+        s = self._state
+        return s.status != "terminated" and self._backend.sessions.get(s.id) is s
+
+    def waiting_on(self) -> List[str]:
+        return self._state.waiting.ids()
+
+    def abandon_waiting(self) -> bool:
+        return self._state.waiting.clear()
 
 
 class Backend:
@@ -227,7 +525,7 @@ class Backend:
         self.idle_stream_timeout = idle_stream_timeout
         # How long a recorded user.interrupt waits for the learner's before the replay plays on (None: forever).
         self.interrupt_wait = interrupt_wait
-        self.scheduler = Scheduler(self)
+        self.scheduler = Scheduler(self.lock)
 
     # ---------------------------------------------------------------- speed
     @property
@@ -565,19 +863,19 @@ class Backend:
                     "title": p.get("title"), "budget": p.get("budget"), "deployment_id": None,
                     "created_at": t, "updated_at": t, "archived_at": None}
             state = SessionState(data, created)
-            state.engine = Replayer(self, state)
-            if "recording" in metadata:
-                state.engine.choose(metadata["recording"])  # 400 on an unknown name / missing tools
+            state.replayer = Replayer(_ReplayHost(self, state), self.library, session_id)
+            if "recording" in metadata:  # 400 on an unknown name / a session that could not have made it
+                state.replayer.choose(metadata["recording"], snap["tools"], state.mounts())
             initial = p.get("initial_events") or []
             if len(initial) > 50:
                 raise InvalidRequest(f"initial_events: at most 50 events, got {len(initial)}. Send the rest with "
                                      "client.beta.sessions.events.send after creating the session.")
-            plan = state.engine.check(list(initial), path="initial_events") if initial else None
+            plan = self._check_events(state, list(initial), "initial_events") if initial else None
             validate_response(beta.BetaManagedAgentsSession, state.view())
             self.files.update(copies)
             self.sessions[state.id] = state
             if plan is not None:
-                state.engine.apply(plan)
+                state.accept(plan)
             return state.view()
 
     def get_session(self, session_id: str) -> Dict[str, Any]:
@@ -608,7 +906,8 @@ class Backend:
             if "metadata" in p:
                 d["metadata"] = patch_metadata(d["metadata"], p["metadata"])
                 if d["metadata"].get("recording") != s.data["metadata"].get("recording") and "recording" in d["metadata"]:
-                    s.engine.choose(d["metadata"]["recording"], switching=True)
+                    s.replayer.choose(d["metadata"]["recording"], s.data["agent"]["tools"], s.mounts(),
+                                      switching=True)
             if "budget" in p:
                 d["budget"] = p["budget"]
             if "vault_ids" in p:
@@ -635,7 +934,7 @@ class Backend:
                 changed["metadata"] = d["metadata"]
             s.data = d
             if changed:
-                self.emit(s, {"type": "session.updated", **copy.deepcopy(changed)})
+                s.emit({"type": "session.updated", **copy.deepcopy(changed)})
             return s.view()
 
     def list_sessions(self, *, include_archived: bool, agent_id: Optional[str], agent_version: Optional[int],
@@ -679,11 +978,9 @@ class Backend:
     def delete_session(self, session_id: str) -> Dict[str, Any]:
         with self.lock:
             s = self._session(session_id)
-            self.emit(s, {"type": "session.deleted"})
-            s.engine.stop()
-            for sub in s.subscribers:
-                sub.close()
-            s.subscribers.clear()
+            s.emit({"type": "session.deleted"})
+            s.replayer.stop()
+            s.close_streams()
             del self.sessions[session_id]
         return {"id": session_id, "type": "session_deleted"}
 
@@ -745,9 +1042,14 @@ class Backend:
         """``events``: a non-empty list, each validated here as a whole batch before any is applied."""
         with self.lock:
             s = self._session(session_id)
-            plan = s.engine.check(events, path="events")  # validates the whole batch; raises before any change
-            stored = s.engine.apply(plan)
+            plan = self._check_events(s, events, "events")  # the whole batch; raises before any change
+            stored = s.accept(plan)
         return {"data": stored}
+
+    def _check_events(self, s: SessionState, events: List[Any], path: str) -> Plan:
+        env = self.environments.get(s.data["environment_id"])
+        return s.check_events(events, path, file_exists=self.files.__contains__,
+                              self_hosted=bool(env) and env["config"]["type"] == "self_hosted")
 
     def list_events(self, session_id: str, *, types: Sequence[str], order: str, created_at: TimeRange, limit: int,
                     page: Optional[Cursor]) -> Dict[str, Any]:
@@ -793,68 +1095,9 @@ class Backend:
             except ValueError:
                 pass
 
-    def emit(self, s: SessionState, event: Dict[str, Any]) -> Dict[str, Any]:
-        """Store one event (fresh id and processed_at unless given), update session state, fan out to streams."""
-        _, sessions = sdk_types()
-        ts = now()
-        event.setdefault("id", new_id("sevt"))
-        event["processed_at"] = rfc3339(ts)
-        typ = event["type"]
-        if typ == "session.usage":
-            event["usage"] = dict(s.data["usage"])
-        validate_event(sessions.BetaManagedAgentsSessionEvent, event)
-        s.seq += 1
-        ev = StoredEvent(s.seq, event, ts)
-        if typ != "session.deleted":
-            s.events.append(ev)
-        status = _STATUS_OF.get(typ)
-        if status:
-            self.set_status(s, status)
-        elif typ == "span.model_request_end":
-            self._add_usage(s, event["model_usage"])
-        elif typ == "span.outcome_evaluation_end":
-            s.data["outcome_evaluations"] = s.data["outcome_evaluations"] + [{
-                "type": "outcome_evaluation", "outcome_id": event["outcome_id"],
-                "description": s.outcomes.get(event["outcome_id"], ""), "iteration": event["iteration"],
-                "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
-        if s.subscribers:
-            for sub in list(s.subscribers):
-                sub.deliver(ev)
-                if sub.done.is_set():
-                    s.subscribers.remove(sub)
-        if typ == "session.status_terminated":
-            for sub in s.subscribers:
-                sub.close()
-            s.subscribers.clear()
-        return event
-
-    def set_status(self, s: SessionState, status: str) -> None:
-        if s.data["status"] == status:
-            return
-        mono = time.monotonic()
-        if status == "running" and s.running_since is None:
-            s.running_since = mono
-        elif status != "running" and s.running_since is not None:
-            s.active_seconds += mono - s.running_since
-            s.running_since = None
-        s.data["status"] = status
-        s.data["updated_at"] = rfc3339(now())
-
-    @staticmethod
-    def _add_usage(s: SessionState, mu: Dict[str, Any]) -> None:
-        u = dict(s.data["usage"])
-        for k in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
-            u[k] = u.get(k, 0) + int(mu.get(k) or 0)
-        cc = dict(u.get("cache_creation") or {})
-        cc["ephemeral_5m_input_tokens"] = cc.get("ephemeral_5m_input_tokens", 0) + int(mu.get("cache_creation_input_tokens") or 0)
-        u["cache_creation"] = cc
-        s.data["usage"] = u
-
     def close(self) -> None:
         self.scheduler.stop()
         with self.lock:
             for s in self.sessions.values():
-                for sub in s.subscribers:
-                    sub.close()
-                s.subscribers.clear()
+                s.close_streams()
 
