@@ -21,6 +21,9 @@ from .sse import StoredEvent, Subscriber, error_frame
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, rfc3339
 from .validation import sdk_types, validate_event, validate_params, validate_response
 
+__all__ = ["Backend", "SessionState", "Plan", "SENDABLE", "MAX_SESSION_FILES", "patch_metadata", "normalize_tools",
+           "normalize_model", "normalize_skills", "known_models"]
+
 log = logging.getLogger("helpers.stub")
 
 

@@ -17,6 +17,9 @@ from typing import Any, Dict, List, Optional, Union
 
 from .validation import adapter, format_validation_error, union_members
 
+__all__ = ["DEFAULT_NAME", "RecordingError", "Line", "Recording", "Library", "parse", "available", "load",
+           "default_dir"]
+
 DEFAULT_NAME = "incident-2277"
 
 

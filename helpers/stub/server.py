@@ -21,6 +21,8 @@ from .models import Backend
 from .utils import new_id
 from .urls import describe, resolve
 
+__all__ = ["StubServer"]
+
 log = logging.getLogger("helpers.stub")
 
 _BETA = "managed-agents-2026-04-01"

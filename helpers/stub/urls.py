@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
+__all__ = ["URLS", "resolve", "describe"]
+
 _ID = r"(?P<{}>[^/]+)"
 
 _ROUTES = [
