@@ -1,8 +1,11 @@
-"""State of the Managed Agents stub (moto's ``models.py``): agents, environments, sessions, events, files.
+"""State of the Managed Agents stub (moto's ``models.py``): agents, environments, sessions, events, files, and the
+rules that go with them.
 
-Everything that goes in is validated against the SDK's own request TypedDicts; everything that goes out is
-validated against the SDK's own response models (so a stub bug shows up here, not in a learner's notebook).
-All state lives in one :class:`Backend`, guarded by one re-entrant lock.
+:class:`SessionState` holds one session and the API's rules for what a client may send when (tool uses waiting for
+an answer, a second answer to the same tool call refused, no message while tool uses wait). The :class:`Backend`
+holds everything, guarded by one re-entrant lock. Its methods take typed keyword arguments and bodies already
+validated against the SDK's params types (responses.py parses them); everything they return is validated against
+the SDK's response models (validation.py), so a stub bug shows up here, not in a learner's notebook.
 """
 from __future__ import annotations
 
