@@ -103,3 +103,19 @@ def test_length_checker_counts_methods_and_nested_functions(tmp_path):
     assert long_functions(root, MAX_LINES) == [("pkg.m:C.fine", 82), ("pkg.m:C.fine.inner", 81),
                                                ("pkg.m:C.meth", 81), ("pkg.m:long", 81)]
     assert long_functions(root, 81) == [("pkg.m:C.fine", 82)]
+
+
+# ------------------------------------------------------------------------------------------------ __all__
+def test_every_stub_module_declares_all_and_defines_it():
+    import ast
+    import importlib
+
+    for path in sorted((HELPERS / "stub").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        declared = [n for n in tree.body if isinstance(n, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets)]
+        assert declared, f"{path.name} has no __all__"
+        name = "helpers.stub" if path.stem == "__init__" else f"helpers.stub.{path.stem}"
+        module = importlib.import_module(name)
+        missing = [x for x in module.__all__ if not hasattr(module, x)]
+        assert not missing, f"{name}.__all__ names what it does not define: {missing}"
