@@ -119,3 +119,14 @@ def test_every_stub_module_declares_all_and_defines_it():
         module = importlib.import_module(name)
         missing = [x for x in module.__all__ if not hasattr(module, x)]
         assert not missing, f"{name}.__all__ names what it does not define: {missing}"
+
+
+def test_every_route_names_a_handler_in_responses_and_server_has_none_of_its_own():
+    from helpers.stub import responses, urls
+
+    handlers = {h for _m, _p, h in urls.URLS}
+    assert "stream_events" in handlers
+    assert handlers <= set(responses.__all__)
+    assert all(callable(getattr(responses, h)) for h in handlers)
+    server_src = (HELPERS / "stub" / "server.py").read_text(encoding="utf-8")
+    assert not any(f'"{h}"' in server_src for h in handlers), "server.py special-cases a route"
