@@ -41,6 +41,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
+from .events import custom_tool_result
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -568,12 +570,7 @@ class ToolResult(NamedTuple):
 
     def event(self, custom_tool_use_id: str) -> dict:
         """The ``user.custom_tool_result`` event answering the ``agent.custom_tool_use`` with this id."""
-        return {
-            "type": "user.custom_tool_result",
-            "custom_tool_use_id": custom_tool_use_id,
-            "content": [{"type": "text", "text": self.text}],
-            "is_error": self.is_error,
-        }
+        return custom_tool_result(custom_tool_use_id, self.text, self.is_error)
 
 
 def _short(value: Any, n: int = 60) -> str:
