@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable
 
+from .events import attr, event_text
+
 __all__ = ["TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo"]
 
 
@@ -277,22 +279,6 @@ def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
             f"check that the last line of your TODO {todo} code assigns `{name} = ...` (and that a function returns it).",
         )
     return value
-
-
-def attr(obj: Any, path: str, default: Any = None) -> Any:
-    """``obj.a.b`` or ``obj["a"]["b"]`` for ``path="a.b"``; works on SDK objects and dicts."""
-    cur = obj
-    for part in path.split("."):
-        if cur is None:
-            return default
-        if isinstance(cur, dict):
-            cur = cur.get(part, default)
-        elif isinstance(cur, (list, tuple)) and part.isdigit():
-            idx = int(part)
-            cur = cur[idx] if idx < len(cur) else default
-        else:
-            cur = getattr(cur, part, default)
-    return cur
 
 
 def _type_of(event: Any) -> str | None:
@@ -606,9 +592,8 @@ def stream_loop(events: Any, stop_reason: Any) -> None:
     ok(f"Your loop read {len(events)} events and stopped on {stop_reason!r} without hanging.")
 
 
-def _text(event: Any) -> str:
-    """The text blocks of an event's content (SDK object or dict), joined."""
-    return "".join(attr(b, "text", "") or "" for b in (attr(event, "content") or []) if attr(b, "type") == "text")
+#: The text of an event's content (SDK object or dict), blocks joined.
+_text = event_text
 
 
 def _callable(fn: Any, name: str, todo: str, what: str) -> Any:

@@ -172,8 +172,9 @@ class ToolCall:
 
 
 # --------------------------------------------------------------------------- text
-def text_of(content: Any, sep: str = "") -> str:
-    """The text of content blocks (text, search results, documents) joined with ``sep``; other blocks named."""
+def text_of(content: Any, sep: str = " ") -> str:
+    """The text of content blocks (text, search results, documents) joined with ``sep``; other blocks named
+    (``[image]``). A str is its own text."""
     if content is None:
         return ""
     if isinstance(content, str):

@@ -19,6 +19,8 @@ import re
 import sys
 from typing import Any
 
+from .events import as_dict, text_of
+
 __all__ = ["line", "show", "as_dict", "text_of", "clean", "DOMAIN_COLOURS", "WIDTH"]
 
 #: Default maximum length of a rendered line (characters).
@@ -64,47 +66,6 @@ def clean(text: Any, width: int | None = WIDTH) -> str:
     if width is not None and len(text) > width:
         text = text[: max(width - 1, 0)].rstrip() + "…"
     return text
-
-
-def as_dict(event: Any) -> dict:
-    """An SDK event object, a dict, or a recording line ``{"event": {...}}`` as a plain dict."""
-    if isinstance(event, dict):
-        if "event" in event and "type" not in event and isinstance(event["event"], dict):
-            return event["event"]
-        return event
-    to_dict = getattr(event, "to_dict", None)
-    if callable(to_dict):
-        try:
-            return to_dict(mode="json")
-        except TypeError:
-            return to_dict()
-    model_dump = getattr(event, "model_dump", None)
-    if callable(model_dump):
-        return model_dump(mode="json")
-    return {"type": getattr(event, "type", type(event).__name__)}
-
-
-def text_of(content: Any, sep: str = " ") -> str:
-    """Join the text of content blocks (text, search results, documents) with ``sep``; name the others."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    parts = []
-    for block in content:
-        if not isinstance(block, dict):
-            block = as_dict(block)
-        kind = block.get("type")
-        if kind == "text":
-            parts.append(block.get("text", ""))
-        elif kind == "search_result":
-            parts.append(f"[search result: {block.get('title', '')}] " + text_of(block.get("content"), sep))
-        elif kind == "document":
-            src = block.get("source") or {}
-            parts.append(src.get("data") if src.get("type") == "text" else f"[document {block.get('title') or ''}]")
-        else:
-            parts.append(f"[{kind}]")
-    return sep.join(p for p in parts if p)
 
 
 def _compact(value: Any) -> str:
