@@ -829,44 +829,12 @@ def _nice_bucket_minutes(span_ns: int, max_buckets: int = 16) -> int:
 def query_logs(service=None, level=None, status=None, status_class=None, contains=None,
                start=None, end=None, limit=5) -> str:
     """Filter the log; see :data:`QUERY_LOGS` for the contract. Returns JSON text."""
-    import numpy as np
-
     args = dict(service=service, level=level, status=status, status_class=status_class, contains=contains,
                 start=start, end=end, limit=limit)
     args = validate(QUERY_LOGS["input_schema"], args, "query_logs")
     t0, t1 = _time_range(args)
     ix = _log_index()
-
-    lo = 0 if t0 is None else int(np.searchsorted(ix.ts_ns, _ns(t0), side="left"))
-    hi = ix.n if t1 is None else int(np.searchsorted(ix.ts_ns, _ns(t1), side="left"))
-    hi = max(hi, lo)
-    mask = None
-
-    def narrow(m):
-        nonlocal mask
-        mask = m if mask is None else (mask & m)
-
-    for col in ("service", "level"):
-        if col in args:
-            codes = ix.codes_where(col, lambda c, v=args[col]: c == v)
-            narrow(ix.cats[col][0][lo:hi] == (codes[0] if codes else -2))
-    if "status" in args:
-        narrow(ix.status[lo:hi] == args["status"])
-    if "status_class" in args:
-        base = int(args["status_class"][0]) * 100
-        s = ix.status[lo:hi]
-        narrow((s >= base) & (s < base + 100))
-    if args.get("contains"):
-        needle = args["contains"].lower()
-        m = None
-        for col in ("msg", "route"):
-            codes = ix.codes_where(col, lambda c: needle in c.lower())
-            if codes:
-                hit = np.isin(ix.cats[col][0][lo:hi], codes)
-                m = hit if m is None else (m | hit)
-        narrow(m if m is not None else np.zeros(hi - lo, dtype=bool))
-
-    rows = np.arange(lo, hi) if mask is None else lo + np.flatnonzero(mask)
+    rows = _matching_rows(ix, args, t0, t1)
     matched = int(len(rows))
     filters = {k: v for k, v in args.items() if k != "limit"}
     result: dict[str, Any] = {"matched": matched, "of_lines": ix.n, "filters": filters}
@@ -875,6 +843,50 @@ def query_logs(service=None, level=None, status=None, status_class=None, contain
     if matched == 0:
         result["note"] = "no line matches; widen the filters or check the time range against evidence_window"
         return _dump(result)
+    result.update(_breakdown(ix, rows, by_service="service" not in args))
+    first, last = int(ix.ts_ns[rows[0]]), int(ix.ts_ns[rows[-1]])
+    result["first_ts"], result["last_ts"] = _iso_ns(first, ms=True), _iso_ns(last, ms=True)
+    result["timeline"] = _timeline(ix, rows, t0, t1)
+    return _with_samples(result, ix, rows, int(args.get("limit", 5)))
+
+
+def _matching_rows(ix: LogColumns, args: dict, t0: Any, t1: Any):
+    """The row numbers of the log lines that match ``args`` in ``t0 <= ts < t1`` (a numpy array, in time order)."""
+    import numpy as np
+
+    lo = 0 if t0 is None else int(np.searchsorted(ix.ts_ns, _ns(t0), side="left"))
+    hi = ix.n if t1 is None else int(np.searchsorted(ix.ts_ns, _ns(t1), side="left"))
+    hi = max(hi, lo)
+    masks = []
+    for col in ("service", "level"):
+        if col in args:
+            codes = ix.codes_where(col, lambda c, v=args[col]: c == v)
+            masks.append(ix.cats[col][0][lo:hi] == (codes[0] if codes else -2))
+    if "status" in args:
+        masks.append(ix.status[lo:hi] == args["status"])
+    if "status_class" in args:
+        base = int(args["status_class"][0]) * 100
+        s = ix.status[lo:hi]
+        masks.append((s >= base) & (s < base + 100))
+    if args.get("contains"):
+        needle = args["contains"].lower()
+        m = np.zeros(hi - lo, dtype=bool)
+        for col in ("msg", "route"):
+            codes = ix.codes_where(col, lambda c: needle in c.lower())
+            if codes:
+                m |= np.isin(ix.cats[col][0][lo:hi], codes)
+        masks.append(m)
+    if not masks:
+        return np.arange(lo, hi)
+    mask = masks[0]
+    for m in masks[1:]:
+        mask = mask & m
+    return lo + np.flatnonzero(mask)
+
+
+def _breakdown(ix: LogColumns, rows: Any, by_service: bool) -> dict:
+    """Counts by status, level (service) and route, latency and db_queries percentiles of the matched rows."""
+    import numpy as np
 
     def counts(col):
         codes, categories = ix.cats[col]
@@ -882,27 +894,33 @@ def query_logs(service=None, level=None, status=None, status_class=None, contain
         order = np.argsort(-c, kind="stable")
         return {categories[i]: int(c[i]) for i in order if c[i]}
 
+    out: dict[str, Any] = {}
     s_vals, s_counts = np.unique(ix.status[rows], return_counts=True)
-    result["by_status"] = {str(int(v)): int(c) for v, c in zip(s_vals, s_counts)}
-    result["by_level"] = counts("level")
-    if "service" not in args:
-        result["by_service"] = counts("service")
+    out["by_status"] = {str(int(v)): int(c) for v, c in zip(s_vals, s_counts)}
+    out["by_level"] = counts("level")
+    if by_service:
+        out["by_service"] = counts("service")
     routes = counts("route")
     if len(routes) > 8:
         top = dict(list(routes.items())[:8])
         top["(other routes)"] = sum(list(routes.values())[8:])
         routes = top
-    result["by_route"] = routes
+    out["by_route"] = routes
     lat = ix.latency[rows]
-    result["latency_ms"] = {"p50": _num(np.percentile(lat, 50)), "p99": _num(np.percentile(lat, 99)),
-                            "max": _num(lat.max())}
+    out["latency_ms"] = {"p50": _num(np.percentile(lat, 50)), "p99": _num(np.percentile(lat, 99)),
+                         "max": _num(lat.max())}
     db = ix.db[rows]
     db = db[~np.isnan(db)]
     if len(db):
-        result["db_queries"] = {"lines": int(len(db)), "min": _num(db.min()), "p50": _num(np.percentile(db, 50)),
-                                "p99": _num(np.percentile(db, 99)), "max": _num(db.max())}
-    first, last = int(ix.ts_ns[rows[0]]), int(ix.ts_ns[rows[-1]])
-    result["first_ts"], result["last_ts"] = _iso_ns(first, ms=True), _iso_ns(last, ms=True)
+        out["db_queries"] = {"lines": int(len(db)), "min": _num(db.min()), "p50": _num(np.percentile(db, 50)),
+                             "p99": _num(np.percentile(db, 99)), "max": _num(db.max())}
+    return out
+
+
+def _timeline(ix: LogColumns, rows: Any, t0: Any, t1: Any) -> dict:
+    """Matched lines per time bucket (a "nice" bucket size for the span asked or covered)."""
+    import numpy as np
+
     span_lo = max(_ns(t0), int(ix.ts_ns[0])) if t0 is not None else int(ix.ts_ns[0])
     span_hi = min(_ns(t1), int(ix.ts_ns[-1]) + 1) if t1 is not None else int(ix.ts_ns[-1]) + 1
     step = _nice_bucket_minutes(span_hi - span_lo)
@@ -911,14 +929,19 @@ def query_logs(service=None, level=None, status=None, status_class=None, contain
     buckets = np.bincount((ix.ts_ns[rows] - origin) // step_ns, minlength=int((span_hi - 1 - origin) // step_ns) + 1)
     one_day = _iso_ns(origin)[:10] == _iso_ns(origin + (len(buckets) - 1) * step_ns)[:10]
     key = slice(11, 16) if one_day else slice(0, 16)  # "14:05", or "2026-11-18T14:05" across days
-    result["timeline"] = {"bucket_minutes": step,
-                          "counts": {_iso_ns(origin + i * step_ns)[key]: int(c) for i, c in enumerate(buckets)}}
-    k = min(int(args.get("limit", 5)), matched)
+    return {"bucket_minutes": step, "counts": {_iso_ns(origin + i * step_ns)[key]: int(c) for i, c in enumerate(buckets)}}
+
+
+def _with_samples(result: dict, ix: LogColumns, rows: Any, limit: int) -> str:
+    """``result`` with up to ``limit`` sample lines spread over the matches, as JSON text under MAX_RESULT_CHARS."""
+    import numpy as np
+
+    matched = len(rows)
+    k = min(limit, matched)
     picks = np.unique(np.linspace(0, matched - 1, k).round().astype(int)) if k else []
     samples = [ix.line(int(rows[p])) for p in picks]
     result["samples"] = samples
     text = _dump(result)
-    dropped = 0
     while len(text) > MAX_RESULT_CHARS and result["samples"]:
         result["samples"] = result["samples"][: len(result["samples"]) // 2]
         dropped = len(samples) - len(result["samples"])
