@@ -34,8 +34,9 @@ import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .events import (
     RESULT_FIELDS,
@@ -246,7 +247,9 @@ def _metric_columns(df) -> tuple[str, str]:
 
 
 def metrics_frame(service: str | None = "checkout", start: Any = None, end: Any = None):
-    """Metrics of one service (``None`` = all) in ``start <= ts < end``: columns ts, service, p99_ms, failure_rate (fraction), ..."""
+    """Metrics of one service (``None`` = all) in ``start <= ts < end``.
+
+    Columns: ts, service, p99_ms, failure_rate (a fraction), and the other metrics."""
     df = _metrics_long()
     lat, err = _metric_columns(df)
     mask = _time_mask(df["ts"], start, end)
@@ -303,7 +306,8 @@ def filter_logs(
     """Filter app.log; returns ``(page_df, total)``.
 
     Each filter is optional (``None``, ``""`` or ``"all"`` = any). ``text`` is a case-insensitive
-    substring of ``msg`` or ``route`` (like the ``query_logs`` tool's ``contains``); ``status`` is ``504``, ``"5xx"``, ``"504"`` or a list; time is
+    substring of ``msg`` or ``route`` (like the ``query_logs`` tool's ``contains``); ``status`` is ``504``,
+    ``"5xx"``, ``"504"`` or a list; time is
     ``start <= ts < end``. ``page`` is 0-based and clamped to the last page; ``total`` is the
     number of matching lines.
     """
@@ -479,7 +483,8 @@ def deploys_html(highlight: str | None = None) -> str:
         if highlight
         else '<p class="muted">No deploy highlighted yet; the SRE Agent\'s final report will name one.</p>'
     )
-    return f'{CSS}<div class="i2277 deploys">{note}<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    table = f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f'{CSS}<div class="i2277 deploys">{note}{table}</div>'
 
 
 def diff_html(text: str | None = None) -> str:
@@ -517,9 +522,9 @@ def render_metrics_png(
     dpi: int = 80,
 ) -> bytes:
     """PNG of p99 latency and failure rate of ``service`` (``None``/"all" = every service) with deploy lines."""
+    import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    import matplotlib.dates as mdates
 
     start = _ts(start) or _ts(WINDOW[0])
     end = _ts(end) or _ts(WINDOW[1])
@@ -784,7 +789,8 @@ def timeline_entry_html(state: AgentPanelState, kind: str, payload: Any) -> str:
         return (f'<div class="i2277"><div class="msg-user"><span class="who" style="background:#1565c0">you</span>'
                 f"{esc(_shorten(payload, 2000))}</div></div>")
     if kind == "error":
-        return f'<div class="i2277"><div class="msg-error"><span class="who" style="background:#c62828">error</span>{esc(payload)}</div></div>'
+        return (f'<div class="i2277"><div class="msg-error"><span class="who" style="background:#c62828">error</span>'
+                f"{esc(payload)}</div></div>")
     return f'<div class="i2277 muted">— {esc(payload)}</div>'
 
 
@@ -794,7 +800,8 @@ def final_report_html(report: str | None, culprit: str | None = None) -> str:
     badge = (
         f' <span class="badge" style="background:#c62828">culprit: {esc(culprit)}</span>' if culprit else ""
     )
-    return f'{CSS}<div class="i2277"><div class="report final-report"><b>Final report</b>{badge}{markdown_html(report)}</div></div>'
+    return (f'{CSS}<div class="i2277"><div class="report final-report"><b>Final report</b>{badge}'
+            f"{markdown_html(report)}</div></div>")
 
 
 class AgentPanel:
@@ -1068,7 +1075,7 @@ class Dashboard:
         """The SRE Agent panel's event callback (what ``attach`` returns)."""
         return self.agent.on_event
 
-    def display(self) -> "Dashboard":
+    def display(self) -> Dashboard:
         from IPython.display import display
 
         display(self.widget)

@@ -37,7 +37,7 @@ import json
 import math
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
@@ -51,7 +51,8 @@ __all__ = [
     "IncidentSource", "FileSource", "MemorySource", "get_source", "set_source",
     "ToolResult", "run_tool", "handle_tool",
     "query_logs", "get_metrics", "list_deploys", "get_diff",
-    "logs", "metrics_frame", "deploys_frame", "parse_log_text", "logs_frame", "LogColumns", "validate", "ToolError", "MAX_RESULT_CHARS", "MAX_LIMIT",
+    "logs", "metrics_frame", "deploys_frame", "parse_log_text", "logs_frame", "LogColumns", "validate", "ToolError",
+    "MAX_RESULT_CHARS", "MAX_LIMIT",
 ]
 
 SERVICES = ("auth", "cart", "catalog", "checkout", "payments", "search")
@@ -114,7 +115,7 @@ class IncidentSource(Protocol):
     every line; the tools' schemas and results would not change.)
     """
 
-    def logs(self) -> "pd.DataFrame": ...
+    def logs(self) -> pd.DataFrame: ...
 
     def metrics(self) -> dict: ...
 
@@ -130,12 +131,12 @@ _LINE_RE = re.compile(
 )
 
 
-def parse_log_text(text: str) -> "pd.DataFrame":
+def parse_log_text(text: str) -> pd.DataFrame:
     """Parse ``app.log`` text (JSON Lines) into the :func:`logs_frame` shape."""
     return LogColumns.from_text(text).to_frame()
 
 
-def logs_frame(records: list[dict]) -> "pd.DataFrame":
+def logs_frame(records: list[dict]) -> pd.DataFrame:
     """Normalise log records (dicts with the app.log keys) into the frame :meth:`IncidentSource.logs` returns."""
     import pandas as pd
 
@@ -175,7 +176,7 @@ class LogColumns:
         self._frame = None
 
     @classmethod
-    def from_text(cls, text: str) -> "LogColumns":
+    def from_text(cls, text: str) -> LogColumns:
         """Parse app.log text. Fast path: one regular expression over the whole text, valid for lines in
         the documented format (compact separators, fixed key order, no escapes in strings), about 3x
         faster than ``json.loads`` per line. Text that does not match line for line goes through
@@ -188,7 +189,7 @@ class LogColumns:
         if len(rows) != text.count("\n"):  # not exactly the documented format: the general path
             return cls.from_frame(logs_frame([json.loads(line) for line in text.splitlines() if line.strip()]))
         n = len(rows)
-        cols = list(zip(*rows)) if rows else [()] * 9
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 9
         ts_ns = np.array([t.rstrip("Zz") for t in cols[0]], dtype="datetime64[ns]").astype(np.int64)
         cats = {}
         for i, col in ((1, "level"), (2, "service"), (3, "route"), (7, "msg")):
@@ -201,7 +202,7 @@ class LogColumns:
         return cls(ts_ns, status, latency, db, list(cols[6]), cats)
 
     @classmethod
-    def from_frame(cls, frame: "pd.DataFrame") -> "LogColumns":
+    def from_frame(cls, frame: pd.DataFrame) -> LogColumns:
         """From a frame shaped like :meth:`IncidentSource.logs` (any source)."""
         import numpy as np
         import pandas as pd
@@ -220,7 +221,7 @@ class LogColumns:
         return cls(ts_ns, frame["status"].to_numpy(dtype=np.int64), frame["latency_ms"].to_numpy(dtype=np.float64),
                    db, [str(t) for t in frame["trace_id"]], cats)
 
-    def to_frame(self) -> "pd.DataFrame":
+    def to_frame(self) -> pd.DataFrame:
         """The :meth:`IncidentSource.logs` frame (built once)."""
         if self._frame is None:
             import numpy as np
@@ -415,7 +416,7 @@ class FileSource:
         on-disk cache of :func:`load_log_columns` so later kernels skip the parse)."""
         return self._once("columns", lambda: load_log_columns(self.data_dir / "app.log"))
 
-    def logs(self) -> "pd.DataFrame":
+    def logs(self) -> pd.DataFrame:
         return self._once("logs", lambda: self.log_columns().to_frame())
 
     def metrics(self) -> dict:
@@ -447,7 +448,7 @@ class MemorySource:
         self._deploys = list(deploys)
         self._diffs = dict(diffs or {})
 
-    def logs(self) -> "pd.DataFrame":
+    def logs(self) -> pd.DataFrame:
         if self._logs is None:
             import pandas as pd
 
@@ -496,12 +497,12 @@ def set_source(source: IncidentSource | None) -> IncidentSource | None:
     return previous
 
 
-def logs() -> "pd.DataFrame":
+def logs() -> pd.DataFrame:
     """The current source's log as a DataFrame (columns :data:`LOG_COLUMNS`)."""
     return get_source().logs()
 
 
-def metrics_frame() -> "pd.DataFrame":
+def metrics_frame() -> pd.DataFrame:
     """The current source's metrics as a tidy DataFrame: ``ts`` (UTC), ``service``, then one column per
     metric (``rpm``, ``p50_ms``, ``p95_ms``, ``p99_ms``, ``failure_rate``), one row per service and minute."""
     import pandas as pd
@@ -522,7 +523,7 @@ def metrics_frame() -> "pd.DataFrame":
     return frame
 
 
-def deploys_frame() -> "pd.DataFrame":
+def deploys_frame() -> pd.DataFrame:
     """The current source's deploys as a DataFrame, ``timestamp`` parsed (UTC), oldest first."""
     import pandas as pd
 
@@ -765,7 +766,8 @@ GET_METRICS = {
             "service": {"type": "string", "enum": list(SERVICES), "description": "The service."},
             "metric": {"type": "string", "enum": list(METRICS), "description": "The metric."},
             "start": {"type": "string", "maxLength": 40, "description": f"Window start ({_TIME_HELP}); default: evidence start."},
-            "end": {"type": "string", "maxLength": 40, "description": f"Window end, exclusive ({_TIME_HELP}); default: evidence end."},
+            "end": {"type": "string", "maxLength": 40,
+                    "description": f"Window end, exclusive ({_TIME_HELP}); default: evidence end."},
             "step": {"type": "string", "enum": list(STEPS), "description": "Bucket size of the returned series (default 5m)."},
             "compare_at": {"type": "string", "maxLength": 40,
                            "description": f"A moment ({_TIME_HELP}): compare the hour before it with the hour after it."},
@@ -896,7 +898,7 @@ def _breakdown(ix: LogColumns, rows: Any, by_service: bool) -> dict:
 
     out: dict[str, Any] = {}
     s_vals, s_counts = np.unique(ix.status[rows], return_counts=True)
-    out["by_status"] = {str(int(v)): int(c) for v, c in zip(s_vals, s_counts)}
+    out["by_status"] = {str(int(v)): int(c) for v, c in zip(s_vals, s_counts, strict=True)}
     out["by_level"] = counts("level")
     if by_service:
         out["by_service"] = counts("service")
@@ -965,7 +967,7 @@ def get_metrics(service=None, metric=None, start=None, end=None, step="5m", comp
     svc, name = args["service"], args["metric"]
     series = (data.get("services") or {}).get(svc)
     if series is None:
-        known = ", ".join(sorted((data.get("services") or {}))) or "none"
+        known = ", ".join(sorted(data.get("services") or {})) or "none"
         raise ToolError(f"no metrics stored for service {svc!r}; services with metrics: {known}")
     if name not in series:
         raise ToolError(f"no {name} series for {svc}; stored metrics: {', '.join(series)}")
@@ -1108,7 +1110,7 @@ def _filter_diff(text: str, needle: str) -> str:
 _HANDLERS = {"query_logs": query_logs, "get_metrics": get_metrics, "list_deploys": list_deploys, "get_diff": get_diff}
 
 
-def run_tool(name: Any, input: Any = None) -> ToolResult:  # noqa: A002 - the SDK calls it input
+def run_tool(name: Any, input: Any = None) -> ToolResult:  # `input`: the name the SDK uses
     """Run custom tool ``name`` with the model's ``input``. Never raises: failures come back as
     ``ToolResult("Error: ...", is_error=True)``, ready for ``user.custom_tool_result``."""
     try:
@@ -1129,7 +1131,7 @@ def run_tool(name: Any, input: Any = None) -> ToolResult:  # noqa: A002 - the SD
         return ToolResult(f"Error: tool {name} failed: {type(exc).__name__}: {detail}", True)
 
 
-def handle_tool(name: Any, input: Any = None) -> str:  # noqa: A002
+def handle_tool(name: Any, input: Any = None) -> str:
     """Run custom tool ``name``; return the result text ("Error: ..." on failure). Never raises.
 
     Use :func:`run_tool` when you also need ``is_error`` (to send failures back with ``is_error: true``).

@@ -28,8 +28,9 @@ What ``run`` does, in order:
    none is retried by the SDK, so a server that never answers cannot keep ``run`` going past its deadline.
 
 Errors: only a dropped connection or a retryable API status (408, 409, 429, 5xx) makes ``run`` reconnect
-(and resend whatever did not go through; this is the loop's retry, so the SDK's own is off while ``timeout`` is set). Anything else is raised as it is: a 4xx with the API's own message,
-and any exception from your ``on_event``, ``confirm`` or message (a ``handle_tool`` error goes to the agent).
+(and resend whatever did not go through; this is the loop's retry, so the SDK's own is off while ``timeout`` is
+set). Anything else is raised as it is: a 4xx with the API's own message, and any exception from your
+``on_event``, ``confirm`` or message (a ``handle_tool`` error goes to the agent).
 """
 from __future__ import annotations
 
@@ -37,9 +38,9 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import render as _render
 from .events import (

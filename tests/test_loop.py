@@ -138,7 +138,11 @@ def make_handler(script: Script):
                             step = script.steps[script.pos]
                         kind = step[0]
                         if kind == "wait":
-                            ok = script.cond.wait_for(lambda: me != script.stream_opens or any(e["type"] == step[1] for e in script.sent[step[2] if len(step) > 2 else 0:]), timeout=10)
+                            since = step[2] if len(step) > 2 else 0
+                            ok = script.cond.wait_for(
+                                lambda step=step, since=since: me != script.stream_opens
+                                or any(e["type"] == step[1] for e in script.sent[since:]),
+                                timeout=10)
                             if not ok or me != script.stream_opens:
                                 return
                             script.pos += 1
@@ -222,7 +226,8 @@ def test_opens_stream_first_answers_tool_and_stops_on_end_turn(serve):
     assert result.text == "dep_4820 did it"
     assert calls == [("get_metrics", {"service": "checkout"})]
     # the stream was opened before the message was sent
-    assert script.requests.index(f"GET /v1/sessions/{SID}/events/stream") < script.requests.index(f"POST /v1/sessions/{SID}/events")
+    opened = script.requests.index(f"GET /v1/sessions/{SID}/events/stream")
+    assert opened < script.requests.index(f"POST /v1/sessions/{SID}/events")
     sent_result = [e for e in script.sent if e["type"] == "user.custom_tool_result"]
     assert sent_result == [{"type": "user.custom_tool_result", "custom_tool_use_id": "sevt_t1",
                             "content": [{"type": "text", "text": "p99 10x"}]}]
@@ -302,7 +307,8 @@ def test_stops_on_other_idle_reasons(serve, reason):
 def test_stops_on_termination(serve):
     script = Script([
         ("wait", "user.message"),
-        ("emit", ev("session.error", "sevt_e1", error={"type": "unknown_error", "message": "boom", "retry_status": {"type": "terminal"}})),
+        ("emit", ev("session.error", "sevt_e1",
+                    error={"type": "unknown_error", "message": "boom", "retry_status": {"type": "terminal"}})),
         ("emit", ev("session.status_terminated", "sevt_x1")),
         ("hang",),
     ])

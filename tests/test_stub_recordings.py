@@ -3,7 +3,6 @@ answered by helpers.incident.handle_tool; plus the loader's validation messages.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import anthropic
 import pytest
