@@ -26,8 +26,18 @@ from typing import Any
 
 from .events import attr, event_text
 
-__all__ = ["TODO",  # noqa: F822 - TODO is made by the module __getattr__ (it names its cell)
-           "CheckFailed", "ok", "fail", "need", "attr", "is_todo"]
+__all__ = [  # noqa: F822 - TODO is made by the module __getattr__ (it names its cell)
+    # the framework
+    "TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo",
+    # one check per exercise, in notebook order
+    "setup", "event_direction",                                                     # 00
+    "onset", "suspect_deploy", "db_queries",                                        # 01
+    "environment", "agent", "versions",                                             # 02
+    "session", "stream_loop",                                                       # 03
+    "tool_handler", "tool_answer", "investigation",                                 # 04
+    "all_events", "conversation", "resumed",                                        # 05
+    "interrupted", "confirmation", "outcome",                                       # 06
+]
 
 
 # =============================================================================== framework

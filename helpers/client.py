@@ -14,6 +14,8 @@ import os
 import threading
 from typing import Any
 
+__all__ = ["connect", "connect_async", "resolve_mode", "stub_server", "describe", "MODES", "IDLE_STREAM_TIMEOUT"]
+
 MODES = ("replay", "live")
 _REPLAY_KEY = "replay-stub-key"  # any non-empty key works against the stub; it is not a secret
 
