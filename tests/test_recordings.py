@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, TypeAdapter
-
 from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+from pydantic import BaseModel, TypeAdapter
 from support.fixtures import sdk_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,7 +270,7 @@ def test_keywords_select_the_recording():
         low = text.lower()
         return [n for n, (h, _) in sorted(recs.items()) if h["keywords"] and all(k.lower() in low for k in h["keywords"])]
 
-    for name, (header, lines) in recs.items():
+    for name, (_header, lines) in recs.items():
         text = first_text(lines)
         if text is None:  # outcome: starts with user.define_outcome; its keywords match the description instead
             text = lines[0]["event"]["description"]

@@ -236,7 +236,8 @@ def test_wrong_method_limits_and_metadata(client, env, agent):
     with pytest.raises(anthropic.BadRequestError, match="too long"):
         client.beta.agents.create(model="claude-sonnet-4-6", name="m", metadata={"k" * 65: "v"})
     before = len(list(client.beta.sessions.list(limit=100)))
-    with pytest.raises(anthropic.BadRequestError, match=r"initial_events\[0\]\.type should be one of 'user.message', 'user.define_outcome' \(got 'user.interrupt'\)"):
+    with pytest.raises(anthropic.BadRequestError, match=r"initial_events\[0\]\.type should be one of 'user.message', "
+                                                         r"'user.define_outcome' \(got 'user.interrupt'\)"):
         client.beta.sessions.create(agent=agent.id, environment_id=env.id, initial_events=[{"type": "user.interrupt"}])
     assert len(list(client.beta.sessions.list(limit=100))) == before  # a rejected create makes no session
 

@@ -4,6 +4,7 @@ the SDK's own session tool runner."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 
@@ -109,7 +110,7 @@ def test_async_client_full_replay(server, setup):
         s = await ac.beta.sessions.create(agent=agent.id, environment_id=env.id)
         stream = await ac.beta.sessions.events.stream(s.id)
         await ac.beta.sessions.events.send(s.id, events=[msg()])
-        seen, n = {}, 0
+        seen = {}
         async for ev in stream:
             seen[ev.id] = ev
             if ev.type == "session.status_idle":
@@ -472,12 +473,12 @@ def test_speed_follows_the_recorded_pace(setup):
         got = run_turn(c, s.id, msg("bye"), stop_on_idle=False)
         dt = time.perf_counter() - t
         assert got[-1].type == "session.status_terminated" and 0.15 < dt < 1.5, dt
-        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in zip(got[1:], got[2:])]
+        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in itertools.pairwise(got[1:])]
         assert all(0.03 < g < 0.5 for g in gaps), gaps
         paced.speed = "instant"
         s2 = c.beta.sessions.create(agent=a.id, environment_id=e.id, metadata={"recording": "terminate-demo"})
         got = run_turn(c, s2.id, msg("bye"), stop_on_idle=False)
-        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in zip(got[1:], got[2:])]
+        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in itertools.pairwise(got[1:])]
         assert got[-1].type == "session.status_terminated" and all(g < 0.03 for g in gaps), gaps  # no pacing
 
 
