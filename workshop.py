@@ -129,7 +129,9 @@ def install_with_uv() -> bool:
         say(f"uv is not available ({why}); installing with pip instead (slower: a minute or two)")
         return False
     say("installing the pinned packages with uv ...")
-    cmd = [str(UV), "pip", "install", "--python", str(PYTHON), "-r", str(REQUIREMENTS), "pip"]
+    # --compile-bytecode: as pip does, so every kernel start loads .pyc files instead of compiling ~300 modules
+    # (and still does when PYTHONDONTWRITEBYTECODE is set, or .venv is read-only).
+    cmd = [str(UV), "pip", "install", "--compile-bytecode", "--python", str(PYTHON), "-r", str(REQUIREMENTS), "pip"]
     if subprocess.run(cmd, cwd=ROOT, env=uv_environment()).returncode != 0:
         say("uv could not install the requirements (see above); installing with pip instead")
         return False
