@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from support.fixtures import sdk_client
 
 ROOT = Path(__file__).resolve().parent.parent

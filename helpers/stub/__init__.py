@@ -13,7 +13,7 @@ subscribers), replay.py (walks a recording), recordings.py (the recording format
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any
 
 from . import recordings
 from .server import StubServer
@@ -21,7 +21,7 @@ from .server import StubServer
 __all__ = ["StubServer", "start", "recordings"]
 
 
-def start(port: int = 0, speed: Any = "instant", recordings_dir: Any = None, fault: Optional[Dict[str, Any]] = None,
+def start(port: int = 0, speed: Any = "instant", recordings_dir: Any = None, fault: dict[str, Any] | None = None,
           **kwargs: Any) -> StubServer:
     """Run the stub in this process on a background thread; returns a :class:`StubServer` (``.url``, ``.stop()``).
 

@@ -6,7 +6,7 @@ Every message says what was wrong *and* how to fix it. Every error is determinis
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any
 
 __all__ = ["StubError", "InvalidRequest", "AuthenticationError", "NotFound", "MethodNotAllowed", "Conflict",
            "not_found"]
@@ -18,8 +18,8 @@ class StubError(Exception):
     status = 400
     error_type = "invalid_request_error"
 
-    def __init__(self, message: str, *, status: Optional[int] = None, error_type: Optional[str] = None,
-                 error_code: Optional[str] = None, details: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, error_type: str | None = None,
+                 error_code: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
@@ -30,8 +30,8 @@ class StubError(Exception):
         if error_code:
             self.details["error_code"] = error_code
 
-    def body(self, request_id: str) -> Dict[str, Any]:
-        error: Dict[str, Any] = {"type": self.error_type, "message": self.message}
+    def body(self, request_id: str) -> dict[str, Any]:
+        error: dict[str, Any] = {"type": self.error_type, "message": self.message}
         if self.details:
             error["details"] = self.details
         return {"type": "error", "error": error, "request_id": request_id}

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any
 
 from .validation import adapter, format_validation_error, union_members
 
@@ -29,9 +29,9 @@ class RecordingError(ValueError):
 
 @dataclass
 class Line:
-    event: Dict[str, Any]
-    when: Optional[Dict[str, str]]
-    ts: Optional[datetime]
+    event: dict[str, Any]
+    when: dict[str, str] | None
+    ts: datetime | None
     lineno: int
 
     @property
@@ -48,23 +48,23 @@ class Recording:
     name: str
     title: str
     description: str
-    keywords: List[str]
-    custom_tools: List[str]
+    keywords: list[str]
+    custom_tools: list[str]
     source: str
-    path: Optional[Path]
-    lines: List[Line] = field(default_factory=list)
-    header: Dict[str, Any] = field(default_factory=dict)
+    path: Path | None
+    lines: list[Line] = field(default_factory=list)
+    header: dict[str, Any] = field(default_factory=dict)
 
-    def builtin_tools(self) -> Dict[str, set]:
+    def builtin_tools(self) -> dict[str, set]:
         """The agent's built-in tools this recording uses, with the permission each call was evaluated to
         (``"allow"``: the tool ran at once; ``"ask"``: it waited for a user.tool_confirmation)."""
-        out: Dict[str, set] = {}
+        out: dict[str, set] = {}
         for ln in self.lines:
             if ln.type == "agent.tool_use":
                 out.setdefault(ln.event["name"], set()).add(ln.event.get("evaluated_permission") or "allow")
         return out
 
-    def sandbox_paths(self) -> List[str]:
+    def sandbox_paths(self) -> list[str]:
         """The files under /workspace/ that the recorded built-in tool calls read (they must be mounted)."""
         import re
 
@@ -90,7 +90,7 @@ def default_dir() -> Path:
     return Path(RECORDINGS_DIR)
 
 
-def _parse_ts(value: Any) -> Optional[datetime]:
+def _parse_ts(value: Any) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
@@ -103,7 +103,7 @@ def _load_json(where: str, n: int, s: str) -> Any:
         raise RecordingError(f"{where}:{n}: not JSON ({e.msg} at column {e.colno}).") from None
 
 
-def _parse_header(where: str, n0: int, h: Any, path: Optional[Path]) -> Recording:
+def _parse_header(where: str, n0: int, h: Any, path: Path | None) -> Recording:
     if not isinstance(h, dict) or h.get("recording") != 1:
         raise RecordingError(f"{where}:{n0}: the header must be a JSON object with \"recording\": 1.")
     name = h.get("name") or (path.stem if path else "")
@@ -128,8 +128,8 @@ class _LineChecker:
 
         self.where = where
         self.members = union_members(BetaManagedAgentsSessionEvent)
-        self.seen: Dict[str, int] = {}
-        self.used_tools: Dict[str, int] = {}
+        self.seen: dict[str, int] = {}
+        self.used_tools: dict[str, int] = {}
         self.blocking: set = set()
 
     def line(self, n: int, obj: Any) -> Line:
@@ -152,7 +152,7 @@ class _LineChecker:
             raise RecordingError(f"{where}:{n}: processed_at {ev.get('processed_at')!r} is not RFC 3339.") from None
         return Line(event=ev, when=when, ts=ts, lineno=n)
 
-    def _validate(self, n: int, ev: Dict[str, Any]) -> None:
+    def _validate(self, n: int, ev: dict[str, Any]) -> None:
         from pydantic import ValidationError
 
         model = self.members.get(ev.get("type"))
@@ -164,7 +164,7 @@ class _LineChecker:
             raise RecordingError(f"{self.where}:{n}: the {ev.get('type', '?')} event does not validate as a session "
                                  f"event: {format_validation_error(e, [])}.") from None
 
-    def _references(self, n: int, ev: Dict[str, Any]) -> None:
+    def _references(self, n: int, ev: dict[str, Any]) -> None:
         where = self.where
         if ev["id"] in self.seen:
             raise RecordingError(f"{where}:{n}: event id {ev['id']!r} already used on line {self.seen[ev['id']]}.")
@@ -186,7 +186,7 @@ class _LineChecker:
             raise RecordingError(f"{where}:{n}: a recording cannot contain {ev['type']}.")
 
 
-def parse(text: str, path: Optional[Path] = None) -> Recording:
+def parse(text: str, path: Path | None = None) -> Recording:
     """Parse and validate a recording's text. Raises :class:`RecordingError`."""
     where = str(path) if path else "<recording>"
     rows = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
@@ -210,12 +210,12 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
 class Library:
     """The recordings in one directory, loaded lazily and re-read when a file changes."""
 
-    def __init__(self, directory: Union[str, os.PathLike, None] = None) -> None:
+    def __init__(self, directory: str | os.PathLike | None = None) -> None:
         self.directory = Path(directory) if directory else default_dir()
-        self._cache: Dict[Path, tuple] = {}
+        self._cache: dict[Path, tuple] = {}
         self._lock = threading.Lock()
 
-    def _files(self) -> List[Path]:
+    def _files(self) -> list[Path]:
         if not self.directory.is_dir():
             return []
         return sorted(self.directory.glob("*.jsonl"))
@@ -232,7 +232,7 @@ class Library:
             self._cache[path] = (key, rec)
         return rec
 
-    def all(self) -> List[Recording]:
+    def all(self) -> list[Recording]:
         out = []
         for p in self._files():
             try:
@@ -243,22 +243,22 @@ class Library:
                 logging.getLogger("helpers.stub").exception("skipping invalid recording %s", p)
         return out
 
-    def names(self) -> List[str]:
+    def names(self) -> list[str]:
         return [r.name for r in self.all()]
 
-    def get(self, name: str) -> Optional[Recording]:
+    def get(self, name: str) -> Recording | None:
         for r in self.all():
             if r.name == name:
                 return r
         return None
 
 
-def available(recordings_dir: Union[str, os.PathLike, None] = None) -> List[str]:
+def available(recordings_dir: str | os.PathLike | None = None) -> list[str]:
     """Names of the valid recordings in ``recordings_dir`` (default: data/recordings)."""
     return Library(recordings_dir).names()
 
 
-def load(name_or_path: Union[str, os.PathLike], recordings_dir: Union[str, os.PathLike, None] = None) -> Recording:
+def load(name_or_path: str | os.PathLike, recordings_dir: str | os.PathLike | None = None) -> Recording:
     """Load a recording by name (from ``recordings_dir``) or by path; raises RecordingError / FileNotFoundError."""
     p = Path(name_or_path)
     if p.suffix == ".jsonl" or p.exists():

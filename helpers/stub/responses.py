@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any
 
 from .exceptions import InvalidRequest
 from .models import Backend
@@ -36,9 +37,9 @@ _DELTA_TYPES = ("agent.message", "agent.thinking")
 class Request:
     method: str
     path: str
-    params: Dict[str, str]
-    query: Dict[str, List[str]]
-    headers: Dict[str, str]  # lower-cased names
+    params: dict[str, str]
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
     body: bytes = b""
     _json: Any = field(default=None, repr=False)
 
@@ -55,17 +56,17 @@ class Request:
         return self._json
 
     # ---------------------------------------------------------------- query parameters
-    def q(self, name: str) -> Optional[str]:
+    def q(self, name: str) -> str | None:
         """The last value of query parameter ``name`` (None when absent)."""
         v = self.query.get(name)
         return v[-1] if v else None
 
-    def q_list(self, name: str) -> Optional[List[str]]:
+    def q_list(self, name: str) -> list[str] | None:
         """All values of the array parameter ``name`` (sent as ``name[]=a&name[]=b``); None when absent."""
         v = self.query.get(name + "[]")
         return v if v is not None else self.query.get(name)
 
-    def q_int(self, name: str, default: Optional[int], lo: int, hi: Optional[int]) -> Optional[int]:
+    def q_int(self, name: str, default: int | None, lo: int, hi: int | None) -> int | None:
         value = self.q(name)
         if value is None or value == "":
             return default
@@ -102,7 +103,7 @@ class Request:
                 bounds.append((op, parse_time(value, f"{name}[{op}]")))
         return TimeRange(tuple(bounds))
 
-    def q_page(self, default_limit: int = 20, max_limit: int = 100) -> Dict[str, Any]:
+    def q_page(self, default_limit: int = 20, max_limit: int = 100) -> dict[str, Any]:
         """``limit`` and ``page`` (a cursor from a previous list response), as keyword arguments."""
         limit = self.q_int("limit", default_limit, 1, max_limit)
         page = self.q("page")
@@ -117,10 +118,10 @@ class Stream:
     serve: Callable[[Callable[[bytes], Any], str], None]
 
 
-Result = Tuple[int, Any]
+Result = tuple[int, Any]
 
 
-def _body(req: Request, params_type: str, what: str) -> Dict[str, Any]:
+def _body(req: Request, params_type: str, what: str) -> dict[str, Any]:
     """The request's JSON body, validated against the SDK's params TypedDict named ``params_type`` (in
     ``anthropic.types.beta``, or ``sessions.`` in its sessions module)."""
     beta, sessions = sdk_types()
@@ -246,7 +247,7 @@ def list_events(backend: Backend, req: Request) -> Result:
 def stream_events(backend: Backend, req: Request) -> Result:
     """The SSE stream: every event emitted after it opens, with preview deltas for ``event_deltas[]`` types."""
     deltas = req.q_list("event_deltas") or []
-    cut: Optional[int] = None
+    cut: int | None = None
     if req.headers.get("x-stub-cut-stream-after"):  # test-only: end the stream after N events
         try:
             cut = int(req.headers["x-stub-cut-stream-after"])
@@ -306,14 +307,14 @@ def thread_not_found(backend: Backend, req: Request) -> Result:
 
 
 # ------------------------------------------------------------------------------------------------ files
-def _multipart(req: Request) -> Dict[str, Tuple[Optional[str], bytes, str]]:
+def _multipart(req: Request) -> dict[str, tuple[str | None, bytes, str]]:
     """Split a multipart/form-data body into ``{name: (filename, bytes, content type)}`` (fast on 10+ MB logs)."""
     ctype = req.headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data") or "boundary=" not in ctype:
         raise InvalidRequest("POST /v1/files takes multipart/form-data with a 'file' part. Use "
                              "client.beta.files.upload(file=open(path, 'rb')) or file=(name, bytes, mime_type).")
     boundary = ctype.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"').encode()
-    parts: Dict[str, Tuple[Optional[str], bytes, str]] = {}
+    parts: dict[str, tuple[str | None, bytes, str]] = {}
     for chunk in req.body.split(b"--" + boundary)[1:]:
         if chunk.startswith(b"--"):
             break  # the closing delimiter
