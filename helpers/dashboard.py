@@ -584,8 +584,6 @@ def _blocks_text(content: Any) -> str:
     return text_of(content, sep="\n")
 
 
-STATUSES = ("offline", "idle", "running", "rescheduling", "terminated")
-
 _STATUS_LINES = {
     "session.status_terminated": "session terminated",
     "session.status_rescheduled": "session rescheduled (recovering from an error)",

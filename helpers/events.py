@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "ANSWER_FIELDS",
     "FINAL_STOP_REASONS",
     "RESULT_FIELDS",
     "SESSION_STATUS",
@@ -119,10 +118,6 @@ RESULT_FIELDS = {
     "user.tool_result": "tool_use_id",
     "agent.mcp_tool_result": "mcp_tool_use_id",
 }
-
-#: What a client sends -> the field holding the id of the event it answers.
-ANSWER_FIELDS = {"user.custom_tool_result": "custom_tool_use_id", "user.tool_confirmation": "tool_use_id"}
-
 
 def waits_for_confirmation(event: Any) -> bool:
     """A built-in or MCP tool use that waits for a ``user.tool_confirmation`` (``evaluated_permission`` "ask")."""
