@@ -27,13 +27,8 @@ sys.path.insert(0, str(ROOT))
 import anthropic  # noqa: E402
 
 from helpers import stub  # noqa: E402
-from helpers.stub.probe import concurrent_sessions  # noqa: E402
-
-FIXTURES = ROOT / "tests" / "fixtures" / "recordings"
-ASK_TOOLSET = {"type": "agent_toolset_20260401",
-               "configs": [{"name": "bash", "permission_policy": {"type": "always_ask"}}]}
-CUSTOM = [{"type": "custom", "name": n, "description": n, "input_schema": {"type": "object"}}
-          for n in ("get_metrics", "list_deploys", "query_logs", "get_diff")]
+from tests.support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES  # noqa: E402
+from tests.support.probe import concurrent_sessions  # noqa: E402
 
 
 def msg(text):

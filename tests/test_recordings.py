@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 from pydantic import BaseModel, TypeAdapter
+from support.fixtures import sdk_client
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -396,14 +397,13 @@ REPLAYS = [("incident-2277", None), ("interrupt", None), ("permission-policy", "
 
 
 @pytest.fixture(scope="module")
-def stub_client():
-    import anthropic
+def stub_options():
+    return {"speed": "instant", "recordings_dir": REC_DIR}
 
-    from helpers import stub
 
-    with stub.start(speed="instant", recordings_dir=REC_DIR) as server:
-        yield anthropic.Anthropic(api_key="test-key", base_url=server.url, _strict_response_validation=True,
-                                  max_retries=0, timeout=30.0)
+@pytest.fixture(scope="module")
+def stub_client(server):
+    return sdk_client(server, max_retries=0, timeout=30.0)
 
 
 @pytest.mark.parametrize("name,confirmation", REPLAYS, ids=[f"{n}-{c}" if c else n for n, c in REPLAYS])
