@@ -3,13 +3,13 @@ function-level ones included) and the length of its functions. Used by tests/tes
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 __all__ = ["module_names", "import_graph", "find_cycle", "long_functions"]
 
 
-def module_names(root: Path) -> Dict[str, Path]:
+def module_names(root: Path) -> dict[str, Path]:
     """``{dotted module name: path}`` for every .py file of the package at ``root`` (a directory)."""
     out = {}
     for path in sorted(root.rglob("*.py")):
@@ -20,7 +20,7 @@ def module_names(root: Path) -> Dict[str, Path]:
     return out
 
 
-def _imports(name: str, path: Path, modules: Dict[str, Path]) -> Iterator[str]:
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> Iterator[str]:
     """The package's modules that ``name`` imports, wherever the statement is (module level, function, class)."""
     is_pkg = path.name == "__init__.py"
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
@@ -44,18 +44,18 @@ def _imports(name: str, path: Path, modules: Dict[str, Path]) -> Iterator[str]:
                 yield t
 
 
-def import_graph(root: Path) -> Dict[str, Set[str]]:
+def import_graph(root: Path) -> dict[str, set[str]]:
     """``{module: the package's modules it imports}`` for the package at ``root``."""
     modules = module_names(root)
     return {name: set(_imports(name, path, modules)) for name, path in modules.items()}
 
 
-def find_cycle(graph: Dict[str, Set[str]]) -> Optional[List[str]]:
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     """One import cycle as ``[a, b, ..., a]``, or None when the graph has none."""
-    state: Dict[str, int] = {}  # 1: on the current path, 2: done
-    path: List[str] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
 
-    def visit(node: str) -> Optional[List[str]]:
+    def visit(node: str) -> list[str] | None:
         state[node] = 1
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
@@ -77,14 +77,14 @@ def find_cycle(graph: Dict[str, Set[str]]) -> Optional[List[str]]:
     return None
 
 
-def long_functions(root: Path, limit: int) -> List[Tuple[str, int]]:
+def long_functions(root: Path, limit: int) -> list[tuple[str, int]]:
     """``[(module:qualified.name, lines)]`` for every function or method of the package longer than ``limit``
     lines (from its ``def`` line to its last line; nested functions count in their own right too)."""
     out = []
     for name, path in module_names(root).items():
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
 
-        def walk(node: ast.AST, prefix: str) -> None:
+        def walk(node: ast.AST, prefix: str, name: str = name) -> None:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     qual = f"{prefix}.{child.name}" if prefix else child.name
