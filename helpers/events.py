@@ -165,6 +165,11 @@ class ToolCall:
         """A result has arrived."""
         return self.result is not None
 
+    @property
+    def waiting_for_confirmation(self) -> bool:
+        """A tool use whose ``evaluated_permission`` is "ask", not confirmed yet and without a result."""
+        return self.permission == "ask" and not self.confirmation and not self.done
+
 
 # --------------------------------------------------------------------------- text
 def text_of(content: Any, sep: str = " ") -> str:
