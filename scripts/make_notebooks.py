@@ -394,6 +394,7 @@ def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = S
                 pm.execute_notebook(
                     str(path), str(out), parameters=dict(OFFLINE_PARAMETERS), cwd=str(path.parent),
                     kernel_name="python3", progress_bar=False, execution_timeout=timeout,
+                    request_save_on_cell_execute=False,
                 )
                 executed = read(out)
             # Drop the cell papermill injected; keep the original parameters cell and its defaults.

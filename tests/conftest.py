@@ -51,3 +51,13 @@ def server(stub_options):
 def client(server):
     """The real SDK (strict validation) on the module's stub."""
     return sdk_client(server)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """CI (.ci/run) sets WORKSHOP_CI_STARTED (epoch seconds) before it makes .venv: say how long clone to green took."""
+    started = os.environ.get("WORKSHOP_CI_STARTED")
+    if started:
+        import time
+
+        total = time.time() - float(started)
+        terminalreporter.write_line(f"[ci] fresh clone to green (.ci/run: chromium, .venv, the suite): {total:.0f} s")

@@ -11,11 +11,6 @@ from support.architecture import find_cycle, import_graph, long_functions
 HELPERS = Path(__file__).resolve().parent.parent / "helpers"
 MAX_LINES = 80
 
-# Functions outside helpers/stub/ that are still too long, being split under issue 11 (loop, render, incident,
-# dashboard). The test tolerates exactly these, and only while they stay as they are: THIS SET MUST BECOME EMPTY.
-# Remove a name as soon as its function is split (the test fails on a name that is no longer too long, so the set
-# cannot go stale). helpers/stub/ has no exception at all.
-TOLERATED_LONG: set[str] = set()
 
 
 def _package(tmp_path: Path, files: dict) -> Path:
@@ -79,12 +74,7 @@ def test_cycle_checker_sees_parent_relative_imports(tmp_path):
 # ------------------------------------------------------------------------------------------------ function length
 def test_no_function_in_helpers_is_longer_than_80_lines():
     long = dict(long_functions(HELPERS, MAX_LINES))
-    stub = {name: n for name, n in long.items() if name.startswith("helpers.stub")}
-    assert not stub, f"functions in helpers/stub/ longer than {MAX_LINES} lines: {stub}"
-    untolerated = {name: n for name, n in long.items() if name not in TOLERATED_LONG}
-    assert not untolerated, f"functions longer than {MAX_LINES} lines: {untolerated}; split them"
-    fixed = sorted(TOLERATED_LONG - set(long))
-    assert not fixed, f"no longer too long, remove from TOLERATED_LONG: {fixed}"
+    assert not long, f"functions in helpers/ longer than {MAX_LINES} lines: {long}; split them"
 
 
 def test_length_checker_counts_methods_and_nested_functions(tmp_path):

@@ -84,8 +84,8 @@ def _papermill(path: Path, out: Path, **engine_kwargs):
 
     return pm.execute_notebook(
         str(path), str(out), parameters=dict(PARAMETERS), cwd=str(path.parent), kernel_name="python3",
-        progress_bar=False, execution_timeout=CELL_TIMEOUT, **engine_kwargs,
-    )
+        progress_bar=False, execution_timeout=CELL_TIMEOUT, request_save_on_cell_execute=False, **engine_kwargs,
+    )  # no per-cell saves: papermill would write the whole notebook before and after every cell
 
 
 # --------------------------------------------------------------------------- nbval, in the background
