@@ -12,11 +12,11 @@ Untouched TODO cells assign :data:`TODO` to the variables the exercise should se
 ``NotImplementedError``. So a check run before the exercise says "env is still the TODO
 placeholder: complete TODO 2.1 and run its cell" rather than a ``NameError``.
 
-Layout of this file (append, keep the sections):
+Layout of this file:
 
 * the framework (``TODO``, ``CheckFailed``, ``ok``, ``fail``, ``need``, ``attr``, ...),
-* one section per notebook, ``# ==== NN title ====``, with that notebook's checks in order.
-  Notebooks 00–03 are here; 04–06 append theirs at the end.
+* one section per notebook, 00 to 06, ``# ==== NN title ====``, with that notebook's checks in exercise order.
+  A new check goes in its notebook's section and in ``__all__`` (a test holds both to what the notebooks call).
 """
 from __future__ import annotations
 

@@ -584,8 +584,6 @@ def _blocks_text(content: Any) -> str:
     return text_of(content, sep="\n")
 
 
-STATUSES = ("offline", "idle", "running", "rescheduling", "terminated")
-
 _STATUS_LINES = {
     "session.status_terminated": "session terminated",
     "session.status_rescheduled": "session rescheduled (recovering from an error)",
@@ -756,7 +754,7 @@ def tool_call_html(call: ToolCall, result_limit: int = 4000) -> str:
     short_args = clean_text(json.dumps(call.input, ensure_ascii=False, default=str) if call.input is not None else "")
     if len(short_args) > 90:
         short_args = short_args[:90] + "..."
-    if call.result is None and call.permission == "ask" and not call.confirmation:
+    if call.waiting_for_confirmation:
         state = '<b style="color:#ef6c00">waiting for your confirmation</b>'
         result = ""
     elif call.result is None:

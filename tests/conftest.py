@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from support.fixtures import sdk_client
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 from pydantic import BaseModel, TypeAdapter
+
 from support.fixtures import sdk_client
 
 ROOT = Path(__file__).resolve().parent.parent

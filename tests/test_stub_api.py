@@ -7,9 +7,9 @@ import time
 import anthropic
 import httpx
 import pytest
-from support.fixtures import CUSTOM, FIXTURES
 
 from helpers import incident, stub
+from support.fixtures import CUSTOM, FIXTURES
 
 ID = {"agent": r"^agent_011C[1-9A-Za-z]{20}$", "env": r"^env_011C[1-9A-Za-z]{20}$", "sesn": r"^sesn_011C[1-9A-Za-z]{20}$"}
 

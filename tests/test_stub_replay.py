@@ -10,10 +10,10 @@ import time
 
 import anthropic
 import pytest
-from support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES, sdk_client
-from support.probe import concurrent_sessions
 
 from helpers import stub
+from support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES, sdk_client
+from support.probe import concurrent_sessions
 
 TEXT = "Checkout p99 latency jumped at 14:07. Why?"
 
