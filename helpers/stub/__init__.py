@@ -6,8 +6,10 @@
 
     python -m helpers.stub --port 8765 --speed 1  # the same, as a process
 
-Layout (as in getmoto/moto): models.py (state), responses.py (HTTP handlers), urls.py (routes),
-exceptions.py (API errors), replay.py (the recording engine), server.py (HTTP + SSE), recordings.py.
+Layout (as in getmoto/moto; which file owns which rule: docs/design.md): urls.py (routes), responses.py (parses
+every parameter, calls the backend), models.py (session state and its API rules; the Backend), exceptions.py (API
+errors), validation.py (the SDK's types, error wording), utils.py (ids, clock, pagination), sse.py (stream framing,
+subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP), recorder.py.
 """
 from __future__ import annotations
 

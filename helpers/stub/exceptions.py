@@ -1,11 +1,15 @@
 """API errors the stub returns, shaped exactly like the real service's.
 
 Body: ``{"type": "error", "error": {"type", "message", "details"?}, "request_id"}`` plus a ``request-id`` header.
-Every message says what was wrong *and* how to fix it.
+Every message says what was wrong *and* how to fix it. Every error is deterministic, so the server sends
+``x-should-retry: false`` with each (the SDK would retry a 409 otherwise).
 """
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
+
+__all__ = ["StubError", "InvalidRequest", "AuthenticationError", "NotFound", "MethodNotAllowed", "Conflict",
+           "not_found"]
 
 
 class StubError(Exception):
@@ -32,11 +36,6 @@ class StubError(Exception):
             error["details"] = self.details
         return {"type": "error", "error": error, "request_id": request_id}
 
-    @property
-    def should_retry(self) -> bool:
-        # Deterministic errors: tell the SDK not to retry (it retries 408/409/429/5xx by default).
-        return False
-
 
 class InvalidRequest(StubError):
     status = 400
@@ -61,16 +60,6 @@ class MethodNotAllowed(StubError):
 class Conflict(StubError):
     status = 409
     error_type = "conflict_error"
-
-
-class RateLimited(StubError):
-    status = 429
-    error_type = "rate_limit_error"
-
-
-class Overloaded(StubError):
-    status = 529
-    error_type = "overloaded_error"
 
 
 def not_found(kind: str, ident: str, hint: str = "") -> NotFound:

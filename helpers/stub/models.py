@@ -1,8 +1,11 @@
-"""State of the Managed Agents stub (moto's ``models.py``): agents, environments, sessions, events, files.
+"""State of the Managed Agents stub (moto's ``models.py``): agents, environments, sessions, events, files, and the
+rules that go with them.
 
-Everything that goes in is validated against the SDK's own request TypedDicts; everything that goes out is
-validated against the SDK's own response models (so a stub bug shows up here, not in a learner's notebook).
-All state lives in one :class:`Backend`, guarded by one re-entrant lock.
+:class:`SessionState` holds one session and the API's rules for what a client may send when (tool uses waiting for
+an answer, a second answer to the same tool call refused, no message while tool uses wait). The :class:`Backend`
+holds everything, guarded by one re-entrant lock. Its methods take typed keyword arguments and bodies already
+validated against the SDK's params types (responses.py parses them); everything they return is validated against
+the SDK's response models (validation.py), so a stub bug shows up here, not in a learner's notebook.
 """
 from __future__ import annotations
 
@@ -20,6 +23,9 @@ from .replay import Replayer, ReplaySettings, Scheduler
 from .sse import StoredEvent, Subscriber, error_frame
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, rfc3339
 from .validation import sdk_types, validate_event, validate_params, validate_response
+
+__all__ = ["Backend", "SessionState", "Plan", "SENDABLE", "MAX_SESSION_FILES", "patch_metadata", "normalize_tools",
+           "normalize_model", "normalize_skills", "known_models"]
 
 log = logging.getLogger("helpers.stub")
 

@@ -1,8 +1,9 @@
-"""The threaded HTTP server of the stub, including the SSE event stream.
+"""The threaded HTTP server of the stub: framing, headers, routing (urls.py) to a handler in responses.py.
 
 Responses are written in one ``send`` (headers + body) on a TCP_NODELAY socket, so a request costs well under a
-millisecond on loopback. Events are written to SSE streams by the thread that emits them; each open stream also
-holds one server thread, which sends keepalive comments and closes the connection when the stream ends.
+millisecond on loopback. A handler that returns a :class:`responses.Stream` (the SSE stream) gets the connection:
+events are written to it by the thread that emits them; the stream's own server thread sends keepalive comments and
+closes the connection when the stream ends.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from .exceptions import AuthenticationError, InvalidRequest, MethodNotAllowed, N
 from .models import Backend
 from .utils import new_id
 from .urls import describe, resolve
+
+__all__ = ["StubServer"]
 
 log = logging.getLogger("helpers.stub")
 

@@ -1,8 +1,14 @@
-"""Routes of the Managed Agents stub (moto's ``urls.py``): (method, path regex, handler name in responses.py)."""
+"""Routes of the Managed Agents stub (moto's ``urls.py``): (method, path, handler name in responses.py).
+
+Every route, the SSE stream included, names a handler in responses.py with the signature ``(backend, req) ->
+(status, body)``; server.py looks the handler up by that name and has no route of its own.
+"""
 from __future__ import annotations
 
 import re
 from typing import List, Optional, Tuple
+
+__all__ = ["URLS", "resolve", "describe"]
 
 _ID = r"(?P<{}>[^/]+)"
 

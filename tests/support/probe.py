@@ -1,4 +1,5 @@
-"""A client-side probe of the stub, shared by its test and its benchmark: many sessions at once, nothing lost.
+"""A client-side probe of the stub, shared by its test (tests/test_stub_replay.py) and its benchmark
+(benchmarks/bench_stub.py): many sessions at once, nothing lost.
 
 Each probe session streams one turn through the real ``AsyncAnthropic`` client, answers every pause
 (custom tool results, tool confirmations "allow"), and then checks that the stream delivered exactly
@@ -9,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any, Dict, List, Optional, Tuple
+
+__all__ = ["one_session", "concurrent_sessions"]
 
 
 def _answers(ev: Any, seen: Dict[str, Any], tag: str) -> List[Dict[str, Any]]:
