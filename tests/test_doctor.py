@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def workshop_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    stamp, wanted = ROOT / ".venv" / "requirements.sha256", hashlib.sha256((ROOT / "requirements.txt").read_bytes())
+    if not (stamp.exists() and stamp.read_text().strip() == wanted.hexdigest()):
+        pytest.skip(".venv is not in step with requirements.txt (workshop.py would reinstall it first)")
     full = {k: v for k, v in os.environ.items()
             if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "WORKSHOP_MODE", "WORKSHOP_CACHE_DIR")}
     full.update(env)
