@@ -74,4 +74,4 @@ def hint(number: str) -> None:
     print(f"💡 Exercise {number} ({title}), the near-answer (fill in the ...):\n")
     for line in lines:
         print("    " + line)
-    print(f"\nStill stuck? The same cell in solutions/ has the whole answer.")
+    print("\nStill stuck? The same cell in solutions/ has the whole answer.")

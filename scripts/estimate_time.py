@@ -134,14 +134,14 @@ def solution_lines(source: str) -> dict[str, int]:
 def estimate(name: str, notebooks: Path = NOTEBOOKS, solutions: Path = SOLUTIONS) -> Estimate:
     learner, solution = _load(notebooks / name), _load(solutions / name)
     result = Estimate(name)
-    for cell, skipped in zip(learner["cells"], skipped_cells(learner["cells"])):
+    for cell, skipped in zip(learner["cells"], skipped_cells(learner["cells"]), strict=True):
         if cell["cell_type"] == "markdown":
             words = len(WORD.findall(_source(cell)))
             if skipped:
                 result.skipped_words += words
             else:
                 result.words += words
-    for cell, skipped in zip(solution["cells"], skipped_cells(solution["cells"])):
+    for cell, skipped in zip(solution["cells"], skipped_cells(solution["cells"]), strict=True):
         if cell["cell_type"] == "code":
             for number, lines in solution_lines(_source(cell)).items():
                 result.todos.append(Todo(number, lines, skipped))

@@ -7,7 +7,9 @@ import signal
 import sys
 import threading
 
-from .models import parse_speed
+from .utils import parse_speed
+
+__all__ = ["main"]
 
 
 def main(argv=None) -> int:

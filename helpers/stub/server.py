@@ -1,8 +1,9 @@
-"""The threaded HTTP server of the stub, including the SSE event stream.
+"""The threaded HTTP server of the stub: framing, headers, routing (urls.py) to a handler in responses.py.
 
 Responses are written in one ``send`` (headers + body) on a TCP_NODELAY socket, so a request costs well under a
-millisecond on loopback. Events are written to SSE streams by the thread that emits them; each open stream also
-holds one server thread, which sends keepalive comments and closes the connection when the stream ends.
+millisecond on loopback. A handler that returns a :class:`responses.Stream` (the SSE stream) gets the connection:
+events are written to it by the thread that emits them; the stream's own server thread sends keepalive comments and
+closes the connection when the stream ends.
 """
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Optional
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import responses
 from .exceptions import AuthenticationError, InvalidRequest, MethodNotAllowed, NotFound, StubError
-from .models import Backend, new_id
+from .models import Backend
 from .urls import describe, resolve
+from .utils import new_id
+
+__all__ = ["StubServer"]
 
 log = logging.getLogger("helpers.stub")
 
@@ -99,12 +103,11 @@ class _Handler(BaseHTTPRequestHandler):
                 raise InvalidRequest(f"This endpoint is in beta: send the header 'anthropic-beta: {_BETA}' (the "
                                      "anthropic SDK's client.beta.* methods do this for you).")
             query = parse_qs(url.query, keep_blank_values=True)
-            if handler == "stream_events":
-                self._stream(params["session_id"], query, headers, rid)
-                return
             req = responses.Request(method, url.path, params, query, headers, body)
             status, out = getattr(responses, handler)(self.backend, req)
-            if isinstance(out, tuple):
+            if isinstance(out, responses.Stream):
+                self._stream(out, rid)
+            elif isinstance(out, tuple):
                 self._send(status, out[0], out[1], rid)
             else:
                 self._send_json(status, out, rid)
@@ -124,25 +127,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
     # -------------------------------------------------------------------------------------------------------
-    def _stream(self, session_id: str, query: Dict[str, list], headers: Dict[str, str], rid: str) -> None:
-        deltas = query.get("event_deltas[]") or query.get("event_deltas") or []
-        cut: Optional[int] = None
-        if headers.get("x-stub-cut-stream-after"):
-            try:
-                cut = int(headers["x-stub-cut-stream-after"])
-            except ValueError:
-                raise InvalidRequest("x-stub-cut-stream-after: must be an integer.") from None
-        head = ("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\n"
-                f"connection: close\r\nrequest-id: {rid}\r\n\r\n").encode()
+    def _stream(self, stream: responses.Stream, rid: str) -> None:
         # A client that stops reading must not stall the emitters: writes give up after a while.
         self.connection.settimeout(_WRITE_TIMEOUT)
-        s, sub = self.backend.subscribe(session_id, deltas, cut, self.wfile.write, head)
-        self.close_connection = True
+        self.close_connection = True  # the stream ends by closing the connection
         try:
-            while not sub.done.wait(self.backend.keepalive):
-                self.backend.send_keepalive(s, sub)
-        finally:
-            self.backend.unsubscribe(s, sub)
+            stream.serve(self.wfile.write, rid)
+        except StubError:  # refused before the stream opened: an ordinary error response
+            self.close_connection = False
+            raise
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -155,8 +148,8 @@ class StubServer:
     """A running stub: ``.url``, ``.backend``, ``.speed`` (settable), ``.stop()``; also a context manager."""
 
     def __init__(self, port: int = 0, *, host: str = "127.0.0.1", speed: Any = "instant", recordings_dir: Any = None,
-                 fault: Optional[Dict[str, Any]] = None, keepalive: float = 10.0, max_gap: float = 4.0,
-                 idle_stream_timeout: Optional[float] = None, interrupt_wait: Optional[float] = 30.0) -> None:
+                 fault: dict[str, Any] | None = None, keepalive: float = 10.0, max_gap: float = 4.0,
+                 idle_stream_timeout: float | None = None, interrupt_wait: float | None = 30.0) -> None:
         self.backend = Backend(recordings_dir=recordings_dir, speed=speed, fault=fault, keepalive=keepalive,
                                max_gap=max_gap, idle_stream_timeout=idle_stream_timeout,
                                interrupt_wait=interrupt_wait)
@@ -189,7 +182,7 @@ class StubServer:
         self.backend.close()
         self.httpd.server_close()
 
-    def __enter__(self) -> "StubServer":
+    def __enter__(self) -> StubServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
