@@ -106,3 +106,44 @@ def test_dashboard_shows_in_nbconvert_html(name: str):
     if name.startswith("04"):
         assert "final-report" in static and "N+1" in static, "04: the final report is not in the static copy"
         assert "sandbox commands" in static and "custom tool calls" in static
+
+
+# --------------------------------------------------------------------------- the smaller things of issue 9
+def _outputs(name: str) -> str:
+    cells = json.loads((ROOT / "solutions" / name).read_text(encoding="utf-8"))["cells"]
+    out = []
+    for c in cells:
+        for o in c.get("outputs", []):
+            text = o.get("text") or (o.get("data") or {}).get("text/plain") or ""
+            out.append("".join(text) if isinstance(text, list) else text)
+    return "\n".join(out)
+
+
+def test_00_gives_small_files_a_readable_size():
+    text = _outputs("00_mental_model.ipynb")
+    assert "deploys.json" in text and " 0.00 MB" not in text and " KB " in text, text
+
+
+def test_01_chart_legend_sits_above_the_deploy_labels():
+    cells = json.loads((ROOT / "solutions" / "01_incident_by_hand.ipynb").read_text(encoding="utf-8"))["cells"]
+    chart = next("".join(c["source"]) for c in cells if "ax1.legend(" in "".join(c["source"]))
+    assert 'ax1.legend(loc="lower left", bbox_to_anchor=(0, 1.0)' in chart, "the legend is inside the plot again"
+
+
+def test_04_names_both_kinds_of_tool_calls():
+    text = _outputs("04_custom_tools.ipynb")
+    panel = next(line for line in text.splitlines() if line.startswith("SRE Agent panel:"))
+    assert re.search(r"\d+ sandbox commands?( \(\d+ ran\))? · \d+ custom tool calls? \(\d+ answered\)", panel), panel
+    assert re.search(r"answered \d+ custom tool calls inline.*the sandbox ran its \d+ commands? itself", text)
+
+
+def test_console_link_only_for_live_sessions(capsys):
+    import anthropic
+
+    from helpers import connect, resources
+
+    live = anthropic.Anthropic(api_key="sk-ant-not-a-key")  # constructed only: nothing is sent
+    assert resources.is_live(live) and not resources.is_live(connect("replay"))
+    assert resources.console_url("sesn_011") == "https://platform.claude.com/workspaces/default/sessions/sesn_011"
+    resources.new_session(connect("replay"), title="console link test")
+    assert "Console" not in capsys.readouterr().out  # offline there is no Console to link
