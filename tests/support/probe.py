@@ -11,14 +11,14 @@ import asyncio
 import time
 from typing import Any
 
+from helpers.events import custom_tool_result, tool_confirmation
+
 __all__ = ["one_session", "concurrent_sessions"]
 
 
 def _answers(ev: Any, seen: dict[str, Any], tag: str) -> list[dict[str, Any]]:
     """The events that answer every id an idle ``requires_action`` waits on."""
-    return [{"type": "user.custom_tool_result", "custom_tool_use_id": x, "content": [{"type": "text", "text": tag}]}
-            if seen[x].type == "agent.custom_tool_use" else
-            {"type": "user.tool_confirmation", "tool_use_id": x, "result": "allow"}
+    return [custom_tool_result(x, tag) if seen[x].type == "agent.custom_tool_use" else tool_confirmation(x, "allow")
             for x in ev.stop_reason.event_ids]
 
 
