@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from ..events import SESSION_STATUS, event_text, waits_for_confirmation
 from .exceptions import Conflict, InvalidRequest, NotFound, not_found
 from .recordings import Library, Recording
 from .replay import Replayer, ReplaySettings, Scheduler
@@ -182,9 +183,6 @@ def _idle_stream_message(s: SessionState, limit: float, delivered: int = 0) -> s
     return head + ("Break out of the loop on session.status_idle when its stop_reason is not requires_action, "
                    "and on session.status_terminated.")
 
-_STATUS_OF = {"session.status_running": "running", "session.status_idle": "idle",
-              "session.status_terminated": "terminated", "session.status_rescheduled": "rescheduling"}
-
 #: What a client may send (the ``type`` of each event in ``events.send``).
 SENDABLE = ("user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
             "user.define_outcome", "user.tool_result", "system.message")
@@ -201,10 +199,6 @@ def _sendable_params() -> dict[str, Any]:
             "user.define_outcome": sessions.BetaManagedAgentsUserDefineOutcomeEventParams,
             "user.tool_result": sessions.BetaManagedAgentsUserToolResultEventParams,
             "system.message": sessions.BetaManagedAgentsSystemMessageEventParams}
-
-
-def _text_of(ev: dict[str, Any]) -> str:
-    return " ".join(b.get("text", "") for b in ev.get("content") or [] if isinstance(b, dict))
 
 
 class Plan:
@@ -371,7 +365,7 @@ class SessionState:
         """The recording a batch that starts the work asks for: by its messages and outcome descriptions."""
         assert self.replayer is not None
         batch = [e for e in events if isinstance(e, dict)]
-        text = " ".join(_text_of(e) if e.get("type") == "user.message" else str(e.get("description", ""))
+        text = " ".join(event_text(e, " ") if e.get("type") == "user.message" else str(e.get("description", ""))
                         for e in batch)
         return self.replayer.select(text, self.data["agent"]["tools"], self.mounts(),
                                     outcome_only=not any(e.get("type") == "user.message" for e in batch))
@@ -437,7 +431,7 @@ class SessionState:
     def _update(self, event: dict[str, Any]) -> None:
         """What an emitted event changes: the status, the usage, the outcome evaluations, what waits for answers."""
         typ = event["type"]
-        status = _STATUS_OF.get(typ)
+        status = SESSION_STATUS.get(typ)
         if status:
             self.set_status(status)
         elif typ == "span.model_request_end":
@@ -449,7 +443,7 @@ class SessionState:
                 "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
         elif typ == "agent.custom_tool_use":  # waits for a user.custom_tool_result
             self.waiting.results[event["id"]] = event["name"]
-        elif typ in ("agent.tool_use", "agent.mcp_tool_use") and event.get("evaluated_permission") == "ask":
+        elif waits_for_confirmation(event):
             self.waiting.confirmations[event["id"]] = event["name"]  # waits for a user.tool_confirmation
 
     def set_status(self, status: str) -> None:

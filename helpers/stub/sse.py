@@ -12,10 +12,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-__all__ = ["StoredEvent", "Subscriber", "delta_frames", "error_frame", "stream_head", "END_STREAM"]
+from ..events import TERMINAL_EVENTS
 
-#: Events after which a stream ends.
-END_STREAM = ("session.status_terminated", "session.deleted")
+__all__ = ["StoredEvent", "Subscriber", "delta_frames", "error_frame", "stream_head"]
 
 
 def stream_head(request_id: str) -> bytes:
@@ -84,7 +83,7 @@ class Subscriber:
             return
         self.sent += 1
         self.last_activity = time.monotonic()
-        if ev.type in END_STREAM or (self.cut_after is not None and self.sent >= self.cut_after):
+        if ev.type in TERMINAL_EVENTS or (self.cut_after is not None and self.sent >= self.cut_after):
             self.close()
 
     def keepalive(self) -> None:
