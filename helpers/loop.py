@@ -208,7 +208,7 @@ def _session_id(session: Any) -> str:
         raise ValueError("loop.run: the session is still the TODO placeholder (check.TODO): finish the cell that "
                          "creates it, then pass session.id.")
     if not isinstance(session, str):
-        sid = session.get("id") if isinstance(session, dict) else getattr(session, "id", None)
+        sid = get(session, "id")
         if not isinstance(sid, str):
             raise TypeError(f"loop.run: pass session.id (a str like 'sesn_...'), not a {type(session).__name__}.")
         session = sid
