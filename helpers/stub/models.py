@@ -287,15 +287,19 @@ def _enc_cursor(direction: str, key: Sequence[Any]) -> str:
 
 def _dec_cursor(page: str) -> Tuple[str, tuple]:
     try:
-        assert page.startswith("page_")
         s = page[5:]
-        raw = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-        direction, key = json.loads(raw)
-        assert direction in ("after", "before")
-        return direction, tuple(key)
-    except Exception:
-        raise InvalidRequest(f"page: {page!r} is not a valid cursor. Pass the next_page (or prev_page) value "
-                             "from the previous list response unchanged, or omit page to start at the beginning.") from None
+        direction, key = json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
+    except Exception:  # not base64, not JSON, not a pair: all the same clear 400
+        raise _bad_cursor(page) from None
+    if not (page.startswith("page_") and direction in ("after", "before") and isinstance(key, list)
+            and all(isinstance(k, (str, int)) and not isinstance(k, bool) for k in key)):
+        raise _bad_cursor(page)
+    return direction, tuple(key)
+
+
+def _bad_cursor(page: str) -> InvalidRequest:
+    return InvalidRequest(f"page: {page[:100]!r} is not a valid cursor. Pass the next_page (or prev_page) value from "
+                          "the previous list response unchanged, or omit page to start at the beginning.")
 
 
 def paginate(items: List[Any], key: Callable[[Any], tuple], *, limit: Optional[str], page: Optional[str],
@@ -310,6 +314,8 @@ def paginate(items: List[Any], key: Callable[[Any], tuple], *, limit: Optional[s
     if page:
         direction, k = _dec_cursor(page)
         keys = [key(x) for x in items]
+        if keys and [type(x) for x in keys[0]] != [type(x) for x in k]:
+            raise _bad_cursor(page)  # a hand-made cursor, or one from another list
         if direction == "after":
             start = next((i for i, kx in enumerate(keys) if (kx < k if descending else kx > k)), len(items))
         else:

@@ -33,8 +33,11 @@ class Request:
                 self._json = json.loads(self.body)
             except (ValueError, UnicodeDecodeError) as e:
                 raise InvalidRequest(f"The request body is not valid JSON ({e}). Send a JSON object.") from None
+            except RecursionError:
+                raise InvalidRequest(f"The request body's JSON nests deeper than {MAX_DEPTH} levels; flatten it.") from None
             if not isinstance(self._json, dict):
                 raise InvalidRequest("The request body must be a JSON object.")
+            check_json(self._json)
         return self._json
 
     def q(self, name: str) -> Optional[str]:
@@ -42,12 +45,59 @@ class Request:
         return v[-1] if v else None
 
 
+#: The deepest JSON a request may nest (a tool's input_schema included): the stub's limit, far above real use.
+MAX_DEPTH = 64
+
+
+def check_json(doc: Any) -> None:
+    """Refuse, before anything looks at it, JSON that the stub could store but never send back: nesting deeper than
+    MAX_DEPTH, or a string holding a lone UTF-16 surrogate (valid JSON escapes such as "\\ud800", but not UTF-8)."""
+    stack: List[Tuple[Any, List[Any]]] = [(doc, [])]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise InvalidRequest(f"{_loc(path[:8])}...: the request body nests deeper than {MAX_DEPTH} levels; "
+                                 "flatten it.")
+        if isinstance(value, dict):
+            for k, v in value.items():
+                _encodable(k, path + [k])
+                stack.append((v, path + [k]))
+        elif isinstance(value, list):
+            stack.extend((v, path + [i]) for i, v in enumerate(value))
+        elif isinstance(value, str):
+            _encodable(value, path)
+
+
+def _encodable(text: str, path: List[Any]) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidRequest(f"{_loc(path) or 'body'}: contains a lone UTF-16 surrogate ({text[e.start]!r} at "
+                             f"character {e.start}), which is not valid Unicode text. Send only whole characters "
+                             "(a surrogate pair, or the character itself).") from None
+
+
+#: Names (agents, environments, files) are at most this long: the stub's limit (the SDK and docs state none).
+MAX_NAME = 256
+
+
+def _named(body: Dict[str, Any], what: str) -> Dict[str, Any]:
+    name = body.get("name")
+    if isinstance(name, str) and len(name) > MAX_NAME:
+        raise InvalidRequest(f"name: is {len(name):,} characters long; {what} names are at most {MAX_NAME} characters.")
+    return body
+
+
+def _loc(path: List[Any]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(path))
+
+
 Result = Tuple[int, Any]
 
 
 # ------------------------------------------------------------------------------------------------ agents
 def create_agent(b: Backend, r: Request) -> Result:
-    return 200, b.create_agent(r.json())
+    return 200, b.create_agent(_named(r.json(), "agent"))
 
 
 def list_agents(b: Backend, r: Request) -> Result:
@@ -59,7 +109,7 @@ def get_agent(b: Backend, r: Request) -> Result:
 
 
 def update_agent(b: Backend, r: Request) -> Result:
-    return 200, b.update_agent(r.params["agent_id"], r.json())
+    return 200, b.update_agent(r.params["agent_id"], _named(r.json(), "agent"))
 
 
 def archive_agent(b: Backend, r: Request) -> Result:
@@ -72,7 +122,7 @@ def list_agent_versions(b: Backend, r: Request) -> Result:
 
 # ------------------------------------------------------------------------------------------------ environments
 def create_environment(b: Backend, r: Request) -> Result:
-    return 200, b.create_environment(r.json())
+    return 200, b.create_environment(_named(r.json(), "environment"))
 
 
 def list_environments(b: Backend, r: Request) -> Result:
@@ -84,7 +134,7 @@ def get_environment(b: Backend, r: Request) -> Result:
 
 
 def update_environment(b: Backend, r: Request) -> Result:
-    return 200, b.update_environment(r.params["environment_id"], r.json())
+    return 200, b.update_environment(r.params["environment_id"], _named(r.json(), "environment"))
 
 
 def archive_environment(b: Backend, r: Request) -> Result:
@@ -188,6 +238,9 @@ def upload_file(b: Backend, r: Request) -> Result:
         raise InvalidRequest(f"file: is required but missing (parts sent: {sorted(parts)}). Pass file=open(path, 'rb').")
     filename, content, mime = parts["file"]
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    _encodable(name, ["file.filename"])
+    _encodable(mime, ["file.content_type"])
+    _named({"name": name}, "file")
     if mime in ("application/octet-stream", "") and name:
         import mimetypes
 
