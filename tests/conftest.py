@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Tests never go live, whatever the environment says.
+# Tests never go live, whatever the environment says; only the opt-in live tests (pytest -m live) get the key.
 os.environ["WORKSHOP_MODE"] = "replay"
-os.environ.pop("ANTHROPIC_API_KEY", None)
+LIVE_API_KEY = os.environ.pop("ANTHROPIC_API_KEY", None)
 
 
 @pytest.fixture(scope="session")

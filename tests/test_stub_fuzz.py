@@ -430,3 +430,16 @@ def test_verbose_logs_normal_requests(fuzz_server, caplog):
     with caplog.at_level(logging.DEBUG, logger="helpers.stub"):
         request(fuzz_server, "GET", "/v1/agents")
     assert any('"GET /v1/agents HTTP/1.1" 200' in r.getMessage() for r in caplog.records), caplog.text
+
+
+def test_a_session_object_where_its_id_belongs_is_a_one_line_404(fuzz_server, ids):
+    import anthropic
+
+    c = anthropic.Anthropic(api_key="k", base_url=fuzz_server.url, max_retries=0, _strict_response_validation=True)
+    session = c.beta.sessions.retrieve(ids["session"])
+    for call in (lambda: c.beta.sessions.retrieve(session), lambda: c.beta.sessions.events.list(session),
+                 lambda: c.beta.sessions.events.send(session, events=[{"type": "user.interrupt"}])):
+        with pytest.raises(anthropic.NotFoundError) as e:
+            call()
+        msg = e.value.body["error"]["message"]
+        assert "pass session.id" in msg and "not the session" in msg and "\n" not in msg and len(msg) < 200, msg
