@@ -11,7 +11,9 @@ Details beyond the design doc's rules:
 * ``user.message`` while custom tool results or confirmations are pending is a 400 (answer or interrupt first);
   while the agent is running (nothing pending) it is queued and starts the next recorded turn when it comes.
 * Answering only some of the blocking events re-emits ``session.status_idle`` (``requires_action``) with the rest;
-  a recorded ``requires_action`` whose events were all answered already is not emitted.
+  a recorded ``requires_action`` whose events were all answered already is not emitted. ``stop_reason.event_ids``
+  lists at most :data:`EVENT_IDS_WINDOW` (5) of the pending ids, the oldest first: a window that slides as they
+  are answered, so a client answering only the listed ids keeps answering across several idles.
 * ``user.interrupt`` jumps to the next recorded ``user.interrupt`` of the same turn (not past the next
   ``user.message``); without one the turn ends with ``session.status_idle`` ``end_turn`` and the next message
   plays the recording's next turn.
@@ -48,6 +50,8 @@ log = logging.getLogger("helpers.stub")
 # Ids an event may reference, remapped to the fresh ids the stub gave the referenced events.
 _REF_KEYS = ("tool_use_id", "custom_tool_use_id", "mcp_tool_use_id", "model_request_start_id",
              "outcome_evaluation_start_id", "outcome_id", "phase_started_id", "event_id")
+#: ``stop_reason.event_ids`` lists at most this many blocking ids (the cookbook's human-in-the-loop notebook).
+EVENT_IDS_WINDOW = 5
 _THREAD_KEYS = ("session_thread_id", "to_session_thread_id", "from_session_thread_id")
 _SENDABLE = ("user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
              "user.define_outcome", "user.tool_result", "system.message")
@@ -301,9 +305,13 @@ class Replayer:
         if resolved and (self.pending_custom or self.pending_confirm) and self.s.status == "idle":
             # Resolving only some of the blocking events re-emits idle with the remainder (the service does this).
             self.b.emit(self.s, {"type": "session.status_idle", "stop_reason": {
-                "type": "requires_action", "event_ids": list(self.pending_custom) + list(self.pending_confirm)}})
+                "type": "requires_action", "event_ids": self.window()}})
         self.b.scheduler.schedule(self, 0.0)
         return stored
+
+    def window(self) -> List[str]:
+        """The blocking ids a requires_action idle lists: the oldest EVENT_IDS_WINDOW still pending."""
+        return (list(self.pending_custom) + list(self.pending_confirm))[:EVENT_IDS_WINDOW]
 
     # ------------------------------------------------------------------ walking the recording
     def stop(self) -> None:
@@ -374,7 +382,7 @@ class Replayer:
                 ids = [x for x in sr.get("event_ids", []) if x in self.pending_custom or x in self.pending_confirm]
                 if not ids:
                     return None  # everything it waited on is already answered
-                sr["event_ids"] = ids
+                sr["event_ids"] = self.window()
             else:
                 self.turn_active = False
         return ev
