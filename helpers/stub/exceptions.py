@@ -91,4 +91,4 @@ class RequestTimeout(StubError):
 
 class RequestTooLarge(StubError):
     status = 413
-    error_type = "invalid_request_error"
+    error_type = "request_too_large"  # the API errors page: "413 - request_too_large"
