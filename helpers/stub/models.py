@@ -1076,7 +1076,7 @@ class Backend:
         with self.lock:
             s = self._session(session_id)
             sub = Subscriber(write, deltas, cut_after if cut_after is not None else self.fault.get("cut_stream_after"))
-            write(head)
+            sub.push(head)  # queued like every frame: written by the stream's own thread, never under the lock
             if s.status == "terminated":
                 sub.close()
             else:
@@ -1089,11 +1089,7 @@ class Backend:
             if limit is not None and s.status == "idle" and time.monotonic() - sub.last_activity >= limit:
                 body = {"type": "error", "error": {"type": "invalid_request_error",
                                                    "message": _idle_stream_message(s, limit, sub.sent)}}
-                try:  # the SDK raises it as an APIStatusError in the learner's loop
-                    sub.write(error_frame(body))
-                except OSError:
-                    pass
-                sub.close()
+                sub.close(error_frame(body))  # the SDK raises it as an APIStatusError in the learner's loop
                 return
             sub.keepalive()
 

@@ -308,9 +308,8 @@ def stream_events(b: Backend, r: Request) -> Result:
 
     def serve(write: Callable[[bytes], Any], request_id: str) -> None:
         s, sub = b.subscribe(session_id, deltas, cut, write, stream_head(request_id))
-        try:
-            while not sub.done.wait(b.keepalive):
-                b.send_keepalive(s, sub)
+        try:  # this thread writes the stream out; emitters only queue frames (sse.Subscriber)
+            sub.pump(b.keepalive, lambda: b.send_keepalive(s, sub))
         finally:
             b.unsubscribe(s, sub)
 
