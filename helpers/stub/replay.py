@@ -93,6 +93,10 @@ class Host(Protocol):
     def abandon_waiting(self) -> bool:
         """An interrupt arrived: nothing waits for an answer any more. True when something did."""
 
+    def take_up(self, event: Dict[str, Any]) -> None:
+        """The agent takes up a sent event now: a queued ``user.message`` (``processed_at`` null) appears on the
+        stream again, with its ``processed_at``."""
+
 
 class _Pause(NamedTuple):
     """Stop stepping: ``until`` is when to step again (None: when the learner sends something)."""
@@ -124,6 +128,7 @@ class Replayer:
         self.scheduled: Optional[float] = None
         self.waiting_since: Optional[float] = None  # when the walk reached a recorded user.interrupt
         self.open_span: Optional[str] = None  # the span.model_request_start emitted and not yet ended
+        self.open_evaluation: Optional[Dict[str, Any]] = None  # the span.outcome_evaluation_start not yet ended
         self.no_outcome = False  # the recording defines an outcome here and the learner did not
 
     @property
@@ -289,6 +294,11 @@ class Replayer:
                     return None
                 ev["model_request_start_id"] = self.open_span
             self.open_span = None
+        elif typ == "span.outcome_evaluation_start":
+            self.open_evaluation = {"outcome_evaluation_start_id": fresh, "outcome_id": ev["outcome_id"],
+                                    "iteration": ev["iteration"]}
+        elif typ == "span.outcome_evaluation_end":
+            self.open_evaluation = None
         elif typ == "session.status_idle":
             sr = ev["stop_reason"]
             if sr.get("type") == "requires_action":
@@ -307,6 +317,17 @@ class Replayer:
                             "model_usage": {"input_tokens": 0, "output_tokens": 0,
                                             "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}})
             self.open_span = None
+
+    def _close_open_evaluation(self) -> None:
+        """An interrupt during outcome grading ends the evaluation with result ``interrupted`` (the SDK's docstring
+        of span.outcome_evaluation_end.result: "'interrupted': user sent an interrupt while evaluation was in
+        progress"), before anything else happens."""
+        if self.open_evaluation is not None:
+            self.host.emit({"type": "span.outcome_evaluation_end", **self.open_evaluation, "result": "interrupted",
+                            "explanation": "The evaluation was interrupted (user.interrupt) before it finished.",
+                            "usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
+                                      "cache_read_input_tokens": 0}})
+            self.open_evaluation = None
 
     def _end_turn_now(self) -> None:
         self._close_open_span()
@@ -334,6 +355,7 @@ class Replayer:
         rec = self.rec
         if rec is None or not (self.turn_active or abandoned):
             return
+        self._close_open_evaluation()
         j = self._index_from("user.interrupt")
         nxt = self._index_from("user.message")
         if j is not None and (nxt is None or j < nxt):
@@ -370,6 +392,7 @@ class Replayer:
                 self._end_turn_now()
             return _Pause(None)
         self.inbox.remove(msg)
+        self.host.take_up(msg)
         self.host.emit({"type": "session.status_running"})
         self.host.emit({"type": "agent.message", "content": [{"type": "text", "text": NO_MORE_TURNS}]})
         self._end_turn_now()
@@ -388,6 +411,7 @@ class Replayer:
             self.last_confirmation = ev["result"]
         elif line.type == "user.message":
             self.turn_active = True
+            self.host.take_up(ev)
         self.last_rec_ts = line.ts or self.last_rec_ts
         self.last_emit = now
         self.pos += 1
