@@ -328,8 +328,22 @@ class SessionState:
                                      "custom_tool_use_id.")
             elif typ == "user.interrupt":
                 waiting.clear()
+            elif typ == "system.message":
+                self._check_system_message(events, i, where)
             plan.events.append(ev)
         return plan
+
+    @staticmethod
+    def _check_system_message(events: Sequence[Any], i: int, where: str) -> None:
+        """The SDK's rule (BetaManagedAgentsSystemMessageEventParams): "At most one per request: it must be the final
+        event and immediately follow the user.message, user.tool_result, or user.custom_tool_result it accompanies."
+        """
+        before = events[i - 1].get("type") if i and isinstance(events[i - 1], dict) else None
+        if i != len(events) - 1 or before not in ("user.message", "user.tool_result", "user.custom_tool_result"):
+            raise InvalidRequest(
+                f"{where}: a system.message must be the final event of its request, right after the user.message, "
+                "user.tool_result or user.custom_tool_result it accompanies (at most one per request). Send it in "
+                f"the same events.send call, last{f', not after a {before}' if before else ''}.")
 
     @staticmethod
     def _validate_sent(ev: Any, path: str, i: int) -> Dict[str, Any]:
