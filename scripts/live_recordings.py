@@ -23,9 +23,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,11 +37,11 @@ OPTIONAL = frozenset({"agent.thinking", "session.usage", "span.model_request_sta
                       "session.status_rescheduled", "session.error", "agent.message"})
 
 
-def types_of(events: Iterable[Any]) -> List[str]:
+def types_of(events: Iterable[Any]) -> list[str]:
     return [ev["type"] if isinstance(ev, dict) else ev.type for ev in events]
 
 
-def _stop(events: Sequence[Any]) -> Optional[str]:
+def _stop(events: Sequence[Any]) -> str | None:
     for ev in reversed(list(events)):
         t = ev["type"] if isinstance(ev, dict) else ev.type
         if t == "session.status_idle":
@@ -49,7 +50,7 @@ def _stop(events: Sequence[Any]) -> Optional[str]:
     return None
 
 
-def compare(live: Sequence[Any], recorded: Sequence[Any]) -> List[str]:
+def compare(live: Sequence[Any], recorded: Sequence[Any]) -> list[str]:
     """Where the live history's event types depart from the recording's shape; [] when they agree."""
     lt, rt = types_of(live), types_of(recorded)
     problems = []
@@ -70,7 +71,7 @@ def compare(live: Sequence[Any], recorded: Sequence[Any]) -> List[str]:
     return problems
 
 
-def shape(types: Sequence[str]) -> List[str]:
+def shape(types: Sequence[str]) -> list[str]:
     """Consecutive repeats collapsed (``a a b`` -> ``a b``): a readable summary for a report."""
     return [t for i, t in enumerate(types) if i == 0 or types[i - 1] != t]
 
@@ -105,7 +106,7 @@ def run_notebook(name: str, out_dir: Path, api_key: str, timeout: int = 900) -> 
         os.environ.update(env_backup)
 
 
-def workshop_sessions(client: Any, since: datetime) -> List[Any]:
+def workshop_sessions(client: Any, since: datetime) -> list[Any]:
     from helpers.resources import WORKSHOP_METADATA
 
     out = []
@@ -115,8 +116,8 @@ def workshop_sessions(client: Any, since: datetime) -> List[Any]:
     return out
 
 
-def check_live(api_key: str, notebooks: Sequence[str] = NOTEBOOKS, out_dir: Optional[Path] = None,
-               refresh: bool = False) -> List[Tuple[Any, Any, List[str], List[str], List[str]]]:
+def check_live(api_key: str, notebooks: Sequence[str] = NOTEBOOKS, out_dir: Path | None = None,
+               refresh: bool = False) -> list[tuple[Any, Any, list[str], list[str], list[str]]]:
     """Run the notebooks live; return (session, recording, problems, live types, recorded types) per session."""
     import anthropic
 
@@ -141,7 +142,7 @@ def check_live(api_key: str, notebooks: Sequence[str] = NOTEBOOKS, out_dir: Opti
     return results
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--refresh", action="store_true", help="record each live session over its recording")
     ap.add_argument("--notebook", action="append", help=f"run only these (default: {', '.join(NOTEBOOKS)})")

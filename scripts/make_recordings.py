@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import random
-import re
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -657,8 +656,8 @@ def rec_parallel(f: Facts) -> Recording:
     ids = r.model_request([("message", "Fetching all six services' p99 and the deploys in parallel.")] + calls,
                           think=True)
     assert len(ids) == 7 > EVENT_IDS_WINDOW
-    results = r.answer_custom([(eid, item[1], item[2]) for eid, item in zip(ids, calls)])
-    ratios = {s: comparison(res)[2] for s, res in zip(SWEEP_SERVICES, results)}
+    results = r.answer_custom([(eid, item[1], item[2]) for eid, item in zip(ids, calls, strict=True)])
+    ratios = {s: comparison(res)[2] for s, res in zip(SWEEP_SERVICES, results[:-1], strict=True)}
     moved = [s for s, x in ratios.items() if x >= 2]
     assert moved == ["checkout"], ratios
     deploys = json.loads(results[-1])["deploys"]

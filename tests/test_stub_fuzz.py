@@ -14,7 +14,7 @@ import os
 import random
 import socket
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 import pytest
 
@@ -28,11 +28,11 @@ BETA = "managed-agents-2026-04-01"
 AUTH = {"x-api-key": "fuzz", "anthropic-beta": BETA}
 INTERNAL = ("This is a bug", "Traceback", "<html", "<!DOCTYPE", "Error code explanation")
 
-Answer = Tuple[int, Dict[str, str], bytes]
+Answer = tuple[int, dict[str, str], bytes]
 
 
 # ----------------------------------------------------------------------------------------------------- plumbing
-def request(server, method: str, path: str, body: bytes = b"", headers: Optional[Dict[str, str]] = None,
+def request(server, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
             timeout: float = 10.0) -> Answer:
     conn = http.client.HTTPConnection(server.host, server.port, timeout=timeout)
     try:
@@ -69,7 +69,7 @@ def assert_api_answer(ans: Answer, what: str) -> None:
         assert len(doc["error"]["message"]) < 4000, f"{what}: a {len(doc['error']['message'])}-character message"
 
 
-def snapshot(server, ids: Dict[str, str]) -> Dict[str, Any]:
+def snapshot(server, ids: dict[str, str]) -> dict[str, Any]:
     """Every list the stub serves for the fuzz's resources, without what time alone changes (stats)."""
     lists = {"agents": "/v1/agents?include_archived=true&limit=100",
              "environments": "/v1/environments?include_archived=true&limit=100",
@@ -101,7 +101,7 @@ def deep_bytes(n: int) -> bytes:
     return b'{"a":' * n + b'"leaf"' + b"}" * n
 
 
-def cursors(rng: random.Random) -> List[str]:
+def cursors(rng: random.Random) -> list[str]:
     def enc(x: Any) -> str:
         return "page_" + base64.urlsafe_b64encode(json.dumps(x).encode()).decode().rstrip("=")
     return [enc(["after", [{}]]), enc(["after", [1.5]]), enc(["sideways", []]), enc(["after", [True]]),
@@ -119,7 +119,7 @@ def wild(rng: random.Random) -> Any:
 def mutate(rng: random.Random, doc: Any) -> Any:
     """One random change somewhere in a (copied) JSON document."""
     doc = json.loads(json.dumps(doc))
-    holders: List[Any] = []
+    holders: list[Any] = []
 
     def walk(v: Any) -> None:
         if isinstance(v, (dict, list)):
@@ -150,7 +150,7 @@ BAD_BODIES = [b"{", b"[]", b"null", b'"x"', b"1e400", b"\xff\xfe{}", b"{\"a\": N
               deep_bytes(70), deep_bytes(990), b" ", b"\x00" * 10, dumps({"name": "n" * 5_000_000})]
 
 
-def templates(ids: Dict[str, str]) -> Dict[str, Any]:
+def templates(ids: dict[str, str]) -> dict[str, Any]:
     tool_result = {"type": "user.custom_tool_result", "custom_tool_use_id": "sevt_011CAAAAAAAAAAAAAAAAAAAA",
                    "content": [{"type": "text", "text": "ok"}]}
     return {
@@ -167,7 +167,7 @@ def templates(ids: Dict[str, str]) -> Dict[str, Any]:
     }
 
 
-def multipart(rng: random.Random) -> Tuple[bytes, Dict[str, str]]:
+def multipart(rng: random.Random) -> tuple[bytes, dict[str, str]]:
     b = "fzb"
     variants = [
         (b"--fzb\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\xed\xa0\x80.log\"\r\n\r\nx\r\n--fzb--\r\n",
@@ -187,7 +187,7 @@ def multipart(rng: random.Random) -> Tuple[bytes, Dict[str, str]]:
     return body, {**AUTH, "content-type": ctype}
 
 
-def cases(rng: random.Random, ids: Dict[str, str]) -> List[Tuple[str, str, bytes, Dict[str, str], str]]:
+def cases(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, bytes, dict[str, str], str]]:
     """(method, path, body, headers, description) for every route, PER_ROUTE each."""
     tmpl = templates(ids)
     real = {"agent_id": ids["agent"], "environment_id": ids["environment"], "session_id": ids["session"],
@@ -300,7 +300,7 @@ def fuzz_server():
 
 
 @pytest.fixture(scope="module")
-def ids(fuzz_server) -> Dict[str, str]:
+def ids(fuzz_server) -> dict[str, str]:
     import anthropic
 
     c = anthropic.Anthropic(api_key="k", base_url=fuzz_server.url, max_retries=0)
@@ -311,7 +311,7 @@ def ids(fuzz_server) -> Dict[str, str]:
     return {"agent": agent.id, "environment": env.id, "session": s.id, "file": f.id, "resource": s.resources[0].id}
 
 
-def _settled(server, ids: Dict[str, str]) -> Dict[str, Any]:
+def _settled(server, ids: dict[str, str]) -> dict[str, Any]:
     """The snapshot once nothing moves (a valid request may have started a replay)."""
     before = snapshot(server, ids)
     for _ in range(50):

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
 
 __all__ = ["StoredEvent", "Subscriber", "delta_frames", "error_frame", "stream_head", "END_STREAM"]
 
@@ -24,7 +25,7 @@ def stream_head(request_id: str) -> bytes:
             f"connection: close\r\nrequest-id: {request_id}\r\n\r\n").encode()
 
 
-def error_frame(body: Dict[str, Any]) -> bytes:
+def error_frame(body: dict[str, Any]) -> bytes:
     """An SSE ``error`` frame: the SDK raises it as an APIStatusError in the reader's loop."""
     return f"event: error\ndata: {json.dumps(body)}\n\n".encode()
 
@@ -34,7 +35,7 @@ class StoredEvent:
 
     __slots__ = ("seq", "data", "ts", "type", "frame")
 
-    def __init__(self, seq: int, data: Dict[str, Any], ts: datetime) -> None:
+    def __init__(self, seq: int, data: dict[str, Any], ts: datetime) -> None:
         self.seq = seq
         self.data = data
         self.ts = ts
@@ -48,7 +49,7 @@ def delta_frames(ev: StoredEvent, deltas: set) -> bytes:
     if ev.type not in deltas:
         return b""
     eid = ev.data["id"]
-    out: List[Dict[str, Any]] = [{"type": "event_start", "event": {"type": ev.type, "id": eid}}]
+    out: list[dict[str, Any]] = [{"type": "event_start", "event": {"type": ev.type, "id": eid}}]
     if ev.type == "agent.message":
         for i, block in enumerate(ev.data.get("content") or []):
             text = block.get("text") if block.get("type") == "text" else None
@@ -73,7 +74,7 @@ class Subscriber:
     #: Bytes a stream may have queued and unsent before it is dropped as one that cannot keep up.
     MAX_BACKLOG = 4 * 1024 * 1024
 
-    def __init__(self, write: Callable[[bytes], Any], deltas: Sequence[str] = (), cut_after: Optional[int] = None) -> None:
+    def __init__(self, write: Callable[[bytes], Any], deltas: Sequence[str] = (), cut_after: int | None = None) -> None:
         self.write = write
         self.deltas = set(deltas)
         self.cut_after = cut_after
@@ -81,7 +82,7 @@ class Subscriber:
         self.last_activity = time.monotonic()  # when this stream last carried an event (or opened)
         self.done = threading.Event()
         self.dropped = False
-        self._queue: Deque[bytes] = deque()
+        self._queue: deque[bytes] = deque()
         self._backlog = 0
         self._cond = threading.Condition(threading.Lock())
 

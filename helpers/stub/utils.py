@@ -8,8 +8,9 @@ import json
 import random
 import secrets
 import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence
+from typing import Any, NamedTuple
 
 from .exceptions import InvalidRequest
 
@@ -108,8 +109,8 @@ def _bad_cursor(page: str) -> InvalidRequest:
                           "the previous list response unchanged, or omit page to start at the beginning.")
 
 
-def paginate(items: List[Any], key: Callable[[Any], tuple], *, limit: int, page: Optional[Cursor],
-             descending: bool, bidirectional: bool = False) -> Dict[str, Any]:
+def paginate(items: list[Any], key: Callable[[Any], tuple], *, limit: int, page: Cursor | None,
+             descending: bool, bidirectional: bool = False) -> dict[str, Any]:
     """Cursor pagination over ``items`` in the order of ``key`` (descending or not). Cursors are keys, not offsets,
     so pages stay correct while new items arrive."""
     n = limit
@@ -129,7 +130,7 @@ def paginate(items: List[Any], key: Callable[[Any], tuple], *, limit: int, page:
             start = max(0, end - n)
     chunk = items[start:start + n] if end is None else items[start:end]
     more_after = start + len(chunk) < len(items)
-    out: Dict[str, Any] = {"data": chunk,
+    out: dict[str, Any] = {"data": chunk,
                            "next_page": encode_cursor("after", key(chunk[-1])) if chunk and more_after else None}
     if bidirectional:
         out["prev_page"] = encode_cursor("before", key(chunk[0])) if chunk and start > 0 else None
@@ -154,7 +155,7 @@ def parse_speed(value: Any) -> Any:
     return f
 
 
-def builtin_policy(tools: List[Dict[str, Any]], name: str) -> Optional[str]:
+def builtin_policy(tools: list[dict[str, Any]], name: str) -> str | None:
     """How the agent (its normalized ``tools``) runs the built-in tool ``name``: ``"always_allow"``,
     ``"always_ask"``, or None when it does not enable it."""
     for t in tools:
@@ -167,5 +168,5 @@ def builtin_policy(tools: List[Dict[str, Any]], name: str) -> Optional[str]:
     return None
 
 
-def custom_tool_names(tools: List[Dict[str, Any]]) -> List[str]:
+def custom_tool_names(tools: list[dict[str, Any]]) -> list[str]:
     return [t["name"] for t in tools if t.get("type") == "custom"]
