@@ -2,8 +2,12 @@
 
 Responses are written in one ``send`` (headers + body) on a TCP_NODELAY socket, so a request costs well under a
 millisecond on loopback. A handler that returns a :class:`responses.Stream` (the SSE stream) gets the connection:
-events are written to it by the thread that emits them; the stream's own server thread sends keepalive comments and
+emitters only queue frames on it, and the stream's own server thread writes them, sends keepalive comments and
 closes the connection when the stream ends.
+
+Whatever arrives, the answer is the API's JSON error shape with a 4xx (docs/design.md, "Hardening rules"): framing
+errors of http.server itself (``send_error``), unknown methods, bad ``Content-Length`` or chunked framing, bodies over
+the limit, a body that never arrives (the read timeout), an SDK object where its id belongs.
 """
 from __future__ import annotations
 
