@@ -567,5 +567,7 @@ def _retryable(exc: BaseException) -> bool:
         if status < 400:  # an `event: error` frame inside an open (200) stream: its body says which
             error = get(exc.body, "error") if isinstance(exc.body, dict) else None
             return get(error, "type") in _RETRYABLE_ERROR_TYPES
+        if exc.response.headers.get("x-should-retry") == "false":  # the server says so (the SDK obeys it too)
+            return False
         return status in (408, 409, 429) or status >= 500
     return False
