@@ -46,6 +46,7 @@ from .events import (
     TOOL_USE_KINDS,
     ToolCall,
     as_dict,
+    get,
     text_of,
 )
 
@@ -846,9 +847,7 @@ class AgentPanel:
 
     def attach(self, session: Any) -> Callable[[Any], None]:
         """Bring the panel online for ``session`` (object, dict or id); returns ``on_event``."""
-        sid = session if isinstance(session, str) or session is None else (
-            session.get("id") if isinstance(session, dict) else getattr(session, "id", None)
-        )
+        sid = session if isinstance(session, str) or session is None else get(session, "id")
         with self._lock:
             self.state = AgentPanelState()
             self.state.attach(sid)
