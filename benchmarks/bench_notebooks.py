@@ -11,7 +11,8 @@ output in a temporary folder), and so are the baselines:
 
 * empty:  a one-cell notebook (kernel start, one cell, kernel shutdown);
 * sdk:    the same plus ``import anthropic`` (~3,300 modules; the import and the interpreter's teardown of them);
-* floor:  ``import helpers; helpers.connect()``: what every series notebook pays before its first lesson cell.
+* floor:  ``import helpers; helpers.connect()``: what every series notebook pays before its first lesson cell;
+          run once more just before each notebook, so that drifts in the machine's load hit both alike.
 
 Target (issue 12): the series takes at most 1.4 x (number of notebooks x the floor), the floor measured in the same
 run: every notebook pays a fresh kernel, the SDK import and connect() before its first lesson cell, so the target
@@ -156,11 +157,12 @@ def main(argv: list[str]) -> int:
         reps = max(BASELINE_REPEATS, args.repeat)
         empty_time, empty_all = median_run(empty, tmp, reps)
         sdk_time, _ = median_run(sdk, tmp, reps)
-        floor_time, floor_all = median_run(floor, tmp, reps)
+        _, floor_all = median_run(floor, tmp, reps)
         times: dict[str, float] = {}
         spread: dict[str, list[float]] = {}
         cells: dict[str, list[tuple[float, int, str]]] = {}
         for path in paths:
+            floor_all.append(run(floor, tmp))  # one more floor run before each notebook: both see the same load
             try:
                 times[path.name], spread[path.name] = median_run(path, tmp, args.repeat)
             except Exception as exc:  # report, keep going
@@ -168,6 +170,7 @@ def main(argv: list[str]) -> int:
                 print(f"{path.name}: FAILED ({type(exc).__name__}: {msg.splitlines()[-1] if msg else ''})")
                 return 2
             cells[path.name] = cell_durations(tmp / path.name)
+        floor_time = statistics.median(floor_all)
         concurrent = None
         if args.jobs > 1:
             (tmp / "concurrent").mkdir()
@@ -178,7 +181,8 @@ def main(argv: list[str]) -> int:
     budget = TARGET * n * floor_time
     width = max(34, *(len(k) for k in times))
     print(f"parsed-log cache: {'off (each notebook parses app.log)' if args.no_log_cache else 'fresh for this run'}")
-    print(f"baselines (median of {reps} runs each, fresh kernel per run):")
+    print(f"baselines (median of {reps} runs each, the floor {len(floor_all)}: also one before each notebook; fresh "
+          "kernel per run):")
     print(f"  {'empty one-cell notebook':<{width}}  {empty_time:6.2f} s   runs: "
           + ", ".join(f"{t:.2f}" for t in empty_all))
     print(f"  {'sdk: import anthropic':<{width}}  {sdk_time:6.2f} s   (+{sdk_time - empty_time:.2f} s over empty)")

@@ -12,11 +12,11 @@ Untouched TODO cells assign :data:`TODO` to the variables the exercise should se
 ``NotImplementedError``. So a check run before the exercise says "env is still the TODO
 placeholder: complete TODO 2.1 and run its cell" rather than a ``NameError``.
 
-Layout of this file (append, keep the sections):
+Layout of this file:
 
 * the framework (``TODO``, ``CheckFailed``, ``ok``, ``fail``, ``need``, ``attr``, ...),
-* one section per notebook, ``# ==== NN title ====``, with that notebook's checks in order.
-  Notebooks 00–03 are here; 04–06 append theirs at the end.
+* one section per notebook, 00 to 06, ``# ==== NN title ====``, with that notebook's checks in exercise order.
+  A new check goes in its notebook's section and in ``__all__`` (a test holds both to what the notebooks call).
 """
 from __future__ import annotations
 
@@ -25,10 +25,11 @@ from collections.abc import Callable
 from typing import Any
 
 from .events import attr, event_text
+from .hints import hint  # the second hint level, on request: check.hint("3.2")
 
 __all__ = [  # noqa: F822 - TODO is made by the module __getattr__ (it names its cell)
     # the framework
-    "TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo",
+    "TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo", "hint",
     # one check per exercise, in notebook order
     "setup", "event_direction",                                                     # 00
     "onset", "suspect_deploy", "db_queries",                                        # 01
@@ -873,8 +874,9 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
         fail("the agent's final message does not name dep_4820.",
              "did every tool call get the real result? Look at the user.custom_tool_result lines above.")
     n = len(results)
-    ok(f"Your loop answered {n} tool call{'s' if n != 1 else ''} inline, each exactly once, and stopped on end_turn: "
-       "the report names dep_4820.")
+    sandbox = sum(1 for e in events if _type_of(e) == "agent.tool_use")
+    ok(f"Your loop answered {n} custom tool call{'s' if n != 1 else ''} inline, each exactly once (the sandbox ran "
+       f"its {sandbox} command{'s' if sandbox != 1 else ''} itself), and stopped on end_turn: the report names dep_4820.")
 
 
 # =============================================================================== 05 Replay and lifecycle

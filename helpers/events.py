@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "ANSWER_FIELDS",
     "FINAL_STOP_REASONS",
     "RESULT_FIELDS",
     "SESSION_STATUS",
@@ -120,10 +119,6 @@ RESULT_FIELDS = {
     "agent.mcp_tool_result": "mcp_tool_use_id",
 }
 
-#: What a client sends -> the field holding the id of the event it answers.
-ANSWER_FIELDS = {"user.custom_tool_result": "custom_tool_use_id", "user.tool_confirmation": "tool_use_id"}
-
-
 def waits_for_confirmation(event: Any) -> bool:
     """A built-in or MCP tool use that waits for a ``user.tool_confirmation`` (``evaluated_permission`` "ask")."""
     return get(event, "type") in ("agent.tool_use", "agent.mcp_tool_use") and get(event, "evaluated_permission") == "ask"
@@ -169,6 +164,11 @@ class ToolCall:
     def done(self) -> bool:
         """A result has arrived."""
         return self.result is not None
+
+    @property
+    def waiting_for_confirmation(self) -> bool:
+        """A tool use whose ``evaluated_permission`` is "ask", not confirmed yet and without a result."""
+        return self.permission == "ask" and not self.confirmation and not self.done
 
 
 # --------------------------------------------------------------------------- text

@@ -11,10 +11,10 @@ import threading
 import time
 
 import anthropic
-from support.fixtures import sdk_client
 
 from helpers import client as hc
 from helpers import resources, stub
+from support.fixtures import sdk_client
 
 MESSAGE = "Checkout p99 is 10x since 14:07Z. Find the root cause."
 

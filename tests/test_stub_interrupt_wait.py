@@ -6,10 +6,9 @@ turn; an interrupt that does arrive in time still cuts the run short as before.
 """
 from __future__ import annotations
 
-from support.fixtures import sdk_client
-
 from helpers import resources, stub
 from helpers.stub.replay import NO_INTERRUPT
+from support.fixtures import sdk_client
 
 ASK = "Run a full audit of the log."
 

@@ -10,10 +10,10 @@ import time
 
 import anthropic
 import pytest
-from support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES, sdk_client
-from support.probe import concurrent_sessions
 
 from helpers import stub
+from support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES, sdk_client
+from support.probe import concurrent_sessions
 
 TEXT = "Checkout p99 latency jumped at 14:07. Why?"
 
@@ -193,7 +193,8 @@ def test_errors_change_nothing(client, session):
     with pytest.raises(anthropic.BadRequestError, match=r"events\[0\]\.bogus is not a known field"):
         client.beta.sessions.events.send(sid, events=[{**good, "bogus": 1}])
     with pytest.raises(anthropic.BadRequestError, match="waiting for results of custom tool uses"):
-        client.beta.sessions.events.send(sid, events=[msg("hello?")])
+        client.beta.sessions.events.send(sid, events=[{"type": "user.define_outcome", "description": "d",
+                                                       "rubric": {"type": "text", "content": "r"}}])
     with pytest.raises(anthropic.BadRequestError, match="only valid on self_hosted"):
         client.beta.sessions.events.send(sid, events=[{"type": "user.tool_result", "tool_use_id": ids[0]}])
     # nothing was applied
