@@ -15,9 +15,11 @@ import secrets
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from . import budgets, outputs, pricing
 from .exceptions import Conflict, InvalidRequest, NotFound, StubError, not_found
 
 log = logging.getLogger("helpers.stub")
@@ -615,6 +617,9 @@ class SessionState:
         self.outcomes: Dict[str, str] = {}  # outcome_id -> description
         self.tokens: Dict[str, str] = {}  # resource id -> authorization_token (write-only)
         self.seq = 0
+        self.spent = Decimal(0)  # list cost so far, in dollars (budgets.py, pricing.py)
+        self.had_budget = data.get("budget") is not None
+        self.writes: Dict[str, Tuple[str, bytes, str]] = {}  # agent.tool_use id -> the session output it writes
 
     @property
     def status(self) -> str:
@@ -626,6 +631,9 @@ class SessionState:
         d["stats"] = {"active_seconds": round(active, 3),
                       "duration_seconds": round((datetime.now(timezone.utc) - self.created).total_seconds(), 3)}
         d["usage"] = dict(self.data["usage"])
+        d["usage"]["active_seconds"] = round(active, 3)
+        if pricing.list_price(self.data["agent"]["model"]["id"]) is not None:
+            d["usage"]["list_cost"] = budgets.usage_cost(self.spent)
         return d
 
 
@@ -656,8 +664,10 @@ class Backend:
         self.idle_stream_timeout = idle_stream_timeout
         # How long a recorded user.interrupt waits for the learner's before the replay plays on (None: forever).
         self.interrupt_wait = interrupt_wait
+        from .deployments import DeploymentsBackend
         from .replay import Scheduler
 
+        self.deployments = DeploymentsBackend(self)  # /v1/deployments and /v1/deployment_runs (deployments.py)
         self.scheduler = Scheduler(self)
 
     # ---------------------------------------------------------------- speed
@@ -990,7 +1000,8 @@ class Backend:
         out = {k: v for k, v in r.items() if v is not None}
         return out
 
-    def create_session(self, body: Dict[str, Any]) -> Dict[str, Any]:
+    def create_session(self, body: Dict[str, Any], *, deployment_id: Optional[str] = None) -> Dict[str, Any]:
+        """A new session; ``deployment_id`` when a deployment's run creates it (deployments.py)."""
         B, _ = _t()
         from anthropic.types.beta import session_create_params
 
@@ -1000,6 +1011,8 @@ class Backend:
             raise InvalidRequest(f"Invalid session: agent.{extra[0]} is not a known field (an agent reference has "
                                  "type, id and version). Pass agent=agent.id, or {\"type\": \"agent\", \"id\": "
                                  "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
+        if isinstance(body, dict) and "budget" in body:
+            budgets.check_shape(body["budget"])
         p = validate_params(session_create_params.SessionCreateParams, body, what="session")
         with self.lock:
             env = self._env(p["environment_id"])
@@ -1007,6 +1020,7 @@ class Backend:
                 raise InvalidRequest(f"environment {env['id']!r} is archived; create a new environment for new "
                                      "sessions.", error_code="environment_archived")
             snap = self._resolve_agent(p["agent"])
+            budgets.check_models(p.get("budget"), snap["model"]["id"])
             created = now()
             t = rfc3339(created)
             session_id = new_id("sesn")
@@ -1021,7 +1035,7 @@ class Backend:
             data = {"id": session_id, "type": "session", "status": "idle", "agent": snap,
                     "environment_id": env["id"], "metadata": metadata, "resources": resources,
                     "vault_ids": list(p.get("vault_ids") or []), "outcome_evaluations": [], "stats": {}, "usage": {},
-                    "title": p.get("title"), "budget": p.get("budget"), "deployment_id": None,
+                    "title": p.get("title"), "budget": p.get("budget"), "deployment_id": deployment_id,
                     "created_at": t, "updated_at": t, "archived_at": None}
             state = SessionState(data, created)
             from .replay import Replayer
@@ -1049,6 +1063,8 @@ class Backend:
         B, _ = _t()
         from anthropic.types.beta import session_update_params
 
+        if isinstance(body, dict) and body.get("budget") is not None:
+            budgets.check_shape(body["budget"])
         p = validate_params(session_update_params.SessionUpdateParams, body, what="session update")
         with self.lock:
             s = self._session(session_id)
@@ -1059,12 +1075,9 @@ class Backend:
                 raise InvalidRequest(
                     "agent: the session is running, and its agent can only be updated while it is not running. "
                     "Send {\"type\": \"user.interrupt\"} (or wait for session.status_idle), then update it.")
-            if "budget" in p and s.status == "terminated":
-                raise InvalidRequest("budget: the session is terminated; a budget can be changed in any other status.")
-            if p.get("budget") is not None and s.data.get("budget") is None:
-                raise InvalidRequest("budget: this session has no budget, and one can only be set when a session is "
-                                     "created (a removed budget cannot be added back). Create a new session with "
-                                     "budget=... instead.", error_code="budget_create_only")
+            if "budget" in p:
+                budgets.check_update(s.data.get("budget"), p["budget"], ever_had=s.had_budget, spent_usd=s.spent,
+                                     status=s.status, model_id=s.data["agent"]["model"]["id"])
             d = dict(s.data)
             if "title" in p:
                 d["title"] = p["title"]
@@ -1099,6 +1112,8 @@ class Backend:
             s.data = d
             if changed:
                 self.emit(s, {"type": "session.updated", **copy.deepcopy(changed)})
+            if "budget" in changed:
+                s.engine.budget_changed()  # a raised or removed budget resumes the work it paused
             return s.view()
 
     def list_sessions(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
@@ -1295,7 +1310,7 @@ class Backend:
         event["processed_at"] = rfc3339(ts)
         typ = event["type"]
         if typ == "session.usage":
-            event["usage"] = dict(s.data["usage"])
+            event["usage"] = s.view()["usage"]
         check_event(S.BetaManagedAgentsSessionEvent, event)
         s.seq += 1
         ev = StoredEvent(s.seq, event, ts)
@@ -1306,6 +1321,14 @@ class Backend:
             self.set_status(s, status)
         elif typ == "span.model_request_end":
             self._add_usage(s, event["model_usage"])
+        elif typ == "agent.tool_use":
+            w = outputs.written_file(event)
+            if w is not None:
+                s.writes[event["id"]] = w
+        elif typ == "agent.tool_result" and event.get("tool_use_id") in s.writes:
+            w = s.writes.pop(event["tool_use_id"])
+            if not event.get("is_error"):
+                self._save_output(s, *w)
         elif typ == "span.outcome_evaluation_end":
             s.data["outcome_evaluations"] = s.data["outcome_evaluations"] + [{
                 "type": "outcome_evaluation", "outcome_id": event["outcome_id"],
@@ -1334,8 +1357,21 @@ class Backend:
         s.data["status"] = status
         s.data["updated_at"] = rfc3339(now())
 
+    def _save_output(self, s: SessionState, filename: str, content: bytes, mime: str) -> None:
+        """A file the agent wrote under /mnt/session/outputs/: downloadable, scoped to its session (outputs.py)."""
+        B, _ = _t()
+        for fid, (meta, _old) in list(self.files.items()):  # writing the same path again replaces the file
+            if meta.get("filename") == filename and (meta.get("scope") or {}).get("id") == s.id and meta["downloadable"]:
+                del self.files[fid]
+        meta = {"id": new_id("file"), "type": "file", "filename": filename, "mime_type": mime,
+                "size_bytes": len(content), "created_at": rfc3339(now()), "downloadable": True,
+                "scope": {"type": "session", "id": s.id}}
+        check_out(B.BetaFileMetadata, meta)
+        self.files[meta["id"]] = (meta, content)
+
     @staticmethod
     def _add_usage(s: SessionState, mu: Dict[str, Any]) -> None:
+        s.spent += pricing.cost_usd(s.data["agent"]["model"]["id"], mu)
         u = dict(s.data["usage"])
         for k in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
             u[k] = u.get(k, 0) + int(mu.get(k) or 0)

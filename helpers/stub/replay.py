@@ -25,6 +25,10 @@ Details beyond the design doc's rules:
 * A recorded ``user.interrupt`` is a wait point like the others, but it does not wait forever: if no interrupt
   arrives within ``interrupt_wait`` seconds (default 30), the engine says so in an ``agent.message``
   (:data:`NO_INTERRUPT`) and plays on (the recording's turn then ends), so a run nobody interrupts still stops.
+* Budgets (budgets.py): before each recorded ``span.model_request_start``, a session whose list cost has reached its
+  budget stops with ``session.status_idle`` ``budget_reached`` instead (the request in flight finished; no new one
+  starts). Raising or removing the budget resumes the walk where it stopped; a ``user.message`` meanwhile gets the
+  same stop again. A recording that stops at its budget fits only a session whose cap it reached.
 * After the last line, each further ``user.message`` gets ``session.status_running``, one ``agent.message``
   (:data:`NO_MORE_TURNS`) and ``session.status_idle`` ``end_turn``.
 """
@@ -39,6 +43,7 @@ import time
 from collections import deque
 from typing import Any, Dict, List, Optional, Sequence
 
+from . import budgets
 from .exceptions import InvalidRequest
 from .models import builtin_policy, custom_tool_names, new_id, validate_params
 from .recordings import DEFAULT_NAME, Line, Recording
@@ -124,6 +129,7 @@ class Replayer:
         self.waiting_since: Optional[float] = None  # when the walk reached a recorded user.interrupt
         self.open_span: Optional[str] = None  # the span.model_request_start emitted and not yet ended
         self.no_outcome = False  # the recording defines an outcome here and the learner did not
+        self.budget_stopped = False  # idle with budget_reached: waits for a raised or removed budget
 
     # ------------------------------------------------------------------ choosing a recording
     def _agent_tools(self) -> List[str]:
@@ -146,6 +152,9 @@ class Replayer:
                         f"(its mounts: {mounts or 'none'}), so live those commands would fail. Mount the file when "
                         f"you create the session: resources=[{{\"type\": \"file\", \"file_id\": log_file.id, "
                         f"\"mount_path\": \"{path}\"}}] (helpers.resources.new_session does this).")
+        why = self._budget_unfit(rec)
+        if why:
+            return why
         tools = self.s.data["agent"]["tools"]
         for name, seen in sorted(rec.builtin_tools().items()):
             policy = builtin_policy(tools, name)
@@ -164,6 +173,21 @@ class Replayer:
                         + ("wait for a user.tool_confirmation" if policy == "always_ask" else "run without asking")
                         + ". Offline, use a recording made with the same policy: "
                         + ("; ".join(fits) if fits else "none uses this policy") + ".")
+        return None
+
+    def _budget_unfit(self, rec: Recording) -> Optional[str]:
+        """A recording that stops at its budget fits a session whose cap that recorded spend reaches."""
+        spent = budgets.recorded_cost(rec.lines, self.s.data["agent"]["model"]["id"])
+        if spent is None:
+            return None
+        cap = budgets.cap_usd(self.s.data.get("budget"))
+        if cap is None or cap > spent:
+            have = "no budget" if cap is None else f"a budget of {budgets.pricing.to_minor_units(cap)} cents"
+            return (f"recording {rec.name!r} stops with budget_reached after spending "
+                    f"{budgets.pricing.to_minor_units(spent)} cents at list price, but this session has {have}, so "
+                    f"live it would not stop there. Create the session (or deployment) with budget="
+                    f"{{\"type\": \"limit\", \"max_list_cost\": {{\"amount\": "
+                    f"\"{budgets.pricing.to_minor_units(spent)}\", \"currency\": \"USD\"}}}} or less.")
         return None
 
     def _check_tools(self, rec: Recording) -> None:
@@ -377,6 +401,8 @@ class Replayer:
                 sr["event_ids"] = ids
             else:
                 self.turn_active = False
+                if sr.get("type") == "budget_reached":
+                    self.budget_stopped = True
         return ev
 
     def _close_open_span(self) -> None:
@@ -391,6 +417,24 @@ class Replayer:
         self._close_open_span()
         self.b.emit(self.s, {"type": "session.status_idle", "stop_reason": {"type": "end_turn"}})
         self.turn_active = False
+
+    def _over_budget(self) -> bool:
+        cap = budgets.cap_usd(self.s.data.get("budget"))
+        return cap is not None and self.s.spent >= cap
+
+    def _stop_at_budget(self) -> None:
+        self._close_open_span()
+        self.b.emit(self.s, {"type": "session.status_idle", "stop_reason": {"type": "budget_reached"}})
+        self.turn_active = False
+        self.budget_stopped = True
+
+    def budget_changed(self) -> None:
+        """The session's budget was raised or removed: a walk its cap stopped starts again."""
+        if self.budget_stopped and not self._over_budget() and self.s.status == "idle":
+            self.budget_stopped = False
+            self.b.emit(self.s, {"type": "session.status_running"})
+            self.turn_active = True
+            self.b.scheduler.schedule(self, 0.0)
 
     def step(self, now: float) -> Optional[float]:
         """Emit what is due. Returns when to be called again, or None to wait for the learner."""
@@ -415,6 +459,13 @@ class Replayer:
                     self.pos = nxt if nxt is not None else len(rec.lines)
                     self.inbox = deque(e for e in self.inbox if e["type"] == "user.message")
                     self._end_turn_now()
+        if self.budget_stopped:
+            msg = next((e for e in self.inbox if e["type"] == "user.message"), None)
+            if msg is not None:  # no model request can start: the same stop again
+                self.inbox.remove(msg)
+                self.b.emit(self.s, {"type": "session.status_running"})
+                self._stop_at_budget()
+            return None
         budget = 64
         while budget > 0:
             if rec is None:
@@ -494,6 +545,9 @@ class Replayer:
                 self._end_turn_now()
                 budget -= 1
                 continue
+            if line.type == "span.model_request_start" and self._over_budget():
+                self._stop_at_budget()  # the position stays: a raised budget resumes here
+                return None
             speed = self.b.speed
             if speed != "instant" and line.ts is not None and self.last_rec_ts is not None:
                 gap = min(self.b.max_gap, max(0.0, (line.ts - self.last_rec_ts).total_seconds())) / speed

@@ -157,6 +157,47 @@ def thread_not_found(b: Backend, r: Request) -> Result:
     raise b.thread_not_found(r.params["session_id"], r.params["thread_id"])
 
 
+# ------------------------------------------------------------------------------------------------ deployments
+def create_deployment(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.create(r.json())
+
+
+def list_deployments(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.list(r.query)
+
+
+def get_deployment(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.get(r.params["deployment_id"])
+
+
+def update_deployment(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.update(r.params["deployment_id"], r.json())
+
+
+def archive_deployment(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.archive(r.params["deployment_id"])
+
+
+def pause_deployment(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.pause(r.params["deployment_id"])
+
+
+def unpause_deployment(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.unpause(r.params["deployment_id"])
+
+
+def run_deployment(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.run(r.params["deployment_id"])
+
+
+def list_deployment_runs(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.list_runs(r.query)
+
+
+def get_deployment_run(b: Backend, r: Request) -> Result:
+    return 200, b.deployments.get_run(r.params["deployment_run_id"])
+
+
 # ------------------------------------------------------------------------------------------------ files
 def _multipart(r: Request) -> Dict[str, Tuple[Optional[str], bytes, str]]:
     """Split a multipart/form-data body into ``{name: (filename, bytes, content type)}`` (fast on 10+ MB logs)."""
