@@ -183,11 +183,11 @@ class Replayer:
         cap = budgets.cap_usd(self.s.data.get("budget"))
         if cap is None or cap > spent:
             have = "no budget" if cap is None else f"a budget of {budgets.pricing.to_minor_units(cap)} cents"
-            return (f"recording {rec.name!r} stops with budget_reached after spending "
-                    f"{budgets.pricing.to_minor_units(spent)} cents at list price, but this session has {have}, so "
-                    f"live it would not stop there. Create the session (or deployment) with budget="
-                    f"{{\"type\": \"limit\", \"max_list_cost\": {{\"amount\": "
-                    f"\"{budgets.pricing.to_minor_units(spent)}\", \"currency\": \"USD\"}}}} or less.")
+            fits = max(1, int(spent * 100))  # whole cents the recorded spend reaches
+            return (f"recording {rec.name!r} stops with budget_reached after spending {spent * 100:.2f} cents at "
+                    f"list price, but this session has {have}, so live it would not stop there. Create the session "
+                    f"(or deployment) with budget={{\"type\": \"limit\", \"max_list_cost\": {{\"amount\": "
+                    f"\"{fits}\", \"currency\": \"USD\"}}}} or less.")
         return None
 
     def _check_tools(self, rec: Recording) -> None:
