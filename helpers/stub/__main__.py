@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from .models import parse_speed
+from .utils import parse_speed
 
 
 def main(argv=None) -> int:

@@ -16,7 +16,7 @@ from typing import Any, Dict, Optional
 from . import pricing
 from .exceptions import InvalidRequest
 
-__all__ = ["EXAMPLE", "check_shape", "check_models", "check_update", "cap_usd", "usage_cost", "recorded_cost"]
+__all__ = ["EXAMPLE", "check_shape", "check_models", "check_update", "cap_usd", "usage_cost", "recorded_cost", "unfit"]
 
 EXAMPLE = '{"type": "limit", "max_list_cost": {"amount": "500", "currency": "USD"}} (500 cents = $5.00)'
 _AMOUNT = re.compile(r"^(0|[1-9][0-9]*)$")
@@ -101,3 +101,19 @@ def recorded_cost(lines: Any, model_id: str) -> Optional[Decimal]:
         elif ev.get("type") == "session.status_idle" and (ev.get("stop_reason") or {}).get("type") == "budget_reached":
             return spent
     return None
+
+
+def unfit(rec: Any, budget: Optional[Dict[str, Any]], model_id: str) -> Optional[str]:
+    """Why a session with ``budget`` could not have made ``rec`` (a recording that stops at its budget); None when
+    it could: its cap must be at or below what the recording spent before its recorded stop."""
+    spent = recorded_cost(rec.lines, model_id)
+    if spent is None:
+        return None
+    cap = cap_usd(budget)
+    if cap is not None and cap <= spent:
+        return None
+    have = "no budget" if cap is None else f"a budget of {pricing.to_minor_units(cap)} cents"
+    fits = max(1, int(spent * 100))  # whole cents the recorded spend reaches
+    return (f"recording {rec.name!r} stops with budget_reached after spending {spent * 100:.2f} cents at list price, "
+            f"but this session has {have}, so live it would not stop there. Create the session (or deployment) with "
+            f'budget={{"type": "limit", "max_list_cost": {{"amount": "{fits}", "currency": "USD"}}}} or less.')

@@ -24,8 +24,10 @@ from typing import Any, Dict, List, Optional
 
 from . import budgets
 from .exceptions import InvalidRequest, StubError, not_found
+from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, rfc3339
+from .validation import sdk_types, validate_response
 
-__all__ = ["DeploymentsBackend", "parse_cron", "upcoming"]
+__all__ = ["DeploymentsBackend", "parse_cron", "upcoming", "check_schedule"]
 
 _CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day-of-month", 1, 31), ("month", 1, 12), ("day-of-week", 0, 7))
 _NAMES = {3: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
@@ -193,20 +195,15 @@ class DeploymentsBackend:
         s = d["_schedule"]
         if s is None:
             return None
-        from .models import now, rfc3339
-
         nxt = [] if d["archived_at"] else [rfc3339(t) for t in upcoming(s["expression"], s["timezone"], now())]
         return {"type": "cron", "expression": s["expression"], "timezone": s["timezone"],
                 "upcoming_runs_at": nxt, "last_run_at": d["_last_run_at"]}
 
     def _view(self, d: Dict[str, Any]) -> Dict[str, Any]:
-        from anthropic.types import beta as B
-
-        from .models import check_out
-
+        beta, _ = sdk_types()
         out = {k: copy.deepcopy(v) for k, v in d.items() if not k.startswith("_")}
         out["schedule"] = self._schedule_view(d)
-        return check_out(B.BetaManagedAgentsDeployment, out)
+        return validate_response(beta.BetaManagedAgentsDeployment, out)
 
     @staticmethod
     def _resources(rs: Optional[List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
@@ -214,15 +211,10 @@ class DeploymentsBackend:
         return [{k: v for k, v in r.items() if k != "authorization_token"} for r in rs or []]
 
     # ---------------------------------------------------------------- deployments
-    def create(self, body: Dict[str, Any]) -> Dict[str, Any]:
-        from anthropic.types.beta import deployment_create_params
+    def create(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        """``p``: the validated ``DeploymentCreateParams`` (responses.py checked the budget and schedule)."""
+        from .models import patch_metadata
 
-        from .models import new_id, now, patch_metadata, rfc3339, validate_params
-
-        if isinstance(body, dict):
-            budgets.check_shape(body.get("budget"))
-            check_schedule(body.get("schedule"))
-        p = validate_params(deployment_create_params.DeploymentCreateParams, body, what="deployment")
         with self.b.lock:
             agent = self._pin(p["agent"])
             self._check_env(p["environment_id"])
@@ -244,15 +236,10 @@ class DeploymentsBackend:
         with self.b.lock:
             return self._view(self._deployment(deployment_id))
 
-    def update(self, deployment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
-        from anthropic.types.beta import deployment_update_params
+    def update(self, deployment_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+        """``p``: the validated ``DeploymentUpdateParams``."""
+        from .models import patch_metadata
 
-        from .models import now, patch_metadata, rfc3339, validate_params
-
-        if isinstance(body, dict):
-            budgets.check_shape(body.get("budget"))
-            check_schedule(body.get("schedule"))
-        p = validate_params(deployment_update_params.DeploymentUpdateParams, body, what="deployment update")
         with self.b.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"]:
@@ -286,34 +273,19 @@ class DeploymentsBackend:
             self.deployments[deployment_id] = new
             return view
 
-    def list(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
-        from .models import _q, paginate, parse_bool, time_filter
-
-        include_archived = parse_bool(_q(query, "include_archived"), "include_archived")
-        status = _q(query, "status")
-        if status is not None and status not in ("active", "paused"):
-            raise InvalidRequest(f"status: {status!r} is not a deployment status; use active or paused (archived "
-                                 "deployments: include_archived=true).")
-        if status and include_archived:
-            raise InvalidRequest("status and include_archived cannot be combined: filter by status (active or "
-                                 "paused), or pass include_archived=true for every deployment.")
-        agent_id = _q(query, "agent_id")
-        ok = time_filter(query)
-        from .models import parse_time
-
+    def list(self, *, include_archived: bool, status: Optional[str], agent_id: Optional[str],
+             created_at: TimeRange, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+        """Newest first; archived ones only with ``include_archived`` (responses.py checked the combination)."""
         with self.b.lock:
             items = [d for d in self.deployments.values()
                      if (include_archived or not d["archived_at"]) and (not status or d["status"] == status)
                      and (not agent_id or d["agent"]["id"] == agent_id)
-                     and ok(parse_time(d["created_at"], "created_at"))]
-            page = paginate(items, lambda d: (d["created_at"], d["id"]), limit=_q(query, "limit"),
-                            page=_q(query, "page"), descending=True)
+                     and created_at.contains(parse_time(d["created_at"], "created_at"))]
+            page = paginate(items, lambda d: (d["created_at"], d["id"]), limit=limit, page=page, descending=True)
             page["data"] = [self._view(d) for d in page["data"]]
             return page
 
     def _set(self, deployment_id: str, **changes: Any) -> Dict[str, Any]:
-        from .models import now, rfc3339
-
         with self.b.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"] and "archived_at" not in changes:
@@ -333,16 +305,12 @@ class DeploymentsBackend:
         return self._set(deployment_id, status="active", paused_reason=None)
 
     def archive(self, deployment_id: str) -> Dict[str, Any]:
-        from .models import now, rfc3339
-
         # Archived deployments report status active with archived_at set (BetaManagedAgentsDeploymentStatus).
         return self._set(deployment_id, archived_at=rfc3339(now()), status="active", paused_reason=None)
 
     # ---------------------------------------------------------------- runs
     def run(self, deployment_id: str, trigger: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         """Fire the deployment now: a session from its configuration, its initial events sent (the work starts)."""
-        from .models import new_id, now, rfc3339
-
         with self.b.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"]:
@@ -369,7 +337,7 @@ class DeploymentsBackend:
             else:
                 run["session_id"] = session["id"]
                 try:
-                    self.b.send_events(session["id"], {"events": copy.deepcopy(d["initial_events"])})
+                    self.b.send_events(session["id"], copy.deepcopy(d["initial_events"]))
                 except StubError as e:  # e.g. the offline stub has no recording that fits this work
                     self.b.delete_session(session["id"])
                     run["session_id"] = None
@@ -383,11 +351,8 @@ class DeploymentsBackend:
 
     @staticmethod
     def _run_view(run: Dict[str, Any]) -> Dict[str, Any]:
-        from anthropic.types import beta as B
-
-        from .models import check_out
-
-        return check_out(B.BetaManagedAgentsDeploymentRun, copy.deepcopy(run))
+        beta, _ = sdk_types()
+        return validate_response(beta.BetaManagedAgentsDeploymentRun, copy.deepcopy(run))
 
     def get_run(self, run_id: str) -> Dict[str, Any]:
         with self.b.lock:
@@ -397,23 +362,16 @@ class DeploymentsBackend:
                                                           "deployment_id=...); deployments.run(...) returns a new one.")
             return self._run_view(run)
 
-    def list_runs(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
-        from .models import _q, paginate, parse_bool, parse_time, time_filter
-
-        dep = _q(query, "deployment_id")
-        has_error = _q(query, "has_error")
-        err = None if has_error is None else parse_bool(has_error, "has_error")
-        trigger = _q(query, "trigger_type")
-        if trigger is not None and trigger not in ("schedule", "manual"):
-            raise InvalidRequest(f"trigger_type: {trigger!r} is not a trigger; use schedule or manual.")
-        ok = time_filter(query)
+    def list_runs(self, *, deployment_id: Optional[str], has_error: Optional[bool], trigger_type: Optional[str],
+                  created_at: TimeRange, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+        """Newest first. An unknown ``deployment_id`` lists nothing (200), as the SDK documents."""
+        dep, err, trigger = deployment_id, has_error, trigger_type
         with self.b.lock:
             items = [r for r in self.runs.values()
-                     if (not dep or r["deployment_id"] == dep)  # an unknown deployment_id lists nothing (200)
+                     if (not dep or r["deployment_id"] == dep)
                      and (err is None or (r["error"] is not None) == err)
                      and (not trigger or r["trigger_context"]["type"] == trigger)
-                     and ok(parse_time(r["created_at"], "created_at"))]
-            page = paginate(items, lambda r: (r["created_at"], r["id"]), limit=_q(query, "limit"),
-                            page=_q(query, "page"), descending=True, max_limit=1000)
+                     and created_at.contains(parse_time(r["created_at"], "created_at"))]
+            page = paginate(items, lambda r: (r["created_at"], r["id"]), limit=limit, page=page, descending=True)
             page["data"] = [self._run_view(r) for r in page["data"]]
             return page

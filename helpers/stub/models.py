@@ -6,363 +6,24 @@ All state lives in one :class:`Backend`, guarded by one re-entrant lock.
 """
 from __future__ import annotations
 
-import base64
 import copy
-import json
 import logging
-import random
-import secrets
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import budgets, outputs, pricing
-from .exceptions import Conflict, InvalidRequest, NotFound, StubError, not_found
+from .exceptions import Conflict, InvalidRequest, NotFound, not_found
+from .recordings import Library, Recording
+from .replay import Replayer, ReplaySettings, Scheduler
+from .sse import StoredEvent, Subscriber, error_frame
+from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, rfc3339
+from .validation import sdk_types, validate_event, validate_params, validate_response
 
 log = logging.getLogger("helpers.stub")
-
-# --------------------------------------------------------------------------------------------------------------
-# ids and clocks
-# --------------------------------------------------------------------------------------------------------------
-
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-_rng = random.Random(secrets.randbits(128))
-
-
-def new_id(prefix: str) -> str:
-    """An id shaped like the service's: ``agent_011CZkZaBF1tNoB5wlCeusgy`` (random, not secret)."""
-    return f"{prefix}_011C" + "".join(_rng.choices(_B58, k=20))
-
-
-_clock_lock = threading.Lock()
-_last_ts = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def now() -> datetime:
-    """A strictly increasing UTC time (microsecond resolution), so ``processed_at`` orders events totally."""
-    global _last_ts
-    with _clock_lock:
-        t = datetime.now(timezone.utc)
-        if t <= _last_ts:
-            t = _last_ts + timedelta(microseconds=1)
-        _last_ts = t
-        return t
-
-
-def rfc3339(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(value: str, name: str) -> datetime:
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except (ValueError, AttributeError):
-        raise InvalidRequest(f"{name}: {value!r} is not an RFC 3339 timestamp. "
-                             "Pass a datetime or a string like '2026-11-18T14:07:00Z'.") from None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return t
-
-
-# --------------------------------------------------------------------------------------------------------------
-# validation with the SDK's own types
-# --------------------------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=None)
-def adapter(tp: Any):
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(tp)
-
-
-def _fmt_loc(parts: Sequence[Any]) -> str:
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out += ("." if out else "") + str(p)
-    return out
-
-
-def _format_validation_error(exc: Any, prefix: Sequence[Any]) -> str:
-    """Turn a pydantic ValidationError into one readable sentence naming the wrong field(s)."""
-    cleaned = []
-    for err in exc.errors():
-        member = None
-        parts: List[Any] = list(prefix)
-        for p in err["loc"]:
-            if isinstance(p, str) and (p[:1].isupper() or "[" in p or p.startswith("function-")
-                                       or p in ("str", "int", "float", "bool", "list", "dict", "none")):
-                member = p  # a union member's class name: not part of the user's path
-                continue
-            parts.append(p)
-        cleaned.append((parts, member, err))
-    # In a union, members whose `type` literal did not match are noise when another member matched; when none
-    # matched, the `type` itself is what is wrong.
-    bad = {m for parts, m, e in cleaned if m and parts and parts[-1] == "type" and e["type"] == "literal_error"}
-    kept = [c for c in cleaned if c[1] not in bad] or \
-        [c for c in cleaned if c[0] and c[0][-1] == "type" and c[2]["type"] == "literal_error"] or cleaned
-    msgs: Dict[str, List[str]] = {}
-    for parts, _m, err in kept:
-        loc = _fmt_loc(parts) or "body"
-        if err["type"] == "literal_error" and "expected" in (err.get("ctx") or {}):
-            expected = str(err["ctx"]["expected"])
-            options = expected.replace(" or ", ", ").split(", ")
-            if len(options) > 6:
-                expected = ", ".join(options[:4]) + f", ... ({len(options)} options)"
-            msg = "should be " + expected
-            if parts and parts[-1] == "type":
-                msg += f" (got {err.get('input')!r})"
-        elif err["type"] == "missing":
-            msg = "is required but missing"
-        elif err["type"] == "extra_forbidden":
-            msg = "is not a known field"
-        else:
-            msg = err["msg"]
-        lst = msgs.setdefault(loc, [])
-        if msg not in lst:
-            lst.append(msg)
-    items = list(msgs.items())[:4]
-    parts_out = []
-    for loc, m in items:
-        if all(x.startswith("should be ") for x in m) and len(m) > 1:
-            got = m[0].rsplit(" (got ", 1)[-1] if "(got " in m[0] else ""
-            opts = [x[len("should be "):].split(" (got ")[0] for x in m]
-            parts_out.append(f"{loc} should be one of {', '.join(opts)}" + (f" (got {got}" if got else ""))
-        elif m[0].startswith(("is ", "should")):
-            parts_out.append(f"{loc} {' or '.join(m)}")
-        else:
-            parts_out.append(f"{loc}: {' / '.join(m)}")
-    text = "; ".join(parts_out)
-    if len(msgs) > 4:
-        text += f"; and {len(msgs) - 4} more"
-    return text
-
-
-def _materialize(value: Any, path: List[Any]) -> Any:
-    """The SDK's TypedDicts use ``Iterable[...]``, which pydantic validates lazily: force it, keeping paths."""
-    from pydantic import ValidationError
-    if isinstance(value, dict):
-        return {k: _materialize(v, path + [k]) for k, v in value.items()}
-    if type(value).__name__ == "ValidatorIterator":  # pydantic_core does not export the class
-        out = []
-        it = iter(value)
-        i = 0
-        while True:
-            try:
-                item = next(it)
-            except StopIteration:
-                break
-            except ValidationError as e:
-                raise InvalidRequest(_format_validation_error(e, path) + ".") from None
-            out.append(_materialize(item, path + [i]))
-            i += 1
-        return out
-    if isinstance(value, list):
-        return [_materialize(v, path + [i]) for i, v in enumerate(value)]
-    return value
-
-
-@lru_cache(maxsize=None)
-def _list_fields(tp: Any) -> Tuple[str, ...]:
-    """The keys of a params TypedDict that take a list (the SDK types them ``Iterable[...]``/``List[...]``)."""
-    import collections.abc as abc
-    import typing
-
-    try:
-        hints = typing.get_type_hints(tp, include_extras=True)
-    except Exception:
-        return ()
-    out = []
-    for key, ann in hints.items():
-        while typing.get_origin(ann) in (typing.Annotated, typing.Required, typing.NotRequired):
-            ann = typing.get_args(ann)[0]
-        if typing.get_origin(ann) is typing.Union:
-            args = [a for a in typing.get_args(ann) if a is not type(None)]
-            ann = args[0] if len(args) == 1 else ann
-        if typing.get_origin(ann) in (list, abc.Iterable, abc.Sequence):
-            out.append(key)
-    return tuple(out)
-
-
-def _reject_scalars_for_lists(tp: Any, value: Any, path: List[Any], what: str) -> None:
-    """A string or a dict where a list belongs: pydantic would iterate it (a str's characters, a dict's keys) and
-    report ``content[0]`` for a field the caller never indexed. Say what is wrong instead."""
-    if not isinstance(value, dict) or not hasattr(tp, "__annotations__"):
-        return
-    for key in _list_fields(tp):
-        v = value.get(key)
-        if isinstance(v, (str, bytes, dict)):
-            kind = "a string" if isinstance(v, (str, bytes)) else "an object"
-            example = (' e.g. [{"type": "text", "text": "..."}]' if key == "content" else "")
-            raise InvalidRequest(f"Invalid {what}: {_fmt_loc(path + [key])}: must be a list, got {kind}. Wrap it in "
-                                 f"a list{example}.")
-
-
-def validate_params(tp: Any, value: Any, path: Sequence[Any] = (), *, what: str = "request body",
-                    hint: str = "") -> Any:
-    """Validate ``value`` against an SDK params TypedDict; raise a 400 naming the wrong field."""
-    from pydantic import ValidationError
-
-    _reject_scalars_for_lists(tp, value, list(path), what)
-    try:
-        out = adapter(tp).validate_python(value)
-        out = _materialize(out, list(path))
-    except InvalidRequest as e:
-        raise InvalidRequest(f"Invalid {what}: {e.message}" + (f" {hint}" if hint else "")) from None
-    except ValidationError as e:
-        raise InvalidRequest(f"Invalid {what}: {_format_validation_error(e, path)}." + (f" {hint}" if hint else "")) from None
-    # Unknown top-level keys (pydantic ignores them on TypedDicts): the real API rejects them.
-    keys = getattr(tp, "__annotations__", None)
-    if isinstance(value, dict) and keys is not None and getattr(tp, "__total__", None) is not None:
-        allowed = set(keys) - {"betas", "workspace_id"}
-        extra = [k for k in value if k not in allowed]
-        if extra:
-            raise InvalidRequest(f"Invalid {what}: {_fmt_loc(list(path) + [extra[0]])} is not a known field"
-                                 f" (known: {', '.join(sorted(allowed))}).")
-    return out
-
-
-VALIDATE_OUTPUT = True
-
-
-@lru_cache(maxsize=None)
-def _union_members(union: Any) -> Dict[str, Any]:
-    """``{type literal: model}`` for a discriminated union of SDK models (pydantic would try every member)."""
-    import typing
-
-    args = typing.get_args(union)
-    if args and typing.get_origin(union) is typing.Annotated:
-        args = typing.get_args(args[0])
-    out: Dict[str, Any] = {}
-    for m in args:
-        field = getattr(m, "model_fields", {}).get("type")
-        for lit in typing.get_args(field.annotation) if field else ():
-            out[lit] = m
-    return out
-
-
-def check_event(union: Any, obj: Dict[str, Any]) -> Dict[str, Any]:
-    model = _union_members(union).get(obj.get("type"))
-    return check_out(model if model is not None else union, obj)
-
-
-def check_out(model: Any, obj: Any) -> Any:
-    """Validate an outgoing object against the SDK response model (what strict clients will do)."""
-    if VALIDATE_OUTPUT:
-        from pydantic import ValidationError
-
-        try:
-            adapter(model).validate_python(obj)
-        except ValidationError as e:  # a stub bug: log loudly, tell the client clearly
-            log.error("stub produced an invalid %s: %s\n%s", getattr(model, "__name__", model), e, json.dumps(obj)[:2000])
-            raise StubError(f"The workshop stub produced an invalid {getattr(model, '__name__', 'object')} "
-                            f"({_format_validation_error(e, ())}). This is a bug in helpers/stub; see the server log.",
-                            status=400, error_type="invalid_request_error") from None
-    return obj
-
-
-def _t():
-    """Lazy access to the SDK's types (importing them costs ~1 s; only the stub pays it)."""
-    from anthropic.types import beta as B
-    from anthropic.types.beta import sessions as S
-
-    return B, S
-
-
-# --------------------------------------------------------------------------------------------------------------
-# pagination
-# --------------------------------------------------------------------------------------------------------------
-
-
-def _enc_cursor(direction: str, key: Sequence[Any]) -> str:
-    raw = json.dumps([direction, list(key)], separators=(",", ":")).encode()
-    return "page_" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _dec_cursor(page: str) -> Tuple[str, tuple]:
-    try:
-        assert page.startswith("page_")
-        s = page[5:]
-        raw = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-        direction, key = json.loads(raw)
-        assert direction in ("after", "before")
-        return direction, tuple(key)
-    except Exception:
-        raise InvalidRequest(f"page: {page!r} is not a valid cursor. Pass the next_page (or prev_page) value "
-                             "from the previous list response unchanged, or omit page to start at the beginning.") from None
-
-
-def paginate(items: List[Any], key: Callable[[Any], tuple], *, limit: Optional[str], page: Optional[str],
-             descending: bool, default_limit: int = 20, max_limit: int = 100,
-             bidirectional: bool = False) -> Dict[str, Any]:
-    """Cursor pagination over ``items`` in the order of ``key`` (descending or not). Cursors are keys, not offsets,
-    so pages stay correct while new items arrive."""
-    n = parse_int(limit, "limit", default_limit, 1, max_limit)
-    items = sorted(items, key=key, reverse=descending)  # the cursor compares keys, so the order must follow them
-    start = 0
-    end = None
-    if page:
-        direction, k = _dec_cursor(page)
-        keys = [key(x) for x in items]
-        if direction == "after":
-            start = next((i for i, kx in enumerate(keys) if (kx < k if descending else kx > k)), len(items))
-        else:
-            end = next((i for i, kx in enumerate(keys) if not (kx > k if descending else kx < k)), len(items))
-            start = max(0, end - n)
-    chunk = items[start:start + n] if end is None else items[start:end]
-    more_after = start + len(chunk) < len(items)
-    out: Dict[str, Any] = {"data": chunk,
-                           "next_page": _enc_cursor("after", key(chunk[-1])) if chunk and more_after else None}
-    if bidirectional:
-        out["prev_page"] = _enc_cursor("before", key(chunk[0])) if chunk and start > 0 else None
-    return out
-
-
-def parse_int(value: Optional[str], name: str, default: Optional[int], lo: int, hi: Optional[int]) -> Optional[int]:
-    if value is None or value == "":
-        return default
-    try:
-        n = int(value)
-    except ValueError:
-        raise InvalidRequest(f"{name}: {value!r} is not an integer.") from None
-    if n < lo or (hi is not None and n > hi):
-        raise InvalidRequest(f"{name}: {n} is out of range; use {lo}..{hi}." if hi else f"{name}: must be >= {lo}.")
-    return n
-
-
-def parse_bool(value: Optional[str], name: str, default: bool = False) -> bool:
-    if value is None:
-        return default
-    if value.lower() in ("true", "1"):
-        return True
-    if value.lower() in ("false", "0"):
-        return False
-    raise InvalidRequest(f"{name}: {value!r} is not a boolean; use true or false.")
-
-
-def time_filter(query: Dict[str, List[str]], field: str = "created_at") -> Callable[[datetime], bool]:
-    bounds = []
-    for op in ("gt", "gte", "lt", "lte"):
-        vals = query.get(f"{field}[{op}]")
-        if vals:
-            bounds.append((op, parse_time(vals[-1], f"{field}[{op}]")))
-
-    def ok(t: datetime) -> bool:
-        for op, b in bounds:
-            if (op == "gt" and not t > b) or (op == "gte" and not t >= b) or (op == "lt" and not t < b) or \
-                    (op == "lte" and not t <= b):
-                return False
-        return True
-
-    return ok
 
 
 def patch_metadata(current: Dict[str, str], patch: Optional[Dict[str, Optional[str]]]) -> Dict[str, str]:
@@ -480,23 +141,6 @@ def normalize_skills(skills: Optional[List[Dict[str, Any]]]) -> List[Dict[str, A
     return [{"type": s["type"], "skill_id": s["skill_id"], "version": s.get("version") or "latest"} for s in skills or []]
 
 
-def builtin_policy(tools: List[Dict[str, Any]], name: str) -> Optional[str]:
-    """How the agent (its normalized ``tools``) runs the built-in tool ``name``: ``"always_allow"``,
-    ``"always_ask"``, or None when it does not enable it."""
-    for t in tools:
-        if t.get("type") != "agent_toolset_20260401":
-            continue
-        cfg = next((c for c in t.get("configs") or [] if c.get("name", c.get("type")) == name), None)
-        cfg = cfg or t.get("default_config") or {}
-        if cfg.get("enabled", True):
-            return (cfg.get("permission_policy") or {}).get("type", "always_allow")
-    return None
-
-
-def custom_tool_names(tools: List[Dict[str, Any]]) -> List[str]:
-    return [t["name"] for t in tools if t.get("type") == "custom"]
-
-
 # --------------------------------------------------------------------------------------------------------------
 # sessions: live state and streams
 # --------------------------------------------------------------------------------------------------------------
@@ -533,93 +177,94 @@ def _idle_stream_message(s: "SessionState", limit: float, delivered: int = 0) ->
     return head + ("Break out of the loop on session.status_idle when its stop_reason is not requires_action, "
                    "and on session.status_terminated.")
 
-class StoredEvent:
-    __slots__ = ("seq", "data", "ts", "type", "frame")
+_STATUS_OF = {"session.status_running": "running", "session.status_idle": "idle",
+              "session.status_terminated": "terminated", "session.status_rescheduled": "rescheduling"}
 
-    def __init__(self, seq: int, data: Dict[str, Any], ts: datetime) -> None:
-        self.seq = seq
-        self.data = data
-        self.ts = ts
-        self.type = data["type"]
-        payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        self.frame = f"event: {self.type}\ndata: {payload}\n\n".encode()
+#: What a client may send (the ``type`` of each event in ``events.send``).
+SENDABLE = ("user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
+            "user.define_outcome", "user.tool_result", "system.message")
 
 
-_END_STREAM = ("session.status_terminated", "session.deleted")
+@lru_cache(maxsize=1)
+def _sendable_params() -> Dict[str, Any]:
+    """The SDK's params TypedDict of each sendable event type."""
+    _, sessions = sdk_types()
+    return {"user.message": sessions.BetaManagedAgentsUserMessageEventParams,
+            "user.interrupt": sessions.BetaManagedAgentsUserInterruptEventParams,
+            "user.tool_confirmation": sessions.BetaManagedAgentsUserToolConfirmationEventParams,
+            "user.custom_tool_result": sessions.BetaManagedAgentsUserCustomToolResultEventParams,
+            "user.define_outcome": sessions.BetaManagedAgentsUserDefineOutcomeEventParams,
+            "user.tool_result": sessions.BetaManagedAgentsUserToolResultEventParams,
+            "system.message": sessions.BetaManagedAgentsSystemMessageEventParams}
 
 
-def delta_frames(ev: StoredEvent, deltas: set) -> bytes:
-    """Preview frames (event_start, event_delta...) sent before a final agent.message / agent.thinking."""
-    if ev.type not in deltas:
-        return b""
-    eid = ev.data["id"]
-    out: List[Dict[str, Any]] = [{"type": "event_start", "event": {"type": ev.type, "id": eid}}]
-    if ev.type == "agent.message":
-        for i, block in enumerate(ev.data.get("content") or []):
-            text = block.get("text") if block.get("type") == "text" else None
-            if text is None:
-                break  # previews cover leading text blocks only
-            for k in range(0, max(len(text), 1), 32):
-                out.append({"type": "event_delta", "event_id": eid, "delta": {
-                    "type": "content_delta", "index": i, "content": {"type": "text", "text": text[k:k + 32]}}})
-    return b"".join(f"event: {o['type']}\ndata: {json.dumps(o, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
-                    for o in out)
+def _text_of(ev: Dict[str, Any]) -> str:
+    return " ".join(b.get("text", "") for b in ev.get("content") or [] if isinstance(b, dict))
 
 
-class Subscriber:
-    """One open SSE stream. Events are written straight to its socket by whoever emits them (under the backend
-    lock, so frames never interleave and order is kept); the server thread that owns the connection only sends
-    keepalives and waits for ``done``."""
+class Plan:
+    """A validated batch of sent events, ready to apply (validation happens before any state changes)."""
 
-    def __init__(self, write: Callable[[bytes], Any], deltas: Sequence[str] = (), cut_after: Optional[int] = None) -> None:
-        self.write = write
-        self.deltas = set(deltas)
-        self.cut_after = cut_after
-        self.sent = 0
-        self.last_activity = time.monotonic()  # when this stream last carried an event (or opened)
-        self.done = threading.Event()
+    def __init__(self) -> None:
+        self.events: List[Dict[str, Any]] = []
+        self.recording: Optional[Recording] = None
 
-    def deliver(self, ev: StoredEvent) -> None:
-        if self.done.is_set():
-            return
-        try:
-            self.write(delta_frames(ev, self.deltas) + ev.frame if self.deltas else ev.frame)
-        except OSError:  # the client went away (or stopped reading for too long)
-            self.close()
-            return
-        self.sent += 1
-        self.last_activity = time.monotonic()
-        if ev.type in _END_STREAM or (self.cut_after is not None and self.sent >= self.cut_after):
-            self.close()
 
-    def keepalive(self) -> None:
-        if self.done.is_set():
-            return
-        try:
-            self.write(b": keepalive\n\n")
-        except OSError:
-            self.close()
+class _Waiting:
+    """The tool uses a session waits on: custom tool uses for a result, tool uses for a confirmation (id -> tool
+    name, in the order they were emitted), and the ids already answered. A batch is checked against a copy."""
 
-    def close(self) -> None:
-        self.done.set()
+    def __init__(self, results: Dict[str, str], confirmations: Dict[str, str], answered: set) -> None:
+        self.results = results
+        self.confirmations = confirmations
+        self.answered = answered
+
+    def copy(self) -> "_Waiting":
+        return _Waiting(dict(self.results), dict(self.confirmations), set(self.answered))
+
+    def ids(self) -> List[str]:
+        return list(self.results) + list(self.confirmations)
+
+    def answer(self, event: Dict[str, Any]) -> None:
+        """A checked ``user.custom_tool_result`` or ``user.tool_confirmation`` answers its tool use."""
+        if event["type"] == "user.custom_tool_result":
+            tool_use_id = event["custom_tool_use_id"]
+            self.results.pop(tool_use_id, None)
+        else:
+            tool_use_id = event["tool_use_id"]
+            self.confirmations.pop(tool_use_id, None)
+        self.answered.add(tool_use_id)
+
+    def clear(self) -> bool:
+        """Abandon everything waiting (an interrupt does); True when something was."""
+        busy = bool(self.results or self.confirmations)
+        self.results.clear()
+        self.confirmations.clear()
+        return busy
 
 
 class SessionState:
+    """One session: its object, its history and open streams, and the API's rules for what a client may send when
+    (:meth:`check_events` validates a batch, :meth:`accept` applies it). The replay engine plays the agent's side
+    through a :class:`_ReplayHost`; it never sees this class."""
+
     def __init__(self, data: Dict[str, Any], created: datetime) -> None:
         self.data = data
         self.id: str = data["id"]
         self.created = created
         self.events: List[StoredEvent] = []
         self.subscribers: List[Subscriber] = []
-        self.engine: Any = None  # replay.Replayer
+        self.replayer: Optional[Replayer] = None  # set by the Backend
         self.active_seconds = 0.0
         self.running_since: Optional[float] = None
         self.outcomes: Dict[str, str] = {}  # outcome_id -> description
         self.tokens: Dict[str, str] = {}  # resource id -> authorization_token (write-only)
+        self.waiting = _Waiting({}, {}, set())
         self.seq = 0
-        self.spent = Decimal(0)  # list cost so far, in dollars (budgets.py, pricing.py)
-        self.had_budget = data.get("budget") is not None
+        self.spent = Decimal(0)  # list cost so far, in dollars (pricing.py)
+        self.had_budget = data.get("budget") is not None  # a removed budget cannot be added back
         self.writes: Dict[str, Tuple[str, bytes, str]] = {}  # agent.tool_use id -> the session output it writes
+        self.new_outputs: List[Tuple[str, bytes, str]] = []  # written, not yet stored as files (Backend does)
 
     @property
     def status(self) -> str:
@@ -636,9 +281,262 @@ class SessionState:
             d["usage"]["list_cost"] = budgets.usage_cost(self.spent)
         return d
 
+    def over_budget(self) -> bool:
+        """The list cost has reached the budget: no new model request may start (budget_reached)."""
+        cap = budgets.cap_usd(self.data.get("budget"))
+        return cap is not None and self.spent >= cap
 
-_STATUS_OF = {"session.status_running": "running", "session.status_idle": "idle",
-              "session.status_terminated": "terminated", "session.status_rescheduled": "rescheduling"}
+    def check_budget_fit(self, rec: Recording) -> None:
+        """A recording that stops at its budget fits a session whose cap that recorded spend reaches."""
+        why = budgets.unfit(rec, self.data.get("budget"), self.data["agent"]["model"]["id"])
+        if why:
+            raise InvalidRequest("(offline stub) " + why)
+
+    def mounts(self) -> List[str]:
+        return [r.get("mount_path", "") for r in self.data["resources"]]
+
+    # ---------------------------------------------------------------- what a client may send, and when
+    def check_events(self, events: Sequence[Any], path: str, *, file_exists: Callable[[str], bool],
+                     self_hosted: bool) -> Plan:
+        """Validate a whole batch against the API's rules and this session's state; raise a 400 before any change.
+        ``path``: ``"events"`` (events.send) or ``"initial_events"`` (sessions.create)."""
+        if self.data["archived_at"]:
+            raise InvalidRequest(f"session {self.id!r} is archived and takes no more events. Create a new session.")
+        if self.status == "terminated":
+            raise InvalidRequest(f"session {self.id!r} is terminated and takes no more events. Create a new session.")
+        plan = Plan()
+        waiting = self.waiting.copy()  # this batch's view: its answers count for the events after them
+        for i, ev in enumerate(events):
+            where = f"{path}[{i}]"
+            ev = self._validate_sent(ev, path, i)
+            typ = ev["type"]
+            if typ in ("user.message", "user.define_outcome"):  # each starts the agent's work
+                self._check_may_start(where, waiting)
+                if self.replayer is not None and self.replayer.recording is None and plan.recording is None:
+                    plan.recording = self._recording_for(events)
+                if typ == "user.define_outcome" and ev["rubric"].get("type") == "file" \
+                        and not file_exists(ev["rubric"].get("file_id")):
+                    raise InvalidRequest(f"{where}.rubric.file_id: file {ev['rubric'].get('file_id')!r} not found; "
+                                         "upload it with client.beta.files.upload first.")
+            elif typ == "user.custom_tool_result":
+                self._answer(ev["custom_tool_use_id"], waiting.results, waiting, f"{where}.custom_tool_use_id",
+                             done="was already answered; send one user.custom_tool_result per tool use",
+                             stray="is not waiting for a result",
+                             fix="Reply to the id of the agent.custom_tool_use event you received.")
+            elif typ == "user.tool_confirmation":
+                if ev.get("deny_message") and ev["result"] != "deny":
+                    raise InvalidRequest(f"{where}.deny_message: only allowed with result 'deny'.")
+                self._answer(ev["tool_use_id"], waiting.confirmations, waiting, f"{where}.tool_use_id",
+                             done="was already confirmed or denied", stray="is not waiting for a confirmation",
+                             fix="Confirm the id of an agent.tool_use event whose evaluated_permission is 'ask'.")
+            elif typ == "user.tool_result" and not self_hosted:
+                raise InvalidRequest(f"{where}.type: user.tool_result is only valid on self_hosted environments. "
+                                     "To answer an agent.custom_tool_use, send user.custom_tool_result with "
+                                     "custom_tool_use_id.")
+            elif typ == "user.interrupt":
+                waiting.clear()
+            plan.events.append(ev)
+        return plan
+
+    @staticmethod
+    def _validate_sent(ev: Any, path: str, i: int) -> Dict[str, Any]:
+        """One sent event: a type a client may send (here), with the fields its SDK params type has."""
+        where = f"{path}[{i}]"
+        if not isinstance(ev, dict) or not isinstance(ev.get("type"), str):
+            raise InvalidRequest(f"{where}: each event must be an object with a string 'type' "
+                                 f"(one of {', '.join(SENDABLE)}).")
+        typ = ev["type"]
+        types = _sendable_params()
+        if typ not in types:
+            raise InvalidRequest(f"{where}.type: {typ!r} is not an event a client can send; use one of "
+                                 f"{', '.join(SENDABLE)}.")
+        if path == "initial_events" and typ not in ("user.message", "user.define_outcome"):
+            raise InvalidRequest(f"{where}.type: initial_events may only hold user.message and "
+                                 f"user.define_outcome, not {typ!r}. Send it with events.send after creating.")
+        return validate_params(types[typ], ev, [path, i], what=f"{typ} event")
+
+    def _check_may_start(self, where: str, waiting: _Waiting) -> None:
+        """A user.message or user.define_outcome is refused while tool uses wait for an answer."""
+        if waiting.results:
+            raise InvalidRequest(
+                f"{where}: session {self.id!r} is waiting for results of custom tool uses "
+                f"{sorted(waiting.results)}; send a user.custom_tool_result for each first (or a "
+                "user.interrupt to abandon them).")
+        if waiting.confirmations:
+            raise InvalidRequest(
+                f"{where}: session {self.id!r} is waiting for confirmation of tool uses {sorted(waiting.confirmations)}; "
+                "send a user.tool_confirmation (result 'allow' or 'deny') for each first.")
+
+    @staticmethod
+    def _answer(tool_use_id: str, pending: Dict[str, str], waiting: _Waiting, where: str, *, done: str, stray: str,
+                fix: str) -> None:
+        """Mark ``tool_use_id`` answered in this batch's view, or refuse: a second answer to the same tool call
+        (``done``), or an answer to an id nothing waits on (``stray``)."""
+        if tool_use_id in pending:
+            del pending[tool_use_id]
+            waiting.answered.add(tool_use_id)
+        elif tool_use_id in waiting.answered:
+            raise InvalidRequest(f"{where}: {tool_use_id!r} {done}. Still waiting: {sorted(pending)}.")
+        else:
+            raise InvalidRequest(f"{where}: {tool_use_id!r} {stray}; pending ids: {sorted(pending)}. {fix}")
+
+    def _recording_for(self, events: Sequence[Any]) -> Recording:
+        """The recording a batch that starts the work asks for: by its messages and outcome descriptions."""
+        assert self.replayer is not None
+        batch = [e for e in events if isinstance(e, dict)]
+        text = " ".join(_text_of(e) if e.get("type") == "user.message" else str(e.get("description", ""))
+                        for e in batch)
+        rec = self.replayer.select(text, self.data["agent"]["tools"], self.mounts(),
+                                   outcome_only=not any(e.get("type") == "user.message" for e in batch))
+        self.check_budget_fit(rec)
+        return rec
+
+    def accept(self, plan: Plan) -> List[Dict[str, Any]]:
+        """Apply a batch :meth:`check_events` validated: store each event and hand it to the replay engine."""
+        assert self.replayer is not None
+        if plan.recording is not None:
+            self.replayer.use(plan.recording)
+        stored = []
+        resolved = False
+        for ev in plan.events:
+            ev = copy.deepcopy(ev)
+            typ = ev["type"]
+            ev["id"] = new_id("sevt")
+            if typ == "user.define_outcome":
+                ev["outcome_id"] = new_id("outc")
+                self.outcomes[ev["outcome_id"]] = ev["description"]
+            queued = typ == "user.message" and self.status == "running"
+            out = self.emit(ev)
+            # A message sent while the agent works is queued: the reply says so with processed_at null (the history
+            # shows when it was taken).
+            stored.append({**out, "processed_at": None} if queued else out)
+            if typ in ("user.message", "user.define_outcome"):  # the agent begins work on receipt of either
+                self.set_status("running")
+            elif typ in ("user.custom_tool_result", "user.tool_confirmation"):
+                self.waiting.answer(ev)
+                resolved = True
+            self.replayer.receive(out)
+        if resolved and self.waiting.ids() and self.status == "idle":
+            # Resolving only some of the blocking events re-emits idle with the remainder (the service does this).
+            self.emit({"type": "session.status_idle", "stop_reason": {"type": "requires_action",
+                                                                      "event_ids": self.waiting.ids()}})
+        self.replayer.wake()
+        return stored
+
+    # ---------------------------------------------------------------- the history and its streams
+    def emit(self, event: Dict[str, Any]) -> Dict[str, Any]:
+        """Store one event (fresh id and processed_at unless given), update the session, fan out to streams.
+        The caller holds the backend lock."""
+        _, sessions = sdk_types()
+        ts = now()
+        event.setdefault("id", new_id("sevt"))
+        event["processed_at"] = rfc3339(ts)
+        typ = event["type"]
+        if typ == "session.usage":
+            event["usage"] = self.view()["usage"]
+        validate_event(sessions.BetaManagedAgentsSessionEvent, event)
+        self.seq += 1
+        ev = StoredEvent(self.seq, event, ts)
+        if typ != "session.deleted":
+            self.events.append(ev)
+        self._update(event)
+        if self.subscribers:
+            for sub in list(self.subscribers):
+                sub.deliver(ev)
+                if sub.done.is_set():
+                    self.subscribers.remove(sub)
+        if typ == "session.status_terminated":
+            self.close_streams()
+        return event
+
+    def _update(self, event: Dict[str, Any]) -> None:
+        """What an emitted event changes: the status, the usage, the outcome evaluations, what waits for answers."""
+        typ = event["type"]
+        status = _STATUS_OF.get(typ)
+        if status:
+            self.set_status(status)
+        elif typ == "span.model_request_end":
+            self._add_usage(event["model_usage"])
+        elif typ == "span.outcome_evaluation_end":
+            self.data["outcome_evaluations"] = self.data["outcome_evaluations"] + [{
+                "type": "outcome_evaluation", "outcome_id": event["outcome_id"],
+                "description": self.outcomes.get(event["outcome_id"], ""), "iteration": event["iteration"],
+                "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
+        elif typ == "agent.custom_tool_use":  # waits for a user.custom_tool_result
+            self.waiting.results[event["id"]] = event["name"]
+        elif typ == "agent.tool_result" and event.get("tool_use_id") in self.writes:
+            written = self.writes.pop(event["tool_use_id"])
+            if not event.get("is_error"):
+                self.new_outputs.append(written)  # a session output (outputs.py)
+        if typ in ("agent.tool_use", "agent.mcp_tool_use") and event.get("evaluated_permission") == "ask":
+            self.waiting.confirmations[event["id"]] = event["name"]  # waits for a user.tool_confirmation
+        if typ == "agent.tool_use" and outputs.written_file(event) is not None:
+            self.writes[event["id"]] = outputs.written_file(event)
+
+    def set_status(self, status: str) -> None:
+        if self.data["status"] == status:
+            return
+        mono = time.monotonic()
+        if status == "running" and self.running_since is None:
+            self.running_since = mono
+        elif status != "running" and self.running_since is not None:
+            self.active_seconds += mono - self.running_since
+            self.running_since = None
+        self.data["status"] = status
+        self.data["updated_at"] = rfc3339(now())
+
+    def _add_usage(self, mu: Dict[str, Any]) -> None:
+        self.spent += pricing.cost_usd(self.data["agent"]["model"]["id"], mu)
+        u = dict(self.data["usage"])
+        for k in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
+            u[k] = u.get(k, 0) + int(mu.get(k) or 0)
+        cc = dict(u.get("cache_creation") or {})
+        cc["ephemeral_5m_input_tokens"] = cc.get("ephemeral_5m_input_tokens", 0) + int(mu.get("cache_creation_input_tokens") or 0)
+        u["cache_creation"] = cc
+        self.data["usage"] = u
+
+    def close_streams(self) -> None:
+        for sub in self.subscribers:
+            sub.close()
+        self.subscribers.clear()
+
+
+class _ReplayHost:
+    """What the replay engine of one session may do (the :class:`replay.Host` interface): emit events, be
+    scheduled, read the replay settings, see and abandon what waits for an answer."""
+
+    __slots__ = ("_backend", "_state")
+
+    def __init__(self, backend: "Backend", state: SessionState) -> None:
+        self._backend = backend
+        self._state = state
+
+    def emit(self, event: Dict[str, Any]) -> Dict[str, Any]:
+        out = self._state.emit(event)
+        if self._state.new_outputs:
+            self._backend.save_outputs(self._state)
+        return out
+
+    def schedule(self, delay: float) -> None:
+        assert self._state.replayer is not None
+        self._backend.scheduler.schedule(self._state.replayer, delay)
+
+    def settings(self) -> ReplaySettings:
+        b = self._backend
+        return ReplaySettings(b.speed, b.max_gap, b.interrupt_wait)
+
+    def alive(self) -> bool:
+        s = self._state
+        return s.status != "terminated" and self._backend.sessions.get(s.id) is s
+
+    def waiting_on(self) -> List[str]:
+        return self._state.waiting.ids()
+
+    def abandon_waiting(self) -> bool:
+        return self._state.waiting.clear()
+
+    def over_budget(self) -> bool:
+        return self._state.over_budget()
 
 
 class Backend:
@@ -647,8 +545,6 @@ class Backend:
     def __init__(self, *, recordings_dir: Any = None, speed: Any = "instant", fault: Optional[Dict[str, Any]] = None,
                  keepalive: float = 10.0, max_gap: float = 4.0, idle_stream_timeout: Optional[float] = None,
                  interrupt_wait: Optional[float] = 30.0) -> None:
-        from .recordings import Library
-
         self.lock = threading.RLock()
         self.agents: Dict[str, List[Dict[str, Any]]] = {}
         self.environments: Dict[str, Dict[str, Any]] = {}
@@ -664,11 +560,10 @@ class Backend:
         self.idle_stream_timeout = idle_stream_timeout
         # How long a recorded user.interrupt waits for the learner's before the replay plays on (None: forever).
         self.interrupt_wait = interrupt_wait
+        self.scheduler = Scheduler(self.lock)
         from .deployments import DeploymentsBackend
-        from .replay import Scheduler
 
         self.deployments = DeploymentsBackend(self)  # /v1/deployments and /v1/deployment_runs (deployments.py)
-        self.scheduler = Scheduler(self)
 
     # ---------------------------------------------------------------- speed
     @property
@@ -687,11 +582,9 @@ class Backend:
                                                "list yours with client.beta.agents.list().")
         return v
 
-    def create_agent(self, body: Dict[str, Any]) -> Dict[str, Any]:
-        B, _ = _t()
-        from anthropic.types.beta import agent_create_params
-
-        p = validate_params(agent_create_params.AgentCreateParams, body, what="agent")
+    def create_agent(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        """``p``: the validated ``AgentCreateParams``."""
+        beta, _ = sdk_types()
         if p.get("multiagent"):
             raise InvalidRequest("multiagent: multi-agent orchestration is not supported by the workshop stub; "
                                  "remove the multiagent field.")
@@ -705,7 +598,7 @@ class Backend:
                  "skills": normalize_skills(p.get("skills")), "metadata": patch_metadata({}, p.get("metadata")),
                  "execution_identity": dict(p.get("execution_identity") or {"type": "service_account"}),
                  "multiagent": None, "version": 1, "created_at": t, "updated_at": t, "archived_at": None}
-        check_out(B.BetaManagedAgentsAgent, agent)
+        validate_response(beta.BetaManagedAgentsAgent, agent)
         with self.lock:
             self.agents[agent["id"]] = [agent]
         return agent
@@ -720,11 +613,9 @@ class Backend:
                                "Omit version for the latest.")
             return versions[version - 1]
 
-    def update_agent(self, agent_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
-        B, _ = _t()
-        from anthropic.types.beta import agent_update_params
-
-        p = validate_params(agent_update_params.AgentUpdateParams, body, what="agent update")
+    def update_agent(self, agent_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+        """``p``: the validated ``AgentUpdateParams``."""
+        beta, _ = sdk_types()
         with self.lock:
             versions = self._agent_versions(agent_id)
             cur = versions[-1]
@@ -765,18 +656,16 @@ class Backend:
                 return cur  # a no-op update does not make a new version
             new["version"] = cur["version"] + 1
             new["updated_at"] = rfc3339(now())
-            check_out(B.BetaManagedAgentsAgent, new)
+            validate_response(beta.BetaManagedAgentsAgent, new)
             versions.append(new)
             return new
 
-    def list_agents(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
-        include_archived = parse_bool(_q(query, "include_archived"), "include_archived")
-        ok = time_filter(query)
+    def list_agents(self, *, include_archived: bool, created_at: TimeRange, limit: int,
+                    page: Optional[Cursor]) -> Dict[str, Any]:
         with self.lock:
-            items = [v[-1] for v in self.agents.values()
-                     if (include_archived or not v[-1]["archived_at"]) and ok(parse_time(v[0]["created_at"], "x"))]
-        return paginate(items, lambda a: (a["created_at"], a["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
-                        descending=True)
+            items = [v[-1] for v in self.agents.values() if (include_archived or not v[-1]["archived_at"])
+                     and created_at.contains(parse_time(v[0]["created_at"], "created_at"))]
+        return paginate(items, lambda a: (a["created_at"], a["id"]), limit=limit, page=page, descending=True)
 
     def archive_agent(self, agent_id: str) -> Dict[str, Any]:
         with self.lock:
@@ -788,11 +677,10 @@ class Backend:
                     v["archived_at"] = t
             return cur
 
-    def list_agent_versions(self, agent_id: str, query: Dict[str, List[str]]) -> Dict[str, Any]:
+    def list_agent_versions(self, agent_id: str, *, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
         with self.lock:
             items = list(reversed(self._agent_versions(agent_id)))
-        return paginate(items, lambda a: (a["version"],), limit=_q(query, "limit"), page=_q(query, "page"),
-                        descending=True)
+        return paginate(items, lambda a: (a["version"],), limit=limit, page=page, descending=True)
 
     # ---------------------------------------------------------------- environments
     def _env(self, env_id: str) -> Dict[str, Any]:
@@ -818,11 +706,9 @@ class Backend:
             return {"type": "cloud", "networking": net, "packages": packages}
         return {"type": "self_hosted"}
 
-    def create_environment(self, body: Dict[str, Any]) -> Dict[str, Any]:
-        B, _ = _t()
-        from anthropic.types.beta import environment_create_params
-
-        p = validate_params(environment_create_params.EnvironmentCreateParams, body, what="environment")
+    def create_environment(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        """``p``: the validated ``EnvironmentCreateParams``."""
+        beta, _ = sdk_types()
         if not p["name"].strip():
             raise InvalidRequest("name: must be non-empty.")
         t = rfc3339(now())
@@ -830,7 +716,7 @@ class Backend:
                "config": self._normalize_config(p.get("config")), "description": p.get("description"),
                "metadata": patch_metadata({}, p.get("metadata")), "scope": p.get("scope"),
                "created_at": t, "updated_at": t, "archived_at": None}
-        check_out(B.BetaEnvironment, env)
+        validate_response(beta.BetaEnvironment, env)
         with self.lock:
             self.environments[env["id"]] = env
         return env
@@ -839,11 +725,9 @@ class Backend:
         with self.lock:
             return self._env(env_id)
 
-    def update_environment(self, env_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
-        B, _ = _t()
-        from anthropic.types.beta import environment_update_params
-
-        p = validate_params(environment_update_params.EnvironmentUpdateParams, body, what="environment update")
+    def update_environment(self, env_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+        """``p``: the validated ``EnvironmentUpdateParams``."""
+        beta, _ = sdk_types()
         with self.lock:
             cur = self._env(env_id)
             new = dict(cur)
@@ -862,16 +746,14 @@ class Backend:
             if "metadata" in p:
                 new["metadata"] = patch_metadata(cur["metadata"], p["metadata"])
             new["updated_at"] = rfc3339(now())
-            check_out(B.BetaEnvironment, new)
+            validate_response(beta.BetaEnvironment, new)
             self.environments[env_id] = new
             return new
 
-    def list_environments(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
-        include_archived = parse_bool(_q(query, "include_archived"), "include_archived")
+    def list_environments(self, *, include_archived: bool, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
         with self.lock:
             items = [e for e in self.environments.values() if include_archived or not e["archived_at"]]
-        return paginate(items, lambda e: (e["created_at"], e["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
-                        descending=True)
+        return paginate(items, lambda e: (e["created_at"], e["id"]), limit=limit, page=page, descending=True)
 
     def archive_environment(self, env_id: str) -> Dict[str, Any]:
         with self.lock:
@@ -891,10 +773,10 @@ class Backend:
 
     # ---------------------------------------------------------------- files
     def upload_file(self, filename: str, content: bytes, mime_type: str) -> Dict[str, Any]:
-        B, _ = _t()
+        beta, _ = sdk_types()
         meta = {"id": new_id("file"), "type": "file", "filename": filename or "unnamed", "mime_type": mime_type,
                 "size_bytes": len(content), "created_at": rfc3339(now()), "downloadable": False}
-        check_out(B.BetaFileMetadata, meta)
+        validate_response(beta.BetaFileMetadata, meta)
         with self.lock:
             self.files[meta["id"]] = (meta, content)
         return meta
@@ -905,6 +787,21 @@ class Backend:
             raise not_found("file", file_id, "Upload it first with client.beta.files.upload(file=open(path, 'rb')) "
                                              "and use the returned .id.")
         return f
+
+    def save_outputs(self, s: SessionState) -> None:
+        """What the agent wrote under /mnt/session/outputs/: downloadable files scoped to its session (outputs.py).
+        Writing the same path again replaces the file."""
+        beta, _ = sdk_types()
+        while s.new_outputs:
+            filename, content, mime = s.new_outputs.pop(0)
+            for fid, (meta, _old) in list(self.files.items()):
+                if meta["filename"] == filename and meta["downloadable"] and (meta.get("scope") or {}).get("id") == s.id:
+                    del self.files[fid]
+            meta = {"id": new_id("file"), "type": "file", "filename": filename, "mime_type": mime,
+                    "size_bytes": len(content), "created_at": rfc3339(now()), "downloadable": True,
+                    "scope": {"type": "session", "id": s.id}}
+            validate_response(beta.BetaFileMetadata, meta)
+            self.files[meta["id"]] = (meta, content)
 
     def get_file(self, file_id: str) -> Dict[str, Any]:
         with self.lock:
@@ -925,25 +822,18 @@ class Backend:
             del self.files[file_id]
         return {"id": file_id, "type": "file_deleted"}
 
-    def list_files(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
+    def list_files(self, *, ids: Optional[List[str]], scope_id: Optional[str], limit: int,
+                   page: Optional[Cursor]) -> Dict[str, Any]:
+        """``ids``: exactly these files (unknown or deleted ids are left out), as one page; else a page of all."""
         with self.lock:
             items = [m for m, _ in self.files.values()]
-        ids = query.get("ids[]") or query.get("ids")
         if ids is not None:
-            if _q(query, "page") or _q(query, "limit"):
-                raise InvalidRequest("ids: cannot be combined with page or limit; a list by ids is always one page.")
-            wanted = list(dict.fromkeys(ids))
-            if len(wanted) > 100:
-                raise InvalidRequest(f"ids: at most 100 ids (after removing duplicates), got {len(wanted)}; "
-                                     "split the list into several calls.")
-            items = [m for m in items if m["id"] in set(wanted)]  # unknown or deleted ids are left out
+            items = [m for m in items if m["id"] in set(ids)]
             items.sort(key=lambda m: (m["created_at"], m["id"]), reverse=True)
             return {"data": items, "next_page": None}
-        scope = _q(query, "scope_id")
-        if scope:
-            items = [m for m in items if (m.get("scope") or {}).get("id") == scope]
-        return paginate(items, lambda m: (m["created_at"], m["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
-                        descending=True, max_limit=1000)
+        if scope_id:
+            items = [m for m in items if (m.get("scope") or {}).get("id") == scope_id]
+        return paginate(items, lambda m: (m["created_at"], m["id"]), limit=limit, page=page, descending=True)
 
     # ---------------------------------------------------------------- sessions
     def _session(self, session_id: str) -> SessionState:
@@ -1000,20 +890,9 @@ class Backend:
         out = {k: v for k, v in r.items() if v is not None}
         return out
 
-    def create_session(self, body: Dict[str, Any], *, deployment_id: Optional[str] = None) -> Dict[str, Any]:
-        """A new session; ``deployment_id`` when a deployment's run creates it (deployments.py)."""
-        B, _ = _t()
-        from anthropic.types.beta import session_create_params
-
-        raw = body.get("agent") if isinstance(body, dict) else None
-        if isinstance(raw, dict) and raw.get("type") == "agent" and set(raw) - {"type", "id", "version"}:
-            extra = sorted(set(raw) - {"type", "id", "version"})
-            raise InvalidRequest(f"Invalid session: agent.{extra[0]} is not a known field (an agent reference has "
-                                 "type, id and version). Pass agent=agent.id, or {\"type\": \"agent\", \"id\": "
-                                 "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
-        if isinstance(body, dict) and "budget" in body:
-            budgets.check_shape(body["budget"])
-        p = validate_params(session_create_params.SessionCreateParams, body, what="session")
+    def create_session(self, p: Dict[str, Any], *, deployment_id: Optional[str] = None) -> Dict[str, Any]:
+        """``p``: the validated ``SessionCreateParams``; ``deployment_id`` when a deployment's run creates it."""
+        beta, _ = sdk_types()
         with self.lock:
             env = self._env(p["environment_id"])
             if env["archived_at"]:
@@ -1038,34 +917,28 @@ class Backend:
                     "title": p.get("title"), "budget": p.get("budget"), "deployment_id": deployment_id,
                     "created_at": t, "updated_at": t, "archived_at": None}
             state = SessionState(data, created)
-            from .replay import Replayer
-
-            state.engine = Replayer(self, state)
-            if "recording" in metadata:
-                state.engine.choose(metadata["recording"])  # 400 on an unknown name / missing tools
+            state.replayer = Replayer(_ReplayHost(self, state), self.library, session_id)
+            if "recording" in metadata:  # 400 on an unknown name / a session that could not have made it
+                state.check_budget_fit(state.replayer.choose(metadata["recording"], snap["tools"], state.mounts()))
             initial = p.get("initial_events") or []
             if len(initial) > 50:
                 raise InvalidRequest(f"initial_events: at most 50 events, got {len(initial)}. Send the rest with "
                                      "client.beta.sessions.events.send after creating the session.")
-            plan = state.engine.check(list(initial), path="initial_events") if initial else None
-            check_out(B.BetaManagedAgentsSession, state.view())
+            plan = self._check_events(state, list(initial), "initial_events") if initial else None
+            validate_response(beta.BetaManagedAgentsSession, state.view())
             self.files.update(copies)
             self.sessions[state.id] = state
             if plan is not None:
-                state.engine.apply(plan)
+                state.accept(plan)
             return state.view()
 
     def get_session(self, session_id: str) -> Dict[str, Any]:
         with self.lock:
             return self._session(session_id).view()
 
-    def update_session(self, session_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
-        B, _ = _t()
-        from anthropic.types.beta import session_update_params
-
-        if isinstance(body, dict) and body.get("budget") is not None:
-            budgets.check_shape(body["budget"])
-        p = validate_params(session_update_params.SessionUpdateParams, body, what="session update")
+    def update_session(self, session_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+        """``p``: the validated ``SessionUpdateParams``."""
+        beta, _ = sdk_types()
         with self.lock:
             s = self._session(session_id)
             if p.get("vault_ids"):
@@ -1084,7 +957,8 @@ class Backend:
             if "metadata" in p:
                 d["metadata"] = patch_metadata(d["metadata"], p["metadata"])
                 if d["metadata"].get("recording") != s.data["metadata"].get("recording") and "recording" in d["metadata"]:
-                    s.engine.choose(d["metadata"]["recording"], switching=True)
+                    s.replayer.choose(d["metadata"]["recording"], s.data["agent"]["tools"], s.mounts(),
+                                      switching=True)
             if "budget" in p:
                 d["budget"] = p["budget"]
             if "vault_ids" in p:
@@ -1101,7 +975,7 @@ class Backend:
             d["updated_at"] = rfc3339(now())
             view = dict(d)
             view["stats"] = {}
-            check_out(B.BetaManagedAgentsSession, view)
+            validate_response(beta.BetaManagedAgentsSession, view)
             # session.updated carries only what changed (the agent as its full snapshot); no change, no event
             changed: Dict[str, Any] = {}
             for key in ("title", "budget", "agent"):
@@ -1111,24 +985,15 @@ class Backend:
                 changed["metadata"] = d["metadata"]
             s.data = d
             if changed:
-                self.emit(s, {"type": "session.updated", **copy.deepcopy(changed)})
+                s.emit({"type": "session.updated", **copy.deepcopy(changed)})
             if "budget" in changed:
-                s.engine.budget_changed()  # a raised or removed budget resumes the work it paused
+                s.replayer.budget_changed()  # a raised or removed budget resumes the work it paused
             return s.view()
 
-    def list_sessions(self, query: Dict[str, List[str]]) -> Dict[str, Any]:
-        include_archived = parse_bool(_q(query, "include_archived"), "include_archived")
-        agent_id = _q(query, "agent_id")
-        agent_version = parse_int(_q(query, "agent_version"), "agent_version", None, 1, None)
-        statuses = query.get("statuses[]") or query.get("statuses") or []
-        bad = [x for x in statuses if x not in ("rescheduling", "running", "idle", "terminated")]
-        if bad:
-            raise InvalidRequest(f"statuses[]: {bad[0]!r} is not a session status; use rescheduling, running, idle "
-                                 "or terminated.")
-        order = _order(query, "desc")
-        ok = time_filter(query)
-        mem = _q(query, "memory_store_id")
-        dep = _q(query, "deployment_id")
+    def list_sessions(self, *, include_archived: bool, agent_id: Optional[str], agent_version: Optional[int],
+                      statuses: Sequence[str], order: str, created_at: TimeRange, memory_store_id: Optional[str],
+                      deployment_id: Optional[str], limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+        ok, mem, dep = created_at.contains, memory_store_id, deployment_id
         with self.lock:
             items = []
             for s in self.sessions.values():
@@ -1148,10 +1013,10 @@ class Backend:
                 if mem and not any(r.get("memory_store_id") == mem for r in d["resources"]):
                     continue
                 items.append(s)
-            page = paginate(items, lambda s: (s.data["created_at"], s.id), limit=_q(query, "limit"),
-                            page=_q(query, "page"), descending=order == "desc", bidirectional=True)
-            page["data"] = [s.view() for s in page["data"]]
-            return page
+            out = paginate(items, lambda s: (s.data["created_at"], s.id), limit=limit, page=page,
+                           descending=order == "desc", bidirectional=True)
+            out["data"] = [s.view() for s in out["data"]]
+            return out
 
     def archive_session(self, session_id: str) -> Dict[str, Any]:
         with self.lock:
@@ -1166,25 +1031,21 @@ class Backend:
     def delete_session(self, session_id: str) -> Dict[str, Any]:
         with self.lock:
             s = self._session(session_id)
-            self.emit(s, {"type": "session.deleted"})
-            s.engine.stop()
-            for sub in s.subscribers:
-                sub.close()
-            s.subscribers.clear()
+            s.emit({"type": "session.deleted"})
+            s.replayer.stop()
+            s.close_streams()
             del self.sessions[session_id]
         return {"id": session_id, "type": "session_deleted"}
 
     # ---------------------------------------------------------------- session resources
-    def list_resources(self, session_id: str, query: Dict[str, List[str]]) -> Dict[str, Any]:
+    def list_resources(self, session_id: str, *, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
         with self.lock:
             items = list(self._session(session_id).data["resources"])
-        return paginate(items, lambda r: (r.get("created_at", ""), r.get("id", "")), limit=_q(query, "limit"),
-                        page=_q(query, "page"), descending=False)
+        return paginate(items, lambda r: (r.get("created_at", ""), r.get("id", "")), limit=limit, page=page,
+                        descending=False)
 
-    def add_resource(self, session_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
-        from anthropic.types.beta.sessions import resource_add_params
-
-        p = validate_params(resource_add_params.ResourceAddParams, body, what="resource")
+    def add_resource(self, session_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+        """``p``: the validated ``ResourceAddParams``."""
         with self.lock:
             s = self._session(session_id)
             _check_file_count(1 + sum(x["type"] == "file" for x in s.data["resources"]))
@@ -1206,27 +1067,21 @@ class Backend:
             s.data["resources"] = [r for r in s.data["resources"] if r.get("id") != resource_id]
         return {"id": resource_id, "type": "session_resource_deleted"}
 
-    def update_resource(self, session_id: str, resource_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
-        if not isinstance(body, dict) or not isinstance(body.get("authorization_token"), str):
-            raise InvalidRequest("Invalid resource update: authorization_token is required and must be a string.")
-        extra = [k for k in body if k != "authorization_token"]
-        if extra:
-            raise InvalidRequest(f"Invalid resource update: {extra[0]} is not a known field (known: authorization_token).")
+    def update_resource(self, session_id: str, resource_id: str, *, authorization_token: str) -> Dict[str, Any]:
         with self.lock:
             r = self.get_resource(session_id, resource_id)
             if r["type"] != "github_repository":
                 raise InvalidRequest(f"resource {resource_id!r} is a {r['type']} resource; only github_repository "
                                      "resources take a new authorization_token.")
             r["updated_at"] = rfc3339(now())  # the token itself is write-only: never shown again
-            self._session(session_id).tokens[resource_id] = body["authorization_token"]
+            self._session(session_id).tokens[resource_id] = authorization_token
             return r
 
     # ---------------------------------------------------------------- threads (multiagent: live-only)
-    def list_threads(self, session_id: str, query: Dict[str, List[str]]) -> Dict[str, Any]:
+    def list_threads(self, session_id: str, *, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
         with self.lock:
             self._session(session_id)
-        return paginate([], lambda t: (t["created_at"], t["id"]), limit=_q(query, "limit"), page=_q(query, "page"),
-                        descending=False)
+        return paginate([], lambda t: (t["created_at"], t["id"]), limit=limit, page=page, descending=False)
 
     def thread_not_found(self, session_id: str, thread_id: str) -> NotFound:
         with self.lock:
@@ -1236,40 +1091,31 @@ class Backend:
                         "its sessions have no threads. Run notebook 06's multiagent cells live to see them.")
 
     # ---------------------------------------------------------------- events
-    def send_events(self, session_id: str, body: Any) -> Dict[str, Any]:
-        if not isinstance(body, dict) or "events" not in body:
-            raise InvalidRequest("Invalid request body: events is required but missing. Send "
-                                 "events=[{'type': 'user.message', 'content': [{'type': 'text', 'text': '...'}]}].")
-        extra = [k for k in body if k != "events"]
-        if extra:
-            raise InvalidRequest(f"Invalid request body: {extra[0]} is not a known field (known: events).")
-        events = body["events"]
-        if not isinstance(events, list) or not events:
-            raise InvalidRequest("events: must be a non-empty list of events.")
+    def send_events(self, session_id: str, events: List[Any]) -> Dict[str, Any]:
+        """``events``: a non-empty list, each validated here as a whole batch before any is applied."""
         with self.lock:
             s = self._session(session_id)
-            plan = s.engine.check(events, path="events")  # validates the whole batch; raises before any change
-            stored = s.engine.apply(plan)
+            plan = self._check_events(s, events, "events")  # the whole batch; raises before any change
+            stored = s.accept(plan)
         return {"data": stored}
 
-    def list_events(self, session_id: str, query: Dict[str, List[str]]) -> Dict[str, Any]:
-        types = query.get("types[]") or query.get("types") or []
-        order = _order(query, "asc")
-        ok = time_filter(query)
+    def _check_events(self, s: SessionState, events: List[Any], path: str) -> Plan:
+        env = self.environments.get(s.data["environment_id"])
+        return s.check_events(events, path, file_exists=self.files.__contains__,
+                              self_hosted=bool(env) and env["config"]["type"] == "self_hosted")
+
+    def list_events(self, session_id: str, *, types: Sequence[str], order: str, created_at: TimeRange, limit: int,
+                    page: Optional[Cursor]) -> Dict[str, Any]:
         with self.lock:
             s = self._session(session_id)
-            items = [e for e in s.events if (not types or e.type in types) and ok(e.ts)]
-        page = paginate(items, lambda e: (e.seq,), limit=_q(query, "limit"), page=_q(query, "page"),
-                        descending=order == "desc", max_limit=1000)
-        page["data"] = [e.data for e in page["data"]]
-        return page
+            items = [e for e in s.events if (not types or e.type in types) and created_at.contains(e.ts)]
+        out = paginate(items, lambda e: (e.seq,), limit=limit, page=page, descending=order == "desc")
+        out["data"] = [e.data for e in out["data"]]
+        return out
 
     def subscribe(self, session_id: str, deltas: Sequence[str], cut_after: Optional[int],
                   write: Callable[[bytes], Any], head: bytes) -> Tuple[SessionState, Subscriber]:
         """Register a stream and send its response head, atomically: it gets every event emitted after that."""
-        bad = [d for d in deltas if d not in ("agent.message", "agent.thinking")]
-        if bad:
-            raise InvalidRequest(f"event_deltas[]: {bad[0]!r} is not supported; use agent.message and/or agent.thinking.")
         with self.lock:
             s = self._session(session_id)
             sub = Subscriber(write, deltas, cut_after if cut_after is not None else self.fault.get("cut_stream_after"))
@@ -1286,8 +1132,8 @@ class Backend:
             if limit is not None and s.status == "idle" and time.monotonic() - sub.last_activity >= limit:
                 body = {"type": "error", "error": {"type": "invalid_request_error",
                                                    "message": _idle_stream_message(s, limit, sub.sent)}}
-                try:  # an SSE error frame: the SDK raises it as an APIStatusError in the learner's loop
-                    sub.write(f"event: error\ndata: {json.dumps(body)}\n\n".encode())
+                try:  # the SDK raises it as an APIStatusError in the learner's loop
+                    sub.write(error_frame(body))
                 except OSError:
                     pass
                 sub.close()
@@ -1302,113 +1148,9 @@ class Backend:
             except ValueError:
                 pass
 
-    def emit(self, s: SessionState, event: Dict[str, Any]) -> Dict[str, Any]:
-        """Store one event (fresh id and processed_at unless given), update session state, fan out to streams."""
-        _, S = _t()
-        ts = now()
-        event.setdefault("id", new_id("sevt"))
-        event["processed_at"] = rfc3339(ts)
-        typ = event["type"]
-        if typ == "session.usage":
-            event["usage"] = s.view()["usage"]
-        check_event(S.BetaManagedAgentsSessionEvent, event)
-        s.seq += 1
-        ev = StoredEvent(s.seq, event, ts)
-        if typ != "session.deleted":
-            s.events.append(ev)
-        status = _STATUS_OF.get(typ)
-        if status:
-            self.set_status(s, status)
-        elif typ == "span.model_request_end":
-            self._add_usage(s, event["model_usage"])
-        elif typ == "agent.tool_use":
-            w = outputs.written_file(event)
-            if w is not None:
-                s.writes[event["id"]] = w
-        elif typ == "agent.tool_result" and event.get("tool_use_id") in s.writes:
-            w = s.writes.pop(event["tool_use_id"])
-            if not event.get("is_error"):
-                self._save_output(s, *w)
-        elif typ == "span.outcome_evaluation_end":
-            s.data["outcome_evaluations"] = s.data["outcome_evaluations"] + [{
-                "type": "outcome_evaluation", "outcome_id": event["outcome_id"],
-                "description": s.outcomes.get(event["outcome_id"], ""), "iteration": event["iteration"],
-                "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
-        if s.subscribers:
-            for sub in list(s.subscribers):
-                sub.deliver(ev)
-                if sub.done.is_set():
-                    s.subscribers.remove(sub)
-        if typ == "session.status_terminated":
-            for sub in s.subscribers:
-                sub.close()
-            s.subscribers.clear()
-        return event
-
-    def set_status(self, s: SessionState, status: str) -> None:
-        if s.data["status"] == status:
-            return
-        mono = time.monotonic()
-        if status == "running" and s.running_since is None:
-            s.running_since = mono
-        elif status != "running" and s.running_since is not None:
-            s.active_seconds += mono - s.running_since
-            s.running_since = None
-        s.data["status"] = status
-        s.data["updated_at"] = rfc3339(now())
-
-    def _save_output(self, s: SessionState, filename: str, content: bytes, mime: str) -> None:
-        """A file the agent wrote under /mnt/session/outputs/: downloadable, scoped to its session (outputs.py)."""
-        B, _ = _t()
-        for fid, (meta, _old) in list(self.files.items()):  # writing the same path again replaces the file
-            if meta.get("filename") == filename and (meta.get("scope") or {}).get("id") == s.id and meta["downloadable"]:
-                del self.files[fid]
-        meta = {"id": new_id("file"), "type": "file", "filename": filename, "mime_type": mime,
-                "size_bytes": len(content), "created_at": rfc3339(now()), "downloadable": True,
-                "scope": {"type": "session", "id": s.id}}
-        check_out(B.BetaFileMetadata, meta)
-        self.files[meta["id"]] = (meta, content)
-
-    @staticmethod
-    def _add_usage(s: SessionState, mu: Dict[str, Any]) -> None:
-        s.spent += pricing.cost_usd(s.data["agent"]["model"]["id"], mu)
-        u = dict(s.data["usage"])
-        for k in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
-            u[k] = u.get(k, 0) + int(mu.get(k) or 0)
-        cc = dict(u.get("cache_creation") or {})
-        cc["ephemeral_5m_input_tokens"] = cc.get("ephemeral_5m_input_tokens", 0) + int(mu.get("cache_creation_input_tokens") or 0)
-        u["cache_creation"] = cc
-        s.data["usage"] = u
-
     def close(self) -> None:
         self.scheduler.stop()
         with self.lock:
             for s in self.sessions.values():
-                for sub in s.subscribers:
-                    sub.close()
-                s.subscribers.clear()
+                s.close_streams()
 
-
-def _q(query: Dict[str, List[str]], name: str) -> Optional[str]:
-    v = query.get(name)
-    return v[-1] if v else None
-
-
-def _order(query: Dict[str, List[str]], default: str) -> str:
-    o = _q(query, "order") or default
-    if o not in ("asc", "desc"):
-        raise InvalidRequest(f"order: {o!r} is not valid; use 'asc' or 'desc'.")
-    return o
-
-
-def parse_speed(value: Any) -> Any:
-    """``"instant"`` (no delays) or a positive multiplier of the recorded pace (1 = as recorded, 2 = twice as fast)."""
-    if value is None or value == "instant":
-        return "instant"
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"speed must be 'instant' or a positive number, not {value!r}") from None
-    if f <= 0:
-        raise ValueError(f"speed must be 'instant' or a positive number, not {value!r}")
-    return f

@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
+from .validation import adapter, format_validation_error, union_members
+
 DEFAULT_NAME = "incident-2277"
 
 
@@ -97,7 +99,6 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
 
     from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 
-    from .models import _format_validation_error, _union_members, adapter
 
     where = str(path) if path else "<recording>"
     rows = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
@@ -124,7 +125,7 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
     rec = Recording(name=name, title=str(h.get("title") or name), description=str(h.get("description") or ""),
                     keywords=list(keywords), custom_tools=list(custom_tools), source=str(h.get("source") or "authored"),
                     path=path, header=h)
-    members = _union_members(BetaManagedAgentsSessionEvent)
+    members = union_members(BetaManagedAgentsSessionEvent)
     seen: Dict[str, int] = {}
     used_tools: Dict[str, int] = {}
     blocking: set = set()
@@ -143,7 +144,7 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
             adapter(model).validate_python(ev)
         except ValidationError as e:
             raise RecordingError(f"{where}:{n}: the {ev.get('type', '?')} event does not validate as a session event: "
-                                 f"{_format_validation_error(e, [])}.") from None
+                                 f"{format_validation_error(e, [])}.") from None
         when = obj.get("when")
         if when is not None and (not isinstance(when, dict) or set(when) != {"confirmation"}
                                  or when["confirmation"] not in ("allow", "deny")):

@@ -1,18 +1,39 @@
-"""The HTTP layer of the stub (moto's ``responses.py``): turn a parsed request into a call on the backend.
+"""The HTTP layer of the stub (moto's ``responses.py``): parse and coerce a request's parameters, call the backend.
 
-Each handler takes ``(backend, request)`` and returns ``(status, body)``; body is a dict (sent as JSON) or
-``(bytes, content_type)``. The SSE stream is served by ``server.py`` itself (it owns the socket).
+Each handler takes ``(backend, request)`` and returns ``(status, body)``; body is a dict (sent as JSON),
+``(bytes, content_type)``, or a :class:`Stream` (the SSE stream: the server hands it the connection). Every query
+parameter and request body is parsed here, into typed keyword arguments (a 400 naming the parameter when it is
+wrong); the backend (models.py) never sees a raw query.
 """
 from __future__ import annotations
 
 import json
+import mimetypes
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from . import budgets
+from .deployments import check_schedule
 from .exceptions import InvalidRequest
-from .models import Backend, parse_int
+from .models import Backend
+from .sse import stream_head
+from .utils import TimeRange, decode_cursor, parse_time
+from .validation import sdk_types, validate_params
+
+__all__ = ["Request", "Stream", "Result"] + [  # and one handler per route of urls.py
+    "create_agent", "list_agents", "get_agent", "update_agent", "archive_agent", "list_agent_versions",
+    "create_environment", "list_environments", "get_environment", "update_environment", "archive_environment",
+    "delete_environment", "create_session", "list_sessions", "get_session", "update_session", "archive_session",
+    "delete_session", "send_events", "list_events", "stream_events", "list_resources", "add_resource",
+    "get_resource", "delete_resource", "update_resource", "list_threads", "thread_not_found", "upload_file",
+    "list_files", "get_file", "delete_file", "download_file", "create_deployment", "list_deployments",
+    "get_deployment", "update_deployment", "archive_deployment", "pause_deployment", "unpause_deployment",
+    "run_deployment", "list_deployment_runs", "get_deployment_run"]
+
+_SESSION_STATUSES = ("rescheduling", "running", "idle", "terminated")
+_DELTA_TYPES = ("agent.message", "agent.thinking")
 
 
 @dataclass
@@ -37,29 +58,97 @@ class Request:
                 raise InvalidRequest("The request body must be a JSON object.")
         return self._json
 
+    # ---------------------------------------------------------------- query parameters
     def q(self, name: str) -> Optional[str]:
+        """The last value of query parameter ``name`` (None when absent)."""
         v = self.query.get(name)
         return v[-1] if v else None
+
+    def q_list(self, name: str) -> Optional[List[str]]:
+        """All values of the array parameter ``name`` (sent as ``name[]=a&name[]=b``); None when absent."""
+        v = self.query.get(name + "[]")
+        return v if v is not None else self.query.get(name)
+
+    def q_int(self, name: str, default: Optional[int], lo: int, hi: Optional[int]) -> Optional[int]:
+        value = self.q(name)
+        if value is None or value == "":
+            return default
+        try:
+            n = int(value)
+        except ValueError:
+            raise InvalidRequest(f"{name}: {value!r} is not an integer.") from None
+        if n < lo or (hi is not None and n > hi):
+            raise InvalidRequest(f"{name}: {n} is out of range; use {lo}..{hi}." if hi else f"{name}: must be >= {lo}.")
+        return n
+
+    def q_bool(self, name: str, default: bool = False) -> bool:
+        value = self.q(name)
+        if value is None:
+            return default
+        if value.lower() in ("true", "1"):
+            return True
+        if value.lower() in ("false", "0"):
+            return False
+        raise InvalidRequest(f"{name}: {value!r} is not a boolean; use true or false.")
+
+    def q_order(self, default: str) -> str:
+        o = self.q("order") or default
+        if o not in ("asc", "desc"):
+            raise InvalidRequest(f"order: {o!r} is not valid; use 'asc' or 'desc'.")
+        return o
+
+    def q_time_range(self, name: str = "created_at") -> TimeRange:
+        """``created_at[gt]``, ``[gte]``, ``[lt]``, ``[lte]``: RFC 3339 bounds."""
+        bounds = []
+        for op in ("gt", "gte", "lt", "lte"):
+            value = self.q(f"{name}[{op}]")
+            if value:
+                bounds.append((op, parse_time(value, f"{name}[{op}]")))
+        return TimeRange(tuple(bounds))
+
+    def q_page(self, default_limit: int = 20, max_limit: int = 100) -> Dict[str, Any]:
+        """``limit`` and ``page`` (a cursor from a previous list response), as keyword arguments."""
+        limit = self.q_int("limit", default_limit, 1, max_limit)
+        page = self.q("page")
+        return {"limit": limit, "page": decode_cursor(page) if page else None}
+
+
+@dataclass
+class Stream:
+    """A streamed response: ``serve(write, request_id)`` writes the response head, then the events, until the
+    stream ends (the server gives it the connection's ``write``)."""
+
+    serve: Callable[[Callable[[bytes], Any], str], None]
 
 
 Result = Tuple[int, Any]
 
 
+def _body(r: Request, params_type: str, what: str) -> Dict[str, Any]:
+    """The request's JSON body, validated against the SDK's params TypedDict named ``params_type`` (in
+    ``anthropic.types.beta``, or ``sessions.`` in its sessions module)."""
+    beta, sessions = sdk_types()
+    module, _, name = params_type.rpartition(".")
+    return validate_params(getattr(sessions if module else beta, name), r.json(), what=what)
+
+
 # ------------------------------------------------------------------------------------------------ agents
 def create_agent(b: Backend, r: Request) -> Result:
-    return 200, b.create_agent(r.json())
+    return 200, b.create_agent(_body(r, "AgentCreateParams", "agent"))
 
 
 def list_agents(b: Backend, r: Request) -> Result:
-    return 200, b.list_agents(r.query)
+    return 200, b.list_agents(include_archived=r.q_bool("include_archived"), created_at=r.q_time_range(),
+                              **r.q_page())
 
 
 def get_agent(b: Backend, r: Request) -> Result:
-    return 200, b.get_agent(r.params["agent_id"], parse_int(r.q("version"), "version", None, 1, None))
+    return 200, b.get_agent(r.params["agent_id"], r.q_int("version", None, 1, None))
 
 
 def update_agent(b: Backend, r: Request) -> Result:
-    return 200, b.update_agent(r.params["agent_id"], r.json())
+    return 200, b.update_agent(r.params["agent_id"], _body(r, "AgentUpdateParams",
+                                                           "agent update"))
 
 
 def archive_agent(b: Backend, r: Request) -> Result:
@@ -67,16 +156,16 @@ def archive_agent(b: Backend, r: Request) -> Result:
 
 
 def list_agent_versions(b: Backend, r: Request) -> Result:
-    return 200, b.list_agent_versions(r.params["agent_id"], r.query)
+    return 200, b.list_agent_versions(r.params["agent_id"], **r.q_page())
 
 
 # ------------------------------------------------------------------------------------------------ environments
 def create_environment(b: Backend, r: Request) -> Result:
-    return 200, b.create_environment(r.json())
+    return 200, b.create_environment(_body(r, "EnvironmentCreateParams", "environment"))
 
 
 def list_environments(b: Backend, r: Request) -> Result:
-    return 200, b.list_environments(r.query)
+    return 200, b.list_environments(include_archived=r.q_bool("include_archived"), **r.q_page())
 
 
 def get_environment(b: Backend, r: Request) -> Result:
@@ -84,7 +173,8 @@ def get_environment(b: Backend, r: Request) -> Result:
 
 
 def update_environment(b: Backend, r: Request) -> Result:
-    return 200, b.update_environment(r.params["environment_id"], r.json())
+    return 200, b.update_environment(r.params["environment_id"], _body(
+        r, "EnvironmentUpdateParams", "environment update"))
 
 
 def archive_environment(b: Backend, r: Request) -> Result:
@@ -97,11 +187,28 @@ def delete_environment(b: Backend, r: Request) -> Result:
 
 # ------------------------------------------------------------------------------------------------ sessions
 def create_session(b: Backend, r: Request) -> Result:
-    return 200, b.create_session(r.json())
+    raw = r.json().get("agent")
+    if isinstance(raw, dict) and raw.get("type") == "agent" and set(raw) - {"type", "id", "version"}:
+        extra = sorted(set(raw) - {"type", "id", "version"})
+        raise InvalidRequest(f"Invalid session: agent.{extra[0]} is not a known field (an agent reference has "
+                             "type, id and version). Pass agent=agent.id, or {\"type\": \"agent\", \"id\": "
+                             "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
+    budgets.check_shape(r.json().get("budget"))
+    return 200, b.create_session(_body(r, "SessionCreateParams", "session"))
 
 
 def list_sessions(b: Backend, r: Request) -> Result:
-    return 200, b.list_sessions(r.query)
+    include_archived = r.q_bool("include_archived")
+    agent_version = r.q_int("agent_version", None, 1, None)
+    statuses = r.q_list("statuses") or []
+    bad = [x for x in statuses if x not in _SESSION_STATUSES]
+    if bad:
+        raise InvalidRequest(f"statuses[]: {bad[0]!r} is not a session status; use rescheduling, running, idle "
+                             "or terminated.")
+    return 200, b.list_sessions(include_archived=include_archived, agent_id=r.q("agent_id"),
+                                agent_version=agent_version, statuses=statuses, order=r.q_order("desc"),
+                                created_at=r.q_time_range(), memory_store_id=r.q("memory_store_id"),
+                                deployment_id=r.q("deployment_id"), **r.q_page())
 
 
 def get_session(b: Backend, r: Request) -> Result:
@@ -109,7 +216,10 @@ def get_session(b: Backend, r: Request) -> Result:
 
 
 def update_session(b: Backend, r: Request) -> Result:
-    return 200, b.update_session(r.params["session_id"], r.json())
+    if r.json().get("budget") is not None:
+        budgets.check_shape(r.json()["budget"])
+    return 200, b.update_session(r.params["session_id"], _body(r, "SessionUpdateParams",
+                                                               "session update"))
 
 
 def archive_session(b: Backend, r: Request) -> Result:
@@ -121,19 +231,57 @@ def delete_session(b: Backend, r: Request) -> Result:
 
 
 def send_events(b: Backend, r: Request) -> Result:
-    return 200, b.send_events(r.params["session_id"], r.json())
+    body = r.json()
+    if "events" not in body:
+        raise InvalidRequest("Invalid request body: events is required but missing. Send "
+                             "events=[{'type': 'user.message', 'content': [{'type': 'text', 'text': '...'}]}].")
+    extra = [k for k in body if k != "events"]
+    if extra:
+        raise InvalidRequest(f"Invalid request body: {extra[0]} is not a known field (known: events).")
+    events = body["events"]
+    if not isinstance(events, list) or not events:
+        raise InvalidRequest("events: must be a non-empty list of events.")
+    return 200, b.send_events(r.params["session_id"], events)
 
 
 def list_events(b: Backend, r: Request) -> Result:
-    return 200, b.list_events(r.params["session_id"], r.query)
+    order = r.q_order("asc")
+    return 200, b.list_events(r.params["session_id"], types=r.q_list("types") or [], order=order,
+                              created_at=r.q_time_range(), **r.q_page(max_limit=1000))
+
+
+def stream_events(b: Backend, r: Request) -> Result:
+    """The SSE stream: every event emitted after it opens, with preview deltas for ``event_deltas[]`` types."""
+    deltas = r.q_list("event_deltas") or []
+    cut: Optional[int] = None
+    if r.headers.get("x-stub-cut-stream-after"):  # test-only: end the stream after N events
+        try:
+            cut = int(r.headers["x-stub-cut-stream-after"])
+        except ValueError:
+            raise InvalidRequest("x-stub-cut-stream-after: must be an integer.") from None
+    bad = [d for d in deltas if d not in _DELTA_TYPES]
+    if bad:
+        raise InvalidRequest(f"event_deltas[]: {bad[0]!r} is not supported; use agent.message and/or agent.thinking.")
+    session_id = r.params["session_id"]
+
+    def serve(write: Callable[[bytes], Any], request_id: str) -> None:
+        s, sub = b.subscribe(session_id, deltas, cut, write, stream_head(request_id))
+        try:
+            while not sub.done.wait(b.keepalive):
+                b.send_keepalive(s, sub)
+        finally:
+            b.unsubscribe(s, sub)
+
+    return 200, Stream(serve)
 
 
 def list_resources(b: Backend, r: Request) -> Result:
-    return 200, b.list_resources(r.params["session_id"], r.query)
+    return 200, b.list_resources(r.params["session_id"], **r.q_page())
 
 
 def add_resource(b: Backend, r: Request) -> Result:
-    return 200, b.add_resource(r.params["session_id"], r.json())
+    return 200, b.add_resource(r.params["session_id"], _body(r, "sessions.ResourceAddParams",
+                                                             "resource"))
 
 
 def get_resource(b: Backend, r: Request) -> Result:
@@ -145,12 +293,19 @@ def delete_resource(b: Backend, r: Request) -> Result:
 
 
 def update_resource(b: Backend, r: Request) -> Result:
-    return 200, b.update_resource(r.params["session_id"], r.params["resource_id"], r.json())
+    body = r.json()
+    if not isinstance(body.get("authorization_token"), str):
+        raise InvalidRequest("Invalid resource update: authorization_token is required and must be a string.")
+    extra = [k for k in body if k != "authorization_token"]
+    if extra:
+        raise InvalidRequest(f"Invalid resource update: {extra[0]} is not a known field (known: authorization_token).")
+    return 200, b.update_resource(r.params["session_id"], r.params["resource_id"],
+                                  authorization_token=body["authorization_token"])
 
 
 # ------------------------------------------------------------------------------------------------ threads
 def list_threads(b: Backend, r: Request) -> Result:
-    return 200, b.list_threads(r.params["session_id"], r.query)
+    return 200, b.list_threads(r.params["session_id"], **r.q_page())
 
 
 def thread_not_found(b: Backend, r: Request) -> Result:
@@ -158,12 +313,28 @@ def thread_not_found(b: Backend, r: Request) -> Result:
 
 
 # ------------------------------------------------------------------------------------------------ deployments
+def _deployment_body(r: Request, params_type: str, what: str) -> Dict[str, Any]:
+    """A deployment body: its budget and schedule checked first (clearer messages than the type check's)."""
+    body = r.json()
+    budgets.check_shape(body.get("budget"))
+    check_schedule(body.get("schedule"))
+    return _body(r, params_type, what)
+
+
 def create_deployment(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.create(r.json())
+    return 200, b.deployments.create(_deployment_body(r, "DeploymentCreateParams", "deployment"))
 
 
 def list_deployments(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.list(r.query)
+    include_archived, status = r.q_bool("include_archived"), r.q("status")
+    if status is not None and status not in ("active", "paused"):
+        raise InvalidRequest(f"status: {status!r} is not a deployment status; use active or paused (archived "
+                             "deployments: include_archived=true).")
+    if status and include_archived:
+        raise InvalidRequest("status and include_archived cannot be combined: filter by status (active or paused), "
+                             "or pass include_archived=true for every deployment.")
+    return 200, b.deployments.list(include_archived=include_archived, status=status, agent_id=r.q("agent_id"),
+                                   created_at=r.q_time_range(), **r.q_page())
 
 
 def get_deployment(b: Backend, r: Request) -> Result:
@@ -171,7 +342,8 @@ def get_deployment(b: Backend, r: Request) -> Result:
 
 
 def update_deployment(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.update(r.params["deployment_id"], r.json())
+    return 200, b.deployments.update(r.params["deployment_id"], _deployment_body(
+        r, "DeploymentUpdateParams", "deployment update"))
 
 
 def archive_deployment(b: Backend, r: Request) -> Result:
@@ -191,7 +363,13 @@ def run_deployment(b: Backend, r: Request) -> Result:
 
 
 def list_deployment_runs(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.list_runs(r.query)
+    trigger = r.q("trigger_type")
+    if trigger is not None and trigger not in ("schedule", "manual"):
+        raise InvalidRequest(f"trigger_type: {trigger!r} is not a trigger; use schedule or manual.")
+    has_error = None if r.q("has_error") is None else r.q_bool("has_error")
+    return 200, b.deployments.list_runs(deployment_id=r.q("deployment_id"), has_error=has_error,
+                                        trigger_type=trigger, created_at=r.q_time_range(),
+                                        **r.q_page(max_limit=1000))
 
 
 def get_deployment_run(b: Backend, r: Request) -> Result:
@@ -230,14 +408,21 @@ def upload_file(b: Backend, r: Request) -> Result:
     filename, content, mime = parts["file"]
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     if mime in ("application/octet-stream", "") and name:
-        import mimetypes
-
         mime = mimetypes.guess_type(name)[0] or ("text/plain" if name.endswith((".log", ".txt", ".md")) else mime)
     return 200, b.upload_file(name or "unnamed", content, mime)
 
 
 def list_files(b: Backend, r: Request) -> Result:
-    return 200, b.list_files(r.query)
+    ids = r.q_list("ids")
+    if ids is not None:
+        if r.q("page") or r.q("limit"):
+            raise InvalidRequest("ids: cannot be combined with page or limit; a list by ids is always one page.")
+        ids = list(dict.fromkeys(ids))
+        if len(ids) > 100:
+            raise InvalidRequest(f"ids: at most 100 ids (after removing duplicates), got {len(ids)}; "
+                                 "split the list into several calls.")
+        return 200, b.list_files(ids=ids, scope_id=None, limit=len(ids), page=None)
+    return 200, b.list_files(ids=None, scope_id=r.q("scope_id"), **r.q_page(max_limit=1000))
 
 
 def get_file(b: Backend, r: Request) -> Result:
@@ -251,3 +436,4 @@ def delete_file(b: Backend, r: Request) -> Result:
 def download_file(b: Backend, r: Request) -> Result:
     meta, content = b.file_content(r.params["file_id"])
     return 200, (content, meta["mime_type"])
+

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import responses
 from .exceptions import AuthenticationError, InvalidRequest, MethodNotAllowed, NotFound, StubError
-from .models import Backend, new_id
+from .models import Backend
+from .utils import new_id
 from .urls import describe, resolve
 
 log = logging.getLogger("helpers.stub")
@@ -99,12 +100,11 @@ class _Handler(BaseHTTPRequestHandler):
                 raise InvalidRequest(f"This endpoint is in beta: send the header 'anthropic-beta: {_BETA}' (the "
                                      "anthropic SDK's client.beta.* methods do this for you).")
             query = parse_qs(url.query, keep_blank_values=True)
-            if handler == "stream_events":
-                self._stream(params["session_id"], query, headers, rid)
-                return
             req = responses.Request(method, url.path, params, query, headers, body)
             status, out = getattr(responses, handler)(self.backend, req)
-            if isinstance(out, tuple):
+            if isinstance(out, responses.Stream):
+                self._stream(out, rid)
+            elif isinstance(out, tuple):
                 self._send(status, out[0], out[1], rid)
             else:
                 self._send_json(status, out, rid)
@@ -124,25 +124,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
     # -------------------------------------------------------------------------------------------------------
-    def _stream(self, session_id: str, query: Dict[str, list], headers: Dict[str, str], rid: str) -> None:
-        deltas = query.get("event_deltas[]") or query.get("event_deltas") or []
-        cut: Optional[int] = None
-        if headers.get("x-stub-cut-stream-after"):
-            try:
-                cut = int(headers["x-stub-cut-stream-after"])
-            except ValueError:
-                raise InvalidRequest("x-stub-cut-stream-after: must be an integer.") from None
-        head = ("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\n"
-                f"connection: close\r\nrequest-id: {rid}\r\n\r\n").encode()
+    def _stream(self, stream: "responses.Stream", rid: str) -> None:
         # A client that stops reading must not stall the emitters: writes give up after a while.
         self.connection.settimeout(_WRITE_TIMEOUT)
-        s, sub = self.backend.subscribe(session_id, deltas, cut, self.wfile.write, head)
-        self.close_connection = True
+        self.close_connection = True  # the stream ends by closing the connection
         try:
-            while not sub.done.wait(self.backend.keepalive):
-                self.backend.send_keepalive(s, sub)
-        finally:
-            self.backend.unsubscribe(s, sub)
+            stream.serve(self.wfile.write, rid)
+        except StubError:  # refused before the stream opened: an ordinary error response
+            self.close_connection = False
+            raise
 
 
 class _HTTPServer(ThreadingHTTPServer):
