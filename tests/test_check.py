@@ -41,6 +41,9 @@ def test_framework_sentinel_and_messages(capsys):
     (check.versions, (check.TODO, check.TODO)),
     (check.session, (check.TODO,)),
     (check.stream_loop, (check.TODO, check.TODO)),
+    (check.deployment, (check.TODO, None, None, None)),
+    (check.responded, (check.TODO, None, None)),
+    (check.report, (check.TODO, None, "sesn_x")),
 ])
 def test_every_check_fails_on_the_todo(fn, args):
     fails(fn, *args, match="TODO placeholder")

@@ -9,7 +9,7 @@ has no public list price.
 """
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Dict, Mapping, Optional
 
 __all__ = ["LIST_PRICES", "CURRENCY", "list_price", "cost_usd", "to_minor_units", "from_minor_units"]
@@ -58,8 +58,8 @@ def cost_usd(model_id: str, model_usage: Mapping[str, Any]) -> Decimal:
 
 
 def to_minor_units(usd: Decimal) -> str:
-    """Dollars -> the API's amount string: whole cents, rounded up (the cap fires at or before the charge)."""
-    return str(int((usd * 100).to_integral_value(rounding=ROUND_CEILING)))
+    """Dollars -> the API's amount string: whole cents (to the nearest; the budget compares the exact cost)."""
+    return str(int((usd * 100).to_integral_value(rounding=ROUND_HALF_UP)))
 
 
 def from_minor_units(amount: str) -> Decimal:
