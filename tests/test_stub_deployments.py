@@ -128,7 +128,7 @@ def test_run_creates_the_session_and_sends_the_alert(client, setup):
     assert list(client.beta.deployment_runs.list(deployment_id="depl_unknown")) == []  # 200, empty
 
     s = client.beta.sessions.retrieve(run.session_id)
-    assert s.deployment_id == d.id and s.agent.version == agent.version and s.title == "alert"
+    assert s.deployment_id == d.id and s.agent.version == agent.version
     assert s.budget.max_list_cost.amount == "500" and s.metadata == {"workshop": "ship-your-first-managed-agent"}
     assert [r.mount_path for r in s.resources] == [resources.LOG_MOUNT_PATH]
     assert run.session_id in [x.id for x in client.beta.sessions.list(deployment_id=d.id)]

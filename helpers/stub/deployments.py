@@ -319,7 +319,7 @@ class DeploymentsBackend:
                                      "client.beta.deployment_runs.list(deployment_id=...)).")
             body: Dict[str, Any] = {"agent": dict(d["agent"]), "environment_id": d["environment_id"],
                                     "resources": copy.deepcopy(d["resources"]), "metadata": dict(d["metadata"]),
-                                    "vault_ids": list(d["vault_ids"]), "title": d["name"]}
+                                    "vault_ids": list(d["vault_ids"])}
             if d["budget"] is not None:
                 body["budget"] = copy.deepcopy(d["budget"])
             run: Dict[str, Any] = {"id": new_id("drun"), "type": "deployment_run", "deployment_id": d["id"],
