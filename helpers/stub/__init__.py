@@ -7,7 +7,9 @@
     python -m helpers.stub --port 8765 --speed 1  # the same, as a process
 
 Layout (as in getmoto/moto): models.py (state), responses.py (HTTP handlers), urls.py (routes),
-exceptions.py (API errors), replay.py (the recording engine), server.py (HTTP + SSE), recordings.py.
+exceptions.py (API errors), replay.py (the recording engine), server.py (HTTP + SSE), recordings.py;
+deployments.py (deployments and their runs), budgets.py and pricing.py (budgets, list cost), outputs.py (session
+outputs).
 """
 from __future__ import annotations
 
