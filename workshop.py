@@ -3,16 +3,23 @@
 
     python3 workshop.py open     # make .venv if needed, then open JupyterLab (offline replay unless a key is set)
     python3 workshop.py test     # make .venv if needed, then run the test suite (extra args go to pytest)
+    python3 workshop.py doctor   # preflight: is this machine ready for the workshop? (one line per check)
+    python3 workshop.py reset    # archive the workshop's live resources and clear local caches (--dry-run: list only)
 
 The virtual environment lives in .venv next to this file. It is rebuilt
 automatically when requirements.txt changes (a hash is kept in .venv).
+Packages are installed with uv (fetched from the package index into .venv),
+or with pip when uv cannot be had (WORKSHOP_UV=off chooses pip).
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import signal
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -22,52 +29,220 @@ REQUIREMENTS = ROOT / "requirements.txt"
 STAMP = VENV / "requirements.sha256"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+UV = BIN / ("uv.exe" if os.name == "nt" else "uv")
+#: The uv release fetched (as a wheel from the package index) to install requirements.txt.
+UV_REQUIREMENT = "uv==0.13.9"
+START_NOTEBOOK = "notebooks/00_mental_model.ipynb"
+#: Seconds JupyterLab gets to shut its kernels down after Ctrl+C or a signal, before it is killed.
+STOP_GRACE = 20.0
+MIN_PYTHON = (3, 10)
 
 
 def say(msg: str) -> None:
-    print(f"[workshop] {msg}", flush=True)
+    try:
+        print(f"[workshop] {msg}", flush=True)
+    except OSError:  # the terminal is gone (SIGHUP): nothing to say it to
+        pass
+
+
+def requirements_hash() -> str:
+    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+
+
+def venv_in_sync() -> bool:
+    return PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == requirements_hash()
+
+
+def bundled_pip() -> Path | None:
+    """The pip wheel that ships with Python (ensurepip), runnable as ``python pip-X.whl/pip``; None if absent."""
+    try:
+        import ensurepip
+    except ImportError:  # Debian/Ubuntu without python3-venv
+        return None
+    found = sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))
+    return Path(found[-1]) if found else None
+
+
+def has_pip() -> bool:
+    return subprocess.run([str(PYTHON), "-c", "import pip"], capture_output=True).returncode == 0
+
+
+def pip_command() -> list[str]:
+    """pip for .venv: its own, else Python's bundled wheel run directly (a venv made without pip is 3 s faster)."""
+    if has_pip():
+        return [str(PYTHON), "-m", "pip"]
+    wheel = bundled_pip()
+    if wheel is None:
+        subprocess.run([str(PYTHON), "-m", "ensurepip", "--default-pip"], check=True)
+        return [str(PYTHON), "-m", "pip"]
+    return [str(PYTHON), str(wheel / "pip")]
+
+
+def create_venv() -> None:
+    say(f"creating a virtual environment in {VENV.name}/ ...")
+    try:
+        venv.EnvBuilder(with_pip=bundled_pip() is None, clear=False).create(VENV)
+    except Exception as exc:  # e.g. Debian without python3-venv
+        sys.exit(
+            f"[workshop] could not create a virtual environment: {exc}\n"
+            "           On Debian/Ubuntu install it with: sudo apt-get install python3-venv"
+        )
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip() and not ln.startswith("WARNING: Location")]
+    return lines[-1][:160] if lines else "no message"
+
+
+def get_uv() -> str | None:
+    """Put uv into .venv from the package index. Returns None when it worked, else why not (one line)."""
+    if UV.exists():
+        return None
+    say(f"getting uv, a fast installer, from the package index ({UV_REQUIREMENT}) ...")
+    cmd = [*pip_command(), "install", "--disable-pip-version-check", "--no-input", "-q", UV_REQUIREMENT]
+    try:
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return "the package index did not answer within 5 minutes"
+    if out.returncode != 0 or not UV.exists():
+        return _last_line(out.stderr or out.stdout)
+    return None
+
+
+def uv_environment() -> dict:
+    """uv reads UV_* variables, not pip's: carry an index the learner configured for pip over to uv."""
+    env = dict(os.environ)
+    for pip_name, uv_name in (("PIP_INDEX_URL", "UV_INDEX_URL"), ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL")):
+        if env.get(pip_name) and not env.get(uv_name):
+            env[uv_name] = env[pip_name]
+    env.pop("VIRTUAL_ENV", None)  # --python says where; an activated other venv must not
+    return env
+
+
+def install_with_uv() -> bool:
+    """Install requirements.txt (and pip, for %pip in notebooks) with uv. False, having said why, if it cannot."""
+    if os.environ.get("WORKSHOP_UV", "").strip().lower() in ("0", "off", "no", "false"):
+        say("WORKSHOP_UV=off: installing with pip")
+        return False
+    why = get_uv()
+    if why is not None:
+        say(f"uv is not available ({why}); installing with pip instead (slower: a minute or two)")
+        return False
+    say("installing the pinned packages with uv ...")
+    # --compile-bytecode: as pip does, so every kernel start loads .pyc files instead of compiling ~300 modules
+    # (and still does when PYTHONDONTWRITEBYTECODE is set, or .venv is read-only).
+    cmd = [str(UV), "pip", "install", "--compile-bytecode", "--python", str(PYTHON), "-r", str(REQUIREMENTS), "pip"]
+    if subprocess.run(cmd, cwd=ROOT, env=uv_environment()).returncode != 0:
+        say("uv could not install the requirements (see above); installing with pip instead")
+        return False
+    return True
+
+
+def install_with_pip() -> None:
+    say("installing the pinned packages with pip (a minute or two) ...")
+    if not has_pip():  # .venv was made without pip (uv was to install it): put Python's own in, offline
+        subprocess.run([str(PYTHON), "-m", "ensurepip", "--default-pip"], cwd=ROOT, capture_output=True)
+    cmd = [*pip_command(), "install", "--disable-pip-version-check", "--progress-bar", "on", "-r",
+           str(REQUIREMENTS)]
+    if subprocess.run(cmd, cwd=ROOT).returncode != 0:
+        sys.exit("[workshop] pip install failed; see the messages above. Re-run the same command to retry.")
 
 
 def ensure_venv() -> None:
     """Create .venv and install requirements.txt, unless it is already up to date."""
-    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+    if venv_in_sync():
         return
+    started = time.monotonic()
     if not PYTHON.exists():
-        say(f"creating a virtual environment in {VENV.name}/ ...")
-        try:
-            venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
-        except Exception as exc:  # e.g. Debian without python3-venv
-            sys.exit(
-                f"[workshop] could not create a virtual environment: {exc}\n"
-                "           On Debian/Ubuntu install it with: sudo apt-get install python3-venv"
-            )
-    say("installing requirements (first run takes a minute or two) ...")
-    cmd = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(REQUIREMENTS)]
-    result = subprocess.run(cmd, cwd=ROOT)
-    if result.returncode != 0:
-        sys.exit("[workshop] pip install failed; see the messages above. Re-run the same command to retry.")
-    STAMP.write_text(wanted + "\n")
+        create_venv()
+    if not install_with_uv():
+        install_with_pip()
+    STAMP.write_text(requirements_hash() + "\n")
+    say(f"ready in {time.monotonic() - started:.0f} s")
 
 
-def run(args: list[str]) -> int:
+def venv_environment() -> dict:
     env = dict(os.environ)
     env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
     env["VIRTUAL_ENV"] = str(VENV)
-    return subprocess.run(args, cwd=ROOT, env=env).returncode
+    return env
+
+
+def run(args: list[str]) -> int:
+    return subprocess.run(args, cwd=ROOT, env=venv_environment()).returncode
+
+
+def jupyter_args(extra: list[str]) -> list[str]:
+    """JupyterLab serving the whole repo (notebooks/ and solutions/), opening on notebook 00."""
+    start = START_NOTEBOOK if (ROOT / START_NOTEBOOK).exists() else "notebooks"
+    return [
+        str(BIN / "jupyter"), "lab",
+        f"--ServerApp.root_dir={ROOT}",
+        f"--LabApp.default_url=/lab/tree/{start}",
+        # Local kernels talk to JupyterLab over localhost TCP: encrypt it (CurveZMQ keys the server provisions;
+        # ipykernel's kernelspec declares support), which also ends ipykernel's "without encryption" warning.
+        "--MappingKernelManager.transport_encryption=auto",
+        *extra,
+    ]
+
+
+def serve(args: list[str]) -> int:
+    """Run JupyterLab until it exits. Ctrl+C, SIGTERM or SIGHUP stop it (and its kernels) cleanly.
+
+    JupyterLab runs in its own session, so the terminal's Ctrl+C reaches only us; we ask it to stop (SIGTERM: it
+    shuts its kernels down), wait up to STOP_GRACE seconds, then kill it. A second Ctrl+C kills it at once.
+    """
+    posix = os.name == "posix"
+    proc = subprocess.Popen(args, cwd=ROOT, env=venv_environment(), stdin=subprocess.DEVNULL,
+                            start_new_session=posix)
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if received and signum == signal.SIGINT:
+            say("stopping now")
+            proc.kill()
+            return
+        if not received:
+            received.append(signum)
+            if signum == signal.SIGINT:
+                print(flush=True)  # after the terminal's ^C
+            say("stopping JupyterLab and its kernels ...")
+            proc.terminate()
+
+    stoppers = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {s: signal.signal(s, on_signal) for s in stoppers}
+    deadline = None
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if received and deadline is None:
+                deadline = time.monotonic() + STOP_GRACE
+            if deadline is not None and time.monotonic() > deadline:
+                say(f"JupyterLab did not stop within {STOP_GRACE:.0f} s; killing it")
+                proc.kill()
+                deadline = float("inf")
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if received:
+        say("JupyterLab stopped. Start it again with: python3 workshop.py open")
+        return 0 if received[0] == signal.SIGINT else 128 + received[0]
+    return code
 
 
 def cmd_open(extra: list[str]) -> int:
     ensure_venv()
     mode = os.environ.get("WORKSHOP_MODE") or ("live" if os.environ.get("ANTHROPIC_API_KEY") else "replay")
     say(f"mode: {mode} (set WORKSHOP_MODE=replay or live to choose; see README)")
-    say("opening JupyterLab on notebooks/00_mental_model.ipynb; stop it with Ctrl+C")
-    start = "notebooks/00_mental_model.ipynb"
-    target = [start] if (ROOT / start).exists() else ["notebooks"]
+    say(f"opening JupyterLab on {START_NOTEBOOK} (solutions/ is in the file browser too); stop it with Ctrl+C")
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
         say("running as root (a container?): passing --allow-root to JupyterLab")
         extra = ["--allow-root", *extra]
-    return run([str(BIN / "jupyter"), "lab", *target, *extra])
+    return serve(jupyter_args(extra))
 
 
 def cmd_test(extra: list[str]) -> int:
@@ -75,12 +250,40 @@ def cmd_test(extra: list[str]) -> int:
     return run([str(PYTHON), "-m", "pytest", *extra])
 
 
+def check_line(ok: bool, what: str, fix: str = "") -> bool:
+    print(f"{'✓' if ok else '✗'} {what}" + ("" if ok or not fix else f"\n    fix: {fix}"), flush=True)
+    return ok
+
+
+def cmd_doctor(extra: list[str]) -> int:
+    """The checks that need no venv run here; the rest run in the venv (helpers/doctor.py)."""
+    version = ".".join(map(str, sys.version_info[:3]))
+    ok = check_line(sys.version_info[:2] >= MIN_PYTHON, f"Python {version} (the workshop needs 3.10 or newer)",
+                    "install Python 3.10+ (python.org, or your package manager) and run python3 workshop.py again")
+    if not venv_in_sync():
+        say(".venv is missing or older than requirements.txt: installing it now (the same as workshop.py open)")
+    ensure_venv()
+    check_line(venv_in_sync(), f"{VENV.name}/ was built from this requirements.txt (hash stamp)")
+    code = run([str(PYTHON), "-m", "helpers.doctor", "check", *extra])
+    return code if ok else (code or 1)
+
+
+def cmd_reset(extra: list[str]) -> int:
+    ensure_venv()
+    return run([str(PYTHON), "-m", "helpers.doctor", "reset", *extra])
+
+
 def main(argv: list[str]) -> int:
-    commands = {"open": cmd_open, "test": cmd_test}
+    commands = {"open": cmd_open, "test": cmd_test, "doctor": cmd_doctor, "reset": cmd_reset}
     if not argv or argv[0] not in commands:
         print(__doc__.strip())
         return 0 if argv and argv[0] in ("-h", "--help") else 2
-    return commands[argv[0]](argv[1:])
+    try:
+        return commands[argv[0]](argv[1:])
+    except KeyboardInterrupt:
+        print(flush=True)
+        say(f"interrupted. Run python3 workshop.py {argv[0]} again to carry on.")
+        return 130
 
 
 if __name__ == "__main__":

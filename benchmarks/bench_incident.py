@@ -111,13 +111,13 @@ def main(argv: list[str] | None = None) -> int:
         matched = json.loads(incident.handle_tool("query_logs", query))["matched"]
         grep_count = int(run(["grep", "-c", pattern, str(APP_LOG)])[1])
 
-        def warm_once():
+        def warm_once(query=query):
             t0 = time.perf_counter()
             incident.handle_tool("query_logs", query)
             return time.perf_counter() - t0
 
         warm = median_of(warm_once, args.warm_repeat)
-        grep = median_of(lambda: run(["grep", "-c", pattern, str(APP_LOG)])[0], max(args.repeat, 11))
+        grep = median_of(lambda pattern=pattern: run(["grep", "-c", pattern, str(APP_LOG)])[0], max(args.repeat, 11))
         ok = warm <= grep and matched == grep_count
         print(f"{label:16s} {matched:8d} {grep_count:8d} {warm * 1000:13.2f} ms {grep * 1000:7.2f} ms "
               f"{warm / grep:6.2f}x   {'PASS' if ok else 'MISS'}" + ("" if matched == grep_count else "  (counts differ!)"))

@@ -27,13 +27,8 @@ sys.path.insert(0, str(ROOT))
 import anthropic  # noqa: E402
 
 from helpers import stub  # noqa: E402
-from helpers.stub.probe import concurrent_sessions  # noqa: E402
-
-FIXTURES = ROOT / "tests" / "fixtures" / "recordings"
-ASK_TOOLSET = {"type": "agent_toolset_20260401",
-               "configs": [{"name": "bash", "permission_policy": {"type": "always_ask"}}]}
-CUSTOM = [{"type": "custom", "name": n, "description": n, "input_schema": {"type": "object"}}
-          for n in ("get_metrics", "list_deploys", "query_logs", "get_diff")]
+from tests.support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES  # noqa: E402
+from tests.support.probe import concurrent_sessions  # noqa: E402
 
 
 def msg(text):
@@ -42,7 +37,8 @@ def msg(text):
 
 def write_long_recording(directory: Path, n: int) -> None:
     lines = [{"recording": 1, "name": "long", "keywords": ["longrun"], "custom_tools": []},
-             {"event": {"type": "user.message", "id": "u1", "processed_at": None, "content": [{"type": "text", "text": "longrun"}]}},
+             {"event": {"type": "user.message", "id": "u1", "processed_at": None,
+                        "content": [{"type": "text", "text": "longrun"}]}},
              {"event": {"type": "session.status_running", "id": "r1", "processed_at": "2026-11-18T15:00:00Z"}}]
     for i in range(n):
         lines.append({"event": {"type": "agent.message", "id": f"m{i}", "processed_at": "2026-11-18T15:00:01Z",
@@ -61,7 +57,7 @@ def bench_latency(client, env_id, agent_id, n):
         got = {}
         ready = threading.Event()
 
-        def reader(sid=s.id):
+        def reader(sid=s.id, ready=ready, got=got):
             with client.beta.sessions.events.stream(sid) as st:
                 ready.set()
                 for ev in st:
@@ -96,7 +92,7 @@ def bench_latency_raw(url, client, env_id, agent_id, n):
         got = {}
         ready = threading.Event()
 
-        def reader(sid=s.id):
+        def reader(sid=s.id, ready=ready, got=got):
             with h.stream("GET", f"{url}/v1/sessions/{sid}/events/stream") as r:
                 ready.set()
                 for chunk in r.iter_raw():

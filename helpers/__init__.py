@@ -4,13 +4,14 @@ Import is cheap: heavy modules (pandas, matplotlib, ipywidgets, the stub) load
 only when first used.
 
     helpers.connect()      -> anthropic.Anthropic, offline replay or live (helpers/client.py)
+    helpers.events         -> the event vocabulary (statuses, what waits for what, an event's text)
     helpers.incident       -> the Incident-2277 evidence and the custom tools
     helpers.stub           -> the recorded-event stub of the Managed Agents API
     helpers.render         -> one readable line per session event
     helpers.loop           -> the event loop: stream, answer tools, stop cleanly
     helpers.check          -> the notebooks' self-checks
     helpers.dashboard      -> the Incident-2277 dashboard (ipywidgets)
-    helpers.resources          -> the agent, environment and log file of notebook 02, reused later
+    helpers.resources      -> the agent, environment and log file of notebook 02, reused later
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .settings import DATA_DIR, MODEL, ROOT
 
 __all__ = ["connect", "DATA_DIR", "MODEL", "ROOT"]
 
-_SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "resources"}
+_SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "resources", "events"}
 
 
 def connect(mode: str | None = None, **kwargs):

@@ -12,18 +12,33 @@ Untouched TODO cells assign :data:`TODO` to the variables the exercise should se
 ``NotImplementedError``. So a check run before the exercise says "env is still the TODO
 placeholder: complete TODO 2.1 and run its cell" rather than a ``NameError``.
 
-Layout of this file (append, keep the sections):
+Layout of this file:
 
 * the framework (``TODO``, ``CheckFailed``, ``ok``, ``fail``, ``need``, ``attr``, ...),
-* one section per notebook, ``# ==== NN title ====``, with that notebook's checks in order.
-  Notebooks 00–03 are here; 04–06 append theirs at the end.
+* one section per notebook, 00 to 06, ``# ==== NN title ====``, with that notebook's checks in exercise order.
+  A new check goes in its notebook's section and in ``__all__`` (a test holds both to what the notebooks call).
 """
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo"]
+from .events import attr, event_text
+
+__all__ = [  # noqa: F822 - TODO is made by the module __getattr__ (it names its cell)
+    # the framework
+    "TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo",
+    # one check per exercise, in notebook order
+    "setup", "event_direction",                                                     # 00
+    "onset", "suspect_deploy", "db_queries",                                        # 01
+    "environment", "agent", "versions",                                             # 02
+    "session", "stream_loop",                                                       # 03
+    "tool_handler", "tool_answer", "investigation",                                 # 04
+    "all_events", "conversation", "resumed",                                        # 05
+    "interrupted", "confirmation", "outcome",                                       # 06
+    "deployment", "responded", "report",                                            # 07
+]
 
 
 # =============================================================================== framework
@@ -139,10 +154,10 @@ class _Todo:
     def __round__(self, ndigits: Any = None):
         self._fail("it is not a number")
 
-    def __copy__(self) -> "_Todo":
+    def __copy__(self) -> _Todo:
         return self
 
-    def __deepcopy__(self, memo: Any) -> "_Todo":
+    def __deepcopy__(self, memo: Any) -> _Todo:
         return self
 
     def __reduce__(self) -> str:
@@ -279,22 +294,6 @@ def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
     return value
 
 
-def attr(obj: Any, path: str, default: Any = None) -> Any:
-    """``obj.a.b`` or ``obj["a"]["b"]`` for ``path="a.b"``; works on SDK objects and dicts."""
-    cur = obj
-    for part in path.split("."):
-        if cur is None:
-            return default
-        if isinstance(cur, dict):
-            cur = cur.get(part, default)
-        elif isinstance(cur, (list, tuple)) and part.isdigit():
-            idx = int(part)
-            cur = cur[idx] if idx < len(cur) else default
-        else:
-            cur = getattr(cur, part, default)
-    return cur
-
-
 def _type_of(event: Any) -> str | None:
     return attr(event, "type")
 
@@ -384,7 +383,8 @@ def onset(onset_ts: Any) -> None:
     expected = pd.Timestamp("2026-11-18T14:07:00Z")
     if abs((ts - expected).total_seconds()) > 120:
         direction = "before" if ts < expected else "after"
-        fail(f"`onset` is {ts.isoformat()}, {abs((ts - expected).total_seconds()) / 60:.0f} minutes {direction} the jump in the chart.",
+        minutes = abs((ts - expected).total_seconds()) / 60
+        fail(f"`onset` is {ts.isoformat()}, {minutes:.0f} minutes {direction} the jump in the chart.",
              "the onset is the first index where checkout[\"p99_ms\"] > 3 * baseline (baseline: the median p99 up to "
              "13:30, computed above): `onset = checkout.index[checkout[\"p99_ms\"] > 3 * baseline][0]`.")
     ok(f"Onset at {ts.strftime('%H:%M')} UTC: checkout p99 leaves its baseline here.")
@@ -606,9 +606,8 @@ def stream_loop(events: Any, stop_reason: Any) -> None:
     ok(f"Your loop read {len(events)} events and stopped on {stop_reason!r} without hanging.")
 
 
-def _text(event: Any) -> str:
-    """The text blocks of an event's content (SDK object or dict), joined."""
-    return "".join(attr(b, "text", "") or "" for b in (attr(event, "content") or []) if attr(b, "type") == "text")
+#: The text of an event's content (SDK object or dict), blocks joined.
+_text = event_text
 
 
 def _callable(fn: Any, name: str, todo: str, what: str) -> Any:
@@ -766,7 +765,8 @@ def tool_answer(answer: Any) -> None:
             fail(f"the failed call {name}({tool_input}) was answered without \"is_error\": True.",
                  "catch the exception and send its message with \"is_error\": True so the agent knows the call failed.")
         if not _text(bad).strip():
-            fail(f"the error answer to {name}(...) has no text.", "put the exception's message in the text block: the agent reads it.")
+            fail(f"the error answer to {name}(...) has no text.",
+                 "put the exception's message in the text block: the agent reads it.")
     ok("answer() turns every tool call into a user.custom_tool_result: the result for good calls, "
        "is_error: True with the reason for bad ones.")
 
@@ -839,7 +839,8 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
     types = [_type_of(e) for e in events]
     if "session.status_running" not in types and "user.message" not in types:
         fail("the loop never saw the session start running: the stream was probably opened after the message was sent.",
-             "open the stream first (`with client.beta.sessions.events.stream(session_id) as stream:`), then send, inside the with.")
+             "open the stream first (`with client.beta.sessions.events.stream(session_id) as stream:`), "
+             "then send, inside the with.")
     history = _history(client, session_id)
     unanswered, results = _unanswered_calls(history)
     last = events[-1]
@@ -936,7 +937,7 @@ def conversation(turns: Any, client: Any, latest: Any) -> None:
         fail(f"`conversation` has {len(turns)} turns; the session has {len(truth)} user and agent messages.",
              "list the session's events with types=[\"user.message\", \"agent.message\"] (every page).")
     labels = {"user.message": "you", "agent.message": "agent"}
-    for (who, text), ev in zip(turns, truth):
+    for (who, text), ev in zip(turns, truth, strict=True):
         expected = labels[_type_of(ev)]
         if who != expected:
             swapped = {"you": "agent", "agent": "you"}.get(expected) == who
@@ -1025,7 +1026,8 @@ def confirmation(confirm: Any) -> None:
         try:
             out = confirm(tool_use, *args, **kwargs)
         except NotImplementedError:
-            fail("confirmation still raises NotImplementedError: TODO 6.2 is not done yet.", "write the function, then run its cell.")
+            fail("confirmation still raises NotImplementedError: TODO 6.2 is not done yet.",
+                 "write the function, then run its cell.")
         except Exception as exc:
             hint = ("build and return the dict only; the agent.tool_use's id is tool_use.id (an SDK event: read its "
                     "fields as attributes, not tool_use[\"id\"] or tool_use.tool_use_id).")
@@ -1093,10 +1095,6 @@ def _workshop_metadata() -> dict:
     return dict(WORKSHOP_METADATA)
 
 
-def _first_text(event: Any) -> str:
-    return " ".join(str(attr(b, "text") or "") for b in (attr(event, "content") or []))
-
-
 def deployment(ensure_deployment: Any, client: Any, agent_obj: Any, log_file: Any) -> None:
     """07 (exercise 7.1): the investigator deployed with the alert, app.log, a budget and the workshop metadata;
     calling ``ensure_deployment`` again reuses it."""
@@ -1128,7 +1126,7 @@ def deployment(ensure_deployment: Any, client: Any, agent_obj: Any, log_file: An
              "agent=agent.id deploys the investigator (pinned to its current version).")
     events = attr(first, "initial_events") or []
     messages = [e for e in events if attr(e, "type") == "user.message"]
-    if not messages or "report.md" not in " ".join(_first_text(m) for m in messages):
+    if not messages or "report.md" not in " ".join(event_text(m) for m in messages):
         fail("its initial events hold no user.message with the alert (which asks for /mnt/session/outputs/report.md).",
              "initial_events=[ALERT_EVENT]: the alert starts every run's work.")
     mounts = [attr(r, "mount_path") for r in attr(first, "resources") or [] if attr(r, "file_id") == attr(log_file, "id")]
@@ -1174,8 +1172,8 @@ def responded(result: Any, client: Any, deployment_obj: Any) -> None:
         fail(f"{len(calls)} custom tool call(s) went unanswered.", "pass handle_tool=incident.handle_tool to loop.run.")
     if "dep_4820" not in attr(result, "text", ""):
         fail("the agent's last message does not name the culprit deploy.", "follow the session to its end_turn.")
-    ok(f"A {attr(runs[0], 'trigger_context.type')} run of the deployment: its session investigated ({len(answered)} custom tool call(s) "
-       "answered from here) and ended with end_turn, naming dep_4820.")
+    ok(f"A {attr(runs[0], 'trigger_context.type')} run of the deployment: its session investigated "
+       f"({len(answered)} custom tool call(s) answered from here) and ended with end_turn, naming dep_4820.")
 
 
 def report(outputs: Any, client: Any, session_id: str) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Optional
+from typing import Any
+
+__all__ = ["connect", "connect_async", "resolve_mode", "stub_server", "describe", "MODES", "IDLE_STREAM_TIMEOUT"]
 
 MODES = ("replay", "live")
 _REPLAY_KEY = "replay-stub-key"  # any non-empty key works against the stub; it is not a secret
@@ -24,7 +26,7 @@ _lock = threading.Lock()
 _server: Any = None
 
 
-def resolve_mode(mode: Optional[str] = None) -> str:
+def resolve_mode(mode: str | None = None) -> str:
     """The mode to use: the argument, else $WORKSHOP_MODE, else "live" when ANTHROPIC_API_KEY is set, else "replay"."""
     m = mode or os.environ.get("WORKSHOP_MODE") or ("live" if os.environ.get("ANTHROPIC_API_KEY") else "replay")
     m = m.strip().lower()
@@ -71,7 +73,7 @@ def _client_kwargs(mode: str, speed: Any, client_kwargs: dict) -> dict:
     return kw
 
 
-def connect(mode: Optional[str] = None, *, speed: Any = None, async_: bool = False, **client_kwargs: Any) -> Any:
+def connect(mode: str | None = None, *, speed: Any = None, async_: bool = False, **client_kwargs: Any) -> Any:
     """Return an ``anthropic.Anthropic`` (or ``AsyncAnthropic`` with ``async_=True``) for ``mode``.
 
     mode: "replay" (the in-process stub; no network, no key) or "live" (``ANTHROPIC_API_KEY``).
@@ -87,7 +89,7 @@ def connect(mode: Optional[str] = None, *, speed: Any = None, async_: bool = Fal
     return cls(**kw)
 
 
-def connect_async(mode: Optional[str] = None, *, speed: Any = None, **client_kwargs: Any) -> Any:
+def connect_async(mode: str | None = None, *, speed: Any = None, **client_kwargs: Any) -> Any:
     """``connect(..., async_=True)``: an ``anthropic.AsyncAnthropic`` (the session tool runner needs one)."""
     return connect(mode, speed=speed, async_=True, **client_kwargs)
 

@@ -34,10 +34,19 @@ import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from .render import as_dict, text_of
+from .events import (
+    RESULT_FIELDS,
+    SESSION_STATUS,
+    TERMINAL_EVENTS,
+    TOOL_USE_KINDS,
+    ToolCall,
+    as_dict,
+    text_of,
+)
 
 __all__ = [
     "AgentPanel",
@@ -238,7 +247,9 @@ def _metric_columns(df) -> tuple[str, str]:
 
 
 def metrics_frame(service: str | None = "checkout", start: Any = None, end: Any = None):
-    """Metrics of one service (``None`` = all) in ``start <= ts < end``: columns ts, service, p99_ms, failure_rate (fraction), ..."""
+    """Metrics of one service (``None`` = all) in ``start <= ts < end``.
+
+    Columns: ts, service, p99_ms, failure_rate (a fraction), and the other metrics."""
     df = _metrics_long()
     lat, err = _metric_columns(df)
     mask = _time_mask(df["ts"], start, end)
@@ -295,7 +306,8 @@ def filter_logs(
     """Filter app.log; returns ``(page_df, total)``.
 
     Each filter is optional (``None``, ``""`` or ``"all"`` = any). ``text`` is a case-insensitive
-    substring of ``msg`` or ``route`` (like the ``query_logs`` tool's ``contains``); ``status`` is ``504``, ``"5xx"``, ``"504"`` or a list; time is
+    substring of ``msg`` or ``route`` (like the ``query_logs`` tool's ``contains``); ``status`` is ``504``,
+    ``"5xx"``, ``"504"`` or a list; time is
     ``start <= ts < end``. ``page`` is 0-based and clamped to the last page; ``total`` is the
     number of matching lines.
     """
@@ -471,7 +483,8 @@ def deploys_html(highlight: str | None = None) -> str:
         if highlight
         else '<p class="muted">No deploy highlighted yet; the SRE Agent\'s final report will name one.</p>'
     )
-    return f'{CSS}<div class="i2277 deploys">{note}<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    table = f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f'{CSS}<div class="i2277 deploys">{note}{table}</div>'
 
 
 def diff_html(text: str | None = None) -> str:
@@ -509,9 +522,9 @@ def render_metrics_png(
     dpi: int = 80,
 ) -> bytes:
     """PNG of p99 latency and failure rate of ``service`` (``None``/"all" = every service) with deploy lines."""
+    import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    import matplotlib.dates as mdates
 
     start = _ts(start) or _ts(WINDOW[0])
     end = _ts(end) or _ts(WINDOW[1])
@@ -566,48 +579,14 @@ def render_metrics_png(
 # --------------------------------------------------------------------------------------------
 
 
-def _as_dict(event: Any) -> dict:
-    """An SDK event (pydantic), a dict or a recording line, as a plain dict (one definition: helpers.render)."""
-    return as_dict(event)
-
-
 def _blocks_text(content: Any) -> str:
     """Text of a list of content blocks, one block per line (a report's markdown keeps its shape)."""
     return text_of(content, sep="\n")
 
 
-@dataclass
-class ToolCall:
-    id: str
-    name: str
-    input: Any
-    kind: str = "custom"  # custom | agent (built-in toolset) | mcp
-    result: str | None = None
-    is_error: bool = False
-    permission: str | None = None  # evaluated_permission of built-in tools: allow | ask | deny
-    confirmation: str | None = None  # allow | deny, when the learner confirmed
-
-    @property
-    def done(self) -> bool:
-        return self.result is not None
-
-
-STATUSES = ("offline", "idle", "running", "rescheduling", "terminated")
-
-_STATUS_EVENTS = {
-    "session.status_running": "running",
-    "session.status_idle": "idle",
-    "session.status_rescheduled": "rescheduling",
-    "session.status_terminated": "terminated",
-    "session.deleted": "terminated",
-}
-
-_TOOL_USE = {"agent.custom_tool_use": "custom", "agent.tool_use": "agent", "agent.mcp_tool_use": "mcp"}
-_TOOL_RESULT = {
-    "user.custom_tool_result": "custom_tool_use_id",
-    "agent.tool_result": "tool_use_id",
-    "user.tool_result": "tool_use_id",
-    "agent.mcp_tool_result": "mcp_tool_use_id",
+_STATUS_LINES = {
+    "session.status_terminated": "session terminated",
+    "session.status_rescheduled": "session rescheduled (recovering from an error)",
 }
 
 
@@ -644,7 +623,7 @@ class AgentPanelState:
     def apply(self, event: Any) -> str | None:
         """Fold one event in. Returns what changed ("status", "message", "tool", "result", "report", "error",
         "user", "other"), or ``None`` for a duplicate (same event id seen before)."""
-        ev = _as_dict(event)
+        ev = as_dict(event)
         eid = ev.get("id")
         if eid is not None:
             if eid in self._seen:
@@ -654,88 +633,88 @@ class AgentPanelState:
         if self.status == "offline":
             self.status = "idle"
         kind = str(ev.get("type", ""))
-
-        if kind in _STATUS_EVENTS:
-            self.status = _STATUS_EVENTS[kind]
-            if kind == "session.status_idle":
-                reason = ev.get("stop_reason") or {}
-                reason = _as_dict(reason) if not isinstance(reason, str) else {"type": reason}
-                self.stop_reason = reason.get("type")
-                if self.stop_reason == "end_turn" and self._turn_last_message is not None:
-                    self.final_report = self._turn_last_message
-                    self._turn_last_message = None
-                    return "report"
-            else:
-                self.stop_reason = None
-            if kind == "session.status_terminated":
-                self.timeline.append(("status", "session terminated"))
-            elif kind == "session.status_rescheduled":
-                self.timeline.append(("status", "session rescheduled (recovering from an error)"))
-            return "status"
-
+        if kind in SESSION_STATUS or kind in TERMINAL_EVENTS:
+            return self._apply_status(kind, ev)
+        if kind in TOOL_USE_KINDS:
+            return self._apply_tool_use(kind, ev)
+        if kind in RESULT_FIELDS:
+            return self._apply_result(kind, ev)
+        if kind in ("session.error", "workflow_run.error"):
+            return self._apply_error(ev)
         if kind == "agent.message":
             text = _blocks_text(ev.get("content"))
             self.messages.append(text)
             self.timeline.append(("message", text))
             self._turn_last_message = text
             return "message"
-
-        if kind in _TOOL_USE:
-            tid = str(eid or f"tool_{len(self.tool_calls)}")
-            call = self.tool_calls.get(tid)
-            if call is None:
-                call = ToolCall(id=tid, name=str(ev.get("name", "?")), input=ev.get("input"), kind=_TOOL_USE[kind])
-                call.permission = ev.get("evaluated_permission") if isinstance(ev.get("evaluated_permission"), str) else None
-                self.tool_calls[tid] = call
-                self.timeline.append(("tool", tid))
-            else:  # a result arrived first
-                call.name, call.input, call.kind = str(ev.get("name", "?")), ev.get("input"), _TOOL_USE[kind]
-            return "tool"
-
-        if kind in _TOOL_RESULT:
-            tid = str(ev.get(_TOOL_RESULT[kind]) or "")
-            call = self.tool_calls.get(tid)
-            if call is None:
-                call = ToolCall(id=tid, name="?", input=None, kind="custom" if "custom" in kind else "agent")
-                self.tool_calls[tid] = call
-                self.timeline.append(("tool", tid))
-            call.result = _blocks_text(ev.get("content"))
-            call.is_error = bool(ev.get("is_error"))
-            return "result"
-
         if kind == "user.tool_confirmation":
             tid = str(ev.get("tool_use_id") or "")
-            result = str(ev.get("result") or "")
-            if tid in self.tool_calls:
-                self.tool_calls[tid].confirmation = result
-            return "tool" if tid in self.tool_calls else "other"
-
+            if tid not in self.tool_calls:
+                return "other"
+            self.tool_calls[tid].confirmation = str(ev.get("result") or "")
+            return "tool"
         if kind == "user.message":
-            text = _blocks_text(ev.get("content"))
-            self.timeline.append(("user", text))
+            self.timeline.append(("user", _blocks_text(ev.get("content"))))
             self._turn_last_message = None
             return "user"
-
         if kind == "user.interrupt":
             self.timeline.append(("status", "interrupted by the user"))
             return "user"
-
-        if kind in ("session.error", "workflow_run.error"):
-            err = ev.get("error") or {}
-            err = _as_dict(err) if not isinstance(err, str) else {"message": err}
-            retry = err.get("retry_status") or {}
-            retry = _as_dict(retry) if not isinstance(retry, str) else {"type": retry}
-            text = f"{err.get('type', 'error')}: {err.get('message', '')}"
-            if retry.get("type"):
-                text += f" (retry: {retry.get('type')})"
-            self.error = text
-            self.timeline.append(("error", text))
-            return "error"
-
         if kind == "agent.thinking":
             self.thinking += 1
-            return "other"
         return "other"
+
+    def _apply_status(self, kind: str, ev: dict) -> str:
+        """A status event (a deleted session shows as terminated); an ``end_turn`` idle publishes the report."""
+        self.status = SESSION_STATUS.get(kind, "terminated")
+        self.stop_reason = None
+        if kind == "session.status_idle":
+            reason = ev.get("stop_reason") or {}
+            reason = as_dict(reason) if not isinstance(reason, str) else {"type": reason}
+            self.stop_reason = reason.get("type")
+            if self.stop_reason == "end_turn" and self._turn_last_message is not None:
+                self.final_report = self._turn_last_message
+                self._turn_last_message = None
+                return "report"
+        if kind in _STATUS_LINES:
+            self.timeline.append(("status", _STATUS_LINES[kind]))
+        return "status"
+
+    def _apply_tool_use(self, kind: str, ev: dict) -> str:
+        tid = str(ev.get("id") or f"tool_{len(self.tool_calls)}")
+        call = self.tool_calls.get(tid)
+        if call is None:
+            permission = ev.get("evaluated_permission")
+            call = ToolCall(id=tid, name=str(ev.get("name", "?")), input=ev.get("input"), kind=TOOL_USE_KINDS[kind],
+                            permission=permission if isinstance(permission, str) else None)
+            self.tool_calls[tid] = call
+            self.timeline.append(("tool", tid))
+        else:  # a result arrived first
+            call.name, call.input, call.kind = str(ev.get("name", "?")), ev.get("input"), TOOL_USE_KINDS[kind]
+        return "tool"
+
+    def _apply_result(self, kind: str, ev: dict) -> str:
+        tid = str(ev.get(RESULT_FIELDS[kind]) or "")
+        call = self.tool_calls.get(tid)
+        if call is None:
+            call = ToolCall(id=tid, name="?", input=None, kind="custom" if "custom" in kind else "agent")
+            self.tool_calls[tid] = call
+            self.timeline.append(("tool", tid))
+        call.result = _blocks_text(ev.get("content"))
+        call.is_error = bool(ev.get("is_error"))
+        return "result"
+
+    def _apply_error(self, ev: dict) -> str:
+        err = ev.get("error") or {}
+        err = as_dict(err) if not isinstance(err, str) else {"message": err}
+        retry = err.get("retry_status") or {}
+        retry = as_dict(retry) if not isinstance(retry, str) else {"type": retry}
+        text = f"{err.get('type', 'error')}: {err.get('message', '')}"
+        if retry.get("type"):
+            text += f" (retry: {retry.get('type')})"
+        self.error = text
+        self.timeline.append(("error", text))
+        return "error"
 
     @property
     def culprit(self) -> str | None:
@@ -775,7 +754,7 @@ def tool_call_html(call: ToolCall, result_limit: int = 4000) -> str:
     short_args = clean_text(json.dumps(call.input, ensure_ascii=False, default=str) if call.input is not None else "")
     if len(short_args) > 90:
         short_args = short_args[:90] + "..."
-    if call.result is None and call.permission == "ask" and not call.confirmation:
+    if call.waiting_for_confirmation:
         state = '<b style="color:#ef6c00">waiting for your confirmation</b>'
         result = ""
     elif call.result is None:
@@ -808,7 +787,8 @@ def timeline_entry_html(state: AgentPanelState, kind: str, payload: Any) -> str:
         return (f'<div class="i2277"><div class="msg-user"><span class="who" style="background:#1565c0">you</span>'
                 f"{esc(_shorten(payload, 2000))}</div></div>")
     if kind == "error":
-        return f'<div class="i2277"><div class="msg-error"><span class="who" style="background:#c62828">error</span>{esc(payload)}</div></div>'
+        return (f'<div class="i2277"><div class="msg-error"><span class="who" style="background:#c62828">error</span>'
+                f"{esc(payload)}</div></div>")
     return f'<div class="i2277 muted">— {esc(payload)}</div>'
 
 
@@ -818,7 +798,8 @@ def final_report_html(report: str | None, culprit: str | None = None) -> str:
     badge = (
         f' <span class="badge" style="background:#c62828">culprit: {esc(culprit)}</span>' if culprit else ""
     )
-    return f'{CSS}<div class="i2277"><div class="report final-report"><b>Final report</b>{badge}{markdown_html(report)}</div></div>'
+    return (f'{CSS}<div class="i2277"><div class="report final-report"><b>Final report</b>{badge}'
+            f"{markdown_html(report)}</div></div>")
 
 
 class AgentPanel:
@@ -869,7 +850,7 @@ class AgentPanel:
                 for kind, payload in new:
                     self._add_entry(kind, payload)
                 if change in ("result", "tool"):
-                    ev = _as_dict(event)
+                    ev = as_dict(event)
                     tid = next(
                         (str(ev.get(k)) for k in ("custom_tool_use_id", "tool_use_id", "mcp_tool_use_id") if ev.get(k)),
                         str(ev.get("id")),
@@ -1092,7 +1073,7 @@ class Dashboard:
         """The SRE Agent panel's event callback (what ``attach`` returns)."""
         return self.agent.on_event
 
-    def display(self) -> "Dashboard":
+    def display(self) -> Dashboard:
         from IPython.display import display
 
         display(self.widget)

@@ -24,10 +24,13 @@ What ``run`` does, in order:
 4. If the stream ends or drops before that, it reconnects: opens a new stream, lists the full
    history (every page), replays what it missed, then tails the new stream.
 5. ``timeout`` seconds in total (None: no limit), after which it raises :class:`LoopTimeout` with what it saw last.
+   Every request (open the stream, list a page, send) gets what is left of the run as its own timeout, and
+   none is retried by the SDK, so a server that never answers cannot keep ``run`` going past its deadline.
 
 Errors: only a dropped connection or a retryable API status (408, 409, 429, 5xx) makes ``run`` reconnect
-(and resend whatever did not go through). Anything else is raised as it is: a 4xx with the API's own message,
-and any exception from your ``on_event``, ``confirm`` or message (a ``handle_tool`` error goes to the agent).
+(and resend whatever did not go through; this is the loop's retry, so the SDK's own is off while ``timeout`` is
+set). Anything else is raised as it is: a 4xx with the API's own message, and any exception from your
+``on_event``, ``confirm`` or message (a ``handle_tool`` error goes to the agent).
 """
 from __future__ import annotations
 
@@ -35,21 +38,37 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from collections.abc import Iterator
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from . import render as _render
+from .events import (
+    FINAL_STOP_REASONS,
+    TERMINAL_EVENTS,
+    ToolCall,
+    custom_tool_result,
+    event_text,
+    get,
+    is_status_event,
+    stop_reason,
+    terminal_stop_reason,
+    tool_confirmation,
+    waits_for_confirmation,
+)
 
 __all__ = ["run", "RunResult", "ToolCall", "LoopError", "LoopTimeout", "STOP_REASONS", "list_events", "tool_result"]
 
 #: Idle stop reasons that end a run (``requires_action`` is handled separately).
-STOP_REASONS = ("end_turn", "retries_exhausted", "budget_reached", "refusal")
+STOP_REASONS = FINAL_STOP_REASONS
 
-#: Events that end a session for good.
-TERMINAL_EVENTS = ("session.status_terminated", "session.deleted")
+#: The ``user.custom_tool_result`` for one ``agent.custom_tool_use`` (one builder: ``helpers.events``).
+tool_result = custom_tool_result
 
 DEFAULT_TIMEOUT = 300.0
+
+#: The shortest timeout a request gets near the deadline (seconds): a last request may still go through.
+MIN_REQUEST_TIMEOUT = 0.5
 
 
 class LoopError(RuntimeError):
@@ -58,17 +77,6 @@ class LoopError(RuntimeError):
 
 class LoopTimeout(LoopError, TimeoutError):
     """No stop within the run's ``timeout``."""
-
-
-@dataclass
-class ToolCall:
-    """One custom tool call the loop answered."""
-
-    id: str
-    name: str
-    input: dict
-    result: str
-    is_error: bool = False
 
 
 @dataclass
@@ -87,7 +95,7 @@ class RunResult:
     @property
     def messages(self) -> list[str]:
         """The text of every ``agent.message`` in this run, in order."""
-        return [_message_text(e) for e in self.events if _get(e, "type") == "agent.message"]
+        return [event_text(e) for e in self.events if get(e, "type") == "agent.message"]
 
     @property
     def text(self) -> str:
@@ -98,7 +106,7 @@ class RunResult:
     @property
     def types(self) -> list[str]:
         """The event types in order (handy for asserting on a run)."""
-        return [_get(e, "type") for e in self.events]
+        return [get(e, "type") for e in self.events]
 
     def __repr__(self) -> str:
         return (
@@ -108,37 +116,6 @@ class RunResult:
 
 
 # --------------------------------------------------------------------------- small helpers
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
-def _message_text(event: Any) -> str:
-    parts = []
-    for block in _get(event, "content") or []:
-        if _get(block, "type") == "text":
-            parts.append(_get(block, "text", ""))
-    return "".join(parts)
-
-
-def _stop_reason(event: Any) -> tuple[str | None, list[str]]:
-    sr = _get(event, "stop_reason")
-    return _get(sr, "type"), list(_get(sr, "event_ids") or [])
-
-
-def tool_result(custom_tool_use_id: str, text: str, is_error: bool = False) -> dict:
-    """The ``user.custom_tool_result`` event that answers one ``agent.custom_tool_use``."""
-    event = {
-        "type": "user.custom_tool_result",
-        "custom_tool_use_id": custom_tool_use_id,
-        "content": [{"type": "text", "text": text if text else "(no output)"}],
-    }
-    if is_error:
-        event["is_error"] = True
-    return event
-
-
 def _call_handler(handle_tool: Callable, name: str, tool_input: Any) -> tuple[str, bool]:
     """Run the learner's handler. Returns (text, is_error); never raises.
 
@@ -218,7 +195,7 @@ def _verdict(answer: Any, tool_use_id: str) -> dict | None:
     if answer is None:
         return None
     if answer in ("allow", "deny"):
-        return {"type": "user.tool_confirmation", "tool_use_id": tool_use_id, "result": answer}
+        return tool_confirmation(tool_use_id, answer)
     if isinstance(answer, dict) and answer.get("type") == "user.tool_confirmation":
         return {**answer, "tool_use_id": answer.get("tool_use_id") or tool_use_id}
     raise ValueError(f"loop.run: confirm() returned {answer!r:.80}; return \"allow\", \"deny\", None (decide later), "
@@ -238,9 +215,22 @@ def _session_id(session: Any) -> str:
     return session
 
 
-def list_events(client: Any, session_id: str) -> list:
-    """The session's full history, every page, oldest first."""
-    return list(client.beta.sessions.events.list(session_id, limit=1000))
+def list_events(client: Any, session_id: str, deadline: float | None = None) -> list:
+    """The session's full history, every page, oldest first.
+
+    With a ``deadline`` (a ``time.monotonic()`` value) each page request gets what is left as its timeout,
+    so listing cannot outlive it (the timeout error is the SDK's ``APITimeoutError``)."""
+    history: list = []
+    cursor = None
+    while True:
+        kw = {"page": cursor} if cursor else {}
+        if deadline is not None:
+            kw["timeout"] = max(deadline - time.monotonic(), MIN_REQUEST_TIMEOUT)
+        page = client.beta.sessions.events.list(session_id, limit=1000, **kw)
+        history.extend(page.data)
+        cursor = getattr(page, "next_page", None)
+        if not cursor or not page.data:
+            return history
 
 
 # --------------------------------------------------------------------------- the loop
@@ -276,252 +266,272 @@ def run(
     if any(c.__name__.startswith("Async") for c in type(client).__mro__):
         raise TypeError("loop.run needs the sync client: client = helpers.connect() (an anthropic.Anthropic). "
                         "For an AsyncAnthropic, write the loop with `async with client.beta.sessions.events.stream(...)`.")
-    session_id = _session_id(session_id)
-    to_send = _message_events(message)  # pending until a send goes through
-    started = time.monotonic()
-    deadline = started + timeout if timeout is not None else float("inf")
-    result = RunResult(session_id=session_id)
-    seen: set[str] = set()
-    answered: set[str] = set()  # custom tool use ids with a result (ours or earlier)
-    confirmed: set[str] = set()  # tool use ids with a confirmation
-    waiting: dict[str, Any] = {}  # tool_use id -> agent.tool_use waiting for confirmation
-    unsent: dict[str, Any] = {}  # custom tool use id -> event whose result did not go through yet
-    results: dict[str, ToolCall] = {}  # what the handler answered, so a resend does not call it twice
-    verdicts: dict[str, dict | None] = {}  # what confirm() said, likewise
-    caught_up = False  # the history from before this run is noted
-    failures = 0
-    last_type = "(none yet)"
-    closed = threading.Event()  # we closed the stream ourselves (the deadline)
+    return _Run(client, _session_id(session_id), _message_events(message), handle_tool=handle_tool,
+                confirm=confirm, on_event=on_event, render=render, timeout=timeout,
+                max_reconnects=max_reconnects).drive()
 
-    def remaining() -> float:
-        return deadline - time.monotonic()
 
-    def finish(stop: str | None, pending: list[str] | None = None, idle: Any = None) -> RunResult:
-        result.stop_reason = stop
-        result.pending = list(pending or [])
-        result.idle_event = idle
-        result.seconds = time.monotonic() - started
-        return result
+class _Run:
+    """One ``run``: its state as attributes, one method per step (catch up, handle, answer, confirm, finish)."""
 
-    def send(events: list[dict]) -> None:
-        client.beta.sessions.events.send(session_id, events=events)
+    def __init__(self, client: Any, session_id: str, to_send: list[dict], *, handle_tool: Callable | None,
+                 confirm: Callable | None, on_event: Callable | None, render: bool, timeout: float | None,
+                 max_reconnects: int) -> None:
+        # While a timeout is set the loop is the only one to retry: an SDK retry of a request that timed out
+        # at the deadline would start a second wait.
+        with_options = getattr(client, "with_options", None)
+        self.client = with_options(max_retries=0) if timeout is not None and callable(with_options) else client
+        self.session_id = session_id
+        self.to_send = to_send  # pending until a send goes through
+        self.handle_tool, self.confirm, self.on_event, self.render = handle_tool, confirm, on_event, render
+        self.timeout, self.max_reconnects = timeout, max_reconnects
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout if timeout is not None else None
+        self.result = RunResult(session_id=session_id)
+        self.seen: set[str] = set()
+        self.answered: set[str] = set()  # custom tool use ids with a result (ours or earlier)
+        self.confirmed: set[str] = set()  # tool use ids with a confirmation
+        self.waiting: dict[str, Any] = {}  # tool_use id -> agent.tool_use waiting for confirmation
+        self.unsent: dict[str, Any] = {}  # custom tool use id -> event whose result did not go through yet
+        self.calls: dict[str, ToolCall] = {}  # what the handler answered, so a resend does not call it twice
+        self.verdicts: dict[str, dict | None] = {}  # what confirm() said, likewise
+        self.caught_up = False  # the history from before this run is noted
+        self.failures = 0
+        self.last_type = "(none yet)"
+        self.closed = threading.Event()  # we closed the stream ourselves (the deadline)
 
-    def answer(event: Any) -> None:
+    # ---- time
+    def remaining(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    def request_options(self) -> dict:
+        """The per-request timeout: what is left of the run (a silent server cannot outlive it)."""
+        return {} if self.deadline is None else {"timeout": max(self.remaining(), MIN_REQUEST_TIMEOUT)}
+
+    # ---- the stop
+    def finish(self, stop: str | None, pending: list[str] | None = None, idle: Any = None) -> RunResult:
+        self.result.stop_reason = stop
+        self.result.pending = list(pending or [])
+        self.result.idle_event = idle
+        self.result.seconds = time.monotonic() - self.started
+        return self.result
+
+    def pending(self, ids: list[str]) -> list[str]:
+        """The ids a ``requires_action`` idle waits on that have no answer, sent or owed."""
+        return [i for i in ids if i not in self.answered and i not in self.confirmed and not self.owed(i)]
+
+    def stop_on_idle(self, event: Any) -> RunResult | None:
+        """The result a ``session.status_idle`` ends the run with; None when the agent carries on."""
+        reason, ids = stop_reason(event)
+        if reason != "requires_action":
+            return self.finish(reason, idle=event)
+        pending = self.pending(ids)
+        return self.finish("requires_action", pending, event) if pending else None
+
+    # ---- answers
+    def send(self, events: list[dict]) -> None:
+        self.client.beta.sessions.events.send(self.session_id, events=events, **self.request_options())
+
+    def answer(self, event: Any) -> None:
         """Answer one agent.custom_tool_use, exactly once (the handler runs once; the send is retried)."""
-        eid = _get(event, "id")
-        if eid in answered or handle_tool is None:
+        eid = get(event, "id")
+        if eid in self.answered or self.handle_tool is None:
             return
-        if eid not in results:
-            name, tool_input = _get(event, "name"), _get(event, "input") or {}
-            text, is_error = _call_handler(handle_tool, name, tool_input)
-            results[eid] = call = ToolCall(id=eid, name=name, input=tool_input, result=text, is_error=is_error)
-            result.tool_calls.append(call)
-        call = results[eid]
-        unsent[eid] = event
-        send([tool_result(eid, call.result, call.is_error)])
-        unsent.pop(eid, None)
-        answered.add(eid)
+        if eid not in self.calls:
+            name, tool_input = get(event, "name"), get(event, "input") or {}
+            text, is_error = _call_handler(self.handle_tool, name, tool_input)
+            self.calls[eid] = call = ToolCall(id=eid, name=name, input=tool_input, result=text, is_error=is_error)
+            self.result.tool_calls.append(call)
+        call = self.calls[eid]
+        self.unsent[eid] = event
+        self.send([tool_result(eid, call.result, call.is_error or None)])
+        self.unsent.pop(eid, None)
+        self.answered.add(eid)
 
-    def maybe_confirm(event: Any) -> None:
-        eid = _get(event, "id")
-        if confirm is None or eid in confirmed:
+    def confirm_tool(self, event: Any) -> None:
+        """Ask ``confirm(event)`` once and send its verdict (again after a reconnect if it did not go through)."""
+        eid = get(event, "id")
+        if self.confirm is None or eid in self.confirmed:
             return
-        if eid not in verdicts:
-            verdicts[eid] = _verdict(confirm(event), eid)
-        if verdicts[eid] is not None:
-            send([verdicts[eid]])
-            confirmed.add(eid)
+        if eid not in self.verdicts:
+            self.verdicts[eid] = _verdict(self.confirm(event), eid)
+        if self.verdicts[eid] is not None:
+            self.send([self.verdicts[eid]])
+            self.confirmed.add(eid)
 
-    def owed(eid: str) -> bool:
+    def owed(self, eid: str) -> bool:
         """An answer we have but could not send yet (it goes out after the reconnect)."""
-        return eid in unsent or (eid in waiting and verdicts.get(eid) is not None)
+        return eid in self.unsent or (eid in self.waiting and self.verdicts.get(eid) is not None)
 
-    def note_answers(event: Any) -> None:
-        """Remember results and confirmations that are already in the session."""
-        t = _get(event, "type")
+    def resend_answers(self) -> None:
+        """Answer what is still owed: tool calls whose result did not go through, confirmations."""
+        for event in list(self.unsent.values()):
+            self.answer(event)
+        for event in list(self.waiting.values()):
+            self.confirm_tool(event)
+
+    def note(self, event: Any) -> None:
+        """Remember a result or confirmation that is already in the session."""
+        t = get(event, "type")
         if t == "user.custom_tool_result":
-            answered.add(_get(event, "custom_tool_use_id"))
-            unsent.pop(_get(event, "custom_tool_use_id"), None)
+            self.answered.add(get(event, "custom_tool_use_id"))
+            self.unsent.pop(get(event, "custom_tool_use_id"), None)
         elif t == "user.tool_confirmation":
-            confirmed.add(_get(event, "tool_use_id"))
-            waiting.pop(_get(event, "tool_use_id"), None)
+            self.confirmed.add(get(event, "tool_use_id"))
+            self.waiting.pop(get(event, "tool_use_id"), None)
 
-    def handle(event: Any) -> RunResult | None:
+    # ---- events
+    def handle(self, event: Any) -> RunResult | None:
         """Process one new event; return the result when the run is over."""
-        nonlocal last_type
-        eid = _get(event, "id")
+        eid = get(event, "id")
         if eid is not None:
-            if eid in seen:
+            if eid in self.seen:
                 return None
-            seen.add(eid)
-        t = _get(event, "type")
-        last_type = t
-        result.events.append(event)
-        note_answers(event)
+            self.seen.add(eid)
+        t = self.last_type = get(event, "type")
+        self.result.events.append(event)
+        self.note(event)
         dropped = None
         if t == "agent.custom_tool_use":  # answer first: the agent waits on it, whatever the callbacks do
             try:
-                answer(event)
+                self.answer(event)
             except Exception as exc:
                 if not _retryable(exc):
                     raise
                 dropped = exc  # kept in `unsent`: resent after the reconnect
-        if on_event is not None:
-            on_event(event)
-        if render:
+        if self.on_event is not None:
+            self.on_event(event)
+        if self.render:
             _render.show(event)
         if dropped is not None:
             raise dropped
-        if t in ("agent.tool_use", "agent.mcp_tool_use") and _get(event, "evaluated_permission") == "ask":
-            waiting[eid] = event
-            maybe_confirm(event)
+        if waits_for_confirmation(event):
+            self.waiting[eid] = event
+            self.confirm_tool(event)
         elif t == "session.status_idle":
-            reason, ids = _stop_reason(event)
-            if reason == "requires_action":
-                pending = [i for i in ids if i not in answered and i not in confirmed and not owed(i)]
-                if pending:
-                    return finish("requires_action", pending, event)
-                return None  # everything it waits for is answered: the agent carries on
-            return finish(reason, idle=event)
+            return self.stop_on_idle(event)
         elif t in TERMINAL_EVENTS:
-            return finish(t.split(".", 1)[1].removeprefix("status_"), idle=event)
+            return self.finish(terminal_stop_reason(t), idle=event)
         return None
 
-    def catch_up(history: list) -> RunResult | None:
-        """Fold the listed history in. On the first connect, old events are only noted (not
-        replayed); a session that already sits idle with nothing to do returns at once."""
-        nonlocal caught_up
-        if caught_up:
+    def catch_up(self, history: list) -> RunResult | None:
+        """Fold the listed history in. On the first connect, old events are only noted (not replayed);
+        after a reconnect, what the stream missed is handled like new events."""
+        if self.caught_up:
             for event in history:
-                done = handle(event)
+                done = self.handle(event)
                 if done is not None:
                     return done
             return None
         for event in history:
-            seen.add(_get(event, "id"))
-            note_answers(event)
-        caught_up = True
-        if to_send:
-            return None
-        # Nothing to send: continue whatever the session is doing.
+            self.seen.add(get(event, "id"))
+            self.note(event)
+        self.caught_up = True
+        return None if self.to_send else self.follow(history)
+
+    def follow(self, history: list) -> RunResult | None:
+        """Nothing to send: continue whatever the session is doing (answer what waits; return if it is done)."""
         if not history:
-            raise ValueError(f"loop.run: session {session_id} has not been started, so there is nothing to follow. "
-                             f"Pass the message that starts it: loop.run(client, session_id, message), with {_EXAMPLE}.")
-        unanswered = [e for e in history if _get(e, "type") == "agent.custom_tool_use" and _get(e, "id") not in answered]
-        last_status = next(
-            (e for e in reversed(history) if str(_get(e, "type", "")).startswith("session.status_")
-             or _get(e, "type") in TERMINAL_EVENTS), None)
-        for e in history:
-            if _get(e, "type") in ("agent.tool_use", "agent.mcp_tool_use") and _get(e, "evaluated_permission") == "ask" \
-                    and _get(e, "id") not in confirmed:
-                waiting[_get(e, "id")] = e
-        for e in unanswered:
-            answer(e)
-        for e in list(waiting.values()):
-            maybe_confirm(e)
-        if last_status is None:
-            return None
-        lt = _get(last_status, "type")
+            raise ValueError(f"loop.run: session {self.session_id} has not been started, so there is nothing to "
+                             f"follow. Pass the message that starts it: loop.run(client, session_id, message), "
+                             f"with {_EXAMPLE}.")
+        unanswered = [e for e in history if get(e, "type") == "agent.custom_tool_use"
+                      and get(e, "id") not in self.answered]
+        self.waiting.update((get(e, "id"), e) for e in history
+                            if waits_for_confirmation(e) and get(e, "id") not in self.confirmed)
+        for event in unanswered:
+            self.answer(event)
+        for event in list(self.waiting.values()):
+            self.confirm_tool(event)
+        last = next((e for e in reversed(history) if is_status_event(get(e, "type"))), None)
+        lt = get(last, "type")
         if lt in TERMINAL_EVENTS:
-            return finish(lt.split(".", 1)[1].removeprefix("status_"), idle=last_status)
-        if lt == "session.status_idle":
-            later_user = any(
-                str(_get(e, "type", "")).startswith("user.")
-                for e in history[history.index(last_status) + 1:]
-            )
-            reason, ids = _stop_reason(last_status)
-            if reason == "requires_action":
-                pending = [i for i in ids if i not in answered and i not in confirmed]
-                if pending:
-                    return finish("requires_action", pending, last_status)
-                return None
-            if not later_user and not unanswered:
-                return finish(reason, idle=last_status)
-        return None
+            return self.finish(terminal_stop_reason(lt), idle=last)
+        if lt != "session.status_idle":
+            return None
+        if stop_reason(last)[0] == "requires_action":
+            return self.stop_on_idle(last)
+        later_user = any(str(get(e, "type", "")).startswith("user.") for e in history[history.index(last) + 1:])
+        return None if later_user or unanswered else self.stop_on_idle(last)
 
-    def resend_answers() -> None:
-        """Answer what is still owed: tool calls whose result did not go through, confirmations."""
-        for e in list(unsent.values()):
-            answer(e)
-        for e in list(waiting.values()):
-            maybe_confirm(e)
-
-    def close(stream: Any) -> None:
+    # ---- the connection
+    def close(self, stream: Any) -> None:
         """The watchdog: close the stream at the deadline (an error from reading it then is ours, not news)."""
-        closed.set()
+        self.closed.set()
         _close_quietly(stream)
 
-    while True:
-        if remaining() <= 0:
-            raise LoopTimeout(
-                f"loop.run: no stop within {timeout:g}s on session {session_id} (last event: {last_type}). "
-                "The agent may still be working: call loop.run(client, session_id) again to keep following it, "
-                "or pass a larger timeout=."
-            )
-        new_before = len(result.events)
-        timers: list[threading.Timer] = []
+    def attempt(self) -> RunResult | None:
+        """One connection: open the stream, catch up from the history, send, tail. None: the stream ended."""
+        stream = self.client.beta.sessions.events.stream(self.session_id, **self.request_options())
+        watchdog = None
+        if self.deadline is not None:
+            # Keepalives reset the read timeout, so a watchdog also closes the stream at the deadline.
+            watchdog = threading.Timer(max(self.remaining(), 0.0), self.close, [stream])
+            watchdog.daemon = True
+            watchdog.start()
         try:
-            # The read timeout is what is left of the run: a silent stream cannot outlive it.
-            kw = {"timeout": max(remaining(), 0.5)} if timeout is not None else {}
-            stream = client.beta.sessions.events.stream(session_id, **kw)
-            if timeout is not None:
-                # Keepalives reset the read timeout, so a watchdog also closes the stream at the deadline.
-                timers.append(threading.Timer(max(remaining(), 0.0), close, [stream]))
-            try:
-                for timer in timers:
-                    timer.daemon = True
-                    timer.start()
-                with stream:
-                    done = catch_up(list_events(client, session_id))
-                    if done is not None:
+            with stream:
+                done = self.catch_up(list_events(self.client, self.session_id, self.deadline))
+                if done is not None:
+                    return done
+                self.resend_answers()
+                if self.to_send:
+                    self.send(self.to_send)
+                    self.to_send = []
+                for event in stream:
+                    done = self.handle(event)
+                    if done is not None or self.remaining() <= 0:
                         return done
-                    resend_answers()
-                    if to_send:
-                        send(to_send)
-                        to_send = []
-                    for event in stream:
-                        done = handle(event)
-                        if done is not None:
-                            return done
-                        if remaining() <= 0:
-                            break
-            finally:
-                for timer in timers:
-                    timer.cancel()
-        except LoopError:
-            raise
-        except Exception as exc:
-            # Reconnect on a dropped connection or a retryable status; everything else is the caller's to see.
-            if not (_retryable(exc) or closed.is_set()):
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+        return None
+
+    def count_failure(self, new_before: int, exc: BaseException | None = None) -> None:
+        """An attempt that ended without a stop: reset the count if it brought news, raise after too many."""
+        if len(self.result.events) > new_before:
+            self.failures = 0
+            if exc is None:
+                return  # the stream simply ended after news (proxies, deploys do that): reconnect
+        self.failures += 1
+        if self.failures <= self.max_reconnects:
+            return
+        if exc is not None:
+            raise LoopError(f"loop.run: the stream for session {self.session_id} failed {self.failures} times in "
+                            f"a row; last error: {type(exc).__name__}: {exc}") from exc
+        raise LoopError(f"loop.run: the stream for session {self.session_id} ended {self.failures} times in a row "
+                        f"without a new event and without a stop (last event: {self.last_type}).")
+
+    def drive(self) -> RunResult:
+        """Connect, and reconnect, until a stop, the deadline (:class:`LoopTimeout`) or too many failures."""
+        while True:
+            if self.remaining() <= 0:
+                raise LoopTimeout(
+                    f"loop.run: no stop within {self.timeout:g}s on session {self.session_id} (last event: "
+                    f"{self.last_type}). The agent may still be working: call loop.run(client, session_id) again "
+                    "to keep following it, or pass a larger timeout=.")
+            new_before = len(self.result.events)
+            try:
+                done = self.attempt()
+            except LoopError:
                 raise
-            if remaining() <= 0:
-                continue  # the deadline: LoopTimeout, raised above
-            if len(result.events) > new_before:
-                failures = 0
-            failures += 1
-            if failures > max_reconnects:
-                raise LoopError(
-                    f"loop.run: the stream for session {session_id} failed {failures} times in a row; "
-                    f"last error: {type(exc).__name__}: {exc}"
-                ) from exc
-        else:
-            if remaining() <= 0:
-                continue  # the deadline: LoopTimeout, raised above
-            # The stream simply ended before a stop. That is normal now and then (proxies, deploys);
-            # a stream that ends again and again without anything new is a failure.
-            if len(result.events) > new_before:
-                failures = 0
+            except Exception as exc:
+                # Reconnect on a dropped connection or a retryable status; everything else is the caller's to see.
+                if not (_retryable(exc) or self.closed.is_set()):
+                    raise
+                if self.remaining() <= 0:
+                    continue  # the deadline: LoopTimeout, raised above
+                self.count_failure(new_before, exc)
             else:
-                failures += 1
-                if failures > max_reconnects:
-                    raise LoopError(
-                        f"loop.run: the stream for session {session_id} ended {failures} times in a row "
-                        f"without a new event and without a stop (last event: {last_type})."
-                    )
-        # Reconnect: open a new stream, list the history, then tail.
-        result.reconnects += 1
-        if remaining() > 0 and failures:
-            time.sleep(min(0.25 * (2 ** max(failures - 1, 0)), 5.0, remaining()))
+                if done is not None:
+                    return done
+                if self.remaining() <= 0:
+                    continue  # the deadline: LoopTimeout, raised above
+                self.count_failure(new_before)
+            # Reconnect: open a new stream, list the history, then tail.
+            self.result.reconnects += 1
+            if self.remaining() > 0 and self.failures:
+                time.sleep(min(0.25 * (2 ** max(self.failures - 1, 0)), 5.0, self.remaining()))
 
 
 def _close_quietly(stream: Any) -> None:
@@ -555,7 +565,7 @@ def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, anthropic.APIStatusError):
         status = exc.status_code
         if status < 400:  # an `event: error` frame inside an open (200) stream: its body says which
-            error = _get(exc.body, "error") if isinstance(exc.body, dict) else None
-            return _get(error, "type") in _RETRYABLE_ERROR_TYPES
+            error = get(exc.body, "error") if isinstance(exc.body, dict) else None
+            return get(error, "type") in _RETRYABLE_ERROR_TYPES
         return status in (408, 409, 429) or status >= 500
     return False

@@ -19,6 +19,8 @@ import re
 import sys
 from typing import Any
 
+from .events import as_dict, text_of, waits_for_confirmation
+
 __all__ = ["line", "show", "as_dict", "text_of", "clean", "DOMAIN_COLOURS", "WIDTH"]
 
 #: Default maximum length of a rendered line (characters).
@@ -66,47 +68,6 @@ def clean(text: Any, width: int | None = WIDTH) -> str:
     return text
 
 
-def as_dict(event: Any) -> dict:
-    """An SDK event object, a dict, or a recording line ``{"event": {...}}`` as a plain dict."""
-    if isinstance(event, dict):
-        if "event" in event and "type" not in event and isinstance(event["event"], dict):
-            return event["event"]
-        return event
-    to_dict = getattr(event, "to_dict", None)
-    if callable(to_dict):
-        try:
-            return to_dict(mode="json")
-        except TypeError:
-            return to_dict()
-    model_dump = getattr(event, "model_dump", None)
-    if callable(model_dump):
-        return model_dump(mode="json")
-    return {"type": getattr(event, "type", type(event).__name__)}
-
-
-def text_of(content: Any, sep: str = " ") -> str:
-    """Join the text of content blocks (text, search results, documents) with ``sep``; name the others."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    parts = []
-    for block in content:
-        if not isinstance(block, dict):
-            block = as_dict(block)
-        kind = block.get("type")
-        if kind == "text":
-            parts.append(block.get("text", ""))
-        elif kind == "search_result":
-            parts.append(f"[search result: {block.get('title', '')}] " + text_of(block.get("content"), sep))
-        elif kind == "document":
-            src = block.get("source") or {}
-            parts.append(src.get("data") if src.get("type") == "text" else f"[document {block.get('title') or ''}]")
-        else:
-            parts.append(f"[{kind}]")
-    return sep.join(p for p in parts if p)
-
-
 def _compact(value: Any) -> str:
     """Tool input as ``key=value`` pairs, or compact JSON."""
     if isinstance(value, dict):
@@ -129,16 +90,11 @@ def _tokens(usage: dict | None) -> str:
 
 
 # --------------------------------------------------------------------------- one line per type
-def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the point
-    t = ev.get("type", "?")
-
-    # ---- what you send
+def _sent_detail(t: str, ev: dict) -> str | None:
+    """What you send: user events and system messages."""
     if t in ("user.message", "system.message"):
         return text_of(ev.get("content"))
-    if t == "user.custom_tool_result":
-        flag = "error: " if ev.get("is_error") else ""
-        return f"→ result {flag}{text_of(ev.get('content'))}"
-    if t == "user.tool_result":
+    if t in ("user.custom_tool_result", "user.tool_result"):
         flag = "error: " if ev.get("is_error") else ""
         return f"→ result {flag}{text_of(ev.get('content'))}"
     if t == "user.tool_confirmation":
@@ -148,8 +104,11 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
         return "(interrupt: stop now)"
     if t == "user.define_outcome":
         return f"outcome: {ev.get('description', '')}"
+    return None
 
-    # ---- what Claude does
+
+def _agent_detail(t: str, ev: dict) -> str | None:
+    """What Claude does."""
     if t == "agent.message":
         return text_of(ev.get("content"))
     if t == "agent.thinking":
@@ -164,7 +123,7 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
             args = next(iter(inp.values()))
         else:
             args = _compact(inp)
-        ask = "  [waiting for your confirmation]" if ev.get("evaluated_permission") == "ask" else ""
+        ask = "  [waiting for your confirmation]" if waits_for_confirmation(ev) else ""
         denied = "  [denied by policy]" if ev.get("evaluated_permission") == "deny" else ""
         return f"{where}{name}  {args}{ask}{denied}"
     if t == "agent.custom_tool_use":
@@ -178,8 +137,11 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
         return f"from {ev.get('from_agent_name') or ev.get('from_session_thread_id')}: {text_of(ev.get('content'))}"
     if t == "agent.thread_context_compacted":
         return "context compacted"
+    return None
 
-    # ---- the session's status
+
+def _session_detail(t: str, ev: dict) -> str | None:
+    """The session's status, errors, usage and threads."""
     if t == "session.status_idle":
         sr = ev.get("stop_reason") or {}
         kind = sr.get("type", "?")
@@ -214,8 +176,11 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
         status = t.removeprefix("session.thread_status_")
         sr = (ev.get("stop_reason") or {}).get("type")
         return f"{ev.get('agent_name', '?')}: {status}{' ' + sr if sr else ''}"
+    return None
 
-    # ---- spans: timing and tokens
+
+def _span_detail(t: str, ev: dict) -> str | None:
+    """Spans: timing and tokens."""
     if t == "span.model_request_start":
         return "model request…"
     if t == "span.model_request_end":
@@ -225,19 +190,38 @@ def _detail(ev: dict) -> str:  # noqa: C901 - one branch per event type is the p
         return f"grading outcome, iteration {ev.get('iteration', '?')}"
     if t == "span.outcome_evaluation_end":
         return f"outcome {ev.get('result', '?')} (iteration {ev.get('iteration', '?')}): {ev.get('explanation', '')}"
+    return None
 
-    # ---- stream previews (only with event_deltas=[...])
+
+def _preview_detail(t: str, ev: dict) -> str | None:
+    """Stream previews (only with ``event_deltas=[...]``)."""
     if t == "event_start":
         return f"preview of {(ev.get('event') or {}).get('type', '?')}"
     if t == "event_delta":
         delta = ev.get("delta") or {}
         return text_of([delta.get("content") or {}])
+    return None
 
-    # ---- workflows and anything newer than this file
+
+def _other_detail(t: str, ev: dict) -> str:
+    """Workflows, and anything newer than this file (its fields, compact)."""
     if t.startswith("workflow_run."):
         return " ".join(str(ev[k]) for k in ("name", "result", "error") if ev.get(k)) or t.split(".", 1)[1]
     rest = {k: v for k, v in ev.items() if k not in ("type", "id", "processed_at")}
     return _compact(rest) if rest else ""
+
+
+_DETAILS = (_sent_detail, _agent_detail, _session_detail, _span_detail, _preview_detail)
+
+
+def _detail(ev: dict) -> str:
+    """What ``ev`` says, without its type: one function per family of event types."""
+    t = ev.get("type", "?")
+    for family in _DETAILS:
+        text = family(t, ev)
+        if text is not None:
+            return text
+    return _other_detail(t, ev)
 
 
 def line(event: Any, width: int | None = WIDTH) -> str:

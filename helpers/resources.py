@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .events import get
 from .settings import DATA_DIR
 
 __all__ = [
@@ -101,21 +102,17 @@ def agent_definition(model: str | None = None) -> dict:
 
 
 # --------------------------------------------------------------------------- finding what exists
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
-
-
 def _ours(obj: Any, name: str) -> bool:
-    meta = _get(obj, "metadata") or {}
+    meta = get(obj, "metadata") or {}
     return (
-        _get(obj, "name") == name
+        get(obj, "name") == name
         and all(meta.get(k) == v for k, v in WORKSHOP_METADATA.items())
-        and not _get(obj, "archived_at")
+        and not get(obj, "archived_at")
     )
 
 
 def _newest(items: list) -> Any:
-    return max(items, key=lambda o: str(_get(o, "created_at") or "")) if items else None
+    return max(items, key=lambda o: str(get(o, "created_at") or "")) if items else None
 
 
 def _matching_environments(client: Any, name: str) -> list:
@@ -138,19 +135,19 @@ def find_agent(client: Any, name: str = AGENT_NAME) -> Any:
 
 def archive_duplicates(client: Any, keep: Any) -> list[str]:
     """Archive every other active workshop agent or environment with ``keep``'s name. Returns their ids."""
-    kind = _get(keep, "type")
+    kind = get(keep, "type")
     if kind == "agent":
-        others, archive = _matching_agents(client, _get(keep, "name")), client.beta.agents.archive
+        others, archive = _matching_agents(client, get(keep, "name")), client.beta.agents.archive
     elif kind == "environment":
-        others, archive = _matching_environments(client, _get(keep, "name")), client.beta.environments.archive
+        others, archive = _matching_environments(client, get(keep, "name")), client.beta.environments.archive
     else:
         raise TypeError(f"archive_duplicates expects an agent or an environment, got {kind!r}")
     archived = []
     for other in others:
-        if _get(other, "id") != _get(keep, "id"):
+        if get(other, "id") != get(keep, "id"):
             try:
-                archive(_get(other, "id"))
-                archived.append(_get(other, "id"))
+                archive(get(other, "id"))
+                archived.append(get(other, "id"))
             except Exception:  # e.g. still in use by a running session: leave it
                 pass
     return archived
@@ -162,7 +159,7 @@ def find_log_file(client: Any, path: Any = None) -> Any:
     path = path or DATA_DIR / "app.log"
     size = path.stat().st_size
     for f in client.beta.files.list(limit=100):
-        if _get(f, "filename") == path.name and _get(f, "size_bytes") == size and not _get(f, "scope"):
+        if get(f, "filename") == path.name and get(f, "size_bytes") == size and not get(f, "scope"):
             return f
     return None
 
@@ -184,23 +181,23 @@ def ensure_environment(client: Any) -> Any:
 def _tool_signature(tools: list) -> list:
     sig = []
     for t in tools or []:
-        kind = _get(t, "type")
+        kind = get(t, "type")
         if kind == "custom":
-            sig.append(("custom", _get(t, "name")))
+            sig.append(("custom", get(t, "name")))
         elif kind == "agent_toolset_20260401":
             # each enabled tool with its permission policy: a policy that drifted makes a new version
-            default = _get(_get(t, "default_config") or {}, "permission_policy") or {}
-            enabled = sorted((_get(c, "name"), _get(_get(c, "permission_policy") or default, "type") or "always_allow")
-                             for c in (_get(t, "configs") or []) if _get(c, "enabled"))
+            default = get(get(t, "default_config") or {}, "permission_policy") or {}
+            enabled = sorted((get(c, "name"), get(get(c, "permission_policy") or default, "type") or "always_allow")
+                             for c in (get(t, "configs") or []) if get(c, "enabled"))
             sig.append((kind, tuple(enabled)))
         else:
-            sig.append((kind, _get(t, "name") or _get(t, "mcp_server_name")))
+            sig.append((kind, get(t, "name") or get(t, "mcp_server_name")))
     return sorted(sig, key=repr)
 
 
 def _model_id(agent: Any) -> str | None:
-    model = _get(agent, "model")
-    return model if isinstance(model, str) else _get(model, "id")
+    model = get(agent, "model")
+    return model if isinstance(model, str) else get(model, "id")
 
 
 def ensure_agent(client: Any, model: str | None = None) -> Any:
@@ -212,12 +209,12 @@ def ensure_agent(client: Any, model: str | None = None) -> Any:
         return client.beta.agents.create(**definition)
     changed = (
         _model_id(agent) != definition["model"]
-        or (_get(agent, "system") or "") != definition["system"]
-        or _tool_signature(_get(agent, "tools")) != _tool_signature(definition["tools"])
+        or (get(agent, "system") or "") != definition["system"]
+        or _tool_signature(get(agent, "tools")) != _tool_signature(definition["tools"])
     )
     if changed:
         agent = client.beta.agents.update(
-            _get(agent, "id"), version=_get(agent, "version"),
+            get(agent, "id"), version=get(agent, "version"),
             model=definition["model"], system=definition["system"], tools=definition["tools"],
         )
     return agent
@@ -247,8 +244,8 @@ def new_session(client: Any, agent: Any = None, env: Any = None, log_file: Any =
     agent = agent or ensure_agent(client)
     log_file = log_file or ensure_log_file(client)
     metadata = {**WORKSHOP_METADATA, **(kwargs.pop("metadata", None) or {})}
-    resources = [{"type": "file", "file_id": _get(log_file, "id"), "mount_path": LOG_MOUNT_PATH},
+    resources = [{"type": "file", "file_id": get(log_file, "id"), "mount_path": LOG_MOUNT_PATH},
                  *kwargs.pop("resources", [])]
     return client.beta.sessions.create(
-        agent=_get(agent, "id"), environment_id=_get(env, "id"), resources=resources, metadata=metadata, **kwargs,
+        agent=get(agent, "id"), environment_id=get(env, "id"), resources=resources, metadata=metadata, **kwargs,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = ["ROOT", "DATA_DIR", "RECORDINGS_DIR", "MODEL", "TESTED_SDK", "sdk_supported"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("WORKSHOP_DATA_DIR", ROOT / "data"))
 RECORDINGS_DIR = DATA_DIR / "recordings"

@@ -233,7 +233,7 @@ def make_log(rng: random.Random) -> list[dict]:
     times = _arrival_times(rng)
     names = list(SERVICES)
     services = rng.choices(names, weights=[SERVICES[n] for n in names], k=N_LINES)
-    return [_request(rng, ms, svc) for ms, svc in zip(times, services)]
+    return [_request(rng, ms, svc) for ms, svc in zip(times, services, strict=True)]
 
 
 def log_text(records: list[dict]) -> str:
@@ -310,7 +310,7 @@ def metrics_text(metrics: dict) -> str:
 
 def make_deploys() -> list[dict]:
     keys = ("id", "service", "version", "author", "timestamp", "commit", "description")
-    return [dict(zip(keys, row)) for row in DEPLOYS]
+    return [dict(zip(keys, row, strict=True)) for row in DEPLOYS]
 
 
 def deploys_text(deploys: list[dict]) -> str:
@@ -657,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "data", help="output directory (default: data/)")
     args = parser.parse_args(argv)
-    for name, path in generate(args.out).items():
+    for path in generate(args.out).values():
         print(f"{path}  {path.stat().st_size:,} bytes")
     return 0
 

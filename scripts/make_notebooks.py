@@ -3,7 +3,7 @@
 
     python scripts/make_notebooks.py             # write notebooks/NN_*.ipynb from solutions/NN_*.ipynb
     python scripts/make_notebooks.py --check     # fail if notebooks/ differs from what would be written
-    python scripts/make_notebooks.py --execute   # re-run solutions offline (papermill), store their outputs, then write notebooks/
+    python scripts/make_notebooks.py --execute   # re-run solutions offline (papermill), store outputs, write notebooks/
     python scripts/make_notebooks.py --execute 02_agent_and_environment.ipynb   # just one
     python scripts/make_notebooks.py --normalize # only normalise solutions/ (metadata, cell ids), no execution
 
@@ -65,7 +65,8 @@ END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 HINT = re.compile(r"^[ \t]*### HINT:\s?(?P<text>.*)$")
 SETS = re.compile(r"^[ \t]*### SETS:\s*(?P<names>.*)$")
 IMPORT = re.compile(r"^(import|from)\s")
-CHECK_IMPORT = re.compile(r"^\s*(from helpers import .*\bcheck\b|import helpers\.check as check|from helpers\.check import .*)", re.M)
+CHECK_IMPORT = re.compile(
+    r"^\s*(from helpers import .*\bcheck\b|import helpers\.check as check|from helpers\.check import .*)", re.M)
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
@@ -314,7 +315,8 @@ def check(solutions: Path = SOLUTIONS, committed: Path = NOTEBOOKS) -> list[str]
                 continue
             want, have = p.read_text(encoding="utf-8"), target.read_text(encoding="utf-8")
             if want != have:
-                diff = list(difflib.unified_diff(have.splitlines(), want.splitlines(), "committed", "generated", lineterm="", n=1))
+                diff = list(difflib.unified_diff(have.splitlines(), want.splitlines(), "committed", "generated",
+                                                 lineterm="", n=1))
                 problems.append(f"notebooks/{p.name} differs from its solution:\n" + "\n".join(diff[:20]))
         for p in committed.glob("[0-9][0-9]_*.ipynb"):
             if p.name not in fresh_names:
@@ -392,14 +394,16 @@ def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = S
                 pm.execute_notebook(
                     str(path), str(out), parameters=dict(OFFLINE_PARAMETERS), cwd=str(path.parent),
                     kernel_name="python3", progress_bar=False, execution_timeout=timeout,
+                    request_save_on_cell_execute=False,
                 )
                 executed = read(out)
             # Drop the cell papermill injected; keep the original parameters cell and its defaults.
-            executed["cells"] = [c for c in executed["cells"] if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+            executed["cells"] = [c for c in executed["cells"]
+                                 if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
             original = read(path)
             if len(original["cells"]) != len(executed["cells"]):
                 raise NotebookError(f"{path.name}: executed notebook has a different number of cells")
-            for k, (orig, done) in enumerate(zip(original["cells"], executed["cells"])):
+            for k, (orig, done) in enumerate(zip(original["cells"], executed["cells"], strict=True)):
                 if orig["cell_type"] == "code":
                     orig["outputs"] = done.get("outputs", [])
                     orig["execution_count"] = done.get("execution_count")

@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import random
-import re
 import subprocess
 import sys
 from contextlib import contextmanager

@@ -1,10 +1,17 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures.
+
+The stub's tests share one stub per test module: ``server`` (a running ``helpers.stub``) and ``client`` (the real
+SDK on it, strict). A module configures its stub by overriding ``stub_options`` (the keyword arguments of
+``helpers.stub.start``).
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
+
+from support.fixtures import sdk_client
 
 ROOT = Path(__file__).resolve().parent.parent
 # Tests never go live, whatever the environment says.
@@ -23,3 +30,34 @@ def output_dir() -> Path:
     out = ROOT / "test-output"
     out.mkdir(exist_ok=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def stub_options() -> dict:
+    """The keyword arguments of ``helpers.stub.start`` for this module's ``server`` (override it in a module)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def server(stub_options):
+    """A stub running for the whole test module."""
+    from helpers import stub
+
+    with stub.start(**stub_options) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    """The real SDK (strict validation) on the module's stub."""
+    return sdk_client(server)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """CI (.ci/run) sets WORKSHOP_CI_STARTED (epoch seconds) before it makes .venv: say how long clone to green took."""
+    started = os.environ.get("WORKSHOP_CI_STARTED")
+    if started:
+        import time
+
+        total = time.time() - float(started)
+        terminalreporter.write_line(f"[ci] fresh clone to green (.ci/run: chromium, .venv, the suite): {total:.0f} s")

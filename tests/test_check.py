@@ -216,7 +216,8 @@ def _events(*specs):
         kind, _, reason = spec.partition(":")
         data = {"type": kind, "id": f"sevt_t{i}"}
         if kind == "session.status_idle":
-            data["stop_reason"] = {"type": reason or "end_turn", **({"event_ids": ["sevt_t2"]} if reason == "requires_action" else {})}
+            ids = {"event_ids": ["sevt_t2"]} if reason == "requires_action" else {}
+            data["stop_reason"] = {"type": reason or "end_turn", **ids}
         elif kind == "agent.message":
             data["content"] = [{"type": "text", "text": "Looking at the metrics."}]
         elif kind == "user.message":
@@ -239,7 +240,8 @@ def test_stream_loop_says_what_went_wrong_in_order():
     # the loop compared the wrong string (or never stopped): it saw the idle but never set stop_reason
     text = fails(check.stream_loop, events, None, match="you saw session.status_idle but never set stop_reason")
     assert 'event.type == "session.status_idle"' in text and "stop_reason = event.stop_reason.type" in text
-    fails(check.stream_loop, events[:3], None, match="stopped after 3 events (the last one agent.message), before any session.status_idle")
+    fails(check.stream_loop, events[:3], None,
+          match="stopped after 3 events (the last one agent.message), before any session.status_idle")
     fails(check.stream_loop, events[:3], "end_turn", match="before any session.status_idle")
     fails(check.stream_loop, events, events[-1].stop_reason, match="the whole stop_reason object")
     fails(check.stream_loop, [*events, *_events("session.status_running")], "requires_action", match="kept reading")
@@ -374,7 +376,8 @@ def test_investigation_passes_and_names_each_mistake(replay, new_session):
 
     session = new_session()
     events = _investigate(client, session.id, reply=lambda ev: {**answer(ev), "content": [{"type": "text", "text": "ok"}]})
-    text = fails(check.investigation, events, client, session.id, match="is not what handle_tool('get_metrics', ev.input) returns")
+    text = fails(check.investigation, events, client, session.id,
+                 match="is not what handle_tool('get_metrics', ev.input) returns")
     assert "you sent 'ok'" in text
 
 

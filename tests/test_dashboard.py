@@ -322,7 +322,8 @@ def test_state_accepts_dicts_like_objects():
     for ev in events:
         a.apply(ev)
         b.apply(ev.model_dump(mode="json"))
-    assert (a.status, a.final_report, a.messages, list(a.tool_calls)) == (b.status, b.final_report, b.messages, list(b.tool_calls))
+    assert (a.status, a.final_report, a.messages, list(a.tool_calls)) == (
+        b.status, b.final_report, b.messages, list(b.tool_calls))
     assert [c.result for c in a.tool_calls.values()] == [c.result for c in b.tool_calls.values()]
 
 

@@ -78,7 +78,7 @@ def in_hour(ts: np.ndarray, start: datetime) -> np.ndarray:
 
 def test_log_has_70000_compact_lines_with_the_documented_keys(lines, records):
     assert len(lines) == 70_000
-    for line, rec in zip(lines, records):
+    for line, rec in zip(lines, records, strict=True):
         assert isinstance(rec, dict)
         expected = KEYS + (["db_queries"] if rec["service"] == "checkout" else [])
         assert list(rec) == expected, line
@@ -158,7 +158,7 @@ def test_metrics_structure(metrics):
         for name, values in series.items():
             assert len(values) == 240 and all(v is not None for v in values), (svc, name)
         assert all(0 <= f <= 1 for f in series["failure_rate"])
-        assert all(a <= b <= c for a, b, c in zip(series["p50_ms"], series["p95_ms"], series["p99_ms"]))
+        assert all(a <= b <= c for a, b, c in zip(series["p50_ms"], series["p95_ms"], series["p99_ms"], strict=True))
 
 
 def test_p99_ratio_from_metrics_agrees_with_the_log(metrics, checkout):
@@ -230,7 +230,7 @@ def test_red_herrings(deploys):
 
 def file_sections(diff: str) -> dict[str, str]:
     parts = re.split(r"(?m)^diff --git a/(\S+) b/\S+\n", diff)
-    return dict(zip(parts[1::2], parts[2::2]))
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def test_diff_header(diff):

@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import TypeAdapter
-
 from anthropic.types.beta import agent_create_params
 from anthropic.types.beta.beta_managed_agents_custom_tool_params import BetaManagedAgentsCustomToolParams
 from anthropic.types.beta.sessions.beta_managed_agents_user_custom_tool_result_event_params import (
     BetaManagedAgentsUserCustomToolResultEventParams,
 )
+from pydantic import TypeAdapter
+
 from helpers import incident
 from helpers.incident import CUSTOM_TOOLS, MemorySource, handle_tool, run_tool
 
@@ -131,16 +131,16 @@ def test_query_logs_shows_the_slow_queries_after_the_deploy(raw_lines):
 
 def test_query_logs_counts_match_the_raw_file(raw_lines):
     cases = [
-        ({"status": 504}, lambda l: '"status":504,' in l),
-        ({"status": 500}, lambda l: '"status":500,' in l),
-        ({"status": 200, "service": "cart"}, lambda l: '"status":200,' in l and '"service":"cart"' in l),
-        ({"service": "checkout"}, lambda l: '"service":"checkout"' in l),
+        ({"status": 504}, lambda ln: '"status":504,' in ln),
+        ({"status": 500}, lambda ln: '"status":500,' in ln),
+        ({"status": 200, "service": "cart"}, lambda ln: '"status":200,' in ln and '"service":"cart"' in ln),
+        ({"service": "checkout"}, lambda ln: '"service":"checkout"' in ln),
         ({"status_class": "5xx", "service": "payments"},
-         lambda l: '"service":"payments"' in l and re.search(r'"status":5\d\d,', l)),
-        ({"contains": "UPSTREAM timeout"}, lambda l: "upstream timeout" in l),
-        ({"contains": "/checkout/summary", "level": "error"}, lambda l: "/checkout/summary" in l and '"level":"ERROR"' in l),
+         lambda ln: '"service":"payments"' in ln and re.search(r'"status":5\d\d,', ln)),
+        ({"contains": "UPSTREAM timeout"}, lambda ln: "upstream timeout" in ln),
+        ({"contains": "/checkout/summary", "level": "error"}, lambda ln: "/checkout/summary" in ln and '"level":"ERROR"' in ln),
         ({"start": "2026-11-18T14:07:00Z", "end": "2026-11-18T14:08:00Z"},
-         lambda l: "2026-11-18T14:07:" in l),
+         lambda ln: "2026-11-18T14:07:" in ln),
     ]
     for args, pred in cases:
         out = ok("query_logs", args)
@@ -203,12 +203,14 @@ def test_unknown_tool():
     ("query_logs", {"status": "504"}, "status must be an integer"),
     ("query_logs", {"service": 7}, "service must be a string"),
     ("get_metrics", {"service": "checkout", "metric": ["p99_ms"]}, "metric must be a string"),
-    ("query_logs", {"service": "chekout"}, "unknown service 'chekout'; valid values: auth, cart, catalog, checkout, payments, search"),
+    ("query_logs", {"service": "chekout"},
+     "unknown service 'chekout'; valid values: auth, cart, catalog, checkout, payments, search"),
     ("get_metrics", {"service": "checkout", "metric": "p98_ms"}, "valid values: rpm, p50_ms, p95_ms, p99_ms, failure_rate"),
     ("query_logs", {"level": "DEBUG"}, "valid values: INFO, WARN, ERROR"),
     ("query_logs", {"start": "yesterday"}, "start 'yesterday' is not an ISO 8601 time; use e.g. 2026-11-18T13:30:00Z"),
     ("get_metrics", {"service": "checkout", "metric": "rpm", "compare_at": "14h07"}, "compare_at '14h07' is not an ISO 8601"),
-    ("list_deploys", {"start": "2026-11-18T15:00:00Z", "end": "2026-11-18T14:00:00Z"}, "start 2026-11-18T15:00:00Z is not before end"),
+    ("list_deploys", {"start": "2026-11-18T15:00:00Z", "end": "2026-11-18T14:00:00Z"},
+     "start 2026-11-18T15:00:00Z is not before end"),
     ("query_logs", {"start": "2026-11-18T14:00:00Z", "end": "2026-11-18T14:00:00Z"}, "is not before end"),
     ("query_logs", {"limit": 500}, "limit must be at most 50, got 500; narrow the filters"),
     ("query_logs", {"limit": -1}, "limit must be at least 0"),

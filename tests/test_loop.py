@@ -138,7 +138,11 @@ def make_handler(script: Script):
                             step = script.steps[script.pos]
                         kind = step[0]
                         if kind == "wait":
-                            ok = script.cond.wait_for(lambda: me != script.stream_opens or any(e["type"] == step[1] for e in script.sent[step[2] if len(step) > 2 else 0:]), timeout=10)
+                            since = step[2] if len(step) > 2 else 0
+                            ok = script.cond.wait_for(
+                                lambda step=step, since=since: me != script.stream_opens
+                                or any(e["type"] == step[1] for e in script.sent[since:]),
+                                timeout=10)
                             if not ok or me != script.stream_opens:
                                 return
                             script.pos += 1
@@ -222,7 +226,8 @@ def test_opens_stream_first_answers_tool_and_stops_on_end_turn(serve):
     assert result.text == "dep_4820 did it"
     assert calls == [("get_metrics", {"service": "checkout"})]
     # the stream was opened before the message was sent
-    assert script.requests.index(f"GET /v1/sessions/{SID}/events/stream") < script.requests.index(f"POST /v1/sessions/{SID}/events")
+    opened = script.requests.index(f"GET /v1/sessions/{SID}/events/stream")
+    assert opened < script.requests.index(f"POST /v1/sessions/{SID}/events")
     sent_result = [e for e in script.sent if e["type"] == "user.custom_tool_result"]
     assert sent_result == [{"type": "user.custom_tool_result", "custom_tool_use_id": "sevt_t1",
                             "content": [{"type": "text", "text": "p99 10x"}]}]
@@ -302,7 +307,8 @@ def test_stops_on_other_idle_reasons(serve, reason):
 def test_stops_on_termination(serve):
     script = Script([
         ("wait", "user.message"),
-        ("emit", ev("session.error", "sevt_e1", error={"type": "unknown_error", "message": "boom", "retry_status": {"type": "terminal"}})),
+        ("emit", ev("session.error", "sevt_e1",
+                    error={"type": "unknown_error", "message": "boom", "retry_status": {"type": "terminal"}})),
         ("emit", ev("session.status_terminated", "sevt_x1")),
         ("hang",),
     ])
@@ -597,3 +603,89 @@ def test_nothing_to_send_on_a_session_never_started_is_refused_at_once(replay):
         loop.run(client, session.id, [], render=False, timeout=30)
     assert time.monotonic() - started < 5
 
+
+
+# --------------------------------------------------------------------------- a server that never answers
+class Silent:
+    """A server on 127.0.0.1 that answers some requests and never answers the others (until it stops).
+
+    ``hang`` names what it never answers: "stream" (the GET of the stream), "list" (the GET of the
+    history) or "send" (the POST of events); everything before that answers normally, the stream with
+    keepalives only. Its clients keep the SDK's default retries, which ``run`` must not wait for."""
+
+    def __init__(self, hang: str):
+        self.hang = hang
+        self.stop = threading.Event()
+        self.hung = 0
+        silent = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _never(self):
+                silent.hung += 1
+                silent.stop.wait(30)  # bounded: the test fails long before this
+                self.close_connection = True
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                if silent.hang == "send":
+                    return self._never()
+                body = b'{"data": []}'
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                streaming = urlparse(self.path).path.endswith("/stream")
+                if silent.hang == ("stream" if streaming else "list"):
+                    return self._never()
+                if not streaming:
+                    body = json.dumps({"data": [], "next_page": None}).encode()
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("connection", "close")
+                self.end_headers()
+                try:
+                    while not silent.stop.wait(0.2):
+                        self.wfile.write(b": keepalive\n\n")
+                        self.wfile.flush()
+                except OSError:
+                    pass
+                self.close_connection = True
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        self.client = anthropic.Anthropic(api_key="test", base_url=f"http://127.0.0.1:{self.server.server_port}",
+                                          _strict_response_validation=True)  # the SDK's default retries
+
+    def close(self):
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("hang", ["stream", "list", "send"])
+def test_timeout_holds_when_a_request_never_answers(hang):
+    silent = Silent(hang)
+    started = time.monotonic()
+    try:
+        with pytest.raises(loop.LoopTimeout, match="no stop within 1s"):
+            loop.run(silent.client, SID, "Investigate", render=False, timeout=1)
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert silent.hung >= 1, f"the {hang} request was never made"
+    assert elapsed < 4, f"loop.run(timeout=1) ran {elapsed:.1f}s with a {hang} request that never answers"

@@ -84,8 +84,8 @@ def _papermill(path: Path, out: Path, **engine_kwargs):
 
     return pm.execute_notebook(
         str(path), str(out), parameters=dict(PARAMETERS), cwd=str(path.parent), kernel_name="python3",
-        progress_bar=False, execution_timeout=CELL_TIMEOUT, **engine_kwargs,
-    )
+        progress_bar=False, execution_timeout=CELL_TIMEOUT, request_save_on_cell_execute=False, **engine_kwargs,
+    )  # no per-cell saves: papermill would write the whole notebook before and after every cell
 
 
 # --------------------------------------------------------------------------- nbval, in the background
@@ -212,7 +212,7 @@ def test_solution_runs_and_checks_explain_the_todos(solution: Path, learner: Pat
     assert [c.get("id") for c in sol_nb["cells"]] == [c.get("id") for c in learn_nb["cells"]], \
         "run `python scripts/make_notebooks.py`"
     todos = dict(_todo_cells(learn_nb))
-    for index, (sc, lc) in enumerate(zip(sol_nb["cells"], learn_nb["cells"])):
+    for index, (sc, lc) in enumerate(zip(sol_nb["cells"], learn_nb["cells"], strict=True)):
         if index not in todos:
             assert _source(sc) == _source(lc), f"{learner.name} cell {index} differs from its solution outside a TODO"
     for index in todos:
@@ -239,7 +239,8 @@ def test_solution_runs_and_checks_explain_the_todos(solution: Path, learner: Pat
     by_id = {c.get("id"): c for c in executed["cells"]}
     for r in record:
         check_cell = by_id[learn_nb["cells"][r["check_cell"]]["id"]]
-        text = "".join(_source({"source": o.get("text", "")}) for o in check_cell.get("outputs", []) if o.get("output_type") == "stream")
+        text = "".join(_source({"source": o.get("text", "")}) for o in check_cell.get("outputs", [])
+                       if o.get("output_type") == "stream")
         assert "✅" in text, f"{solution.name} cell {r['check_cell']}: the check printed no ✅ line: {text!r}"
 
 
@@ -358,7 +359,8 @@ def test_normalise_is_stable_and_scrubs(tmp_path: Path):
     code["execution_count"] = 7
     code["outputs"] = [
         {"output_type": "stream", "name": "stdout", "text": f"sesn_011CAbCdEfGhIjKl at {mk.ROOT}/x.py, /root/.cache/y\n"},
-        {"output_type": "stream", "name": "stdout", "text": "again sesn_011CAbCdEfGhIjKl, key " + "sk-ant-" + "api03-abcdefghijkl\n"},
+        {"output_type": "stream", "name": "stdout",
+         "text": "again sesn_011CAbCdEfGhIjKl, key " + "sk-ant-" + "api03-abcdefghijkl\n"},
     ]
     once = mk.normalise(nb, keep_outputs=True)
     assert mk.normalise(once, keep_outputs=True) == once

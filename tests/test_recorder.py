@@ -9,9 +9,9 @@ import json
 
 import anthropic
 import pytest
+from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 from pydantic import TypeAdapter
 
-from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 from helpers import incident, resources, stub
 from helpers.settings import RECORDINGS_DIR
 from helpers.stub import recordings

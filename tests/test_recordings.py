@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 from pydantic import BaseModel, TypeAdapter
 
-from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+from support.fixtures import sdk_client
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -272,7 +273,7 @@ def test_keywords_select_the_recording():
         low = text.lower()
         return [n for n, (h, _) in sorted(recs.items()) if h["keywords"] and all(k.lower() in low for k in h["keywords"])]
 
-    for name, (header, lines) in recs.items():
+    for name, (_header, lines) in recs.items():
         text = first_text(lines)
         if text is None:  # outcome: starts with user.define_outcome; its keywords match the description instead
             text = lines[0]["event"]["description"]
@@ -427,14 +428,13 @@ REPLAYS = [("incident-2277", None), ("interrupt", None), ("permission-policy", "
 
 
 @pytest.fixture(scope="module")
-def stub_client():
-    import anthropic
+def stub_options():
+    return {"speed": "instant", "recordings_dir": REC_DIR}
 
-    from helpers import stub
 
-    with stub.start(speed="instant", recordings_dir=REC_DIR) as server:
-        yield anthropic.Anthropic(api_key="test-key", base_url=server.url, _strict_response_validation=True,
-                                  max_retries=0, timeout=30.0)
+@pytest.fixture(scope="module")
+def stub_client(server):
+    return sdk_client(server, max_retries=0, timeout=30.0)
 
 
 @pytest.mark.parametrize("name,confirmation", REPLAYS, ids=[f"{n}-{c}" if c else n for n, c in REPLAYS])

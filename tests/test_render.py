@@ -20,18 +20,23 @@ EVENTS = [
     ({"type": "agent.tool_use", "name": "bash", "input": {"command": "ls"}, "evaluated_permission": "ask"},
      "[waiting for your confirmation]"),
     ({"type": "agent.tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "70000"}]}, "ok: 70000"),
-    ({"type": "agent.tool_result", "tool_use_id": "t", "is_error": True, "content": [{"type": "text", "text": "nope"}]}, "error: nope"),
-    ({"type": "agent.custom_tool_use", "name": "get_metrics", "input": {"service": "checkout"}}, 'get_metrics(service="checkout")'),
-    ({"type": "user.custom_tool_result", "custom_tool_use_id": "x", "content": [{"type": "text", "text": "p99"}]}, "→ result p99"),
+    ({"type": "agent.tool_result", "tool_use_id": "t", "is_error": True, "content": [{"type": "text", "text": "nope"}]},
+     "error: nope"),
+    ({"type": "agent.custom_tool_use", "name": "get_metrics", "input": {"service": "checkout"}},
+     'get_metrics(service="checkout")'),
+    ({"type": "user.custom_tool_result", "custom_tool_use_id": "x", "content": [{"type": "text", "text": "p99"}]},
+     "→ result p99"),
     ({"type": "user.tool_confirmation", "tool_use_id": "x", "result": "deny", "deny_message": "no"}, "deny (no)"),
     ({"type": "user.interrupt"}, "stop"),
     ({"type": "session.status_idle", "stop_reason": {"type": "end_turn"}}, "idle: end_turn"),
     ({"type": "session.status_idle", "stop_reason": {"type": "requires_action", "event_ids": ["a", "b"]}}, "waiting on 2 events"),
-    ({"type": "session.status_idle", "stop_reason": {"type": "refusal"}, "stop_details": {"type": "refusal", "category": "cyber"}}, "refusal (cyber)"),
+    ({"type": "session.status_idle", "stop_reason": {"type": "refusal"},
+      "stop_details": {"type": "refusal", "category": "cyber"}}, "refusal (cyber)"),
     ({"type": "session.status_running"}, "running"),
     ({"type": "session.status_rescheduled"}, "rescheduling"),
     ({"type": "session.status_terminated"}, "terminated"),
-    ({"type": "session.error", "error": {"type": "model_overloaded_error", "message": "Overloaded", "retry_status": {"type": "retrying"}}},
+    ({"type": "session.error",
+      "error": {"type": "model_overloaded_error", "message": "Overloaded", "retry_status": {"type": "retrying"}}},
      "model_overloaded_error: Overloaded (retry: retrying)"),
     ({"type": "span.model_request_end", "model_request_start_id": "s", "model_usage": {"input_tokens": 10, "output_tokens": 5,
       "cache_creation_input_tokens": 0, "cache_read_input_tokens": 7}}, "tokens in=10 out=5 cache_read=7"),
@@ -70,7 +75,8 @@ def test_long_text_is_truncated():
 
 
 def test_html_is_escaped_and_coloured_by_domain():
-    html = render.Line({"type": "agent.message", "content": [{"type": "text", "text": "<script>alert(1)</script>"}]})._repr_html_()
+    message = {"type": "agent.message", "content": [{"type": "text", "text": "<script>alert(1)</script>"}]}
+    html = render.Line(message)._repr_html_()
     assert "<script>" not in html and "&lt;script&gt;" in html and render.DOMAIN_COLOURS["agent"] in html
     err = render.Line({"type": "session.error", "error": {"type": "x", "message": "m", "retry_status": {"type": "terminal"}}})
     assert render.DOMAIN_COLOURS["error"] in err._repr_html_()

@@ -321,7 +321,7 @@ def test_06_outputs_show_each_control_working():
 class _Name(str):
     """A name the static evaluation cannot know (agent.id, store.id, ...): any attribute is a string."""
 
-    def __getattr__(self, name: str) -> "_Name":
+    def __getattr__(self, name: str) -> _Name:
         if name.startswith("__"):
             raise AttributeError(name)
         return _Name(f"{self}.{name}")
@@ -345,7 +345,7 @@ def _without_omit(tp):
     import typing
 
     members = [m for m in _union_members(tp) if getattr(m, "__name__", "") not in ("Omit", "NotGiven")]
-    return typing.Union[tuple(members)] if len(members) > 1 else members[0]
+    return typing.Union[tuple(members)] if len(members) > 1 else members[0]  # noqa: UP007 - a computed tuple
 
 
 def _unknown_keys(tp, value, path: str = "") -> list[str]:

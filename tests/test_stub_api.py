@@ -3,30 +3,20 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import anthropic
 import httpx
 import pytest
 
 from helpers import incident, stub
+from support.fixtures import CUSTOM, FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "recordings"
-CUSTOM = [{"type": "custom", "name": n, "description": f"{n} tool",
-           "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}}
-          for n in ("get_metrics", "list_deploys", "query_logs", "get_diff")]
 ID = {"agent": r"^agent_011C[1-9A-Za-z]{20}$", "env": r"^env_011C[1-9A-Za-z]{20}$", "sesn": r"^sesn_011C[1-9A-Za-z]{20}$"}
 
 
 @pytest.fixture(scope="module")
-def server():
-    with stub.start(recordings_dir=FIXTURES, keepalive=1.0) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return anthropic.Anthropic(api_key="test-key", base_url=server.url, _strict_response_validation=True)
+def stub_options():
+    return {"recordings_dir": FIXTURES, "keepalive": 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +236,8 @@ def test_wrong_method_limits_and_metadata(client, env, agent):
     with pytest.raises(anthropic.BadRequestError, match="too long"):
         client.beta.agents.create(model="claude-sonnet-4-6", name="m", metadata={"k" * 65: "v"})
     before = len(list(client.beta.sessions.list(limit=100)))
-    with pytest.raises(anthropic.BadRequestError, match=r"initial_events\[0\]\.type should be one of 'user.message', 'user.define_outcome' \(got 'user.interrupt'\)"):
+    with pytest.raises(anthropic.BadRequestError, match=r"initial_events\[0\]\.type should be one of 'user.message', "
+                                                         r"'user.define_outcome' \(got 'user.interrupt'\)"):
         client.beta.sessions.create(agent=agent.id, environment_id=env.id, initial_events=[{"type": "user.interrupt"}])
     assert len(list(client.beta.sessions.list(limit=100))) == before  # a rejected create makes no session
 

@@ -14,13 +14,14 @@ import anthropic
 
 from helpers import client as hc
 from helpers import resources, stub
+from support.fixtures import sdk_client
 
 MESSAGE = "Checkout p99 is 10x since 14:07Z. Find the root cause."
 
 
 def _run_forgetful_loop(server, box: dict) -> None:
     """The learner's loop from notebook 03 without its stop condition (it never breaks)."""
-    c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+    c = sdk_client(server)
     env, agent, log_file = resources.ensure_all(c)
     session = resources.new_session(c, agent, env, log_file)
     with c.beta.sessions.events.stream(session.id) as stream:
@@ -71,7 +72,7 @@ def test_connect_turns_the_safety_net_on():
 
 def test_a_loop_reading_a_finished_session_is_told_to_break():
     with stub.start(keepalive=0.1, idle_stream_timeout=0.3) as server:
-        c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        c = sdk_client(server)
         env, agent, log_file = resources.ensure_all(c)
         session = resources.new_session(c, agent, env, log_file)
         started = time.monotonic()
@@ -88,7 +89,7 @@ def test_a_loop_reading_a_finished_session_is_told_to_break():
 
 def test_a_loop_that_sent_before_opening_the_stream_is_told_so():
     with stub.start(keepalive=0.1, idle_stream_timeout=0.3) as server:
-        c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        c = sdk_client(server)
         env, agent, log_file = resources.ensure_all(c)
         session = resources.new_session(c, agent, env, log_file)
         c.beta.sessions.events.send(session.id, events=[

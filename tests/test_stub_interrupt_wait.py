@@ -6,16 +6,15 @@ turn; an interrupt that does arrive in time still cuts the run short as before.
 """
 from __future__ import annotations
 
-import anthropic
-
 from helpers import resources, stub
 from helpers.stub.replay import NO_INTERRUPT
+from support.fixtures import sdk_client
 
 ASK = "Run a full audit of the log."
 
 
 def _session(server):
-    c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+    c = sdk_client(server)
     env, agent, log_file = resources.ensure_all(c)
     return c, resources.new_session(c, agent, env, log_file, metadata={"recording": "interrupt"})
 
@@ -109,7 +108,7 @@ def test_no_outcome_defined_means_no_grading():
     from helpers import incident, loop
 
     with stub.start() as server:
-        c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        c = sdk_client(server)
         env, agent, log_file = resources.ensure_all(c)
         s = resources.new_session(c, agent, env, log_file, metadata={"recording": "outcome"})
         run = loop.run(c, s.id, "Write the postmortem for Incident-2277.", handle_tool=incident.handle_tool)

@@ -3,26 +3,13 @@ answered by helpers.incident.handle_tool; plus the loader's validation messages.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import anthropic
 import pytest
 
-from helpers import stub
 from helpers.stub import budgets, recordings
 
 NAMES = recordings.available()
-
-
-@pytest.fixture(scope="module")
-def server():
-    with stub.start() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
 
 
 @pytest.fixture(scope="module")

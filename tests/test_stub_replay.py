@@ -4,23 +4,17 @@ the SDK's own session tool runner."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
-from pathlib import Path
 
 import anthropic
 import pytest
 
 from helpers import stub
-from helpers.stub.probe import concurrent_sessions
+from support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES, sdk_client
+from support.probe import concurrent_sessions
 
-FIXTURES = Path(__file__).parent / "fixtures" / "recordings"
-CUSTOM = [{"type": "custom", "name": n, "description": f"{n} tool",
-           "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}}
-          for n in ("get_metrics", "list_deploys", "query_logs", "get_diff")]
-#: The fixtures' incident-2277 recording asks before bash runs, so the agents that replay it do too (the stub checks).
-ASK_TOOLSET = {"type": "agent_toolset_20260401",
-               "configs": [{"name": "bash", "permission_policy": {"type": "always_ask"}}]}
 TEXT = "Checkout p99 latency jumped at 14:07. Why?"
 
 
@@ -29,14 +23,8 @@ def msg(text=TEXT):
 
 
 @pytest.fixture(scope="module")
-def server():
-    with stub.start(recordings_dir=FIXTURES, keepalive=0.5) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+def stub_options():
+    return {"recordings_dir": FIXTURES, "keepalive": 0.5}
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +110,7 @@ def test_async_client_full_replay(server, setup):
         s = await ac.beta.sessions.create(agent=agent.id, environment_id=env.id)
         stream = await ac.beta.sessions.events.stream(s.id)
         await ac.beta.sessions.events.send(s.id, events=[msg()])
-        seen, n = {}, 0
+        seen = {}
         async for ev in stream:
             seen[ev.id] = ev
             if ev.type == "session.status_idle":
@@ -264,7 +252,7 @@ def test_define_outcome_and_interrupt(client, setup):
     assert end.outcome_evaluation_start_id == next(e.id for e in hist if e.type == "span.outcome_evaluation_start")
     # interrupt: at human pace the long analysis is still running; the interrupt skips to the recorded one
     with stub.start(recordings_dir=FIXTURES, speed=5) as slow:
-        c2 = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
+        c2 = sdk_client(slow)
         e2 = c2.beta.environments.create(name="x")
         a2 = c2.beta.agents.create(model="claude-sonnet-4-6", name="x")
         s2 = c2.beta.sessions.create(agent=a2.id, environment_id=e2.id, metadata={"recording": "outcome-demo"})
@@ -301,7 +289,7 @@ def _wait_for(get, cond, timeout=5.0):
 def test_interrupt_without_recorded_interrupt_ends_turn(client, setup):
     env, agent = setup
     with stub.start(recordings_dir=FIXTURES, speed=2) as slow:
-        c = anthropic.Anthropic(api_key="k", base_url=slow.url, _strict_response_validation=True)
+        c = sdk_client(slow)
         e = c.beta.environments.create(name="x")
         a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=[ASK_TOOLSET, *CUSTOM])
         s = c.beta.sessions.create(agent=a.id, environment_id=e.id)
@@ -344,7 +332,7 @@ def test_several_streams_and_late_stream(client, session):
 def test_stream_cut_then_reconnect_sees_each_event_once(server, setup):
     env, agent = setup
     with stub.start(recordings_dir=FIXTURES, fault={"cut_stream_after": 4}) as cut:
-        c = anthropic.Anthropic(api_key="k", base_url=cut.url, _strict_response_validation=True)
+        c = sdk_client(cut)
         e = c.beta.environments.create(name="x")
         a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=[ASK_TOOLSET, *CUSTOM])
         s = c.beta.sessions.create(agent=a.id, environment_id=e.id)
@@ -477,7 +465,7 @@ def test_sdk_session_tool_runner(server, setup):
 def test_speed_follows_the_recorded_pace(setup):
     # terminate-demo: 4 agent-side events 0.2 s apart (0.8 s recorded); at speed 4 that is ~0.2 s
     with stub.start(recordings_dir=FIXTURES, speed=4) as paced:
-        c = anthropic.Anthropic(api_key="k", base_url=paced.url, _strict_response_validation=True)
+        c = sdk_client(paced)
         e = c.beta.environments.create(name="x")
         a = c.beta.agents.create(model="claude-sonnet-4-6", name="x")
         s = c.beta.sessions.create(agent=a.id, environment_id=e.id, metadata={"recording": "terminate-demo"})
@@ -485,12 +473,12 @@ def test_speed_follows_the_recorded_pace(setup):
         got = run_turn(c, s.id, msg("bye"), stop_on_idle=False)
         dt = time.perf_counter() - t
         assert got[-1].type == "session.status_terminated" and 0.15 < dt < 1.5, dt
-        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in zip(got[1:], got[2:])]
+        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in itertools.pairwise(got[1:])]
         assert all(0.03 < g < 0.5 for g in gaps), gaps
         paced.speed = "instant"
         s2 = c.beta.sessions.create(agent=a.id, environment_id=e.id, metadata={"recording": "terminate-demo"})
         got = run_turn(c, s2.id, msg("bye"), stop_on_idle=False)
-        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in zip(got[1:], got[2:])]
+        gaps = [(b.processed_at - a.processed_at).total_seconds() for a, b in itertools.pairwise(got[1:])]
         assert got[-1].type == "session.status_terminated" and all(g < 0.03 for g in gaps), gaps  # no pacing
 
 
@@ -517,7 +505,7 @@ def test_an_outcome_alone_starts_work_whatever_the_recordings(tmp_path):
         if p.name != "outcome-demo.jsonl":
             (tmp_path / p.name).write_text(p.read_text())
     with stub.start(recordings_dir=tmp_path) as server:
-        c = anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True)
+        c = sdk_client(server)
         e = c.beta.environments.create(name="x")
         a = c.beta.agents.create(model="claude-sonnet-4-6", name="x", tools=CUSTOM)
         s = c.beta.sessions.create(agent=a.id, environment_id=e.id, metadata={"recording": "runner-demo"})

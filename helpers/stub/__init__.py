@@ -6,14 +6,16 @@
 
     python -m helpers.stub --port 8765 --speed 1  # the same, as a process
 
-Layout (as in getmoto/moto): models.py (state), responses.py (HTTP handlers), urls.py (routes),
-exceptions.py (API errors), replay.py (the recording engine), server.py (HTTP + SSE), recordings.py;
+Layout (as in getmoto/moto; which file owns which rule: docs/design.md): urls.py (routes), responses.py (parses
+every parameter, calls the backend), models.py (session state and its API rules; the Backend), exceptions.py (API
+errors), validation.py (the SDK's types, error wording), utils.py (ids, clock, pagination), sse.py (stream framing,
+subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP), recorder.py;
 deployments.py (deployments and their runs), budgets.py and pricing.py (budgets, list cost), outputs.py (session
 outputs).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any
 
 from . import recordings
 from .server import StubServer
@@ -21,7 +23,7 @@ from .server import StubServer
 __all__ = ["StubServer", "start", "recordings"]
 
 
-def start(port: int = 0, speed: Any = "instant", recordings_dir: Any = None, fault: Optional[Dict[str, Any]] = None,
+def start(port: int = 0, speed: Any = "instant", recordings_dir: Any = None, fault: dict[str, Any] | None = None,
           **kwargs: Any) -> StubServer:
     """Run the stub in this process on a background thread; returns a :class:`StubServer` (``.url``, ``.stop()``).
 

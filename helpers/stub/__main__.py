@@ -9,6 +9,8 @@ import threading
 
 from .utils import parse_speed
 
+__all__ = ["main"]
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m helpers.stub", description="Offline Managed Agents API (replays recordings).")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Dict, Optional
+from typing import Any
 
 from . import pricing
 from .exceptions import InvalidRequest
@@ -56,14 +56,14 @@ def check_models(budget: Any, model_id: str, where: str = "budget") -> None:
                              "(e.g. claude-sonnet-4-6), or omit the budget.", error_code="model_not_budgetable")
 
 
-def cap_usd(budget: Optional[Dict[str, Any]]) -> Optional[Decimal]:
+def cap_usd(budget: dict[str, Any] | None) -> Decimal | None:
     """The cap in dollars, or None for an uncapped session."""
     if not budget:
         return None
     return pricing.from_minor_units(budget["max_list_cost"]["amount"])
 
 
-def check_update(current: Optional[Dict[str, Any]], new: Any, *, ever_had: bool, spent_usd: Decimal,
+def check_update(current: dict[str, Any] | None, new: Any, *, ever_had: bool, spent_usd: Decimal,
                  status: str, model_id: str) -> None:
     """The rules of ``sessions.update(budget=...)`` (the SDK's docstring); raises a 400 naming the rule."""
     if status == "terminated":
@@ -85,12 +85,12 @@ def check_update(current: Optional[Dict[str, Any]], new: Any, *, ever_had: bool,
                              "to remove the cap.", error_code="budget_not_raised")
 
 
-def usage_cost(spent_usd: Decimal) -> Dict[str, str]:
+def usage_cost(spent_usd: Decimal) -> dict[str, str]:
     """``usage.list_cost`` for a session that has spent ``spent_usd`` at list prices."""
     return {"amount": pricing.to_minor_units(spent_usd), "currency": pricing.CURRENCY}
 
 
-def recorded_cost(lines: Any, model_id: str) -> Optional[Decimal]:
+def recorded_cost(lines: Any, model_id: str) -> Decimal | None:
     """What a recording spent (list price of ``model_id``) before its recorded ``budget_reached`` stop; None if it
     has no such stop."""
     spent = Decimal(0)
@@ -103,7 +103,7 @@ def recorded_cost(lines: Any, model_id: str) -> Optional[Decimal]:
     return None
 
 
-def unfit(rec: Any, budget: Optional[Dict[str, Any]], model_id: str) -> Optional[str]:
+def unfit(rec: Any, budget: dict[str, Any] | None, model_id: str) -> str | None:
     """Why a session with ``budget`` could not have made ``rec`` (a recording that stops at its budget); None when
     it could: its cap must be at or below what the recording spent before its recorded stop."""
     spent = recorded_cost(rec.lines, model_id)

@@ -18,13 +18,14 @@ not wait for cron); ``deployments.run`` is how a run starts offline.
 """
 from __future__ import annotations
 
+import builtins
 import copy
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from . import budgets
 from .exceptions import InvalidRequest, StubError, not_found
-from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, rfc3339
+from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
 from .validation import sdk_types, validate_response
 
 __all__ = ["DeploymentsBackend", "parse_cron", "upcoming", "check_schedule"]
@@ -53,7 +54,7 @@ def _cron_value(tok: str, i: int, lo: int, hi: int, expr: str) -> int:
     return v
 
 
-def parse_cron(expr: Any) -> List[set]:
+def parse_cron(expr: Any) -> list[set]:
     """The allowed values of each of the 5 fields; a 400 for anything the SDK's docstring rules out."""
     if not isinstance(expr, str) or not expr.strip():
         raise InvalidRequest(f"schedule.expression: required, a cron expression. {_CRON_HINT}")
@@ -67,7 +68,7 @@ def parse_cron(expr: Any) -> List[set]:
     if len(parts) != 5:
         raise InvalidRequest(f"schedule.expression: {expr!r} has {len(parts)} fields, not 5. {_CRON_HINT}")
     out = []
-    for i, (part, (_, lo, hi)) in enumerate(zip(parts, _CRON_FIELDS)):
+    for i, (part, (_, lo, hi)) in enumerate(zip(parts, _CRON_FIELDS, strict=False)):
         values: set = set()
         for item in part.split(","):
             rng, _, step_s = item.partition("/")
@@ -89,7 +90,7 @@ def parse_cron(expr: Any) -> List[set]:
     return out
 
 
-def upcoming(expr: str, tz_name: str, after: datetime, n: int = 5) -> List[datetime]:
+def upcoming(expr: str, tz_name: str, after: datetime, n: int = 5) -> list[datetime]:
     """The next ``n`` times (UTC) the expression matches in ``tz_name`` after ``after``."""
     from zoneinfo import ZoneInfo
 
@@ -98,7 +99,7 @@ def upcoming(expr: str, tz_name: str, after: datetime, n: int = 5) -> List[datet
     star_dom, star_dow = len(doms) == 31, len(dows) == 7
     local = after.astimezone(tz)
     day = local.date()
-    found: List[datetime] = []
+    found: list[datetime] = []
     for _ in range(366 * 8):  # enough for any valid expression (Feb 29 included)
         if day.month in months:
             dom_ok, dow_ok = day.day in doms, (day.isoweekday() % 7) in dows
@@ -153,18 +154,18 @@ class DeploymentsBackend:
 
     def __init__(self, backend: Any) -> None:
         self.b = backend
-        self.deployments: Dict[str, Dict[str, Any]] = {}
-        self.runs: Dict[str, Dict[str, Any]] = {}
+        self.deployments: dict[str, dict[str, Any]] = {}
+        self.runs: dict[str, dict[str, Any]] = {}
 
     # ---------------------------------------------------------------- helpers
-    def _deployment(self, deployment_id: str) -> Dict[str, Any]:
+    def _deployment(self, deployment_id: str) -> dict[str, Any]:
         d = self.deployments.get(deployment_id)
         if d is None:
             raise not_found("deployment", deployment_id, "Create one with client.beta.deployments.create(...) and use "
                                                          "its .id; list yours with client.beta.deployments.list().")
         return d
 
-    def _pin(self, ref: Any, where: str = "agent") -> Dict[str, Any]:
+    def _pin(self, ref: Any, where: str = "agent") -> dict[str, Any]:
         """An agent reference resolved to a concrete version (the agent must exist and not be archived)."""
         agent = self.b.get_agent(ref) if isinstance(ref, str) else self.b.get_agent(ref["id"], ref.get("version"))
         if agent["archived_at"]:
@@ -178,20 +179,20 @@ class DeploymentsBackend:
             raise InvalidRequest(f"environment_id: environment {env_id!r} is archived; deploy into an active one.",
                                  error_code="environment_archived")
 
-    def _check_common(self, p: Dict[str, Any]) -> None:
+    def _check_common(self, p: dict[str, Any]) -> None:
         events = p.get("initial_events")
         if events is not None and not 1 <= len(events) <= 50:
             raise InvalidRequest(f"initial_events: at least 1 and at most 50 events, got {len(events)}. A deployment "
                                  "needs a user.message (or user.define_outcome) that starts each session's work.")
         if "name" in p and not (p["name"] or "").strip():
             raise InvalidRequest("name: must be a non-empty string.")
-        for i, r in enumerate(p.get("resources") or []):
+        for _i, r in enumerate(p.get("resources") or []):
             if r.get("type") == "file":
                 self.b._file(r["file_id"])
         if len(p.get("resources") or []) > 500:
             raise InvalidRequest("resources: at most 500.")
 
-    def _schedule_view(self, d: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    def _schedule_view(self, d: dict[str, Any]) -> dict[str, Any] | None:
         s = d["_schedule"]
         if s is None:
             return None
@@ -199,22 +200,20 @@ class DeploymentsBackend:
         return {"type": "cron", "expression": s["expression"], "timezone": s["timezone"],
                 "upcoming_runs_at": nxt, "last_run_at": d["_last_run_at"]}
 
-    def _view(self, d: Dict[str, Any]) -> Dict[str, Any]:
+    def _view(self, d: dict[str, Any]) -> dict[str, Any]:
         beta, _ = sdk_types()
         out = {k: copy.deepcopy(v) for k, v in d.items() if not k.startswith("_")}
         out["schedule"] = self._schedule_view(d)
         return validate_response(beta.BetaManagedAgentsDeployment, out)
 
     @staticmethod
-    def _resources(rs: Optional[List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    def _resources(rs: builtins.list[dict[str, Any]] | None) -> builtins.list[dict[str, Any]]:
         # Echoes the input minus write-only credentials (authorization_token).
         return [{k: v for k, v in r.items() if k != "authorization_token"} for r in rs or []]
 
     # ---------------------------------------------------------------- deployments
-    def create(self, p: Dict[str, Any]) -> Dict[str, Any]:
+    def create(self, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``DeploymentCreateParams`` (responses.py checked the budget and schedule)."""
-        from .models import patch_metadata
-
         with self.b.lock:
             agent = self._pin(p["agent"])
             self._check_env(p["environment_id"])
@@ -232,14 +231,12 @@ class DeploymentsBackend:
             self.deployments[d["id"]] = d
             return view
 
-    def get(self, deployment_id: str) -> Dict[str, Any]:
+    def get(self, deployment_id: str) -> dict[str, Any]:
         with self.b.lock:
             return self._view(self._deployment(deployment_id))
 
-    def update(self, deployment_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+    def update(self, deployment_id: str, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``DeploymentUpdateParams``."""
-        from .models import patch_metadata
-
         with self.b.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"]:
@@ -273,8 +270,8 @@ class DeploymentsBackend:
             self.deployments[deployment_id] = new
             return view
 
-    def list(self, *, include_archived: bool, status: Optional[str], agent_id: Optional[str],
-             created_at: TimeRange, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+    def list(self, *, include_archived: bool, status: str | None, agent_id: str | None,
+             created_at: TimeRange, limit: int, page: Cursor | None) -> dict[str, Any]:
         """Newest first; archived ones only with ``include_archived`` (responses.py checked the combination)."""
         with self.b.lock:
             items = [d for d in self.deployments.values()
@@ -285,7 +282,7 @@ class DeploymentsBackend:
             page["data"] = [self._view(d) for d in page["data"]]
             return page
 
-    def _set(self, deployment_id: str, **changes: Any) -> Dict[str, Any]:
+    def _set(self, deployment_id: str, **changes: Any) -> dict[str, Any]:
         with self.b.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"] and "archived_at" not in changes:
@@ -298,18 +295,18 @@ class DeploymentsBackend:
                 d["updated_at"] = rfc3339(now())
             return self._view(d)
 
-    def pause(self, deployment_id: str) -> Dict[str, Any]:
+    def pause(self, deployment_id: str) -> dict[str, Any]:
         return self._set(deployment_id, status="paused", paused_reason={"type": "manual"})
 
-    def unpause(self, deployment_id: str) -> Dict[str, Any]:
+    def unpause(self, deployment_id: str) -> dict[str, Any]:
         return self._set(deployment_id, status="active", paused_reason=None)
 
-    def archive(self, deployment_id: str) -> Dict[str, Any]:
+    def archive(self, deployment_id: str) -> dict[str, Any]:
         # Archived deployments report status active with archived_at set (BetaManagedAgentsDeploymentStatus).
         return self._set(deployment_id, archived_at=rfc3339(now()), status="active", paused_reason=None)
 
     # ---------------------------------------------------------------- runs
-    def run(self, deployment_id: str, trigger: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    def run(self, deployment_id: str, trigger: dict[str, Any] | None = None) -> dict[str, Any]:
         """Fire the deployment now: a session from its configuration, its initial events sent (the work starts)."""
         with self.b.lock:
             d = self._deployment(deployment_id)
@@ -317,12 +314,12 @@ class DeploymentsBackend:
                 raise InvalidRequest(f"deployment {deployment_id!r} is archived and cannot run. Create a new "
                                      "deployment (archived ones keep their run history: "
                                      "client.beta.deployment_runs.list(deployment_id=...)).")
-            body: Dict[str, Any] = {"agent": dict(d["agent"]), "environment_id": d["environment_id"],
+            body: dict[str, Any] = {"agent": dict(d["agent"]), "environment_id": d["environment_id"],
                                     "resources": copy.deepcopy(d["resources"]), "metadata": dict(d["metadata"]),
                                     "vault_ids": list(d["vault_ids"])}
             if d["budget"] is not None:
                 body["budget"] = copy.deepcopy(d["budget"])
-            run: Dict[str, Any] = {"id": new_id("drun"), "type": "deployment_run", "deployment_id": d["id"],
+            run: dict[str, Any] = {"id": new_id("drun"), "type": "deployment_run", "deployment_id": d["id"],
                                    "agent": dict(d["agent"]), "created_at": None, "session_id": None, "error": None,
                                    "trigger_context": trigger or {"type": "manual"}}
             try:
@@ -350,11 +347,11 @@ class DeploymentsBackend:
             return out
 
     @staticmethod
-    def _run_view(run: Dict[str, Any]) -> Dict[str, Any]:
+    def _run_view(run: dict[str, Any]) -> dict[str, Any]:
         beta, _ = sdk_types()
         return validate_response(beta.BetaManagedAgentsDeploymentRun, copy.deepcopy(run))
 
-    def get_run(self, run_id: str) -> Dict[str, Any]:
+    def get_run(self, run_id: str) -> dict[str, Any]:
         with self.b.lock:
             run = self.runs.get(run_id)
             if run is None:
@@ -362,8 +359,8 @@ class DeploymentsBackend:
                                                           "deployment_id=...); deployments.run(...) returns a new one.")
             return self._run_view(run)
 
-    def list_runs(self, *, deployment_id: Optional[str], has_error: Optional[bool], trigger_type: Optional[str],
-                  created_at: TimeRange, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+    def list_runs(self, *, deployment_id: str | None, has_error: bool | None, trigger_type: str | None,
+                  created_at: TimeRange, limit: int, page: Cursor | None) -> dict[str, Any]:
         """Newest first. An unknown ``deployment_id`` lists nothing (200), as the SDK documents."""
         dep, err, trigger = deployment_id, has_error, trigger_type
         with self.b.lock:

@@ -1,11 +1,15 @@
 """API errors the stub returns, shaped exactly like the real service's.
 
 Body: ``{"type": "error", "error": {"type", "message", "details"?}, "request_id"}`` plus a ``request-id`` header.
-Every message says what was wrong *and* how to fix it.
+Every message says what was wrong *and* how to fix it. Every error is deterministic, so the server sends
+``x-should-retry: false`` with each (the SDK would retry a 409 otherwise).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any
+
+__all__ = ["StubError", "InvalidRequest", "AuthenticationError", "NotFound", "MethodNotAllowed", "Conflict",
+           "not_found"]
 
 
 class StubError(Exception):
@@ -14,8 +18,8 @@ class StubError(Exception):
     status = 400
     error_type = "invalid_request_error"
 
-    def __init__(self, message: str, *, status: Optional[int] = None, error_type: Optional[str] = None,
-                 error_code: Optional[str] = None, details: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, error_type: str | None = None,
+                 error_code: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
@@ -26,16 +30,11 @@ class StubError(Exception):
         if error_code:
             self.details["error_code"] = error_code
 
-    def body(self, request_id: str) -> Dict[str, Any]:
-        error: Dict[str, Any] = {"type": self.error_type, "message": self.message}
+    def body(self, request_id: str) -> dict[str, Any]:
+        error: dict[str, Any] = {"type": self.error_type, "message": self.message}
         if self.details:
             error["details"] = self.details
         return {"type": "error", "error": error, "request_id": request_id}
-
-    @property
-    def should_retry(self) -> bool:
-        # Deterministic errors: tell the SDK not to retry (it retries 408/409/429/5xx by default).
-        return False
 
 
 class InvalidRequest(StubError):
@@ -61,16 +60,6 @@ class MethodNotAllowed(StubError):
 class Conflict(StubError):
     status = 409
     error_type = "conflict_error"
-
-
-class RateLimited(StubError):
-    status = 429
-    error_type = "rate_limit_error"
-
-
-class Overloaded(StubError):
-    status = 529
-    error_type = "overloaded_error"
 
 
 def not_found(kind: str, ident: str, hint: str = "") -> NotFound:

@@ -1,8 +1,11 @@
-"""State of the Managed Agents stub (moto's ``models.py``): agents, environments, sessions, events, files.
+"""State of the Managed Agents stub (moto's ``models.py``): agents, environments, sessions, events, files, and the
+rules that go with them.
 
-Everything that goes in is validated against the SDK's own request TypedDicts; everything that goes out is
-validated against the SDK's own response models (so a stub bug shows up here, not in a learner's notebook).
-All state lives in one :class:`Backend`, guarded by one re-entrant lock.
+:class:`SessionState` holds one session and the API's rules for what a client may send when (tool uses waiting for
+an answer, a second answer to the same tool call refused, no message while tool uses wait). The :class:`Backend`
+holds everything, guarded by one re-entrant lock. Its methods take typed keyword arguments and bodies already
+validated against the SDK's params types (responses.py parses them); everything they return is validated against
+the SDK's response models (validation.py), so a stub bug shows up here, not in a learner's notebook.
 """
 from __future__ import annotations
 
@@ -10,37 +13,25 @@ import copy
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from . import budgets, outputs, pricing
+from .deployments import DeploymentsBackend
 from .exceptions import Conflict, InvalidRequest, NotFound, not_found
 from .recordings import Library, Recording
 from .replay import Replayer, ReplaySettings, Scheduler
 from .sse import StoredEvent, Subscriber, error_frame
-from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, rfc3339
+from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, patch_metadata, rfc3339
 from .validation import sdk_types, validate_event, validate_params, validate_response
 
+__all__ = ["Backend", "SessionState", "Plan", "SENDABLE", "MAX_SESSION_FILES", "patch_metadata", "normalize_tools",
+           "normalize_model", "normalize_skills", "known_models"]
+
 log = logging.getLogger("helpers.stub")
-
-
-def patch_metadata(current: Dict[str, str], patch: Optional[Dict[str, Optional[str]]]) -> Dict[str, str]:
-    out = dict(current)
-    for k, v in (patch or {}).items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = v
-    for k, v in out.items():
-        if len(k) > 64 or len(v) > 512:
-            raise InvalidRequest(f"metadata: key {k[:70]!r} is too long; keys are limited to 64 characters and values "
-                                 "to 512.", error_code="invalid_metadata")
-    if len(out) > 16:
-        raise InvalidRequest(f"metadata: at most 16 keys are allowed; this would make {len(out)}. Remove some keys "
-                             "(set them to null in an update).", error_code="invalid_metadata")
-    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -50,13 +41,13 @@ def patch_metadata(current: Dict[str, str], patch: Optional[Dict[str, Optional[s
 _BUILTIN_TOOLS = ("bash", "edit", "read", "write", "glob", "grep", "web_fetch", "web_search")
 
 
-def _policy(p: Any, default: str) -> Dict[str, Any]:
+def _policy(p: Any, default: str) -> dict[str, Any]:
     return dict(p) if p else {"type": default}
 
 
-def normalize_tools(tools: Optional[List[Dict[str, Any]]], mcp_servers: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    out: List[Dict[str, Any]] = []
-    names: Dict[str, int] = {}
+def normalize_tools(tools: list[dict[str, Any]] | None, mcp_servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    names: dict[str, int] = {}
     server_names = {s["name"] for s in mcp_servers}
     for i, t in enumerate(tools or []):
         typ = t["type"]
@@ -105,7 +96,7 @@ def normalize_tools(tools: Optional[List[Dict[str, Any]]], mcp_servers: List[Dic
 
 
 @lru_cache(maxsize=1)
-def known_models() -> Tuple[str, ...]:
+def known_models() -> tuple[str, ...]:
     """The model ids the installed SDK knows for Managed Agents (its ``BetaManagedAgentsModel`` literals)."""
     import typing
 
@@ -122,12 +113,12 @@ def _check_model(model_id: str) -> None:
                              "setting: helpers.MODEL (WORKSHOP_MODEL).")
 
 
-def normalize_model(model: Any) -> Dict[str, Any]:
+def normalize_model(model: Any) -> dict[str, Any]:
     if isinstance(model, str):
         _check_model(model)
         return {"id": model}
     _check_model(model["id"])
-    out: Dict[str, Any] = {"id": model["id"]}
+    out: dict[str, Any] = {"id": model["id"]}
     eff = model.get("effort")
     if eff is not None:
         out["effort"] = {"type": eff} if isinstance(eff, str) else dict(eff)
@@ -137,7 +128,7 @@ def normalize_model(model: Any) -> Dict[str, Any]:
     return out
 
 
-def normalize_skills(skills: Optional[List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+def normalize_skills(skills: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return [{"type": s["type"], "skill_id": s["skill_id"], "version": s.get("version") or "latest"} for s in skills or []]
 
 
@@ -157,7 +148,7 @@ def _check_file_count(n: int) -> None:
                              f"{n}. Put related files in one archive (.zip or .tar.gz) and let the agent extract it.")
 
 
-def _idle_stream_message(s: "SessionState", limit: float, delivered: int = 0) -> str:
+def _idle_stream_message(s: SessionState, limit: float, delivered: int = 0) -> str:
     """What the offline safety net tells a loop that kept reading an idle session's stream (``delivered``: how many
     events that stream carried)."""
     last = next((e.data for e in reversed(s.events) if e.type == "session.status_idle"), None)
@@ -186,7 +177,7 @@ SENDABLE = ("user.message", "user.interrupt", "user.tool_confirmation", "user.cu
 
 
 @lru_cache(maxsize=1)
-def _sendable_params() -> Dict[str, Any]:
+def _sendable_params() -> dict[str, Any]:
     """The SDK's params TypedDict of each sendable event type."""
     _, sessions = sdk_types()
     return {"user.message": sessions.BetaManagedAgentsUserMessageEventParams,
@@ -198,7 +189,7 @@ def _sendable_params() -> Dict[str, Any]:
             "system.message": sessions.BetaManagedAgentsSystemMessageEventParams}
 
 
-def _text_of(ev: Dict[str, Any]) -> str:
+def _text_of(ev: dict[str, Any]) -> str:
     return " ".join(b.get("text", "") for b in ev.get("content") or [] if isinstance(b, dict))
 
 
@@ -206,26 +197,26 @@ class Plan:
     """A validated batch of sent events, ready to apply (validation happens before any state changes)."""
 
     def __init__(self) -> None:
-        self.events: List[Dict[str, Any]] = []
-        self.recording: Optional[Recording] = None
+        self.events: list[dict[str, Any]] = []
+        self.recording: Recording | None = None
 
 
 class _Waiting:
     """The tool uses a session waits on: custom tool uses for a result, tool uses for a confirmation (id -> tool
     name, in the order they were emitted), and the ids already answered. A batch is checked against a copy."""
 
-    def __init__(self, results: Dict[str, str], confirmations: Dict[str, str], answered: set) -> None:
+    def __init__(self, results: dict[str, str], confirmations: dict[str, str], answered: set) -> None:
         self.results = results
         self.confirmations = confirmations
         self.answered = answered
 
-    def copy(self) -> "_Waiting":
+    def copy(self) -> _Waiting:
         return _Waiting(dict(self.results), dict(self.confirmations), set(self.answered))
 
-    def ids(self) -> List[str]:
+    def ids(self) -> list[str]:
         return list(self.results) + list(self.confirmations)
 
-    def answer(self, event: Dict[str, Any]) -> None:
+    def answer(self, event: dict[str, Any]) -> None:
         """A checked ``user.custom_tool_result`` or ``user.tool_confirmation`` answers its tool use."""
         if event["type"] == "user.custom_tool_result":
             tool_use_id = event["custom_tool_use_id"]
@@ -248,29 +239,29 @@ class SessionState:
     (:meth:`check_events` validates a batch, :meth:`accept` applies it). The replay engine plays the agent's side
     through a :class:`_ReplayHost`; it never sees this class."""
 
-    def __init__(self, data: Dict[str, Any], created: datetime) -> None:
+    def __init__(self, data: dict[str, Any], created: datetime) -> None:
         self.data = data
         self.id: str = data["id"]
         self.created = created
-        self.events: List[StoredEvent] = []
-        self.subscribers: List[Subscriber] = []
-        self.replayer: Optional[Replayer] = None  # set by the Backend
+        self.events: list[StoredEvent] = []
+        self.subscribers: list[Subscriber] = []
+        self.replayer: Replayer | None = None  # set by the Backend
         self.active_seconds = 0.0
-        self.running_since: Optional[float] = None
-        self.outcomes: Dict[str, str] = {}  # outcome_id -> description
-        self.tokens: Dict[str, str] = {}  # resource id -> authorization_token (write-only)
+        self.running_since: float | None = None
+        self.outcomes: dict[str, str] = {}  # outcome_id -> description
+        self.tokens: dict[str, str] = {}  # resource id -> authorization_token (write-only)
         self.waiting = _Waiting({}, {}, set())
         self.seq = 0
         self.spent = Decimal(0)  # list cost so far, in dollars (pricing.py)
         self.had_budget = data.get("budget") is not None  # a removed budget cannot be added back
-        self.writes: Dict[str, Tuple[str, bytes, str]] = {}  # agent.tool_use id -> the session output it writes
-        self.new_outputs: List[Tuple[str, bytes, str]] = []  # written, not yet stored as files (Backend does)
+        self.writes: dict[str, tuple[str, bytes, str]] = {}  # agent.tool_use id -> the session output it writes
+        self.new_outputs: list[tuple[str, bytes, str]] = []  # written, not yet stored as files (Backend does)
 
     @property
     def status(self) -> str:
         return self.data["status"]
 
-    def view(self) -> Dict[str, Any]:
+    def view(self) -> dict[str, Any]:
         d = dict(self.data)
         active = self.active_seconds + (time.monotonic() - self.running_since if self.running_since else 0.0)
         d["stats"] = {"active_seconds": round(active, 3),
@@ -292,7 +283,7 @@ class SessionState:
         if why:
             raise InvalidRequest("(offline stub) " + why)
 
-    def mounts(self) -> List[str]:
+    def mounts(self) -> list[str]:
         return [r.get("mount_path", "") for r in self.data["resources"]]
 
     # ---------------------------------------------------------------- what a client may send, and when
@@ -339,7 +330,7 @@ class SessionState:
         return plan
 
     @staticmethod
-    def _validate_sent(ev: Any, path: str, i: int) -> Dict[str, Any]:
+    def _validate_sent(ev: Any, path: str, i: int) -> dict[str, Any]:
         """One sent event: a type a client may send (here), with the fields its SDK params type has."""
         where = f"{path}[{i}]"
         if not isinstance(ev, dict) or not isinstance(ev.get("type"), str):
@@ -368,7 +359,7 @@ class SessionState:
                 "send a user.tool_confirmation (result 'allow' or 'deny') for each first.")
 
     @staticmethod
-    def _answer(tool_use_id: str, pending: Dict[str, str], waiting: _Waiting, where: str, *, done: str, stray: str,
+    def _answer(tool_use_id: str, pending: dict[str, str], waiting: _Waiting, where: str, *, done: str, stray: str,
                 fix: str) -> None:
         """Mark ``tool_use_id`` answered in this batch's view, or refuse: a second answer to the same tool call
         (``done``), or an answer to an id nothing waits on (``stray``)."""
@@ -391,7 +382,7 @@ class SessionState:
         self.check_budget_fit(rec)
         return rec
 
-    def accept(self, plan: Plan) -> List[Dict[str, Any]]:
+    def accept(self, plan: Plan) -> list[dict[str, Any]]:
         """Apply a batch :meth:`check_events` validated: store each event and hand it to the replay engine."""
         assert self.replayer is not None
         if plan.recording is not None:
@@ -424,7 +415,7 @@ class SessionState:
         return stored
 
     # ---------------------------------------------------------------- the history and its streams
-    def emit(self, event: Dict[str, Any]) -> Dict[str, Any]:
+    def emit(self, event: dict[str, Any]) -> dict[str, Any]:
         """Store one event (fresh id and processed_at unless given), update the session, fan out to streams.
         The caller holds the backend lock."""
         _, sessions = sdk_types()
@@ -449,7 +440,7 @@ class SessionState:
             self.close_streams()
         return event
 
-    def _update(self, event: Dict[str, Any]) -> None:
+    def _update(self, event: dict[str, Any]) -> None:
         """What an emitted event changes: the status, the usage, the outcome evaluations, what waits for answers."""
         typ = event["type"]
         status = _STATUS_OF.get(typ)
@@ -485,7 +476,7 @@ class SessionState:
         self.data["status"] = status
         self.data["updated_at"] = rfc3339(now())
 
-    def _add_usage(self, mu: Dict[str, Any]) -> None:
+    def _add_usage(self, mu: dict[str, Any]) -> None:
         self.spent += pricing.cost_usd(self.data["agent"]["model"]["id"], mu)
         u = dict(self.data["usage"])
         for k in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
@@ -507,11 +498,11 @@ class _ReplayHost:
 
     __slots__ = ("_backend", "_state")
 
-    def __init__(self, backend: "Backend", state: SessionState) -> None:
+    def __init__(self, backend: Backend, state: SessionState) -> None:
         self._backend = backend
         self._state = state
 
-    def emit(self, event: Dict[str, Any]) -> Dict[str, Any]:
+    def emit(self, event: dict[str, Any]) -> dict[str, Any]:
         out = self._state.emit(event)
         if self._state.new_outputs:
             self._backend.save_outputs(self._state)
@@ -529,7 +520,7 @@ class _ReplayHost:
         s = self._state
         return s.status != "terminated" and self._backend.sessions.get(s.id) is s
 
-    def waiting_on(self) -> List[str]:
+    def waiting_on(self) -> list[str]:
         return self._state.waiting.ids()
 
     def abandon_waiting(self) -> bool:
@@ -542,14 +533,14 @@ class _ReplayHost:
 class Backend:
     """All of the stub's state. Thread-safe: every public method takes ``self.lock``."""
 
-    def __init__(self, *, recordings_dir: Any = None, speed: Any = "instant", fault: Optional[Dict[str, Any]] = None,
-                 keepalive: float = 10.0, max_gap: float = 4.0, idle_stream_timeout: Optional[float] = None,
-                 interrupt_wait: Optional[float] = 30.0) -> None:
+    def __init__(self, *, recordings_dir: Any = None, speed: Any = "instant", fault: dict[str, Any] | None = None,
+                 keepalive: float = 10.0, max_gap: float = 4.0, idle_stream_timeout: float | None = None,
+                 interrupt_wait: float | None = 30.0) -> None:
         self.lock = threading.RLock()
-        self.agents: Dict[str, List[Dict[str, Any]]] = {}
-        self.environments: Dict[str, Dict[str, Any]] = {}
-        self.sessions: Dict[str, SessionState] = {}
-        self.files: Dict[str, Tuple[Dict[str, Any], bytes]] = {}
+        self.agents: dict[str, list[dict[str, Any]]] = {}
+        self.environments: dict[str, dict[str, Any]] = {}
+        self.sessions: dict[str, SessionState] = {}
+        self.files: dict[str, tuple[dict[str, Any], bytes]] = {}
         self.library = Library(recordings_dir)
         self.speed = speed
         self.fault = dict(fault or {})
@@ -561,8 +552,6 @@ class Backend:
         # How long a recorded user.interrupt waits for the learner's before the replay plays on (None: forever).
         self.interrupt_wait = interrupt_wait
         self.scheduler = Scheduler(self.lock)
-        from .deployments import DeploymentsBackend
-
         self.deployments = DeploymentsBackend(self)  # /v1/deployments and /v1/deployment_runs (deployments.py)
 
     # ---------------------------------------------------------------- speed
@@ -575,14 +564,14 @@ class Backend:
         self._speed = parse_speed(value)
 
     # ---------------------------------------------------------------- agents
-    def _agent_versions(self, agent_id: str) -> List[Dict[str, Any]]:
+    def _agent_versions(self, agent_id: str) -> list[dict[str, Any]]:
         v = self.agents.get(agent_id)
         if v is None:
             raise not_found("agent", agent_id, "Create one with client.beta.agents.create(...) and use its .id; "
                                                "list yours with client.beta.agents.list().")
         return v
 
-    def create_agent(self, p: Dict[str, Any]) -> Dict[str, Any]:
+    def create_agent(self, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``AgentCreateParams``."""
         beta, _ = sdk_types()
         if p.get("multiagent"):
@@ -603,7 +592,7 @@ class Backend:
             self.agents[agent["id"]] = [agent]
         return agent
 
-    def get_agent(self, agent_id: str, version: Optional[int] = None) -> Dict[str, Any]:
+    def get_agent(self, agent_id: str, version: int | None = None) -> dict[str, Any]:
         with self.lock:
             versions = self._agent_versions(agent_id)
             if version is None:
@@ -613,7 +602,7 @@ class Backend:
                                "Omit version for the latest.")
             return versions[version - 1]
 
-    def update_agent(self, agent_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+    def update_agent(self, agent_id: str, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``AgentUpdateParams``."""
         beta, _ = sdk_types()
         with self.lock:
@@ -661,13 +650,13 @@ class Backend:
             return new
 
     def list_agents(self, *, include_archived: bool, created_at: TimeRange, limit: int,
-                    page: Optional[Cursor]) -> Dict[str, Any]:
+                    page: Cursor | None) -> dict[str, Any]:
         with self.lock:
             items = [v[-1] for v in self.agents.values() if (include_archived or not v[-1]["archived_at"])
                      and created_at.contains(parse_time(v[0]["created_at"], "created_at"))]
         return paginate(items, lambda a: (a["created_at"], a["id"]), limit=limit, page=page, descending=True)
 
-    def archive_agent(self, agent_id: str) -> Dict[str, Any]:
+    def archive_agent(self, agent_id: str) -> dict[str, Any]:
         with self.lock:
             versions = self._agent_versions(agent_id)
             cur = versions[-1]
@@ -677,13 +666,13 @@ class Backend:
                     v["archived_at"] = t
             return cur
 
-    def list_agent_versions(self, agent_id: str, *, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+    def list_agent_versions(self, agent_id: str, *, limit: int, page: Cursor | None) -> dict[str, Any]:
         with self.lock:
             items = list(reversed(self._agent_versions(agent_id)))
         return paginate(items, lambda a: (a["version"],), limit=limit, page=page, descending=True)
 
     # ---------------------------------------------------------------- environments
-    def _env(self, env_id: str) -> Dict[str, Any]:
+    def _env(self, env_id: str) -> dict[str, Any]:
         e = self.environments.get(env_id)
         if e is None:
             raise not_found("environment", env_id, "Create one with client.beta.environments.create(name=...) "
@@ -691,7 +680,7 @@ class Backend:
         return e
 
     @staticmethod
-    def _normalize_config(cfg: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    def _normalize_config(cfg: dict[str, Any] | None) -> dict[str, Any]:
         if not cfg or cfg.get("type") == "cloud":
             cfg = cfg or {}
             net = cfg.get("networking") or {"type": "unrestricted"}
@@ -706,7 +695,7 @@ class Backend:
             return {"type": "cloud", "networking": net, "packages": packages}
         return {"type": "self_hosted"}
 
-    def create_environment(self, p: Dict[str, Any]) -> Dict[str, Any]:
+    def create_environment(self, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``EnvironmentCreateParams``."""
         beta, _ = sdk_types()
         if not p["name"].strip():
@@ -721,11 +710,11 @@ class Backend:
             self.environments[env["id"]] = env
         return env
 
-    def get_environment(self, env_id: str) -> Dict[str, Any]:
+    def get_environment(self, env_id: str) -> dict[str, Any]:
         with self.lock:
             return self._env(env_id)
 
-    def update_environment(self, env_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+    def update_environment(self, env_id: str, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``EnvironmentUpdateParams``."""
         beta, _ = sdk_types()
         with self.lock:
@@ -750,19 +739,19 @@ class Backend:
             self.environments[env_id] = new
             return new
 
-    def list_environments(self, *, include_archived: bool, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+    def list_environments(self, *, include_archived: bool, limit: int, page: Cursor | None) -> dict[str, Any]:
         with self.lock:
             items = [e for e in self.environments.values() if include_archived or not e["archived_at"]]
         return paginate(items, lambda e: (e["created_at"], e["id"]), limit=limit, page=page, descending=True)
 
-    def archive_environment(self, env_id: str) -> Dict[str, Any]:
+    def archive_environment(self, env_id: str) -> dict[str, Any]:
         with self.lock:
             e = self._env(env_id)
             if not e["archived_at"]:
                 e["archived_at"] = e["updated_at"] = rfc3339(now())
             return e
 
-    def delete_environment(self, env_id: str) -> Dict[str, Any]:
+    def delete_environment(self, env_id: str) -> dict[str, Any]:
         with self.lock:
             self._env(env_id)
             busy = [s.id for s in self.sessions.values() if s.data["environment_id"] == env_id and s.status == "running"]
@@ -772,7 +761,7 @@ class Backend:
         return {"id": env_id, "type": "environment_deleted"}
 
     # ---------------------------------------------------------------- files
-    def upload_file(self, filename: str, content: bytes, mime_type: str) -> Dict[str, Any]:
+    def upload_file(self, filename: str, content: bytes, mime_type: str) -> dict[str, Any]:
         beta, _ = sdk_types()
         meta = {"id": new_id("file"), "type": "file", "filename": filename or "unnamed", "mime_type": mime_type,
                 "size_bytes": len(content), "created_at": rfc3339(now()), "downloadable": False}
@@ -781,7 +770,7 @@ class Backend:
             self.files[meta["id"]] = (meta, content)
         return meta
 
-    def _file(self, file_id: str) -> Tuple[Dict[str, Any], bytes]:
+    def _file(self, file_id: str) -> tuple[dict[str, Any], bytes]:
         f = self.files.get(file_id)
         if f is None:
             raise not_found("file", file_id, "Upload it first with client.beta.files.upload(file=open(path, 'rb')) "
@@ -803,11 +792,11 @@ class Backend:
             validate_response(beta.BetaFileMetadata, meta)
             self.files[meta["id"]] = (meta, content)
 
-    def get_file(self, file_id: str) -> Dict[str, Any]:
+    def get_file(self, file_id: str) -> dict[str, Any]:
         with self.lock:
             return self._file(file_id)[0]
 
-    def file_content(self, file_id: str) -> Tuple[Dict[str, Any], bytes]:
+    def file_content(self, file_id: str) -> tuple[dict[str, Any], bytes]:
         with self.lock:
             meta, content = self._file(file_id)
         if not meta.get("downloadable"):
@@ -816,14 +805,14 @@ class Backend:
                                  "the original on your machine; its metadata is client.beta.files.retrieve_metadata(id).")
         return meta, content
 
-    def delete_file(self, file_id: str) -> Dict[str, Any]:
+    def delete_file(self, file_id: str) -> dict[str, Any]:
         with self.lock:
             self._file(file_id)
             del self.files[file_id]
         return {"id": file_id, "type": "file_deleted"}
 
-    def list_files(self, *, ids: Optional[List[str]], scope_id: Optional[str], limit: int,
-                   page: Optional[Cursor]) -> Dict[str, Any]:
+    def list_files(self, *, ids: list[str] | None, scope_id: str | None, limit: int,
+                   page: Cursor | None) -> dict[str, Any]:
         """``ids``: exactly these files (unknown or deleted ids are left out), as one page; else a page of all."""
         with self.lock:
             items = [m for m, _ in self.files.values()]
@@ -843,7 +832,7 @@ class Backend:
                                                    "environment_id=...) and use its .id.")
         return s
 
-    def _resolve_agent(self, ref: Any) -> Dict[str, Any]:
+    def _resolve_agent(self, ref: Any) -> dict[str, Any]:
         if isinstance(ref, str):
             agent = self.get_agent(ref)
         else:
@@ -866,8 +855,8 @@ class Backend:
                 snap["skills"] = normalize_skills(ref["skills"])
         return snap
 
-    def _make_resource(self, r: Dict[str, Any], t: str, session_id: str,
-                       files: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    def _make_resource(self, r: dict[str, Any], t: str, session_id: str,
+                       files: dict[str, Any] | None = None) -> dict[str, Any]:
         """A session resource; a file's session copy goes into ``files`` (default: the stub's files)."""
         files = self.files if files is None else files
         if r["type"] == "file":
@@ -890,7 +879,7 @@ class Backend:
         out = {k: v for k, v in r.items() if v is not None}
         return out
 
-    def create_session(self, p: Dict[str, Any], *, deployment_id: Optional[str] = None) -> Dict[str, Any]:
+    def create_session(self, p: dict[str, Any], *, deployment_id: str | None = None) -> dict[str, Any]:
         """``p``: the validated ``SessionCreateParams``; ``deployment_id`` when a deployment's run creates it."""
         beta, _ = sdk_types()
         with self.lock:
@@ -908,7 +897,7 @@ class Backend:
             for r in wanted:
                 if r["type"] == "file":
                     self._file(r["file_id"])  # every file exists before any copy is made
-            copies: Dict[str, Any] = {}  # the session's file copies, kept only if the whole create succeeds
+            copies: dict[str, Any] = {}  # the session's file copies, kept only if the whole create succeeds
             resources = [self._make_resource(r, t, session_id, copies) for r in wanted]
             metadata = patch_metadata({}, p.get("metadata"))
             data = {"id": session_id, "type": "session", "status": "idle", "agent": snap,
@@ -932,11 +921,11 @@ class Backend:
                 state.accept(plan)
             return state.view()
 
-    def get_session(self, session_id: str) -> Dict[str, Any]:
+    def get_session(self, session_id: str) -> dict[str, Any]:
         with self.lock:
             return self._session(session_id).view()
 
-    def update_session(self, session_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+    def update_session(self, session_id: str, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``SessionUpdateParams``."""
         beta, _ = sdk_types()
         with self.lock:
@@ -977,7 +966,7 @@ class Backend:
             view["stats"] = {}
             validate_response(beta.BetaManagedAgentsSession, view)
             # session.updated carries only what changed (the agent as its full snapshot); no change, no event
-            changed: Dict[str, Any] = {}
+            changed: dict[str, Any] = {}
             for key in ("title", "budget", "agent"):
                 if key in d and d[key] != s.data.get(key):
                     changed[key] = d[key]
@@ -990,9 +979,9 @@ class Backend:
                 s.replayer.budget_changed()  # a raised or removed budget resumes the work it paused
             return s.view()
 
-    def list_sessions(self, *, include_archived: bool, agent_id: Optional[str], agent_version: Optional[int],
-                      statuses: Sequence[str], order: str, created_at: TimeRange, memory_store_id: Optional[str],
-                      deployment_id: Optional[str], limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+    def list_sessions(self, *, include_archived: bool, agent_id: str | None, agent_version: int | None,
+                      statuses: Sequence[str], order: str, created_at: TimeRange, memory_store_id: str | None,
+                      deployment_id: str | None, limit: int, page: Cursor | None) -> dict[str, Any]:
         ok, mem, dep = created_at.contains, memory_store_id, deployment_id
         with self.lock:
             items = []
@@ -1018,7 +1007,7 @@ class Backend:
             out["data"] = [s.view() for s in out["data"]]
             return out
 
-    def archive_session(self, session_id: str) -> Dict[str, Any]:
+    def archive_session(self, session_id: str) -> dict[str, Any]:
         with self.lock:
             s = self._session(session_id)
             if s.status == "running" and not s.data["archived_at"]:
@@ -1028,7 +1017,7 @@ class Backend:
                 s.data["archived_at"] = s.data["updated_at"] = rfc3339(now())
             return s.view()
 
-    def delete_session(self, session_id: str) -> Dict[str, Any]:
+    def delete_session(self, session_id: str) -> dict[str, Any]:
         with self.lock:
             s = self._session(session_id)
             s.emit({"type": "session.deleted"})
@@ -1038,13 +1027,13 @@ class Backend:
         return {"id": session_id, "type": "session_deleted"}
 
     # ---------------------------------------------------------------- session resources
-    def list_resources(self, session_id: str, *, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+    def list_resources(self, session_id: str, *, limit: int, page: Cursor | None) -> dict[str, Any]:
         with self.lock:
             items = list(self._session(session_id).data["resources"])
         return paginate(items, lambda r: (r.get("created_at", ""), r.get("id", "")), limit=limit, page=page,
                         descending=False)
 
-    def add_resource(self, session_id: str, p: Dict[str, Any]) -> Dict[str, Any]:
+    def add_resource(self, session_id: str, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``ResourceAddParams``."""
         with self.lock:
             s = self._session(session_id)
@@ -1053,21 +1042,21 @@ class Backend:
             s.data["resources"] = s.data["resources"] + [r]
             return r
 
-    def get_resource(self, session_id: str, resource_id: str) -> Dict[str, Any]:
+    def get_resource(self, session_id: str, resource_id: str) -> dict[str, Any]:
         with self.lock:
             for r in self._session(session_id).data["resources"]:
                 if r.get("id") == resource_id:
                     return r
         raise not_found("session resource", resource_id, "List them with client.beta.sessions.resources.list(session_id).")
 
-    def delete_resource(self, session_id: str, resource_id: str) -> Dict[str, Any]:
+    def delete_resource(self, session_id: str, resource_id: str) -> dict[str, Any]:
         with self.lock:
             s = self._session(session_id)
             self.get_resource(session_id, resource_id)
             s.data["resources"] = [r for r in s.data["resources"] if r.get("id") != resource_id]
         return {"id": resource_id, "type": "session_resource_deleted"}
 
-    def update_resource(self, session_id: str, resource_id: str, *, authorization_token: str) -> Dict[str, Any]:
+    def update_resource(self, session_id: str, resource_id: str, *, authorization_token: str) -> dict[str, Any]:
         with self.lock:
             r = self.get_resource(session_id, resource_id)
             if r["type"] != "github_repository":
@@ -1078,7 +1067,7 @@ class Backend:
             return r
 
     # ---------------------------------------------------------------- threads (multiagent: live-only)
-    def list_threads(self, session_id: str, *, limit: int, page: Optional[Cursor]) -> Dict[str, Any]:
+    def list_threads(self, session_id: str, *, limit: int, page: Cursor | None) -> dict[str, Any]:
         with self.lock:
             self._session(session_id)
         return paginate([], lambda t: (t["created_at"], t["id"]), limit=limit, page=page, descending=False)
@@ -1091,7 +1080,7 @@ class Backend:
                         "its sessions have no threads. Run notebook 06's multiagent cells live to see them.")
 
     # ---------------------------------------------------------------- events
-    def send_events(self, session_id: str, events: List[Any]) -> Dict[str, Any]:
+    def send_events(self, session_id: str, events: list[Any]) -> dict[str, Any]:
         """``events``: a non-empty list, each validated here as a whole batch before any is applied."""
         with self.lock:
             s = self._session(session_id)
@@ -1099,13 +1088,13 @@ class Backend:
             stored = s.accept(plan)
         return {"data": stored}
 
-    def _check_events(self, s: SessionState, events: List[Any], path: str) -> Plan:
+    def _check_events(self, s: SessionState, events: list[Any], path: str) -> Plan:
         env = self.environments.get(s.data["environment_id"])
         return s.check_events(events, path, file_exists=self.files.__contains__,
                               self_hosted=bool(env) and env["config"]["type"] == "self_hosted")
 
     def list_events(self, session_id: str, *, types: Sequence[str], order: str, created_at: TimeRange, limit: int,
-                    page: Optional[Cursor]) -> Dict[str, Any]:
+                    page: Cursor | None) -> dict[str, Any]:
         with self.lock:
             s = self._session(session_id)
             items = [e for e in s.events if (not types or e.type in types) and created_at.contains(e.ts)]
@@ -1113,8 +1102,8 @@ class Backend:
         out["data"] = [e.data for e in out["data"]]
         return out
 
-    def subscribe(self, session_id: str, deltas: Sequence[str], cut_after: Optional[int],
-                  write: Callable[[bytes], Any], head: bytes) -> Tuple[SessionState, Subscriber]:
+    def subscribe(self, session_id: str, deltas: Sequence[str], cut_after: int | None,
+                  write: Callable[[bytes], Any], head: bytes) -> tuple[SessionState, Subscriber]:
         """Register a stream and send its response head, atomically: it gets every event emitted after that."""
         with self.lock:
             s = self._session(session_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 __all__ = ["OUTPUTS_DIR", "written_file"]
 
@@ -19,7 +19,7 @@ _HEREDOC = re.compile(r"^\s*cat\s*>\s*(?P<path>/mnt/session/outputs/[\w./-]+)\s*
                       r"[ \t]*\n(?P<body>.*?)\n(?P=tag)\s*$", re.DOTALL)
 
 
-def written_file(tool_use: Dict[str, Any]) -> Optional[Tuple[str, bytes, str]]:
+def written_file(tool_use: dict[str, Any]) -> tuple[str, bytes, str] | None:
     """``(filename, content, mime type)`` when this ``agent.tool_use`` writes a session output, else None."""
     name, inp = tool_use.get("name"), tool_use.get("input") or {}
     path = content = None

@@ -9,8 +9,9 @@ has no public list price.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Dict, Mapping, Optional
+from typing import Any
 
 __all__ = ["LIST_PRICES", "CURRENCY", "list_price", "cost_usd", "to_minor_units", "from_minor_units"]
 
@@ -18,7 +19,7 @@ __all__ = ["LIST_PRICES", "CURRENCY", "list_price", "cost_usd", "to_minor_units"
 CURRENCY = "USD"
 
 #: model id -> USD per million tokens: input, output, 5-minute cache write, 1-hour cache write, cache read.
-LIST_PRICES: Dict[str, Dict[str, Decimal]] = {
+LIST_PRICES: dict[str, dict[str, Decimal]] = {
     model: {"input": Decimal(i), "output": Decimal(o), "cache_write_5m": Decimal(i) * Decimal("1.25"),
             "cache_write_1h": Decimal(i) * 2, "cache_read": Decimal(i) / 10}
     for model, (i, o) in {
@@ -38,7 +39,7 @@ LIST_PRICES: Dict[str, Dict[str, Decimal]] = {
 _MILLION = Decimal(1_000_000)
 
 
-def list_price(model_id: str) -> Optional[Dict[str, Decimal]]:
+def list_price(model_id: str) -> dict[str, Decimal] | None:
     """The model's list prices, or None when it has none (a budget cannot measure it)."""
     return LIST_PRICES.get(model_id)
 

@@ -14,8 +14,9 @@ A live recording has one path through it: it never has ``"when"`` lines (those a
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 __all__ = ["record_session", "dump_line", "RECORDING_FORMAT"]
 
@@ -44,7 +45,7 @@ def _event_dict(event: Any) -> dict:
     if isinstance(event, dict):
         return _type_first(dict(event))
     data = event.model_dump(mode="json", exclude_unset=True)
-    data.setdefault("type", getattr(event, "type"))  # no default, so always set; make sure anyway
+    data.setdefault("type", event.type)  # no default, so always set; make sure anyway
     return _type_first(data)
 
 

@@ -13,9 +13,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any
 
 from .validation import adapter, format_validation_error, union_members
+
+__all__ = ["DEFAULT_NAME", "RecordingError", "Line", "Recording", "Library", "parse", "available", "load",
+           "default_dir"]
 
 DEFAULT_NAME = "incident-2277"
 
@@ -26,9 +29,9 @@ class RecordingError(ValueError):
 
 @dataclass
 class Line:
-    event: Dict[str, Any]
-    when: Optional[Dict[str, str]]
-    ts: Optional[datetime]
+    event: dict[str, Any]
+    when: dict[str, str] | None
+    ts: datetime | None
     lineno: int
 
     @property
@@ -45,23 +48,23 @@ class Recording:
     name: str
     title: str
     description: str
-    keywords: List[str]
-    custom_tools: List[str]
+    keywords: list[str]
+    custom_tools: list[str]
     source: str
-    path: Optional[Path]
-    lines: List[Line] = field(default_factory=list)
-    header: Dict[str, Any] = field(default_factory=dict)
+    path: Path | None
+    lines: list[Line] = field(default_factory=list)
+    header: dict[str, Any] = field(default_factory=dict)
 
-    def builtin_tools(self) -> Dict[str, set]:
+    def builtin_tools(self) -> dict[str, set]:
         """The agent's built-in tools this recording uses, with the permission each call was evaluated to
         (``"allow"``: the tool ran at once; ``"ask"``: it waited for a user.tool_confirmation)."""
-        out: Dict[str, set] = {}
+        out: dict[str, set] = {}
         for ln in self.lines:
             if ln.type == "agent.tool_use":
                 out.setdefault(ln.event["name"], set()).add(ln.event.get("evaluated_permission") or "allow")
         return out
 
-    def sandbox_paths(self) -> List[str]:
+    def sandbox_paths(self) -> list[str]:
         """The files under /workspace/ that the recorded built-in tool calls read (they must be mounted)."""
         import re
 
@@ -87,31 +90,20 @@ def default_dir() -> Path:
     return Path(RECORDINGS_DIR)
 
 
-def _parse_ts(value: Any) -> Optional[datetime]:
+def _parse_ts(value: Any) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def parse(text: str, path: Optional[Path] = None) -> Recording:
-    """Parse and validate a recording's text. Raises :class:`RecordingError`."""
-    from pydantic import ValidationError
+def _load_json(where: str, n: int, s: str) -> Any:
+    try:
+        return json.loads(s)
+    except json.JSONDecodeError as e:
+        raise RecordingError(f"{where}:{n}: not JSON ({e.msg} at column {e.colno}).") from None
 
-    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 
-
-    where = str(path) if path else "<recording>"
-    rows = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
-    if not rows:
-        raise RecordingError(f"{where}: empty file; line 1 must be the header {{\"recording\": 1, \"name\": ...}}.")
-
-    def load_json(n: int, s: str) -> Any:
-        try:
-            return json.loads(s)
-        except json.JSONDecodeError as e:
-            raise RecordingError(f"{where}:{n}: not JSON ({e.msg} at column {e.colno}).") from None
-
-    n0, h = rows[0][0], load_json(*rows[0])
+def _parse_header(where: str, n0: int, h: Any, path: Path | None) -> Recording:
     if not isinstance(h, dict) or h.get("recording") != 1:
         raise RecordingError(f"{where}:{n0}: the header must be a JSON object with \"recording\": 1.")
     name = h.get("name") or (path.stem if path else "")
@@ -122,60 +114,93 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
     for key, val in (("custom_tools", custom_tools), ("keywords", keywords)):
         if not isinstance(val, list) or not all(isinstance(x, str) for x in val):
             raise RecordingError(f"{where}:{n0}: header {key!r} must be a list of strings.")
-    rec = Recording(name=name, title=str(h.get("title") or name), description=str(h.get("description") or ""),
-                    keywords=list(keywords), custom_tools=list(custom_tools), source=str(h.get("source") or "authored"),
-                    path=path, header=h)
-    members = union_members(BetaManagedAgentsSessionEvent)
-    seen: Dict[str, int] = {}
-    used_tools: Dict[str, int] = {}
-    blocking: set = set()
-    for n, s in rows[1:]:
-        obj = load_json(n, s)
+    return Recording(name=name, title=str(h.get("title") or name), description=str(h.get("description") or ""),
+                     keywords=list(keywords), custom_tools=list(custom_tools), source=str(h.get("source") or "authored"),
+                     path=path, header=h)
+
+
+class _LineChecker:
+    """Checks the event lines of one recording in order: each a valid session event, ids unique, references to
+    earlier events only."""
+
+    def __init__(self, where: str) -> None:
+        from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+
+        self.where = where
+        self.members = union_members(BetaManagedAgentsSessionEvent)
+        self.seen: dict[str, int] = {}
+        self.used_tools: dict[str, int] = {}
+        self.blocking: set = set()
+
+    def line(self, n: int, obj: Any) -> Line:
+        where = self.where
         if not isinstance(obj, dict) or not isinstance(obj.get("event"), dict):
             raise RecordingError(f"{where}:{n}: each line after the header must be {{\"event\": {{...}}}}.")
         extra = set(obj) - {"event", "when"}
         if extra:
             raise RecordingError(f"{where}:{n}: unknown key(s) {sorted(extra)}; a line has \"event\" and optional \"when\".")
         ev = obj["event"]
-        model = members.get(ev.get("type"))
-        if model is None:
-            raise RecordingError(f"{where}:{n}: unknown event type {ev.get('type')!r}.")
-        try:
-            adapter(model).validate_python(ev)
-        except ValidationError as e:
-            raise RecordingError(f"{where}:{n}: the {ev.get('type', '?')} event does not validate as a session event: "
-                                 f"{format_validation_error(e, [])}.") from None
+        self._validate(n, ev)
         when = obj.get("when")
         if when is not None and (not isinstance(when, dict) or set(when) != {"confirmation"}
                                  or when["confirmation"] not in ("allow", "deny")):
             raise RecordingError(f"{where}:{n}: \"when\" must be {{\"confirmation\": \"allow\"|\"deny\"}}.")
-        if ev["id"] in seen:
-            raise RecordingError(f"{where}:{n}: event id {ev['id']!r} already used on line {seen[ev['id']]}.")
-        seen[ev["id"]] = n
-        if ev["type"] == "agent.custom_tool_use":
-            used_tools.setdefault(ev["name"], n)
-            blocking.add(ev["id"])
-        if ev["type"] in ("agent.tool_use", "agent.mcp_tool_use") and ev.get("evaluated_permission") == "ask":
-            blocking.add(ev["id"])
-        if ev["type"] == "session.status_idle" and ev["stop_reason"]["type"] == "requires_action":
-            odd = [i for i in ev["stop_reason"]["event_ids"] if i not in blocking]
-            if odd:
-                raise RecordingError(f"{where}:{n}: requires_action names {odd}, which are not earlier "
-                                     "agent.custom_tool_use events or tool uses with evaluated_permission 'ask'.")
-        if ev["type"] == "user.custom_tool_result" and ev["custom_tool_use_id"] not in seen:
-            raise RecordingError(f"{where}:{n}: custom_tool_use_id {ev['custom_tool_use_id']!r} does not match an "
-                                 "earlier agent.custom_tool_use.")
-        if ev["type"] in ("session.deleted",):
-            raise RecordingError(f"{where}:{n}: a recording cannot contain {ev['type']}.")
+        self._references(n, ev)
         try:
             ts = _parse_ts(ev.get("processed_at"))
         except ValueError:
             raise RecordingError(f"{where}:{n}: processed_at {ev.get('processed_at')!r} is not RFC 3339.") from None
-        rec.lines.append(Line(event=ev, when=when, ts=ts, lineno=n))
-    missing = sorted(set(used_tools) - set(rec.custom_tools))
+        return Line(event=ev, when=when, ts=ts, lineno=n)
+
+    def _validate(self, n: int, ev: dict[str, Any]) -> None:
+        from pydantic import ValidationError
+
+        model = self.members.get(ev.get("type"))
+        if model is None:
+            raise RecordingError(f"{self.where}:{n}: unknown event type {ev.get('type')!r}.")
+        try:
+            adapter(model).validate_python(ev)
+        except ValidationError as e:
+            raise RecordingError(f"{self.where}:{n}: the {ev.get('type', '?')} event does not validate as a session "
+                                 f"event: {format_validation_error(e, [])}.") from None
+
+    def _references(self, n: int, ev: dict[str, Any]) -> None:
+        where = self.where
+        if ev["id"] in self.seen:
+            raise RecordingError(f"{where}:{n}: event id {ev['id']!r} already used on line {self.seen[ev['id']]}.")
+        self.seen[ev["id"]] = n
+        if ev["type"] == "agent.custom_tool_use":
+            self.used_tools.setdefault(ev["name"], n)
+            self.blocking.add(ev["id"])
+        if ev["type"] in ("agent.tool_use", "agent.mcp_tool_use") and ev.get("evaluated_permission") == "ask":
+            self.blocking.add(ev["id"])
+        if ev["type"] == "session.status_idle" and ev["stop_reason"]["type"] == "requires_action":
+            odd = [i for i in ev["stop_reason"]["event_ids"] if i not in self.blocking]
+            if odd:
+                raise RecordingError(f"{where}:{n}: requires_action names {odd}, which are not earlier "
+                                     "agent.custom_tool_use events or tool uses with evaluated_permission 'ask'.")
+        if ev["type"] == "user.custom_tool_result" and ev["custom_tool_use_id"] not in self.seen:
+            raise RecordingError(f"{where}:{n}: custom_tool_use_id {ev['custom_tool_use_id']!r} does not match an "
+                                 "earlier agent.custom_tool_use.")
+        if ev["type"] in ("session.deleted",):
+            raise RecordingError(f"{where}:{n}: a recording cannot contain {ev['type']}.")
+
+
+def parse(text: str, path: Path | None = None) -> Recording:
+    """Parse and validate a recording's text. Raises :class:`RecordingError`."""
+    where = str(path) if path else "<recording>"
+    rows = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
+    if not rows:
+        raise RecordingError(f"{where}: empty file; line 1 must be the header {{\"recording\": 1, \"name\": ...}}.")
+    n0 = rows[0][0]
+    rec = _parse_header(where, n0, _load_json(where, *rows[0]), path)
+    check = _LineChecker(where)
+    for n, s in rows[1:]:
+        rec.lines.append(check.line(n, _load_json(where, n, s)))
+    missing = sorted(set(check.used_tools) - set(rec.custom_tools))
     if missing:
-        raise RecordingError(f"{where}:{used_tools[missing[0]]}: agent.custom_tool_use of {missing} but the header's "
-                             f"custom_tools is {rec.custom_tools}; add them to custom_tools.")
+        raise RecordingError(f"{where}:{check.used_tools[missing[0]]}: agent.custom_tool_use of {missing} but the "
+                             f"header's custom_tools is {rec.custom_tools}; add them to custom_tools.")
     if not any(ln.type in ("user.message", "user.define_outcome") for ln in rec.lines):
         raise RecordingError(f"{where}: no user.message or user.define_outcome line; a recording starts with what the "
                              "learner sends to start the work.")
@@ -185,12 +210,12 @@ def parse(text: str, path: Optional[Path] = None) -> Recording:
 class Library:
     """The recordings in one directory, loaded lazily and re-read when a file changes."""
 
-    def __init__(self, directory: Union[str, os.PathLike, None] = None) -> None:
+    def __init__(self, directory: str | os.PathLike | None = None) -> None:
         self.directory = Path(directory) if directory else default_dir()
-        self._cache: Dict[Path, tuple] = {}
+        self._cache: dict[Path, tuple] = {}
         self._lock = threading.Lock()
 
-    def _files(self) -> List[Path]:
+    def _files(self) -> list[Path]:
         if not self.directory.is_dir():
             return []
         return sorted(self.directory.glob("*.jsonl"))
@@ -207,7 +232,7 @@ class Library:
             self._cache[path] = (key, rec)
         return rec
 
-    def all(self) -> List[Recording]:
+    def all(self) -> list[Recording]:
         out = []
         for p in self._files():
             try:
@@ -218,22 +243,22 @@ class Library:
                 logging.getLogger("helpers.stub").exception("skipping invalid recording %s", p)
         return out
 
-    def names(self) -> List[str]:
+    def names(self) -> list[str]:
         return [r.name for r in self.all()]
 
-    def get(self, name: str) -> Optional[Recording]:
+    def get(self, name: str) -> Recording | None:
         for r in self.all():
             if r.name == name:
                 return r
         return None
 
 
-def available(recordings_dir: Union[str, os.PathLike, None] = None) -> List[str]:
+def available(recordings_dir: str | os.PathLike | None = None) -> list[str]:
     """Names of the valid recordings in ``recordings_dir`` (default: data/recordings)."""
     return Library(recordings_dir).names()
 
 
-def load(name_or_path: Union[str, os.PathLike], recordings_dir: Union[str, os.PathLike, None] = None) -> Recording:
+def load(name_or_path: str | os.PathLike, recordings_dir: str | os.PathLike | None = None) -> Recording:
     """Load a recording by name (from ``recordings_dir``) or by path; raises RecordingError / FileNotFoundError."""
     p = Path(name_or_path)
     if p.suffix == ".jsonl" or p.exists():

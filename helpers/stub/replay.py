@@ -44,7 +44,7 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Any, Dict, List, NamedTuple, Optional, Protocol, Union
+from typing import Any, NamedTuple, Protocol
 
 from .exceptions import InvalidRequest
 from .recordings import DEFAULT_NAME, Library, Line, Recording
@@ -70,13 +70,13 @@ NO_MORE_TURNS = ("(replay) This recording has no more turns. Start a new session
 class ReplaySettings(NamedTuple):
     speed: Any  # "instant" or a multiplier of the recorded pace
     max_gap: float  # longest pause replayed, in recorded seconds
-    interrupt_wait: Optional[float]  # seconds a recorded user.interrupt waits for the learner's (None: forever)
+    interrupt_wait: float | None  # seconds a recorded user.interrupt waits for the learner's (None: forever)
 
 
 class Host(Protocol):
     """All a :class:`Replayer` may do to its session (models.py hands it one)."""
 
-    def emit(self, event: Dict[str, Any]) -> Dict[str, Any]:
+    def emit(self, event: dict[str, Any]) -> dict[str, Any]:
         """Store an event in the session's history and send it to its streams; returns it as stored."""
 
     def schedule(self, delay: float) -> None:
@@ -88,7 +88,7 @@ class Host(Protocol):
     def alive(self) -> bool:
         """The session still exists and is not terminated."""
 
-    def waiting_on(self) -> List[str]:
+    def waiting_on(self) -> list[str]:
         """The ids of the tool uses waiting for an answer (custom tool results, confirmations)."""
 
     def abandon_waiting(self) -> bool:
@@ -101,10 +101,10 @@ class Host(Protocol):
 class _Pause(NamedTuple):
     """Stop stepping: ``until`` is when to step again (None: when the learner sends something)."""
 
-    until: Optional[float]
+    until: float | None
 
 
-_Step = Union[int, _Pause]  # a walk step: the budget it spent (go on), or a pause
+_Step = int | _Pause  # a walk step: the budget it spent (go on), or a pause
 
 
 class Replayer:
@@ -115,29 +115,29 @@ class Replayer:
         self.host = host
         self.library = library
         self.label = label  # for the server log
-        self.rec: Optional[Recording] = None
+        self.rec: Recording | None = None
         self.pos = 0
-        self.idmap: Dict[str, str] = {}
+        self.idmap: dict[str, str] = {}
         self.inbox: deque = deque()  # the learner's events not yet matched to a recorded line
-        self.last_confirmation: Optional[str] = None
+        self.last_confirmation: str | None = None
         self.last_rec_ts: Any = None
         self.last_emit = 0.0
         self.turn_active = False
-        self.interrupt_id: Optional[str] = None
+        self.interrupt_id: str | None = None
         self.stopped = False
-        self.scheduled: Optional[float] = None
-        self.waiting_since: Optional[float] = None  # when the walk reached a recorded user.interrupt
-        self.open_span: Optional[str] = None  # the span.model_request_start emitted and not yet ended
+        self.scheduled: float | None = None
+        self.waiting_since: float | None = None  # when the walk reached a recorded user.interrupt
+        self.open_span: str | None = None  # the span.model_request_start emitted and not yet ended
         self.no_outcome = False  # the recording defines an outcome here and the learner did not
         self.budget_stopped = False  # idle with budget_reached: waits for a raised or removed budget
 
     @property
-    def recording(self) -> Optional[Recording]:
+    def recording(self) -> Recording | None:
         return self.rec
 
     # ------------------------------------------------------------------ choosing a recording
-    def _why_unfit(self, rec: Recording, tools: List[Dict[str, Any]], mounts: List[str],
-                   suggest: bool = True) -> Optional[str]:
+    def _why_unfit(self, rec: Recording, tools: list[dict[str, Any]], mounts: list[str],
+                   suggest: bool = True) -> str | None:
         """Why a session whose agent has ``tools`` and which mounts ``mounts`` could not have produced ``rec``;
         None when it could. ``suggest``: name the recordings that would fit (for the 400's message)."""
         have = custom_tool_names(tools)
@@ -172,12 +172,12 @@ class Replayer:
                         + ("; ".join(fits) if fits else "none uses this policy") + ".")
         return None
 
-    def _check_fit(self, rec: Recording, tools: List[Dict[str, Any]], mounts: List[str]) -> None:
+    def _check_fit(self, rec: Recording, tools: list[dict[str, Any]], mounts: list[str]) -> None:
         why = self._why_unfit(rec, tools, mounts)
         if why:
             raise InvalidRequest("(offline stub) " + why)
 
-    def choose(self, name: str, tools: List[Dict[str, Any]], mounts: List[str], switching: bool = False) -> Recording:
+    def choose(self, name: str, tools: list[dict[str, Any]], mounts: list[str], switching: bool = False) -> Recording:
         """The recording ``name`` (``metadata.recording``), for a session with this agent ``tools`` and ``mounts``;
         a 400 when there is none or the session could not have made it. It plays unless one already does (when
         ``switching``: unless one has started)."""
@@ -190,7 +190,7 @@ class Replayer:
             self.rec = rec
         return rec
 
-    def select(self, text: str, tools: List[Dict[str, Any]], mounts: List[str], outcome_only: bool = False) -> Recording:
+    def select(self, text: str, tools: list[dict[str, Any]], mounts: list[str], outcome_only: bool = False) -> Recording:
         """The recording whose keywords ``text`` (what starts the work) has, else the default one."""
         recs = self.library.all()
         if not recs:
@@ -209,7 +209,7 @@ class Replayer:
             self.rec = rec
 
     # ------------------------------------------------------------------ the learner's events
-    def receive(self, event: Dict[str, Any]) -> None:
+    def receive(self, event: dict[str, Any]) -> None:
         """A sent event, as stored: it waits in the inbox for the recorded line it matches (an interrupt: for the
         next step)."""
         typ = event["type"]
@@ -235,7 +235,7 @@ class Replayer:
         self._end_turn_now()
 
     # ------------------------------------------------------------------ walking the recording
-    def _take(self, line: Line) -> Optional[Dict[str, Any]]:
+    def _take(self, line: Line) -> dict[str, Any] | None:
         want = line.event
         for ev in self.inbox:
             if ev["type"] != line.type:
@@ -248,14 +248,14 @@ class Replayer:
                 return ev
         return None
 
-    def _index_from(self, typ: str) -> Optional[int]:
+    def _index_from(self, typ: str) -> int | None:
         assert self.rec is not None
         for j in range(self.pos, len(self.rec.lines)):
             if self.rec.lines[j].type == typ:
                 return j
         return None
 
-    def _remap_ids(self, ev: Dict[str, Any]) -> None:
+    def _remap_ids(self, ev: dict[str, Any]) -> None:
         """Give the ids the event references the fresh ids of the events they name."""
         def walk(obj: Any) -> None:
             if isinstance(obj, dict):
@@ -274,7 +274,7 @@ class Replayer:
 
         walk(ev)
 
-    def _remap(self, src: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    def _remap(self, src: dict[str, Any]) -> dict[str, Any] | None:
         """A recorded agent-side event, as this session emits it (fresh ids); None when it is not to be emitted."""
         ev = copy.deepcopy(src)
         old = ev.pop("id")
@@ -334,7 +334,7 @@ class Replayer:
             self.turn_active = True
             self.wake()
 
-    def step(self, now: float) -> Optional[float]:
+    def step(self, now: float) -> float | None:
         """Emit what is due. Returns when to be called again, or None to wait for the learner."""
         if self.stopped or not self.host.alive():
             return None
@@ -502,7 +502,7 @@ class Scheduler:
 
     def __init__(self, lock: Any) -> None:
         self.cond = threading.Condition(lock)
-        self.heap: List[Any] = []
+        self.heap: list[Any] = []
         self.counter = itertools.count()
         self.running = True
         self.thread = threading.Thread(target=self._run, name="stub-replay", daemon=True)
@@ -545,7 +545,7 @@ class Scheduler:
                     heapq.heappush(self.heap, (nxt, next(self.counter), engine))
 
     @staticmethod
-    def _step(engine: Replayer, t: float) -> Optional[float]:
+    def _step(engine: Replayer, t: float) -> float | None:
         try:
             return engine.step(t)
         except Exception:  # never let one session kill the scheduler

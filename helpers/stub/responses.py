@@ -1,6 +1,6 @@
 """The HTTP layer of the stub (moto's ``responses.py``): parse and coerce a request's parameters, call the backend.
 
-Each handler takes ``(backend, request)`` and returns ``(status, body)``; body is a dict (sent as JSON),
+Each handler takes ``(backend, req)`` and returns ``(status, body)``; body is a dict (sent as JSON),
 ``(bytes, content_type)``, or a :class:`Stream` (the SSE stream: the server hands it the connection). Every query
 parameter and request body is parsed here, into typed keyword arguments (a 400 naming the parameter when it is
 wrong); the backend (models.py) never sees a raw query.
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any
 
 from . import budgets
 from .deployments import check_schedule
@@ -40,9 +41,9 @@ _DELTA_TYPES = ("agent.message", "agent.thinking")
 class Request:
     method: str
     path: str
-    params: Dict[str, str]
-    query: Dict[str, List[str]]
-    headers: Dict[str, str]  # lower-cased names
+    params: dict[str, str]
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
     body: bytes = b""
     _json: Any = field(default=None, repr=False)
 
@@ -59,17 +60,17 @@ class Request:
         return self._json
 
     # ---------------------------------------------------------------- query parameters
-    def q(self, name: str) -> Optional[str]:
+    def q(self, name: str) -> str | None:
         """The last value of query parameter ``name`` (None when absent)."""
         v = self.query.get(name)
         return v[-1] if v else None
 
-    def q_list(self, name: str) -> Optional[List[str]]:
+    def q_list(self, name: str) -> list[str] | None:
         """All values of the array parameter ``name`` (sent as ``name[]=a&name[]=b``); None when absent."""
         v = self.query.get(name + "[]")
         return v if v is not None else self.query.get(name)
 
-    def q_int(self, name: str, default: Optional[int], lo: int, hi: Optional[int]) -> Optional[int]:
+    def q_int(self, name: str, default: int | None, lo: int, hi: int | None) -> int | None:
         value = self.q(name)
         if value is None or value == "":
             return default
@@ -106,7 +107,7 @@ class Request:
                 bounds.append((op, parse_time(value, f"{name}[{op}]")))
         return TimeRange(tuple(bounds))
 
-    def q_page(self, default_limit: int = 20, max_limit: int = 100) -> Dict[str, Any]:
+    def q_page(self, default_limit: int = 20, max_limit: int = 100) -> dict[str, Any]:
         """``limit`` and ``page`` (a cursor from a previous list response), as keyword arguments."""
         limit = self.q_int("limit", default_limit, 1, max_limit)
         page = self.q("page")
@@ -121,117 +122,117 @@ class Stream:
     serve: Callable[[Callable[[bytes], Any], str], None]
 
 
-Result = Tuple[int, Any]
+Result = tuple[int, Any]
 
 
-def _body(r: Request, params_type: str, what: str) -> Dict[str, Any]:
+def _body(req: Request, params_type: str, what: str) -> dict[str, Any]:
     """The request's JSON body, validated against the SDK's params TypedDict named ``params_type`` (in
     ``anthropic.types.beta``, or ``sessions.`` in its sessions module)."""
     beta, sessions = sdk_types()
     module, _, name = params_type.rpartition(".")
-    return validate_params(getattr(sessions if module else beta, name), r.json(), what=what)
+    return validate_params(getattr(sessions if module else beta, name), req.json(), what=what)
 
 
 # ------------------------------------------------------------------------------------------------ agents
-def create_agent(b: Backend, r: Request) -> Result:
-    return 200, b.create_agent(_body(r, "AgentCreateParams", "agent"))
+def create_agent(backend: Backend, req: Request) -> Result:
+    return 200, backend.create_agent(_body(req, "AgentCreateParams", "agent"))
 
 
-def list_agents(b: Backend, r: Request) -> Result:
-    return 200, b.list_agents(include_archived=r.q_bool("include_archived"), created_at=r.q_time_range(),
-                              **r.q_page())
+def list_agents(backend: Backend, req: Request) -> Result:
+    return 200, backend.list_agents(include_archived=req.q_bool("include_archived"), created_at=req.q_time_range(),
+                              **req.q_page())
 
 
-def get_agent(b: Backend, r: Request) -> Result:
-    return 200, b.get_agent(r.params["agent_id"], r.q_int("version", None, 1, None))
+def get_agent(backend: Backend, req: Request) -> Result:
+    return 200, backend.get_agent(req.params["agent_id"], req.q_int("version", None, 1, None))
 
 
-def update_agent(b: Backend, r: Request) -> Result:
-    return 200, b.update_agent(r.params["agent_id"], _body(r, "AgentUpdateParams",
+def update_agent(backend: Backend, req: Request) -> Result:
+    return 200, backend.update_agent(req.params["agent_id"], _body(req, "AgentUpdateParams",
                                                            "agent update"))
 
 
-def archive_agent(b: Backend, r: Request) -> Result:
-    return 200, b.archive_agent(r.params["agent_id"])
+def archive_agent(backend: Backend, req: Request) -> Result:
+    return 200, backend.archive_agent(req.params["agent_id"])
 
 
-def list_agent_versions(b: Backend, r: Request) -> Result:
-    return 200, b.list_agent_versions(r.params["agent_id"], **r.q_page())
+def list_agent_versions(backend: Backend, req: Request) -> Result:
+    return 200, backend.list_agent_versions(req.params["agent_id"], **req.q_page())
 
 
 # ------------------------------------------------------------------------------------------------ environments
-def create_environment(b: Backend, r: Request) -> Result:
-    return 200, b.create_environment(_body(r, "EnvironmentCreateParams", "environment"))
+def create_environment(backend: Backend, req: Request) -> Result:
+    return 200, backend.create_environment(_body(req, "EnvironmentCreateParams", "environment"))
 
 
-def list_environments(b: Backend, r: Request) -> Result:
-    return 200, b.list_environments(include_archived=r.q_bool("include_archived"), **r.q_page())
+def list_environments(backend: Backend, req: Request) -> Result:
+    return 200, backend.list_environments(include_archived=req.q_bool("include_archived"), **req.q_page())
 
 
-def get_environment(b: Backend, r: Request) -> Result:
-    return 200, b.get_environment(r.params["environment_id"])
+def get_environment(backend: Backend, req: Request) -> Result:
+    return 200, backend.get_environment(req.params["environment_id"])
 
 
-def update_environment(b: Backend, r: Request) -> Result:
-    return 200, b.update_environment(r.params["environment_id"], _body(
-        r, "EnvironmentUpdateParams", "environment update"))
+def update_environment(backend: Backend, req: Request) -> Result:
+    return 200, backend.update_environment(req.params["environment_id"], _body(
+        req, "EnvironmentUpdateParams", "environment update"))
 
 
-def archive_environment(b: Backend, r: Request) -> Result:
-    return 200, b.archive_environment(r.params["environment_id"])
+def archive_environment(backend: Backend, req: Request) -> Result:
+    return 200, backend.archive_environment(req.params["environment_id"])
 
 
-def delete_environment(b: Backend, r: Request) -> Result:
-    return 200, b.delete_environment(r.params["environment_id"])
+def delete_environment(backend: Backend, req: Request) -> Result:
+    return 200, backend.delete_environment(req.params["environment_id"])
 
 
 # ------------------------------------------------------------------------------------------------ sessions
-def create_session(b: Backend, r: Request) -> Result:
-    raw = r.json().get("agent")
+def create_session(backend: Backend, req: Request) -> Result:
+    raw = req.json().get("agent")
     if isinstance(raw, dict) and raw.get("type") == "agent" and set(raw) - {"type", "id", "version"}:
         extra = sorted(set(raw) - {"type", "id", "version"})
         raise InvalidRequest(f"Invalid session: agent.{extra[0]} is not a known field (an agent reference has "
                              "type, id and version). Pass agent=agent.id, or {\"type\": \"agent\", \"id\": "
                              "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
-    budgets.check_shape(r.json().get("budget"))
-    return 200, b.create_session(_body(r, "SessionCreateParams", "session"))
+    budgets.check_shape(req.json().get("budget"))
+    return 200, backend.create_session(_body(req, "SessionCreateParams", "session"))
 
 
-def list_sessions(b: Backend, r: Request) -> Result:
-    include_archived = r.q_bool("include_archived")
-    agent_version = r.q_int("agent_version", None, 1, None)
-    statuses = r.q_list("statuses") or []
+def list_sessions(backend: Backend, req: Request) -> Result:
+    include_archived = req.q_bool("include_archived")
+    agent_version = req.q_int("agent_version", None, 1, None)
+    statuses = req.q_list("statuses") or []
     bad = [x for x in statuses if x not in _SESSION_STATUSES]
     if bad:
         raise InvalidRequest(f"statuses[]: {bad[0]!r} is not a session status; use rescheduling, running, idle "
                              "or terminated.")
-    return 200, b.list_sessions(include_archived=include_archived, agent_id=r.q("agent_id"),
-                                agent_version=agent_version, statuses=statuses, order=r.q_order("desc"),
-                                created_at=r.q_time_range(), memory_store_id=r.q("memory_store_id"),
-                                deployment_id=r.q("deployment_id"), **r.q_page())
+    return 200, backend.list_sessions(include_archived=include_archived, agent_id=req.q("agent_id"),
+                                agent_version=agent_version, statuses=statuses, order=req.q_order("desc"),
+                                created_at=req.q_time_range(), memory_store_id=req.q("memory_store_id"),
+                                deployment_id=req.q("deployment_id"), **req.q_page())
 
 
-def get_session(b: Backend, r: Request) -> Result:
-    return 200, b.get_session(r.params["session_id"])
+def get_session(backend: Backend, req: Request) -> Result:
+    return 200, backend.get_session(req.params["session_id"])
 
 
-def update_session(b: Backend, r: Request) -> Result:
-    if r.json().get("budget") is not None:
-        budgets.check_shape(r.json()["budget"])
-    return 200, b.update_session(r.params["session_id"], _body(r, "SessionUpdateParams",
+def update_session(backend: Backend, req: Request) -> Result:
+    if req.json().get("budget") is not None:
+        budgets.check_shape(req.json()["budget"])
+    return 200, backend.update_session(req.params["session_id"], _body(req, "SessionUpdateParams",
                                                                "session update"))
 
 
-def archive_session(b: Backend, r: Request) -> Result:
-    return 200, b.archive_session(r.params["session_id"])
+def archive_session(backend: Backend, req: Request) -> Result:
+    return 200, backend.archive_session(req.params["session_id"])
 
 
-def delete_session(b: Backend, r: Request) -> Result:
-    return 200, b.delete_session(r.params["session_id"])
+def delete_session(backend: Backend, req: Request) -> Result:
+    return 200, backend.delete_session(req.params["session_id"])
 
 
-def send_events(b: Backend, r: Request) -> Result:
-    body = r.json()
+def send_events(backend: Backend, req: Request) -> Result:
+    body = req.json()
     if "events" not in body:
         raise InvalidRequest("Invalid request body: events is required but missing. Send "
                              "events=[{'type': 'user.message', 'content': [{'type': 'text', 'text': '...'}]}].")
@@ -241,151 +242,151 @@ def send_events(b: Backend, r: Request) -> Result:
     events = body["events"]
     if not isinstance(events, list) or not events:
         raise InvalidRequest("events: must be a non-empty list of events.")
-    return 200, b.send_events(r.params["session_id"], events)
+    return 200, backend.send_events(req.params["session_id"], events)
 
 
-def list_events(b: Backend, r: Request) -> Result:
-    order = r.q_order("asc")
-    return 200, b.list_events(r.params["session_id"], types=r.q_list("types") or [], order=order,
-                              created_at=r.q_time_range(), **r.q_page(max_limit=1000))
+def list_events(backend: Backend, req: Request) -> Result:
+    order = req.q_order("asc")
+    return 200, backend.list_events(req.params["session_id"], types=req.q_list("types") or [], order=order,
+                              created_at=req.q_time_range(), **req.q_page(max_limit=1000))
 
 
-def stream_events(b: Backend, r: Request) -> Result:
+def stream_events(backend: Backend, req: Request) -> Result:
     """The SSE stream: every event emitted after it opens, with preview deltas for ``event_deltas[]`` types."""
-    deltas = r.q_list("event_deltas") or []
-    cut: Optional[int] = None
-    if r.headers.get("x-stub-cut-stream-after"):  # test-only: end the stream after N events
+    deltas = req.q_list("event_deltas") or []
+    cut: int | None = None
+    if req.headers.get("x-stub-cut-stream-after"):  # test-only: end the stream after N events
         try:
-            cut = int(r.headers["x-stub-cut-stream-after"])
+            cut = int(req.headers["x-stub-cut-stream-after"])
         except ValueError:
             raise InvalidRequest("x-stub-cut-stream-after: must be an integer.") from None
     bad = [d for d in deltas if d not in _DELTA_TYPES]
     if bad:
         raise InvalidRequest(f"event_deltas[]: {bad[0]!r} is not supported; use agent.message and/or agent.thinking.")
-    session_id = r.params["session_id"]
+    session_id = req.params["session_id"]
 
     def serve(write: Callable[[bytes], Any], request_id: str) -> None:
-        s, sub = b.subscribe(session_id, deltas, cut, write, stream_head(request_id))
+        s, sub = backend.subscribe(session_id, deltas, cut, write, stream_head(request_id))
         try:
-            while not sub.done.wait(b.keepalive):
-                b.send_keepalive(s, sub)
+            while not sub.done.wait(backend.keepalive):
+                backend.send_keepalive(s, sub)
         finally:
-            b.unsubscribe(s, sub)
+            backend.unsubscribe(s, sub)
 
     return 200, Stream(serve)
 
 
-def list_resources(b: Backend, r: Request) -> Result:
-    return 200, b.list_resources(r.params["session_id"], **r.q_page())
+def list_resources(backend: Backend, req: Request) -> Result:
+    return 200, backend.list_resources(req.params["session_id"], **req.q_page())
 
 
-def add_resource(b: Backend, r: Request) -> Result:
-    return 200, b.add_resource(r.params["session_id"], _body(r, "sessions.ResourceAddParams",
+def add_resource(backend: Backend, req: Request) -> Result:
+    return 200, backend.add_resource(req.params["session_id"], _body(req, "sessions.ResourceAddParams",
                                                              "resource"))
 
 
-def get_resource(b: Backend, r: Request) -> Result:
-    return 200, b.get_resource(r.params["session_id"], r.params["resource_id"])
+def get_resource(backend: Backend, req: Request) -> Result:
+    return 200, backend.get_resource(req.params["session_id"], req.params["resource_id"])
 
 
-def delete_resource(b: Backend, r: Request) -> Result:
-    return 200, b.delete_resource(r.params["session_id"], r.params["resource_id"])
+def delete_resource(backend: Backend, req: Request) -> Result:
+    return 200, backend.delete_resource(req.params["session_id"], req.params["resource_id"])
 
 
-def update_resource(b: Backend, r: Request) -> Result:
-    body = r.json()
+def update_resource(backend: Backend, req: Request) -> Result:
+    body = req.json()
     if not isinstance(body.get("authorization_token"), str):
         raise InvalidRequest("Invalid resource update: authorization_token is required and must be a string.")
     extra = [k for k in body if k != "authorization_token"]
     if extra:
         raise InvalidRequest(f"Invalid resource update: {extra[0]} is not a known field (known: authorization_token).")
-    return 200, b.update_resource(r.params["session_id"], r.params["resource_id"],
+    return 200, backend.update_resource(req.params["session_id"], req.params["resource_id"],
                                   authorization_token=body["authorization_token"])
 
 
 # ------------------------------------------------------------------------------------------------ threads
-def list_threads(b: Backend, r: Request) -> Result:
-    return 200, b.list_threads(r.params["session_id"], **r.q_page())
+def list_threads(backend: Backend, req: Request) -> Result:
+    return 200, backend.list_threads(req.params["session_id"], **req.q_page())
 
 
-def thread_not_found(b: Backend, r: Request) -> Result:
-    raise b.thread_not_found(r.params["session_id"], r.params["thread_id"])
+def thread_not_found(backend: Backend, req: Request) -> Result:
+    raise backend.thread_not_found(req.params["session_id"], req.params["thread_id"])
 
 
 # ------------------------------------------------------------------------------------------------ deployments
-def _deployment_body(r: Request, params_type: str, what: str) -> Dict[str, Any]:
+def _deployment_body(req: Request, params_type: str, what: str) -> dict[str, Any]:
     """A deployment body: its budget and schedule checked first (clearer messages than the type check's)."""
-    body = r.json()
+    body = req.json()
     budgets.check_shape(body.get("budget"))
     check_schedule(body.get("schedule"))
-    return _body(r, params_type, what)
+    return _body(req, params_type, what)
 
 
-def create_deployment(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.create(_deployment_body(r, "DeploymentCreateParams", "deployment"))
+def create_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.create(_deployment_body(req, "DeploymentCreateParams", "deployment"))
 
 
-def list_deployments(b: Backend, r: Request) -> Result:
-    include_archived, status = r.q_bool("include_archived"), r.q("status")
+def list_deployments(backend: Backend, req: Request) -> Result:
+    include_archived, status = req.q_bool("include_archived"), req.q("status")
     if status is not None and status not in ("active", "paused"):
         raise InvalidRequest(f"status: {status!r} is not a deployment status; use active or paused (archived "
                              "deployments: include_archived=true).")
     if status and include_archived:
         raise InvalidRequest("status and include_archived cannot be combined: filter by status (active or paused), "
                              "or pass include_archived=true for every deployment.")
-    return 200, b.deployments.list(include_archived=include_archived, status=status, agent_id=r.q("agent_id"),
-                                   created_at=r.q_time_range(), **r.q_page())
+    return 200, backend.deployments.list(include_archived=include_archived, status=status, agent_id=req.q("agent_id"),
+                                   created_at=req.q_time_range(), **req.q_page())
 
 
-def get_deployment(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.get(r.params["deployment_id"])
+def get_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.get(req.params["deployment_id"])
 
 
-def update_deployment(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.update(r.params["deployment_id"], _deployment_body(
-        r, "DeploymentUpdateParams", "deployment update"))
+def update_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.update(req.params["deployment_id"], _deployment_body(
+        req, "DeploymentUpdateParams", "deployment update"))
 
 
-def archive_deployment(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.archive(r.params["deployment_id"])
+def archive_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.archive(req.params["deployment_id"])
 
 
-def pause_deployment(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.pause(r.params["deployment_id"])
+def pause_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.pause(req.params["deployment_id"])
 
 
-def unpause_deployment(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.unpause(r.params["deployment_id"])
+def unpause_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.unpause(req.params["deployment_id"])
 
 
-def run_deployment(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.run(r.params["deployment_id"])
+def run_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.run(req.params["deployment_id"])
 
 
-def list_deployment_runs(b: Backend, r: Request) -> Result:
-    trigger = r.q("trigger_type")
+def list_deployment_runs(backend: Backend, req: Request) -> Result:
+    trigger = req.q("trigger_type")
     if trigger is not None and trigger not in ("schedule", "manual"):
         raise InvalidRequest(f"trigger_type: {trigger!r} is not a trigger; use schedule or manual.")
-    has_error = None if r.q("has_error") is None else r.q_bool("has_error")
-    return 200, b.deployments.list_runs(deployment_id=r.q("deployment_id"), has_error=has_error,
-                                        trigger_type=trigger, created_at=r.q_time_range(),
-                                        **r.q_page(max_limit=1000))
+    has_error = None if req.q("has_error") is None else req.q_bool("has_error")
+    return 200, backend.deployments.list_runs(deployment_id=req.q("deployment_id"), has_error=has_error,
+                                        trigger_type=trigger, created_at=req.q_time_range(),
+                                        **req.q_page(max_limit=1000))
 
 
-def get_deployment_run(b: Backend, r: Request) -> Result:
-    return 200, b.deployments.get_run(r.params["deployment_run_id"])
+def get_deployment_run(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.get_run(req.params["deployment_run_id"])
 
 
 # ------------------------------------------------------------------------------------------------ files
-def _multipart(r: Request) -> Dict[str, Tuple[Optional[str], bytes, str]]:
+def _multipart(req: Request) -> dict[str, tuple[str | None, bytes, str]]:
     """Split a multipart/form-data body into ``{name: (filename, bytes, content type)}`` (fast on 10+ MB logs)."""
-    ctype = r.headers.get("content-type", "")
+    ctype = req.headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data") or "boundary=" not in ctype:
         raise InvalidRequest("POST /v1/files takes multipart/form-data with a 'file' part. Use "
                              "client.beta.files.upload(file=open(path, 'rb')) or file=(name, bytes, mime_type).")
     boundary = ctype.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"').encode()
-    parts: Dict[str, Tuple[Optional[str], bytes, str]] = {}
-    for chunk in r.body.split(b"--" + boundary)[1:]:
+    parts: dict[str, tuple[str | None, bytes, str]] = {}
+    for chunk in req.body.split(b"--" + boundary)[1:]:
         if chunk.startswith(b"--"):
             break  # the closing delimiter
         head, sep, content = chunk.partition(b"\r\n\r\n")
@@ -401,39 +402,39 @@ def _multipart(r: Request) -> Dict[str, Tuple[Optional[str], bytes, str]]:
     return parts
 
 
-def upload_file(b: Backend, r: Request) -> Result:
-    parts = _multipart(r)
+def upload_file(backend: Backend, req: Request) -> Result:
+    parts = _multipart(req)
     if "file" not in parts:
         raise InvalidRequest(f"file: is required but missing (parts sent: {sorted(parts)}). Pass file=open(path, 'rb').")
     filename, content, mime = parts["file"]
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     if mime in ("application/octet-stream", "") and name:
         mime = mimetypes.guess_type(name)[0] or ("text/plain" if name.endswith((".log", ".txt", ".md")) else mime)
-    return 200, b.upload_file(name or "unnamed", content, mime)
+    return 200, backend.upload_file(name or "unnamed", content, mime)
 
 
-def list_files(b: Backend, r: Request) -> Result:
-    ids = r.q_list("ids")
+def list_files(backend: Backend, req: Request) -> Result:
+    ids = req.q_list("ids")
     if ids is not None:
-        if r.q("page") or r.q("limit"):
+        if req.q("page") or req.q("limit"):
             raise InvalidRequest("ids: cannot be combined with page or limit; a list by ids is always one page.")
         ids = list(dict.fromkeys(ids))
         if len(ids) > 100:
             raise InvalidRequest(f"ids: at most 100 ids (after removing duplicates), got {len(ids)}; "
                                  "split the list into several calls.")
-        return 200, b.list_files(ids=ids, scope_id=None, limit=len(ids), page=None)
-    return 200, b.list_files(ids=None, scope_id=r.q("scope_id"), **r.q_page(max_limit=1000))
+        return 200, backend.list_files(ids=ids, scope_id=None, limit=len(ids), page=None)
+    return 200, backend.list_files(ids=None, scope_id=req.q("scope_id"), **req.q_page(max_limit=1000))
 
 
-def get_file(b: Backend, r: Request) -> Result:
-    return 200, b.get_file(r.params["file_id"])
+def get_file(backend: Backend, req: Request) -> Result:
+    return 200, backend.get_file(req.params["file_id"])
 
 
-def delete_file(b: Backend, r: Request) -> Result:
-    return 200, b.delete_file(r.params["file_id"])
+def delete_file(backend: Backend, req: Request) -> Result:
+    return 200, backend.delete_file(req.params["file_id"])
 
 
-def download_file(b: Backend, r: Request) -> Result:
-    meta, content = b.file_content(r.params["file_id"])
+def download_file(backend: Backend, req: Request) -> Result:
+    meta, content = backend.file_content(req.params["file_id"])
     return 200, (content, meta["mime_type"])
 

@@ -1,8 +1,9 @@
-"""The threaded HTTP server of the stub, including the SSE event stream.
+"""The threaded HTTP server of the stub: framing, headers, routing (urls.py) to a handler in responses.py.
 
 Responses are written in one ``send`` (headers + body) on a TCP_NODELAY socket, so a request costs well under a
-millisecond on loopback. Events are written to SSE streams by the thread that emits them; each open stream also
-holds one server thread, which sends keepalive comments and closes the connection when the stream ends.
+millisecond on loopback. A handler that returns a :class:`responses.Stream` (the SSE stream) gets the connection:
+events are written to it by the thread that emits them; the stream's own server thread sends keepalive comments and
+closes the connection when the stream ends.
 """
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Optional
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import responses
 from .exceptions import AuthenticationError, InvalidRequest, MethodNotAllowed, NotFound, StubError
 from .models import Backend
-from .utils import new_id
 from .urls import describe, resolve
+from .utils import new_id
+
+__all__ = ["StubServer"]
 
 log = logging.getLogger("helpers.stub")
 
@@ -124,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
     # -------------------------------------------------------------------------------------------------------
-    def _stream(self, stream: "responses.Stream", rid: str) -> None:
+    def _stream(self, stream: responses.Stream, rid: str) -> None:
         # A client that stops reading must not stall the emitters: writes give up after a while.
         self.connection.settimeout(_WRITE_TIMEOUT)
         self.close_connection = True  # the stream ends by closing the connection
@@ -145,8 +148,8 @@ class StubServer:
     """A running stub: ``.url``, ``.backend``, ``.speed`` (settable), ``.stop()``; also a context manager."""
 
     def __init__(self, port: int = 0, *, host: str = "127.0.0.1", speed: Any = "instant", recordings_dir: Any = None,
-                 fault: Optional[Dict[str, Any]] = None, keepalive: float = 10.0, max_gap: float = 4.0,
-                 idle_stream_timeout: Optional[float] = None, interrupt_wait: Optional[float] = 30.0) -> None:
+                 fault: dict[str, Any] | None = None, keepalive: float = 10.0, max_gap: float = 4.0,
+                 idle_stream_timeout: float | None = None, interrupt_wait: float | None = 30.0) -> None:
         self.backend = Backend(recordings_dir=recordings_dir, speed=speed, fault=fault, keepalive=keepalive,
                                max_gap=max_gap, idle_stream_timeout=idle_stream_timeout,
                                interrupt_wait=interrupt_wait)
@@ -179,7 +182,7 @@ class StubServer:
         self.backend.close()
         self.httpd.server_close()
 
-    def __enter__(self) -> "StubServer":
+    def __enter__(self) -> StubServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any
 
 __all__ = ["StoredEvent", "Subscriber", "delta_frames", "error_frame", "stream_head", "END_STREAM"]
 
@@ -23,7 +24,7 @@ def stream_head(request_id: str) -> bytes:
             f"connection: close\r\nrequest-id: {request_id}\r\n\r\n").encode()
 
 
-def error_frame(body: Dict[str, Any]) -> bytes:
+def error_frame(body: dict[str, Any]) -> bytes:
     """An SSE ``error`` frame: the SDK raises it as an APIStatusError in the reader's loop."""
     return f"event: error\ndata: {json.dumps(body)}\n\n".encode()
 
@@ -33,7 +34,7 @@ class StoredEvent:
 
     __slots__ = ("seq", "data", "ts", "type", "frame")
 
-    def __init__(self, seq: int, data: Dict[str, Any], ts: datetime) -> None:
+    def __init__(self, seq: int, data: dict[str, Any], ts: datetime) -> None:
         self.seq = seq
         self.data = data
         self.ts = ts
@@ -47,7 +48,7 @@ def delta_frames(ev: StoredEvent, deltas: set) -> bytes:
     if ev.type not in deltas:
         return b""
     eid = ev.data["id"]
-    out: List[Dict[str, Any]] = [{"type": "event_start", "event": {"type": ev.type, "id": eid}}]
+    out: list[dict[str, Any]] = [{"type": "event_start", "event": {"type": ev.type, "id": eid}}]
     if ev.type == "agent.message":
         for i, block in enumerate(ev.data.get("content") or []):
             text = block.get("text") if block.get("type") == "text" else None
@@ -65,7 +66,7 @@ class Subscriber:
     lock, so frames never interleave and order is kept); the server thread that owns the connection only sends
     keepalives and waits for ``done``."""
 
-    def __init__(self, write: Callable[[bytes], Any], deltas: Sequence[str] = (), cut_after: Optional[int] = None) -> None:
+    def __init__(self, write: Callable[[bytes], Any], deltas: Sequence[str] = (), cut_after: int | None = None) -> None:
         self.write = write
         self.deltas = set(deltas)
         self.cut_after = cut_after

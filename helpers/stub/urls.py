@@ -1,8 +1,13 @@
-"""Routes of the Managed Agents stub (moto's ``urls.py``): (method, path regex, handler name in responses.py)."""
+"""Routes of the Managed Agents stub (moto's ``urls.py``): (method, path, handler name in responses.py).
+
+Every route, the SSE stream included, names a handler in responses.py with the signature ``(backend, req) ->
+(status, body)``; server.py looks the handler up by that name and has no route of its own.
+"""
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+
+__all__ = ["URLS", "resolve", "describe"]
 
 _ID = r"(?P<{}>[^/]+)"
 
@@ -57,17 +62,17 @@ _ROUTES = [
 ]
 
 
-def _compile(path: str) -> "re.Pattern[str]":
+def _compile(path: str) -> re.Pattern[str]:
     rx = re.sub(r"\{(\w+)\}", lambda m: _ID.format(m.group(1)), path)
     return re.compile("^" + rx + "/?$")
 
 
-URLS: List[Tuple[str, "re.Pattern[str]", str]] = [(m, _compile(p), h) for m, p, h in _ROUTES]
+URLS: list[tuple[str, re.Pattern[str], str]] = [(m, _compile(p), h) for m, p, h in _ROUTES]
 
 
-def resolve(method: str, path: str) -> Tuple[Optional[str], dict, List[str]]:
+def resolve(method: str, path: str) -> tuple[str | None, dict, list[str]]:
     """Return (handler name, path params, allowed methods for this path)."""
-    allowed: List[str] = []
+    allowed: list[str] = []
     for m, rx, handler in URLS:
         mt = rx.match(path)
         if mt:

@@ -8,12 +8,13 @@ import json
 import random
 import secrets
 import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence
+from typing import Any, NamedTuple
 
 from .exceptions import InvalidRequest
 
-__all__ = ["new_id", "now", "rfc3339", "parse_time", "Cursor", "encode_cursor", "decode_cursor", "paginate",
+__all__ = ["new_id", "now", "rfc3339", "parse_time", "Cursor", "encode_cursor", "decode_cursor", "paginate", "patch_metadata",
            "TimeRange", "parse_speed", "builtin_policy", "custom_tool_names"]
 
 # --------------------------------------------------------------------------------------------------------------
@@ -104,8 +105,8 @@ def decode_cursor(page: str) -> Cursor:
                              "from the previous list response unchanged, or omit page to start at the beginning.") from None
 
 
-def paginate(items: List[Any], key: Callable[[Any], tuple], *, limit: int, page: Optional[Cursor],
-             descending: bool, bidirectional: bool = False) -> Dict[str, Any]:
+def paginate(items: list[Any], key: Callable[[Any], tuple], *, limit: int, page: Cursor | None,
+             descending: bool, bidirectional: bool = False) -> dict[str, Any]:
     """Cursor pagination over ``items`` in the order of ``key`` (descending or not). Cursors are keys, not offsets,
     so pages stay correct while new items arrive."""
     n = limit
@@ -122,7 +123,7 @@ def paginate(items: List[Any], key: Callable[[Any], tuple], *, limit: int, page:
             start = max(0, end - n)
     chunk = items[start:start + n] if end is None else items[start:end]
     more_after = start + len(chunk) < len(items)
-    out: Dict[str, Any] = {"data": chunk,
+    out: dict[str, Any] = {"data": chunk,
                            "next_page": encode_cursor("after", key(chunk[-1])) if chunk and more_after else None}
     if bidirectional:
         out["prev_page"] = encode_cursor("before", key(chunk[0])) if chunk and start > 0 else None
@@ -147,7 +148,7 @@ def parse_speed(value: Any) -> Any:
     return f
 
 
-def builtin_policy(tools: List[Dict[str, Any]], name: str) -> Optional[str]:
+def builtin_policy(tools: list[dict[str, Any]], name: str) -> str | None:
     """How the agent (its normalized ``tools``) runs the built-in tool ``name``: ``"always_allow"``,
     ``"always_ask"``, or None when it does not enable it."""
     for t in tools:
@@ -160,5 +161,27 @@ def builtin_policy(tools: List[Dict[str, Any]], name: str) -> Optional[str]:
     return None
 
 
-def custom_tool_names(tools: List[Dict[str, Any]]) -> List[str]:
+def custom_tool_names(tools: list[dict[str, Any]]) -> list[str]:
     return [t["name"] for t in tools if t.get("type") == "custom"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# metadata
+# --------------------------------------------------------------------------------------------------------------
+
+
+def patch_metadata(current: dict[str, str], patch: dict[str, str | None] | None) -> dict[str, str]:
+    out = dict(current)
+    for k, v in (patch or {}).items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    for k, v in out.items():
+        if len(k) > 64 or len(v) > 512:
+            raise InvalidRequest(f"metadata: key {k[:70]!r} is too long; keys are limited to 64 characters and values "
+                                 "to 512.", error_code="invalid_metadata")
+    if len(out) > 16:
+        raise InvalidRequest(f"metadata: at most 16 keys are allowed; this would make {len(out)}. Remove some keys "
+                             "(set them to null in an update).", error_code="invalid_metadata")
+    return out

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import lru_cache
-from typing import Any, Dict, List, Sequence, Tuple
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from .exceptions import InvalidRequest, StubError
 
@@ -20,7 +21,7 @@ __all__ = ["adapter", "format_validation_error", "validate_params", "union_membe
 log = logging.getLogger("helpers.stub")
 
 
-@lru_cache(maxsize=None)
+@cache
 def adapter(tp: Any):
     from pydantic import TypeAdapter
 
@@ -42,7 +43,7 @@ def format_validation_error(exc: Any, prefix: Sequence[Any]) -> str:
     cleaned = []
     for err in exc.errors():
         member = None
-        parts: List[Any] = list(prefix)
+        parts: list[Any] = list(prefix)
         for p in err["loc"]:
             if isinstance(p, str) and (p[:1].isupper() or "[" in p or p.startswith("function-")
                                        or p in ("str", "int", "float", "bool", "list", "dict", "none")):
@@ -55,7 +56,7 @@ def format_validation_error(exc: Any, prefix: Sequence[Any]) -> str:
     bad = {m for parts, m, e in cleaned if m and parts and parts[-1] == "type" and e["type"] == "literal_error"}
     kept = [c for c in cleaned if c[1] not in bad] or \
         [c for c in cleaned if c[0] and c[0][-1] == "type" and c[2]["type"] == "literal_error"] or cleaned
-    msgs: Dict[str, List[str]] = {}
+    msgs: dict[str, list[str]] = {}
     for parts, _m, err in kept:
         loc = _fmt_loc(parts) or "body"
         if err["type"] == "literal_error" and "expected" in (err.get("ctx") or {}):
@@ -92,7 +93,7 @@ def format_validation_error(exc: Any, prefix: Sequence[Any]) -> str:
     return text
 
 
-def _materialize(value: Any, path: List[Any]) -> Any:
+def _materialize(value: Any, path: list[Any]) -> Any:
     """The SDK's TypedDicts use ``Iterable[...]``, which pydantic validates lazily: force it, keeping paths."""
     from pydantic import ValidationError
     if isinstance(value, dict):
@@ -116,8 +117,8 @@ def _materialize(value: Any, path: List[Any]) -> Any:
     return value
 
 
-@lru_cache(maxsize=None)
-def _list_fields(tp: Any) -> Tuple[str, ...]:
+@cache
+def _list_fields(tp: Any) -> tuple[str, ...]:
     """The keys of a params TypedDict that take a list (the SDK types them ``Iterable[...]``/``List[...]``)."""
     import collections.abc as abc
     import typing
@@ -138,7 +139,7 @@ def _list_fields(tp: Any) -> Tuple[str, ...]:
     return tuple(out)
 
 
-def _reject_scalars_for_lists(tp: Any, value: Any, path: List[Any], what: str) -> None:
+def _reject_scalars_for_lists(tp: Any, value: Any, path: list[Any], what: str) -> None:
     """A string or a dict where a list belongs: pydantic would iterate it (a str's characters, a dict's keys) and
     report ``content[0]`` for a field the caller never indexed. Say what is wrong instead."""
     if not isinstance(value, dict) or not hasattr(tp, "__annotations__"):
@@ -176,15 +177,15 @@ def validate_params(tp: Any, value: Any, path: Sequence[Any] = (), *, what: str 
     return out
 
 
-@lru_cache(maxsize=None)
-def union_members(union: Any) -> Dict[str, Any]:
+@cache
+def union_members(union: Any) -> dict[str, Any]:
     """``{type literal: model}`` for a discriminated union of SDK models (pydantic would try every member)."""
     import typing
 
     args = typing.get_args(union)
     if args and typing.get_origin(union) is typing.Annotated:
         args = typing.get_args(args[0])
-    out: Dict[str, Any] = {}
+    out: dict[str, Any] = {}
     for m in args:
         field = getattr(m, "model_fields", {}).get("type")
         for lit in typing.get_args(field.annotation) if field else ():
@@ -192,7 +193,7 @@ def union_members(union: Any) -> Dict[str, Any]:
     return out
 
 
-def validate_event(union: Any, obj: Dict[str, Any]) -> Dict[str, Any]:
+def validate_event(union: Any, obj: dict[str, Any]) -> dict[str, Any]:
     """Validate an outgoing event against its member of the SDK's event ``union`` (by its ``type``)."""
     model = union_members(union).get(obj.get("type"))
     return validate_response(model if model is not None else union, obj)

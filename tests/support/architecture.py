@@ -1,0 +1,99 @@
+"""Read a package's source (ast) for two architecture rules: its import graph (every ``import`` statement,
+function-level ones included) and the length of its functions. Used by tests/test_architecture.py."""
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["module_names", "import_graph", "find_cycle", "long_functions"]
+
+
+def module_names(root: Path) -> dict[str, Path]:
+    """``{dotted module name: path}`` for every .py file of the package at ``root`` (a directory)."""
+    out = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> Iterator[str]:
+    """The package's modules that ``name`` imports, wherever the statement is (module level, function, class)."""
+    is_pkg = path.name == "__init__.py"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".") if is_pkg else name.split(".")[:-1]
+                base = base[:len(base) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            # ``from pkg import sub`` imports the submodule pkg.sub; ``from mod import name`` imports mod
+            targets = [f"{mod}.{a.name}" if f"{mod}.{a.name}" in modules else mod for a in node.names]
+        else:
+            continue
+        for t in targets:
+            while t and t not in modules:  # ``import a.b.c`` where a.b.c is an attribute: its module
+                t = t.rpartition(".")[0]
+            if t and t != name:
+                yield t
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """``{module: the package's modules it imports}`` for the package at ``root``."""
+    modules = module_names(root)
+    return {name: set(_imports(name, path, modules)) for name, path in modules.items()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as ``[a, b, ..., a]``, or None when the graph has none."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def long_functions(root: Path, limit: int) -> list[tuple[str, int]]:
+    """``[(module:qualified.name, lines)]`` for every function or method of the package longer than ``limit``
+    lines (from its ``def`` line to its last line; nested functions count in their own right too)."""
+    out: list[tuple[str, int]] = []
+    for name, path in module_names(root).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        out.extend((f"{name}:{qual}", n) for qual, n in _function_lengths(tree, "") if n > limit)
+    return sorted(out)
+
+
+def _function_lengths(node: ast.AST, prefix: str) -> Iterator[tuple[str, int]]:
+    """``(qualified name, lines)`` of every function under ``node``, methods and nested functions included."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            qual = f"{prefix}.{child.name}" if prefix else child.name
+            if not isinstance(child, ast.ClassDef):
+                yield qual, child.end_lineno - child.lineno + 1
+            yield from _function_lengths(child, qual)
+        else:
+            yield from _function_lengths(child, prefix)

@@ -1,0 +1,117 @@
+"""Architecture rules of helpers/, proven from the source (ast): imports go one way (no cycle, function-level
+imports included), and no function is longer than 80 lines. The checkers are tested on tiny synthetic packages, so
+each rule can fail."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from support.architecture import find_cycle, import_graph, long_functions
+
+HELPERS = Path(__file__).resolve().parent.parent / "helpers"
+MAX_LINES = 80
+
+
+
+def _package(tmp_path: Path, files: dict) -> Path:
+    root = tmp_path / "pkg"
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    return root
+
+
+# ------------------------------------------------------------------------------------------------ imports
+def test_helpers_has_no_import_cycle():
+    graph = import_graph(HELPERS)
+    assert "helpers.stub.models" in graph and "helpers.stub.replay" in graph["helpers.stub.models"]
+    cycle = find_cycle(graph)
+    assert cycle is None, f"import cycle in helpers/: {' -> '.join(cycle)}"
+
+
+def test_stub_layers_import_one_way():
+    """The stub's shared machinery does not import what builds on it, and the replay engine never sees the Backend."""
+    graph = import_graph(HELPERS)
+    for low in ("utils", "validation", "sse", "exceptions", "urls", "recordings", "replay"):
+        assert not graph[f"helpers.stub.{low}"] & {"helpers.stub.models", "helpers.stub.responses",
+                                                  "helpers.stub.server"}, low
+    assert "helpers.stub.models" not in graph["helpers.stub.recordings"]
+
+
+def test_cycle_checker_sees_function_level_and_relative_imports(tmp_path):
+    root = _package(tmp_path, {
+        "__init__.py": "",
+        "a.py": "from . import b\n",
+        "b.py": "def f():\n    from .sub.c import thing\n    return thing\n",
+        "sub/__init__.py": "",
+        "sub/c.py": "import os\n\n\nclass K:\n    def m(self):\n        import pkg.a\n",
+    })
+    graph = import_graph(root)
+    assert graph["pkg.a"] == {"pkg.b"} and graph["pkg.b"] == {"pkg.sub.c"} and graph["pkg.sub.c"] == {"pkg.a"}
+    assert find_cycle(graph) == ["pkg.a", "pkg.b", "pkg.sub.c", "pkg.a"]
+    (root / "sub" / "c.py").write_text("import os\n")
+    assert find_cycle(import_graph(root)) is None
+
+
+def test_cycle_checker_sees_parent_relative_imports(tmp_path):
+    root = _package(tmp_path, {
+        "__init__.py": "from .sub import x\n",
+        "settings.py": "",
+        "sub/__init__.py": "x = 1\n",
+        "sub/x.py": "from ..settings import A\nfrom .. import settings\n",
+        "settings2.py": "from .sub.x import y\n",
+    })
+    graph = import_graph(root)
+    assert graph["pkg.sub.x"] == {"pkg.settings"}
+    assert graph["pkg"] == {"pkg.sub.x"}  # ``from .sub import x`` imports the submodule pkg.sub.x
+    assert find_cycle(graph) is None
+    (root / "settings.py").write_text("from .settings2 import z\n")
+    cycle = find_cycle(import_graph(root))
+    assert cycle[0] == cycle[-1] and set(cycle) == {"pkg.settings", "pkg.settings2", "pkg.sub.x"}
+
+
+# ------------------------------------------------------------------------------------------------ function length
+def test_no_function_in_helpers_is_longer_than_80_lines():
+    long = dict(long_functions(HELPERS, MAX_LINES))
+    assert not long, f"functions in helpers/ longer than {MAX_LINES} lines: {long}; split them"
+
+
+def test_length_checker_counts_methods_and_nested_functions(tmp_path):
+    body = "".join(f"    x{i} = {i}\n" for i in range(80))
+    root = _package(tmp_path, {
+        "__init__.py": "",
+        "m.py": f"def short():\n    pass\n\n\ndef long():\n{body}\n\nclass C:\n    def meth(self):\n"
+                + textwrap.indent(body, "    ") + "\n    def fine(self):\n        def inner():\n"
+                + textwrap.indent(body, "        "),
+    })
+    assert long_functions(root, MAX_LINES) == [("pkg.m:C.fine", 82), ("pkg.m:C.fine.inner", 81),
+                                               ("pkg.m:C.meth", 81), ("pkg.m:long", 81)]
+    assert long_functions(root, 81) == [("pkg.m:C.fine", 82)]
+
+
+# ------------------------------------------------------------------------------------------------ __all__
+def test_every_stub_module_declares_all_and_defines_it():
+    import ast
+    import importlib
+
+    for path in sorted((HELPERS / "stub").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        declared = [n for n in tree.body if isinstance(n, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets)]
+        assert declared, f"{path.name} has no __all__"
+        name = "helpers.stub" if path.stem == "__init__" else f"helpers.stub.{path.stem}"
+        module = importlib.import_module(name)
+        missing = [x for x in module.__all__ if not hasattr(module, x)]
+        assert not missing, f"{name}.__all__ names what it does not define: {missing}"
+
+
+def test_every_route_names_a_handler_in_responses_and_server_has_none_of_its_own():
+    from helpers.stub import responses, urls
+
+    handlers = {h for _m, _p, h in urls.URLS}
+    assert "stream_events" in handlers
+    assert handlers <= set(responses.__all__)
+    assert all(callable(getattr(responses, h)) for h in handlers)
+    server_src = (HELPERS / "stub" / "server.py").read_text(encoding="utf-8")
+    assert not any(f'"{h}"' in server_src for h in handlers), "server.py special-cases a route"

@@ -1,0 +1,104 @@
+"""`python3 workshop.py doctor` (the preflight) and `python3 workshop.py reset` (the clean-up), through the CLI.
+
+doctor passes offline on this checkout, and fails, naming the variable, in live mode without a key. reset --dry-run
+lists what the workshop's metadata marks on a server (the stub, standing in for the live API) and changes nothing;
+reset archives it and clears the parsed-log cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import anthropic
+import pytest
+
+from helpers import doctor, resources, stub
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def workshop_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    stamp, wanted = ROOT / ".venv" / "requirements.sha256", hashlib.sha256((ROOT / "requirements.txt").read_bytes())
+    if not (stamp.exists() and stamp.read_text().strip() == wanted.hexdigest()):
+        pytest.skip(".venv is not in step with requirements.txt (workshop.py would reinstall it first)")
+    full = {k: v for k, v in os.environ.items()
+            if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "WORKSHOP_MODE", "WORKSHOP_CACHE_DIR")}
+    full.update(env)
+    return subprocess.run([sys.executable, "workshop.py", *args], cwd=ROOT, env=full, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_the_evidence_hashes_are_those_of_data():
+    for name, digest in doctor.EVIDENCE_SHA256.items():
+        assert hashlib.sha256((ROOT / "data" / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_a_changed_evidence_file_is_an_x_with_the_fix(tmp_path):
+    for name in doctor.EVIDENCE_SHA256:
+        (tmp_path / name).write_bytes((ROOT / "data" / name).read_bytes())
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "recordings" / "incident-2277.jsonl").write_text("{}\n")
+    with (tmp_path / "app.log").open("a") as f:
+        f.write("\n")
+    lines: list[str] = []
+    check = doctor.Check(lines.append)
+    doctor.check_evidence(check, tmp_path)
+    assert lines[0].startswith("✗") and "app.log changed" in lines[0]
+    assert lines[1].strip().startswith("fix: git checkout -- data/")
+
+
+def test_doctor_passes_offline():
+    out = workshop_cli("doctor", WORKSHOP_MODE="replay")
+    assert out.returncode == 0, out.stdout + out.stderr
+    checks = [ln for ln in out.stdout.splitlines() if ln[:1] in "✓✗"]
+    assert len(checks) >= 6 and all(ln.startswith("✓") for ln in checks), out.stdout
+    for what in ("Python 3.", "hash stamp", "pinned packages", "evidence", "widgets extension", "offline replay"):
+        assert any(what in ln for ln in checks), (what, out.stdout)
+
+
+def test_doctor_in_live_mode_without_a_key_fails_naming_the_variable():
+    out = workshop_cli("doctor", WORKSHOP_MODE="live")
+    assert out.returncode != 0
+    failed = [ln for ln in out.stdout.splitlines() if ln.startswith("✗")]
+    assert len(failed) == 1 and "ANTHROPIC_API_KEY" in failed[0], out.stdout
+    assert "fix: export ANTHROPIC_API_KEY=" in out.stdout
+
+
+@pytest.fixture
+def server():
+    srv = stub.start(port=0)
+    yield srv
+    srv.stop()
+
+
+def test_reset_lists_then_archives_what_the_workshop_made(server, tmp_path):
+    client = anthropic.Anthropic(api_key="stub", base_url=server.url)
+    session = resources.new_session(client)  # environment, agent, upload, session: all the workshop's
+    env, agent = resources.find_environment(client), resources.find_agent(client)
+    stranger = client.beta.agents.create(name="not-the-workshops", model="claude-sonnet-4-6")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "applog-x.npz").write_bytes(b"x")
+    live = {"WORKSHOP_MODE": "live", "ANTHROPIC_API_KEY": "stub-key", "ANTHROPIC_BASE_URL": server.url,
+            "WORKSHOP_CACHE_DIR": str(cache)}
+
+    dry = workshop_cli("reset", "--dry-run", **live)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "would archive 3 workshop resource(s)" in dry.stdout, dry.stdout
+    for obj in (session, env, agent):
+        assert obj.id in dry.stdout
+    assert stranger.id not in dry.stdout
+    assert f"would clear the parsed-log cache {cache}" in dry.stdout
+    assert cache.exists() and not client.beta.agents.retrieve(agent.id).archived_at  # nothing changed
+
+    done = workshop_cli("reset", **live)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("  archived") == 3, done.stdout
+    assert not cache.exists()
+    assert client.beta.agents.retrieve(agent.id).archived_at
+    assert not client.beta.agents.retrieve(stranger.id).archived_at
+    again = workshop_cli("reset", "--dry-run", **live)
+    assert "would archive 0 workshop resource(s)" in again.stdout, again.stdout

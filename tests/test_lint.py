@@ -1,0 +1,34 @@
+"""The linter runs with the tests: ``ruff check`` (configured in pyproject.toml) is clean on the whole repo."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PATHS = ["helpers", "scripts", "tests", "benchmarks", "workshop.py"]
+
+
+def _ruff() -> str:
+    """The ruff pinned in requirements.txt, from this interpreter's environment."""
+    here = Path(sys.executable).parent / "ruff"
+    found = str(here) if here.exists() else shutil.which("ruff")
+    if found is None:
+        pytest.fail("ruff is not installed: it is pinned in requirements.txt (python3 workshop.py test installs it)")
+    return found
+
+
+def test_ruff_check_is_clean():
+    proc = subprocess.run([_ruff(), "check", "--no-cache", "--output-format", "concise", *PATHS],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"ruff check found problems (fix them, or `ruff check --fix`):\n{proc.stdout}{proc.stderr}"
+
+
+def test_ruff_is_the_pinned_version():
+    pinned = next(line.split("==", 1)[1].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+                  if line.startswith("ruff=="))
+    version = subprocess.run([_ruff(), "--version"], capture_output=True, text=True, timeout=30).stdout.split()[-1]
+    assert version == pinned, f"ruff {version} runs, requirements.txt pins {pinned}: refresh the venv"

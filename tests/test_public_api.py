@@ -1,0 +1,50 @@
+"""Every public module of helpers/ (the stub aside) says what it exports, and exports what the notebooks use."""
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = sorted(p.stem for p in (ROOT / "helpers").glob("*.py") if not p.stem.startswith("_"))
+
+
+def _solution_code() -> str:
+    cells = []
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells += ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    return "\n".join(cells)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_declares_all_and_every_name_exists(name):
+    module = importlib.import_module(f"helpers.{name}")
+    assert isinstance(getattr(module, "__all__", None), list), f"helpers/{name}.py has no __all__"
+    missing = [n for n in module.__all__ if not hasattr(module, n)]
+    assert not missing, f"helpers.{name}.__all__ names what it does not define: {missing}"
+    assert len(set(module.__all__)) == len(module.__all__), f"helpers.{name}.__all__ names something twice"
+
+
+@pytest.mark.parametrize("name", ["check", "loop", "render", "dashboard", "incident", "resources", "events"])
+def test_what_the_solutions_use_is_exported(name):
+    used = set(re.findall(rf"\b{name}\.([A-Za-z_]\w*)\b", _solution_code()))
+    module = importlib.import_module(f"helpers.{name}")
+    unexported = sorted(u for u in used if hasattr(module, u) and u not in module.__all__)
+    assert not unexported, f"the solutions use helpers.{name}.{unexported} but its __all__ does not name them"
+
+
+def test_every_check_is_exported():
+    tree = ast.parse((ROOT / "helpers" / "check.py").read_text(encoding="utf-8"))
+    from helpers import check
+
+    # a check: a public function of check.py that is not part of the framework and ends in ok(...)
+    checks = [f.name for f in tree.body if isinstance(f, ast.FunctionDef) and not f.name.startswith("_")
+              and any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "ok" for n in ast.walk(f))
+              and f.name not in ("ok", "fail", "need")]
+    assert len(checks) >= 19
+    assert not set(checks) - set(check.__all__), f"checks missing from check.__all__: {set(checks) - set(check.__all__)}"
