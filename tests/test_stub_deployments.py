@@ -40,8 +40,9 @@ def setup(client):
 def deploy(client, setup, text=ALERT, **kw):
     env, agent, mount = setup
     kw.setdefault("resources", mount)
+    kw.setdefault("initial_events", message(text))
     return client.beta.deployments.create(agent=agent.id, environment_id=env.id, name=kw.pop("name", "investigator"),
-                                          initial_events=message(text), **kw)
+                                          **kw)
 
 
 def follow(client, session_id: str, timeout: float = 30.0) -> list:
@@ -276,3 +277,17 @@ def test_other_bad_input(client, setup):
         list(client.beta.deployment_runs.list(trigger_type="cron"))  # type: ignore[arg-type]
     with pytest.raises(anthropic.NotFoundError, match="file"):
         deploy(client, setup, resources=[{"type": "file", "file_id": "file_nope", "mount_path": "/workspace/x"}])
+
+
+def test_an_outcome_as_the_initial_event_starts_the_graded_work(client, setup):
+    """A deployment's initial events may be a user.define_outcome alone: the run's session begins on receipt."""
+    outcome = {"type": "user.define_outcome", "max_iterations": 3,
+               "description": "A postmortem summary of Incident-2277 in markdown.",
+               "rubric": {"type": "text", "content": "- Names the culprit deploy."}}
+    d = deploy(client, setup, name="postmortem", text=None, initial_events=[outcome])
+    assert [e.type for e in d.initial_events] == ["user.define_outcome"]
+    run = client.beta.deployments.run(d.id)
+    events = follow(client, run.session_id)
+    assert events[0].type == "user.define_outcome" and events[-1].stop_reason.type == "end_turn"
+    s = client.beta.sessions.retrieve(run.session_id)
+    assert [e.result for e in s.outcome_evaluations] == ["needs_revision", "satisfied"]
