@@ -179,11 +179,19 @@ def jupyter_args(extra: list[str]) -> list[str]:
         str(BIN / "jupyter"), "lab",
         f"--ServerApp.root_dir={ROOT}",
         f"--LabApp.default_url=/lab/tree/{start}",
-        # Local kernels talk to JupyterLab over localhost TCP: encrypt it (CurveZMQ keys the server provisions;
-        # ipykernel's kernelspec declares support), which also ends ipykernel's "without encryption" warning.
-        "--MappingKernelManager.transport_encryption=auto",
+        *kernel_encryption(),
         *extra,
     ]
+
+
+def kernel_encryption() -> list[str]:
+    """Local kernels talk to JupyterLab over localhost TCP: encrypt it with CurveZMQ keys that the server provisions
+    (ipykernel's kernelspec declares support), which also ends ipykernel's "running over TCP without encryption"
+    warning. Only where pyzmq has CurveZMQ (its wheels do): elsewhere the policy would stop kernels from starting."""
+    probe = [str(PYTHON), "-c", "import sys, zmq; sys.exit(0 if zmq.has('curve') else 1)"]
+    if subprocess.run(probe, capture_output=True).returncode != 0:
+        return []
+    return ["--MappingKernelManager.transport_encryption=auto"]
 
 
 def serve(args: list[str]) -> int:

@@ -21,7 +21,8 @@ from .settings import DATA_DIR, MODEL, ROOT
 
 __all__ = ["connect", "DATA_DIR", "MODEL", "ROOT"]
 
-_SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "resources", "events"}
+_SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "resources", "events",
+               "hints"}
 
 
 def connect(mode: str | None = None, **kwargs):

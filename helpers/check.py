@@ -25,10 +25,11 @@ from collections.abc import Callable
 from typing import Any
 
 from .events import attr, event_text
+from .hints import hint  # the second hint level, on request: check.hint("3.2")
 
 __all__ = [  # noqa: F822 - TODO is made by the module __getattr__ (it names its cell)
     # the framework
-    "TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo",
+    "TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo", "hint",
     # one check per exercise, in notebook order
     "setup", "event_direction",                                                     # 00
     "onset", "suspect_deploy", "db_queries",                                        # 01
@@ -874,8 +875,9 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
         fail("the agent's final message does not name dep_4820.",
              "did every tool call get the real result? Look at the user.custom_tool_result lines above.")
     n = len(results)
-    ok(f"Your loop answered {n} tool call{'s' if n != 1 else ''} inline, each exactly once, and stopped on end_turn: "
-       "the report names dep_4820.")
+    sandbox = sum(1 for e in events if _type_of(e) == "agent.tool_use")
+    ok(f"Your loop answered {n} custom tool call{'s' if n != 1 else ''} inline, each exactly once (the sandbox ran "
+       f"its {sandbox} command{'s' if sandbox != 1 else ''} itself), and stopped on end_turn: the report names dep_4820.")
 
 
 # =============================================================================== 05 Replay and lifecycle

@@ -27,6 +27,7 @@ pandas, matplotlib and ipywidgets are imported lazily, so ``import helpers.dashb
 """
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import io
@@ -45,6 +46,7 @@ from .events import (
     TOOL_USE_KINDS,
     ToolCall,
     as_dict,
+    get,
     text_of,
 )
 
@@ -52,6 +54,7 @@ __all__ = [
     "AgentPanel",
     "AgentPanelState",
     "Dashboard",
+    "tool_calls_summary",
     "ToolCall",
     "clean_text",
     "deploy_markers",
@@ -802,6 +805,24 @@ def final_report_html(report: str | None, culprit: str | None = None) -> str:
             f"{markdown_html(report)}</div></div>")
 
 
+_TOOL_KINDS = (("agent", "sandbox command", "sandbox commands", "ran"),
+               ("custom", "custom tool call", "custom tool calls", "answered"),
+               ("mcp", "MCP tool call", "MCP tool calls", "answered"))
+
+
+def tool_calls_summary(state: AgentPanelState) -> str:
+    """The tool calls by kind, e.g. "3 sandbox commands · 5 custom tool calls (5 answered)": the sandbox runs its
+    commands itself; your laptop answers the custom tools."""
+    parts = []
+    for kind, one, many, verb in _TOOL_KINDS:
+        calls = [c for c in state.tool_calls.values() if c.kind == kind]
+        if calls or kind != "mcp":
+            done = sum(1 for c in calls if c.done)
+            parts.append(f"{len(calls)} {one if len(calls) == 1 else many}"
+                         + (f" ({done} {verb})" if done != len(calls) or kind == "custom" else ""))
+    return " · ".join(parts)
+
+
 class AgentPanel:
     """The SRE Agent panel widget: offline until attached, then a live view of an ``AgentPanelState``."""
 
@@ -826,9 +847,7 @@ class AgentPanel:
 
     def attach(self, session: Any) -> Callable[[Any], None]:
         """Bring the panel online for ``session`` (object, dict or id); returns ``on_event``."""
-        sid = session if isinstance(session, str) or session is None else (
-            session.get("id") if isinstance(session, dict) else getattr(session, "id", None)
-        )
+        sid = session if isinstance(session, str) or session is None else get(session, "id")
         with self._lock:
             self.state = AgentPanelState()
             self.state.attach(sid)
@@ -882,11 +901,9 @@ class AgentPanel:
                 "<code>on_event = dash.attach(session)</code> and pass <code>on_event=on_event</code> to the loop.</div>"
             )
         else:
-            n_tools = len(s.tool_calls)
-            n_done = sum(1 for c in s.tool_calls.values() if c.done)
             body = (
                 f'<div class="muted">session <code>{esc(s.session_id or "?")}</code> · {s.events} events · '
-                f"{n_tools} tool calls ({n_done} answered) · {len(s.messages)} messages</div>"
+                f"{tool_calls_summary(s)} · {len(s.messages)} messages</div>"
             )
             if s.error:
                 body += f'<div class="msg-error"><span class="who" style="background:#c62828">error</span>{esc(s.error)}</div>'
@@ -916,6 +933,7 @@ class Dashboard:
         self._w = w
         self.page_size = page_size
         self.highlighted: str | None = None
+        self._handle: Any = None  # the display handle, once shown: its static copy is updated in place
         self.agent = AgentPanel(on_report=self._on_report)
         self._build_metrics()
         self._build_logs()
@@ -1049,6 +1067,7 @@ class Dashboard:
         self.highlighted = deploy_id
         self.deploys.value = deploys_html(deploy_id)
         self.refresh_metrics()
+        self.refresh_static()
         if deploy_id in {v for _, v in self.diff_pick.options}:
             self.diff_pick.value = deploy_id
 
@@ -1062,21 +1081,60 @@ class Dashboard:
 
     def attach(self, session: Any) -> Callable[[Any], None]:
         """Bring the SRE Agent panel online for ``session``; pass the result as the loop's ``on_event=``."""
-        return self.agent.attach(session)
+        self.agent.attach(session)
+        self.refresh_static()
+        return self.on_event
 
     @property
     def state(self) -> AgentPanelState:
         return self.agent.state
 
-    @property
-    def on_event(self) -> Callable[[Any], None]:
-        """The SRE Agent panel's event callback (what ``attach`` returns)."""
-        return self.agent.on_event
+    def on_event(self, event: Any) -> None:
+        """The SRE Agent panel's event callback (what ``attach`` returns); the static copy follows each stop."""
+        self.agent.on_event(event)
+        if as_dict(event).get("type") in ("session.status_idle", "session.status_terminated"):
+            self.refresh_static()
+
+    # ---- the static rendering: what GitHub, nbconvert and a kernel-less JupyterLab show
+    def static_html(self) -> str:
+        """The dashboard as plain HTML (no widgets, no kernel): the Metrics chart with its deploy markers, the deploys
+        table, and the SRE Agent panel (its header, the final report and the timeline)."""
+        s = self.agent.state
+        start, end = self.window.value
+        png = base64.b64encode(render_metrics_png(self.service.value, start, end, highlight=self.highlighted)).decode()
+        entries = "".join(timeline_entry_html(s, kind, payload) for kind, payload in s.timeline)
+        return (
+            f'{CSS}<div class="i2277 static-dashboard" style="border:1px solid #cfd8dc;padding:6px">'
+            '<div style="font-size:16px"><b>Incident-2277</b> · checkout p99 spikes 10x after a deploy '
+            '<span class="muted">(a static copy of the dashboard; run the notebook for the live one)</span></div>'
+            f'<div class="static-metrics"><b>Metrics</b> · {esc(self.service.value)}, deploys as dashed lines'
+            f'<br><img class="metrics-chart" alt="Metrics chart with deploy markers" style="max-width:900px;width:100%" '
+            f'src="data:image/png;base64,{png}"></div>'
+            f'<div class="static-deploys"><b>Deploys</b>{deploys_html(self.highlighted)}</div>'
+            f'<div class="static-agent">{self.agent.header.value}{self.agent.report.value}'
+            + (f'<details><summary>timeline ({len(s.timeline)} entries)</summary>{entries}</details>' if entries else "")
+            + "</div></div>"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        """The widget view (live, with a kernel) and a static HTML copy beside it (without one)."""
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["text/html"] = self.static_html()
+        bundle["text/plain"] = "Incident-2277 dashboard (a widget: run the notebook to see it live)"
+        return bundle
+
+    def refresh_static(self) -> None:
+        """Re-render the static copy in the cell that displayed the dashboard (Jupyter's display update)."""
+        if self._handle is not None:
+            try:
+                self._handle.update(self._repr_mimebundle_(), raw=True)
+            except Exception:  # never break the investigation for a display copy
+                pass
 
     def display(self) -> Dashboard:
         from IPython.display import display
 
-        display(self.widget)
+        self._handle = display(self._repr_mimebundle_(), raw=True, display_id=True)
         return self
 
     def __repr__(self) -> str:

@@ -91,16 +91,17 @@ def check_evidence(check: Check, data_dir: Path | None = None) -> None:
 
 
 def check_jupyterlab(check: Check) -> None:
+    """Installed, with the widgets extension where JupyterLab finds it (by metadata: importing JupyterLab is slow)."""
+    from importlib import metadata, util
+
     try:
-        import ipywidgets
-        import jupyterlab
-    except ImportError as exc:
-        check(False, f"JupyterLab and ipywidgets importable ({exc})", REINSTALL)
+        lab, widgets = metadata.version("jupyterlab"), metadata.version("ipywidgets")
+    except metadata.PackageNotFoundError as exc:
+        check(False, f"JupyterLab and ipywidgets installed ({exc.args[0]} is missing)", REINSTALL)
         return
     ext = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter-widgets" / "jupyterlab-manager"
-    check((ext / "package.json").exists(),
-          f"JupyterLab {jupyterlab.__version__} with the widgets extension (ipywidgets {ipywidgets.__version__})",
-          REINSTALL)
+    ok = (ext / "package.json").exists() and all(util.find_spec(m) for m in ("jupyterlab", "ipywidgets", "ipykernel"))
+    check(ok, f"JupyterLab {lab} with the widgets extension (ipywidgets {widgets})", REINSTALL)
 
 
 def check_replay(check: Check) -> None:

@@ -208,7 +208,7 @@ def _session_id(session: Any) -> str:
         raise ValueError("loop.run: the session is still the TODO placeholder (check.TODO): finish the cell that "
                          "creates it, then pass session.id.")
     if not isinstance(session, str):
-        sid = session.get("id") if isinstance(session, dict) else getattr(session, "id", None)
+        sid = get(session, "id")
         if not isinstance(sid, str):
             raise TypeError(f"loop.run: pass session.id (a str like 'sesn_...'), not a {type(session).__name__}.")
         session = sid
@@ -567,5 +567,7 @@ def _retryable(exc: BaseException) -> bool:
         if status < 400:  # an `event: error` frame inside an open (200) stream: its body says which
             error = get(exc.body, "error") if isinstance(exc.body, dict) else None
             return get(error, "type") in _RETRYABLE_ERROR_TYPES
+        if exc.response.headers.get("x-should-retry") == "false":  # the server says so (the SDK obeys it too)
+            return False
         return status in (408, 409, 429) or status >= 500
     return False

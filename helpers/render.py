@@ -267,14 +267,15 @@ class Line:
     def _repr_html_(self) -> str:
         t = self.event.get("type", "?")
         colour = DOMAIN_COLOURS["error"] if _is_error(self.event) else DOMAIN_COLOURS.get(_domain(t), "#57606a")
-        head = self.text[:TYPE_COLUMN].rstrip()
-        tail = self.text[TYPE_COLUMN:] if len(self.text) > TYPE_COLUMN else ""
+        # the type is the first word; a type longer than the column stays whole (never cut mid-word)
+        head, _, tail = self.text.partition(" ")
+        tail = tail.lstrip(" ")
         weight = "bold" if t in ("agent.message", "session.status_idle") else "normal"
         return (
             '<div style="font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;white-space:pre-wrap;'
             'margin:0;padding:0 0 0 4px;border-left:3px solid {c}">'
             '<span style="color:{c};font-weight:{w}">{h:<{n}}</span>{b}</div>'
-        ).format(c=colour, w=weight, h=html.escape(head), n=TYPE_COLUMN, b=html.escape(tail))
+        ).format(c=colour, w=weight, h=html.escape(head), n=max(TYPE_COLUMN, len(head) + 1), b=html.escape(tail))
 
 
 def _in_notebook() -> bool:

@@ -23,8 +23,12 @@ __all__ = [
     "WORKSHOP_METADATA", "ENVIRONMENT_NAME", "AGENT_NAME", "AGENT_DESCRIPTION", "SYSTEM_PROMPT", "LOG_MOUNT_PATH",
     "environment_config", "agent_tools", "agent_definition",
     "find_environment", "find_agent", "find_log_file", "archive_duplicates",
-    "ensure_environment", "ensure_agent", "ensure_log_file", "ensure_all", "new_session",
+    "ensure_environment", "ensure_agent", "ensure_log_file", "ensure_all", "new_session", "console_url", "is_live",
 ]
+
+#: Where the Claude Console shows a session (its timeline and raw events). "default" is the organisation's Default
+#: workspace; set WORKSHOP_CONSOLE_WORKSPACE to your workspace's id if your key belongs to another one.
+CONSOLE_SESSION_URL = "https://platform.claude.com/workspaces/{workspace}/sessions/{session_id}"
 
 #: Every resource the workshop creates carries this metadata, so it can be found (and cleaned up) again.
 WORKSHOP_METADATA = {"workshop": "ship-your-first-managed-agent"}
@@ -246,6 +250,23 @@ def new_session(client: Any, agent: Any = None, env: Any = None, log_file: Any =
     metadata = {**WORKSHOP_METADATA, **(kwargs.pop("metadata", None) or {})}
     resources = [{"type": "file", "file_id": get(log_file, "id"), "mount_path": LOG_MOUNT_PATH},
                  *kwargs.pop("resources", [])]
-    return client.beta.sessions.create(
+    session = client.beta.sessions.create(
         agent=get(agent, "id"), environment_id=get(env, "id"), resources=resources, metadata=metadata, **kwargs,
     )
+    if is_live(client):  # offline there is no Console to look in: print nothing
+        print(f"Console: {console_url(get(session, 'id'))}")
+    return session
+
+
+def is_live(client: Any) -> bool:
+    """Does ``client`` talk to the real API (not the local replay stub)?"""
+    host = getattr(getattr(client, "base_url", None), "host", None) or ""
+    return bool(host) and host not in ("127.0.0.1", "localhost", "::1")
+
+
+def console_url(session_id: str) -> str:
+    """The session's page in the Claude Console (live sessions only)."""
+    import os
+
+    workspace = os.environ.get("WORKSHOP_CONSOLE_WORKSPACE") or "default"
+    return CONSOLE_SESSION_URL.format(workspace=workspace, session_id=session_id)

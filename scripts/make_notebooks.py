@@ -33,7 +33,10 @@ Conventions for a solution notebook (``solutions/NN_name.ipynb``):
   that code could fail before the placeholders are set, so they move to the top of the cell, under a
   ``# TODO N.M placeholders`` comment, and the block keeps only its comments and the ``raise``.
   ``### HINT:`` lines stay in the solutions as they are (the solution shows the hint beside
-  the answer); in learner notebooks they become ``# Hint:`` lines. Numbers are unique per notebook.
+  the answer); in learner notebooks they become ``# Hint:`` lines. A hint is a *nudge* (what to look
+  for, which field, which event), never the solution's lines (tests/test_hints.py). ``### MORE:`` lines
+  are the second level, the near-answer: left out of the learner notebook, which says instead
+  ``# Still stuck? Run check.hint("N.M")`` (helpers/hints.py prints them). Numbers are unique per notebook.
 * Keep one exercise per cell, followed by a check cell (``check.something(...)``).
 
 Learner notebooks have no outputs, no execution counts, and normalised metadata, so their diffs
@@ -64,6 +67,7 @@ BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION (?P<num>\d+(?:\.\d+)*
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 HINT = re.compile(r"^[ \t]*### HINT:\s?(?P<text>.*)$")
 SETS = re.compile(r"^[ \t]*### SETS:\s*(?P<names>.*)$")
+MORE = re.compile(r"^[ \t]*### MORE:\s?(?P<text>.*)$")
 IMPORT = re.compile(r"^(import|from)\s")
 CHECK_IMPORT = re.compile(
     r"^\s*(from helpers import .*\bcheck\b|import helpers\.check as check|from helpers\.check import .*)", re.M)
@@ -144,13 +148,14 @@ def convert_source(source: str, where: str = "") -> tuple[str, list[str]]:
     while i < len(lines):
         m = BEGIN.match(lines[i])
         if not m:
-            if END.match(lines[i]) or HINT.match(lines[i]) or SETS.match(lines[i]):
+            if END.match(lines[i]) or HINT.match(lines[i]) or SETS.match(lines[i]) or MORE.match(lines[i]):
                 raise NotebookError(f"{where}: line {i + 1}: {lines[i].strip()!r} outside a BEGIN SOLUTION block")
             out.append(lines[i])
             i += 1
             continue
         indent, num, title = m.group("indent"), m.group("num"), m.group("title")
         hints: list[str] = []
+        more = False
         sets: list[str] | None = None
         body: list[str] = []
         j = i + 1
@@ -161,6 +166,8 @@ def convert_source(source: str, where: str = "") -> tuple[str, list[str]]:
             s = SETS.match(lines[j])
             if h:
                 hints.append(h.group("text"))
+            elif MORE.match(lines[j]):
+                more = True  # the near-answer: not in the learner notebook, shown by check.hint(num) on request
             elif s:
                 sets = [n.strip() for n in s.group("names").split(",") if n.strip()]
             else:
@@ -175,6 +182,8 @@ def convert_source(source: str, where: str = "") -> tuple[str, list[str]]:
             hoisted.extend(f"{n} = check.TODO" for n in names)
         out.append(f"{indent}# TODO {num}: {title}".rstrip())
         out.extend(f"{indent}# Hint: {h}".rstrip() for h in hints)
+        if more:
+            out.append(f'{indent}# Still stuck? Run check.hint("{num}") in a new cell for a near-answer.')
         out.append(indent + (REPLACE_ALL if names and not hoist else REPLACE_RAISE))
         if not hoist:
             out.extend(f"{indent}{n} = check.TODO" for n in names)

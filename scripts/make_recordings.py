@@ -37,6 +37,9 @@ if str(ROOT) not in sys.path:
 from helpers.settings import DATA_DIR  # noqa: E402
 
 FORMAT = 1
+#: ``stop_reason.event_ids`` of a requires_action idle lists at most this many of the blocking ids (a window that
+#: slides as they are answered; the cookbook's human-in-the-loop notebook). The stub applies the same window.
+EVENT_IDS_WINDOW = 5
 #: Where the agent's sandbox sees the evidence (the environment mounts data/ there).
 SANDBOX_DATA_DIR = "/workspace/data"
 START = datetime(2026, 11, 18, 14, 52, 0, tzinfo=timezone.utc)
@@ -250,8 +253,9 @@ class Recording:
         """``calls``: (event id, name, input). Idle requires_action, the results, running again.
 
         Returns the results' texts."""
+        # The service lists at most EVENT_IDS_WINDOW of the blocking ids at a time (a sliding window).
         self.emit("session.status_idle", 0.03, stop_reason={"type": "requires_action",
-                                                            "event_ids": [c[0] for c in calls]})
+                                                            "event_ids": [c[0] for c in calls][:EVENT_IDS_WINDOW]})
         for eid, name, tool_input in calls:
             result = handle_tool(name, tool_input)
             self.outputs[eid] = result
@@ -723,6 +727,47 @@ def rec_fault_terminated(f: Facts) -> Recording:
     return r
 
 
+# --------------------------------------------------------------------------- parallel tool calls
+
+SWEEP_SERVICES = ["auth", "cart", "catalog", "checkout", "payments", "search"]
+SWEEP_MESSAGE = (
+    "Latency sweep for Incident-2277: in one go, pull the p99 latency of all six services around 14:07Z, and the "
+    "deploys of the last hours, then tell me which services moved and which deploy lines up."
+)
+
+
+def rec_parallel(f: Facts) -> Recording:
+    """Seven custom tool calls from one model request: more than the window of EVENT_IDS_WINDOW ids."""
+    r = Recording("parallel-sweep", "SWEP", f, title="Seven parallel custom tool calls",
+                  description="One model request calls get_metrics for all six services and list_deploys at once: "
+                              "seven custom tool calls in parallel. The requires_action idle lists the first five "
+                              "(stop_reason.event_ids is a window of at most five ids), so a client keeps answering "
+                              "across several idles. Then a short summary: only checkout moved, right after dep_4820.",
+                  keywords=["sweep"])
+    c = f.culprit
+    r.user_message(SWEEP_MESSAGE)
+    r.running()
+    calls = [("custom", "get_metrics", {**METRICS_INPUT, "service": s}) for s in SWEEP_SERVICES]
+    calls.append(("custom", "list_deploys", DEPLOYS_INPUT))
+    ids = r.model_request([("message", "Fetching all six services' p99 and the deploys in parallel.")] + calls,
+                          think=True)
+    assert len(ids) == 7 > EVENT_IDS_WINDOW
+    results = r.answer_custom([(eid, item[1], item[2]) for eid, item in zip(ids, calls, strict=True)])
+    ratios = {s: comparison(res)[2] for s, res in zip(SWEEP_SERVICES, results[:-1], strict=True)}
+    moved = [s for s, x in ratios.items() if x >= 2]
+    assert moved == ["checkout"], ratios
+    deploys = json.loads(results[-1])["deploys"]
+    assert c in deploys, deploys
+    flat = ", ".join(f"{s} {ratios[s]:.2f}x" for s in SWEEP_SERVICES if s != "checkout")
+    r.model_request([("message", f"Only checkout moved: its p99 is {ratios['checkout']:.1f}x after "
+                                 f"{hhmm(ONSET)[:5]} versus the hour before. The others stayed flat ({flat}). The "
+                                 f"deploy that lines up is `{c['id']}` (checkout `{c['version']}`, "
+                                 f"{hhmm(c['timestamp'])}), {_seconds(c['timestamp'], ONSET)} seconds before the "
+                                 "onset. Next step: read its diff.")], extra_seconds=1.0)
+    r.end_turn()
+    return r
+
+
 # --------------------------------------------------------------------------- outcome
 
 OUTCOME_DESCRIPTION = (
@@ -810,7 +855,8 @@ def build_all(data_dir: Path = DATA_DIR) -> dict[str, str]:
     """name -> file text, for every authored recording."""
     f = Facts(data_dir)
     recs = [rec_incident(f), rec_interrupt(f), rec_permission(f), rec_fault_rescheduled(f),
-            rec_fault_retries_exhausted(f), rec_fault_terminated(f), rec_outcome(f), rec_alert(f), rec_budget(f)]
+            rec_fault_retries_exhausted(f), rec_fault_terminated(f), rec_outcome(f), rec_parallel(f),
+            rec_alert(f), rec_budget(f)]
     return {rec.name: rec.text() for rec in recs}
 
 

@@ -548,3 +548,18 @@ def test_dashboard_follows_the_recorded_investigation():
     assert '<tr class="culprit" data-deploy="dep_4820">' in dash.deploys.value
     assert len(dash.agent.timeline.children) == len(dash.state.timeline)
     assert "<details>" in _panel_html(dash.agent)
+
+
+def test_static_copy_beside_the_widget_view():
+    """The dashboard's display bundle carries the widget view and a static HTML copy (chart, deploys, agent panel)."""
+    from helpers import dashboard
+
+    dash = dashboard.Dashboard()
+    bundle = dash._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    static = bundle["text/html"]
+    assert 'class="metrics-chart"' in static and "data:image/png;base64," in static
+    assert "dep_4820" in static and "SRE Agent" in static and "offline" in static
+    on_event = dash.attach("sesn_static")
+    assert on_event == dash.on_event
+    assert "0 sandbox commands · 0 custom tool calls (0 answered)" in dash.static_html()

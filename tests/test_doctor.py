@@ -12,10 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import anthropic
 import pytest
 
-from helpers import doctor, resources, stub
+from helpers import doctor, resources
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,15 +66,7 @@ def test_doctor_in_live_mode_without_a_key_fails_naming_the_variable():
     assert "fix: export ANTHROPIC_API_KEY=" in out.stdout
 
 
-@pytest.fixture
-def server():
-    srv = stub.start(port=0)
-    yield srv
-    srv.stop()
-
-
-def test_reset_lists_then_archives_what_the_workshop_made(server, tmp_path):
-    client = anthropic.Anthropic(api_key="stub", base_url=server.url)
+def test_reset_lists_then_archives_what_the_workshop_made(server, client, tmp_path):
     session = resources.new_session(client)  # environment, agent, upload, session: all the workshop's
     env, agent = resources.find_environment(client), resources.find_agent(client)
     stranger = client.beta.agents.create(name="not-the-workshops", model="claude-sonnet-4-6")

@@ -28,7 +28,10 @@ SANDBOX_DATA_DIR = "/workspace/data/"
 
 HEADER_KEYS = ["recording", "name", "title", "description", "keywords", "custom_tools", "source"]
 REQUIRED = {"incident-2277", "interrupt", "permission-policy", "fault-rescheduled", "fault-retries-exhausted",
-            "fault-terminated", "outcome", "alert-2277", "budget-reached"}
+            "fault-terminated", "outcome", "parallel-sweep", "alert-2277",
+            "budget-reached"}
+#: stop_reason.event_ids lists at most this many blocking ids (as helpers/stub/replay.py and make_recordings.py).
+EVENT_IDS_WINDOW = 5
 OUTCOME_RESULTS = {"satisfied", "needs_revision", "max_iterations_reached", "failed", "interrupted"}
 #: Event fields that name an earlier event, and the types that event may have.
 REFERENCES = {
@@ -187,7 +190,8 @@ def test_requires_action_lists_exactly_the_pending_calls(rec):
                 executed.add(ev["tool_use_id"])
             elif t == "session.status_idle":
                 if ev["stop_reason"]["type"] == "requires_action":
-                    assert ev["stop_reason"]["event_ids"] == pending, f"path {name!r}: {ev['id']}"
+                    # A window: the oldest pending ids, at most EVENT_IDS_WINDOW of them.
+                    assert ev["stop_reason"]["event_ids"] == pending[:EVENT_IDS_WINDOW], f"path {name!r}: {ev['id']}"
                 else:
                     assert not pending, f"path {name!r}: idle {ev['stop_reason']['type']} with calls pending"
         # A built-in call runs (gets an agent.tool_result) unless it was denied.

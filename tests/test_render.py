@@ -89,3 +89,15 @@ def test_show_prints_plain_text_outside_jupyter(capsys):
 
 def test_a_broken_event_never_breaks_rendering():
     assert "could not render" in render.line({"type": "agent.message", "content": 5})
+
+
+def test_html_keeps_a_long_event_type_whole():
+    """A type longer than the type column (span.outcome_evaluation_start) is never cut mid-word."""
+    from helpers import render as _render
+
+    long_type = "span.outcome_evaluation_start"
+    assert len(long_type) > _render.TYPE_COLUMN - 1
+    html_line = _render.Line({"type": long_type, "id": "sevt_1", "outcome_id": "outc_1", "iteration": 0})._repr_html_()
+    assert f">{long_type} </span>" in html_line, html_line
+    short = _render.Line({"type": "agent.message", "content": [{"type": "text", "text": "hi"}]})._repr_html_()
+    assert ">agent.message" + " " * (_render.TYPE_COLUMN - len("agent.message")) + "</span>hi<" in short, short

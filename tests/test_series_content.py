@@ -204,6 +204,7 @@ def test_05_rebuilds_after_a_hard_refresh_from_the_platform_alone():
 
 def test_05_reconnects_stream_first_then_history_then_tail():
     source = _exercise_cell(_nb(NB05), "5.3")
+    source = "\n".join(line for line in source.split("\n") if not line.strip().startswith("###"))  # the code only
     opened, listed = source.find("events.stream("), source.find("events.list(")
     assert 0 <= opened < listed, "5.3 must open the stream before listing the history"
     tail = source.find("for ev in stream")

@@ -139,7 +139,7 @@ def test_session_update_archive_delete(client, env, agent):
     u = client.beta.sessions.update(s.id, title="new", metadata={"a": None, "b": "2"})
     assert u.title == "new" and u.metadata == {"b": "2"}
     assert client.beta.sessions.archive(s.id).archived_at
-    with pytest.raises(anthropic.BadRequestError, match="archived"):
+    with pytest.raises(anthropic.ConflictError, match="archived"):
         client.beta.sessions.events.send(s.id, events=[{"type": "user.message", "content": [
             {"type": "text", "text": "hi"}]}])
     d = client.beta.sessions.delete(s.id)
@@ -307,17 +307,17 @@ def test_a_running_session_cannot_change_agent_or_be_archived():
         c.beta.sessions.events.send(s.id, events=[
             {"type": "user.message", "content": [{"type": "text", "text": "Investigate Incident-2277."}]}])
         assert c.beta.sessions.retrieve(s.id).status == "running"
-        with pytest.raises(anthropic.BadRequestError, match="user.interrupt"):
+        with pytest.raises(anthropic.ConflictError, match="user.interrupt"):
             c.beta.sessions.update(s.id, agent={"tools": []})
-        with pytest.raises(anthropic.BadRequestError, match="cannot be archived"):
+        with pytest.raises(anthropic.ConflictError, match="cannot be archived"):
             c.beta.sessions.archive(s.id)
         c.beta.sessions.update(s.id, title="still fine while running")  # other fields may change
-        # a message sent while it works is queued: processed_at is null in the reply, set in the history
+        # a message sent while it works is queued: processed_at is null (reply and history) until it is taken up
         (queued,) = c.beta.sessions.events.send(s.id, events=[
             {"type": "user.message", "content": [{"type": "text", "text": "Also check payments."}]}]).data
         assert queued.processed_at is None
         stored = [e for e in c.beta.sessions.events.list(s.id) if e.id == queued.id]
-        assert stored and stored[0].processed_at is not None
+        assert stored and stored[0].processed_at is None
         c.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
         for _ in range(200):
             if c.beta.sessions.retrieve(s.id).status == "idle":

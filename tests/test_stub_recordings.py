@@ -101,6 +101,9 @@ def test_recording_replays_end_to_end(client, ids, name):
     taken = [ln for ln in rec.lines if not ln.client_side and ln.when in (None, {"confirmation": "allow"})
              and ln.type not in ("session.updated",)]
     agent_side = [e for e in hist if not (e.type.startswith("user.") or e.type == "system.message")]
+    # More than 5 parallel calls: answering the window of 5 re-emits idle (requires_action) with the rest.
+    agent_side = [e for i, e in enumerate(agent_side) if not (
+        i and e.type == agent_side[i - 1].type == "session.status_idle" and e.stop_reason.type == "requires_action")]
     if not any(ln.type == "user.interrupt" for ln in rec.lines):
         assert [e.type for e in agent_side] == [ln.type for ln in taken]
     else:

@@ -193,7 +193,8 @@ def test_errors_change_nothing(client, session):
     with pytest.raises(anthropic.BadRequestError, match=r"events\[0\]\.bogus is not a known field"):
         client.beta.sessions.events.send(sid, events=[{**good, "bogus": 1}])
     with pytest.raises(anthropic.BadRequestError, match="waiting for results of custom tool uses"):
-        client.beta.sessions.events.send(sid, events=[msg("hello?")])
+        client.beta.sessions.events.send(sid, events=[{"type": "user.define_outcome", "description": "d",
+                                                       "rubric": {"type": "text", "content": "r"}}])
     with pytest.raises(anthropic.BadRequestError, match="only valid on self_hosted"):
         client.beta.sessions.events.send(sid, events=[{"type": "user.tool_result", "tool_use_id": ids[0]}])
     # nothing was applied

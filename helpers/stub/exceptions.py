@@ -71,3 +71,13 @@ def not_found(kind: str, ident: str, hint: str = "") -> NotFound:
         msg += " (This is the offline stub: it keeps state only while it runs, so ids from before a kernel or stub " \
                "restart are gone.)"
     return NotFound(msg, error_code=code)
+
+
+class RequestTimeout(StubError):
+    status = 408
+    error_type = "timeout_error"
+
+
+class RequestTooLarge(StubError):
+    status = 413
+    error_type = "request_too_large"  # the API errors page: "413 - request_too_large"

@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from ..events import SESSION_STATUS, event_text, waits_for_confirmation
 from . import budgets, outputs, pricing
 from .deployments import DeploymentsBackend
 from .exceptions import Conflict, InvalidRequest, NotFound, not_found
@@ -168,9 +169,6 @@ def _idle_stream_message(s: SessionState, limit: float, delivered: int = 0) -> s
     return head + ("Break out of the loop on session.status_idle when its stop_reason is not requires_action, "
                    "and on session.status_terminated.")
 
-_STATUS_OF = {"session.status_running": "running", "session.status_idle": "idle",
-              "session.status_terminated": "terminated", "session.status_rescheduled": "rescheduling"}
-
 #: What a client may send (the ``type`` of each event in ``events.send``).
 SENDABLE = ("user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
             "user.define_outcome", "user.tool_result", "system.message")
@@ -189,16 +187,17 @@ def _sendable_params() -> dict[str, Any]:
             "system.message": sessions.BetaManagedAgentsSystemMessageEventParams}
 
 
-def _text_of(ev: dict[str, Any]) -> str:
-    return " ".join(b.get("text", "") for b in ev.get("content") or [] if isinstance(b, dict))
-
-
 class Plan:
     """A validated batch of sent events, ready to apply (validation happens before any state changes)."""
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
         self.recording: Recording | None = None
+
+
+#: ``stop_reason.event_ids`` lists at most this many of the blocking ids (the cookbook's human-in-the-loop notebook:
+#: a window of at most 5), oldest first; answering some re-emits the idle with the next ones.
+EVENT_IDS_WINDOW = 5
 
 
 class _Waiting:
@@ -215,6 +214,11 @@ class _Waiting:
 
     def ids(self) -> list[str]:
         return list(self.results) + list(self.confirmations)
+
+    def window(self) -> list[str]:
+        """What a requires_action idle lists in ``stop_reason.event_ids``: the oldest waiting ids, at most
+        EVENT_IDS_WINDOW of them (a window that slides as they are answered)."""
+        return self.ids()[:EVENT_IDS_WINDOW]
 
     def answer(self, event: dict[str, Any]) -> None:
         """A checked ``user.custom_tool_result`` or ``user.tool_confirmation`` answers its tool use."""
@@ -251,6 +255,7 @@ class SessionState:
         self.outcomes: dict[str, str] = {}  # outcome_id -> description
         self.tokens: dict[str, str] = {}  # resource id -> authorization_token (write-only)
         self.waiting = _Waiting({}, {}, set())
+        self.queued: dict[str, StoredEvent] = {}  # user.message id -> its history entry, sent and not yet taken up
         self.seq = 0
         self.spent = Decimal(0)  # list cost so far, in dollars (pricing.py)
         self.had_budget = data.get("budget") is not None  # a removed budget cannot be added back
@@ -292,8 +297,9 @@ class SessionState:
         """Validate a whole batch against the API's rules and this session's state; raise a 400 before any change.
         ``path``: ``"events"`` (events.send) or ``"initial_events"`` (sessions.create)."""
         if self.data["archived_at"]:
-            raise InvalidRequest(f"session {self.id!r} is archived and takes no more events. Create a new session.")
+            raise Conflict(f"session {self.id!r} is archived and takes no more events. Create a new session.")
         if self.status == "terminated":
+            # 400, not 409: terminated is final, no state change makes it valid (notebook 05 shows this answer).
             raise InvalidRequest(f"session {self.id!r} is terminated and takes no more events. Create a new session.")
         plan = Plan()
         waiting = self.waiting.copy()  # this batch's view: its answers count for the events after them
@@ -302,7 +308,8 @@ class SessionState:
             ev = self._validate_sent(ev, path, i)
             typ = ev["type"]
             if typ in ("user.message", "user.define_outcome"):  # each starts the agent's work
-                self._check_may_start(where, waiting)
+                if typ == "user.define_outcome":  # a user.message may come at any time: it is queued (docs)
+                    self._check_may_start(where, waiting)
                 if self.replayer is not None and self.replayer.recording is None and plan.recording is None:
                     plan.recording = self._recording_for(events)
                 if typ == "user.define_outcome" and ev["rubric"].get("type") == "file" \
@@ -326,8 +333,22 @@ class SessionState:
                                      "custom_tool_use_id.")
             elif typ == "user.interrupt":
                 waiting.clear()
+            elif typ == "system.message":
+                self._check_system_message(events, i, where)
             plan.events.append(ev)
         return plan
+
+    @staticmethod
+    def _check_system_message(events: Sequence[Any], i: int, where: str) -> None:
+        """The SDK's rule (BetaManagedAgentsSystemMessageEventParams): "At most one per request: it must be the final
+        event and immediately follow the user.message, user.tool_result, or user.custom_tool_result it accompanies."
+        """
+        before = events[i - 1].get("type") if i and isinstance(events[i - 1], dict) else None
+        if i != len(events) - 1 or before not in ("user.message", "user.tool_result", "user.custom_tool_result"):
+            raise InvalidRequest(
+                f"{where}: a system.message must be the final event of its request, right after the user.message, "
+                "user.tool_result or user.custom_tool_result it accompanies (at most one per request). Send it in "
+                f"the same events.send call, last{f', not after a {before}' if before else ''}.")
 
     @staticmethod
     def _validate_sent(ev: Any, path: str, i: int) -> dict[str, Any]:
@@ -375,7 +396,7 @@ class SessionState:
         """The recording a batch that starts the work asks for: by its messages and outcome descriptions."""
         assert self.replayer is not None
         batch = [e for e in events if isinstance(e, dict)]
-        text = " ".join(_text_of(e) if e.get("type") == "user.message" else str(e.get("description", ""))
+        text = " ".join(event_text(e, " ") if e.get("type") == "user.message" else str(e.get("description", ""))
                         for e in batch)
         rec = self.replayer.select(text, self.data["agent"]["tools"], self.mounts(),
                                    outcome_only=not any(e.get("type") == "user.message" for e in batch))
@@ -396,13 +417,13 @@ class SessionState:
             if typ == "user.define_outcome":
                 ev["outcome_id"] = new_id("outc")
                 self.outcomes[ev["outcome_id"]] = ev["description"]
-            queued = typ == "user.message" and self.status == "running"
-            out = self.emit(ev)
-            # A message sent while the agent works is queued: the reply says so with processed_at null (the history
-            # shows when it was taken).
-            stored.append({**out, "processed_at": None} if queued else out)
-            if typ in ("user.message", "user.define_outcome"):  # the agent begins work on receipt of either
-                self.set_status("running")
+            # A message sent while the agent works, or waits for tool answers, is queued: it appears with
+            # processed_at null, and again with its processed_at when the agent takes it up (take_up).
+            queued = typ == "user.message" and (self.status == "running" or bool(self.waiting.ids()))
+            out = self.emit(ev, queued=queued)
+            stored.append(out)
+            if typ == "user.define_outcome" or (typ == "user.message" and not self.waiting.ids()):
+                self.set_status("running")  # the agent begins work on receipt of either
             elif typ in ("user.custom_tool_result", "user.tool_confirmation"):
                 self.waiting.answer(ev)
                 resolved = True
@@ -410,24 +431,27 @@ class SessionState:
         if resolved and self.waiting.ids() and self.status == "idle":
             # Resolving only some of the blocking events re-emits idle with the remainder (the service does this).
             self.emit({"type": "session.status_idle", "stop_reason": {"type": "requires_action",
-                                                                      "event_ids": self.waiting.ids()}})
+                                                                      "event_ids": self.waiting.window()}})
         self.replayer.wake()
         return stored
 
     # ---------------------------------------------------------------- the history and its streams
-    def emit(self, event: dict[str, Any]) -> dict[str, Any]:
+    def emit(self, event: dict[str, Any], *, queued: bool = False) -> dict[str, Any]:
         """Store one event (fresh id and processed_at unless given), update the session, fan out to streams.
+        ``queued``: a user.message the agent takes up later: stored and streamed with processed_at null.
         The caller holds the backend lock."""
         _, sessions = sdk_types()
         ts = now()
         event.setdefault("id", new_id("sevt"))
-        event["processed_at"] = rfc3339(ts)
+        event["processed_at"] = None if queued else rfc3339(ts)
         typ = event["type"]
         if typ == "session.usage":
             event["usage"] = self.view()["usage"]
         validate_event(sessions.BetaManagedAgentsSessionEvent, event)
         self.seq += 1
         ev = StoredEvent(self.seq, event, ts)
+        if queued:
+            self.queued[event["id"]] = ev
         if typ != "session.deleted":
             self.events.append(ev)
         self._update(event)
@@ -440,10 +464,25 @@ class SessionState:
             self.close_streams()
         return event
 
+    def take_up(self, event: dict[str, Any]) -> None:
+        """The agent takes up a queued user.message: its history entry gets its processed_at, and it appears on the
+        streams again (the docs: a queued event shows with processed_at null, and again once processed)."""
+        old = self.queued.pop(event["id"], None)
+        if old is None:
+            return
+        ts = now()
+        data = {**old.data, "processed_at": rfc3339(ts)}
+        ev = StoredEvent(old.seq, data, ts)
+        self.events[self.events.index(old)] = ev
+        for sub in list(self.subscribers):
+            sub.deliver(ev)
+            if sub.done.is_set():
+                self.subscribers.remove(sub)
+
     def _update(self, event: dict[str, Any]) -> None:
         """What an emitted event changes: the status, the usage, the outcome evaluations, what waits for answers."""
         typ = event["type"]
-        status = _STATUS_OF.get(typ)
+        status = SESSION_STATUS.get(typ)
         if status:
             self.set_status(status)
         elif typ == "span.model_request_end":
@@ -459,7 +498,7 @@ class SessionState:
             written = self.writes.pop(event["tool_use_id"])
             if not event.get("is_error"):
                 self.new_outputs.append(written)  # a session output (outputs.py)
-        if typ in ("agent.tool_use", "agent.mcp_tool_use") and event.get("evaluated_permission") == "ask":
+        if waits_for_confirmation(event):
             self.waiting.confirmations[event["id"]] = event["name"]  # waits for a user.tool_confirmation
         if typ == "agent.tool_use" and outputs.written_file(event) is not None:
             self.writes[event["id"]] = outputs.written_file(event)
@@ -485,6 +524,13 @@ class SessionState:
         cc["ephemeral_5m_input_tokens"] = cc.get("ephemeral_5m_input_tokens", 0) + int(mu.get("cache_creation_input_tokens") or 0)
         u["cache_creation"] = cc
         self.data["usage"] = u
+
+    def release(self) -> None:
+        """Drop what a deleted session holds (its history, the replay), so nothing left referring to it keeps it."""
+        self.events = []
+        self.outcomes.clear()
+        self.tokens.clear()
+        self.replayer = None
 
     def close_streams(self) -> None:
         for sub in self.subscribers:
@@ -521,13 +567,16 @@ class _ReplayHost:
         return s.status != "terminated" and self._backend.sessions.get(s.id) is s
 
     def waiting_on(self) -> list[str]:
-        return self._state.waiting.ids()
+        return self._state.waiting.window()
 
     def abandon_waiting(self) -> bool:
         return self._state.waiting.clear()
 
     def over_budget(self) -> bool:
         return self._state.over_budget()
+
+    def take_up(self, event: dict[str, Any]) -> None:
+        self._state.take_up(event)
 
 
 class Backend:
@@ -609,7 +658,7 @@ class Backend:
             versions = self._agent_versions(agent_id)
             cur = versions[-1]
             if cur["archived_at"]:
-                raise InvalidRequest(f"agent {agent_id!r} is archived and cannot be updated. Create a new agent.")
+                raise Conflict(f"agent {agent_id!r} is archived and cannot be updated. Create a new agent.")
             if "version" in p and p["version"] != cur["version"]:
                 raise Conflict(f"agent {agent_id!r} is at version {cur['version']}, but the update said version="
                                f"{p['version']}. Someone changed it since you read it (or you ran the update twice: "
@@ -756,7 +805,8 @@ class Backend:
             self._env(env_id)
             busy = [s.id for s in self.sessions.values() if s.data["environment_id"] == env_id and s.status == "running"]
             if busy:
-                raise InvalidRequest(f"environment {env_id!r} has running sessions {busy}; interrupt or delete them first.")
+                raise Conflict(f"environment {env_id!r} has running sessions {busy}; interrupt them (a user.interrupt "
+                               "event) and wait for session.status_idle first.")
             del self.environments[env_id]
         return {"id": env_id, "type": "environment_deleted"}
 
@@ -934,7 +984,7 @@ class Backend:
                 raise InvalidRequest("vault_ids: attaching vaults by updating a session is not supported yet (the "
                                      "field is reserved). Pass vault_ids when you create the session instead.")
             if p.get("agent") and s.status == "running":
-                raise InvalidRequest(
+                raise Conflict(
                     "agent: the session is running, and its agent can only be updated while it is not running. "
                     "Send {\"type\": \"user.interrupt\"} (or wait for session.status_idle), then update it.")
             if "budget" in p:
@@ -1011,19 +1061,29 @@ class Backend:
         with self.lock:
             s = self._session(session_id)
             if s.status == "running" and not s.data["archived_at"]:
-                raise InvalidRequest("session is running and cannot be archived. Stop it first: send "
+                raise Conflict("session is running and cannot be archived. Stop it first: send "
                                      "{\"type\": \"user.interrupt\"}, wait for session.status_idle, then archive it.")
             if not s.data["archived_at"]:
                 s.data["archived_at"] = s.data["updated_at"] = rfc3339(now())
             return s.view()
 
     def delete_session(self, session_id: str) -> dict[str, Any]:
+        """Delete an idle (or terminated) session: its history, its streams and its file copies go with it. A running
+        session cannot be deleted (409): the docs say to send an interrupt event first."""
         with self.lock:
             s = self._session(session_id)
+            if s.status in ("running", "rescheduling"):
+                raise Conflict(f"session {session_id!r} is {s.status} and cannot be deleted. Send "
+                               "{\"type\": \"user.interrupt\"}, wait for session.status_idle, then delete it.")
             s.emit({"type": "session.deleted"})
             s.replayer.stop()
             s.close_streams()
             del self.sessions[session_id]
+            # The session's own instances of its files (scope: this session) are deleted with it.
+            for file_id in [f for f, (meta, _) in self.files.items()
+                            if (meta.get("scope") or {}).get("id") == session_id]:
+                del self.files[file_id]
+            s.release()
         return {"id": session_id, "type": "session_deleted"}
 
     # ---------------------------------------------------------------- session resources
@@ -1108,7 +1168,7 @@ class Backend:
         with self.lock:
             s = self._session(session_id)
             sub = Subscriber(write, deltas, cut_after if cut_after is not None else self.fault.get("cut_stream_after"))
-            write(head)
+            sub.push(head)  # queued like every frame: written by the stream's own thread, never under the lock
             if s.status == "terminated":
                 sub.close()
             else:
@@ -1121,11 +1181,7 @@ class Backend:
             if limit is not None and s.status == "idle" and time.monotonic() - sub.last_activity >= limit:
                 body = {"type": "error", "error": {"type": "invalid_request_error",
                                                    "message": _idle_stream_message(s, limit, sub.sent)}}
-                try:  # the SDK raises it as an APIStatusError in the learner's loop
-                    sub.write(error_frame(body))
-                except OSError:
-                    pass
-                sub.close()
+                sub.close(error_frame(body))  # the SDK raises it as an APIStatusError in the learner's loop
                 return
             sub.keepalive()
 

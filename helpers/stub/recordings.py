@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..events import waits_for_confirmation
 from .validation import adapter, format_validation_error, union_members
 
 __all__ = ["DEFAULT_NAME", "RecordingError", "Line", "Recording", "Library", "parse", "available", "load",
@@ -172,7 +173,7 @@ class _LineChecker:
         if ev["type"] == "agent.custom_tool_use":
             self.used_tools.setdefault(ev["name"], n)
             self.blocking.add(ev["id"])
-        if ev["type"] in ("agent.tool_use", "agent.mcp_tool_use") and ev.get("evaluated_permission") == "ask":
+        if waits_for_confirmation(ev):
             self.blocking.add(ev["id"])
         if ev["type"] == "session.status_idle" and ev["stop_reason"]["type"] == "requires_action":
             odd = [i for i in ev["stop_reason"]["event_ids"] if i not in self.blocking]

@@ -14,7 +14,9 @@ Details beyond the design doc's rules:
 * A ``user.message`` sent while the agent is running (nothing pending) is queued and starts the next recorded
   turn when it comes (while something is pending it is a 400: models.SessionState.check_events).
 * Answering only some of the blocking events re-emits ``session.status_idle`` (``requires_action``) with the rest;
-  a recorded ``requires_action`` whose events were all answered already is not emitted.
+  a recorded ``requires_action`` whose events were all answered already is not emitted. ``stop_reason.event_ids``
+  lists at most 5 of the waiting ids, oldest first (the host's window), so a client answering only the listed ids
+  keeps answering across several idles.
 * ``user.interrupt`` jumps to the next recorded ``user.interrupt`` of the same turn (not past the next
   ``user.message``); without one the turn ends with ``session.status_idle`` ``end_turn`` and the next message
   plays the recording's next turn.
@@ -89,13 +91,18 @@ class Host(Protocol):
         """The session still exists and is not terminated."""
 
     def waiting_on(self) -> list[str]:
-        """The ids of the tool uses waiting for an answer (custom tool results, confirmations)."""
+        """The ids of the tool uses waiting for an answer (custom tool results, confirmations), as a requires_action
+        idle lists them: the oldest, at most 5 (the window)."""
 
     def abandon_waiting(self) -> bool:
         """An interrupt arrived: nothing waits for an answer any more. True when something did."""
 
     def over_budget(self) -> bool:
         """The session's list cost has reached its budget: no new model request may start."""
+
+    def take_up(self, event: dict[str, Any]) -> None:
+        """The agent takes up a sent event now: a queued ``user.message`` (``processed_at`` null) appears on the
+        stream again, with its ``processed_at``."""
 
 
 class _Pause(NamedTuple):
@@ -128,6 +135,7 @@ class Replayer:
         self.scheduled: float | None = None
         self.waiting_since: float | None = None  # when the walk reached a recorded user.interrupt
         self.open_span: str | None = None  # the span.model_request_start emitted and not yet ended
+        self.open_evaluation: dict[str, Any] | None = None  # the span.outcome_evaluation_start not yet ended
         self.no_outcome = False  # the recording defines an outcome here and the learner did not
         self.budget_stopped = False  # idle with budget_reached: waits for a raised or removed budget
 
@@ -294,14 +302,18 @@ class Replayer:
                     return None
                 ev["model_request_start_id"] = self.open_span
             self.open_span = None
+        elif typ == "span.outcome_evaluation_start":
+            self.open_evaluation = {"outcome_evaluation_start_id": fresh, "outcome_id": ev["outcome_id"],
+                                    "iteration": ev["iteration"]}
+        elif typ == "span.outcome_evaluation_end":
+            self.open_evaluation = None
         elif typ == "session.status_idle":
             sr = ev["stop_reason"]
             if sr.get("type") == "requires_action":
-                waiting = set(self.host.waiting_on())
-                ids = [x for x in sr.get("event_ids", []) if x in waiting]
-                if not ids:
+                waiting = self.host.waiting_on()  # the window of at most 5 ids the session lists
+                if not waiting:
                     return None  # everything it waited on is already answered
-                sr["event_ids"] = ids
+                sr["event_ids"] = waiting
             else:
                 self.turn_active = False
                 self.budget_stopped = sr.get("type") == "budget_reached"
@@ -314,6 +326,17 @@ class Replayer:
                             "model_usage": {"input_tokens": 0, "output_tokens": 0,
                                             "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}})
             self.open_span = None
+
+    def _close_open_evaluation(self) -> None:
+        """An interrupt during outcome grading ends the evaluation with result ``interrupted`` (the SDK's docstring
+        of span.outcome_evaluation_end.result: "'interrupted': user sent an interrupt while evaluation was in
+        progress"), before anything else happens."""
+        if self.open_evaluation is not None:
+            self.host.emit({"type": "span.outcome_evaluation_end", **self.open_evaluation, "result": "interrupted",
+                            "explanation": "The evaluation was interrupted (user.interrupt) before it finished.",
+                            "usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
+                                      "cache_read_input_tokens": 0}})
+            self.open_evaluation = None
 
     def _end_turn_now(self) -> None:
         self._close_open_span()
@@ -362,6 +385,7 @@ class Replayer:
         rec = self.rec
         if rec is None or not (self.turn_active or abandoned):
             return
+        self._close_open_evaluation()
         j = self._index_from("user.interrupt")
         nxt = self._index_from("user.message")
         if j is not None and (nxt is None or j < nxt):
@@ -398,6 +422,7 @@ class Replayer:
                 self._end_turn_now()
             return _Pause(None)
         self.inbox.remove(msg)
+        self.host.take_up(msg)
         self.host.emit({"type": "session.status_running"})
         self.host.emit({"type": "agent.message", "content": [{"type": "text", "text": NO_MORE_TURNS}]})
         self._end_turn_now()
@@ -416,6 +441,7 @@ class Replayer:
             self.last_confirmation = ev["result"]
         elif line.type == "user.message":
             self.turn_active = True
+            self.host.take_up(ev)
         self.last_rec_ts = line.ts or self.last_rec_ts
         self.last_emit = now
         self.pos += 1

@@ -55,8 +55,12 @@ class Request:
                 self._json = json.loads(self.body)
             except (ValueError, UnicodeDecodeError) as e:
                 raise InvalidRequest(f"The request body is not valid JSON ({e}). Send a JSON object.") from None
+            except RecursionError:
+                raise InvalidRequest(f"The request body's JSON nests deeper than {MAX_DEPTH} levels; flatten "
+                                     "it.") from None
             if not isinstance(self._json, dict):
                 raise InvalidRequest("The request body must be a JSON object.")
+            check_json(self._json)
         return self._json
 
     # ---------------------------------------------------------------- query parameters
@@ -124,13 +128,58 @@ class Stream:
 
 Result = tuple[int, Any]
 
+#: The deepest JSON a request may nest (a tool's input_schema included): the stub's limit, far above real use.
+MAX_DEPTH = 64
+#: Names (agents, environments, files) are at most this long: the stub's limit (the SDK and docs state none).
+MAX_NAME = 256
+
+
+def check_json(doc: Any) -> None:
+    """Refuse, before anything looks at it, JSON that the stub could store but never send back: nesting deeper than
+    MAX_DEPTH, or a string holding a lone UTF-16 surrogate (valid JSON escapes such as "\\ud800", but not UTF-8)."""
+    stack: list[tuple[Any, list[Any]]] = [(doc, [])]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise InvalidRequest(f"{_loc(path[:8])}...: the request body nests deeper than {MAX_DEPTH} levels; "
+                                 "flatten it.")
+        if isinstance(value, dict):
+            for k, v in value.items():
+                _encodable(k, path + [k])
+                stack.append((v, path + [k]))
+        elif isinstance(value, list):
+            stack.extend((v, path + [i]) for i, v in enumerate(value))
+        elif isinstance(value, str):
+            _encodable(value, path)
+
+
+def _encodable(text: str, path: list[Any]) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidRequest(f"{_loc(path) or 'body'}: contains a lone UTF-16 surrogate ({text[e.start]!r} at "
+                             f"character {e.start}), which is not valid Unicode text. Send only whole characters "
+                             "(a surrogate pair, or the character itself).") from None
+
+
+def _loc(path: list[Any]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(path))
+
+
+def _named(body: dict[str, Any], what: str) -> dict[str, Any]:
+    name = body.get("name")
+    if isinstance(name, str) and len(name) > MAX_NAME:
+        raise InvalidRequest(f"name: is {len(name):,} characters long; {what} names are at most {MAX_NAME} characters.")
+    return body
+
 
 def _body(req: Request, params_type: str, what: str) -> dict[str, Any]:
     """The request's JSON body, validated against the SDK's params TypedDict named ``params_type`` (in
     ``anthropic.types.beta``, or ``sessions.`` in its sessions module)."""
     beta, sessions = sdk_types()
     module, _, name = params_type.rpartition(".")
-    return validate_params(getattr(sessions if module else beta, name), req.json(), what=what)
+    body = validate_params(getattr(sessions if module else beta, name), req.json(), what=what)
+    return _named(body, what.split()[0]) if what.startswith(("agent", "environment")) else body
 
 
 # ------------------------------------------------------------------------------------------------ agents
@@ -267,9 +316,8 @@ def stream_events(backend: Backend, req: Request) -> Result:
 
     def serve(write: Callable[[bytes], Any], request_id: str) -> None:
         s, sub = backend.subscribe(session_id, deltas, cut, write, stream_head(request_id))
-        try:
-            while not sub.done.wait(backend.keepalive):
-                backend.send_keepalive(s, sub)
+        try:  # this thread writes the stream out; emitters only queue frames (sse.Subscriber)
+            sub.pump(backend.keepalive, lambda: backend.send_keepalive(s, sub))
         finally:
             backend.unsubscribe(s, sub)
 
@@ -408,6 +456,9 @@ def upload_file(backend: Backend, req: Request) -> Result:
         raise InvalidRequest(f"file: is required but missing (parts sent: {sorted(parts)}). Pass file=open(path, 'rb').")
     filename, content, mime = parts["file"]
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    _encodable(name, ["file.filename"])
+    _encodable(mime, ["file.content_type"])
+    _named({"name": name}, "file")
     if mime in ("application/octet-stream", "") and name:
         mime = mimetypes.guess_type(name)[0] or ("text/plain" if name.endswith((".log", ".txt", ".md")) else mime)
     return 200, backend.upload_file(name or "unnamed", content, mime)

@@ -2,22 +2,36 @@
 
 Responses are written in one ``send`` (headers + body) on a TCP_NODELAY socket, so a request costs well under a
 millisecond on loopback. A handler that returns a :class:`responses.Stream` (the SSE stream) gets the connection:
-events are written to it by the thread that emits them; the stream's own server thread sends keepalive comments and
+emitters only queue frames on it, and the stream's own server thread writes them, sends keepalive comments and
 closes the connection when the stream ends.
+
+Whatever arrives, the answer is the API's JSON error shape with a 4xx (docs/design.md, "Hardening rules"): framing
+errors of http.server itself (``send_error``), unknown methods, bad ``Content-Length`` or chunked framing, bodies over
+the limit, a body that never arrives (the read timeout), an SDK object where its id belongs.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import responses
-from .exceptions import AuthenticationError, InvalidRequest, MethodNotAllowed, NotFound, StubError
+from .exceptions import (
+    AuthenticationError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    RequestTimeout,
+    RequestTooLarge,
+    StubError,
+)
 from .models import Backend
 from .urls import describe, resolve
 from .utils import new_id
@@ -29,12 +43,38 @@ log = logging.getLogger("helpers.stub")
 _BETA = "managed-agents-2026-04-01"
 _MANAGED = ("/v1/agents", "/v1/environments", "/v1/sessions")
 _WRITE_TIMEOUT = 2.0  # seconds a stream write may block before the stream is dropped
+READ_TIMEOUT = 30.0  # seconds a connection may stay silent (idle keep-alive, or a promised body that never comes)
+#: Body limits: the Files API takes files up to 500 MB (docs: Files API, "Maximum file size: 500 MB"); a JSON request
+#: body is capped at 32 MB as the Messages API's documented request size limit (the stub's choice for the others).
+MAX_FILE_BODY = 500 * 1024 * 1024
+MAX_JSON_BODY = 32 * 1024 * 1024
+_MAX_CHUNK_LINE = 1024
+_MAX_TRAILERS = 100
+_HEX = re.compile(r"[0-9A-Fa-f]{1,16}")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+#: An SDK object where its id belongs: str(pydantic model) reads "id='sesn_...' type='session' ...".
+_OBJECT_AS_ID = re.compile(r"\bid=['\"]([^'\"]*)['\"]")
+_KIND = {"agents": "agent", "environments": "environment", "sessions": "session", "files": "file",
+         "resources": "resource", "threads": "thread"}
+#: http.server's own framing errors, answered as the API's JSON errors (never 5xx, never HTML).
+_FRAMING = {
+    400: (400, "invalid_request_error", "Bad HTTP request ({msg}). Send an HTTP/1.1 request line such as "
+                                        "'GET /v1/agents HTTP/1.1' (the anthropic SDK does)."),
+    505: (400, "invalid_request_error", "Unsupported HTTP version ({msg}): the stub speaks HTTP/1.0 and HTTP/1.1, "
+                                        "as the anthropic SDK does by default. Send 'HTTP/1.1' in the request line."),
+    501: (405, "invalid_request_error", "{msg}"),
+    414: (414, "invalid_request_error", "The request line is longer than 65,536 bytes. Shorten the URL: pass ids, "
+                                        "not objects, in the path, and long values in the body."),
+    431: (431, "invalid_request_error", "The request headers are too large ({msg}): at most 100 headers of at most "
+                                        "65,536 bytes each."),
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ManagedAgentsStub/1.0"
     backend: Backend  # set on the subclass made per server
+    timeout = READ_TIMEOUT  # socket timeout for reads (StreamRequestHandler sets it); the server may override it
 
     def setup(self) -> None:
         super().setup()
@@ -51,21 +91,87 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, PROPFIND, BREW, ...) reaches _handle too, which answers 405 as JSON
+        # (http.server would answer 501 with an HTML page).
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (bad request line, HTTP/2.0, request line or headers too long) as JSON 4xx."""
+        status, etype, text = _FRAMING.get(int(code), (400, "invalid_request_error", "Bad HTTP request ({msg})."))
+        msg = message or (HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "?")
+        self.close_connection = True  # the stream's framing is unknown from here on
+        rid = new_id("req")
+        err = StubError(text.format(msg=msg), status=status, error_type=etype)
+        try:
+            self._send_json(status, err.body(rid), rid, retry_off=True)
+        except OSError:
+            pass
+
     # -------------------------------------------------------------------------------------------------------
-    def _read_body(self) -> bytes:
-        if self.headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        n = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
+    def _read_body(self, limit: int) -> bytes:
+        """The request body, framed by Content-Length or chunked; malformed framing is a 400, too large a 413 and a
+        client that stops sending a 408 (each closes the connection: what follows on it cannot be trusted)."""
+        te = [v.strip().lower() for h in self.headers.get_all("transfer-encoding", []) for v in h.split(",")]
+        lengths = self.headers.get_all("content-length", [])
+        try:
+            if te:
+                if te != ["chunked"]:
+                    raise InvalidRequest(f"transfer-encoding: {', '.join(te)!r} is not supported; send the body with "
+                                         "a content-length header (or transfer-encoding: chunked).")
+                if lengths:
+                    raise InvalidRequest("The request has both content-length and transfer-encoding: chunked; send "
+                                         "one of them.")
+                return self._read_chunked(limit)
+            if not lengths:
+                return b""
+            values = {v.strip() for h in lengths for v in h.split(",")}
+            if len(values) != 1 or not _DIGITS.fullmatch(next(iter(values))):
+                raise InvalidRequest(f"content-length: {', '.join(lengths)[:80]!r} is not one non-negative integer.")
+            n = int(values.pop())
+            if n > limit:
+                raise RequestTooLarge(f"The request body is {n:,} bytes; this endpoint takes at most {limit:,} bytes.")
+            body = self.rfile.read(n) if n else b""
+            if len(body) < n:
+                raise InvalidRequest(f"The request body ended after {len(body):,} of the {n:,} bytes its "
+                                     "content-length promised.")
+            return body
+        except TimeoutError:
+            self.close_connection = True
+            raise RequestTimeout(f"The request body did not arrive within {self.timeout:g} s (content-length or "
+                                 "chunks promised more than was sent). Send the whole body at once.") from None
+        except StubError:
+            self.close_connection = True
+            raise
+
+    def _read_chunked(self, limit: int) -> bytes:
+        chunks, total = [], 0
+        while True:
+            line = self.rfile.readline(_MAX_CHUNK_LINE + 1)
+            if not line.endswith(b"\n") or len(line) > _MAX_CHUNK_LINE:
+                raise InvalidRequest("Bad chunked body: a chunk-size line is missing, cut short or too long.")
+            size_text = line.split(b";", 1)[0].strip().decode("latin-1")
+            if not _HEX.fullmatch(size_text):
+                raise InvalidRequest(f"Bad chunked body: chunk size {size_text[:20]!r} is not a hexadecimal number.")
+            size = int(size_text, 16)
+            if size == 0:
+                break
+            total += size
+            if total > limit:
+                raise RequestTooLarge(f"The request body is over {limit:,} bytes, the most this endpoint takes.")
+            data = self.rfile.read(size)
+            if len(data) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise InvalidRequest("Bad chunked body: a chunk is shorter than its size or not followed by CRLF.")
+            chunks.append(data)
+        for _ in range(_MAX_TRAILERS):  # trailer section, up to the empty line
+            line = self.rfile.readline(65537)
+            if line in (b"\r\n", b"\n"):
+                return b"".join(chunks)
+            if not line.endswith(b"\n"):
+                break
+        raise InvalidRequest("Bad chunked body: the trailer section does not end with an empty line.")
 
     def _send(self, status: int, payload: bytes, content_type: str, rid: str, retry_off: bool = False) -> None:
         reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
@@ -75,23 +181,36 @@ class _Handler(BaseHTTPRequestHandler):
             head.append("x-should-retry: false")
         if self.close_connection:
             head.append("connection: close")
+        if getattr(self, "command", "") == "HEAD":
+            payload = b""  # a HEAD answer carries the headers of the body it would have, never the body
+        started = getattr(self, "_started", None)
+        log.debug('%s "%s" %d %d%s', self.address_string(), getattr(self, "requestline", "")[:200], status,
+                  len(payload), f" {1000 * (time.perf_counter() - started):.1f} ms" if started else "")
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
 
     def _send_json(self, status: int, body: Any, rid: str, retry_off: bool = False) -> None:
-        payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a message quoting a lone surrogate it refuses: escaped, still valid JSON
+            payload = json.dumps(body, separators=(",", ":")).encode()
         self._send(status, payload, "application/json", rid, retry_off)
 
     def _handle(self) -> None:
         rid = new_id("req")
         method = self.command
+        self._started = time.perf_counter()
         try:
-            body = self._read_body()
             url = urlsplit(self.path)
+            body = self._read_body(MAX_FILE_BODY if url.path.rstrip("/") == "/v1/files" else MAX_JSON_BODY)
+            _object_as_id(url.path)
             handler, params, allowed = resolve(method, url.path)
             if handler is None:
+                if method not in ("GET", "POST", "DELETE"):
+                    raise MethodNotAllowed(f"{method[:20]} is not a method of this API; it uses GET, POST and DELETE"
+                                           + (f" ({' or '.join(allowed)} on this path)." if allowed else "."))
                 if allowed:
                     raise MethodNotAllowed(f"{method} is not allowed on {url.path}; use {' or '.join(allowed)}.")
-                raise NotFound(f"No endpoint {method} {url.path}. The stub serves:\n{describe()}")
+                raise NotFound(f"No endpoint {method} {url.path[:200]}. The stub serves:\n{describe()}")
             headers = {k.lower(): v for k, v in self.headers.items()}
             auth = headers.get("authorization", "")
             key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
@@ -113,7 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(status, out, rid)
         except StubError as e:
             self._send_json(e.status, e.body(rid), rid, retry_off=True)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
         except Exception as e:  # never a 500: a clear error, the traceback in the server log
             self.close_connection = True  # the request may not have been read completely
@@ -131,11 +250,23 @@ class _Handler(BaseHTTPRequestHandler):
         # A client that stops reading must not stall the emitters: writes give up after a while.
         self.connection.settimeout(_WRITE_TIMEOUT)
         self.close_connection = True  # the stream ends by closing the connection
+        log.debug('%s "%s" 200 (stream)', self.address_string(), self.requestline[:200])
         try:
             stream.serve(self.wfile.write, rid)
         except StubError:  # refused before the stream opened: an ordinary error response
             self.close_connection = False
             raise
+
+
+def _object_as_id(path: str) -> None:
+    """Refuse, in one line, an SDK object passed where its id belongs (client.beta.sessions.retrieve(session))."""
+    parts = path.split("/")
+    for i, seg in enumerate(parts[3:], start=3):
+        m = _OBJECT_AS_ID.search(unquote(seg)) if "id" in seg else None
+        if m:
+            kind = _KIND.get(parts[i - 1]) or _KIND.get(parts[2], "object")
+            raise NotFound(f"The URL holds a whole {kind} object where its id belongs: pass {kind}.id "
+                           f"({m.group(1)[:80]!r}), not the {kind}.")
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -149,11 +280,12 @@ class StubServer:
 
     def __init__(self, port: int = 0, *, host: str = "127.0.0.1", speed: Any = "instant", recordings_dir: Any = None,
                  fault: dict[str, Any] | None = None, keepalive: float = 10.0, max_gap: float = 4.0,
-                 idle_stream_timeout: float | None = None, interrupt_wait: float | None = 30.0) -> None:
+                 idle_stream_timeout: float | None = None, interrupt_wait: float | None = 30.0,
+                 read_timeout: float = READ_TIMEOUT) -> None:
         self.backend = Backend(recordings_dir=recordings_dir, speed=speed, fault=fault, keepalive=keepalive,
                                max_gap=max_gap, idle_stream_timeout=idle_stream_timeout,
                                interrupt_wait=interrupt_wait)
-        handler = type("StubHandler", (_Handler,), {"backend": self.backend})
+        handler = type("StubHandler", (_Handler,), {"backend": self.backend, "timeout": read_timeout})
         self.httpd = _HTTPServer((host, port), handler)
         self.host, self.port = self.httpd.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"

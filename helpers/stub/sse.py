@@ -1,21 +1,21 @@
 """Server-sent events: how a stored event is framed on the wire, and :class:`Subscriber`, one open stream.
 
-A subscriber is written to by whoever emits an event (under the backend lock, so frames never interleave and order
-is kept); the server thread that owns the connection only sends keepalives and waits for ``done``.
+Whoever emits an event (under the backend lock, so order is kept) only queues its frame on each subscriber; the
+server thread that owns the connection writes them out, outside any lock, so a slow reader delays nobody else.
 """
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-__all__ = ["StoredEvent", "Subscriber", "delta_frames", "error_frame", "stream_head", "END_STREAM"]
+from ..events import TERMINAL_EVENTS
 
-#: Events after which a stream ends.
-END_STREAM = ("session.status_terminated", "session.deleted")
+__all__ = ["StoredEvent", "Subscriber", "delta_frames", "error_frame", "stream_head"]
 
 
 def stream_head(request_id: str) -> bytes:
@@ -62,9 +62,16 @@ def delta_frames(ev: StoredEvent, deltas: set) -> bytes:
 
 
 class Subscriber:
-    """One open SSE stream. Events are written straight to its socket by whoever emits them (under the backend
-    lock, so frames never interleave and order is kept); the server thread that owns the connection only sends
-    keepalives and waits for ``done``."""
+    """One open SSE stream. Whoever emits an event (under the backend lock) only *queues* its frame here, in order;
+    the server thread that owns the connection writes the queue out (:meth:`pump`), outside any lock, and sends the
+    keepalives. So a client that stops reading stalls nobody: its backlog grows to :data:`MAX_BACKLOG` bytes, then
+    the stream is dropped with an ``error`` frame (the SDK raises it in the reader's loop).
+
+    ``done`` is set once the stream takes no more frames (ended, dropped or closed); the writer then sends what is
+    queued and returns."""
+
+    #: Bytes a stream may have queued and unsent before it is dropped as one that cannot keep up.
+    MAX_BACKLOG = 4 * 1024 * 1024
 
     def __init__(self, write: Callable[[bytes], Any], deltas: Sequence[str] = (), cut_after: int | None = None) -> None:
         self.write = write
@@ -73,27 +80,73 @@ class Subscriber:
         self.sent = 0
         self.last_activity = time.monotonic()  # when this stream last carried an event (or opened)
         self.done = threading.Event()
+        self.dropped = False
+        self._queue: deque[bytes] = deque()
+        self._backlog = 0
+        self._cond = threading.Condition(threading.Lock())
+
+    # ---------------------------------------------------------------- the emitters' side (never blocks)
+    def push(self, frame: bytes) -> None:
+        """Queue bytes for the writer; a backlog over MAX_BACKLOG drops the stream with an error frame."""
+        with self._cond:
+            if self.done.is_set():
+                return
+            if self._backlog + len(frame) > self.MAX_BACKLOG:
+                self._queue.clear()
+                self._queue.append(error_frame({"type": "error", "error": {
+                    "type": "overloaded_error", "message": (
+                        f"This stream was dropped: its reader fell more than {self.MAX_BACKLOG // 1024 // 1024} MB "
+                        "behind. Read the stream as it arrives (or open a new one and list the history with "
+                        "events.list to catch up).")}}))
+                self.dropped = True
+                self.done.set()
+            else:
+                self._queue.append(frame)
+                self._backlog += len(frame)
+            self._cond.notify()
 
     def deliver(self, ev: StoredEvent) -> None:
         if self.done.is_set():
             return
-        try:
-            self.write(delta_frames(ev, self.deltas) + ev.frame if self.deltas else ev.frame)
-        except OSError:  # the client went away (or stopped reading for too long)
-            self.close()
-            return
+        self.push(delta_frames(ev, self.deltas) + ev.frame if self.deltas else ev.frame)
         self.sent += 1
         self.last_activity = time.monotonic()
-        if ev.type in END_STREAM or (self.cut_after is not None and self.sent >= self.cut_after):
+        if ev.type in TERMINAL_EVENTS or (self.cut_after is not None and self.sent >= self.cut_after):
             self.close()
 
     def keepalive(self) -> None:
-        if self.done.is_set():
-            return
-        try:
-            self.write(b": keepalive\n\n")
-        except OSError:
-            self.close()
+        with self._cond:
+            idle = not self._queue
+        if idle:
+            self.push(b": keepalive\n\n")
 
-    def close(self) -> None:
-        self.done.set()
+    def close(self, final: bytes = b"") -> None:
+        """Take no more frames (``final``, if given, is the last); the writer sends what is queued, then returns."""
+        if final:
+            self.push(final)
+        with self._cond:
+            self.done.set()
+            self._cond.notify()
+
+    # ---------------------------------------------------------------- the connection's own thread
+    def pump(self, interval: float, tick: Callable[[], None]) -> None:
+        """Write queued frames as they come, until the stream is done and drained; call ``tick`` (keepalives, the
+        idle check) after ``interval`` seconds without a frame. Returns when done or when the client is gone."""
+        while True:
+            with self._cond:
+                if not self._queue and not self.done.is_set():
+                    self._cond.wait(interval)
+                frames = list(self._queue)
+                self._queue.clear()
+                self._backlog = 0
+                finished = self.done.is_set()
+            if frames:
+                try:
+                    self.write(b"".join(frames))
+                except OSError:  # the client went away, or stopped reading for the whole write timeout
+                    self.close()
+                    return
+            elif finished:
+                return
+            else:
+                tick()

@@ -94,15 +94,19 @@ def encode_cursor(direction: str, key: Sequence[Any]) -> str:
 def decode_cursor(page: str) -> Cursor:
     """The cursor a ``next_page``/``prev_page`` value holds; a 400 when it is not one."""
     try:
-        assert page.startswith("page_")
         s = page[5:]
-        raw = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-        direction, key = json.loads(raw)
-        assert direction in ("after", "before")
-        return Cursor(direction, tuple(key))
-    except Exception:
-        raise InvalidRequest(f"page: {page!r} is not a valid cursor. Pass the next_page (or prev_page) value "
-                             "from the previous list response unchanged, or omit page to start at the beginning.") from None
+        direction, key = json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
+    except Exception:  # not base64, not JSON, not a pair: all the same clear 400
+        raise _bad_cursor(page) from None
+    if not (page.startswith("page_") and direction in ("after", "before") and isinstance(key, list)
+            and all(isinstance(k, (str, int)) and not isinstance(k, bool) for k in key)):
+        raise _bad_cursor(page)
+    return Cursor(direction, tuple(key))
+
+
+def _bad_cursor(page: str) -> InvalidRequest:
+    return InvalidRequest(f"page: {page[:100]!r} is not a valid cursor. Pass the next_page (or prev_page) value from "
+                          "the previous list response unchanged, or omit page to start at the beginning.")
 
 
 def paginate(items: list[Any], key: Callable[[Any], tuple], *, limit: int, page: Cursor | None,
@@ -116,6 +120,9 @@ def paginate(items: list[Any], key: Callable[[Any], tuple], *, limit: int, page:
     if page:
         direction, k = page
         keys = [key(x) for x in items]
+        if keys and [type(x) for x in keys[0]] != [type(x) for x in k]:
+            raise InvalidRequest("page: not a cursor of this list. Pass the next_page (or prev_page) value from the "
+                                 "previous response of the same list unchanged, or omit page.")
         if direction == "after":
             start = next((i for i, kx in enumerate(keys) if (kx < k if descending else kx > k)), len(items))
         else:

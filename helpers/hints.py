@@ -1,0 +1,77 @@
+"""Hints in two levels: the nudge you see in the exercise, the near-answer only when you ask for it.
+
+Each exercise's markdown and its TODO cell give a **nudge**: what to look for, which field, which event. Still
+stuck? Ask for the second level in a new cell::
+
+    check.hint("3.2")
+
+It prints the near-answer: the shape of the code with the key names filled in, still short of the solution's
+lines. The full answer stays in ``solutions/`` (the same cell).
+
+The near-answers live in the solution notebooks themselves (``### MORE:`` lines inside an exercise's
+``### BEGIN SOLUTION`` block; ``scripts/make_notebooks.py`` leaves them out of the learner notebooks), so the
+exercise, its nudge and its near-answer have one source.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .settings import ROOT
+
+__all__ = ["hint", "near_answers"]
+
+SOLUTIONS = ROOT / "solutions"
+_BEGIN = re.compile(r"^[ \t]*### BEGIN SOLUTION (?P<num>\d+(?:\.\d+)*)\s*(?P<title>.*?)\s*$")
+_END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
+_MORE = re.compile(r"^[ \t]*### MORE:\s?(?P<text>.*)$")
+
+
+def _cells(path: Path) -> list[str]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            src = cell.get("source", "")
+            out.append("".join(src) if isinstance(src, list) else src)
+    return out
+
+
+@lru_cache(maxsize=4)
+def near_answers(folder: Path = SOLUTIONS) -> dict[str, tuple[str, list[str]]]:
+    """Exercise number -> (title, near-answer lines), read from the solution notebooks."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        for source in _cells(path):
+            current = None
+            for line in source.split("\n"):
+                begin = _BEGIN.match(line)
+                if begin:
+                    current = begin.group("num")
+                    found[current] = (begin.group("title"), [])
+                elif _END.match(line):
+                    current = None
+                elif current is not None:
+                    more = _MORE.match(line)
+                    if more:
+                        found[current][1].append(more.group("text"))
+    return found
+
+
+def hint(number: str) -> None:
+    """Print the second-level hint (the near-answer) of exercise ``number``, e.g. ``hint("3.2")``."""
+    number = str(number).strip()
+    known = near_answers()
+    if number not in known:
+        raise ValueError(f"There is no exercise {number!r}; the exercises are {', '.join(known)}. "
+                         'Pass the number the TODO shows, as a string: check.hint("3.2").')
+    title, lines = known[number]
+    if not lines:
+        print(f"Exercise {number} ({title}) has no second hint: the same cell in solutions/ has the answer.")
+        return
+    print(f"💡 Exercise {number} ({title}), the near-answer (fill in the ...):\n")
+    for line in lines:
+        print("    " + line)
+    print("\nStill stuck? The same cell in solutions/ has the whole answer.")

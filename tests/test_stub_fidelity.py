@@ -1,0 +1,237 @@
+"""The stub follows the Managed Agents docs and the SDK's docstrings where issue 13 found it did not (each rule is
+cited in docs/design.md, "Fidelity rules"); through the real SDK, strict."""
+from __future__ import annotations
+
+import gc
+import json
+import time
+import tracemalloc
+
+import anthropic
+import pytest
+
+from helpers import incident, loop, resources, stub
+from helpers.stub.recordings import load
+
+
+def _client(server):
+    return anthropic.Anthropic(api_key="k", base_url=server.url, _strict_response_validation=True, max_retries=2,
+                               timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with stub.start(interrupt_wait=None) as s:  # a recorded interrupt waits: the "audit" session keeps running
+        yield s
+
+
+def _msg(text):
+    return {"type": "user.message", "content": [{"type": "text", "text": text}]}
+
+
+def _running(client, server, recording="interrupt"):
+    s = resources.new_session(client, metadata={"recording": recording})
+    client.beta.sessions.events.send(s.id, events=[_msg("Run the audit.")])
+    for _ in range(200):
+        if client.beta.sessions.retrieve(s.id).status == "running":
+            return s
+        time.sleep(0.01)
+    raise AssertionError("the session never ran")
+
+
+def _wait_idle(client, sid):
+    for _ in range(500):
+        if client.beta.sessions.retrieve(sid).status == "idle":
+            return
+        time.sleep(0.01)
+    raise AssertionError("the session never went idle")
+
+
+# ------------------------------------------------------------------------------------------------ 6 and 7
+def test_a_running_session_cannot_be_deleted_until_interrupted(server):
+    client = _client(server)
+    s = _running(client, server)
+    t = time.monotonic()
+    with pytest.raises(anthropic.ConflictError, match="user.interrupt") as e:
+        client.beta.sessions.delete(s.id)
+    assert e.value.body["error"]["type"] == "conflict_error"
+    assert time.monotonic() - t < 2  # x-should-retry: false, so the SDK's retries (409 is retryable) stay off
+    assert client.beta.sessions.retrieve(s.id).status == "running"  # refused: nothing changed
+    client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
+    _wait_idle(client, s.id)
+    assert client.beta.sessions.delete(s.id).type == "session_deleted"
+    with pytest.raises(anthropic.NotFoundError):
+        client.beta.sessions.retrieve(s.id)
+
+
+def test_state_conflicts_are_409(server):
+    client = _client(server)
+    s = _running(client, server)
+    with pytest.raises(anthropic.ConflictError, match="cannot be archived"):
+        client.beta.sessions.archive(s.id)
+    with pytest.raises(anthropic.ConflictError, match="running sessions"):
+        client.beta.environments.delete(s.environment_id)
+    client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
+    _wait_idle(client, s.id)
+    client.beta.sessions.archive(s.id)
+    with pytest.raises(anthropic.ConflictError, match="archived"):
+        client.beta.sessions.events.send(s.id, events=[_msg("one more thing")])
+
+
+# ------------------------------------------------------------------------------------------------ 4
+def test_deleting_sessions_releases_their_state_and_file_copies(server):
+    client = _client(server)
+    def run_one():
+        s = resources.new_session(client, metadata={"recording": "fault-retries-exhausted"})
+        loop.run(client, s.id, "Fault drill (fault-retries-exhausted)", timeout=30)
+        return s.id
+
+    def files():
+        return {f.id for f in client.beta.files.list(limit=1000)}
+
+    before = files()
+    for sid in [run_one() for _ in range(3)]:  # warm up (imports, caches)
+        client.beta.sessions.delete(sid)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        ids = [run_one() for _ in range(40)]
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - base
+        assert all(list(client.beta.files.list(scope_id=sid)) for sid in ids[:3])  # each has its copy
+        for sid in ids:
+            client.beta.sessions.delete(sid)
+        gc.collect()
+        left = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert files() == before  # the session copies went with their sessions
+    assert not list(client.beta.files.list(scope_id=ids[0]))
+    assert left < 0.25 * grown, f"{left / 2**20:.2f} MiB of {grown / 2**20:.2f} MiB kept after deleting"
+
+
+# ------------------------------------------------------------------------------------------------ 1
+def _raw_send(server, sid, events):
+    """events.send over raw HTTP: the SDK cannot even encode a lone surrogate, a hand-written client can."""
+    import httpx
+
+    r = httpx.post(f"{server.url}/v1/sessions/{sid}/events", content=json.dumps({"events": events}).encode(),
+                   headers={"x-api-key": "k", "anthropic-beta": "managed-agents-2026-04-01",
+                            "content-type": "application/json"})
+    return r.status_code, r.json()
+
+
+def test_a_refused_batch_stores_nothing_and_chooses_no_recording(server):
+    client = _client(server)
+    s = resources.new_session(client)
+    bad = {"type": "user.message", "content": [{"type": "text", "text": "x\ud800"}]}
+    status, body = _raw_send(server, s.id, [_msg("Run the audit."), bad])
+    assert status == 400 and "surrogate" in body["error"]["message"], body
+    assert list(client.beta.sessions.events.list(s.id)) == []
+    # the refused "audit" message chose nothing: this one picks incident-2277 by its keywords
+    result = loop.run(client, s.id, "Checkout p99 is 10x since 14:07Z: find the root cause.",
+                      handle_tool=incident.handle_tool, timeout=60)
+    assert result.stop_reason == "end_turn"
+    calls = sum(e.type == "agent.custom_tool_use" for e in client.beta.sessions.events.list(s.id, limit=1000))
+    assert calls == sum(ln.type == "agent.custom_tool_use" for ln in load("incident-2277").lines) > 0  # not "audit"
+    # a valid answer beside a bad event is not stored either, so answering again works
+    s2 = resources.new_session(client, metadata={"recording": "parallel-sweep"})
+    with client.beta.sessions.events.stream(s2.id) as st:
+        client.beta.sessions.events.send(s2.id, events=[_msg("Latency sweep.")])
+        calls = []
+        for ev in st:
+            if ev.type == "agent.custom_tool_use":
+                calls.append(ev)
+            if ev.type == "session.status_idle":
+                break
+    good = {"type": "user.custom_tool_result", "custom_tool_use_id": calls[0].id,
+            "content": [{"type": "text", "text": "ok"}]}
+    status, body = _raw_send(server, s2.id, [good, {**good, "content": [{"type": "text", "text": "\udfff"}]}])
+    assert status == 400 and "surrogate" in body["error"]["message"], body
+    client.beta.sessions.events.send(s2.id, events=[good])  # not "already answered"
+
+
+# ------------------------------------------------------------------------------------------------ 8
+def test_an_interrupt_during_grading_ends_the_evaluation_interrupted():
+    rec = load("outcome")
+    outcome = next(ln.event for ln in rec.lines if ln.type == "user.define_outcome")
+    with stub.start(speed=10) as srv:
+        client = _client(srv)
+        s = resources.new_session(client, metadata={"recording": "outcome"})
+        seen = []
+        with client.beta.sessions.events.stream(s.id) as st:
+            client.beta.sessions.events.send(s.id, events=[{"type": "user.define_outcome", "description": outcome[
+                "description"], "rubric": outcome["rubric"], "max_iterations": outcome.get("max_iterations", 3)}])
+            for ev in st:
+                seen.append(ev)
+                if ev.type == "agent.custom_tool_use":
+                    client.beta.sessions.events.send(s.id, events=[{
+                        "type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
+                        "content": [{"type": "text", "text": incident.handle_tool(ev.name, ev.input)}]}])
+                elif ev.type == "span.outcome_evaluation_start":
+                    client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
+                elif ev.type == "session.status_idle" and ev.stop_reason.type != "requires_action":
+                    break
+        start = next(e for e in seen if e.type == "span.outcome_evaluation_start")
+        ends = [e for e in seen if e.type == "span.outcome_evaluation_end"]
+        assert len(ends) == 1 and ends[0].result == "interrupted"
+        assert ends[0].outcome_evaluation_start_id == start.id and ends[0].outcome_id == start.outcome_id
+        assert seen[-1].stop_reason.type == "end_turn"
+        types = [e.type for e in seen]
+        assert types.index("user.interrupt") < types.index("span.outcome_evaluation_end")
+        assert client.beta.sessions.retrieve(s.id).outcome_evaluations[-1].result == "interrupted"
+
+
+# ------------------------------------------------------------------------------------------------ 9
+def test_system_message_follows_the_sdk_rule(server):
+    client = _client(server)
+    s = resources.new_session(client, metadata={"recording": "fault-retries-exhausted"})
+    system = {"type": "system.message", "content": [{"type": "text", "text": "Be brief."}]}
+    for events in ([system], [system, _msg("hi")], [_msg("hi"), system, system], [{"type": "user.interrupt"}, system]):
+        with pytest.raises(anthropic.BadRequestError, match="system.message must be the final event"):
+            client.beta.sessions.events.send(s.id, events=events)
+    assert list(client.beta.sessions.events.list(s.id)) == []
+    out = client.beta.sessions.events.send(s.id, events=[_msg("Fault drill (fault-retries-exhausted)"), system]).data
+    assert [e.type for e in out] == ["user.message", "system.message"]
+
+
+# ------------------------------------------------------------------------------------------------ 10
+def test_a_message_sent_while_the_agent_works_shows_twice_on_the_stream(server):
+    client = _client(server)
+    s = _running(client, server)
+    with client.beta.sessions.events.stream(s.id) as st:
+        (queued,) = client.beta.sessions.events.send(s.id, events=[_msg("Also check payments.")]).data
+        assert queued.processed_at is None
+        client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
+        copies = []
+        for ev in st:
+            if ev.id == queued.id:
+                copies.append(ev)
+            if ev.type == "session.status_idle" and len(copies) == 2:
+                break
+    assert copies[0].processed_at is None and copies[1].processed_at is not None
+    history = [e for e in client.beta.sessions.events.list(s.id, limit=1000) if e.id == queued.id]
+    assert len(history) == 1 and history[0].processed_at == copies[1].processed_at
+
+
+def test_a_message_while_tool_results_are_pending_is_queued_not_refused(server):
+    client = _client(server)
+    s = resources.new_session(client, metadata={"recording": "incident-2277"})
+    with client.beta.sessions.events.stream(s.id) as st:
+        client.beta.sessions.events.send(s.id, events=[_msg("Checkout p99: find the root cause.")])
+        for ev in st:
+            if ev.type == "agent.custom_tool_use":
+                call = ev
+            if ev.type == "session.status_idle":
+                break
+    (queued,) = client.beta.sessions.events.send(s.id, events=[_msg("Also look at payments.")]).data
+    assert queued.processed_at is None
+    assert client.beta.sessions.retrieve(s.id).status == "idle"  # still waiting for the tool result
+    result = loop.run(client, s.id, None, handle_tool=incident.handle_tool, timeout=60)
+    assert call.id in {e.custom_tool_use_id for e in client.beta.sessions.events.list(
+        s.id, types=["user.custom_tool_result"], limit=100)}
+    assert result.stop_reason == "end_turn"
+    taken = [e for e in client.beta.sessions.events.list(s.id, limit=1000) if e.id == queued.id]
+    assert taken[0].processed_at is not None  # taken up once the recorded turn ended
+    assert json.dumps(taken[0].content[0].text) == json.dumps("Also look at payments.")

@@ -1,0 +1,149 @@
+"""The 45-minute room: the workshop path fits 40 minutes by the estimate, the README's agenda agrees with it, every
+notebook links its Managed Agents docs, and the dashboard shows without a kernel (nbconvert HTML of 01 and 04)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+DOCS = "https://platform.claude.com/docs/en/managed-agents/"
+
+
+def _estimate_module():
+    spec = importlib.util.spec_from_file_location("estimate_time", ROOT / "scripts" / "estimate_time.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["estimate_time"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+estimate_time = _estimate_module()
+
+
+def _markdown(name: str) -> str:
+    cells = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def test_workshop_path_fits_40_minutes():
+    results = estimate_time.estimates()
+    total = estimate_time.workshop_total(results)
+    assert total <= 40, estimate_time.report(results)
+    # the path is 00 -> 04 with every workshop TODO counted (only optional / going-deeper parts skipped)
+    path = [r for r in results if r.number in estimate_time.WORKSHOP_PATH]
+    assert [r.number for r in path] == ["00", "01", "02", "03", "04"]
+    counted = {t.number for r in path for t in r.todos if not t.skipped}
+    assert {"1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "4.3"} <= counted, counted
+
+
+def test_the_estimate_skips_exactly_the_marked_parts():
+    skipped = {t.number for r in estimate_time.estimates() for t in r.todos if t.skipped}
+    assert skipped == {"0.1", "1.3", "2.3"}, skipped
+    cells = [{"cell_type": "markdown", "source": "## Step"}, {"cell_type": "code", "source": "x = 1"},
+             {"cell_type": "markdown", "source": "## Going deeper: more"}, {"cell_type": "markdown", "source": "### Sub"},
+             {"cell_type": "code", "source": "y = 2"}, {"cell_type": "markdown", "source": "## Back on the path"}]
+    assert estimate_time.skipped_cells(cells) == [False, False, True, True, True, False]
+
+
+def test_minutes_per_todo_follow_the_lines_written():
+    assert [estimate_time.todo_minutes(n) for n in (1, 3, 4, 10, 11, 20)] == [1.5, 1.5, 3, 3, 6, 6]
+    assert estimate_time.solution_lines("### BEGIN SOLUTION 9.1 T\n### HINT: h\n# c\n\na = 1\nb = 2\n### END SOLUTION") \
+        == {"9.1": 2}
+
+
+def test_readme_agenda_agrees_with_the_estimate():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    results = estimate_time.estimates()
+    assert estimate_time.readme_problems(readme, results) == []
+    # and the check can fail
+    wrong = readme.replace("| 8 min |", "| 18 min |", 1)
+    assert wrong != readme and estimate_time.readme_problems(wrong, results)
+    assert "docs/presenter.md" in readme
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n[:2] in estimate_time.WORKSHOP_PATH])
+def test_each_header_states_the_estimated_minutes(name: str):
+    minutes = estimate_time.rounded(estimate_time.estimate(name).minutes)
+    header = _markdown(name).split("\n\n", 2)[1]
+    assert f"about {minutes} minutes" in header, f"{name}: the header should say about {minutes} minutes: {header!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_notebook_links_the_managed_agents_docs(name: str):
+    links = re.findall(re.escape(DOCS) + r"[a-z-]+", _markdown(name))
+    assert links, f"{name}: no link to the official Managed Agents docs ({DOCS}...)"
+
+
+def test_06_links_each_topic():
+    text = _markdown("06_beyond_the_basics.ipynb")
+    for page in ("permission-policies", "define-outcomes", "memory", "vaults", "mcp-connector", "webhooks",
+                 "multi-agent"):
+        assert DOCS + page in text, f"06 does not link {page}"
+
+
+@pytest.mark.parametrize("name", ["01_incident_by_hand.ipynb", "04_custom_tools.ipynb"])
+def test_dashboard_shows_in_nbconvert_html(name: str):
+    """No kernel, no widget state: nbconvert falls back to the static copy beside the widget view."""
+    import nbconvert
+    import nbformat
+
+    nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
+    widget_outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                      if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widget_outputs, f"{name}: no widget output"
+    for output in widget_outputs:
+        assert "text/html" in output["data"] or "image/png" in output["data"], f"{name}: a widget output has no static copy"
+    html_text, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    static = html_text[html_text.index("static-dashboard"):]
+    assert 'class="metrics-chart"' in static and "data:image/png;base64," in static, f"{name}: no Metrics chart"
+    assert "dep_4820" in static and "deploys" in static.lower(), f"{name}: no deploy markers"
+    if name.startswith("04"):
+        assert "final-report" in static and "N+1" in static, "04: the final report is not in the static copy"
+        assert "sandbox commands" in static and "custom tool calls" in static
+
+
+# --------------------------------------------------------------------------- the smaller things of issue 9
+def _outputs(name: str) -> str:
+    cells = json.loads((ROOT / "solutions" / name).read_text(encoding="utf-8"))["cells"]
+    out = []
+    for c in cells:
+        for o in c.get("outputs", []):
+            text = o.get("text") or (o.get("data") or {}).get("text/plain") or ""
+            out.append("".join(text) if isinstance(text, list) else text)
+    return "\n".join(out)
+
+
+def test_00_gives_small_files_a_readable_size():
+    text = _outputs("00_mental_model.ipynb")
+    assert "deploys.json" in text and " 0.00 MB" not in text and " KB " in text, text
+
+
+def test_01_chart_legend_sits_above_the_deploy_labels():
+    cells = json.loads((ROOT / "solutions" / "01_incident_by_hand.ipynb").read_text(encoding="utf-8"))["cells"]
+    chart = next("".join(c["source"]) for c in cells if "ax1.legend(" in "".join(c["source"]))
+    assert 'ax1.legend(loc="lower left", bbox_to_anchor=(0, 1.0)' in chart, "the legend is inside the plot again"
+
+
+def test_04_names_both_kinds_of_tool_calls():
+    text = _outputs("04_custom_tools.ipynb")
+    panel = next(line for line in text.splitlines() if line.startswith("SRE Agent panel:"))
+    assert re.search(r"\d+ sandbox commands?( \(\d+ ran\))? · \d+ custom tool calls? \(\d+ answered\)", panel), panel
+    assert re.search(r"answered \d+ custom tool calls inline.*the sandbox ran its \d+ commands? itself", text)
+
+
+def test_console_link_only_for_live_sessions(capsys):
+    import anthropic
+
+    from helpers import connect, resources
+
+    live = anthropic.Anthropic(api_key="sk-ant-not-a-key")  # constructed only: nothing is sent
+    assert resources.is_live(live) and not resources.is_live(connect("replay"))
+    assert resources.console_url("sesn_011") == "https://platform.claude.com/workspaces/default/sessions/sesn_011"
+    resources.new_session(connect("replay"), title="console link test")
+    assert "Console" not in capsys.readouterr().out  # offline there is no Console to link
