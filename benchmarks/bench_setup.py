@@ -12,6 +12,10 @@ by earlier runs:
             uv from the package index, ``uv pip install -r requirements.txt``; pip if uv cannot be had);
 * pip:      ``python3 -m venv .venv`` and ``.venv/bin/pip install --no-cache-dir -r requirements.txt``.
 
+Both run without PYTHONDONTWRITEBYTECODE, as on a learner's machine: pip compiles every module at install; with uv,
+Python compiles each module on its first import (workshop.py compiles at install when PYTHONDONTWRITEBYTECODE is set,
+since Python would then never cache them; ``--dont-write-bytecode`` measures that case).
+
 Target (issue 12): the project's set-up takes at most 0.2 x pip's time. Prints PASS or MISS (exit status 0 either
 way; 2 if an install fails). Network speed dominates both: run it when the line is quiet, and compare ratios.
 """
@@ -41,7 +45,8 @@ def copy_project(dest: Path) -> Path:
 
 def clean_env(caches: Path) -> dict:
     """The environment less any venv, with every package cache pointing at an empty folder of this run."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "UV_CACHE_DIR")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VIRTUAL_ENV", "PYTHONPATH", "UV_CACHE_DIR", "PYTHONDONTWRITEBYTECODE")}
     env["PIP_CACHE_DIR"] = str(caches / "pip")
     env["UV_CACHE_DIR"] = str(caches / "uv")
     env["XDG_CACHE_HOME"] = str(caches / "xdg")
@@ -60,6 +65,8 @@ def timed(cmds: list[list[str]], cwd: Path, env: dict, log: Path) -> float:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and its logs")
+    ap.add_argument("--dont-write-bytecode", action="store_true",
+                    help="set PYTHONDONTWRITEBYTECODE=1 for both (workshop.py then compiles at install)")
     args = ap.parse_args(argv)
     python = getattr(sys, "_base_executable", None) or sys.executable
     tmp = Path(tempfile.mkdtemp(prefix="bench-setup-"))
@@ -68,19 +75,21 @@ def main(argv: list[str]) -> int:
         plain = copy_project(tmp / "plain")
         bin_dir = "Scripts" if os.name == "nt" else "bin"
         try:
+            extra = {"PYTHONDONTWRITEBYTECODE": "1"} if args.dont_write_bytecode else {}
             ours = timed([[python, "-c", "import workshop; workshop.ensure_venv()"]], project,
-                         clean_env(tmp / "caches-project"), tmp / "project.log")
+                         {**clean_env(tmp / "caches-project"), **extra}, tmp / "project.log")
             pip = timed([[python, "-m", "venv", ".venv"],
                          [str(plain / ".venv" / bin_dir / "pip"), "install", "--disable-pip-version-check",
                           "--no-cache-dir", "-r", "requirements.txt"]],
-                        plain, clean_env(tmp / "caches-pip"), tmp / "pip.log")
+                        plain, {**clean_env(tmp / "caches-pip"), **extra}, tmp / "pip.log")
         except RuntimeError as exc:
             print(f"FAILED: {exc}")
             args.keep = True
             return 2
         how = "uv" if "with uv" in (tmp / "project.log").read_text() else "pip (uv was not available)"
         ratio = ours / pip
-        print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, empty package caches for each")
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, empty package caches for each, "
+              f"PYTHONDONTWRITEBYTECODE {'set' if args.dont_write_bytecode else 'unset'}")
         print(f"  project: venv + install with {how:<28} {ours:7.1f} s")
         print(f"  pip:     python3 -m venv + pip install --no-cache-dir {pip:7.1f} s")
         print(f"target: project <= {TARGET} x pip = {TARGET * pip:.1f} s  ->  {'PASS' if ratio <= TARGET else 'MISS'}"
