@@ -137,6 +137,7 @@ class Replayer:
         self.open_span: str | None = None  # the span.model_request_start emitted and not yet ended
         self.open_evaluation: dict[str, Any] | None = None  # the span.outcome_evaluation_start not yet ended
         self.no_outcome = False  # the recording defines an outcome here and the learner did not
+        self.settings = ReplaySettings("instant", 0.0, None)  # read from the host at each step
         self.budget_stopped = False  # idle with budget_reached: waits for a raised or removed budget
 
     @property
@@ -361,6 +362,7 @@ class Replayer:
         """Emit what is due. Returns when to be called again, or None to wait for the learner."""
         if self.stopped or not self.host.alive():
             return None
+        self.settings = self.host.settings()  # for this step
         if self.interrupt_id is not None:
             self._take_interrupt(now)
         if self.budget_stopped:
@@ -472,7 +474,7 @@ class Replayer:
             if self.pos < len(rec.lines) and rec.lines[self.pos].type == "user.message":
                 self.pos += 1
             return 0
-        limit = self.host.settings().interrupt_wait
+        limit = self.settings.interrupt_wait
         if line.type == "user.interrupt" and limit is not None:
             if self.waiting_since is None:
                 self.waiting_since = now
@@ -501,7 +503,7 @@ class Replayer:
         if line.type == "span.model_request_start" and self.host.over_budget():
             self._stop_at_budget()  # the position stays: a raised budget resumes here
             return _Pause(None)
-        settings = self.host.settings()
+        settings = self.settings
         if settings.speed != "instant" and line.ts is not None and self.last_rec_ts is not None:
             gap = min(settings.max_gap, max(0.0, (line.ts - self.last_rec_ts).total_seconds())) / settings.speed
             due = self.last_emit + gap
