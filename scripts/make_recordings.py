@@ -48,14 +48,22 @@ ONSET = "2026-11-18T14:07:00Z"
 # --------------------------------------------------------------------------- running the sandbox commands
 
 
+#: Where the agent writes files that become session outputs (files.list(scope_id=session.id)).
+SESSION_OUTPUTS_DIR = "/mnt/session/outputs"
+LOCAL_OUTPUTS_DIR = Path(os.environ.get("TMPDIR", "/tmp")) / "workshop-session-outputs"
+
+
 def sandbox_to_local(command: str, data_dir: Path | str = DATA_DIR) -> str:
-    """The command as it runs here: ``/workspace/data/`` becomes the local data directory."""
-    return command.replace(SANDBOX_DATA_DIR + "/", f"{Path(data_dir)}/")
+    """The command as it runs here: ``/workspace/data/`` becomes the local data directory, and
+    ``/mnt/session/outputs/`` a scratch directory (what the agent writes there prints nothing)."""
+    return command.replace(SANDBOX_DATA_DIR + "/", f"{Path(data_dir)}/").replace(
+        SESSION_OUTPUTS_DIR + "/", f"{LOCAL_OUTPUTS_DIR}/")
 
 
 def run_sandbox_command(command: str, data_dir: Path | str = DATA_DIR) -> str:
     """What ``command`` prints (stdout, exactly) when run with bash on the local evidence."""
     local = sandbox_to_local(command, data_dir)
+    LOCAL_OUTPUTS_DIR.mkdir(parents=True, exist_ok=True)
     env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     proc = subprocess.run(["bash", "-c", local], capture_output=True, env=env, check=False)
     if proc.stderr:
@@ -354,9 +362,17 @@ def rec_incident(f: Facts) -> Recording:
                               "errors via query_logs, the deploys around the onset, a check of the payments red "
                               "herring, the diff of dep_4820, and a markdown report naming the N+1 query.",
                   keywords=["checkout", "p99"])
-    c, h1, h2 = f.culprit, f.herring_before, f.herring_after
     r.user_message(INCIDENT_MESSAGE)
     r.running()
+    report = investigate(r, f)
+    r.model_request([("message", report)], think=True, extra_seconds=4.0)
+    r.end_turn()
+    return r
+
+
+def investigate(r: Recording, f: Facts) -> str:
+    """The investigation's tool calls, from the checkout metrics to the diff; returns the report it leads to."""
+    c, h1, h2 = f.culprit, f.herring_before, f.herring_after
 
     cb, ca, ratio = comparison(r.custom_turn(
         "I'll start with the checkout latency metrics to pin down when the spike began and how big it is.",
@@ -436,8 +452,88 @@ reservations = {{r.sku: r for r in db.query(InventoryReservation)
 (or `selectinload`), plus a test that bounds the queries per summary.
 """
     assert len(report.split()) < 200, len(report.split())
-    r.model_request([("message", report)], think=True, extra_seconds=4.0)
+    return report
+
+
+# --------------------------------------------------------------------------- the deployed investigation (notebook 07)
+
+#: The text notebook 07's alert rule sends as the deployment's initial user.message (keywords: alert, report.md).
+ALERT_MESSAGE = (
+    "ALERT checkout-latency firing since 2026-11-18T14:07Z: checkout's 99th-percentile latency stayed above 5x its "
+    "baseline (3,827 ms vs 369 ms) for 5 minutes. Find the root cause: check the metrics, grep the app log in your "
+    f"sandbox ({LOG}), correlate with the deploys and read the suspicious diff. Write your report in markdown to "
+    f"{SESSION_OUTPUTS_DIR}/report.md, then reply with it."
+)
+
+
+def heredoc(path: str, text: str) -> str:
+    """A bash command that writes ``text`` to ``path`` (how the agent saves a session output)."""
+    assert "\nEOF\n" not in text
+    return f"cat > {path} <<'EOF'\n{text.rstrip(chr(10))}\nEOF"
+
+
+def rec_alert(f: Facts) -> Recording:
+    r = Recording("alert-2277", "ALRT", f, title="Incident-2277, deployed: the alert's investigation",
+                  description="What a deployment's run does when the checkout latency alert fires: the full "
+                              "investigation, then the report written to /mnt/session/outputs/report.md (a "
+                              "session output) and given as the final message.",
+                  keywords=["alert", "report.md"])
+    r.user_message(ALERT_MESSAGE)
+    r.running()
+    report = investigate(r, f)
+    r.model_request([("message", "Writing the report to /mnt/session/outputs/report.md."),
+                     ("bash", heredoc(f"{SESSION_OUTPUTS_DIR}/report.md", report))], think=True, extra_seconds=4.0)
+    r.model_request([("message", report)])
     r.end_turn()
+    return r
+
+
+#: Notebook 07's budget drill: its deployment caps each session at this many cents of list cost.
+BUDGET_DRILL_CENTS = 3
+BUDGET_MESSAGE = (
+    "Budget drill: investigate the checkout latency spike that began at 14:07Z, starting with the checkout metrics "
+    f"and the app log in your sandbox ({LOG}). Report the culprit deploy and the fix."
+)
+
+
+def rec_budget(f: Facts) -> Recording:
+    """The investigation under a small budget: it stops with budget_reached once its list cost reaches the cap."""
+    from decimal import Decimal
+
+    from helpers.settings import MODEL
+    from helpers.stub import pricing
+
+    r = Recording("budget-reached", "BUDG", f, title="Incident-2277 on a 3-cent budget",
+                  description=f"A session capped at {BUDGET_DRILL_CENTS} cents (list price of {MODEL}): the "
+                              "investigation starts, and once its list cost reaches the cap no new model request "
+                              "starts: session.status_idle with stop_reason budget_reached.",
+                  keywords=["budget drill"])
+    r.user_message(BUDGET_MESSAGE)
+    r.running()
+    cap = Decimal(BUDGET_DRILL_CENTS) / 100
+    steps = [
+        lambda: r.custom_turn("Checkout latency first: when did the spike begin, and how big is it?",
+                              "get_metrics", METRICS_INPUT, think=True),
+        lambda: r.bash_turn("A tenfold jump at 14:07. Do checkout requests run more DB queries since then?",
+                            CMD_HEAVY_PER_HOUR, think=True),
+        lambda: r.bash_turn("Thousands of heavy requests from 14:00 on. When is the first one?", CMD_HEAVY_FIRST),
+        lambda: r.bash_turn("Right at the onset. Which routes log the slow-query warnings?", CMD_SLOW_BY_ROUTE),
+        lambda: r.custom_turn("Both order-summary routes. What errors did checkout return after the onset?",
+                              "query_logs", QUERY_LOGS_ERRORS_INPUT),
+        lambda: r.custom_turn("Pool exhaustion. Which deploys landed around the onset?", "list_deploys",
+                              DEPLOYS_INPUT, think=True),
+    ]
+
+    def spent() -> Decimal:
+        return sum((pricing.cost_usd(MODEL, ln["event"]["model_usage"]) for ln in r.lines
+                    if ln["event"]["type"] == "span.model_request_end"), Decimal(0))
+
+    for step in steps:
+        step()
+        if spent() >= cap:
+            break
+    assert spent() >= cap, f"the drill never reaches its {BUDGET_DRILL_CENTS}-cent cap ({spent()})"
+    r.idle({"type": "budget_reached"})
     return r
 
 
@@ -759,7 +855,8 @@ def build_all(data_dir: Path = DATA_DIR) -> dict[str, str]:
     """name -> file text, for every authored recording."""
     f = Facts(data_dir)
     recs = [rec_incident(f), rec_interrupt(f), rec_permission(f), rec_fault_rescheduled(f),
-            rec_fault_retries_exhausted(f), rec_fault_terminated(f), rec_outcome(f), rec_parallel(f)]
+            rec_fault_retries_exhausted(f), rec_fault_terminated(f), rec_outcome(f), rec_parallel(f),
+            rec_alert(f), rec_budget(f)]
     return {rec.name: rec.text() for rec in recs}
 
 

@@ -41,6 +41,9 @@ def test_framework_sentinel_and_messages(capsys):
     (check.versions, (check.TODO, check.TODO)),
     (check.session, (check.TODO,)),
     (check.stream_loop, (check.TODO, check.TODO)),
+    (check.deployment, (check.TODO, None, None, None)),
+    (check.responded, (check.TODO, None, None)),
+    (check.report, (check.TODO, None, "sesn_x")),
 ])
 def test_every_check_fails_on_the_todo(fn, args):
     fails(fn, *args, match="TODO placeholder")
@@ -429,3 +432,51 @@ def test_sdk_version_range_accepts_the_tested_major_from_the_tested_minor():
     assert sdk_supported(f"{major}.{minor + 25}.0rc1")
     assert not sdk_supported(f"{major}.{minor - 1}.9")                                      # older than tested
     assert not sdk_supported(f"{major + 1}.0.0") and not sdk_supported(f"{major - 1}.99.0")  # another major
+
+
+# --------------------------------------------------------------------------- 07 Ship it
+def test_07_checks_pass_on_a_shipped_run_and_name_each_mistake(replay, capsys):
+    from helpers import incident, loop
+
+    client, resources = replay
+    env, agent, log_file = resources.ensure_all(client)
+    alert = {"type": "user.message", "content": [{"type": "text", "text": "ALERT checkout-latency: write your report "
+                                                                           "to /mnt/session/outputs/report.md."}]}
+    mount = {"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}
+    budget = {"type": "limit", "max_list_cost": {"amount": "500", "currency": "USD"}}
+
+    def maker(name, **overrides):
+        def ensure(client):
+            found = [d for d in client.beta.deployments.list(limit=100) if d.name == name]
+            if found and not overrides.get("always_new"):
+                return found[0]
+            kw = dict(name=name, agent=agent.id, environment_id=env.id, initial_events=[alert], resources=[mount],
+                      budget=budget, metadata=resources.WORKSHOP_METADATA)
+            kw.update({k: v for k, v in overrides.items() if k != "always_new"})
+            return client.beta.deployments.create(**{k: v for k, v in kw.items() if v is not None})
+        return ensure
+
+    fails(check.deployment, maker("dup", always_new=True), client, agent, log_file, match="twice")
+    fails(check.deployment, maker("nobudget", budget=None), client, agent, log_file, match="no budget")
+    fails(check.deployment, maker("nolog", resources=None), client, agent, log_file, match="not mounted")
+    fails(check.deployment, maker("nometa", metadata=None), client, agent, log_file, match="workshop")
+    good = maker("shipped")
+    check.deployment(good, client, agent, log_file)
+    assert "✅ Deployment 'shipped'" in capsys.readouterr().out
+
+    deployment = good(client)
+    run = client.beta.deployments.run(deployment.id)
+    fails(check.responded, loop.RunResult(session_id=run.session_id, stop_reason="requires_action"), client,
+          deployment, match="requires_action")
+    result = loop.run(client, run.session_id, handle_tool=incident.handle_tool, render=False)
+    check.responded(result, client, deployment)
+    other = resources.new_session(client, metadata={"recording": "incident-2277"})
+    fails(check.responded, loop.RunResult(session_id=other.id, stop_reason="end_turn"), client, deployment,
+          match="not created by a run")
+
+    files = {f.filename: f for f in client.beta.files.list(scope_id=run.session_id)}
+    text = client.beta.files.download(files["report.md"].id).text()
+    fails(check.report, {"app.log": "...", "report.md": text}, client, run.session_id, match="not outputs the agent")
+    fails(check.report, {}, client, run.session_id, match="no report.md")
+    check.report({"report.md": text}, client, run.session_id)
+    assert "✅ report.md" in capsys.readouterr().out

@@ -28,7 +28,8 @@ SANDBOX_DATA_DIR = "/workspace/data/"
 
 HEADER_KEYS = ["recording", "name", "title", "description", "keywords", "custom_tools", "source"]
 REQUIRED = {"incident-2277", "interrupt", "permission-policy", "fault-rescheduled", "fault-retries-exhausted",
-            "fault-terminated", "outcome", "parallel-sweep"}
+            "fault-terminated", "outcome", "parallel-sweep", "alert-2277",
+            "budget-reached"}
 #: stop_reason.event_ids lists at most this many blocking ids (as helpers/stub/replay.py and make_recordings.py).
 EVENT_IDS_WINDOW = 5
 OUTCOME_RESULTS = {"satisfied", "needs_revision", "max_iterations_reached", "failed", "interrupted"}
@@ -82,8 +83,10 @@ def extras(obj, where="event") -> list[str]:
     return found
 
 
-def run_locally(command: str) -> str:
+def run_locally(command: str, outputs: Path | None = None) -> str:
     local = command.replace(SANDBOX_DATA_DIR, f"{DATA_DIR}/")
+    if outputs is not None:
+        local = local.replace("/mnt/session/outputs/", f"{outputs}/")
     env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     proc = subprocess.run(["bash", "-c", local], capture_output=True, env=env, check=False)
     assert not proc.stderr, proc.stderr
@@ -245,7 +248,7 @@ def test_custom_tool_inputs_and_results(rec):
             assert ev["content"] == [{"type": "text", "text": expected}], f"{ev['id']}: stale tool result"
 
 
-def test_bash_outputs_rerun_byte_for_byte(rec):
+def test_bash_outputs_rerun_byte_for_byte(rec, tmp_path):
     _, header, lines = rec
     if header["source"] != "authored":
         pytest.skip("live recordings hold what the real sandbox printed")
@@ -259,8 +262,8 @@ def test_bash_outputs_rerun_byte_for_byte(rec):
             use = uses[ev["tool_use_id"]]
             assert use["name"] == "bash"
             command = use["input"]["command"]
-            assert SANDBOX_DATA_DIR in command
-            assert ev["content"] == [{"type": "text", "text": run_locally(command)}], command
+            assert SANDBOX_DATA_DIR in command or command.startswith("cat > /mnt/session/outputs/")
+            assert ev["content"] == [{"type": "text", "text": run_locally(command, tmp_path)}], command
             checked += 1
     if any(ev["event"]["type"] == "agent.tool_use" for ev in lines):
         assert checked
@@ -393,11 +396,39 @@ def test_outcome_story():
     assert events[-1]["stop_reason"] == {"type": "end_turn"}
 
 
+def test_alert_story():
+    """The deployed investigation writes its report to /mnt/session/outputs/report.md and replies with it."""
+    from helpers.stub import outputs
+
+    events = _events("alert-2277")
+    writes = [outputs.written_file(ev) for ev in events if ev["type"] == "agent.tool_use"]
+    writes = [w for w in writes if w]
+    assert [w[0] for w in writes] == ["report.md"]
+    final = [ev for ev in events if ev["type"] == "agent.message"][-1]["content"][0]["text"]
+    assert writes[0][1].decode() == final
+    assert "dep_4820" in final and "9c41e7b" in final
+    assert events[-1]["stop_reason"] == {"type": "end_turn"}
+
+
+def test_budget_story():
+    """The drill stops with budget_reached once its list cost reaches the cap, not a request earlier."""
+    from decimal import Decimal
+
+    from helpers.stub import pricing
+
+    events = _events("budget-reached")
+    cap = Decimal(3) / 100
+    costs = [pricing.cost_usd("claude-sonnet-4-6", ev["model_usage"]) for ev in events
+             if ev["type"] == "span.model_request_end"]
+    assert sum(costs) >= cap > sum(costs[:-1])
+    assert events[-1]["type"] == "session.status_idle" and events[-1]["stop_reason"] == {"type": "budget_reached"}
+
+
 # --------------------------------------------------------------------------- replay on the stub (real SDK, strict)
 
 REPLAYS = [("incident-2277", None), ("interrupt", None), ("permission-policy", "allow"),
            ("permission-policy", "deny"), ("fault-rescheduled", None), ("fault-retries-exhausted", None),
-           ("fault-terminated", None), ("outcome", None)]
+           ("fault-terminated", None), ("outcome", None), ("alert-2277", None), ("budget-reached", None)]
 
 
 @pytest.fixture(scope="module")
@@ -426,8 +457,11 @@ def test_replays_on_the_stub(stub_client, name, confirmation):
     from helpers import resources
 
     log_file = resources.ensure_log_file(client)  # grepped in the sandbox: mounted, as a learner's session does
+    budget = {"type": "limit", "max_list_cost": {"amount": "3", "currency": "USD"}} \
+        if lines[-1]["event"].get("stop_reason", {}).get("type") == "budget_reached" else None  # the drill's cap
     sid = client.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"recording": name}, resources=[
-        {"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}]).id
+        {"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}],
+        **({"budget": budget} if budget else {})).id
     first = []
     for ln in lines:
         ev = ln["event"]

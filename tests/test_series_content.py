@@ -20,7 +20,8 @@ NOTEBOOKS = ROOT / "notebooks"
 NB04 = "04_custom_tools.ipynb"
 NB05 = "05_replay_and_lifecycle.ipynb"
 NB06 = "06_beyond_the_basics.ipynb"
-OURS = (NB04, NB05, NB06)
+NB07 = "07_ship_it.ipynb"
+OURS = (NB04, NB05, NB06, NB07)
 
 
 # --------------------------------------------------------------------------- reading notebooks

@@ -7,7 +7,7 @@ import json
 import anthropic
 import pytest
 
-from helpers.stub import recordings
+from helpers.stub import budgets, recordings
 
 NAMES = recordings.available()
 
@@ -48,8 +48,12 @@ def replay(client, ids, name, confirm="allow"):
     # the agent's bash policy must be the one the recording was made with (the stub checks)
     ask = "ask" in rec.builtin_tools().get("bash", set())
     agent = ids[1]["always_ask" if ask else "always_allow"]
+    # a recording that stops at its budget replays on a session with that cap (the stub checks)
+    spent = budgets.recorded_cost(rec.lines, "claude-sonnet-4-6")
+    capped = {} if spent is None else {"budget": {"type": "limit", "max_list_cost": {
+        "amount": str(int(spent * 100)), "currency": "USD"}}}
     s = client.beta.sessions.create(agent=agent, environment_id=ids[0], metadata={"recording": name},
-                                    resources=ids[2])
+                                    resources=ids[2], **capped)
     streamed, seen, sent_msgs, interrupted = [], {}, 0, False
     while True:
         with client.beta.sessions.events.stream(s.id) as st:

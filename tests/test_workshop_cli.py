@@ -175,6 +175,7 @@ def test_open_serves_the_repo_and_stops_cleanly(signame, tmp_path):
     import signal
     import threading
     import time
+    import urllib.error
     import urllib.request
 
     import psutil
@@ -212,7 +213,14 @@ def test_open_serves_the_repo_and_stops_cleanly(signame, tmp_path):
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return json.loads(resp.read())
 
-        names = {c["name"] for c in api("contents")["content"]}
+        while True:  # JupyterLab prints its URL before its event loop starts listening: wait for it
+            try:
+                contents = api("contents")
+                break
+            except urllib.error.URLError:
+                assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)[-3000:]
+                time.sleep(0.2)
+        names = {c["name"] for c in contents["content"]}
         assert {"notebooks", "solutions"} <= names  # the root is the repo: solutions/ is reachable
         assert api("contents/solutions/04_custom_tools.ipynb?content=0")["type"] == "notebook"
         kernel = api("kernels", b'{"name": "python3"}')

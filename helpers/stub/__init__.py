@@ -9,7 +9,9 @@
 Layout (as in getmoto/moto; which file owns which rule: docs/design.md): urls.py (routes), responses.py (parses
 every parameter, calls the backend), models.py (session state and its API rules; the Backend), exceptions.py (API
 errors), validation.py (the SDK's types, error wording), utils.py (ids, clock, pagination), sse.py (stream framing,
-subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP), recorder.py.
+subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP), recorder.py;
+deployments.py (deployments and their runs), budgets.py and pricing.py (budgets, list cost), outputs.py (session
+outputs).
 """
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ def start(port: int = 0, speed: Any = "instant", recordings_dir: Any = None, fau
     kwargs: ``keepalive`` (seconds between SSE keepalive comments, default 10), ``max_gap`` (longest pause
     replayed, in recorded seconds, default 4), ``host``, ``idle_stream_timeout`` (close a stream once its session
     has been idle and the stream silent this many seconds; default None, i.e. never, as the service),
-    ``interrupt_wait`` (seconds a recorded ``user.interrupt`` waits for the learner's before playing on; default 30).
+    ``interrupt_wait`` (seconds a recorded ``user.interrupt`` waits for the learner's before playing on; default 30),
+    ``read_timeout`` (seconds a connection may stay silent, idle or mid-body, before it is closed; a promised body that
+    never arrives is a 408; default 30).
     """
     return StubServer(port, speed=speed, recordings_dir=recordings_dir, fault=fault, **kwargs)

@@ -67,7 +67,7 @@ def not_found(kind: str, ident: str, hint: str = "") -> NotFound:
     msg = f"{kind} {ident!r} not found."
     if hint:
         msg += " " + hint
-    if kind in ("agent", "environment", "session", "file"):
+    if kind in ("agent", "environment", "session", "file", "deployment", "deployment run"):
         msg += " (This is the offline stub: it keeps state only while it runs, so ids from before a kernel or stub " \
                "restart are gone.)"
     return NotFound(msg, error_code=code)

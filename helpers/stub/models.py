@@ -15,38 +15,24 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from ..events import SESSION_STATUS, event_text, waits_for_confirmation
+from . import budgets, outputs, pricing
+from .deployments import DeploymentsBackend
 from .exceptions import Conflict, InvalidRequest, NotFound, not_found
 from .recordings import Library, Recording
 from .replay import Replayer, ReplaySettings, Scheduler
 from .sse import StoredEvent, Subscriber, error_frame
-from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, rfc3339
+from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, patch_metadata, rfc3339
 from .validation import sdk_types, validate_event, validate_params, validate_response
 
 __all__ = ["Backend", "SessionState", "Plan", "SENDABLE", "MAX_SESSION_FILES", "patch_metadata", "normalize_tools",
            "normalize_model", "normalize_skills", "known_models"]
 
 log = logging.getLogger("helpers.stub")
-
-
-def patch_metadata(current: dict[str, str], patch: dict[str, str | None] | None) -> dict[str, str]:
-    out = dict(current)
-    for k, v in (patch or {}).items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = v
-    for k, v in out.items():
-        if len(k) > 64 or len(v) > 512:
-            raise InvalidRequest(f"metadata: key {k[:70]!r} is too long; keys are limited to 64 characters and values "
-                                 "to 512.", error_code="invalid_metadata")
-    if len(out) > 16:
-        raise InvalidRequest(f"metadata: at most 16 keys are allowed; this would make {len(out)}. Remove some keys "
-                             "(set them to null in an update).", error_code="invalid_metadata")
-    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -271,6 +257,10 @@ class SessionState:
         self.waiting = _Waiting({}, {}, set())
         self.queued: dict[str, StoredEvent] = {}  # user.message id -> its history entry, sent and not yet taken up
         self.seq = 0
+        self.spent = Decimal(0)  # list cost so far, in dollars (pricing.py)
+        self.had_budget = data.get("budget") is not None  # a removed budget cannot be added back
+        self.writes: dict[str, tuple[str, bytes, str]] = {}  # agent.tool_use id -> the session output it writes
+        self.new_outputs: list[tuple[str, bytes, str]] = []  # written, not yet stored as files (Backend does)
 
     @property
     def status(self) -> str:
@@ -282,7 +272,21 @@ class SessionState:
         d["stats"] = {"active_seconds": round(active, 3),
                       "duration_seconds": round((datetime.now(timezone.utc) - self.created).total_seconds(), 3)}
         d["usage"] = dict(self.data["usage"])
+        d["usage"]["active_seconds"] = round(active, 3)
+        if pricing.list_price(self.data["agent"]["model"]["id"]) is not None:
+            d["usage"]["list_cost"] = budgets.usage_cost(self.spent)
         return d
+
+    def over_budget(self) -> bool:
+        """The list cost has reached the budget: no new model request may start (budget_reached)."""
+        cap = budgets.cap_usd(self.data.get("budget"))
+        return cap is not None and self.spent >= cap
+
+    def check_budget_fit(self, rec: Recording) -> None:
+        """A recording that stops at its budget fits a session whose cap that recorded spend reaches."""
+        why = budgets.unfit(rec, self.data.get("budget"), self.data["agent"]["model"]["id"])
+        if why:
+            raise InvalidRequest("(offline stub) " + why)
 
     def mounts(self) -> list[str]:
         return [r.get("mount_path", "") for r in self.data["resources"]]
@@ -394,8 +398,10 @@ class SessionState:
         batch = [e for e in events if isinstance(e, dict)]
         text = " ".join(event_text(e, " ") if e.get("type") == "user.message" else str(e.get("description", ""))
                         for e in batch)
-        return self.replayer.select(text, self.data["agent"]["tools"], self.mounts(),
-                                    outcome_only=not any(e.get("type") == "user.message" for e in batch))
+        rec = self.replayer.select(text, self.data["agent"]["tools"], self.mounts(),
+                                   outcome_only=not any(e.get("type") == "user.message" for e in batch))
+        self.check_budget_fit(rec)
+        return rec
 
     def accept(self, plan: Plan) -> list[dict[str, Any]]:
         """Apply a batch :meth:`check_events` validated: store each event and hand it to the replay engine."""
@@ -440,7 +446,7 @@ class SessionState:
         event["processed_at"] = None if queued else rfc3339(ts)
         typ = event["type"]
         if typ == "session.usage":
-            event["usage"] = dict(self.data["usage"])
+            event["usage"] = self.view()["usage"]
         validate_event(sessions.BetaManagedAgentsSessionEvent, event)
         self.seq += 1
         ev = StoredEvent(self.seq, event, ts)
@@ -488,8 +494,14 @@ class SessionState:
                 "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
         elif typ == "agent.custom_tool_use":  # waits for a user.custom_tool_result
             self.waiting.results[event["id"]] = event["name"]
-        elif waits_for_confirmation(event):
+        elif typ == "agent.tool_result" and event.get("tool_use_id") in self.writes:
+            written = self.writes.pop(event["tool_use_id"])
+            if not event.get("is_error"):
+                self.new_outputs.append(written)  # a session output (outputs.py)
+        if waits_for_confirmation(event):
             self.waiting.confirmations[event["id"]] = event["name"]  # waits for a user.tool_confirmation
+        if typ == "agent.tool_use" and outputs.written_file(event) is not None:
+            self.writes[event["id"]] = outputs.written_file(event)
 
     def set_status(self, status: str) -> None:
         if self.data["status"] == status:
@@ -504,6 +516,7 @@ class SessionState:
         self.data["updated_at"] = rfc3339(now())
 
     def _add_usage(self, mu: dict[str, Any]) -> None:
+        self.spent += pricing.cost_usd(self.data["agent"]["model"]["id"], mu)
         u = dict(self.data["usage"])
         for k in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
             u[k] = u.get(k, 0) + int(mu.get(k) or 0)
@@ -536,7 +549,10 @@ class _ReplayHost:
         self._state = state
 
     def emit(self, event: dict[str, Any]) -> dict[str, Any]:
-        return self._state.emit(event)
+        out = self._state.emit(event)
+        if self._state.new_outputs:
+            self._backend.save_outputs(self._state)
+        return out
 
     def schedule(self, delay: float) -> None:
         assert self._state.replayer is not None
@@ -555,6 +571,9 @@ class _ReplayHost:
 
     def abandon_waiting(self) -> bool:
         return self._state.waiting.clear()
+
+    def over_budget(self) -> bool:
+        return self._state.over_budget()
 
     def take_up(self, event: dict[str, Any]) -> None:
         self._state.take_up(event)
@@ -582,6 +601,7 @@ class Backend:
         # How long a recorded user.interrupt waits for the learner's before the replay plays on (None: forever).
         self.interrupt_wait = interrupt_wait
         self.scheduler = Scheduler(self.lock)
+        self.deployments = DeploymentsBackend(self)  # /v1/deployments and /v1/deployment_runs (deployments.py)
 
     # ---------------------------------------------------------------- speed
     @property
@@ -807,6 +827,21 @@ class Backend:
                                              "and use the returned .id.")
         return f
 
+    def save_outputs(self, s: SessionState) -> None:
+        """What the agent wrote under /mnt/session/outputs/: downloadable files scoped to its session (outputs.py).
+        Writing the same path again replaces the file."""
+        beta, _ = sdk_types()
+        while s.new_outputs:
+            filename, content, mime = s.new_outputs.pop(0)
+            for fid, (meta, _old) in list(self.files.items()):
+                if meta["filename"] == filename and meta["downloadable"] and (meta.get("scope") or {}).get("id") == s.id:
+                    del self.files[fid]
+            meta = {"id": new_id("file"), "type": "file", "filename": filename, "mime_type": mime,
+                    "size_bytes": len(content), "created_at": rfc3339(now()), "downloadable": True,
+                    "scope": {"type": "session", "id": s.id}}
+            validate_response(beta.BetaFileMetadata, meta)
+            self.files[meta["id"]] = (meta, content)
+
     def get_file(self, file_id: str) -> dict[str, Any]:
         with self.lock:
             return self._file(file_id)[0]
@@ -894,8 +929,8 @@ class Backend:
         out = {k: v for k, v in r.items() if v is not None}
         return out
 
-    def create_session(self, p: dict[str, Any]) -> dict[str, Any]:
-        """``p``: the validated ``SessionCreateParams``."""
+    def create_session(self, p: dict[str, Any], *, deployment_id: str | None = None) -> dict[str, Any]:
+        """``p``: the validated ``SessionCreateParams``; ``deployment_id`` when a deployment's run creates it."""
         beta, _ = sdk_types()
         with self.lock:
             env = self._env(p["environment_id"])
@@ -903,6 +938,7 @@ class Backend:
                 raise InvalidRequest(f"environment {env['id']!r} is archived; create a new environment for new "
                                      "sessions.", error_code="environment_archived")
             snap = self._resolve_agent(p["agent"])
+            budgets.check_models(p.get("budget"), snap["model"]["id"])
             created = now()
             t = rfc3339(created)
             session_id = new_id("sesn")
@@ -917,12 +953,12 @@ class Backend:
             data = {"id": session_id, "type": "session", "status": "idle", "agent": snap,
                     "environment_id": env["id"], "metadata": metadata, "resources": resources,
                     "vault_ids": list(p.get("vault_ids") or []), "outcome_evaluations": [], "stats": {}, "usage": {},
-                    "title": p.get("title"), "budget": p.get("budget"), "deployment_id": None,
+                    "title": p.get("title"), "budget": p.get("budget"), "deployment_id": deployment_id,
                     "created_at": t, "updated_at": t, "archived_at": None}
             state = SessionState(data, created)
             state.replayer = Replayer(_ReplayHost(self, state), self.library, session_id)
             if "recording" in metadata:  # 400 on an unknown name / a session that could not have made it
-                state.replayer.choose(metadata["recording"], snap["tools"], state.mounts())
+                state.check_budget_fit(state.replayer.choose(metadata["recording"], snap["tools"], state.mounts()))
             initial = p.get("initial_events") or []
             if len(initial) > 50:
                 raise InvalidRequest(f"initial_events: at most 50 events, got {len(initial)}. Send the rest with "
@@ -951,12 +987,9 @@ class Backend:
                 raise Conflict(
                     "agent: the session is running, and its agent can only be updated while it is not running. "
                     "Send {\"type\": \"user.interrupt\"} (or wait for session.status_idle), then update it.")
-            if "budget" in p and s.status == "terminated":
-                raise InvalidRequest("budget: the session is terminated; a budget can be changed in any other status.")
-            if p.get("budget") is not None and s.data.get("budget") is None:
-                raise InvalidRequest("budget: this session has no budget, and one can only be set when a session is "
-                                     "created (a removed budget cannot be added back). Create a new session with "
-                                     "budget=... instead.", error_code="budget_create_only")
+            if "budget" in p:
+                budgets.check_update(s.data.get("budget"), p["budget"], ever_had=s.had_budget, spent_usd=s.spent,
+                                     status=s.status, model_id=s.data["agent"]["model"]["id"])
             d = dict(s.data)
             if "title" in p:
                 d["title"] = p["title"]
@@ -992,6 +1025,8 @@ class Backend:
             s.data = d
             if changed:
                 s.emit({"type": "session.updated", **copy.deepcopy(changed)})
+            if "budget" in changed:
+                s.replayer.budget_changed()  # a raised or removed budget resumes the work it paused
             return s.view()
 
     def list_sessions(self, *, include_archived: bool, agent_id: str | None, agent_version: int | None,

@@ -30,6 +30,10 @@ Details beyond the design doc's rules:
 * A recorded ``user.interrupt`` is a wait point like the others, but it does not wait forever: if no interrupt
   arrives within ``interrupt_wait`` seconds (default 30), the engine says so in an ``agent.message``
   (:data:`NO_INTERRUPT`) and plays on (the recording's turn then ends), so a run nobody interrupts still stops.
+* Budgets: before each recorded ``span.model_request_start``, a session whose list cost has reached its budget
+  (``Host.over_budget``) stops with ``session.status_idle`` ``budget_reached`` instead (the request in flight
+  finished; no new one starts), as does a recorded ``budget_reached`` line. :meth:`Replayer.budget_changed` (a raised
+  or removed budget) resumes the walk where it stopped; a ``user.message`` meanwhile gets the same stop again.
 * After the last line, each further ``user.message`` gets ``session.status_running``, one ``agent.message``
   (:data:`NO_MORE_TURNS`) and ``session.status_idle`` ``end_turn``.
 """
@@ -93,6 +97,9 @@ class Host(Protocol):
     def abandon_waiting(self) -> bool:
         """An interrupt arrived: nothing waits for an answer any more. True when something did."""
 
+    def over_budget(self) -> bool:
+        """The session's list cost has reached its budget: no new model request may start."""
+
     def take_up(self, event: dict[str, Any]) -> None:
         """The agent takes up a sent event now: a queued ``user.message`` (``processed_at`` null) appears on the
         stream again, with its ``processed_at``."""
@@ -130,6 +137,8 @@ class Replayer:
         self.open_span: str | None = None  # the span.model_request_start emitted and not yet ended
         self.open_evaluation: dict[str, Any] | None = None  # the span.outcome_evaluation_start not yet ended
         self.no_outcome = False  # the recording defines an outcome here and the learner did not
+        self.settings = ReplaySettings("instant", 0.0, None)  # read from the host at each step
+        self.budget_stopped = False  # idle with budget_reached: waits for a raised or removed budget
 
     @property
     def recording(self) -> Recording | None:
@@ -308,6 +317,7 @@ class Replayer:
                 sr["event_ids"] = waiting
             else:
                 self.turn_active = False
+                self.budget_stopped = sr.get("type") == "budget_reached"
         return ev
 
     def _close_open_span(self) -> None:
@@ -334,12 +344,34 @@ class Replayer:
         self.host.emit({"type": "session.status_idle", "stop_reason": {"type": "end_turn"}})
         self.turn_active = False
 
+    def _stop_at_budget(self) -> None:
+        self._close_open_span()
+        self.host.emit({"type": "session.status_idle", "stop_reason": {"type": "budget_reached"}})
+        self.turn_active = False
+        self.budget_stopped = True
+
+    def budget_changed(self) -> None:
+        """The session's budget was raised or removed: a walk its cap stopped goes on (the service resumes it)."""
+        if self.budget_stopped and not self.host.over_budget():
+            self.budget_stopped = False
+            self.host.emit({"type": "session.status_running"})
+            self.turn_active = True
+            self.wake()
+
     def step(self, now: float) -> float | None:
         """Emit what is due. Returns when to be called again, or None to wait for the learner."""
         if self.stopped or not self.host.alive():
             return None
+        self.settings = self.host.settings()  # for this step
         if self.interrupt_id is not None:
             self._take_interrupt(now)
+        if self.budget_stopped:
+            msg = next((e for e in self.inbox if e["type"] == "user.message"), None)
+            if msg is not None:  # no model request can start: the same stop again
+                self.inbox.remove(msg)
+                self.host.emit({"type": "session.status_running"})
+                self._stop_at_budget()
+            return None
         budget = 64
         while budget > 0:
             r = self._advance(now)
@@ -442,7 +474,7 @@ class Replayer:
             if self.pos < len(rec.lines) and rec.lines[self.pos].type == "user.message":
                 self.pos += 1
             return 0
-        limit = self.host.settings().interrupt_wait
+        limit = self.settings.interrupt_wait
         if line.type == "user.interrupt" and limit is not None:
             if self.waiting_since is None:
                 self.waiting_since = now
@@ -468,7 +500,10 @@ class Replayer:
             self.pos = nxt if nxt is not None else len(rec.lines)
             self._end_turn_now()
             return 1
-        settings = self.host.settings()
+        if line.type == "span.model_request_start" and self.host.over_budget():
+            self._stop_at_budget()  # the position stays: a raised budget resumes here
+            return _Pause(None)
+        settings = self.settings
         if settings.speed != "instant" and line.ts is not None and self.last_rec_ts is not None:
             gap = min(settings.max_gap, max(0.0, (line.ts - self.last_rec_ts).total_seconds())) / settings.speed
             due = self.last_emit + gap

@@ -15,6 +15,8 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
+from . import budgets
+from .deployments import check_schedule
 from .exceptions import InvalidRequest
 from .models import Backend
 from .sse import stream_head
@@ -27,7 +29,9 @@ __all__ = ["Request", "Stream", "Result"] + [  # and one handler per route of ur
     "delete_environment", "create_session", "list_sessions", "get_session", "update_session", "archive_session",
     "delete_session", "send_events", "list_events", "stream_events", "list_resources", "add_resource",
     "get_resource", "delete_resource", "update_resource", "list_threads", "thread_not_found", "upload_file",
-    "list_files", "get_file", "delete_file", "download_file"]
+    "list_files", "get_file", "delete_file", "download_file", "create_deployment", "list_deployments",
+    "get_deployment", "update_deployment", "archive_deployment", "pause_deployment", "unpause_deployment",
+    "run_deployment", "list_deployment_runs", "get_deployment_run"]
 
 _SESSION_STATUSES = ("rescheduling", "running", "idle", "terminated")
 _DELTA_TYPES = ("agent.message", "agent.thinking")
@@ -239,6 +243,7 @@ def create_session(backend: Backend, req: Request) -> Result:
         raise InvalidRequest(f"Invalid session: agent.{extra[0]} is not a known field (an agent reference has "
                              "type, id and version). Pass agent=agent.id, or {\"type\": \"agent\", \"id\": "
                              "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
+    budgets.check_shape(req.json().get("budget"))
     return 200, backend.create_session(_body(req, "SessionCreateParams", "session"))
 
 
@@ -261,6 +266,8 @@ def get_session(backend: Backend, req: Request) -> Result:
 
 
 def update_session(backend: Backend, req: Request) -> Result:
+    if req.json().get("budget") is not None:
+        budgets.check_shape(req.json()["budget"])
     return 200, backend.update_session(req.params["session_id"], _body(req, "SessionUpdateParams",
                                                                "session update"))
 
@@ -352,6 +359,70 @@ def list_threads(backend: Backend, req: Request) -> Result:
 
 def thread_not_found(backend: Backend, req: Request) -> Result:
     raise backend.thread_not_found(req.params["session_id"], req.params["thread_id"])
+
+
+# ------------------------------------------------------------------------------------------------ deployments
+def _deployment_body(req: Request, params_type: str, what: str) -> dict[str, Any]:
+    """A deployment body: its budget and schedule checked first (clearer messages than the type check's)."""
+    body = req.json()
+    budgets.check_shape(body.get("budget"))
+    check_schedule(body.get("schedule"))
+    return _body(req, params_type, what)
+
+
+def create_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.create(_deployment_body(req, "DeploymentCreateParams", "deployment"))
+
+
+def list_deployments(backend: Backend, req: Request) -> Result:
+    include_archived, status = req.q_bool("include_archived"), req.q("status")
+    if status is not None and status not in ("active", "paused"):
+        raise InvalidRequest(f"status: {status!r} is not a deployment status; use active or paused (archived "
+                             "deployments: include_archived=true).")
+    if status and include_archived:
+        raise InvalidRequest("status and include_archived cannot be combined: filter by status (active or paused), "
+                             "or pass include_archived=true for every deployment.")
+    return 200, backend.deployments.list(include_archived=include_archived, status=status, agent_id=req.q("agent_id"),
+                                   created_at=req.q_time_range(), **req.q_page())
+
+
+def get_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.get(req.params["deployment_id"])
+
+
+def update_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.update(req.params["deployment_id"], _deployment_body(
+        req, "DeploymentUpdateParams", "deployment update"))
+
+
+def archive_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.archive(req.params["deployment_id"])
+
+
+def pause_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.pause(req.params["deployment_id"])
+
+
+def unpause_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.unpause(req.params["deployment_id"])
+
+
+def run_deployment(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.run(req.params["deployment_id"])
+
+
+def list_deployment_runs(backend: Backend, req: Request) -> Result:
+    trigger = req.q("trigger_type")
+    if trigger is not None and trigger not in ("schedule", "manual"):
+        raise InvalidRequest(f"trigger_type: {trigger!r} is not a trigger; use schedule or manual.")
+    has_error = None if req.q("has_error") is None else req.q_bool("has_error")
+    return 200, backend.deployments.list_runs(deployment_id=req.q("deployment_id"), has_error=has_error,
+                                        trigger_type=trigger, created_at=req.q_time_range(),
+                                        **req.q_page(max_limit=1000))
+
+
+def get_deployment_run(backend: Backend, req: Request) -> Result:
+    return 200, backend.deployments.get_run(req.params["deployment_run_id"])
 
 
 # ------------------------------------------------------------------------------------------------ files

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from .exceptions import InvalidRequest
 
-__all__ = ["new_id", "now", "rfc3339", "parse_time", "Cursor", "encode_cursor", "decode_cursor", "paginate",
+__all__ = ["new_id", "now", "rfc3339", "parse_time", "Cursor", "encode_cursor", "decode_cursor", "paginate", "patch_metadata",
            "TimeRange", "parse_speed", "builtin_policy", "custom_tool_names"]
 
 # --------------------------------------------------------------------------------------------------------------
@@ -170,3 +170,25 @@ def builtin_policy(tools: list[dict[str, Any]], name: str) -> str | None:
 
 def custom_tool_names(tools: list[dict[str, Any]]) -> list[str]:
     return [t["name"] for t in tools if t.get("type") == "custom"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# metadata
+# --------------------------------------------------------------------------------------------------------------
+
+
+def patch_metadata(current: dict[str, str], patch: dict[str, str | None] | None) -> dict[str, str]:
+    out = dict(current)
+    for k, v in (patch or {}).items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    for k, v in out.items():
+        if len(k) > 64 or len(v) > 512:
+            raise InvalidRequest(f"metadata: key {k[:70]!r} is too long; keys are limited to 64 characters and values "
+                                 "to 512.", error_code="invalid_metadata")
+    if len(out) > 16:
+        raise InvalidRequest(f"metadata: at most 16 keys are allowed; this would make {len(out)}. Remove some keys "
+                             "(set them to null in an update).", error_code="invalid_metadata")
+    return out

@@ -213,6 +213,7 @@ def validate_response(model: Any, obj: Any) -> Any:
     return obj
 
 
+@cache
 def sdk_types():
     """The SDK's beta types and beta session types, imported lazily (importing them costs ~1 s; only the stub
     pays it): ``beta, sessions = sdk_types()``."""

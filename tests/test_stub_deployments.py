@@ -1,0 +1,293 @@
+"""Deployments, deployment runs, budgets and session outputs on the stub, through the real SDK (strict validation)."""
+from __future__ import annotations
+
+import time
+
+import anthropic
+import pytest
+
+from helpers import incident, resources, stub
+from helpers.settings import RECORDINGS_DIR
+
+ALERT = ("ALERT checkout-latency firing since 2026-11-18T14:07Z: checkout's 99th-percentile latency stayed above "
+         "5x its baseline. Write your report in markdown to /mnt/session/outputs/report.md.")
+DRILL = "Budget drill: investigate the checkout latency spike."
+USD = "USD"
+
+
+def budget(cents: str, currency: str = USD) -> dict:
+    return {"type": "limit", "max_list_cost": {"amount": cents, "currency": currency}}
+
+
+def message(text: str) -> list:
+    return [{"type": "user.message", "content": [{"type": "text", "text": text}]}]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with stub.start(recordings_dir=RECORDINGS_DIR, keepalive=1.0) as server:
+        yield anthropic.Anthropic(api_key="test-key", base_url=server.url, _strict_response_validation=True,
+                                  max_retries=0, timeout=30.0)
+
+
+@pytest.fixture(scope="module")
+def setup(client):
+    env, agent, log_file = resources.ensure_all(client)
+    mount = [{"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}]
+    return env, agent, mount
+
+
+def deploy(client, setup, text=ALERT, **kw):
+    env, agent, mount = setup
+    kw.setdefault("resources", mount)
+    kw.setdefault("initial_events", message(text))
+    return client.beta.deployments.create(agent=agent.id, environment_id=env.id, name=kw.pop("name", "investigator"),
+                                          **kw)
+
+
+def follow(client, session_id: str, timeout: float = 30.0) -> list:
+    """A client that joins a session someone else started: it opens the stream, lists the history (answering the
+    custom tool calls still waiting), then tails the stream to the end of the turn."""
+    seen, answered, deadline = {}, set(), time.monotonic() + timeout
+
+    def on(ev) -> bool:
+        if ev.id in seen:
+            return False
+        seen[ev.id] = ev
+        if ev.type == "user.custom_tool_result":
+            answered.add(ev.custom_tool_use_id)
+        if ev.type == "session.status_idle" and ev.stop_reason.type == "requires_action":
+            todo = [i for i in ev.stop_reason.event_ids if i not in answered]
+            for i in todo:
+                src = seen[i]
+                client.beta.sessions.events.send(session_id, events=[{
+                    "type": "user.custom_tool_result", "custom_tool_use_id": i,
+                    "content": [{"type": "text", "text": incident.handle_tool(src.name, src.input)}]}])
+                answered.add(i)
+            return False
+        return ev.type == "session.status_terminated" or ev.type == "session.status_idle"
+
+    with client.beta.sessions.events.stream(session_id) as stream:
+        history = list(client.beta.sessions.events.list(session_id, limit=1000))
+        done = False
+        for ev in history:
+            done = on(ev) or done
+        last = history[-1] if history else None
+        if not (done and last is not None and last.type == "session.status_idle"
+                and last.stop_reason.type != "requires_action"):
+            for ev in stream:
+                assert time.monotonic() < deadline, "the session never finished"
+                if on(ev):
+                    break
+    return list(client.beta.sessions.events.list(session_id, limit=1000))
+
+
+# --------------------------------------------------------------------------------------------------- deployments
+def test_deployment_lifecycle(client, setup):
+    env, agent, mount = setup
+    d = deploy(client, setup, name="lifecycle", description="nightly check", metadata={"workshop": "x"},
+               budget=budget("500"), schedule={"type": "cron", "expression": "0 9 * * 1-5", "timezone": "Europe/Berlin"})
+    assert d.id.startswith("depl_") and d.status == "active" and d.paused_reason is None and d.archived_at is None
+    assert (d.agent.id, d.agent.version) == (agent.id, agent.version)  # an id string pins the latest version
+    assert d.budget.max_list_cost.amount == "500" and d.resources[0].mount_path == resources.LOG_MOUNT_PATH
+    nxt = d.schedule.upcoming_runs_at
+    assert len(nxt) == 5 and all(t.weekday() < 5 and t.minute == 0 for t in nxt) and nxt == sorted(nxt)
+    assert client.beta.deployments.retrieve(d.id).name == "lifecycle"
+
+    p = client.beta.deployments.pause(d.id)
+    assert p.status == "paused" and p.paused_reason.type == "manual"
+    assert d.id in [x.id for x in client.beta.deployments.list(status="paused")]
+    assert d.id not in [x.id for x in client.beta.deployments.list(status="active")]
+    run = client.beta.deployments.run(d.id)  # paused: schedules are suppressed, manual runs are still allowed
+    assert run.session_id and run.error is None
+    u = client.beta.deployments.unpause(d.id)
+    assert u.status == "active" and u.paused_reason is None
+
+    u = client.beta.deployments.update(d.id, metadata={"workshop": None, "team": "sre"}, schedule=None, budget=None)
+    assert u.metadata == {"team": "sre"} and u.schedule is None and u.budget is None and u.name == "lifecycle"
+
+    a = client.beta.deployments.archive(d.id)
+    assert a.archived_at is not None and a.status == "active"
+    assert d.id not in [x.id for x in client.beta.deployments.list()]
+    assert d.id in [x.id for x in client.beta.deployments.list(include_archived=True)]
+    with pytest.raises(anthropic.BadRequestError, match="archived and cannot run"):
+        client.beta.deployments.run(d.id)
+    assert [r.id for r in client.beta.deployment_runs.list(deployment_id=d.id)] == [run.id]  # history stays
+
+
+def test_run_creates_the_session_and_sends_the_alert(client, setup):
+    env, agent, mount = setup
+    d = deploy(client, setup, name="alert", metadata={"workshop": "ship-your-first-managed-agent"},
+               budget=budget("500"))
+    run = client.beta.deployments.run(d.id)
+    assert run.id.startswith("drun_") and run.deployment_id == d.id and run.trigger_context.type == "manual"
+    assert (run.agent.id, run.agent.version) == (agent.id, agent.version)
+    assert client.beta.deployment_runs.retrieve(run.id).session_id == run.session_id
+    listed = client.beta.deployment_runs.list(deployment_id=d.id)
+    assert [r.id for r in listed] == [run.id]
+    assert run.id in [r.id for r in client.beta.deployment_runs.list(has_error=False, trigger_type="manual")]
+    assert list(client.beta.deployment_runs.list(deployment_id="depl_unknown")) == []  # 200, empty
+
+    s = client.beta.sessions.retrieve(run.session_id)
+    assert s.deployment_id == d.id and s.agent.version == agent.version
+    assert s.budget.max_list_cost.amount == "500" and s.metadata == {"workshop": "ship-your-first-managed-agent"}
+    assert [r.mount_path for r in s.resources] == [resources.LOG_MOUNT_PATH]
+    assert run.session_id in [x.id for x in client.beta.sessions.list(deployment_id=d.id)]
+
+    events = follow(client, run.session_id)  # lists what already happened, then tails the rest
+    assert events[0].type == "user.message" and events[0].content[0].text == ALERT
+    assert events[-1].type == "session.status_idle" and events[-1].stop_reason.type == "end_turn"
+    report = [e for e in events if e.type == "agent.message"][-1].content[0].text
+    assert "dep_4820" in report
+
+    files = list(client.beta.files.list(scope_id=run.session_id))
+    outputs = [f for f in files if f.downloadable]
+    assert [f.filename for f in outputs] == ["report.md"] and outputs[0].scope.id == run.session_id
+    saved = report.rstrip("\n") + "\n"  # what the agent's here-document wrote
+    assert client.beta.files.download(outputs[0].id).text() == saved
+    assert outputs[0].size_bytes == len(saved.encode()) and outputs[0].mime_type == "text/markdown"
+
+    s = client.beta.sessions.retrieve(run.session_id)
+    cost = int(s.usage.list_cost.amount)
+    assert s.usage.list_cost.currency == "USD" and 3 <= cost <= 20, cost  # a few cents at list price
+    assert s.usage.output_tokens > 1000 and s.usage.active_seconds is not None
+
+
+def test_loop_run_follows_a_deployed_session(client, setup):
+    """The series' own loop follows the run's session (already started) to the report."""
+    from helpers import loop
+
+    run = client.beta.deployments.run(deploy(client, setup, name="loop").id)
+    result = loop.run(client, run.session_id, handle_tool=incident.handle_tool, render=False, timeout=60)
+    assert result.stop_reason == "end_turn" and "dep_4820" in result.text
+
+
+def test_failed_run_records_the_error_and_no_session(client, setup):
+    env, _, mount = setup
+    doomed = client.beta.agents.create(**{**resources.agent_definition(), "name": "doomed"})
+    d = client.beta.deployments.create(agent=doomed.id, environment_id=env.id, name="doomed",
+                                       initial_events=message(ALERT), resources=mount)
+    client.beta.agents.archive(doomed.id)
+    run = client.beta.deployments.run(d.id)
+    assert run.session_id is None and run.error.type == "agent_archived_error" and "archived" in run.error.message
+    assert run.id in [r.id for r in client.beta.deployment_runs.list(deployment_id=d.id, has_error=True)]
+    assert run.id not in [r.id for r in client.beta.deployment_runs.list(deployment_id=d.id, has_error=False)]
+
+
+# --------------------------------------------------------------------------------------------------- budgets
+def test_budget_reached_then_raised(client, setup):
+    d = deploy(client, setup, text=DRILL, name="drill", budget=budget("3"))
+    sid = client.beta.deployments.run(d.id).session_id
+    events = follow(client, sid)
+    assert events[-1].type == "session.status_idle" and events[-1].stop_reason.type == "budget_reached"
+    s = client.beta.sessions.retrieve(sid)
+    assert s.status == "idle" and int(s.usage.list_cost.amount) >= 3
+
+    with pytest.raises(anthropic.BadRequestError, match="budget_not_raised|at or below") as e:
+        client.beta.sessions.update(sid, budget=budget("2"))
+    assert e.value.body["error"]["details"]["error_code"] == "budget_not_raised"
+    assert client.beta.sessions.retrieve(sid).budget.max_list_cost.amount == "3"  # a refused update changes nothing
+
+    with client.beta.sessions.events.stream(sid) as stream:
+        up = client.beta.sessions.update(sid, budget=budget("100"))  # raising it resumes the work
+        assert up.budget.max_list_cost.amount == "100"
+        types = []
+        for ev in stream:
+            types.append(ev.type)
+            if ev.type == "session.status_idle":
+                break
+    assert types[:2] == ["session.updated", "session.status_running"] and types[-1] == "session.status_idle"
+
+
+def test_budget_update_rules(client, setup):
+    env, agent, mount = setup
+    plain = client.beta.sessions.create(agent=agent.id, environment_id=env.id)
+    with pytest.raises(anthropic.BadRequestError, match="created without one") as e:
+        client.beta.sessions.update(plain.id, budget=budget("500"))
+    assert e.value.body["error"]["details"]["error_code"] == "budget_create_only"
+
+    capped = client.beta.sessions.create(agent=agent.id, environment_id=env.id, budget=budget("500"))
+    assert client.beta.sessions.update(capped.id, budget=budget("900")).budget.max_list_cost.amount == "900"
+    assert client.beta.sessions.update(capped.id, budget=None).budget is None
+    with pytest.raises(anthropic.BadRequestError, match="removed") as e:
+        client.beta.sessions.update(capped.id, budget=budget("500"))
+    assert e.value.body["error"]["details"]["error_code"] == "budget_create_only"
+
+    unpriced = client.beta.agents.create(model="claude-opus-5", name="unpriced")
+    with pytest.raises(anthropic.BadRequestError, match="list price") as e:
+        client.beta.sessions.create(agent=unpriced.id, environment_id=env.id, budget=budget("500"))
+    assert e.value.body["error"]["details"]["error_code"] == "model_not_budgetable"
+    with pytest.raises(anthropic.BadRequestError, match="list price"):
+        client.beta.deployments.create(agent=unpriced.id, environment_id=env.id, name="x",
+                                       initial_events=message(ALERT), budget=budget("500"))
+
+
+# --------------------------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("bad,match", [
+    (budget("500", "EUR"), "USD is the only currency"),
+    (budget("5.00"), "amount in cents"),
+    (budget("0500"), "no leading zeros"),
+    ({"type": "cap", "max_list_cost": {"amount": "5", "currency": USD}}, "the only kind of budget"),
+    ({"type": "limit", "max_list_cost": 500}, "max_list_cost: required, an object"),
+])
+def test_bad_budget_is_a_400_with_a_hint(client, setup, bad, match):
+    env, agent, _ = setup
+    before = len(list(client.beta.deployments.list(include_archived=True, limit=100)))
+    with pytest.raises(anthropic.BadRequestError, match=match) as e:
+        deploy(client, setup, budget=bad)
+    assert e.value.body["type"] == "error" and e.value.body["error"]["type"] == "invalid_request_error"
+    with pytest.raises(anthropic.BadRequestError, match=match):
+        client.beta.sessions.create(agent=agent.id, environment_id=env.id, budget=bad)
+    assert len(list(client.beta.deployments.list(include_archived=True, limit=100))) == before  # nothing made
+
+
+@pytest.mark.parametrize("schedule,match", [
+    ({"type": "cron", "expression": "@daily", "timezone": "UTC"}, "shortcuts are not supported"),
+    ({"type": "cron", "expression": "0 9 L * *", "timezone": "UTC"}, "extended cron syntax"),
+    ({"type": "cron", "expression": "0 9 ? * MON#2", "timezone": "UTC"}, "extended cron syntax"),
+    ({"type": "cron", "expression": "0 0 9 * * *", "timezone": "UTC"}, "has 6 fields, not 5"),
+    ({"type": "cron", "expression": "61 9 * * *", "timezone": "UTC"}, "out of range for the minute field"),
+    ({"type": "cron", "expression": "0 9 * * *"}, "timezone: required"),
+    ({"type": "cron", "expression": "0 9 * * *", "timezone": "Mars/Olympus"}, "not an IANA timezone"),
+])
+def test_bad_schedule_is_a_400_with_a_hint(client, setup, schedule, match):
+    with pytest.raises(anthropic.BadRequestError, match=match) as e:
+        deploy(client, setup, schedule=schedule)
+    assert "e.g." in e.value.message or "such as" in e.value.message
+
+
+def test_unknown_ids_are_404s_with_a_hint(client):
+    for call in (lambda: client.beta.deployments.retrieve("depl_nope"), lambda: client.beta.deployments.run("depl_nope"),
+                 lambda: client.beta.deployments.pause("depl_nope"),
+                 lambda: client.beta.deployments.update("depl_nope", name="x")):
+        with pytest.raises(anthropic.NotFoundError, match="deployment 'depl_nope' not found.*deployments.list") as e:
+            call()
+        assert e.value.body["error"]["type"] == "not_found_error"
+    with pytest.raises(anthropic.NotFoundError, match="deployment run 'drun_nope' not found.*deployment_runs.list"):
+        client.beta.deployment_runs.retrieve("drun_nope")
+
+
+def test_other_bad_input(client, setup):
+    env, agent, mount = setup
+    with pytest.raises(anthropic.BadRequestError, match="at least 1"):
+        client.beta.deployments.create(agent=agent.id, environment_id=env.id, name="x", initial_events=[])
+    with pytest.raises(anthropic.BadRequestError, match="cannot be combined"):
+        list(client.beta.deployments.list(status="paused", include_archived=True))
+    with pytest.raises(anthropic.BadRequestError, match="trigger_type"):
+        list(client.beta.deployment_runs.list(trigger_type="cron"))  # type: ignore[arg-type]
+    with pytest.raises(anthropic.NotFoundError, match="file"):
+        deploy(client, setup, resources=[{"type": "file", "file_id": "file_nope", "mount_path": "/workspace/x"}])
+
+
+def test_an_outcome_as_the_initial_event_starts_the_graded_work(client, setup):
+    """A deployment's initial events may be a user.define_outcome alone: the run's session begins on receipt."""
+    outcome = {"type": "user.define_outcome", "max_iterations": 3,
+               "description": "A postmortem summary of Incident-2277 in markdown.",
+               "rubric": {"type": "text", "content": "- Names the culprit deploy."}}
+    d = deploy(client, setup, name="postmortem", text=None, initial_events=[outcome])
+    assert [e.type for e in d.initial_events] == ["user.define_outcome"]
+    run = client.beta.deployments.run(d.id)
+    events = follow(client, run.session_id)
+    assert events[0].type == "user.define_outcome" and events[-1].stop_reason.type == "end_turn"
+    s = client.beta.sessions.retrieve(run.session_id)
+    assert [e.result for e in s.outcome_evaluations] == ["needs_revision", "satisfied"]
