@@ -79,7 +79,9 @@ def snapshot(server, ids: dict[str, str]) -> dict[str, Any]:
              "files": "/v1/files?limit=1000",
              "events": f"/v1/sessions/{ids['session']}/events?limit=1000",
              "resources": f"/v1/sessions/{ids['session']}/resources?limit=100",
-             "versions": f"/v1/agents/{ids['agent']}/versions?limit=100"}
+             "versions": f"/v1/agents/{ids['agent']}/versions?limit=100",
+             "deployments": "/v1/deployments?include_archived=true&limit=100",
+             "deployment_runs": "/v1/deployment_runs?limit=1000"}
     out = {}
     for name, path in lists.items():
         status, _, body = request(server, "GET", path)
@@ -166,6 +168,11 @@ def templates(ids: dict[str, str]) -> dict[str, Any]:
         "send_events": {"events": [tool_result, {"type": "user.message", "content": [{"type": "text", "text": 7}]}]},
         "add_resource": {"type": "file", "file_id": ids["file"]},
         "update_resource": {"authorization_token": "tok"},
+        "create_deployment": {"name": "fz", "agent": ids["agent"], "environment_id": ids["environment"],
+                              "initial_events": [{"type": "user.message", "content": [{"type": "text", "text": "x"}]}],
+                              "budget": {"type": "limit", "max_list_cost": {"amount": "500", "currency": "USD"}},
+                              "schedule": {"type": "cron", "expression": "0 9 * * 1-5", "timezone": "UTC"}},
+        "update_deployment": {"name": "fz2", "metadata": {"k": "v"}},
     }
 
 
@@ -193,7 +200,8 @@ def cases(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, bytes
     """(method, path, body, headers, description) for every route, PER_ROUTE each."""
     tmpl = templates(ids)
     real = {"agent_id": ids["agent"], "environment_id": ids["environment"], "session_id": ids["session"],
-            "file_id": ids["file"], "resource_id": ids["resource"], "thread_id": "sthr_011CAAAAAAAAAAAAAAAAAAAA"}
+            "file_id": ids["file"], "resource_id": ids["resource"], "thread_id": "sthr_011CAAAAAAAAAAAAAAAAAAAA",
+            "deployment_id": ids["deployment"], "deployment_run_id": ids["run"]}
     bad_ids = ["x", "z" * 3000, "%00", "%F0%9F", "..%2F..", "sesn_011CAAAAAAAAAAAAAAAAAAAA", "%ED%A0%80", "id='x'",
                "agent_" + "%E2%80%AE" * 10, "%20"]
     out = []
@@ -310,7 +318,11 @@ def ids(fuzz_server) -> dict[str, str]:
     env = c.beta.environments.create(name="fuzz", config={"type": "cloud"})
     f = c.beta.files.upload(file=("deploys.json", b"[]", "application/json"))
     s = c.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=[{"type": "file", "file_id": f.id}])
-    return {"agent": agent.id, "environment": env.id, "session": s.id, "file": f.id, "resource": s.resources[0].id}
+    d = c.beta.deployments.create(name="fuzz", agent=agent.id, environment_id=env.id, initial_events=[
+        {"type": "user.message", "content": [{"type": "text", "text": "fault-terminated"}]}])
+    run = c.beta.deployments.run(d.id)
+    return {"agent": agent.id, "environment": env.id, "session": s.id, "file": f.id, "resource": s.resources[0].id,
+            "deployment": d.id, "run": run.id}
 
 
 def _settled(server, ids: dict[str, str]) -> dict[str, Any]:

@@ -153,7 +153,7 @@ class DeploymentsBackend:
     """Deployments and their runs. Uses the owning backend's lock, agents, environments, files and sessions."""
 
     def __init__(self, backend: Any) -> None:
-        self.b = backend
+        self.backend = backend
         self.deployments: dict[str, dict[str, Any]] = {}
         self.runs: dict[str, dict[str, Any]] = {}
 
@@ -167,14 +167,14 @@ class DeploymentsBackend:
 
     def _pin(self, ref: Any, where: str = "agent") -> dict[str, Any]:
         """An agent reference resolved to a concrete version (the agent must exist and not be archived)."""
-        agent = self.b.get_agent(ref) if isinstance(ref, str) else self.b.get_agent(ref["id"], ref.get("version"))
+        agent = self.backend.get_agent(ref) if isinstance(ref, str) else self.backend.get_agent(ref["id"], ref.get("version"))
         if agent["archived_at"]:
             raise InvalidRequest(f"{where}: agent {agent['id']!r} is archived and cannot be deployed. Create a new "
                                  "agent (or deploy another one).")
         return {"type": "agent", "id": agent["id"], "version": agent["version"]}
 
     def _check_env(self, env_id: str) -> None:
-        env = self.b._env(env_id)
+        env = self.backend._env(env_id)
         if env["archived_at"]:
             raise InvalidRequest(f"environment_id: environment {env_id!r} is archived; deploy into an active one.",
                                  error_code="environment_archived")
@@ -188,7 +188,7 @@ class DeploymentsBackend:
             raise InvalidRequest("name: must be a non-empty string.")
         for _i, r in enumerate(p.get("resources") or []):
             if r.get("type") == "file":
-                self.b._file(r["file_id"])
+                self.backend._file(r["file_id"])
         if len(p.get("resources") or []) > 500:
             raise InvalidRequest("resources: at most 500.")
 
@@ -214,11 +214,11 @@ class DeploymentsBackend:
     # ---------------------------------------------------------------- deployments
     def create(self, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``DeploymentCreateParams`` (responses.py checked the budget and schedule)."""
-        with self.b.lock:
+        with self.backend.lock:
             agent = self._pin(p["agent"])
             self._check_env(p["environment_id"])
             self._check_common(p)
-            budgets.check_models(p.get("budget"), self.b.get_agent(agent["id"], agent["version"])["model"]["id"])
+            budgets.check_models(p.get("budget"), self.backend.get_agent(agent["id"], agent["version"])["model"]["id"])
             t = rfc3339(now())
             d = {"id": new_id("depl"), "type": "deployment", "name": p["name"], "description": p.get("description"),
                  "agent": agent, "environment_id": p["environment_id"],
@@ -232,12 +232,12 @@ class DeploymentsBackend:
             return view
 
     def get(self, deployment_id: str) -> dict[str, Any]:
-        with self.b.lock:
+        with self.backend.lock:
             return self._view(self._deployment(deployment_id))
 
     def update(self, deployment_id: str, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``DeploymentUpdateParams``."""
-        with self.b.lock:
+        with self.backend.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"]:
                 raise InvalidRequest(f"deployment {deployment_id!r} is archived and cannot be changed. Create a new one.")
@@ -264,7 +264,8 @@ class DeploymentsBackend:
                 new["metadata"] = patch_metadata(d["metadata"], p["metadata"])
             if "schedule" in p:
                 new["_schedule"] = p["schedule"]
-            budgets.check_models(new["budget"], self.b.get_agent(new["agent"]["id"], new["agent"]["version"])["model"]["id"])
+            agent = self.backend.get_agent(new["agent"]["id"], new["agent"]["version"])
+            budgets.check_models(new["budget"], agent["model"]["id"])
             new["updated_at"] = rfc3339(now())
             view = self._view(new)
             self.deployments[deployment_id] = new
@@ -273,7 +274,7 @@ class DeploymentsBackend:
     def list(self, *, include_archived: bool, status: str | None, agent_id: str | None,
              created_at: TimeRange, limit: int, page: Cursor | None) -> dict[str, Any]:
         """Newest first; archived ones only with ``include_archived`` (responses.py checked the combination)."""
-        with self.b.lock:
+        with self.backend.lock:
             items = [d for d in self.deployments.values()
                      if (include_archived or not d["archived_at"]) and (not status or d["status"] == status)
                      and (not agent_id or d["agent"]["id"] == agent_id)
@@ -283,7 +284,7 @@ class DeploymentsBackend:
             return page
 
     def _set(self, deployment_id: str, **changes: Any) -> dict[str, Any]:
-        with self.b.lock:
+        with self.backend.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"] and "archived_at" not in changes:
                 raise InvalidRequest(f"deployment {deployment_id!r} is archived; it can no longer be paused or "
@@ -308,7 +309,7 @@ class DeploymentsBackend:
     # ---------------------------------------------------------------- runs
     def run(self, deployment_id: str, trigger: dict[str, Any] | None = None) -> dict[str, Any]:
         """Fire the deployment now: a session from its configuration, its initial events sent (the work starts)."""
-        with self.b.lock:
+        with self.backend.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"]:
                 raise InvalidRequest(f"deployment {deployment_id!r} is archived and cannot run. Create a new "
@@ -323,7 +324,7 @@ class DeploymentsBackend:
                                    "agent": dict(d["agent"]), "created_at": None, "session_id": None, "error": None,
                                    "trigger_context": trigger or {"type": "manual"}}
             try:
-                session = self.b.create_session(body, deployment_id=d["id"])
+                session = self.backend.create_session(body, deployment_id=d["id"])
             except StubError as e:
                 code = e.details.get("error_code") or ""
                 kind = _RUN_ERRORS.get(code) or ("agent_archived_error" if "archived" in e.message and "agent" in
@@ -334,9 +335,9 @@ class DeploymentsBackend:
             else:
                 run["session_id"] = session["id"]
                 try:
-                    self.b.send_events(session["id"], copy.deepcopy(d["initial_events"]))
+                    self.backend.send_events(session["id"], copy.deepcopy(d["initial_events"]))
                 except StubError as e:  # e.g. the offline stub has no recording that fits this work
-                    self.b.delete_session(session["id"])
+                    self.backend.delete_session(session["id"])
                     run["session_id"] = None
                     run["error"] = {"type": "session_creation_rejected_error", "message": e.message}
             run["created_at"] = rfc3339(now())
@@ -352,7 +353,7 @@ class DeploymentsBackend:
         return validate_response(beta.BetaManagedAgentsDeploymentRun, copy.deepcopy(run))
 
     def get_run(self, run_id: str) -> dict[str, Any]:
-        with self.b.lock:
+        with self.backend.lock:
             run = self.runs.get(run_id)
             if run is None:
                 raise not_found("deployment run", run_id, "Runs are listed with client.beta.deployment_runs.list("
@@ -363,7 +364,7 @@ class DeploymentsBackend:
                   created_at: TimeRange, limit: int, page: Cursor | None) -> dict[str, Any]:
         """Newest first. An unknown ``deployment_id`` lists nothing (200), as the SDK documents."""
         dep, err, trigger = deployment_id, has_error, trigger_type
-        with self.b.lock:
+        with self.backend.lock:
             items = [r for r in self.runs.values()
                      if (not dep or r["deployment_id"] == dep)
                      and (err is None or (r["error"] is not None) == err)
