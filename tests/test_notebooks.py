@@ -375,3 +375,63 @@ def test_normalise_is_stable_and_scrubs(tmp_path: Path):
     assert mk.main(["--check", "--solutions", str(tmp_path / "s"), "--notebooks", str(tmp_path / "n")]) == 1
     assert mk.main(["--solutions", str(tmp_path / "s"), "--notebooks", str(tmp_path / "n")]) == 0
     assert mk.main(["--check", "--solutions", str(tmp_path / "s"), "--notebooks", str(tmp_path / "n")]) == 0
+
+
+def _widget_refs(value) -> set[str]:
+    return set(mk._MODEL_REF.findall(json.dumps(value)))
+
+
+@pytest.mark.parametrize("solution", [p for p in mk.solution_paths() if mk.widget_view_ids(mk.read(p)["cells"])],
+                         ids=lambda p: p.stem)
+def test_saved_widget_state_covers_every_widget_view(solution: Path):
+    """A solution showing a widget saves its state in the notebook's metadata (what a JupyterLab without a kernel
+    renders it from): every widget view in the outputs, and every model a saved model refers to, is in it, and
+    nothing else (no state for widgets no view shows); model ids are the stable ones make_notebooks.py gives."""
+    nb = mk.read(solution)
+    views = mk.widget_view_ids(nb["cells"])
+    state = nb["metadata"].get("widgets", {}).get(mk.WIDGET_STATE, {}).get("state", {})
+    assert state, f"{solution.name}: no saved widget state: run `python scripts/make_notebooks.py --execute`"
+    assert set(views) <= set(state), f"{solution.name}: widget views without saved state: {set(views) - set(state)}"
+    refs = _widget_refs(state)
+    assert refs <= set(state), f"{solution.name}: saved models refer to missing models: {refs - set(state)}"
+    reachable, todo = set(), list(views)
+    while todo:
+        model = todo.pop()
+        if model not in reachable:
+            reachable.add(model)
+            todo.extend(_widget_refs(state[model]["state"]))
+    assert reachable == set(state), f"{solution.name}: state for models no view shows: {set(state) - reachable}"
+    stable = {mk.uuid.uuid5(mk.uuid.NAMESPACE_URL, f"{solution.name}/widget/{n}").hex for n in range(len(state))}
+    assert set(state) == stable, f"{solution.name}: model ids are not the stable ones"
+    for model in state.values():
+        assert {"model_name", "model_module", "state"} <= set(model)
+
+
+def test_learner_notebooks_carry_no_widget_state():
+    for path in mk.solution_paths(folder=mk.NOTEBOOKS):
+        assert "widgets" not in mk.read(path)["metadata"], f"notebooks/{path.name} carries widget state"
+
+
+def test_widget_state_is_renumbered_with_the_outputs():
+    """stable_widget_state: the same ids in outputs and state, unreachable models dropped, API ids made stable."""
+    view = {"model_id": "aaaa", "version_major": 2, "version_minor": 0}
+    cells = [{"cell_type": "code", "outputs": [
+        {"output_type": "display_data", "data": {mk.WIDGET_VIEW: view, "text/plain": "x"}, "metadata": {}}]}]
+    state = {
+        "aaaa": {"model_name": "VBoxModel", "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
+                 "state": {"children": ["IPY_MODEL_bbbb"]}},
+        "bbbb": {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
+                 "state": {"value": "session sesn_011CAbCdEfGhIjKl"}},
+        "cccc": {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
+                 "state": {"value": "never shown"}},
+    }
+    widgets = mk.stable_widget_state(cells, {mk.WIDGET_STATE: {"state": state}}, "00_x.ipynb")
+    kept = widgets[mk.WIDGET_STATE]["state"]
+    top = cells[0]["outputs"][0]["data"][mk.WIDGET_VIEW]["model_id"]
+    assert top == mk.uuid.uuid5(mk.uuid.NAMESPACE_URL, "00_x.ipynb/widget/0").hex and top in kept
+    assert len(kept) == 2 and kept[top]["state"]["children"][0][len("IPY_MODEL_"):] in kept
+    nb = {"metadata": {"widgets": widgets}, "cells": [dict(cells[0], source="", metadata={}, execution_count=1)]}
+    once = mk.normalise(nb, keep_outputs=True)
+    assert "sesn_011CWorkshop0001" in json.dumps(once["metadata"]["widgets"])
+    assert mk.normalise(once, keep_outputs=True) == once
+    assert "widgets" not in mk.normalise(nb, keep_outputs=False)["metadata"]
