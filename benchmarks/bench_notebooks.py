@@ -21,12 +21,22 @@ floor alone is ~1.7 x empty; it is still printed, for information.) The report a
 inside cells (papermill's cell durations) versus the time outside them (kernel start and shutdown, the final
 save), and the slowest cells. Baselines are the median of several runs (the machine is shared).
 
-Notebooks run as the tests run them: papermill with ``request_save_on_cell_execute=False`` (papermill otherwise
-writes the whole notebook, with validation, before and after every cell: 2 writes x ~60 cells per notebook).
+Notebooks run as the tests run them: papermill with no output path and ``request_save_on_cell_execute=False``.
+With an output path papermill writes the whole notebook, validated, before and after every cell (markdown cells
+included, whatever request_save_on_cell_execute says): 2 writes of 5-20 ms x 25-50 cells, ~1-2 s per notebook.
+The executed notebook (for its cell durations) is written once, after the clock stops.
 
 The parsed-log cache (helpers.incident.load_log_columns) points at a fresh folder for the run, so the series pays
 the one parse of app.log that a learner's first pass pays; later notebooks load it (``--no-log-cache``: every
 notebook parses it, as before the cache existed).
+
+Kernels run without ``PYTHONDONTWRITEBYTECODE``, as on a learner's machine: a learner's venv holds compiled modules
+(workshop.py compiles them at install when that variable is set; otherwise Python caches each module on its first
+import, as it does here). With the variable set and a venv made without ``--compile-bytecode`` (e.g. a worktree's
+``uv pip install``), every kernel would compile each module it imports from source, every time: ~5 s of the SDK
+import alone on a 2-core machine, a cost no learner pays. The first kernel that imports a module pays its
+compilation once (the warm-up, or the first notebook that uses pandas or matplotlib), like a learner's first pass.
+``--dont-write-bytecode`` keeps the variable (and the compile-every-time cost, where nothing is compiled yet).
 
 ``--jobs N`` runs the series again with N notebooks at a time (a pool of N worker processes, started before the
 clock starts; longest notebook first) and prints that wall time next to the sequential sum. The notebooks are
@@ -58,7 +68,9 @@ EMPTY_TARGET = 1.3  # issue 4's, x (n x empty): for information
 BASELINE_REPEATS = 5
 
 
-def _offline_env(cache_dir: Path) -> None:
+def _offline_env(cache_dir: Path, keep_dont_write_bytecode: bool = False) -> None:
+    if not keep_dont_write_bytecode:
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ["WORKSHOP_MODE"] = "replay"
     os.environ["WORKSHOP_REPLAY_SPEED"] = "instant"
     for key in ("ANTHROPIC_API_KEY", "WORKSHOP_MODEL", "WORKSHOP_DATA_DIR"):
@@ -67,14 +79,17 @@ def _offline_env(cache_dir: Path) -> None:
 
 
 def run(path: Path, out_dir: Path) -> float:
+    import nbformat
     import papermill as pm
 
     started = time.perf_counter()
-    pm.execute_notebook(
-        str(path), str(out_dir / path.name), parameters=dict(mk.OFFLINE_PARAMETERS), cwd=str(path.parent),
+    nb = pm.execute_notebook(
+        str(path), None, parameters=dict(mk.OFFLINE_PARAMETERS), cwd=str(path.parent),
         kernel_name="python3", progress_bar=False, log_output=False, request_save_on_cell_execute=False,
     )
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    nbformat.write(nb, out_dir / path.name)
+    return seconds
 
 
 def cell_durations(executed: Path) -> list[tuple[float, int, str]]:
@@ -108,8 +123,24 @@ def median_run(path: Path, out_dir: Path, repeats: int) -> tuple[float, list[flo
     return statistics.median(times), times
 
 
-def _worker_init(cache_dir: str) -> None:
-    _offline_env(Path(cache_dir))
+def _bytecode_note(keep: bool) -> str:
+    """How the kernels get the SDK's compiled modules in this run (one line for the report)."""
+    import importlib.util
+
+    import anthropic
+
+    cached = Path(importlib.util.cache_from_source(anthropic.__file__)).is_file()
+    if keep and os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        how = "PYTHONDONTWRITEBYTECODE kept: " + ("compiled modules are read" if cached else
+                                                  "nothing is compiled, so every kernel compiles every module")
+    else:
+        how = "PYTHONDONTWRITEBYTECODE unset (as on a learner's machine): " + (
+            "compiled modules are read" if cached else "each module is compiled on its first import, then read")
+    return f"{how} (the SDK's bytecode {'was' if cached else 'was not'} cached before the run)"
+
+
+def _worker_init(cache_dir: str, keep_dont_write_bytecode: bool = False) -> None:
+    _offline_env(Path(cache_dir), keep_dont_write_bytecode)
     import papermill  # noqa: F401  (import before the clock starts, like a pytest-xdist worker)
 
 
@@ -118,12 +149,13 @@ def _noop() -> None:
 
 
 def concurrent_series(paths: list[Path], out_dir: Path, jobs: int, cache_dir: Path,
-                      expected: dict[str, float]) -> tuple[float, dict[str, float]]:
+                      expected: dict[str, float], keep_dont_write_bytecode: bool = False,
+                      ) -> tuple[float, dict[str, float]]:
     import multiprocessing
 
     order = sorted(paths, key=lambda p: -expected.get(p.name, 0.0))  # longest first
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
-                             initargs=(str(cache_dir),)) as pool:
+                             initargs=(str(cache_dir), keep_dont_write_bytecode)) as pool:
         for f in [pool.submit(_noop) for _ in range(jobs * 2)]:  # all workers up before timing
             f.result()
         started = time.perf_counter()
@@ -141,6 +173,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--top", type=int, default=2, help="slowest cells shown per notebook (default 2)")
     ap.add_argument("--no-log-cache", action="store_true",
                     help="disable the parsed-log cache (every notebook that reads app.log parses it again)")
+    ap.add_argument("--dont-write-bytecode", action="store_true",
+                    help="keep PYTHONDONTWRITEBYTECODE for the kernels (default: unset it, as on a learner's machine)")
     args = ap.parse_args(argv)
     paths = [p for p in mk.solution_paths() if not args.names or any(p.name.startswith(w) for w in args.names)]
     if not paths:
@@ -149,7 +183,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cache_dir = Path("off") if args.no_log_cache else tmp / "cache"
-        _offline_env(cache_dir)
+        bytecode = _bytecode_note(args.dont_write_bytecode)
+        _offline_env(cache_dir, args.dont_write_bytecode)
         empty = one_cell_notebook(tmp, "empty.ipynb")
         sdk = one_cell_notebook(tmp, "sdk.ipynb", "import anthropic")
         floor = one_cell_notebook(tmp, "floor.ipynb", "import helpers\nclient = helpers.connect(MODE, speed=SPEED)")
@@ -174,12 +209,14 @@ def main(argv: list[str]) -> int:
         concurrent = None
         if args.jobs > 1:
             (tmp / "concurrent").mkdir()
-            concurrent = concurrent_series(paths, tmp / "concurrent", args.jobs, cache_dir, times)
+            concurrent = concurrent_series(paths, tmp / "concurrent", args.jobs, cache_dir, times,
+                                           args.dont_write_bytecode)
 
     n = len(times)
     total = sum(times.values())
     budget = TARGET * n * floor_time
     width = max(34, *(len(k) for k in times))
+    print(f"bytecode: {bytecode}")
     print(f"parsed-log cache: {'off (each notebook parses app.log)' if args.no_log_cache else 'fresh for this run'}")
     print(f"baselines (median of {reps} runs each, the floor {len(floor_all)}: also one before each notebook; fresh "
           "kernel per run):")

@@ -524,19 +524,84 @@ def render_metrics_png(
     height: float = 6.5,
     dpi: int = 80,
 ) -> bytes:
-    """PNG of p99 latency and failure rate of ``service`` (``None``/"all" = every service) with deploy lines."""
-    import matplotlib.dates as mdates
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    """PNG of p99 latency and failure rate of ``service`` (``None``/"all" = every service) with deploy lines.
 
+    Kept on disk beside the parsed-log cache (``helpers.incident.columns_cache_dir``: ``WORKSHOP_CACHE_DIR`` moves
+    it, ``off`` disables it), keyed by a hash of everything drawn: the metrics and deploys in the window, the
+    arguments and matplotlib's version. A hit skips matplotlib altogether (its import and the render, ~1-3 s in a
+    fresh kernel); any problem with the cache falls back to rendering."""
     start = _ts(start) or _ts(WINDOW[0])
     end = _ts(end) or _ts(WINDOW[1])
     if end <= start:  # an empty window (both slider handles on one tick): show the next five minutes
         end = start + _pd().Timedelta(minutes=5)
+    df = metrics_frame(service, start, end)
+    markers = deploy_markers(start, end)
+    cached = _chart_cache_file(df, markers, (service, str(start), str(end), highlight, width, height, dpi))
+    try:
+        if cached is not None and cached.is_file():
+            png = cached.read_bytes()
+            if png[:8] == b"\x89PNG\r\n\x1a\n":
+                return png
+    except OSError:
+        pass
+    png = _draw_metrics_png(df, markers, service, start, end, highlight, width, height, dpi)
+    if cached is not None:
+        _write_atomic(cached, png)
+    return png
+
+
+#: Bump when _draw_metrics_png draws differently; old chart files are then simply never hit.
+_CHART_CACHE_FORMAT = "metrics-png-1"
+
+
+def _chart_cache_file(df, markers: list[dict], args: tuple):
+    """``<cache dir>/chart-<sha1>.png`` for these data and arguments, or ``None`` (cache off, or unknown versions)."""
+    import hashlib
+    from importlib import metadata
+
+    folder = _incident().columns_cache_dir()
+    if folder is None:
+        return None
+    try:
+        versions = [metadata.version(name) for name in ("matplotlib", "pandas", "numpy")]
+    except metadata.PackageNotFoundError:
+        return None
+    digest = hashlib.sha1(_CHART_CACHE_FORMAT.encode(), usedforsecurity=False)
+    digest.update(repr((versions, args)).encode())
+    digest.update(df.to_csv(index=False).encode())
+    digest.update(repr([(m["id"], m["service"], str(m["timestamp"])) for m in markers]).encode())
+    return folder / f"chart-{digest.hexdigest()}.png"
+
+
+def _write_atomic(target, data: bytes) -> None:
+    """Write ``data`` to ``target`` whole or not at all (a concurrent reader never sees half a file); errors ignored."""
+    import os
+    import tempfile
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp", dir=target.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _draw_metrics_png(df, markers: list[dict], service, start, end, highlight, width, height, dpi) -> bytes:
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
-    df = metrics_frame(service, start, end)
     services = [service] if service not in (None, "", "all") else sorted(df["service"].unique())
     for svc in services:
         part = df[df["service"] == svc]
@@ -553,7 +618,7 @@ def render_metrics_png(
         ax.grid(True, alpha=0.3)
     if len(df):
         ax1.set_ylim(0, float(df["p99_ms"].max()) * 1.5)  # head room for the deploy labels
-    for dep in deploy_markers(start, end):
+    for dep in markers:
         x = dep["timestamp"].tz_localize(None)
         culprit = highlight is not None and dep["id"] == highlight
         own = dep["service"] == service

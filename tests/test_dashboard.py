@@ -148,7 +148,8 @@ def test_metrics_show_the_spike_after_onset():
     assert after > 5 * before
 
 
-def test_metrics_chart_is_a_png():
+def test_metrics_chart_is_a_png(monkeypatch):
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", "off")  # draw every time (no chart cache hit)
     png = d.render_metrics_png("checkout", "2026-11-18T13:30:00Z", "2026-11-18T14:30:00Z", highlight="dep_4820")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     assert d.render_metrics_png("all")[:4] == b"\x89PNG"
@@ -157,6 +158,24 @@ def test_metrics_chart_is_a_png():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert d.render_metrics_png("cart", "2026-11-18T14:00:00Z", "2026-11-18T14:00:00Z")[:4] == b"\x89PNG"
+
+
+def test_metrics_chart_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", "off")
+    args = ("checkout", "2026-11-18T13:30:00Z", "2026-11-18T14:30:00Z")
+    drawn = d.render_metrics_png(*args, highlight="dep_4820")
+    assert not list(tmp_path.iterdir())
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path))
+    assert d.render_metrics_png(*args, highlight="dep_4820") == drawn  # a miss draws the same pixels, and stores them
+    (stored,) = tmp_path.glob("chart-*.png")
+    assert stored.read_bytes() == drawn
+    stored.write_bytes(b"\x89PNG\r\n\x1a\n a stand-in")  # a hit is read back, not drawn again
+    assert d.render_metrics_png(*args, highlight="dep_4820") == stored.read_bytes()
+    assert d.render_metrics_png(*args, highlight=None) != drawn  # other arguments, another key
+    assert d.render_metrics_png(args[0], args[1], "2026-11-18T14:31:00Z", highlight="dep_4820") != drawn
+    assert len(list(tmp_path.glob("chart-*.png"))) == 3
+    stored.write_bytes(b"not a png")  # a corrupt file: drawn again
+    assert d.render_metrics_png(*args, highlight="dep_4820") == drawn
 
 
 def test_deploy_markers_in_a_window():
