@@ -249,11 +249,17 @@ def test_bad_budget_is_a_400_with_a_hint(client, setup, bad, match):
     ({"type": "cron", "expression": "61 9 * * *", "timezone": "UTC"}, "out of range for the minute field"),
     ({"type": "cron", "expression": "0 9 * * *"}, "timezone: required"),
     ({"type": "cron", "expression": "0 9 * * *", "timezone": "Mars/Olympus"}, "not an IANA timezone"),
+    # str.isdigit() is True for these, but int() rejects or silently converts them; they are 400s, never a crash
+    ({"type": "cron", "expression": "\u00b2 * * * *", "timezone": "UTC"}, "is not a value of the minute field"),
+    ({"type": "cron", "expression": "0 \u0663 * * *", "timezone": "UTC"}, "is not a value of the hour field"),
+    ({"type": "cron", "expression": "9" * 5000 + " * * * *", "timezone": "UTC"}, "out of range for the minute field"),
+    ({"type": "cron", "expression": "0 9 * * *", "timezone": "a" * 300}, "not an IANA timezone"),
 ])
 def test_bad_schedule_is_a_400_with_a_hint(client, setup, schedule, match):
     with pytest.raises(anthropic.BadRequestError, match=match) as e:
         deploy(client, setup, schedule=schedule)
     assert "e.g." in e.value.message or "such as" in e.value.message
+    assert e.value.body["error"]["message"].startswith("schedule.")  # names the field
 
 
 def test_unknown_ids_are_404s_with_a_hint(client):

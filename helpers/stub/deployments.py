@@ -44,13 +44,14 @@ def _cron_value(tok: str, i: int, lo: int, hi: int, expr: str) -> int:
     names = _NAMES.get(i)
     if names and tok.upper() in names:
         return names.index(tok.upper()) + lo
-    if not tok.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" (int() raises) and "٣" (int() reads 3)
+    if not (tok.isascii() and tok.isdigit()):
         raise InvalidRequest(f"schedule.expression: {expr!r}: {tok!r} is not a value of the "
                              f"{_CRON_FIELDS[i][0]} field. {_CRON_HINT}")
-    v = int(tok)
+    v = int(tok) if len(tok) <= 9 else hi + 1  # int() refuses 4300+ digits; anything this long is out of range
     if not lo <= v <= hi:
-        raise InvalidRequest(f"schedule.expression: {expr!r}: {v} is out of range for the {_CRON_FIELDS[i][0]} field "
-                             f"({lo}-{hi}). {_CRON_HINT}")
+        raise InvalidRequest(f"schedule.expression: {expr!r}: {tok[:12]}{'...' if len(tok) > 12 else ''} is out of "
+                             f"range for the {_CRON_FIELDS[i][0]} field ({lo}-{hi}). {_CRON_HINT}")
     return v
 
 
@@ -124,8 +125,8 @@ def _check_timezone(name: Any) -> None:
                              "or \"Europe/Berlin\" (the cron expression is read in it).")
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequest(f"schedule.timezone: {name!r} is not an IANA timezone; use a name such as \"UTC\", "
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
+        raise InvalidRequest(f"schedule.timezone: {name[:60]!r} is not an IANA timezone; use a name such as \"UTC\", "
                              "\"America/Los_Angeles\" or \"Europe/Berlin\".") from None
 
 
