@@ -110,8 +110,16 @@ def test_deployment_lifecycle(client, setup):
     assert a.archived_at is not None and a.status == "active"
     assert d.id not in [x.id for x in client.beta.deployments.list()]
     assert d.id in [x.id for x in client.beta.deployments.list(include_archived=True)]
-    with pytest.raises(anthropic.BadRequestError, match="archived and cannot run"):
-        client.beta.deployments.run(d.id)
+    # a request that conflicts with the deployment's state is a 409 conflict_error (docs/design.md, fidelity rule 2)
+    for call, match in ((lambda: client.beta.deployments.run(d.id), "archived and cannot run"),
+                        (lambda: client.beta.deployments.update(d.id, name="again"), "archived and cannot be changed"),
+                        (lambda: client.beta.deployments.pause(d.id), "can no longer be paused"),
+                        (lambda: client.beta.deployments.unpause(d.id), "can no longer be paused")):
+        with pytest.raises(anthropic.ConflictError, match=match) as e:
+            call()
+        assert e.value.status_code == 409 and e.value.body["error"]["type"] == "conflict_error"
+    assert client.beta.deployments.archive(d.id).archived_at == a.archived_at  # archiving twice changes nothing
+    assert client.beta.deployments.retrieve(d.id).name == "lifecycle"  # the refused update changed nothing
     assert [r.id for r in client.beta.deployment_runs.list(deployment_id=d.id)] == [run.id]  # history stays
 
 

@@ -10,8 +10,9 @@ Behaviour follows the SDK's docstrings (``resources/beta/deployments.py``, ``dep
 * ``run`` records a :data:`run <BetaManagedAgentsDeploymentRun>`: it creates a session from the deployment (agent
   pinned, its resources, budget and metadata, ``deployment_id`` set) and sends the initial events, so the work starts
   at once. A session that cannot be created makes a run with ``error`` and no session.
-* Paused deployments suppress scheduled fires; manual runs are still allowed. Archived deployments cannot run, and
-  their schedule has no upcoming runs.
+* Paused deployments suppress scheduled fires; manual runs are still allowed. Archived deployments cannot run, be
+  updated, paused or unpaused (409 ``conflict_error``, docs/design.md fidelity rule 2); their schedule has no
+  upcoming runs.
 
 Offline difference: the stub computes ``schedule.upcoming_runs_at`` but never fires a schedule (a workshop does
 not wait for cron); ``deployments.run`` is how a run starts offline.
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import budgets
-from .exceptions import InvalidRequest, StubError, not_found
+from .exceptions import Conflict, InvalidRequest, StubError, not_found
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
 from .validation import sdk_types, validate_response
 
@@ -241,7 +242,7 @@ class DeploymentsBackend:
         with self.backend.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"]:
-                raise InvalidRequest(f"deployment {deployment_id!r} is archived and cannot be changed. Create a new one.")
+                raise Conflict(f"deployment {deployment_id!r} is archived and cannot be changed. Create a new one.")
             for key in ("agent", "environment_id", "initial_events", "name"):
                 if key in p and p[key] is None:
                     raise InvalidRequest(f"{key}: cannot be cleared; omit it to keep the current value.")
@@ -288,7 +289,7 @@ class DeploymentsBackend:
         with self.backend.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"] and "archived_at" not in changes:
-                raise InvalidRequest(f"deployment {deployment_id!r} is archived; it can no longer be paused or "
+                raise Conflict(f"deployment {deployment_id!r} is archived; it can no longer be paused or "
                                      "unpaused. Create a new deployment.")
             if d["archived_at"] and "archived_at" in changes:
                 return self._view(d)  # archiving twice changes nothing
@@ -313,7 +314,7 @@ class DeploymentsBackend:
         with self.backend.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"]:
-                raise InvalidRequest(f"deployment {deployment_id!r} is archived and cannot run. Create a new "
+                raise Conflict(f"deployment {deployment_id!r} is archived and cannot run. Create a new "
                                      "deployment (archived ones keep their run history: "
                                      "client.beta.deployment_runs.list(deployment_id=...)).")
             body: dict[str, Any] = {"agent": dict(d["agent"]), "environment_id": d["environment_id"],
