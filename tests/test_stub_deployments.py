@@ -41,8 +41,8 @@ def deploy(client, setup, text=ALERT, **kw):
     env, agent, mount = setup
     kw.setdefault("resources", mount)
     kw.setdefault("initial_events", message(text))
-    return client.beta.deployments.create(agent=agent.id, environment_id=env.id, name=kw.pop("name", "investigator"),
-                                          **kw)
+    return client.beta.deployments.create(agent=kw.pop("agent", agent.id), environment_id=env.id,
+                                          name=kw.pop("name", "investigator"), **kw)
 
 
 def follow(client, session_id: str, timeout: float = 30.0) -> list:
@@ -279,6 +279,22 @@ def test_unknown_ids_are_404s_with_a_hint(client):
         assert e.value.body["error"]["type"] == "not_found_error"
     with pytest.raises(anthropic.NotFoundError, match="deployment run 'drun_nope' not found.*deployment_runs.list"):
         client.beta.deployment_runs.retrieve("drun_nope")
+
+
+def test_an_agent_object_needs_its_version(client, setup):
+    """The SDK's docstring: "the agent ID string, which pins the latest version, or an agent object with both id and
+    version specified"; an object without version is a 400 with a hint, and changes nothing."""
+    env, agent, mount = setup
+    before = len(list(client.beta.deployments.list(include_archived=True, limit=100)))
+    with pytest.raises(anthropic.BadRequestError, match="agent.version: required") as e:
+        deploy(client, setup, agent={"type": "agent", "id": agent.id})
+    assert "agent=" in e.value.body["error"]["message"]  # the hint names both ways to say it
+    assert len(list(client.beta.deployments.list(include_archived=True, limit=100))) == before
+    d = deploy(client, setup, name="pinned")
+    with pytest.raises(anthropic.BadRequestError, match="agent.version: required"):
+        client.beta.deployments.update(d.id, agent={"type": "agent", "id": agent.id})
+    pinned = deploy(client, setup, name="pinned", agent={"type": "agent", "id": agent.id, "version": agent.version})
+    assert (pinned.agent.id, pinned.agent.version) == (agent.id, agent.version)
 
 
 def test_other_bad_input(client, setup):

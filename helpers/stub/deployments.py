@@ -168,8 +168,13 @@ class DeploymentsBackend:
         return d
 
     def _pin(self, ref: Any, where: str = "agent") -> dict[str, Any]:
-        """An agent reference resolved to a concrete version (the agent must exist and not be archived)."""
-        agent = self.backend.get_agent(ref) if isinstance(ref, str) else self.backend.get_agent(ref["id"], ref.get("version"))
+        """An agent reference resolved to a concrete version (the agent must exist and not be archived). The object
+        form needs both id and version (SDK docstring of ``DeploymentCreateParams.agent``): no silent "latest"."""
+        if not isinstance(ref, str) and ref.get("version") is None:
+            raise InvalidRequest(f"{where}.version: required when {where} is an object: a deployment pins its agent. "
+                                 f"Pass agent={{\"type\": \"agent\", \"id\": {ref['id']!r}, \"version\": N}}, or "
+                                 f"agent={ref['id']!r} (the id string) to pin the latest version.")
+        agent = self.backend.get_agent(ref) if isinstance(ref, str) else self.backend.get_agent(ref["id"], ref["version"])
         if agent["archived_at"]:
             raise InvalidRequest(f"{where}: agent {agent['id']!r} is archived and cannot be deployed. Create a new "
                                  "agent (or deploy another one).")
