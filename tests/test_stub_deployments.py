@@ -297,6 +297,22 @@ def test_an_agent_object_needs_its_version(client, setup):
     assert (pinned.agent.id, pinned.agent.version) == (agent.id, agent.version)
 
 
+def test_initial_events_must_be_able_to_start_a_run(client, setup):
+    """A user.message or user.define_outcome starts the work; a system.message follows the sessions' rule (last,
+    right after the user.message it accompanies). Refused at create and update, before any run fails on them."""
+    system = {"type": "system.message", "content": [{"type": "text", "text": "Be brief."}]}
+    with pytest.raises(anthropic.BadRequestError, match="can never start a run") as e:
+        deploy(client, setup, initial_events=[system])
+    assert e.value.body["error"]["message"].startswith("initial_events")
+    with pytest.raises(anthropic.BadRequestError, match=r"initial_events\[0\]: a system.message must be the final"):
+        deploy(client, setup, initial_events=[system, *message(ALERT)])
+    d = deploy(client, setup, name="with a system message", initial_events=[*message(ALERT), system])
+    assert [e.type for e in d.initial_events] == ["user.message", "system.message"]
+    with pytest.raises(anthropic.BadRequestError, match="can never start a run"):
+        client.beta.deployments.update(d.id, initial_events=[system])
+    assert len(client.beta.deployments.retrieve(d.id).initial_events) == 2  # unchanged
+
+
 def test_other_bad_input(client, setup):
     env, agent, mount = setup
     with pytest.raises(anthropic.BadRequestError, match="at least 1"):

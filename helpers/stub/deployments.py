@@ -4,8 +4,9 @@
 Behaviour follows the SDK's docstrings (``resources/beta/deployments.py``, ``deployment_runs.py``, the types
 ``BetaManagedAgentsDeployment*``) and https://platform.claude.com/docs/en/managed-agents/scheduled-deployments:
 
-* A deployment pins its agent to a version (an id string pins the latest), needs 1-50 ``initial_events``
-  (``user.message``, ``user.define_outcome``, ``system.message``), and may carry ``resources``, a ``budget`` (its
+* A deployment pins its agent to a version (an id string pins the latest; an object needs its version), needs 1-50
+  ``initial_events`` (``user.message``, ``user.define_outcome``, ``system.message``; at least one of the first two,
+  which start the work, and a ``system.message`` only last, after a ``user.message``), and may carry ``resources``, a ``budget`` (its
   model must have a list price), ``metadata`` and a cron ``schedule`` (5-field POSIX cron plus an IANA timezone).
 * ``run`` records a :data:`run <BetaManagedAgentsDeploymentRun>`: it creates a session from the deployment (agent
   pinned, its resources, budget and metadata, ``deployment_id`` set) and sends the initial events, so the work starts
@@ -27,7 +28,7 @@ from typing import Any
 from . import budgets
 from .exceptions import Conflict, InvalidRequest, StubError, not_found
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
-from .validation import sdk_types, validate_response
+from .validation import check_system_message, sdk_types, validate_response
 
 __all__ = ["DeploymentsBackend", "parse_cron", "upcoming", "check_schedule"]
 
@@ -191,6 +192,14 @@ class DeploymentsBackend:
         if events is not None and not 1 <= len(events) <= 50:
             raise InvalidRequest(f"initial_events: at least 1 and at most 50 events, got {len(events)}. A deployment "
                                  "needs a user.message (or user.define_outcome) that starts each session's work.")
+        if events is not None:
+            types = [e.get("type") for e in events]
+            if not {"user.message", "user.define_outcome"} & set(types):
+                raise InvalidRequest(f"initial_events: {', '.join(map(str, types))} can never start a run: add a "
+                                     "user.message (or a user.define_outcome) that starts each session's work.")
+            for i, t in enumerate(types):
+                if t == "system.message":  # the rule sessions apply to events.send (one rule, in validation.py)
+                    check_system_message(events, i, f"initial_events[{i}]")
         if "name" in p and not (p["name"] or "").strip():
             raise InvalidRequest("name: must be a non-empty string.")
         for _i, r in enumerate(p.get("resources") or []):
