@@ -1139,9 +1139,12 @@ def deployment(ensure_deployment: Any, client: Any, agent_obj: Any, log_file: An
     if cap is None:
         fail("the deployment has no budget: each run could spend without limit.",
              "budget=BUDGET: {\"type\": \"limit\", \"max_list_cost\": {\"amount\": \"500\", \"currency\": \"USD\"}}.")
-    named = [d for d in client.beta.deployments.list(limit=100) if attr(d, "name") == attr(first, "name")]
+    # this agent's deployments only: a shared workspace may hold other people's deployments with the same name
+    named = [d for d in client.beta.deployments.list(agent_id=attr(agent_obj, "id"), limit=100)
+             if attr(d, "name") == attr(first, "name")]
     if len(named) > 1:
-        fail(f"{len(named)} active deployments are named {attr(first, 'name')!r}: earlier runs of your cell left copies.",
+        fail(f"{len(named)} active deployments of the investigator are named {attr(first, 'name')!r}: earlier runs of "
+             "your cell left copies.",
              "archive the extra ones (client.beta.deployments.archive(id)), then run the cells again.")
     ok(f"Deployment {attr(first, 'name')!r}: the alert as its first message, app.log mounted, a "
        f"${int(attr(cap, 'amount')) / 100:.2f} budget per run, the workshop metadata; running the cell again reuses it.")

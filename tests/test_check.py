@@ -447,7 +447,7 @@ def test_07_checks_pass_on_a_shipped_run_and_name_each_mistake(replay, capsys):
 
     def maker(name, **overrides):
         def ensure(client):
-            found = [d for d in client.beta.deployments.list(limit=100) if d.name == name]
+            found = [d for d in client.beta.deployments.list(agent_id=agent.id, limit=100) if d.name == name]
             if found and not overrides.get("always_new"):
                 return found[0]
             kw = dict(name=name, agent=agent.id, environment_id=env.id, initial_events=[alert], resources=[mount],
@@ -461,6 +461,11 @@ def test_07_checks_pass_on_a_shipped_run_and_name_each_mistake(replay, capsys):
     fails(check.deployment, maker("nolog", resources=None), client, agent, log_file, match="not mounted")
     fails(check.deployment, maker("nometa", metadata=None), client, agent, log_file, match="workshop")
     good = maker("shipped")
+    check.deployment(good, client, agent, log_file)
+    assert "✅ Deployment 'shipped'" in capsys.readouterr().out
+    # a shared workspace: someone else's agent has a deployment of the same name; yours is still the only one
+    theirs = client.beta.agents.create(model=agent.model.id, name="someone else's agent")
+    client.beta.deployments.create(name="shipped", agent=theirs.id, environment_id=env.id, initial_events=[alert])
     check.deployment(good, client, agent, log_file)
     assert "✅ Deployment 'shipped'" in capsys.readouterr().out
 
