@@ -475,6 +475,15 @@ def test_07_checks_pass_on_a_shipped_run_and_name_each_mistake(replay, capsys):
           deployment, match="requires_action")
     result = loop.run(client, run.session_id, handle_tool=incident.handle_tool, render=False)
     check.responded(result, client, deployment)
+
+    def respond(alert):
+        return None if alert is None else result
+
+    check.responded(result, client, deployment, respond)
+    fails(check.responded, result, client, deployment, lambda alert: result, match="respond(None) returned")
+    fails(check.responded, result, client, deployment, lambda alert: client.beta.deployments.run(deployment.id) and None,
+          match="respond(None) ran the deployment")
+    fails(check.responded, result, client, deployment, lambda alert: alert["content"], match="respond(None) raised")
     other = resources.new_session(client, metadata={"recording": "incident-2277"})
     fails(check.responded, loop.RunResult(session_id=other.id, stop_reason="end_turn"), client, deployment,
           match="not created by a run")
