@@ -6,8 +6,9 @@ Behaviour follows the SDK's docstrings (``resources/beta/deployments.py``, ``dep
 
 * A deployment pins its agent to a version (an id string pins the latest; an object needs its version), needs 1-50
   ``initial_events`` (``user.message``, ``user.define_outcome``, ``system.message``; at least one of the first two,
-  which start the work, and a ``system.message`` only last, after a ``user.message``), and may carry ``resources``, a ``budget`` (its
-  model must have a list price), ``metadata`` and a cron ``schedule`` (5-field POSIX cron plus an IANA timezone).
+  which start the work, and a ``system.message`` only last, after a ``user.message``), and may carry ``resources``,
+  a ``budget`` (its model must have a list price), ``metadata`` and a cron ``schedule`` (5-field POSIX cron plus an
+  IANA timezone).
 * ``run`` records a :data:`run <BetaManagedAgentsDeploymentRun>`: it creates a session from the deployment (agent
   pinned, its resources, budget and metadata, ``deployment_id`` set) and sends the initial events, so the work starts
   at once. A session that cannot be created makes a run with ``error`` and no session.
