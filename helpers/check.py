@@ -1139,23 +1139,44 @@ def deployment(ensure_deployment: Any, client: Any, agent_obj: Any, log_file: An
     if cap is None:
         fail("the deployment has no budget: each run could spend without limit.",
              "budget=BUDGET: {\"type\": \"limit\", \"max_list_cost\": {\"amount\": \"500\", \"currency\": \"USD\"}}.")
-    named = [d for d in client.beta.deployments.list(limit=100) if attr(d, "name") == attr(first, "name")]
+    # this agent's deployments only: a shared workspace may hold other people's deployments with the same name
+    named = [d for d in client.beta.deployments.list(agent_id=attr(agent_obj, "id"), limit=100)
+             if attr(d, "name") == attr(first, "name")]
     if len(named) > 1:
-        fail(f"{len(named)} active deployments are named {attr(first, 'name')!r}: earlier runs of your cell left copies.",
+        fail(f"{len(named)} active deployments of the investigator are named {attr(first, 'name')!r}: earlier runs of "
+             "your cell left copies.",
              "archive the extra ones (client.beta.deployments.archive(id)), then run the cells again.")
     ok(f"Deployment {attr(first, 'name')!r}: the alert as its first message, app.log mounted, a "
        f"${int(attr(cap, 'amount')) / 100:.2f} budget per run, the workshop metadata; running the cell again reuses it.")
 
 
-def responded(result: Any, client: Any, deployment_obj: Any) -> None:
-    """07 (exercise 7.2): the deployment ran, its run is in the run history, and loop.run followed its session to
-    the end (without sending a message of its own)."""
+def _respond_none(respond: Any, client: Any, deployment_id: str) -> None:
+    """``respond(None)`` returns None and fires nothing (the 7.2 goal: no alert, no run)."""
+    def count() -> int:
+        return len(list(client.beta.deployment_runs.list(deployment_id=deployment_id, limit=100)))
+
+    before = count()
+    try:
+        nothing = respond(None)
+    except Exception as exc:
+        fail(f"respond(None) raised {_a(type(exc).__name__)}: {str(exc)[:200]}",
+             "when alert is None nothing fired: start respond with `if alert is None: return None`.")
+    if nothing is not None or count() != before:
+        fail(f"respond(None) {'ran the deployment' if count() != before else 'returned ' + type(nothing).__name__}"
+             ", but no alert fired.", "start respond with `if alert is None: return None`.")
+
+
+def responded(result: Any, client: Any, deployment_obj: Any, respond: Any = None) -> None:
+    """07 (exercise 7.2): ``respond(None)`` is None, the deployment ran, its run is in the run history, and loop.run
+    followed its session to the end (without sending a message of its own)."""
     __tracebackhide__ = True
     need(result, "result", "7.2", "what loop.run returned for the run's session")
     session_id = attr(result, "session_id")
     if not session_id or not hasattr(result, "stop_reason"):
         fail(f"`result` is {type(result).__name__}, not what loop.run returns.",
              "return loop.run(client, run.session_id, handle_tool=incident.handle_tool).")
+    if respond is not None:
+        _respond_none(respond, client, attr(deployment_obj, "id"))
     runs = [r for r in client.beta.deployment_runs.list(deployment_id=attr(deployment_obj, "id"), limit=100)
             if attr(r, "session_id") == session_id]
     if not runs:

@@ -461,7 +461,7 @@ def test_07_checks_pass_on_a_shipped_run_and_name_each_mistake(replay, capsys):
 
     def maker(name, **overrides):
         def ensure(client):
-            found = [d for d in client.beta.deployments.list(limit=100) if d.name == name]
+            found = [d for d in client.beta.deployments.list(agent_id=agent.id, limit=100) if d.name == name]
             if found and not overrides.get("always_new"):
                 return found[0]
             kw = dict(name=name, agent=agent.id, environment_id=env.id, initial_events=[alert], resources=[mount],
@@ -477,6 +477,11 @@ def test_07_checks_pass_on_a_shipped_run_and_name_each_mistake(replay, capsys):
     good = maker("shipped")
     check.deployment(good, client, agent, log_file)
     assert "✅ Deployment 'shipped'" in capsys.readouterr().out
+    # a shared workspace: someone else's agent has a deployment of the same name; yours is still the only one
+    theirs = client.beta.agents.create(model=agent.model.id, name="someone else's agent")
+    client.beta.deployments.create(name="shipped", agent=theirs.id, environment_id=env.id, initial_events=[alert])
+    check.deployment(good, client, agent, log_file)
+    assert "✅ Deployment 'shipped'" in capsys.readouterr().out
 
     deployment = good(client)
     run = client.beta.deployments.run(deployment.id)
@@ -484,6 +489,15 @@ def test_07_checks_pass_on_a_shipped_run_and_name_each_mistake(replay, capsys):
           deployment, match="requires_action")
     result = loop.run(client, run.session_id, handle_tool=incident.handle_tool, render=False)
     check.responded(result, client, deployment)
+
+    def respond(alert):
+        return None if alert is None else result
+
+    check.responded(result, client, deployment, respond)
+    fails(check.responded, result, client, deployment, lambda alert: result, match="respond(None) returned")
+    fails(check.responded, result, client, deployment, lambda alert: client.beta.deployments.run(deployment.id) and None,
+          match="respond(None) ran the deployment")
+    fails(check.responded, result, client, deployment, lambda alert: alert["content"], match="respond(None) raised")
     other = resources.new_session(client, metadata={"recording": "incident-2277"})
     fails(check.responded, loop.RunResult(session_id=other.id, stop_reason="end_turn"), client, deployment,
           match="not created by a run")

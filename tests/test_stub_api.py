@@ -218,8 +218,11 @@ def test_auth_and_routes(server):
     bad = httpx.post(f"{server.url}/v1/agents", content=b"{not json", headers={
         "authorization": "Bearer k", "anthropic-beta": "managed-agents-2026-04-01", "content-type": "application/json"})
     assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]["message"]
-    nobeta = httpx.get(f"{server.url}/v1/agents", headers={"authorization": "Bearer k"})
-    assert nobeta.status_code == 400 and "anthropic-beta" in nobeta.json()["error"]["message"]
+    # The SDK sends the managed-agents beta header on every one of these routes; without it they are the same 400.
+    for path in ("/v1/agents", "/v1/environments", "/v1/sessions", "/v1/deployments", "/v1/deployment_runs"):
+        nobeta = httpx.get(f"{server.url}{path}", headers={"authorization": "Bearer k"})
+        assert nobeta.status_code == 400, path
+        assert "anthropic-beta: managed-agents-2026-04-01" in nobeta.json()["error"]["message"], path
 
 
 def test_wrong_method_limits_and_metadata(client, env, agent):

@@ -41,8 +41,8 @@ def deploy(client, setup, text=ALERT, **kw):
     env, agent, mount = setup
     kw.setdefault("resources", mount)
     kw.setdefault("initial_events", message(text))
-    return client.beta.deployments.create(agent=agent.id, environment_id=env.id, name=kw.pop("name", "investigator"),
-                                          **kw)
+    return client.beta.deployments.create(agent=kw.pop("agent", agent.id), environment_id=env.id,
+                                          name=kw.pop("name", "investigator"), **kw)
 
 
 def follow(client, session_id: str, timeout: float = 30.0) -> list:
@@ -110,8 +110,16 @@ def test_deployment_lifecycle(client, setup):
     assert a.archived_at is not None and a.status == "active"
     assert d.id not in [x.id for x in client.beta.deployments.list()]
     assert d.id in [x.id for x in client.beta.deployments.list(include_archived=True)]
-    with pytest.raises(anthropic.BadRequestError, match="archived and cannot run"):
-        client.beta.deployments.run(d.id)
+    # a request that conflicts with the deployment's state is a 409 conflict_error (docs/design.md, fidelity rule 2)
+    for call, match in ((lambda: client.beta.deployments.run(d.id), "archived and cannot run"),
+                        (lambda: client.beta.deployments.update(d.id, name="again"), "archived and cannot be changed"),
+                        (lambda: client.beta.deployments.pause(d.id), "can no longer be paused"),
+                        (lambda: client.beta.deployments.unpause(d.id), "can no longer be paused")):
+        with pytest.raises(anthropic.ConflictError, match=match) as e:
+            call()
+        assert e.value.status_code == 409 and e.value.body["error"]["type"] == "conflict_error"
+    assert client.beta.deployments.archive(d.id).archived_at == a.archived_at  # archiving twice changes nothing
+    assert client.beta.deployments.retrieve(d.id).name == "lifecycle"  # the refused update changed nothing
     assert [r.id for r in client.beta.deployment_runs.list(deployment_id=d.id)] == [run.id]  # history stays
 
 
@@ -249,11 +257,17 @@ def test_bad_budget_is_a_400_with_a_hint(client, setup, bad, match):
     ({"type": "cron", "expression": "61 9 * * *", "timezone": "UTC"}, "out of range for the minute field"),
     ({"type": "cron", "expression": "0 9 * * *"}, "timezone: required"),
     ({"type": "cron", "expression": "0 9 * * *", "timezone": "Mars/Olympus"}, "not an IANA timezone"),
+    # str.isdigit() is True for these, but int() rejects or silently converts them; they are 400s, never a crash
+    ({"type": "cron", "expression": "\u00b2 * * * *", "timezone": "UTC"}, "is not a value of the minute field"),
+    ({"type": "cron", "expression": "0 \u0663 * * *", "timezone": "UTC"}, "is not a value of the hour field"),
+    ({"type": "cron", "expression": "9" * 5000 + " * * * *", "timezone": "UTC"}, "out of range for the minute field"),
+    ({"type": "cron", "expression": "0 9 * * *", "timezone": "a" * 300}, "not an IANA timezone"),
 ])
 def test_bad_schedule_is_a_400_with_a_hint(client, setup, schedule, match):
     with pytest.raises(anthropic.BadRequestError, match=match) as e:
         deploy(client, setup, schedule=schedule)
     assert "e.g." in e.value.message or "such as" in e.value.message
+    assert e.value.body["error"]["message"].startswith("schedule.")  # names the field
 
 
 def test_unknown_ids_are_404s_with_a_hint(client):
@@ -265,6 +279,38 @@ def test_unknown_ids_are_404s_with_a_hint(client):
         assert e.value.body["error"]["type"] == "not_found_error"
     with pytest.raises(anthropic.NotFoundError, match="deployment run 'drun_nope' not found.*deployment_runs.list"):
         client.beta.deployment_runs.retrieve("drun_nope")
+
+
+def test_an_agent_object_needs_its_version(client, setup):
+    """The SDK's docstring: "the agent ID string, which pins the latest version, or an agent object with both id and
+    version specified"; an object without version is a 400 with a hint, and changes nothing."""
+    env, agent, mount = setup
+    before = len(list(client.beta.deployments.list(include_archived=True, limit=100)))
+    with pytest.raises(anthropic.BadRequestError, match="agent.version: required") as e:
+        deploy(client, setup, agent={"type": "agent", "id": agent.id})
+    assert "agent=" in e.value.body["error"]["message"]  # the hint names both ways to say it
+    assert len(list(client.beta.deployments.list(include_archived=True, limit=100))) == before
+    d = deploy(client, setup, name="pinned")
+    with pytest.raises(anthropic.BadRequestError, match="agent.version: required"):
+        client.beta.deployments.update(d.id, agent={"type": "agent", "id": agent.id})
+    pinned = deploy(client, setup, name="pinned", agent={"type": "agent", "id": agent.id, "version": agent.version})
+    assert (pinned.agent.id, pinned.agent.version) == (agent.id, agent.version)
+
+
+def test_initial_events_must_be_able_to_start_a_run(client, setup):
+    """A user.message or user.define_outcome starts the work; a system.message follows the sessions' rule (last,
+    right after the user.message it accompanies). Refused at create and update, before any run fails on them."""
+    system = {"type": "system.message", "content": [{"type": "text", "text": "Be brief."}]}
+    with pytest.raises(anthropic.BadRequestError, match="can never start a run") as e:
+        deploy(client, setup, initial_events=[system])
+    assert e.value.body["error"]["message"].startswith("initial_events")
+    with pytest.raises(anthropic.BadRequestError, match=r"initial_events\[0\]: a system.message must be the final"):
+        deploy(client, setup, initial_events=[system, *message(ALERT)])
+    d = deploy(client, setup, name="with a system message", initial_events=[*message(ALERT), system])
+    assert [e.type for e in d.initial_events] == ["user.message", "system.message"]
+    with pytest.raises(anthropic.BadRequestError, match="can never start a run"):
+        client.beta.deployments.update(d.id, initial_events=[system])
+    assert len(client.beta.deployments.retrieve(d.id).initial_events) == 2  # unchanged
 
 
 def test_other_bad_input(client, setup):

@@ -4,14 +4,17 @@
 Behaviour follows the SDK's docstrings (``resources/beta/deployments.py``, ``deployment_runs.py``, the types
 ``BetaManagedAgentsDeployment*``) and https://platform.claude.com/docs/en/managed-agents/scheduled-deployments:
 
-* A deployment pins its agent to a version (an id string pins the latest), needs 1-50 ``initial_events``
-  (``user.message``, ``user.define_outcome``, ``system.message``), and may carry ``resources``, a ``budget`` (its
-  model must have a list price), ``metadata`` and a cron ``schedule`` (5-field POSIX cron plus an IANA timezone).
+* A deployment pins its agent to a version (an id string pins the latest; an object needs its version), needs 1-50
+  ``initial_events`` (``user.message``, ``user.define_outcome``, ``system.message``; at least one of the first two,
+  which start the work, and a ``system.message`` only last, after a ``user.message``), and may carry ``resources``,
+  a ``budget`` (its model must have a list price), ``metadata`` and a cron ``schedule`` (5-field POSIX cron plus an
+  IANA timezone).
 * ``run`` records a :data:`run <BetaManagedAgentsDeploymentRun>`: it creates a session from the deployment (agent
   pinned, its resources, budget and metadata, ``deployment_id`` set) and sends the initial events, so the work starts
   at once. A session that cannot be created makes a run with ``error`` and no session.
-* Paused deployments suppress scheduled fires; manual runs are still allowed. Archived deployments cannot run, and
-  their schedule has no upcoming runs.
+* Paused deployments suppress scheduled fires; manual runs are still allowed. Archived deployments cannot run, be
+  updated, paused or unpaused (409 ``conflict_error``, docs/design.md fidelity rule 2); their schedule has no
+  upcoming runs.
 
 Offline difference: the stub computes ``schedule.upcoming_runs_at`` but never fires a schedule (a workshop does
 not wait for cron); ``deployments.run`` is how a run starts offline.
@@ -24,9 +27,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import budgets
-from .exceptions import InvalidRequest, StubError, not_found
+from .exceptions import Conflict, InvalidRequest, StubError, not_found
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
-from .validation import sdk_types, validate_response
+from .validation import check_system_message, sdk_types, validate_response
 
 __all__ = ["DeploymentsBackend", "parse_cron", "upcoming", "check_schedule"]
 
@@ -44,13 +47,14 @@ def _cron_value(tok: str, i: int, lo: int, hi: int, expr: str) -> int:
     names = _NAMES.get(i)
     if names and tok.upper() in names:
         return names.index(tok.upper()) + lo
-    if not tok.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" (int() raises) and "٣" (int() reads 3)
+    if not (tok.isascii() and tok.isdigit()):
         raise InvalidRequest(f"schedule.expression: {expr!r}: {tok!r} is not a value of the "
                              f"{_CRON_FIELDS[i][0]} field. {_CRON_HINT}")
-    v = int(tok)
+    v = int(tok) if len(tok) <= 9 else hi + 1  # int() refuses 4300+ digits; anything this long is out of range
     if not lo <= v <= hi:
-        raise InvalidRequest(f"schedule.expression: {expr!r}: {v} is out of range for the {_CRON_FIELDS[i][0]} field "
-                             f"({lo}-{hi}). {_CRON_HINT}")
+        raise InvalidRequest(f"schedule.expression: {expr!r}: {tok[:12]}{'...' if len(tok) > 12 else ''} is out of "
+                             f"range for the {_CRON_FIELDS[i][0]} field ({lo}-{hi}). {_CRON_HINT}")
     return v
 
 
@@ -124,8 +128,8 @@ def _check_timezone(name: Any) -> None:
                              "or \"Europe/Berlin\" (the cron expression is read in it).")
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequest(f"schedule.timezone: {name!r} is not an IANA timezone; use a name such as \"UTC\", "
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
+        raise InvalidRequest(f"schedule.timezone: {name[:60]!r} is not an IANA timezone; use a name such as \"UTC\", "
                              "\"America/Los_Angeles\" or \"Europe/Berlin\".") from None
 
 
@@ -166,8 +170,13 @@ class DeploymentsBackend:
         return d
 
     def _pin(self, ref: Any, where: str = "agent") -> dict[str, Any]:
-        """An agent reference resolved to a concrete version (the agent must exist and not be archived)."""
-        agent = self.backend.get_agent(ref) if isinstance(ref, str) else self.backend.get_agent(ref["id"], ref.get("version"))
+        """An agent reference resolved to a concrete version (the agent must exist and not be archived). The object
+        form needs both id and version (SDK docstring of ``DeploymentCreateParams.agent``): no silent "latest"."""
+        if not isinstance(ref, str) and ref.get("version") is None:
+            raise InvalidRequest(f"{where}.version: required when {where} is an object: a deployment pins its agent. "
+                                 f"Pass agent={{\"type\": \"agent\", \"id\": {ref['id']!r}, \"version\": N}}, or "
+                                 f"agent={ref['id']!r} (the id string) to pin the latest version.")
+        agent = self.backend.get_agent(ref) if isinstance(ref, str) else self.backend.get_agent(ref["id"], ref["version"])
         if agent["archived_at"]:
             raise InvalidRequest(f"{where}: agent {agent['id']!r} is archived and cannot be deployed. Create a new "
                                  "agent (or deploy another one).")
@@ -184,6 +193,14 @@ class DeploymentsBackend:
         if events is not None and not 1 <= len(events) <= 50:
             raise InvalidRequest(f"initial_events: at least 1 and at most 50 events, got {len(events)}. A deployment "
                                  "needs a user.message (or user.define_outcome) that starts each session's work.")
+        if events is not None:
+            types = [e.get("type") for e in events]
+            if not {"user.message", "user.define_outcome"} & set(types):
+                raise InvalidRequest(f"initial_events: {', '.join(map(str, types))} can never start a run: add a "
+                                     "user.message (or a user.define_outcome) that starts each session's work.")
+            for i, t in enumerate(types):
+                if t == "system.message":  # the rule sessions apply to events.send (one rule, in validation.py)
+                    check_system_message(events, i, f"initial_events[{i}]")
         if "name" in p and not (p["name"] or "").strip():
             raise InvalidRequest("name: must be a non-empty string.")
         for _i, r in enumerate(p.get("resources") or []):
@@ -240,7 +257,7 @@ class DeploymentsBackend:
         with self.backend.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"]:
-                raise InvalidRequest(f"deployment {deployment_id!r} is archived and cannot be changed. Create a new one.")
+                raise Conflict(f"deployment {deployment_id!r} is archived and cannot be changed. Create a new one.")
             for key in ("agent", "environment_id", "initial_events", "name"):
                 if key in p and p[key] is None:
                     raise InvalidRequest(f"{key}: cannot be cleared; omit it to keep the current value.")
@@ -287,7 +304,7 @@ class DeploymentsBackend:
         with self.backend.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"] and "archived_at" not in changes:
-                raise InvalidRequest(f"deployment {deployment_id!r} is archived; it can no longer be paused or "
+                raise Conflict(f"deployment {deployment_id!r} is archived; it can no longer be paused or "
                                      "unpaused. Create a new deployment.")
             if d["archived_at"] and "archived_at" in changes:
                 return self._view(d)  # archiving twice changes nothing
@@ -312,7 +329,7 @@ class DeploymentsBackend:
         with self.backend.lock:
             d = self._deployment(deployment_id)
             if d["archived_at"]:
-                raise InvalidRequest(f"deployment {deployment_id!r} is archived and cannot run. Create a new "
+                raise Conflict(f"deployment {deployment_id!r} is archived and cannot run. Create a new "
                                      "deployment (archived ones keep their run history: "
                                      "client.beta.deployment_runs.list(deployment_id=...)).")
             body: dict[str, Any] = {"agent": dict(d["agent"]), "environment_id": d["environment_id"],

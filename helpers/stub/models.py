@@ -27,7 +27,7 @@ from .recordings import Library, Recording
 from .replay import Replayer, ReplaySettings, Scheduler
 from .sse import StoredEvent, Subscriber, error_frame
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, patch_metadata, rfc3339
-from .validation import sdk_types, validate_event, validate_params, validate_response
+from .validation import check_system_message, sdk_types, validate_event, validate_params, validate_response
 
 __all__ = ["Backend", "SessionState", "Plan", "SENDABLE", "MAX_SESSION_FILES", "patch_metadata", "normalize_tools",
            "normalize_model", "normalize_skills", "known_models"]
@@ -334,21 +334,9 @@ class SessionState:
             elif typ == "user.interrupt":
                 waiting.clear()
             elif typ == "system.message":
-                self._check_system_message(events, i, where)
+                check_system_message(events, i, where)
             plan.events.append(ev)
         return plan
-
-    @staticmethod
-    def _check_system_message(events: Sequence[Any], i: int, where: str) -> None:
-        """The SDK's rule (BetaManagedAgentsSystemMessageEventParams): "At most one per request: it must be the final
-        event and immediately follow the user.message, user.tool_result, or user.custom_tool_result it accompanies."
-        """
-        before = events[i - 1].get("type") if i and isinstance(events[i - 1], dict) else None
-        if i != len(events) - 1 or before not in ("user.message", "user.tool_result", "user.custom_tool_result"):
-            raise InvalidRequest(
-                f"{where}: a system.message must be the final event of its request, right after the user.message, "
-                "user.tool_result or user.custom_tool_result it accompanies (at most one per request). Send it in "
-                f"the same events.send call, last{f', not after a {before}' if before else ''}.")
 
     @staticmethod
     def _validate_sent(ev: Any, path: str, i: int) -> dict[str, Any]:

@@ -41,7 +41,7 @@ __all__ = ["StubServer"]
 log = logging.getLogger("helpers.stub")
 
 _BETA = "managed-agents-2026-04-01"
-_MANAGED = ("/v1/agents", "/v1/environments", "/v1/sessions")
+_MANAGED = ("/v1/agents", "/v1/environments", "/v1/sessions", "/v1/deployments", "/v1/deployment_runs")
 _WRITE_TIMEOUT = 2.0  # seconds a stream write may block before the stream is dropped
 READ_TIMEOUT = 30.0  # seconds a connection may stay silent (idle keep-alive, or a promised body that never comes)
 #: Body limits: the Files API takes files up to 500 MB (docs: Files API, "Maximum file size: 500 MB"); a JSON request

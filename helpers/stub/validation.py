@@ -16,7 +16,7 @@ from typing import Any
 from .exceptions import InvalidRequest, StubError
 
 __all__ = ["adapter", "format_validation_error", "validate_params", "union_members", "validate_event",
-           "validate_response", "sdk_types"]
+           "validate_response", "sdk_types", "check_system_message"]
 
 log = logging.getLogger("helpers.stub")
 
@@ -222,3 +222,14 @@ def sdk_types():
 
     return beta, sessions
 
+
+def check_system_message(events: Sequence[Any], i: int, where: str) -> None:
+    """The SDK's rule (BetaManagedAgentsSystemMessageEventParams): "At most one per request: it must be the final
+    event and immediately follow the user.message, user.tool_result, or user.custom_tool_result it accompanies."
+    """
+    before = events[i - 1].get("type") if i and isinstance(events[i - 1], dict) else None
+    if i != len(events) - 1 or before not in ("user.message", "user.tool_result", "user.custom_tool_result"):
+        raise InvalidRequest(
+            f"{where}: a system.message must be the final event of its request, right after the user.message, "
+            "user.tool_result or user.custom_tool_result it accompanies (at most one per request). Send it in "
+            f"the same events.send call, last{f', not after a {before}' if before else ''}.")
