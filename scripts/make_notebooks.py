@@ -41,7 +41,7 @@ Conventions for a solution notebook (``solutions/NN_name.ipynb``):
 
 Learner notebooks have no outputs, no execution counts, and normalised metadata, so their diffs
 are small and stable. Solutions keep the outputs of an offline run (``--execute``), with machine
-paths and keys scrubbed, and the saved state of the widgets their outputs show (model ids renumbered stably).
+paths and keys scrubbed.
 """
 from __future__ import annotations
 
@@ -224,10 +224,7 @@ def normalise(nb: dict, *, keep_outputs: bool) -> dict:
     """Stable metadata, cell ids, API ids in outputs, and (optionally) no outputs."""
     nb = copy.deepcopy(nb)
     ids: dict[str, str] = {}
-    widgets = (nb.get("metadata") or {}).get("widgets")
     nb["metadata"] = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
-    if keep_outputs and widgets:  # saved widget state (solutions only): a kernel-less JupyterLab renders from it
-        nb["metadata"]["widgets"] = widgets
     nb["nbformat"], nb["nbformat_minor"] = 4, 5
     stem_cells = []
     count = 0
@@ -252,8 +249,6 @@ def normalise(nb: dict, *, keep_outputs: bool) -> dict:
             new["attachments"] = cell["attachments"]
         stem_cells.append(new)
     nb["cells"] = stem_cells
-    if "widgets" in nb["metadata"]:  # the same stable API ids (and no machine paths) in the saved widget state
-        nb["metadata"]["widgets"] = json.loads(_stable_ids(scrub(json.dumps(nb["metadata"]["widgets"])), ids))
     return nb
 
 
@@ -349,53 +344,6 @@ _SCRUB = [
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-_MODEL_REF = re.compile(r"IPY_MODEL_([0-9A-Za-z_-]+)")
-
-
-def widget_view_ids(cells: list[dict]) -> list[str]:
-    """The model ids of the widget views in the cells' outputs, in order."""
-    ids = []
-    for cell in cells:
-        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            view = (output.get("data") or {}).get(WIDGET_VIEW)
-            if isinstance(view, dict) and view.get("model_id") and view["model_id"] not in ids:
-                ids.append(view["model_id"])
-    return ids
-
-
-def stable_widget_state(cells: list[dict], widgets: dict | None, name: str) -> dict | None:
-    """Keep the saved widget state (nbclient stores it in the notebook's metadata) that the outputs' widget views need,
-    so a JupyterLab without a kernel renders them (@jupyter-widgets/jupyterlab-manager restores it on open), and
-    renumber the model ids in it and in the outputs alike (random per run): re-executing changes no line that did
-    not really change. Models no displayed view reaches (helpers, closed widgets) are left out. Edits ``cells``."""
-    state = ((widgets or {}).get(WIDGET_STATE) or {}).get("state") or {}
-    views = widget_view_ids(cells)
-    mapping: dict[str, str] = {}
-    todo = [v for v in views if v in state]
-    while todo:  # depth-first from each view through the IPY_MODEL_ references (children, layout, style, ...)
-        model_id = todo.pop(0)
-        if model_id in mapping:
-            continue
-        mapping[model_id] = uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/widget/{len(mapping)}").hex
-        refs = _MODEL_REF.findall(json.dumps(state[model_id].get("state", {})))
-        todo[:0] = [r for r in refs if r in state and r not in mapping]
-    for model_id in views:  # a view without state (its widget was closed) still gets a stable id
-        mapping.setdefault(model_id, uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/widget/{len(mapping)}").hex)
-
-    def renumber(value):
-        text = json.dumps(value)
-        text = _MODEL_REF.sub(lambda m: "IPY_MODEL_" + mapping.get(m.group(1), m.group(1)), text)
-        text = re.sub(r'"model_id": "([^"]+)"', lambda m: f'"model_id": "{mapping.get(m.group(1), m.group(1))}"', text)
-        return json.loads(text)
-
-    for cell in cells:
-        if cell.get("cell_type") == "code":
-            cell["outputs"] = renumber(cell.get("outputs", []))
-    kept = {mapping[m]: renumber(state[m]) for m in mapping if m in state}
-    if not kept:
-        return None
-    return {WIDGET_STATE: {"state": kept, "version_major": 2, "version_minor": 0}}
 
 
 def scrub(text: str) -> str:
@@ -464,14 +412,15 @@ def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = S
             original = read(path)
             if len(original["cells"]) != len(executed["cells"]):
                 raise NotebookError(f"{path.name}: executed notebook has a different number of cells")
-            for orig, done in zip(original["cells"], executed["cells"], strict=True):
+            for k, (orig, done) in enumerate(zip(original["cells"], executed["cells"], strict=True)):
                 if orig["cell_type"] == "code":
                     orig["outputs"] = done.get("outputs", [])
                     orig["execution_count"] = done.get("execution_count")
-            original["metadata"].pop("widgets", None)
-            widgets = stable_widget_state(original["cells"], executed.get("metadata", {}).get("widgets"), path.name)
-            if widgets:
-                original["metadata"]["widgets"] = widgets
+                    for m, output in enumerate(orig["outputs"]):
+                        view = output.get("data", {}).get(WIDGET_VIEW)
+                        if isinstance(view, dict) and "model_id" in view:
+                            # random per run, and meaningless once the kernel is gone: keep diffs quiet
+                            view["model_id"] = uuid.uuid5(uuid.NAMESPACE_URL, f"{path.name}/{k}/{m}").hex
             path.write_text(dumps(normalise(original, keep_outputs=True)), encoding="utf-8")
             print(f"  stored its outputs ({time.monotonic() - started:.1f}s)", flush=True)
     finally:
