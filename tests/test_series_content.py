@@ -511,3 +511,36 @@ def test_first_notebooks_outputs_are_clean(name: str):
     assert "❌" not in outputs and "Traceback" not in outputs
     for leak in ("/work/", "/home/", "/root/", "sk-ant-api"):
         assert leak not in outputs, f"{name}: committed outputs contain {leak!r}"
+
+
+# --------------------------------------------------------------------------- 00: its figure is a committed image
+def _make_figures():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "scripts" / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_00_shows_the_brain_diagram_as_an_image_without_running_code():
+    """The diagram is a markdown image (seen before anything runs, in learner notebooks too), drawn by
+    scripts/make_figures.py; the who-manages-what comparison is a markdown table. 00 imports neither pyplot nor pandas."""
+    for folder in (SOLUTIONS, ROOT / "notebooks"):
+        nb = _nb(NB00, folder)
+        text = _markdown(nb)
+        assert "](../docs/brain-left-the-box.png)" in text
+        assert "| who manages… | Messages API | Agent SDK | Managed Agents |" in text
+        code = "\n".join(_code(nb))
+        assert "matplotlib" not in code and "pandas" not in code
+    assert (ROOT / "docs" / "brain-left-the-box.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_committed_figures_are_what_make_figures_draws(tmp_path, monkeypatch):
+    figures = _make_figures()
+    assert figures.main(["--check"]) == 0, "docs/ figures are stale: run python scripts/make_figures.py"
+    stale = tmp_path / "stale.png"
+    stale.write_bytes(b"\x89PNG\r\n\x1a\nnot this drawing")
+    monkeypatch.setattr(figures, "FIGURES", {stale: figures.brain_left_the_box})
+    monkeypatch.setattr(figures, "ROOT", tmp_path)
+    assert figures.main(["--check"]) == 1  # a stale figure fails the check
