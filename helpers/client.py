@@ -14,7 +14,7 @@ import os
 import threading
 from typing import Any
 
-__all__ = ["connect", "connect_async", "resolve_mode", "stub_server", "describe", "MODES", "IDLE_STREAM_TIMEOUT"]
+__all__ = ["connect", "connect_async", "import_sdk", "resolve_mode", "stub_server", "describe", "MODES", "IDLE_STREAM_TIMEOUT"]
 
 MODES = ("replay", "live")
 _REPLAY_KEY = "replay-stub-key"  # any non-empty key works against the stub; it is not a secret
@@ -73,6 +73,34 @@ def _client_kwargs(mode: str, speed: Any, client_kwargs: dict) -> dict:
     return kw
 
 
+def import_sdk() -> Any:
+    """``import anthropic``, the first time without the cyclic garbage collector, whose objects then stay out of it.
+
+    The SDK's import makes ~150,000 long-lived objects (its pydantic models and their schemas). With the collector on,
+    the import pays for collections that find almost nothing (~0.3 s of ~1.4 s), and every later full collection walks
+    them all again, the last one when the kernel exits (~0.6 s of each kernel shutdown or restart). So the import runs
+    with the collector off and ``gc.freeze()`` then moves what it made to the permanent generation, which collections
+    skip (the pattern of the ``gc.freeze`` docs). Later imports and objects are collected as usual. The price: the
+    import's own short-lived cycles (~40,000 objects, a few MB) are kept rather than freed once. Measured by
+    benchmarks/bench_notebooks.py (the floor).
+    """
+    import sys
+
+    if "anthropic" in sys.modules:
+        return sys.modules["anthropic"]
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import anthropic
+    finally:
+        if enabled:
+            gc.enable()
+    gc.freeze()
+    return anthropic
+
+
 def connect(mode: str | None = None, *, speed: Any = None, async_: bool = False, **client_kwargs: Any) -> Any:
     """Return an ``anthropic.Anthropic`` (or ``AsyncAnthropic`` with ``async_=True``) for ``mode``.
 
@@ -81,8 +109,7 @@ def connect(mode: str | None = None, *, speed: Any = None, async_: bool = False,
     speed: replay pace, "instant" or a multiplier of the recorded pace (default $WORKSHOP_REPLAY_SPEED or instant).
     client_kwargs: passed to the client (e.g. ``max_retries=0``, ``timeout=30``).
     """
-    import anthropic
-
+    anthropic = import_sdk()
     m = resolve_mode(mode)
     kw = _client_kwargs(m, speed, client_kwargs)
     cls = anthropic.AsyncAnthropic if async_ else anthropic.Anthropic

@@ -24,6 +24,26 @@ def test_replay_client_points_at_the_shared_stub():
     assert hc.describe(c).startswith("replay")
 
 
+_GC_PROBE = """
+import gc, sys
+{before}
+import helpers
+helpers.connect("replay")
+assert "anthropic" in sys.modules
+print(gc.isenabled(), gc.get_freeze_count())
+"""
+
+
+@pytest.mark.parametrize("before, enabled", [("", True), ("gc.disable()", False)])
+def test_connect_imports_the_sdk_with_its_objects_out_of_the_collector(before, enabled):
+    """import_sdk(): the SDK's long-lived objects end in the permanent generation (collections and the kernel's exit
+    skip them); the collector is left as the caller had it (on, or off if they turned it off)."""
+    out = subprocess.run([sys.executable, "-c", _GC_PROBE.format(before=before)], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split()
+    assert out[0] == str(enabled)
+    assert int(out[1]) > 50_000, f"only {out[1]} objects frozen: the SDK was imported before connect() froze them?"
+
+
 FAKE_KEY = "sk-ant-" + "secret-123"  # split so no file holds a key-shaped string
 
 
