@@ -10,7 +10,9 @@ Each solution is executed the way the tests do it (papermill, MODE=replay, SPEED
 output in a temporary folder), and so are the baselines:
 
 * empty:  a one-cell notebook (kernel start, one cell, kernel shutdown);
-* sdk:    the same plus ``import anthropic`` (~3,300 modules; the import and the interpreter's teardown of them);
+* sdk:    the same plus a plain ``import anthropic`` (~3,300 modules, with the cyclic GC on, as any program imports
+          it; ``helpers.connect()`` imports it with the collector off and then freezes what it made, see
+          ``helpers.client.import_sdk``, so the floor below can be cheaper than this);
 * floor:  ``import helpers; helpers.connect()``: what every series notebook pays before its first lesson cell;
           run once more just before each notebook, so that drifts in the machine's load hit both alike.
 
@@ -19,12 +21,15 @@ run: every notebook pays a fresh kernel, the SDK import and connect() before its
 is on what the lessons add. (Issue 4's target against the empty notebook, 1.3 x n x empty, was unreachable: the
 floor alone is ~1.7 x empty; it is still printed, for information.) The report also shows, per notebook, the time
 inside cells (papermill's cell durations) versus the time outside them (kernel start and shutdown, the final
-save), and the slowest cells. Baselines are the median of several runs (the machine is shared).
+save), and the slowest cells. Baselines are the median of several runs (the machine is shared). The target is a
+ratio: making the floor cheaper (2026-12-02: ~2.95 s -> ~2.2 s, the SDK's objects frozen out of the collector and
+kernels stopped at once) shrinks the lessons' budget with it; "the lessons add" line gives their cost in seconds.
 
-Notebooks run as the tests run them: papermill with no output path and ``request_save_on_cell_execute=False``.
-With an output path papermill writes the whole notebook, validated, before and after every cell (markdown cells
-included, whatever request_save_on_cell_execute says): 2 writes of 5-20 ms x 25-50 cells, ~1-2 s per notebook.
-The executed notebook (for its cell durations) is written once, after the clock stops.
+Notebooks run as the tests run them (``make_notebooks.EXECUTE_OPTIONS``): papermill with no output path (with one,
+papermill writes the whole notebook, validated, before and after every cell, markdown cells included: 2 writes of
+5-20 ms x 25-50 cells, ~1-2 s per notebook), and the kernel stopped at once after the last cell (a graceful stop
+now and then waits 2.5 s for a kernel that missed its shutdown request). The executed notebook (for its cell
+durations) is written once, after the clock stops.
 
 The parsed-log cache (helpers.incident.load_log_columns) points at a fresh folder for the run, so the series pays
 the one parse of app.log that a learner's first pass pays; later notebooks load it (``--no-log-cache``: every
@@ -83,10 +88,8 @@ def run(path: Path, out_dir: Path) -> float:
     import papermill as pm
 
     started = time.perf_counter()
-    nb = pm.execute_notebook(
-        str(path), None, parameters=dict(mk.OFFLINE_PARAMETERS), cwd=str(path.parent),
-        kernel_name="python3", progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-    )
+    nb = pm.execute_notebook(str(path), None, parameters=dict(mk.OFFLINE_PARAMETERS), cwd=str(path.parent),
+                             log_output=False, **mk.EXECUTE_OPTIONS)
     seconds = time.perf_counter() - started
     nbformat.write(nb, out_dir / path.name)
     return seconds

@@ -85,10 +85,8 @@ def _papermill(path: Path, **engine_kwargs):
     says: 5-20 ms each, ~1-2 s per notebook."""
     import papermill as pm
 
-    return pm.execute_notebook(
-        str(path), None, parameters=dict(PARAMETERS), cwd=str(path.parent), kernel_name="python3",
-        progress_bar=False, execution_timeout=CELL_TIMEOUT, request_save_on_cell_execute=False, **engine_kwargs,
-    )
+    return pm.execute_notebook(str(path), None, parameters=dict(PARAMETERS), cwd=str(path.parent),
+                               execution_timeout=CELL_TIMEOUT, **{**mk.EXECUTE_OPTIONS, **engine_kwargs})
 
 
 # --------------------------------------------------------------------------- nbval, in the background
