@@ -551,7 +551,7 @@ def render_metrics_png(
 
 
 #: Bump when _draw_metrics_png draws differently; old chart files are then simply never hit.
-_CHART_CACHE_FORMAT = "metrics-png-2"
+_CHART_CACHE_FORMAT = "metrics-png-3"
 
 
 def _chart_cache_file(df, markers: list[dict], args: tuple):
@@ -594,16 +594,30 @@ def _write_atomic(target, data: bytes) -> None:
             pass
 
 
-def _fixed_margins(fig, width: float, height: float, tick_chars: int) -> None:
-    """The margins ``tight_layout()`` finds for this chart, set directly: it measured them by drawing the figure once
-    more (~0.2 s of each render). The left margin follows the widest y tick label (``tick_chars`` digits, ~0.085 in
-    each at the default size) beside the axis label; the others are fixed (title on top, time axis at the bottom)."""
-    left = 0.46 + 0.085 * tick_chars
+def _fixed_margins(fig, axes, width: float, height: float) -> None:
+    """Margins that hold the chart's labels, set without measuring them (``tight_layout()`` measures them with one more
+    draw of the whole figure, ~0.2 s of each render). The left one follows the widest y tick label of either axis
+    (the labels their formatters give the visible ticks, ~0.085 in a character at the default size) beside the axis
+    label; the others are fixed (the title on top, the time axis below)."""
+    chars = 3
+    for ax in axes:
+        lo, hi = sorted(ax.get_ylim())
+        visible = [v for v in ax.yaxis.get_majorticklocs() if lo <= v <= hi]
+        chars = max([chars, *(len(label) for label in ax.yaxis.get_major_formatter().format_ticks(visible))])
+    left = 0.46 + 0.085 * chars
     fig.subplots_adjust(left=left / width, right=1 - 0.35 / width, bottom=0.59 / height, top=1 - 0.36 / height,
                         hspace=0.09)
 
 
 def _draw_metrics_png(df, markers: list[dict], service, start, end, highlight, width, height, dpi) -> bytes:
+    fig = metrics_figure(df, markers, service, start, end, highlight, width, height, dpi)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def metrics_figure(df, markers: list[dict], service, start, end, highlight, width, height, dpi):
+    """The chart of :func:`render_metrics_png` as a matplotlib ``Figure`` (Agg canvas), for its PNG and the tests."""
     import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -642,11 +656,8 @@ def _draw_metrics_png(df, markers: list[dict], service, start, end, highlight, w
     ax2.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     ax2.set_xlabel("time (UTC), 2026-11-18")
     ax2.set_xlim(start.tz_localize(None), end.tz_localize(None))
-    ymax = float(ax1.get_ylim()[1])
-    _fixed_margins(fig, width, height, tick_chars=max(3, len(f"{ymax:.0f}")))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    _fixed_margins(fig, (ax1, ax2), width, height)
+    return fig
 
 
 # --------------------------------------------------------------------------------------------
@@ -1162,14 +1173,10 @@ class Dashboard:
         return self.agent.state
 
     def on_event(self, event: Any) -> None:
-        """The SRE Agent panel's event callback (what ``attach`` returns). The static copy follows each stop where the
-        session waits for a new message (not the pauses for a custom tool answer: the live panel shows those, and the
-        copy, ~25 ms to rebuild and send with its chart, is only seen once the run is over)."""
+        """The SRE Agent panel's event callback (what ``attach`` returns); the static copy follows each stop (a run
+        may end at any of them: a loop that leaves a requires_action unanswered stops there)."""
         self.agent.on_event(event)
-        ev = as_dict(event)
-        kind = ev.get("type")
-        if kind == "session.status_terminated" or (
-                kind == "session.status_idle" and (ev.get("stop_reason") or {}).get("type") != "requires_action"):
+        if as_dict(event).get("type") in ("session.status_idle", "session.status_terminated"):
             self.refresh_static()
 
     # ---- the static rendering: what GitHub, nbconvert and a kernel-less JupyterLab show
@@ -1179,7 +1186,7 @@ class Dashboard:
         s = self.agent.state
         start, end = self.window.value
         # The chart widget already holds this PNG (refresh_metrics follows service, window and highlight): reuse it
-        # rather than render it again on every refresh of the static copy (~0.4 s each, 4-5 per investigation).
+        # rather than render it again on every refresh of the static copy (a render each, 6-8 per investigation).
         chart = bytes(self.chart.value) or render_metrics_png(self.service.value, start, end, highlight=self.highlighted)
         png = base64.b64encode(chart).decode()
         entries = "".join(timeline_entry_html(s, kind, payload) for kind, payload in s.timeline)

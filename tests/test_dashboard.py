@@ -160,6 +160,25 @@ def test_metrics_chart_is_a_png(monkeypatch):
         assert d.render_metrics_png("cart", "2026-11-18T14:00:00Z", "2026-11-18T14:00:00Z")[:4] == b"\x89PNG"
 
 
+@pytest.mark.parametrize("service, start, minutes", [
+    ("checkout", None, None), ("all", None, None), ("payments", None, None),
+    ("auth", "2026-11-18T13:00:00Z", 30), ("search", "2026-11-18T15:00:00Z", 30),
+    ("checkout", "2026-11-18T14:05:00Z", 5), ("all", "2026-11-18T12:10:00Z", 5), ("cart", "2026-11-18T14:00:00Z", 5),
+])
+def test_metrics_chart_labels_fit_the_figure(service, start, minutes):
+    """The chart's fixed margins hold every label (tick labels of both axes, axis labels, title) inside the figure:
+    the widest y tick label may be the failure rate's ("0.00", "-0.04") in a narrow or quiet window."""
+    if start is None:
+        s, e = d._ts(d.WINDOW[0]), d._ts(d.WINDOW[1])
+    else:
+        s = d._ts(start)
+        e = s + d._pd().Timedelta(minutes=minutes)
+    width, height = 10.0, 6.5
+    fig = d.metrics_figure(d.metrics_frame(service, s, e), d.deploy_markers(s, e), service, s, e, None, width, height, 80)
+    box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, (service, start, minutes, box.bounds)
+
+
 def test_metrics_chart_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKSHOP_CACHE_DIR", "off")
     args = ("checkout", "2026-11-18T13:30:00Z", "2026-11-18T14:30:00Z")
