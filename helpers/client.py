@@ -74,15 +74,17 @@ def _client_kwargs(mode: str, speed: Any, client_kwargs: dict) -> dict:
 
 
 def import_sdk() -> Any:
-    """``import anthropic``, the first time without the cyclic garbage collector, whose objects then stay out of it.
+    """``import anthropic``, the first time with the cyclic garbage collector off; then ``gc.freeze()``.
 
-    The SDK's import makes ~150,000 long-lived objects (its pydantic models and their schemas). With the collector on,
+    The SDK's import makes ~200,000 long-lived objects (its pydantic models and their schemas). With the collector on,
     the import pays for collections that find almost nothing (~0.3 s of ~1.4 s), and every later full collection walks
     them all again, the last one when the kernel exits (~0.6 s of each kernel shutdown or restart). So the import runs
-    with the collector off and ``gc.freeze()`` then moves what it made to the permanent generation, which collections
-    skip (the pattern of the ``gc.freeze`` docs). Later imports and objects are collected as usual. The price: the
-    import's own short-lived cycles (~40,000 objects, a few MB) are kept rather than freed once. Measured by
-    benchmarks/bench_notebooks.py (the floor).
+    with the collector off, and ``gc.freeze()`` then moves every object alive at that moment (the SDK's, and the few
+    made before, such as IPython's) to the permanent generation, which collections skip; objects made later are
+    collected as usual. The price: what was frozen is never collected, even if it later becomes cyclic garbage (a full
+    collection right after the import would free ~700 objects). The collector is left on or off as the caller had
+    it. If ``anthropic`` was imported before (``import anthropic`` in a cell above), this changes nothing.
+    Measured by benchmarks/bench_notebooks.py (the floor).
     """
     import sys
 

@@ -406,14 +406,11 @@ def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = S
         os.environ.pop(key, None)
     try:
         for path in solution_paths(names, folder):
-            with tempfile.TemporaryDirectory() as tmp:
-                out = Path(tmp) / path.name
-                print(f"executing {_rel(path)} ...", flush=True)
-                started = time.monotonic()
-                done = pm.execute_notebook(str(path), None, parameters=dict(OFFLINE_PARAMETERS), cwd=str(path.parent),
-                                           execution_timeout=timeout, **EXECUTE_OPTIONS)
-                nbformat.write(done, out)
-                executed = read(out)
+            print(f"executing {_rel(path)} ...", flush=True)
+            started = time.monotonic()
+            done = pm.execute_notebook(str(path), None, parameters=dict(OFFLINE_PARAMETERS), cwd=str(path.parent),
+                                       execution_timeout=timeout, **EXECUTE_OPTIONS)
+            executed = json.loads(nbformat.writes(done))
             # Drop the cell papermill injected; keep the original parameters cell and its defaults.
             executed["cells"] = [c for c in executed["cells"]
                                  if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
