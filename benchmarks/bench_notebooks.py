@@ -3,7 +3,7 @@
 
     .venv/bin/python benchmarks/bench_notebooks.py              # every solutions/NN_*.ipynb, once each
     .venv/bin/python benchmarks/bench_notebooks.py 00 03        # some of them
-    .venv/bin/python benchmarks/bench_notebooks.py --repeat 3   # each notebook 3 times, medians reported
+    .venv/bin/python benchmarks/bench_notebooks.py --repeat 3   # the series 3 times (fresh caches each), medians
     .venv/bin/python benchmarks/bench_notebooks.py --jobs 2     # also run the series 2 notebooks at a time
 
 Each solution is executed the way the tests do it (papermill, MODE=replay, SPEED=instant, a fresh kernel,
@@ -171,7 +171,8 @@ def concurrent_series(paths: list[Path], out_dir: Path, jobs: int, cache_dir: Pa
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("names", nargs="*", help="notebook prefixes, e.g. 00 03 (default: all)")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per notebook; the median is reported (default 1)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="passes over the series, each with fresh caches; per notebook the median (default 1)")
     ap.add_argument("--jobs", type=int, default=1, help="also run the series N notebooks at a time (default 1: no)")
     ap.add_argument("--top", type=int, default=2, help="slowest cells shown per notebook (default 2)")
     ap.add_argument("--no-log-cache", action="store_true",
@@ -196,18 +197,26 @@ def main(argv: list[str]) -> int:
         empty_time, empty_all = median_run(empty, tmp, reps)
         sdk_time, _ = median_run(sdk, tmp, reps)
         _, floor_all = median_run(floor, tmp, reps)
-        times: dict[str, float] = {}
-        spread: dict[str, list[float]] = {}
-        cells: dict[str, list[tuple[float, int, str]]] = {}
-        for path in paths:
-            floor_all.append(run(floor, tmp))  # one more floor run before each notebook: both see the same load
-            try:
-                times[path.name], spread[path.name] = median_run(path, tmp, args.repeat)
-            except Exception as exc:  # report, keep going
-                msg = str(exc).strip()
-                print(f"{path.name}: FAILED ({type(exc).__name__}: {msg.splitlines()[-1] if msg else ''})")
-                return 2
-            cells[path.name] = cell_durations(tmp / path.name)
+        spread: dict[str, list[float]] = {p.name: [] for p in paths}
+        passes: dict[str, list[list[tuple[float, int, str]]]] = {p.name: [] for p in paths}
+        # --repeat N runs the whole series N times, each pass with a cache folder of its own, so every pass is a
+        # learner's first pass (a notebook repeated in place would find the caches its first run filled).
+        for n in range(args.repeat):
+            if not args.no_log_cache:
+                _offline_env(tmp / f"cache-{n}", args.dont_write_bytecode)
+            for path in paths:
+                floor_all.append(run(floor, tmp))  # one more floor run before each notebook: both see the same load
+                try:
+                    spread[path.name].append(run(path, tmp))
+                except Exception as exc:  # report, keep going
+                    msg = str(exc).strip()
+                    print(f"{path.name}: FAILED ({type(exc).__name__}: {msg.splitlines()[-1] if msg else ''})")
+                    return 2
+                passes[path.name].append(cell_durations(tmp / path.name))
+        times = {name: statistics.median(runs) for name, runs in spread.items()}
+        # the cell durations shown are those of the run whose wall time is the median (the middle one)
+        cells = {name: passes[name][sorted(range(len(runs)), key=runs.__getitem__)[len(runs) // 2]]
+                 for name, runs in spread.items()}
         floor_time = statistics.median(floor_all)
         concurrent = None
         if args.jobs > 1:
