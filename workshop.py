@@ -7,7 +7,8 @@
     python3 workshop.py reset    # archive the workshop's live resources and clear local caches (--dry-run: list only)
 
 The virtual environment lives in .venv next to this file. It is rebuilt
-automatically when requirements.txt changes (a hash is kept in .venv).
+automatically when requirements.txt changes (a hash is kept in .venv); the
+test command also installs the test tools of requirements-test.txt.
 Packages are installed with uv (fetched from the package index into .venv),
 or with pip when uv cannot be had (WORKSHOP_UV=off chooses pip).
 """
@@ -26,6 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
+#: The test tools, on top of REQUIREMENTS (it says -r requirements.txt): only `workshop.py test` installs them.
+TEST_REQUIREMENTS = ROOT / "requirements-test.txt"
+#: The hash of what .venv was built from: requirements_hash(False) or requirements_hash(True).
 STAMP = VENV / "requirements.sha256"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
@@ -45,12 +49,26 @@ def say(msg: str) -> None:
         pass
 
 
-def requirements_hash() -> str:
-    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+def requirements_file(tests: bool = False) -> Path:
+    """The file to install: requirements.txt, or requirements-test.txt (which includes it) for the tests."""
+    return TEST_REQUIREMENTS if tests and TEST_REQUIREMENTS.exists() else REQUIREMENTS
 
 
-def venv_in_sync() -> bool:
-    return PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == requirements_hash()
+def requirements_hash(tests: bool = False) -> str:
+    """sha256 of requirements.txt; with ``tests``, of requirements.txt followed by requirements-test.txt."""
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes())
+    if requirements_file(tests) == TEST_REQUIREMENTS:
+        digest.update(b"\0" + TEST_REQUIREMENTS.read_bytes())
+    return digest.hexdigest()
+
+
+def venv_in_sync(tests: bool = False) -> bool:
+    """.venv holds what requirements.txt pins (and, with ``tests``, requirements-test.txt). A venv built for the
+    tests serves the workshop too: it holds both."""
+    if not (PYTHON.exists() and STAMP.exists()):
+        return False
+    built = STAMP.read_text().strip()
+    return built == requirements_hash(tests) or (not tests and built == requirements_hash(True))
 
 
 def bundled_pip() -> Path | None:
@@ -119,8 +137,9 @@ def uv_environment() -> dict:
     return env
 
 
-def install_with_uv() -> bool:
-    """Install requirements.txt (and pip, for %pip in notebooks) with uv. False, having said why, if it cannot."""
+def install_with_uv(tests: bool = False) -> bool:
+    """Install requirements.txt, or requirements-test.txt (and pip, for %pip in notebooks) with uv. False, having
+    said why, if it cannot."""
     if os.environ.get("WORKSHOP_UV", "").strip().lower() in ("0", "off", "no", "false"):
         say("WORKSHOP_UV=off: installing with pip")
         return False
@@ -129,7 +148,7 @@ def install_with_uv() -> bool:
         say(f"uv is not available ({why}); installing with pip instead (slower: a minute or two)")
         return False
     say("installing the pinned packages with uv ...")
-    cmd = [str(UV), "pip", "install", "--python", str(PYTHON), "-r", str(REQUIREMENTS), "pip"]
+    cmd = [str(UV), "pip", "install", "--python", str(PYTHON), "-r", str(requirements_file(tests)), "pip"]
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         # Python will not cache compiled modules by itself: compile all ~9,600 now (~15 s), or every kernel start
         # would compile ~300 modules again. Otherwise Python writes each .pyc on its first import, for what is used.
@@ -140,26 +159,29 @@ def install_with_uv() -> bool:
     return True
 
 
-def install_with_pip() -> None:
+def install_with_pip(tests: bool = False) -> None:
     say("installing the pinned packages with pip (a minute or two) ...")
     if not has_pip():  # .venv was made without pip (uv was to install it): put Python's own in, offline
         subprocess.run([str(PYTHON), "-m", "ensurepip", "--default-pip"], cwd=ROOT, capture_output=True)
     cmd = [*pip_command(), "install", "--disable-pip-version-check", "--progress-bar", "on", "-r",
-           str(REQUIREMENTS)]
+           str(requirements_file(tests))]
     if subprocess.run(cmd, cwd=ROOT).returncode != 0:
         sys.exit("[workshop] pip install failed; see the messages above. Re-run the same command to retry.")
 
 
-def ensure_venv() -> None:
-    """Create .venv and install requirements.txt, unless it is already up to date."""
-    if venv_in_sync():
+def ensure_venv(tests: bool = False) -> None:
+    """Create .venv and install requirements.txt (with ``tests``, requirements-test.txt too), unless it is already
+    up to date."""
+    if venv_in_sync(tests):
         return
     started = time.monotonic()
     if not PYTHON.exists():
         create_venv()
-    if not install_with_uv():
-        install_with_pip()
-    STAMP.write_text(requirements_hash() + "\n")
+    if tests and venv_in_sync():
+        say("adding the test tools of requirements-test.txt ...")
+    if not install_with_uv(tests):
+        install_with_pip(tests)
+    STAMP.write_text(requirements_hash(tests) + "\n")
     say(f"ready in {time.monotonic() - started:.0f} s")
 
 
@@ -256,7 +278,7 @@ def cmd_open(extra: list[str]) -> int:
 
 
 def cmd_test(extra: list[str]) -> int:
-    ensure_venv()
+    ensure_venv(tests=True)
     return run([str(PYTHON), "-m", "pytest", *extra])
 
 

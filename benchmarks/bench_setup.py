@@ -12,6 +12,9 @@ by earlier runs:
             uv from the package index, ``uv pip install -r requirements.txt``; pip if uv cannot be had);
 * pip:      ``python3 -m venv .venv`` and ``.venv/bin/pip install --no-cache-dir -r requirements.txt``.
 
+Both install requirements.txt, the workshop's packages; the test tools of requirements-test.txt (~60 MB, that
+``workshop.py test`` adds) are not part of the README's first command, so neither installs them here.
+
 Both run without PYTHONDONTWRITEBYTECODE, as on a learner's machine: pip compiles every module at install; with uv,
 Python compiles each module on its first import (workshop.py compiles at install when PYTHONDONTWRITEBYTECODE is set,
 since Python would then never cache them; ``--dont-write-bytecode`` measures that case).

@@ -13,11 +13,11 @@ PATHS = ["helpers", "scripts", "tests", "benchmarks", "workshop.py"]
 
 
 def _ruff() -> str:
-    """The ruff pinned in requirements.txt, from this interpreter's environment."""
+    """The ruff pinned in requirements-test.txt, from this interpreter's environment."""
     here = Path(sys.executable).parent / "ruff"
     found = str(here) if here.exists() else shutil.which("ruff")
     if found is None:
-        pytest.fail("ruff is not installed: it is pinned in requirements.txt (python3 workshop.py test installs it)")
+        pytest.fail("ruff is not installed: it is pinned in requirements-test.txt (python3 workshop.py test installs it)")
     return found
 
 
@@ -28,7 +28,7 @@ def test_ruff_check_is_clean():
 
 
 def test_ruff_is_the_pinned_version():
-    pinned = next(line.split("==", 1)[1].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+    pinned = next(line.split("==", 1)[1].strip() for line in (ROOT / "requirements-test.txt").read_text().splitlines()
                   if line.startswith("ruff=="))
     version = subprocess.run([_ruff(), "--version"], capture_output=True, text=True, timeout=30).stdout.split()[-1]
-    assert version == pinned, f"ruff {version} runs, requirements.txt pins {pinned}: refresh the venv"
+    assert version == pinned, f"ruff {version} runs, requirements-test.txt pins {pinned}: refresh the venv"

@@ -30,8 +30,7 @@ def test_no_command_prints_usage_and_fails():
 
 
 def test_open_reaches_the_pinned_jupyterlab():
-    wanted = hashlib.sha256(workshop.REQUIREMENTS.read_bytes()).hexdigest()
-    if not (workshop.STAMP.exists() and workshop.STAMP.read_text().strip() == wanted):
+    if not workshop.venv_in_sync():
         pytest.skip(".venv was not made by workshop.py (run the suite with `python3 workshop.py test`)")
     out = run_cli("open", "--version")
     assert out.returncode == 0, out.stderr[-2000:]
@@ -117,6 +116,34 @@ def test_install_falls_back_to_pip_when_the_index_has_no_uv(tiny_project, tmp_pa
     assert "installing the pinned packages with pip" in changed.stdout, changed.stdout
 
 
+def test_test_tools_come_only_with_the_test_command(tiny_project, tmp_path_factory):
+    """open installs requirements.txt; test adds requirements-test.txt (which includes it); a venv built for the tests
+    serves open as it is; a change to either file is installed again. Offline: pip, local wheels."""
+    import os
+
+    tool = _tiny_wheel(tiny_project, name="workshop_tinytest")
+    (tiny_project / "requirements-test.txt").write_text(f"-r requirements.txt\n./{tool.name}\n")
+    env = _clean_env(PIP_INDEX_URL=tmp_path_factory.mktemp("empty-index").as_uri(), PIP_CONFIG_FILE=os.devnull,
+                     WORKSHOP_UV="off")
+
+    def ensure(tests: bool) -> subprocess.CompletedProcess:
+        out = subprocess.run([sys.executable, "-c", f"import workshop; workshop.ensure_venv(tests={tests})"],
+                             cwd=tiny_project, env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out
+
+    def has(module: str) -> bool:
+        return subprocess.run([str(_venv_python(tiny_project)), "-c", f"import {module}"], capture_output=True).returncode == 0
+
+    ensure(False)
+    assert has("workshop_tiny") and not has("workshop_tinytest")  # open: no test tools
+    added = ensure(True)
+    assert "adding the test tools of requirements-test.txt" in added.stdout and has("workshop_tinytest")
+    assert ensure(False).stdout == "" and ensure(True).stdout == ""  # both in step: nothing to do
+    (tiny_project / "requirements-test.txt").write_text((tiny_project / "requirements-test.txt").read_text() + "# x\n")
+    assert "installing the pinned packages" in ensure(True).stdout  # the test file changed: installed again
+
+
 @pytest.mark.registry
 def test_install_uses_uv_from_the_package_index(tiny_project):
     """Needs the package index (PyPI) for the uv wheel (~18 MB) and pip; bounded by a 5-minute timeout."""
@@ -180,8 +207,7 @@ def test_open_serves_the_repo_and_stops_cleanly(signame, tmp_path):
 
     import psutil
 
-    wanted = hashlib.sha256(workshop.REQUIREMENTS.read_bytes()).hexdigest()
-    if not (workshop.STAMP.exists() and workshop.STAMP.read_text().strip() == wanted):
+    if not workshop.venv_in_sync():
         pytest.skip(".venv was not made by workshop.py (run the suite with `python3 workshop.py test`)")
     token = "t" + os.urandom(8).hex()
     env = _clean_env(WORKSHOP_MODE="replay", JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
