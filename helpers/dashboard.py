@@ -37,6 +37,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .events import (
@@ -526,42 +527,51 @@ def render_metrics_png(
 ) -> bytes:
     """PNG of p99 latency and failure rate of ``service`` (``None``/"all" = every service) with deploy lines.
 
-    Kept on disk beside the parsed-log cache (``helpers.incident.columns_cache_dir``: ``WORKSHOP_CACHE_DIR`` moves
-    it, ``off`` disables it), keyed by a hash of everything drawn: the metrics and deploys in the window, the
-    arguments and matplotlib's version. A hit skips matplotlib altogether (its import and the render, ~1-3 s in a
-    fresh kernel); any problem with the cache falls back to rendering."""
+    Looked up by a hash of everything drawn (:func:`chart_name`) among the charts shipped beside this module
+    (:data:`SHIPPED_CHARTS`), then in the cache beside the parsed log (``helpers.incident.columns_cache_dir``:
+    ``WORKSHOP_CACHE_DIR`` moves it, ``off`` disables it), where a drawn chart is kept. A hit skips matplotlib
+    altogether (its import and the render, ~0.3-1.2 s in a fresh kernel); any problem with a stored file falls back to
+    drawing."""
     start = _ts(start) or _ts(WINDOW[0])
     end = _ts(end) or _ts(WINDOW[1])
     if end <= start:  # an empty window (both slider handles on one tick): show the next five minutes
         end = start + _pd().Timedelta(minutes=5)
     df = metrics_frame(service, start, end)
     markers = deploy_markers(start, end)
-    cached = _chart_cache_file(df, markers, (service, str(start), str(end), highlight, width, height, dpi))
-    try:
-        if cached is not None and cached.is_file():
-            png = cached.read_bytes()
-            if png[:8] == b"\x89PNG\r\n\x1a\n":
-                return png
-    except OSError:
-        pass
+    name = chart_name(df, markers, (service, str(start), str(end), highlight, width, height, dpi))
+    folder = _incident().columns_cache_dir()
+    for place in (SHIPPED_CHARTS, folder):
+        png = _read_png(place / name) if name and place is not None else None
+        if png is not None:
+            return png
     png = _draw_metrics_png(df, markers, service, start, end, highlight, width, height, dpi)
-    if cached is not None:
-        _write_atomic(cached, png)
+    if name and folder is not None:
+        _write_atomic(folder / name, png)
     return png
 
 
-#: Bump when _draw_metrics_png draws differently; old chart files are then simply never hit.
+#: Bump when _draw_metrics_png draws differently; old chart files are then simply never hit (and
+#: scripts/make_figures.py --check, run by the tests, says the shipped ones must be drawn again).
 _CHART_CACHE_FORMAT = "metrics-png-3"
 
+#: Charts drawn in advance, committed beside this module: the views the series shows (:data:`SHIPPED_CHART_VIEWS`,
+#: written by ``scripts/make_figures.py``, whose ``--check`` fails when one is stale or missing). Looked up by the same
+#: name as the cache, so a learner's first dashboard (notebooks 01 and 04) needs neither matplotlib's import nor a
+#: render, ~0.3-1.2 s of a fresh kernel; any other view is drawn, then cached.
+SHIPPED_CHARTS = Path(__file__).resolve().parent / "charts"
 
-def _chart_cache_file(df, markers: list[dict], args: tuple):
-    """``<cache dir>/chart-<sha1>.png`` for these data and arguments, or ``None`` (cache off, or unknown versions)."""
+#: (service, highlight) of the shipped views, over the dashboard's whole window: how it opens, and how it looks once
+#: the report of notebook 04 names the culprit.
+SHIPPED_CHART_VIEWS = (("checkout", None), ("checkout", "dep_4820"))
+
+
+def chart_name(df, markers: list[dict], args: tuple) -> str | None:
+    """``chart-<sha1>.png``: a hash of everything the chart draws (the metrics and deploys in the window, the
+    arguments, the drawing's format and the versions of matplotlib, pandas and numpy); ``None`` if a version is
+    unknown."""
     import hashlib
     from importlib import metadata
 
-    folder = _incident().columns_cache_dir()
-    if folder is None:
-        return None
     try:
         versions = [metadata.version(name) for name in ("matplotlib", "pandas", "numpy")]
     except metadata.PackageNotFoundError:
@@ -570,7 +580,24 @@ def _chart_cache_file(df, markers: list[dict], args: tuple):
     digest.update(repr((versions, args)).encode())
     digest.update(df.to_csv(index=False).encode())
     digest.update(repr([(m["id"], m["service"], str(m["timestamp"])) for m in markers]).encode())
-    return folder / f"chart-{digest.hexdigest()}.png"
+    return f"chart-{digest.hexdigest()}.png"
+
+
+def _read_png(path) -> bytes | None:
+    """The PNG stored at ``path``, or ``None`` (missing, unreadable, or not a PNG: drawn again)."""
+    try:
+        png = path.read_bytes()
+    except OSError:
+        return None
+    return png if png[:8] == b"\x89PNG\r\n\x1a\n" else None
+
+
+def shipped_chart_args() -> list[dict]:
+    """The keyword arguments of :func:`render_metrics_png` for each shipped view, with the window exactly as the
+    dashboard's slider gives it."""
+    opts = _minute_options(*WINDOW)
+    start, end = opts[0][1], opts[-1][1]
+    return [dict(service=s, start=start, end=end, highlight=h) for s, h in SHIPPED_CHART_VIEWS]
 
 
 def _write_atomic(target, data: bytes) -> None:

@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""Draw the series' static figures into docs/ (the notebooks show them as images in markdown cells).
+"""Draw the series' static figures: docs/ (the notebooks show them as images in markdown cells) and the dashboard's
+shipped charts (helpers/charts/).
 
-    python scripts/make_figures.py           # (re)write docs/brain-left-the-box.png
-    python scripts/make_figures.py --check   # fail if the committed figure differs from what would be drawn
+    python scripts/make_figures.py           # (re)write docs/brain-left-the-box.png and helpers/charts/*.png
+    python scripts/make_figures.py --check   # fail if a committed figure differs from what would be drawn
+
+The dashboard's Metrics chart is drawn by helpers.dashboard and looked up by a hash of what it draws; the views the
+series shows (``dashboard.SHIPPED_CHART_VIEWS``: the opening view, and the culprit highlighted by 04's report) are
+drawn here in advance, so a learner's first dashboard pays neither matplotlib's import nor a render. ``--check`` also
+fails on a chart file that no view names any more (a stale one, after the drawing or the data changed).
 
 A diagram is prose, not an exercise: a markdown image shows in the learner notebook before anything runs (and on
 GitHub, and without a kernel), where a drawing cell showed nothing until it ran ~60 lines of matplotlib and paid
@@ -19,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 BRAIN = DOCS / "brain-left-the-box.png"
+CHARTS = ROOT / "helpers" / "charts"  # helpers.dashboard.SHIPPED_CHARTS
 
 
 def _box(ax, x, y, w, h, text, colour, size=9, style="round,pad=0.02"):
@@ -78,20 +85,46 @@ def brain_left_the_box() -> bytes:
 FIGURES = {BRAIN: brain_left_the_box}
 
 
+def dashboard_charts(folder: Path) -> dict[Path, bytes]:
+    """``{folder/<name>: PNG}`` for each shipped view, drawn now (no stored chart is read)."""
+    sys.path.insert(0, str(ROOT))
+    from helpers import dashboard as d
+
+    out = {}
+    for kw in d.shipped_chart_args():
+        start, end = d._ts(kw["start"]), d._ts(kw["end"])
+        df, markers = d.metrics_frame(kw["service"], start, end), d.deploy_markers(start, end)
+        name = d.chart_name(df, markers, (kw["service"], str(start), str(end), kw["highlight"], 10.0, 6.5, 80))
+        if name is None:
+            raise SystemExit("matplotlib, pandas or numpy is not installed: run this with the workshop's .venv/bin/python")
+        out[folder / name] = d._draw_metrics_png(df, markers, kw["service"], start, end, kw["highlight"],
+                                                           10.0, 6.5, 80)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="fail if a committed figure differs from a fresh drawing")
     args = parser.parse_args(argv)
     stale = []
-    for path, draw in FIGURES.items():
-        png = draw()
+    charts = dashboard_charts(CHARTS)
+    drawn = {path: draw() for path, draw in FIGURES.items()} | charts
+    leftover = sorted(set(CHARTS.glob("chart-*.png")) - set(charts))
+    for path, png in drawn.items():
         rel = path.relative_to(ROOT)
         if args.check:
             if not path.is_file() or path.read_bytes() != png:
                 stale.append(str(rel))
             continue
+        path.parent.mkdir(exist_ok=True)
         path.write_bytes(png)
         print(f"wrote {rel} ({len(png):,} bytes)")
+    for path in leftover:
+        if args.check:
+            stale.append(f"{path.relative_to(ROOT)} (no view draws it)")
+        else:
+            path.unlink()
+            print(f"removed {path.relative_to(ROOT)} (no view draws it)")
     if stale:
         print(f"out of date: {', '.join(stale)}; run: python scripts/make_figures.py", file=sys.stderr)
         return 1

@@ -7,6 +7,9 @@ so the filters are tested by something independent of them.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
@@ -195,6 +198,30 @@ def test_metrics_chart_cache(monkeypatch, tmp_path):
     assert len(list(tmp_path.glob("chart-*.png"))) == 3
     stored.write_bytes(b"not a png")  # a corrupt file: drawn again
     assert d.render_metrics_png(*args, highlight="dep_4820") == drawn
+
+
+def test_the_series_views_come_from_the_shipped_charts(tmp_path):
+    """The dashboard opens, and highlights the culprit of 04's report, with the charts drawn in advance in
+    helpers/charts/ (scripts/make_figures.py; tests/test_series_content.py checks they are what would be drawn): a fresh
+    kernel imports no matplotlib and caches nothing. Another view is drawn (and cached) as before."""
+    code = """if True:
+        import sys
+        from helpers import dashboard as d
+        dash = d.Dashboard()
+        opening = bytes(dash.chart.value)
+        dash.highlight_deploy("dep_4820")
+        highlighted = bytes(dash.chart.value)
+        assert "matplotlib" not in sys.modules, "a shipped view was drawn"
+        shipped = {p.read_bytes() for p in d.SHIPPED_CHARTS.glob("chart-*.png")}
+        assert {opening, highlighted} == shipped and opening != highlighted
+        dash.highlight_deploy("dep_4819")
+        assert "matplotlib" in sys.modules and bytes(dash.chart.value) not in shipped
+        print("ok")
+    """
+    env = {**os.environ, "WORKSHOP_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+    assert len(list(tmp_path.glob("chart-*.png"))) == 1  # only the view that was not shipped
 
 
 def test_deploy_markers_in_a_window():

@@ -543,4 +543,12 @@ def test_committed_figures_are_what_make_figures_draws(tmp_path, monkeypatch):
     stale.write_bytes(b"\x89PNG\r\n\x1a\nnot this drawing")
     monkeypatch.setattr(figures, "FIGURES", {stale: figures.brain_left_the_box})
     monkeypatch.setattr(figures, "ROOT", tmp_path)
-    assert figures.main(["--check"]) == 1  # a stale figure fails the check
+    charts = tmp_path / "charts"
+    monkeypatch.setattr(figures, "CHARTS", charts)
+    assert figures.main(["--check"]) == 1  # a stale figure (and missing charts) fail the check
+    assert figures.main([]) == 0 and figures.main(["--check"]) == 0
+    assert stale.read_bytes() == figures.brain_left_the_box() and len(list(charts.glob("chart-*.png"))) == 2
+    leftover = charts / "chart-0000.png"
+    leftover.write_bytes(stale.read_bytes())
+    assert figures.main(["--check"]) == 1  # a chart that no view draws any more fails it too
+    assert figures.main([]) == 0 and not leftover.exists()
