@@ -268,6 +268,9 @@ def serve(args: list[str]) -> int:
 
 def cmd_open(extra: list[str]) -> int:
     ensure_venv()
+    # The parsed app.log and matplotlib's font list, filled once here rather than in a learner's first cells
+    # (helpers/doctor.py prepare: ~0.2 s when they are there, and silent).
+    run([str(PYTHON), "-m", "helpers.doctor", "prepare"])
     mode = os.environ.get("WORKSHOP_MODE") or ("live" if os.environ.get("ANTHROPIC_API_KEY") else "replay")
     say(f"mode: {mode} (set WORKSHOP_MODE=replay or live to choose; see README)")
     say(f"opening JupyterLab on {START_NOTEBOOK} (solutions/ is in the file browser too); stop it with Ctrl+C")

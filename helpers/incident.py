@@ -339,6 +339,12 @@ def _load_columns(source: Path) -> LogColumns:
     return cols
 
 
+def log_columns_cache_file(path: str | Path) -> Path | None:
+    """Where :func:`load_log_columns` keeps the parsed columns of the file at ``path`` (the file may not exist yet);
+    ``None`` when it keeps none (the cache is off, or the file is too small to be worth it)."""
+    return _columns_cache_file(Path(path).read_bytes())
+
+
 def load_log_columns(path: str | Path) -> LogColumns:
     """``LogColumns.from_text`` of the file at ``path``, through the on-disk cache (see :func:`columns_cache_dir`)."""
     import io

@@ -102,3 +102,34 @@ def test_reset_lists_then_archives_what_the_workshop_made(server, client, tmp_pa
     assert not client.beta.agents.retrieve(stranger.id).archived_at
     again = workshop_cli("reset", "--dry-run", **live)
     assert "would archive 0 workshop resource(s)" in again.stdout, again.stdout
+
+
+def test_prepare_fills_the_caches_once_and_never_fails(monkeypatch, tmp_path):
+    """``workshop.py open`` runs ``prepare`` before JupyterLab: the parsed app.log (what notebooks load instead of
+    parsing) and matplotlib's font list; then it says nothing. A cache it cannot write is reported, not raised."""
+    from helpers import incident
+
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "cache"))
+    said: list[str] = []
+    assert doctor.prepare(said.append) == 0
+    cached = incident.log_columns_cache_file(doctor.settings.DATA_DIR / "app.log")
+    assert cached is not None and cached.is_file() and cached.parent == tmp_path / "cache"
+    assert any("parsed data/app.log" in line for line in said), said
+    assert incident.load_log_columns(doctor.settings.DATA_DIR / "app.log").n == 70_000  # what the notebooks load
+    said.clear()
+    assert doctor.prepare(said.append) == 0 and said == []  # all there: silent
+    (tmp_path / "blocked").write_text("a file where the cache folder should be")
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "blocked"))
+    assert doctor.prepare(said.append) == 0
+    assert len(said) == 1 and said[0].startswith("could not prepare the parsed-log cache"), said
+
+
+def test_prepare_lists_the_fonts_on_a_new_machine(tmp_path):
+    """A machine where matplotlib never ran (no font list in its config folder): prepare builds the list, so the
+    first pyplot import of notebook 01 does not."""
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "WORKSHOP_CACHE_DIR": "off"}
+    done = subprocess.run([sys.executable, "-m", "helpers.doctor", "prepare"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "matplotlib listed this machine's fonts once" in done.stdout
+    assert list((tmp_path / "mpl").glob("fontlist-v*.json"))

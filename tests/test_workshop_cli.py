@@ -211,7 +211,8 @@ def test_open_serves_the_repo_and_stops_cleanly(signame, tmp_path):
         pytest.skip(".venv was not made by workshop.py (run the suite with `python3 workshop.py test`)")
     token = "t" + os.urandom(8).hex()
     env = _clean_env(WORKSHOP_MODE="replay", JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-                     JUPYTER_CONFIG_DIR=str(tmp_path / "config"), PYTHONUNBUFFERED="1")
+                     JUPYTER_CONFIG_DIR=str(tmp_path / "config"), PYTHONUNBUFFERED="1",
+                     WORKSHOP_CACHE_DIR=str(tmp_path / "cache"))
     env.pop("ANTHROPIC_API_KEY", None)
     proc = subprocess.Popen(
         [sys.executable, "workshop.py", "open", "--no-browser", "--ip=127.0.0.1", "--port=0",
@@ -231,6 +232,7 @@ def test_open_serves_the_repo_and_stops_cleanly(signame, tmp_path):
         assert url is not None, "".join(lines)[-3000:]
         base = url.group(1)
         assert url.group(2) == "/lab/tree/notebooks/00_mental_model.ipynb"  # opens on notebook 00 first
+        assert list((tmp_path / "cache").glob("applog-*.npz")), "open did not prepare the parsed log"
 
         def api(path: str, data: bytes | None = None):
             req = urllib.request.Request(f"{base}/api/{path}", data=data, method="POST" if data else "GET",
