@@ -299,6 +299,7 @@ def cmd_doctor(extra: list[str]) -> int:
         say(".venv is missing or older than requirements.txt: installing it now (the same as workshop.py open)")
     ensure_venv()
     check_line(venv_in_sync(), f"{VENV.name}/ was built from this requirements.txt (hash stamp)")
+    run([str(PYTHON), "-m", "helpers.doctor", "prepare"])  # as open does: the caches are ready on the day
     code = run([str(PYTHON), "-m", "helpers.doctor", "check", *extra])
     return code if ok else (code or 1)
 
