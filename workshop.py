@@ -266,11 +266,15 @@ def serve(args: list[str]) -> int:
     return code
 
 
+def prepare() -> None:
+    """Fill the parsed app.log and matplotlib's font list once, here rather than in a learner's first cells
+    (helpers/doctor.py prepare: ~1 s the first time; ~0.4 s and silent once they are there)."""
+    run([str(PYTHON), "-m", "helpers.doctor", "prepare"])
+
+
 def cmd_open(extra: list[str]) -> int:
     ensure_venv()
-    # The parsed app.log and matplotlib's font list, filled once here rather than in a learner's first cells
-    # (helpers/doctor.py prepare: ~0.2 s when they are there, and silent).
-    run([str(PYTHON), "-m", "helpers.doctor", "prepare"])
+    prepare()
     mode = os.environ.get("WORKSHOP_MODE") or ("live" if os.environ.get("ANTHROPIC_API_KEY") else "replay")
     say(f"mode: {mode} (set WORKSHOP_MODE=replay or live to choose; see README)")
     say(f"opening JupyterLab on {START_NOTEBOOK} (solutions/ is in the file browser too); stop it with Ctrl+C")
@@ -299,7 +303,7 @@ def cmd_doctor(extra: list[str]) -> int:
         say(".venv is missing or older than requirements.txt: installing it now (the same as workshop.py open)")
     ensure_venv()
     check_line(venv_in_sync(), f"{VENV.name}/ was built from this requirements.txt (hash stamp)")
-    run([str(PYTHON), "-m", "helpers.doctor", "prepare"])  # as open does: the caches are ready on the day
+    prepare()  # as open does: the caches are ready on the day
     code = run([str(PYTHON), "-m", "helpers.doctor", "check", *extra])
     return code if ok else (code or 1)
 
