@@ -23,7 +23,9 @@ session's events, SDK objects or dicts, into status, messages, tool calls and th
 and ``AgentPanel`` (the ipywidgets view of that state). Everything that came from the agent or the
 evidence is escaped before it becomes HTML (``esc``), ANSI and control characters included.
 
-pandas, matplotlib and ipywidgets are imported lazily, so ``import helpers.dashboard`` is cheap.
+pandas, matplotlib and ipywidgets are imported lazily, so ``import helpers.dashboard`` is cheap; the panels read the
+parsed log (numpy) and the deploys as plain rows, and the charts of the series' views ship drawn (``SHIPPED_CHARTS``),
+so ``show()`` needs neither pandas nor matplotlib until a filter asks for a frame or a new chart is drawn.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +62,7 @@ __all__ = [
     "ToolCall",
     "clean_text",
     "deploy_markers",
+    "deploy_rows",
     "deploys_frame",
     "deploys_html",
     "diff_for",
@@ -67,6 +71,8 @@ __all__ = [
     "esc",
     "filter_logs",
     "find_deploy_ids",
+    "log_choices",
+    "log_records",
     "logs_frame",
     "logs_table_html",
     "markdown_html",
@@ -141,7 +147,7 @@ def _markdown_renderer(mistune):
 
 
 # ---------------------------------------------------------------------------------------------
-# Data: the evidence as pandas frames (cached), loaded through helpers.incident.
+# Data: the evidence as plain rows and pandas frames (cached), loaded through helpers.incident.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -160,6 +166,28 @@ def _ts(value: Any):
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
     return ts.tz_convert("UTC")
+
+
+def _utc(value: Any) -> datetime | None:
+    """A UTC ``datetime`` from an ISO string (``...Z`` too), a datetime or a pandas Timestamp (``None``/"" stay
+    ``None``), without pandas for those; anything else goes through :func:`_ts`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+        except ValueError:
+            return _ts(text)
+    if not isinstance(value, datetime):
+        return _ts(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _in_window(ts: datetime, start: datetime | None, end: datetime | None) -> bool:
+    return (start is None or ts >= start) and (end is None or ts < end)
 
 
 def _incident():
@@ -221,13 +249,28 @@ def deploys_frame():
     return _cached("deploys", lambda _src: _incident().deploys_frame())
 
 
+_DEPLOY_FIELDS = ("id", "service", "version", "author", "timestamp", "commit", "description")
+
+
+def deploy_rows() -> list[dict]:
+    """The deploys as dicts (:data:`_DEPLOY_FIELDS`, ``timestamp`` a UTC datetime), oldest first, cached: what the
+    panels read (no pandas: the dashboard opens without it); do not modify."""
+
+    def build(src):
+        rows = [{k: dict(d).get(k) for k in _DEPLOY_FIELDS} for d in src.deploys()]
+        for row in rows:
+            row["timestamp"] = _utc(row["timestamp"])
+        return sorted(rows, key=lambda r: r["timestamp"])  # stable, as deploys_frame's sort
+
+    return _cached("deploy-rows", build)
+
+
 def diff_for(deploy_id: str | None = None) -> tuple[str | None, str | None]:
     """``(deploy_id, git show text)`` of a deploy's commit; with no id, the first deploy that has a diff.
 
     ``(deploy_id, None)`` when the source holds no diff for that deploy's commit.
     """
-    df = deploys_frame()
-    rows = df.to_dict("records")
+    rows = deploy_rows()
     if deploy_id is not None:
         rows = [r for r in rows if r["id"] == deploy_id]
     for row in rows:
@@ -273,20 +316,12 @@ def _time_mask(col, start, end):
     return mask
 
 
-def _text_mask(col, text: str):
-    """Case-insensitive literal substring match; on a categorical column only the categories are searched."""
-    needle = text.lower()
-    if hasattr(col, "cat"):
-        cats = col.cat.categories
-        hits = cats[cats.astype(str).str.lower().str.contains(needle, regex=False)]
-        return col.isin(hits)
-    return col.astype(str).str.lower().str.contains(needle, regex=False)
-
-
 def _status_mask(col, status):
-    """status: an int (504), a class string ("5xx"), a digit string ("504"), or a list of ints."""
+    """status: an int (504), a class string ("5xx"), a digit string ("504"), ">=500", or a list of ints."""
+    import numpy as np
+
     if isinstance(status, (list, tuple, set)):
-        return col.isin([int(s) for s in status])
+        return np.isin(col, [int(s) for s in status])
     text = str(status).strip().lower()
     m = re.fullmatch(r"([1-5])xx", text)
     if m:
@@ -295,6 +330,57 @@ def _status_mask(col, status):
     if text.startswith(">="):
         return col >= int(text[2:])
     return col == int(text)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _ns(t: datetime) -> int:
+    return (t - _EPOCH) // timedelta(microseconds=1) * 1000
+
+
+def _category_mask(cols, column: str, keep: Callable[[str], bool]):
+    """Lines whose ``column`` (a categorical of the parsed log) is a category that ``keep`` accepts."""
+    import numpy as np
+
+    codes, categories = cols.cats[column]
+    return np.isin(codes, [i for i, c in enumerate(categories) if keep(str(c))])
+
+
+def _log_selection(service=None, level=None, status=None, text=None, start=None, end=None):
+    """``(columns, indices)``: the parsed log (``helpers.incident``'s ``LogColumns``, what ``query_logs`` reads) and
+    the positions of the lines that match, in time order. The filters of :func:`filter_logs`, on numpy arrays."""
+    import numpy as np
+
+    cols = _incident().log_columns()
+    mask = np.ones(cols.n, dtype=bool)
+    s, e = _utc(start), _utc(end)
+    if s is not None:
+        mask &= cols.ts_ns >= _ns(s)
+    if e is not None:
+        mask &= cols.ts_ns < _ns(e)
+    if service not in (None, "", "all"):
+        mask &= _category_mask(cols, "service", lambda c: c == service)
+    if level not in (None, "", "all"):
+        mask &= _category_mask(cols, "level", lambda c: c == str(level).upper())
+    if status not in (None, "", "all"):
+        mask &= _status_mask(cols.status, status)
+    if text:
+        needle = str(text).lower()  # a case-insensitive literal substring of the message or the route
+
+        def hit(c: str) -> bool:
+            return needle in c.lower()
+
+        mask &= _category_mask(cols, "msg", hit) | _category_mask(cols, "route", hit)
+    return cols, np.flatnonzero(mask)
+
+
+def _page_of(indices, page: int, page_size: int):
+    """``(the indices on page, total, the page clamped to the last one)``."""
+    total = int(len(indices))
+    page_size = max(1, int(page_size))
+    page = min(max(0, int(page)), max(0, (total - 1) // page_size))
+    return indices[page * page_size : (page + 1) * page_size], total, page
 
 
 def filter_logs(
@@ -315,36 +401,51 @@ def filter_logs(
     ``start <= ts < end``. ``page`` is 0-based and clamped to the last page; ``total`` is the
     number of matching lines.
     """
-    df = logs_frame()
-    mask = _time_mask(df["ts"], start, end)
-    if service not in (None, "", "all"):
-        mask &= df["service"] == service
-    if level not in (None, "", "all"):
-        mask &= df["level"] == str(level).upper()
-    if status not in (None, "", "all"):
-        mask &= _status_mask(df["status"], status)
-    if text:
-        mask &= _text_mask(df["msg"], str(text)) | _text_mask(df["route"], str(text))
-    matched = df.loc[mask]
-    total = int(len(matched))
-    page_size = max(1, int(page_size))
-    last = max(0, (total - 1) // page_size)
-    page = min(max(0, int(page)), last)
-    out = matched.iloc[page * page_size : (page + 1) * page_size]
-    return out.reset_index(drop=True), total
+    cols, indices = _log_selection(service, level, status, text, start, end)
+    on_page, total, _ = _page_of(indices, page, page_size)
+    return cols.to_frame().iloc[on_page].reset_index(drop=True), total
+
+
+def log_records(service=None, level=None, status=None, text=None, start=None, end=None, page: int = 0,
+                page_size: int = 50) -> tuple[list[dict], int, int]:
+    """:func:`filter_logs` as plain dicts, without pandas: ``(rows, total, page)`` (the page clamped); each row has
+    ts (UTC datetime), level, service, route, status, latency_ms, trace_id, msg, db_queries (``None`` if absent)."""
+    cols, indices = _log_selection(service, level, status, text, start, end)
+    on_page, total, page = _page_of(indices, page, page_size)
+    cat = {name: (codes, categories) for name, (codes, categories) in cols.cats.items()}
+    rows = []
+    for i in on_page.tolist():
+        db = float(cols.db[i])
+        rows.append({
+            "ts": _EPOCH + timedelta(microseconds=int(cols.ts_ns[i]) // 1000),
+            **{name: str(categories[codes[i]]) for name, (codes, categories) in cat.items()},
+            "status": int(cols.status[i]), "latency_ms": int(cols.latency[i]), "trace_id": str(cols.trace_id[i]),
+            "db_queries": None if db != db else int(db),
+        })
+    return rows, total, page
+
+
+def log_choices() -> tuple[list[str], list[str]]:
+    """``(levels, statuses)`` present in the log, for the Logs panel's menus (INFO, WARN, ERROR first)."""
+    import numpy as np
+
+    cols = _incident().log_columns()
+    codes, categories = cols.cats["level"]
+    present = {str(categories[c]) for c in np.unique(codes).tolist()}
+    levels = [lv for lv in ("INFO", "WARN", "ERROR") if lv in present]
+    return levels + sorted(present - set(levels)), [str(s) for s in np.unique(cols.status).tolist()]
 
 
 def deploy_markers(start: Any = None, end: Any = None, service: str | None = None) -> list[dict]:
     """Deploys in ``start <= timestamp < end`` (optionally of one service), oldest first.
 
-    Each marker: ``{"id", "service", "version", "commit", "timestamp" (UTC Timestamp), "label"}``.
+    Each marker: ``{"id", "service", "version", "commit", "timestamp" (UTC datetime), "label"}``.
     """
-    df = deploys_frame()
-    mask = _time_mask(df["timestamp"], start, end)
-    if service not in (None, "", "all"):
-        mask &= df["service"] == service
+    s, e = _utc(start), _utc(end)
     out = []
-    for row in df.loc[mask].to_dict("records"):
+    for row in deploy_rows():
+        if not _in_window(row["timestamp"], s, e) or (service not in (None, "", "all") and row["service"] != service):
+            continue
         out.append(
             {
                 "id": row.get("id"),
@@ -429,17 +530,24 @@ CSS = """
 """
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN or pandas' NA (without importing pandas)."""
+    return value is None or type(value).__name__ == "NAType" or (isinstance(value, float) and value != value)
+
+
 def logs_table_html(page_df, total: int, page: int = 0, page_size: int = 50) -> str:
-    """One page of log lines as an escaped HTML table."""
+    """One page of log lines as an escaped HTML table: ``page_df`` is :func:`filter_logs`'s frame or
+    :func:`log_records`'s rows."""
+    page_rows = page_df.to_dict("records") if hasattr(page_df, "to_dict") else page_df
     pages = max(1, -(-total // max(1, page_size)))
     rows = []
-    for rec in page_df.to_dict("records"):
+    for rec in page_rows:
         level = str(rec.get("level", ""))
         colour = _LEVEL_COLOURS.get(level, "#333")
         ts = rec.get("ts")
         ts_text = ts.strftime("%H:%M:%S.%f")[:-3] if hasattr(ts, "strftime") else str(ts)
         dbq = rec.get("db_queries")
-        dbq_text = "" if _pd().isna(dbq) else str(int(dbq))
+        dbq_text = "" if _missing(dbq) else str(int(dbq))
         status = rec.get("status")
         status_colour = "#c62828" if isinstance(status, (int,)) and status >= 500 else "inherit"
         rows.append(
@@ -466,11 +574,10 @@ def logs_table_html(page_df, total: int, page: int = 0, page_size: int = 50) -> 
 
 def deploys_html(highlight: str | None = None) -> str:
     """The deploys as an escaped HTML table; the ``highlight`` deploy is marked as the culprit."""
-    df = deploys_frame()
-    cols = [c for c in ("id", "timestamp", "service", "version", "commit", "author", "description") if c in df.columns]
+    cols = ("id", "timestamp", "service", "version", "commit", "author", "description")
     head = "".join(f"<th>{esc('time (UTC)' if c == 'timestamp' else c)}</th>" for c in cols)
     rows = []
-    for rec in df.to_dict("records"):
+    for rec in deploy_rows():
         culprit = highlight is not None and rec.get("id") == highlight
         cells = []
         for c in cols:
@@ -532,18 +639,19 @@ def render_metrics_png(
     ``WORKSHOP_CACHE_DIR`` moves it, ``off`` disables it), where a drawn chart is kept. A hit skips matplotlib
     altogether (its import and the render, ~0.3-1.2 s in a fresh kernel); any problem with a stored file falls back to
     drawing."""
-    start = _ts(start) or _ts(WINDOW[0])
-    end = _ts(end) or _ts(WINDOW[1])
+    start = _utc(start) or _utc(WINDOW[0])
+    end = _utc(end) or _utc(WINDOW[1])
     if end <= start:  # an empty window (both slider handles on one tick): show the next five minutes
-        end = start + _pd().Timedelta(minutes=5)
-    df = metrics_frame(service, start, end)
-    markers = deploy_markers(start, end)
-    name = chart_name(df, markers, (service, str(start), str(end), highlight, width, height, dpi))
+        end = start + timedelta(minutes=5)
+    name = chart_name(service, start, end, highlight, width, height, dpi)
     folder = _incident().columns_cache_dir()
     for place in (SHIPPED_CHARTS, folder):
         png = _read_png(place / name) if name and place is not None else None
         if png is not None:
             return png
+    start, end = _ts(start), _ts(end)
+    df = metrics_frame(service, start, end)
+    markers = deploy_markers(start, end)
     png = _draw_metrics_png(df, markers, service, start, end, highlight, width, height, dpi)
     if name and folder is not None:
         _write_atomic(folder / name, png)
@@ -552,7 +660,7 @@ def render_metrics_png(
 
 #: Bump when _draw_metrics_png draws differently; old chart files are then simply never hit (and
 #: scripts/make_figures.py --check, run by the tests, says the shipped ones must be drawn again).
-_CHART_CACHE_FORMAT = "metrics-png-3"
+_CHART_CACHE_FORMAT = "metrics-png-4"
 
 #: Charts drawn in advance, committed beside this module: the views the series shows (:data:`SHIPPED_CHART_VIEWS`,
 #: written by ``scripts/make_figures.py``, whose ``--check`` fails when one is stale or missing). Looked up by the same
@@ -565,10 +673,11 @@ SHIPPED_CHARTS = Path(__file__).resolve().parent / "charts"
 SHIPPED_CHART_VIEWS = (("checkout", None), ("checkout", "dep_4820"))
 
 
-def chart_name(df, markers: list[dict], args: tuple) -> str | None:
-    """``chart-<sha1>.png``: a hash of everything the chart draws (the metrics and deploys in the window, the
-    arguments, the drawing's format and the versions of matplotlib, pandas and numpy); ``None`` if a version is
-    unknown."""
+def chart_name(service: str | None, start: datetime, end: datetime, highlight: str | None, width: float, height: float,
+               dpi: int) -> str | None:
+    """``chart-<sha1>.png``: a hash of everything the chart is drawn from (the source's metrics and deploys, the
+    arguments, the drawing's format and the versions of matplotlib, pandas and numpy), computed without pandas or
+    matplotlib; ``None`` if a version is unknown."""
     import hashlib
     from importlib import metadata
 
@@ -577,10 +686,22 @@ def chart_name(df, markers: list[dict], args: tuple) -> str | None:
     except metadata.PackageNotFoundError:
         return None
     digest = hashlib.sha1(_CHART_CACHE_FORMAT.encode(), usedforsecurity=False)
-    digest.update(repr((versions, args)).encode())
-    digest.update(df.to_csv(index=False).encode())
-    digest.update(repr([(m["id"], m["service"], str(m["timestamp"])) for m in markers]).encode())
+    digest.update(repr((versions, service, _utc(start).isoformat(), _utc(end).isoformat(), highlight, float(width),
+                        float(height), int(dpi))).encode())
+    digest.update(_evidence_digest())
     return f"chart-{digest.hexdigest()}.png"
+
+
+def _evidence_digest() -> bytes:
+    """sha1 of the source's metrics and deploys (what any chart is drawn from), once per source."""
+
+    def build(src):
+        import hashlib
+
+        text = json.dumps([src.metrics(), list(src.deploys())], sort_keys=True, default=str)
+        return hashlib.sha1(text.encode(), usedforsecurity=False).digest()
+
+    return _cached("evidence-digest", build)
 
 
 def _read_png(path) -> bytes | None:
@@ -669,7 +790,7 @@ def metrics_figure(df, markers: list[dict], service, start, end, highlight, widt
     if len(df):
         ax1.set_ylim(0, float(df["p99_ms"].max()) * 1.5)  # head room for the deploy labels
     for dep in markers:
-        x = dep["timestamp"].tz_localize(None)
+        x = dep["timestamp"].replace(tzinfo=None)  # a UTC datetime, drawn as naive UTC like the axis
         culprit = highlight is not None and dep["id"] == highlight
         own = dep["service"] == service
         colour = "#c62828" if culprit else ("#6a1b9a" if own else "#9e9e9e")
@@ -1028,10 +1149,14 @@ class AgentPanel:
 # --------------------------------------------------------------------------------------------
 
 
-def _minute_options(start: Any, end: Any, step_minutes: int = 5):
-    pd = _pd()
-    rng = pd.date_range(_ts(start), _ts(end), freq=f"{step_minutes}min")
-    return [(t.strftime("%H:%M"), t) for t in rng]
+def _minute_options(start: Any, end: Any, step_minutes: int = 5) -> list[tuple[str, datetime]]:
+    """``("HH:MM", UTC datetime)`` every ``step_minutes`` from ``start`` up to ``end`` included (a slider's ticks)."""
+    t, end = _utc(start), _utc(end)
+    out = []
+    while t <= end:
+        out.append((t.strftime("%H:%M"), t))
+        t += timedelta(minutes=step_minutes)
+    return out
 
 
 class Dashboard:
@@ -1091,10 +1216,7 @@ class Dashboard:
         w = self._w
         lay = w.Layout(width="165px")
         self.log_service = w.Dropdown(options=["all", *SERVICES], value="all", description="service", layout=lay)
-        df = logs_frame()
-        levels = [lv for lv in ("INFO", "WARN", "ERROR") if lv in set(df["level"].unique())]
-        levels += sorted(set(df["level"].unique()) - set(levels))
-        statuses = [str(s) for s in sorted(df["status"].unique())]
+        levels, statuses = log_choices()
         self.log_level = w.Dropdown(options=["all", *levels], value="all", description="level", layout=lay)
         self.log_status = w.Dropdown(
             options=["all", "2xx", "4xx", "5xx", *statuses], value="all", description="status", layout=lay,
@@ -1139,20 +1261,19 @@ class Dashboard:
         }
 
     def refresh_logs(self, page: int = 0) -> None:
-        page_df, total = filter_logs(**self.log_filters(), page=page, page_size=self.page_size)
+        rows, total, self.page = log_records(**self.log_filters(), page=page, page_size=self.page_size)
         pages = max(1, -(-total // self.page_size))
-        self.page = min(max(0, page), pages - 1)
         self.total = total
         self.prev_btn.disabled = self.page <= 0
         self.next_btn.disabled = self.page >= pages - 1
-        self.log_table.value = logs_table_html(page_df, total, self.page, self.page_size)
+        self.log_table.value = logs_table_html(rows, total, self.page, self.page_size)
 
     # ---- Diff
     def _build_diff(self) -> None:
         w = self._w
         opts = [
             (f"{r['id']} · {r['service']} {r['version']} ({r['commit']})", r["id"])
-            for r in deploys_frame().to_dict("records")
+            for r in deploy_rows()
         ]
         first, _ = diff_for(None)
         self.diff_pick = w.Dropdown(options=opts, value=first if first in dict(opts).values() else None,

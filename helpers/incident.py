@@ -51,7 +51,8 @@ __all__ = [
     "IncidentSource", "FileSource", "MemorySource", "get_source", "set_source",
     "ToolResult", "run_tool", "handle_tool",
     "query_logs", "get_metrics", "list_deploys", "get_diff",
-    "logs", "metrics_frame", "deploys_frame", "parse_log_text", "logs_frame", "LogColumns", "validate", "ToolError",
+    "logs", "metrics_frame", "deploys_frame", "parse_log_text", "logs_frame", "LogColumns", "log_columns", "validate",
+    "ToolError",
     "MAX_RESULT_CHARS", "MAX_LIMIT",
 ]
 
@@ -545,8 +546,9 @@ _indexes: dict[int, tuple[Any, LogColumns]] = {}
 _index_lock = threading.Lock()
 
 
-def _log_index() -> LogColumns:
-    """The current source's log as :class:`LogColumns` (sources with ``log_columns()`` skip pandas)."""
+def log_columns() -> LogColumns:
+    """The current source's log as :class:`LogColumns`: what ``query_logs`` and the dashboard's Logs panel filter
+    (sources with ``log_columns()`` skip pandas)."""
     src = get_source()
     fast = getattr(src, "log_columns", None)
     if callable(fast):
@@ -841,7 +843,7 @@ def query_logs(service=None, level=None, status=None, status_class=None, contain
                 start=start, end=end, limit=limit)
     args = validate(QUERY_LOGS["input_schema"], args, "query_logs")
     t0, t1 = _time_range(args)
-    ix = _log_index()
+    ix = log_columns()
     rows = _matching_rows(ix, args, t0, t1)
     matched = int(len(rows))
     filters = {k: v for k, v in args.items() if k != "limit"}

@@ -203,7 +203,8 @@ def test_metrics_chart_cache(monkeypatch, tmp_path):
 def test_the_series_views_come_from_the_shipped_charts(tmp_path):
     """The dashboard opens, and highlights the culprit of 04's report, with the charts drawn in advance in
     helpers/charts/ (scripts/make_figures.py; tests/test_series_content.py checks they are what would be drawn): a fresh
-    kernel imports no matplotlib and caches nothing. Another view is drawn (and cached) as before."""
+    kernel imports neither matplotlib nor pandas (the panels read the parsed log and the deploys as plain rows) and
+    caches nothing. Another view is drawn (and cached) as before."""
     code = """if True:
         import sys
         from helpers import dashboard as d
@@ -211,7 +212,10 @@ def test_the_series_views_come_from_the_shipped_charts(tmp_path):
         opening = bytes(dash.chart.value)
         dash.highlight_deploy("dep_4820")
         highlighted = bytes(dash.chart.value)
+        static = dash._repr_mimebundle_()["text/html"]
         assert "matplotlib" not in sys.modules, "a shipped view was drawn"
+        assert "pandas" not in sys.modules, "the dashboard opened with pandas"
+        assert "70,000 matching lines" in dash.log_table.value and "dep_4820" in static
         shipped = {p.read_bytes() for p in d.SHIPPED_CHARTS.glob("chart-*.png")}
         assert {opening, highlighted} == shipped and opening != highlighted
         dash.highlight_deploy("dep_4819")
@@ -222,6 +226,37 @@ def test_the_series_views_come_from_the_shipped_charts(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
     assert len(list(tmp_path.glob("chart-*.png"))) == 1  # only the view that was not shipped
+
+
+@pytest.mark.parametrize("filters", [
+    {}, {"service": "checkout"}, {"level": "warn"}, {"status": "5xx"}, {"status": [500, 504]}, {"status": ">=500"},
+    {"text": "SLOW QUERY"}, {"text": "/checkout/summary", "level": "all"},
+    {"start": "2026-11-18T14:07:00Z", "end": "2026-11-18T14:08:00Z"},
+    {"service": "checkout", "level": "WARN", "text": "slow query", "start": "2026-11-18T14:00:00Z"},
+    {"service": "cart", "status": 999},
+])
+@pytest.mark.parametrize("page", [0, 3, 10_000])
+def test_the_logs_panel_rows_are_filter_logs_rows(filters, page):
+    """The Logs panel reads log_records (plain rows, no pandas); filter_logs (a DataFrame) selects with the same
+    code: the same lines, the same table, the same clamped page."""
+    frame, total = d.filter_logs(**filters, page=page, page_size=25)
+    rows, total_rows, clamped = d.log_records(**filters, page=page, page_size=25)
+    assert total_rows == total and len(rows) == len(frame)
+    assert clamped == (min(page, max(0, (total - 1) // 25)))
+    assert d.logs_table_html(rows, total, clamped, 25) == d.logs_table_html(frame, total, clamped, 25)
+    if rows:
+        assert [r["trace_id"] for r in rows] == list(frame["trace_id"])
+        assert rows[0]["ts"] == frame["ts"][0]
+
+
+def test_the_panels_menus_and_rows_come_without_pandas():
+    levels, statuses = d.log_choices()
+    frame = d.logs_frame()
+    assert levels[:3] == ["INFO", "WARN", "ERROR"] and set(levels) == set(frame["level"].astype(str))
+    assert statuses == [str(s) for s in sorted(frame["status"].unique())]
+    rows = d.deploy_rows()
+    assert [r["id"] for r in rows] == list(d.deploys_frame()["id"])
+    assert [r["timestamp"] for r in rows] == list(d.deploys_frame()["timestamp"])
 
 
 def test_deploy_markers_in_a_window():
