@@ -268,7 +268,8 @@ def serve(args: list[str]) -> int:
 
 def prepare() -> None:
     """Fill the parsed app.log and matplotlib's font list once, here rather than in a learner's first cells
-    (helpers/doctor.py prepare: ~1 s the first time; ~0.4 s and silent once they are there)."""
+    (helpers/doctor.py prepare: ~1 s the first time, more where matplotlib lists many fonts; ~0.4 s and silent once
+    they are there)."""
     run([str(PYTHON), "-m", "helpers.doctor", "prepare"])
 
 

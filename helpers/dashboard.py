@@ -186,8 +186,9 @@ def _utc(value: Any) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
-def _in_window(ts: datetime, start: datetime | None, end: datetime | None) -> bool:
-    return (start is None or ts >= start) and (end is None or ts < end)
+def _in_window(ts: datetime | None, start: datetime | None, end: datetime | None) -> bool:
+    """``start <= ts < end`` (either bound may be ``None``); a missing ``ts`` is in no window."""
+    return ts is not None and (start is None or ts >= start) and (end is None or ts < end)
 
 
 def _incident():
@@ -260,7 +261,8 @@ def deploy_rows() -> list[dict]:
         rows = [{k: dict(d).get(k) for k in _DEPLOY_FIELDS} for d in src.deploys()]
         for row in rows:
             row["timestamp"] = _utc(row["timestamp"])
-        return sorted(rows, key=lambda r: r["timestamp"])  # stable, as deploys_frame's sort
+        # oldest first, stable; a deploy without a time last (pandas' NaT sorted there too)
+        return sorted(rows, key=lambda r: (r["timestamp"] is None, r["timestamp"] or _EPOCH))
 
     return _cached("deploy-rows", build)
 
@@ -397,9 +399,11 @@ def filter_logs(
 
     Each filter is optional (``None``, ``""`` or ``"all"`` = any). ``text`` is a case-insensitive
     substring of ``msg`` or ``route`` (like the ``query_logs`` tool's ``contains``); ``status`` is ``504``,
-    ``"5xx"``, ``"504"`` or a list; time is
+    ``"5xx"``, ``"504"``, ``">=500"`` or a list; time is
     ``start <= ts < end``. ``page`` is 0-based and clamped to the last page; ``total`` is the
-    number of matching lines.
+    number of matching lines. The lines are selected on the parsed log (:func:`log_records` selects the same ones),
+    and the page is cut from its frame (``LogColumns.to_frame``): for the file source, the very frame ``logs()``
+    gives; for another source, its lines in time order with the columns of :data:`helpers.incident.LOG_COLUMNS`.
     """
     cols, indices = _log_selection(service, level, status, text, start, end)
     on_page, total, _ = _page_of(indices, page, page_size)
@@ -623,14 +627,18 @@ def diff_html(text: str | None = None) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+#: render_metrics_png's default size (the dashboard's, and the shipped charts').
+_CHART_SIZE = {"width": 10.0, "height": 6.5, "dpi": 80}
+
+
 def render_metrics_png(
     service: str | None = "checkout",
     start: Any = None,
     end: Any = None,
     highlight: str | None = None,
-    width: float = 10.0,
-    height: float = 6.5,
-    dpi: int = 80,
+    width: float = _CHART_SIZE["width"],
+    height: float = _CHART_SIZE["height"],
+    dpi: int = _CHART_SIZE["dpi"],
 ) -> bytes:
     """PNG of p99 latency and failure rate of ``service`` (``None``/"all" = every service) with deploy lines.
 
@@ -658,8 +666,9 @@ def render_metrics_png(
     return png
 
 
-#: Bump when _draw_metrics_png draws differently; old chart files are then simply never hit (and
-#: scripts/make_figures.py --check, run by the tests, says the shipped ones must be drawn again).
+#: Bump when the chart changes without an edit to the drawing functions (e.g. a style they read); old chart files are
+#: then simply never hit (and scripts/make_figures.py --check, run by the tests, says the shipped ones must be drawn
+#: again). An edit to the drawing functions renames the charts by itself (:func:`_drawing_source`).
 _CHART_CACHE_FORMAT = "metrics-png-4"
 
 #: Charts drawn in advance, committed beside this module: the views the series shows (:data:`SHIPPED_CHART_VIEWS`,
@@ -676,8 +685,8 @@ SHIPPED_CHART_VIEWS = (("checkout", None), ("checkout", "dep_4820"))
 def chart_name(service: str | None, start: datetime, end: datetime, highlight: str | None, width: float, height: float,
                dpi: int) -> str | None:
     """``chart-<sha1>.png``: a hash of everything the chart is drawn from (the source's metrics and deploys, the
-    arguments, the drawing's format and the versions of matplotlib, pandas and numpy), computed without pandas or
-    matplotlib; ``None`` if a version is unknown."""
+    arguments, the drawing code itself and the versions of matplotlib, pandas and numpy), computed without pandas or
+    matplotlib; ``None`` if a version or the drawing's source is unknown."""
     import hashlib
     from importlib import metadata
 
@@ -689,7 +698,23 @@ def chart_name(service: str | None, start: datetime, end: datetime, highlight: s
     digest.update(repr((versions, service, _utc(start).isoformat(), _utc(end).isoformat(), highlight, float(width),
                         float(height), int(dpi))).encode())
     digest.update(_evidence_digest())
+    drawing = _drawing_source()
+    if drawing is None:
+        return None
+    digest.update(drawing)
     return f"chart-{digest.hexdigest()}.png"
+
+
+@functools.cache
+def _drawing_source() -> bytes | None:
+    """The source of the functions that draw the chart: an edit to them renames every chart (no stale PNG is served,
+    shipped or cached, even if :data:`_CHART_CACHE_FORMAT` is not bumped); ``None`` without the source files."""
+    import inspect
+
+    try:
+        return "".join(inspect.getsource(f) for f in (_draw_metrics_png, metrics_figure, _fixed_margins)).encode()
+    except (OSError, TypeError):
+        return None
 
 
 def _evidence_digest() -> bytes:
@@ -715,10 +740,10 @@ def _read_png(path) -> bytes | None:
 
 def shipped_chart_args() -> list[dict]:
     """The keyword arguments of :func:`render_metrics_png` for each shipped view, with the window exactly as the
-    dashboard's slider gives it."""
+    dashboard's slider gives it and the default size."""
     opts = _minute_options(*WINDOW)
     start, end = opts[0][1], opts[-1][1]
-    return [dict(service=s, start=start, end=end, highlight=h) for s, h in SHIPPED_CHART_VIEWS]
+    return [dict(service=s, start=start, end=end, highlight=h, **_CHART_SIZE) for s, h in SHIPPED_CHART_VIEWS]
 
 
 def _write_atomic(target, data: bytes) -> None:

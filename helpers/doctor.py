@@ -271,33 +271,52 @@ def prepare(out: Callable[[str], None] = print) -> int:
     """Fill, once, the caches that a learner's first pass would otherwise fill in its cells: the parsed app.log
     (``helpers.incident.load_log_columns``: ~0.5 s of notebook 01's first look at the logs, or of the first
     ``query_logs`` of 04) and matplotlib's font list (its first import on a new machine scans the system's fonts:
-    seconds of notebook 01's first cell). ``workshop.py open`` runs this before JupyterLab starts: when both are
-    there it only checks (~0.2 s) and says nothing. Returns 0; a cache that cannot be written is left to the notebooks."""
-    from .incident import load_log_columns, log_columns_cache_file
+    seconds of notebook 01's first cell). ``workshop.py open`` and ``doctor`` run this before JupyterLab starts; when
+    both are there it checks in ~0.4 s (most of it matplotlib's import) and says nothing. Returns 0: a cache that
+    cannot be written is reported and left to the notebooks (a corrupt parsed-log file is parsed again and rewritten
+    by the first kernel that reads it)."""
+    _prepare_log(out)
+    _prepare_fonts(out)
+    return 0
 
+
+def _prepare_log(out: Callable[[str], None]) -> None:
     log = settings.DATA_DIR / "app.log"
     try:
+        from .incident import load_log_columns, log_columns_cache_file
+
         cached = log_columns_cache_file(log) if log.is_file() else None
-        if cached is not None and not cached.is_file():
-            started = time.monotonic()
-            load_log_columns(log)  # parses, then stores (a failure to store is not raised: checked below)
-            if not cached.is_file():
-                raise OSError(f"nothing could be written in {cached.parent}")
-            out(f"parsed data/app.log once for every kernel ({time.monotonic() - started:.1f} s; kept in {cached.parent})")
+        if cached is None or cached.is_file():
+            return
+        started = time.monotonic()
+        load_log_columns(log)  # parses, then stores (a failure to store is not raised: checked below)
+        if not cached.is_file():
+            raise OSError(f"nothing could be written in {cached.parent}")
+        out(f"parsed data/app.log once for every kernel ({time.monotonic() - started:.1f} s; kept in {cached.parent})")
     except Exception as exc:  # an unwritable cache folder: each kernel parses for itself, as without the cache
         out(f"could not prepare the parsed-log cache ({type(exc).__name__}: {exc}); each notebook will parse app.log "
             "itself (set WORKSHOP_CACHE_DIR to a folder you can write)")
+
+
+def _prepare_fonts(out: Callable[[str], None]) -> None:
+    import tempfile
+
     try:
         import matplotlib
 
-        if not list(Path(matplotlib.get_cachedir()).glob("fontlist-v*.json")):
-            started = time.monotonic()
-            import matplotlib.font_manager  # builds and saves the font list
+        folder = Path(matplotlib.get_cachedir())
+        if folder.name.startswith("matplotlib-") and folder.parent == Path(tempfile.gettempdir()):
+            return  # its config folder cannot be written: a throw-away one, the list would not be kept
+        new = not list(folder.glob("fontlist-v*.json"))
+        if new:
+            out("matplotlib is listing this machine's fonts (once; up to a minute on some laptops) ...")
+        started = time.monotonic()
+        import matplotlib.font_manager  # reads the list, or builds and saves it (~0.01 s when it is there)
 
-            out(f"matplotlib listed this machine's fonts once ({time.monotonic() - started:.1f} s)")
+        if new:
+            out(f"matplotlib listed this machine's fonts ({time.monotonic() - started:.1f} s)")
     except Exception as exc:
-        out(f"could not prepare matplotlib's font cache ({type(exc).__name__}: {exc}); its first import will")
-    return 0
+        out(f"could not prepare matplotlib's font list ({type(exc).__name__}: {exc}); its first import will")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,7 +330,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return run_checks()
     if args.command == "prepare":
-        return prepare()
+        try:
+            return prepare()
+        except KeyboardInterrupt:  # Ctrl+C while workshop.py open prepares: stop quietly (open stops too)
+            return 130
     return reset(dry_run=args.dry_run)
 
 

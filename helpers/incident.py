@@ -341,8 +341,9 @@ def _load_columns(source: Path) -> LogColumns:
 
 
 def log_columns_cache_file(path: str | Path) -> Path | None:
-    """Where :func:`load_log_columns` keeps the parsed columns of the file at ``path`` (the file may not exist yet);
-    ``None`` when it keeps none (the cache is off, or the file is too small to be worth it)."""
+    """Where :func:`load_log_columns` keeps the parsed columns of the log file at ``path`` (which must exist; the
+    cache file may not exist yet); ``None`` when it keeps none (the cache is off, or the log is too small to be worth
+    it)."""
     return _columns_cache_file(Path(path).read_bytes())
 
 

@@ -92,13 +92,13 @@ def dashboard_charts(folder: Path) -> dict[Path, bytes]:
 
     out = {}
     for kw in d.shipped_chart_args():
-        name = d.chart_name(kw["service"], kw["start"], kw["end"], kw["highlight"], 10.0, 6.5, 80)
+        size = (kw["width"], kw["height"], kw["dpi"])
+        name = d.chart_name(kw["service"], kw["start"], kw["end"], kw["highlight"], *size)
         start, end = d._ts(kw["start"]), d._ts(kw["end"])
         df, markers = d.metrics_frame(kw["service"], start, end), d.deploy_markers(start, end)
         if name is None:
             raise SystemExit("matplotlib, pandas or numpy is not installed: run this with the workshop's .venv/bin/python")
-        out[folder / name] = d._draw_metrics_png(df, markers, kw["service"], start, end, kw["highlight"],
-                                                           10.0, 6.5, 80)
+        out[folder / name] = d._draw_metrics_png(df, markers, kw["service"], start, end, kw["highlight"], *size)
     return out
 
 

@@ -238,7 +238,8 @@ def test_the_series_views_come_from_the_shipped_charts(tmp_path):
 @pytest.mark.parametrize("page", [0, 3, 10_000])
 def test_the_logs_panel_rows_are_filter_logs_rows(filters, page):
     """The Logs panel reads log_records (plain rows, no pandas); filter_logs (a DataFrame) selects with the same
-    code: the same lines, the same table, the same clamped page."""
+    code (_log_selection), so this checks the rows, the table and the clamped page, not the selection: the filter tests
+    above check filter_logs against the raw text of app.log."""
     frame, total = d.filter_logs(**filters, page=page, page_size=25)
     rows, total_rows, clamped = d.log_records(**filters, page=page, page_size=25)
     assert total_rows == total and len(rows) == len(frame)
@@ -606,9 +607,56 @@ def test_panels_read_the_incident_source():
         assert [m["id"] for m in d.deploy_markers()] == ["dep_1"]
         assert len(d.metrics_frame("checkout")) == 1
         assert d.diff_for(None) == ("dep_1", "commit abcdef1\n+x\n")
+        rows, total, _ = d.log_records(status="5xx")
+        assert total == 1 and rows[0]["db_queries"] == 210 and rows[0]["latency_ms"] == 9000
+        assert d.log_records(service="cart")[0][0]["db_queries"] is None
     finally:
         incident.set_source(previous)
     assert d.filter_logs()[1] == 70_000
+
+
+def test_a_deploy_without_a_time_is_listed_last_and_marked_nowhere():
+    """A source whose deploy lacks a timestamp (pandas made it NaT): the dashboard still opens; the deploy is the last
+    row of the Deploys table and in no window of the chart."""
+    from helpers import incident
+
+    deploys = [{"id": "dep_2", "service": "cart", "version": "v2", "author": "b", "timestamp": None, "commit": "1234567",
+                "description": "no time"},
+               {"id": "dep_1", "service": "checkout", "version": "v1", "author": "a",
+                "timestamp": "2026-11-18T13:59:00Z", "commit": "abcdef1", "description": "x"}]
+    metrics = {"timestamps": ["2026-11-18T14:00:00Z"], "services": {"checkout": {"p99_ms": [10.0], "failure_rate": [0.0]}}}
+    previous = incident.set_source(incident.MemorySource([], metrics, deploys))
+    try:
+        assert [r["id"] for r in d.deploy_rows()] == ["dep_1", "dep_2"]
+        assert [m["id"] for m in d.deploy_markers("2026-11-18T12:00:00Z", "2026-11-18T16:00:00Z")] == ["dep_1"]
+        assert "dep_2" in d.deploys_html(None)
+    finally:
+        incident.set_source(previous)
+
+
+@pytest.mark.parametrize("value", [
+    "2026-11-18T14:07:00Z", "2026-11-18T14:07:00z", "2026-11-18T14:07:00.123Z", "2026-11-18T14:07:00.123456+00:00",
+    "2026-11-18 14:07", "2026-11-18T16:07:00+02:00", "2026-11-18", datetime(2026, 11, 18, 14, 7),
+    datetime.fromisoformat("2026-11-18T15:07:00+01:00"), "2026-11-18T14:07:00.5Z", "18 Nov 2026 14:07",
+])
+def test_utc_reads_what_pandas_reads(value):
+    """The dashboard's pandas-free time parsing agrees with pandas' (d._ts: naive = UTC; an offset is converted); what
+    datetime cannot read goes through pandas."""
+    assert d._utc(value) == d._ts(value) and d._utc(value).utcoffset().total_seconds() == 0
+    assert d._utc(d._ts(value)) == d._ts(value)  # a pandas Timestamp too
+    assert d._utc(None) is None and d._utc("") is None
+
+
+def test_a_chart_is_renamed_when_its_drawing_changes(monkeypatch):
+    """A chart's name hashes the drawing functions' source: edit them and no stored PNG (shipped or cached) matches."""
+    args = ("checkout", "2026-11-18T12:00:00Z", "2026-11-18T16:00:00Z", None, 10.0, 6.5, 80)
+    name = d.chart_name(*args)
+    assert name and name == d.chart_name(*args)
+    drawing = d._drawing_source()
+    monkeypatch.setattr(d, "_drawing_source", lambda: drawing + b"# an edit")
+    assert d.chart_name(*args) not in (None, name)
+    monkeypatch.setattr(d, "_drawing_source", lambda: None)  # no source files: no name, always drawn
+    assert d.chart_name(*args) is None
 
 
 def test_dashboard_on_the_loop_through_the_stub():
