@@ -235,3 +235,27 @@ def test_a_message_while_tool_results_are_pending_is_queued_not_refused(server):
     taken = [e for e in client.beta.sessions.events.list(s.id, limit=1000) if e.id == queued.id]
     assert taken[0].processed_at is not None  # taken up once the recorded turn ended
     assert json.dumps(taken[0].content[0].text) == json.dumps("Also look at payments.")
+
+
+def test_models_validate_with_their_own_validator_shared_with_the_strict_client(monkeypatch):
+    """The stub checks what it sends with each model's own validator (built once, then reused by the SDK's strict
+    client for the same objects); only what is not a model (params TypedDicts, unions) gets a TypeAdapter."""
+    import pydantic
+
+    from helpers.stub import validation
+
+    asked: list = []
+    real = validation.adapter
+    monkeypatch.setattr(validation, "adapter", lambda tp: asked.append(tp) or real(tp))
+    c = stub.start()
+    try:
+        client = anthropic.Anthropic(api_key="k", base_url=c.url, _strict_response_validation=True)
+        session = resources.new_session(client, title="own validators")
+        result = loop.run(client, session.id, "Incident-2277: find the root cause.", handle_tool=incident.handle_tool,
+                          render=False)
+        assert result.stop_reason == "end_turn"
+    finally:
+        c.stop()
+    assert asked, "no params validated?"
+    models = [tp for tp in asked if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)]
+    assert not models, f"TypeAdapters of models: {models}"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..events import waits_for_confirmation
-from .validation import adapter, format_validation_error, union_members
+from .validation import format_validation_error, union_members, validate_python
 
 __all__ = ["DEFAULT_NAME", "RecordingError", "Line", "Recording", "Library", "parse", "available", "load",
            "default_dir"]
@@ -160,7 +160,7 @@ class _LineChecker:
         if model is None:
             raise RecordingError(f"{self.where}:{n}: unknown event type {ev.get('type')!r}.")
         try:
-            adapter(model).validate_python(ev)
+            validate_python(model, ev)
         except ValidationError as e:
             raise RecordingError(f"{self.where}:{n}: the {ev.get('type', '?')} event does not validate as a session "
                                  f"event: {format_validation_error(e, [])}.") from None
