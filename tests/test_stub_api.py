@@ -382,3 +382,25 @@ def test_a_refused_session_leaves_no_file_copies(client, env, agent):
         client.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"recording": "no-such"},
                                     resources=[{"type": "file", "file_id": f.id}])
     assert len(list(client.beta.files.list(limit=1000))) == before
+
+
+def _split_multipart(body: bytes, boundary: str) -> dict:
+    from helpers.stub.responses import Request, _multipart
+
+    return _multipart(Request("POST", "/v1/files", {}, {}, {"content-type": f"multipart/form-data; boundary={boundary}"},
+                              body))
+
+
+def test_multipart_parts_are_cut_exactly():
+    """Each part's content is what lies between its blank line and the next delimiter (less the CRLF before it):
+    CRLFs inside the content, a quoted boundary, a preamble and an epilogue change nothing."""
+    body = (b"preamble\r\n--b0\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nuser_data\r\n"
+            b"--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.log\"\r\nContent-Type: text/plain\r\n"
+            b"\r\nline 1\r\n\r\nline 2\r\n\r\n--b0--\r\nepilogue --b0\r\n")
+    for boundary in ("b0", '"b0"', "b0; charset=x"):
+        parts = _split_multipart(body, boundary)
+        assert parts == {"purpose": (None, b"user_data", "application/octet-stream"),
+                         "file": ("a.log", b"line 1\r\n\r\nline 2\r\n", "text/plain")}
+    assert _split_multipart(b"--b0\r\nno blank line--b0--", "b0") == {}  # a part without headers' end is skipped
+    assert _split_multipart(b"--b0\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx", "b0") == {
+        "f": (None, b"x", "application/octet-stream")}  # no closing delimiter: the rest is the content

@@ -432,20 +432,25 @@ def _multipart(req: Request) -> dict[str, tuple[str | None, bytes, str]]:
     if not ctype.startswith("multipart/form-data") or "boundary=" not in ctype:
         raise InvalidRequest("POST /v1/files takes multipart/form-data with a 'file' part. Use "
                              "client.beta.files.upload(file=open(path, 'rb')) or file=(name, bytes, mime_type).")
-    boundary = ctype.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"').encode()
+    delimiter = b"--" + ctype.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"').encode()
+    body = req.body
     parts: dict[str, tuple[str | None, bytes, str]] = {}
-    for chunk in req.body.split(b"--" + boundary)[1:]:
-        if chunk.startswith(b"--"):
+    # Offsets into the body, so that a part's content is copied once (splitting would copy it three times).
+    at = body.find(delimiter)
+    while at != -1:
+        start = at + len(delimiter)
+        at = body.find(delimiter, start)
+        end = at if at != -1 else len(body)
+        if body.startswith(b"--", start, end):
             break  # the closing delimiter
-        head, sep, content = chunk.partition(b"\r\n\r\n")
-        if not sep:
+        blank = body.find(b"\r\n\r\n", start, end)
+        if blank == -1:
             continue
-        if content.endswith(b"\r\n"):
-            content = content[:-2]
-        msg = BytesParser(policy=HTTP).parsebytes(head.lstrip(b"\r\n") + b"\r\n\r\n")
+        content_end = end - 2 if body.endswith(b"\r\n", blank + 4, end) else end
+        msg = BytesParser(policy=HTTP).parsebytes(body[start:blank].lstrip(b"\r\n") + b"\r\n\r\n")
         name = msg.get_param("name", header="content-disposition")
         if name:
-            parts[str(name)] = (msg.get_filename(), content,
+            parts[str(name)] = (msg.get_filename(), body[blank + 4:content_end],
                                 msg.get_content_type() if msg.get("content-type") else "application/octet-stream")
     return parts
 
