@@ -10,6 +10,7 @@ that would not validate is a bug we want to see. Override with ``connect(..., _s
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from typing import Any
@@ -83,12 +84,14 @@ def import_sdk() -> Any:
     made before, such as IPython's) to the permanent generation, which collections skip; objects made later are
     collected as usual. The price: what was frozen is never collected, even if it later becomes cyclic garbage (a full
     collection right after the import would free ~700 objects). The collector is left on or off as the caller had
-    it. If ``anthropic`` was imported before (``import anthropic`` in a cell above), this changes nothing.
-    Measured by benchmarks/bench_notebooks.py (the floor).
+    it. If ``anthropic`` was imported before (``import anthropic`` in a cell above), this changes nothing. Either
+    way, the class of an events page is then kept alive (:func:`_pin_page_types`). Measured by
+    benchmarks/bench_notebooks.py (the floor).
     """
     import sys
 
     if "anthropic" in sys.modules:
+        _pin_page_types()
         return sys.modules["anthropic"]
     import gc
 
@@ -100,7 +103,28 @@ def import_sdk() -> Any:
         if enabled:
             gc.enable()
     gc.freeze()
+    _pin_page_types()
     return anthropic
+
+
+#: Parametrized page classes kept alive for the whole process (see _pin_page_types).
+_PINNED: list = []
+
+
+def _pin_page_types() -> None:
+    """Keep ``SyncPageCursor[BetaManagedAgentsSessionEvent]`` alive: the class of every ``events.list()`` page.
+
+    pydantic caches a parametrized generic class only while something references it (a ``WeakValueDictionary``), and
+    the class sits in reference cycles, so the first garbage collection after a page is dropped takes the class with
+    it; the next ``events.list()`` then makes the class again and builds its validator again (~15 ms, against ~1 ms
+    for a list whose class is alive; a notebook lists events a dozen times). Holding it costs ~1.5 ms, once.
+    """
+    if _PINNED:
+        return
+    from anthropic.pagination import SyncPageCursor
+    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+
+    _PINNED.append(SyncPageCursor[BetaManagedAgentsSessionEvent])
 
 
 def connect(mode: str | None = None, *, speed: Any = None, async_: bool = False, **client_kwargs: Any) -> Any:
@@ -114,8 +138,30 @@ def connect(mode: str | None = None, *, speed: Any = None, async_: bool = False,
     anthropic = import_sdk()
     m = resolve_mode(mode)
     kw = _client_kwargs(m, speed, client_kwargs)
+    if m == "replay" and not async_ and "http_client" not in kw:
+        kw["http_client"] = _replay_http_client_class(anthropic)(verify=False)
     cls = anthropic.AsyncAnthropic if async_ else anthropic.Anthropic
     return cls(**kw)
+
+
+@functools.cache
+def _replay_http_client_class(anthropic: Any) -> type:
+    """The HTTP client of a sync replay client: the SDK's ``DefaultHttpxClient``, made with ``verify=False``, and
+    closed when dropped (as the SDK's own default client is).
+
+    The stub speaks plain HTTP on 127.0.0.1, so there is no TLS to verify; the SDK's default client loads the CA
+    certificates anyway, ~19 ms for every client, and the notebooks connect again to change the replay's pace.
+    """
+
+    class ReplayHttpClient(anthropic.DefaultHttpxClient):
+        def __del__(self) -> None:
+            try:
+                if not self.is_closed:
+                    self.close()
+            except Exception:
+                pass
+
+    return ReplayHttpClient
 
 
 def connect_async(mode: str | None = None, *, speed: Any = None, **client_kwargs: Any) -> Any:

@@ -24,6 +24,40 @@ def test_replay_client_points_at_the_shared_stub():
     assert hc.describe(c).startswith("replay")
 
 
+def test_each_replay_client_has_its_own_http_client_without_tls():
+    """The stub is plain HTTP on 127.0.0.1: replay clients skip loading CA certificates (a new client is cheap,
+    and notebooks connect again to change the pace); each still owns its HTTP client, so closing one leaves the
+    others working; live clients keep the SDK's own."""
+    a, b = helpers.connect("replay"), helpers.connect("replay", speed="instant")
+    assert a._client is not b._client
+    pool = a._client._transport._pool
+    assert pool._ssl_context.verify_mode.name == "CERT_NONE"
+    b.close()
+    assert b.is_closed() and not a.is_closed()
+    assert a.beta.environments.create(name="still-works").id.startswith("env_")
+    own = helpers.connect("replay", http_client=anthropic.DefaultHttpxClient())
+    assert own._client._transport._pool._ssl_context.verify_mode.name == "CERT_REQUIRED"  # yours, as you made it
+    live = helpers.connect("live", api_key=FAKE_KEY)
+    assert type(live._client).__name__ == "SyncHttpxClientWrapper"  # the SDK's default, TLS verified
+    assert live._client._transport._pool._ssl_context.verify_mode.name == "CERT_REQUIRED"
+
+
+def test_the_events_page_class_outlives_garbage_collections():
+    """pydantic keeps a parametrized generic only while something holds it; connect() holds the events page's, so
+    an events.list() after a collection does not build its validator again (~15 ms)."""
+    import gc
+    import weakref
+
+    c = helpers.connect("replay")
+    env = c.beta.environments.create(name="page-class")
+    agent = c.beta.agents.create(model="claude-sonnet-4-6", name="page-class")
+    session = c.beta.sessions.create(agent=agent.id, environment_id=env.id)
+    kind = weakref.ref(type(c.beta.sessions.events.list(session.id)))
+    gc.collect()
+    assert kind() is not None, "the events page class was collected: connect() no longer holds it"
+    assert type(c.beta.sessions.events.list(session.id)) is kind()
+
+
 _GC_PROBE = """
 import gc, sys
 {before}
