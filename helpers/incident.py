@@ -266,13 +266,25 @@ class LogColumns:
 # Every notebook that touches the log (01, 04, 05, 06, the dashboard) runs in a fresh kernel, and parsing the
 # 13 MB app.log costs ~0.3-0.5 s each time. The parsed columns are a pure function of the file's bytes, so
 # they are kept on disk, keyed by a hash of those bytes (and of the format below): a changed file is a new key,
-# never a stale hit. Loading them back costs ~30 ms. Any problem with the cache (unwritable, corrupt,
+# never a stale hit. Loading them back costs ~15 ms. Any problem with the cache (unwritable, corrupt,
 # disabled) falls back to parsing.
+#
+# Reading and hashing the 13 MB costs ~20 ms more in every kernel, so the hash is remembered beside the cache
+# (_DIGESTS_FILE), with what stat() said about the file when it was hashed: a file whose size, modification and
+# change times, inode and device are unchanged is not hashed again. As git does for its index, an entry is only
+# trusted when the file had changed well before it was hashed (_RACY_NS): a file rewritten within one tick of a
+# coarse filesystem clock keeps its times, and would otherwise be taken for unchanged.
 
 #: Bump when LogColumns.from_text's output changes; old cache files are then simply never hit.
 _COLUMNS_CACHE_FORMAT = "logcolumns-1"
 #: Smaller files parse in a few milliseconds: not worth a cache file.
 _COLUMNS_CACHE_MIN_BYTES = 1 << 20
+#: The remembered hashes, in the cache folder: {"format": ..., "files": {path: {"stat", "hashed_at_ns", "digest"}}}.
+_DIGESTS_FILE = "applog-digests.json"
+_DIGESTS_KEPT = 32
+#: A remembered hash is trusted only for a file modified at least this long before it was hashed (FAT's clock
+#: ticks every 2 s; ext4's, APFS's and NTFS's far more often).
+_RACY_NS = 2_000_000_000
 
 
 def columns_cache_dir() -> Path | None:
@@ -288,18 +300,93 @@ def columns_cache_dir() -> Path | None:
     return Path(base) / "ship-your-first-managed-agent"
 
 
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    digest = hashlib.sha1(_COLUMNS_CACHE_FORMAT.encode(), usedforsecurity=False)
+    digest.update(_LINE_RE.pattern.encode())
+    digest.update(data)
+    return digest.hexdigest()
+
+
 def _columns_cache_file(data: bytes) -> Path | None:
     if len(data) < _COLUMNS_CACHE_MIN_BYTES:
         return None
     folder = columns_cache_dir()
     if folder is None:
         return None
-    import hashlib
+    return folder / f"applog-{_digest(data)}.npz"
 
-    digest = hashlib.sha1(_COLUMNS_CACHE_FORMAT.encode(), usedforsecurity=False)
-    digest.update(_LINE_RE.pattern.encode())
-    digest.update(data)
-    return folder / f"applog-{digest.hexdigest()}.npz"
+
+def _stat_key(st: Any) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _read_digests(folder: Path) -> dict[str, Any]:
+    try:
+        memo = json.loads((folder / _DIGESTS_FILE).read_text(encoding="utf-8"))
+        files = memo["files"] if memo.get("format") == _COLUMNS_CACHE_FORMAT else {}
+        return files if isinstance(files, dict) else {}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _remembered_digest(folder: Path, path: Path, st: Any) -> str | None:
+    """The hash remembered for ``path`` if its stat() is the one it was hashed with, and not racy."""
+    entry = _read_digests(folder).get(str(path))
+    try:
+        changed_ns = max(st.st_mtime_ns, st.st_ctime_ns)
+        if entry["stat"] == _stat_key(st) and changed_ns + _RACY_NS <= entry["hashed_at_ns"]:
+            digest = entry["digest"]
+            return digest if isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{40}", digest) else None
+    except (TypeError, KeyError):
+        pass
+    return None
+
+
+def _remember_digest(folder: Path, path: Path, st: Any, digest: str, hashed_at_ns: int) -> None:
+    import os
+    import tempfile
+
+    files = _read_digests(folder)
+    files.pop(str(path), None)
+    files[str(path)] = {"stat": _stat_key(st), "hashed_at_ns": hashed_at_ns, "digest": digest}
+    kept = dict(list(files.items())[-_DIGESTS_KEPT:])  # the most recently hashed files
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=_DIGESTS_FILE + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"format": _COLUMNS_CACHE_FORMAT, "files": kept}, f)
+        os.replace(tmp, folder / _DIGESTS_FILE)  # atomic: a concurrent reader sees the old memo or the new one
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _cache_file_of(path: Path) -> tuple[Path | None, bytes | None]:
+    """(the cache file for the log at ``path``, the bytes read to find it or None when its hash was remembered)."""
+    import logging
+    import time
+
+    folder = columns_cache_dir()
+    st = path.stat()
+    if folder is None or st.st_size < _COLUMNS_CACHE_MIN_BYTES:
+        return None, None
+    digest = _remembered_digest(folder, path, st)
+    if digest is not None:
+        return folder / f"applog-{digest}.npz", None
+    hashed_at_ns = time.time_ns()
+    data = path.read_bytes()
+    digest = _digest(data)
+    if _stat_key(path.stat()) == _stat_key(st):  # not rewritten while it was read
+        try:
+            _remember_digest(folder, path, st, digest, hashed_at_ns)
+        except Exception:  # an unwritable cache folder: hash again next time
+            logging.getLogger("helpers.incident").debug("could not remember the hash of %s", path, exc_info=True)
+    return folder / f"applog-{digest}.npz", data
 
 
 def _save_columns(cols: LogColumns, target: Path) -> None:
@@ -344,7 +431,7 @@ def log_columns_cache_file(path: str | Path) -> Path | None:
     """Where :func:`load_log_columns` keeps the parsed columns of the log file at ``path`` (which must exist; the
     cache file may not exist yet); ``None`` when it keeps none (the cache is off, or the log is too small to be worth
     it)."""
-    return _columns_cache_file(Path(path).read_bytes())
+    return _cache_file_of(Path(path).resolve())[0]
 
 
 def load_log_columns(path: str | Path) -> LogColumns:
@@ -352,14 +439,19 @@ def load_log_columns(path: str | Path) -> LogColumns:
     import io
     import logging
 
-    data = Path(path).read_bytes()
-    cached = None
+    path = Path(path).resolve()
+    cached = data = None
     try:
-        cached = _columns_cache_file(data)
+        cached, data = _cache_file_of(path)
         if cached is not None and cached.is_file():
             return _load_columns(cached)
     except Exception:  # a corrupt or unreadable cache file: parse instead (and rewrite it below)
+        if not path.is_file():
+            raise  # no log there: say so
         logging.getLogger("helpers.incident").debug("ignoring log cache %s", cached, exc_info=True)
+    if data is None or cached is None:
+        data = path.read_bytes()
+        cached = _columns_cache_file(data)  # the hash of the bytes parsed (the file may have changed since its stat)
     # Same text as Path.read_text(encoding="utf-8") (universal newlines), from the bytes that were hashed.
     cols = LogColumns.from_text(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read())
     if cached is not None:

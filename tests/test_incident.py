@@ -357,3 +357,78 @@ def test_frames_for_notebooks_and_the_dashboard():
     assert culprit["timestamp"].isoformat() == "2026-11-18T14:05:30+00:00" and culprit["commit"] == "9c41e7b"
     frame = incident.logs()
     assert frame["db_queries"].notna().sum() == (frame["service"] == "checkout").sum()
+
+
+# ----------------------------------------------------------------------------------------------- parsed-log cache
+def _big_log(path: Path, status: int = 200) -> Path:
+    """A log over the cache's 1 MB threshold: 6,000 records, the first one's status given."""
+    rec = {"ts": "2026-11-18T12:00:00.000Z", "level": "INFO", "service": "cart", "route": "GET /cart", "status": 200,
+           "latency_ms": 3, "trace_id": "ab", "msg": "x" * 120}
+    lines = [json.dumps(dict(rec, status=status if i == 0 else 200)) for i in range(6000)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > incident._COLUMNS_CACHE_MIN_BYTES
+    return path
+
+
+def _count_hashes(monkeypatch) -> list:
+    calls: list = []
+    real = incident._digest
+    monkeypatch.setattr(incident, "_digest", lambda data: calls.append(len(data)) or real(data))
+    return calls
+
+
+def test_log_cache_remembers_the_hash_of_an_unchanged_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(incident, "_RACY_NS", 0)  # written a moment ago: trusted at once here (the rule: below)
+    log = _big_log(tmp_path / "app.log")
+    hashes = _count_hashes(monkeypatch)
+    first = incident.load_log_columns(log)
+    assert first.n == 6000 and len(hashes) == 1
+    memo = json.loads((tmp_path / "cache" / incident._DIGESTS_FILE).read_text())
+    assert list(memo["files"]) == [str(log.resolve())]
+    assert incident.load_log_columns(log).n == 6000 and len(hashes) == 1  # stat() unchanged: not read, not hashed
+    digest = memo["files"][str(log.resolve())]["digest"]
+    assert incident.log_columns_cache_file(log) == tmp_path / "cache" / f"applog-{digest}.npz"
+    assert len(hashes) == 1
+
+
+def test_log_cache_hashes_again_a_file_rewritten_with_the_same_size_and_time(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(incident, "_RACY_NS", 0)
+    log = _big_log(tmp_path / "app.log", status=200)
+    assert incident.load_log_columns(log).status[0] == 200
+    mtime = log.stat().st_mtime_ns
+    _big_log(log, status=500)  # same size; a coarse clock, or touch -r, keeps the modification time
+    import os
+
+    os.utime(log, ns=(mtime, mtime))
+    assert log.stat().st_mtime_ns == mtime
+    assert incident.load_log_columns(log).status[0] == 500  # the change time moved: hashed again, parsed again
+
+
+def test_log_cache_does_not_trust_a_hash_taken_right_after_a_change(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "cache"))
+    log = _big_log(tmp_path / "app.log")  # just written: within one tick of a coarse clock of its hash
+    hashes = _count_hashes(monkeypatch)
+    incident.load_log_columns(log)
+    incident.load_log_columns(log)
+    assert len(hashes) == 2  # racy: hashed again (then remembered with a later time)
+    monkeypatch.setattr(incident, "_RACY_NS", 0)  # as if two seconds had passed
+    incident.load_log_columns(log)
+    assert len(hashes) == 2
+
+
+def test_log_cache_survives_a_corrupt_memo(monkeypatch, tmp_path):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(cache))
+    log = _big_log(tmp_path / "app.log")
+    cache.mkdir()
+    for junk in ("{not json", '{"format": "logcolumns-1", "files": []}', json.dumps(
+            {"format": incident._COLUMNS_CACHE_FORMAT,
+             "files": {str(log.resolve()): {"stat": "x", "hashed_at_ns": None, "digest": "../../etc/passwd"}}})):
+        (cache / incident._DIGESTS_FILE).write_text(junk)
+        assert incident.load_log_columns(log).n == 6000
+    memo = json.loads((cache / incident._DIGESTS_FILE).read_text())
+    assert re.fullmatch(r"[0-9a-f]{40}", memo["files"][str(log.resolve())]["digest"])
+    with pytest.raises(FileNotFoundError):
+        incident.load_log_columns(tmp_path / "missing.log")
