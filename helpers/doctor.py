@@ -215,18 +215,17 @@ def find_workshop_resources(client: Any) -> tuple[dict[str, list], dict[str, str
 
 
 def clear_caches(dry_run: bool, out: Callable[[str], None] = print) -> None:
-    from .incident import columns_cache_dir
-
-    folder = columns_cache_dir()
+    folder = settings.cache_dir()
+    what = "the workshop's cache (parsed log, charts, the stub's validators)"
     if folder is None:
-        out("  · the parsed-log cache is off (WORKSHOP_CACHE_DIR=off): nothing to clear")
+        out("  · the caches are off (WORKSHOP_CACHE_DIR=off): nothing to clear")
     elif not folder.exists():
-        out(f"  · no parsed-log cache at {folder}")
+        out(f"  · no cache at {folder}")
     elif dry_run:
-        out(f"  would clear the parsed-log cache {folder}")
+        out(f"  would clear {what} {folder}")
     else:
         shutil.rmtree(folder)
-        out(f"  cleared the parsed-log cache {folder}")
+        out(f"  cleared {what} {folder}")
 
 
 def reset(dry_run: bool = False, out: Callable[[str], None] = print) -> int:

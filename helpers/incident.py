@@ -288,16 +288,11 @@ _RACY_NS = 2_000_000_000
 
 
 def columns_cache_dir() -> Path | None:
-    """Where parsed logs are cached: ``$WORKSHOP_CACHE_DIR`` (``off`` or ``0`` disables the cache), else
-    ``$XDG_CACHE_HOME/ship-your-first-managed-agent``, else ``~/.cache/ship-your-first-managed-agent``."""
-    import os
+    """Where parsed logs are cached: the workshop's cache folder (:func:`helpers.settings.cache_dir`; ``None`` when
+    ``WORKSHOP_CACHE_DIR=off``)."""
+    from .settings import cache_dir
 
-    env = os.environ.get("WORKSHOP_CACHE_DIR")
-    if env is not None:
-        env = env.strip()
-        return None if env.lower() in ("", "0", "off", "no", "false") else Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ship-your-first-managed-agent"
+    return cache_dir()
 
 
 def _digest(data: bytes) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["ROOT", "DATA_DIR", "RECORDINGS_DIR", "MODEL", "TESTED_SDK", "sdk_supported"]
+__all__ = ["ROOT", "DATA_DIR", "RECORDINGS_DIR", "MODEL", "TESTED_SDK", "sdk_supported", "cache_dir"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("WORKSHOP_DATA_DIR", ROOT / "data"))
@@ -28,3 +28,15 @@ def sdk_supported(version: str, tested: str = TESTED_SDK) -> bool:
 
     (major, minor), (want_major, want_minor) = major_minor(version), major_minor(tested)
     return major == want_major and minor >= want_minor
+
+
+def cache_dir() -> Path | None:
+    """The workshop's cache folder (the parsed app.log, charts, the stub's validators), read at each call:
+    ``$WORKSHOP_CACHE_DIR`` (``off`` or ``0`` disables the caches), else ``$XDG_CACHE_HOME/ship-your-first-managed-agent``,
+    else ``~/.cache/ship-your-first-managed-agent``. Everything in it can be deleted at any time (``workshop.py reset``)."""
+    env = os.environ.get("WORKSHOP_CACHE_DIR")
+    if env is not None:
+        env = env.strip()
+        return None if env.lower() in ("", "0", "off", "no", "false") else Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ship-your-first-managed-agent"

@@ -2,7 +2,7 @@
 
 doctor passes offline on this checkout, and fails, naming the variable, in live mode without a key. reset --dry-run
 lists what the workshop's metadata marks on a server (the stub, standing in for the live API) and changes nothing;
-reset archives it and clears the parsed-log cache.
+reset archives it and clears the workshop's cache.
 """
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_reset_lists_then_archives_what_the_workshop_made(server, client, tmp_pa
     for obj in (session, env, agent):
         assert obj.id in dry.stdout
     assert stranger.id not in dry.stdout
-    assert f"would clear the parsed-log cache {cache}" in dry.stdout
+    assert f"would clear the workshop's cache (parsed log, charts, the stub's validators) {cache}" in dry.stdout
     assert cache.exists() and not client.beta.agents.retrieve(agent.id).archived_at  # nothing changed
 
     done = workshop_cli("reset", **live)
