@@ -630,9 +630,9 @@ def _event_model(event_type: str) -> Any:
         from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 
         union = typing.get_args(BetaManagedAgentsSessionEvent)[0]  # Annotated[Union[...], discriminator]
-        for model in typing.get_args(union):
-            for literal in typing.get_args(model.model_fields["type"].annotation):
-                _event_models[literal] = model
+        models = {literal: model for model in typing.get_args(union)
+                  for literal in typing.get_args(model.model_fields["type"].annotation)}
+        _event_models.update(models)  # whole, at once: a second thread sees all of it or builds it too
     return _event_models[event_type]
 
 

@@ -121,9 +121,11 @@ def _pin_page_types() -> None:
     """
     if _PINNED:
         return
-    from anthropic.pagination import SyncPageCursor
-    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
-
+    try:
+        from anthropic.pagination import SyncPageCursor
+        from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+    except ImportError:  # an SDK that names them otherwise: each list() pays for its class again, nothing breaks
+        return
     _PINNED.append(SyncPageCursor[BetaManagedAgentsSessionEvent])
 
 
@@ -138,8 +140,8 @@ def connect(mode: str | None = None, *, speed: Any = None, async_: bool = False,
     anthropic = import_sdk()
     m = resolve_mode(mode)
     kw = _client_kwargs(m, speed, client_kwargs)
-    if m == "replay" and not async_ and "http_client" not in kw:
-        kw["http_client"] = _replay_http_client_class(anthropic)(verify=False)
+    if m == "replay" and not async_ and "http_client" not in kw and str(kw.get("base_url", "")).startswith("http://"):
+        kw["http_client"] = _replay_http_client_class(anthropic)(verify=False)  # plain HTTP: no TLS to verify
     cls = anthropic.AsyncAnthropic if async_ else anthropic.Anthropic
     return cls(**kw)
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m helpers.doctor check              # every check: ✓ or ✗ with the fix; exit 1 on any ✗
     .venv/bin/python -m helpers.doctor reset --dry-run    # list the workshop's live resources (nothing changes)
-    .venv/bin/python -m helpers.doctor reset              # archive them, and clear the parsed-log cache
+    .venv/bin/python -m helpers.doctor reset              # archive them, and clear the workshop's cache
     .venv/bin/python -m helpers.doctor prepare            # fill the caches a first pass would fill (open runs it)
 
 workshop.py checks what needs no venv (the Python version, the .venv's hash stamp) and runs this module with the

@@ -363,15 +363,18 @@ def _remember_digest(folder: Path, path: Path, st: Any, digest: str, hashed_at_n
 
 
 def _cache_file_of(path: Path) -> tuple[Path | None, bytes | None]:
-    """(the cache file for the log at ``path``, the bytes read to find it or None when its hash was remembered)."""
+    """(the cache file for the log at ``path``, the bytes read to find it or None when its hash was remembered).
+    The remembered hash is used on POSIX only: Windows' st_ctime is the creation time, which a rewrite in place
+    keeps."""
     import logging
+    import os
     import time
 
     folder = columns_cache_dir()
     st = path.stat()
     if folder is None or st.st_size < _COLUMNS_CACHE_MIN_BYTES:
         return None, None
-    digest = _remembered_digest(folder, path, st)
+    digest = _remembered_digest(folder, path, st) if os.name == "posix" else None  # Windows: ctime is creation
     if digest is not None:
         return folder / f"applog-{digest}.npz", None
     hashed_at_ns = time.time_ns()
@@ -447,7 +450,10 @@ def load_log_columns(path: str | Path) -> LogColumns:
         logging.getLogger("helpers.incident").debug("ignoring log cache %s", cached, exc_info=True)
     if data is None or cached is None:
         data = path.read_bytes()
-        cached = _columns_cache_file(data)  # the hash of the bytes parsed (the file may have changed since its stat)
+        try:
+            cached = _columns_cache_file(data)  # the hash of the bytes parsed (the file may have changed since its stat)
+        except Exception:
+            cached = None
     # Same text as Path.read_text(encoding="utf-8") (universal newlines), from the bytes that were hashed.
     cols = LogColumns.from_text(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read())
     if cached is not None:

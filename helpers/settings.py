@@ -33,10 +33,14 @@ def sdk_supported(version: str, tested: str = TESTED_SDK) -> bool:
 def cache_dir() -> Path | None:
     """The workshop's cache folder (the parsed app.log, charts, the stub's validators), read at each call:
     ``$WORKSHOP_CACHE_DIR`` (``off`` or ``0`` disables the caches), else ``$XDG_CACHE_HOME/ship-your-first-managed-agent``,
-    else ``~/.cache/ship-your-first-managed-agent``. Everything in it can be deleted at any time (``workshop.py reset``)."""
+    else ``~/.cache/ship-your-first-managed-agent``; ``None`` (no caches) also when the folder's name cannot be resolved
+    (``~nosuchuser/...``). Everything in it can be deleted at any time (``workshop.py reset``)."""
     env = os.environ.get("WORKSHOP_CACHE_DIR")
-    if env is not None:
-        env = env.strip()
-        return None if env.lower() in ("", "0", "off", "no", "false") else Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    try:
+        if env is not None:
+            env = env.strip()
+            return None if env.lower() in ("", "0", "off", "no", "false") else Path(env).expanduser()
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    except RuntimeError:  # "~someone/..." for a user that does not exist, or no home: no cache, as with "off"
+        return None
     return Path(base) / "ship-your-first-managed-agent"

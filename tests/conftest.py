@@ -7,6 +7,8 @@ SDK on it, strict). A module configures its stub by overriding ``stub_options`` 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # Tests never go live, whatever the environment says; only the opt-in live tests (pytest -m live) get the key.
 os.environ["WORKSHOP_MODE"] = "replay"
 LIVE_API_KEY = os.environ.pop("ANTHROPIC_API_KEY", None)
+# Every cache the series keeps (the parsed log, charts, the stub's validators) goes to a folder of this run, for the
+# tests and every kernel and process they start: a stale file in the developer's ~/.cache cannot change a result,
+# and the run leaves nothing there. (Tests of the caches themselves set their own folder.)
+_TEST_CACHE = tempfile.mkdtemp(prefix="workshop-test-cache-")
+os.environ["WORKSHOP_CACHE_DIR"] = _TEST_CACHE
+
+
+def pytest_unconfigure(config) -> None:
+    shutil.rmtree(_TEST_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

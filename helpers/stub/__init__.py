@@ -8,7 +8,8 @@
 
 Layout (as in getmoto/moto; which file owns which rule: docs/design.md): urls.py (routes), responses.py (parses
 every parameter, calls the backend), models.py (session state and its API rules; the Backend), exceptions.py (API
-errors), validation.py (the SDK's types, error wording), utils.py (ids, clock, pagination), sse.py (stream framing,
+errors), validation.py (the SDK's types, error wording), validator_cache.py (params validators kept between
+kernels), utils.py (ids, clock, pagination), sse.py (stream framing,
 subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP), recorder.py;
 deployments.py (deployments and their runs), budgets.py and pricing.py (budgets, list cost), outputs.py (session
 outputs).
