@@ -43,6 +43,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from .cache import write_atomic
 from .events import (
     RESULT_FIELDS,
     SESSION_STATUS,
@@ -662,7 +663,10 @@ def render_metrics_png(
     markers = deploy_markers(start, end)
     png = _draw_metrics_png(df, markers, service, start, end, highlight, width, height, dpi)
     if name and folder is not None:
-        _write_atomic(folder / name, png)
+        try:
+            write_atomic(folder / name, png)
+        except OSError:  # an unwritable cache: the next kernel draws it again
+            pass
     return png
 
 
@@ -744,27 +748,6 @@ def shipped_chart_args() -> list[dict]:
     opts = _minute_options(*WINDOW)
     start, end = opts[0][1], opts[-1][1]
     return [dict(service=s, start=start, end=end, highlight=h, **_CHART_SIZE) for s, h in SHIPPED_CHART_VIEWS]
-
-
-def _write_atomic(target, data: bytes) -> None:
-    """Write ``data`` to ``target`` whole or not at all (a concurrent reader never sees half a file); errors ignored."""
-    import os
-    import tempfile
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp", dir=target.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def _fixed_margins(fig, axes, width: float, height: float) -> None:

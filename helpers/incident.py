@@ -341,25 +341,13 @@ def _remembered_digest(folder: Path, path: Path, st: Any) -> str | None:
 
 
 def _remember_digest(folder: Path, path: Path, st: Any, digest: str, hashed_at_ns: int) -> None:
-    import os
-    import tempfile
+    from .cache import write_atomic
 
     files = _read_digests(folder)
     files.pop(str(path), None)
     files[str(path)] = {"stat": _stat_key(st), "hashed_at_ns": hashed_at_ns, "digest": digest}
     kept = dict(list(files.items())[-_DIGESTS_KEPT:])  # the most recently hashed files
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_DIGESTS_FILE + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"format": _COLUMNS_CACHE_FORMAT, "files": kept}, f)
-        os.replace(tmp, folder / _DIGESTS_FILE)  # atomic: a concurrent reader sees the old memo or the new one
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(folder / _DIGESTS_FILE, json.dumps({"format": _COLUMNS_CACHE_FORMAT, "files": kept}).encode())
 
 
 def _cache_file_of(path: Path) -> tuple[Path | None, bytes | None]:
@@ -389,28 +377,20 @@ def _cache_file_of(path: Path) -> tuple[Path | None, bytes | None]:
 
 
 def _save_columns(cols: LogColumns, target: Path) -> None:
-    import os
-    import tempfile
+    import io
 
     import numpy as np
+
+    from .cache import write_atomic
 
     arrays = {"ts_ns": cols.ts_ns, "status": cols.status, "latency": cols.latency, "db": cols.db,
               "trace_id": np.array(cols.trace_id, dtype=str)}
     for col, (codes, categories) in cols.cats.items():
         arrays[f"codes_{col}"] = codes
         arrays[f"categories_{col}"] = np.array(categories, dtype=str)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, target)  # atomic: a concurrent reader sees the whole file or none
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_atomic(target, buffer.getvalue())
 
 
 def _load_columns(source: Path) -> LogColumns:

@@ -12,8 +12,8 @@ in a new kernel. pydantic-core validators pickle, so the first kernel to build o
   writable by group or others (and so is its folder, which is made ``0o700``), and its pickle may name nothing but
   the SDK's types, pydantic-core's ``SchemaValidator``, pydantic's sequence validator and serializer, and ``typing``
   / ``collections.abc`` (:class:`_Unpickler`). Anything else, or any error, means building the validator again.
-* Files are written whole or not at all (a temporary file, then ``os.replace``): a kernel reading while another
-  writes sees the old file or the new one.
+* Files are written whole or not at all (``helpers.cache.write_atomic``): a kernel reading while another writes
+  sees the old file or the new one.
 """
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def load(tp: Any) -> Any:
 
 def save(tp: Any, validator: Any) -> None:
     """Keep ``validator`` for ``tp``, whole or not at all; any failure only means building it again next time."""
-    import tempfile
+    from ..cache import write_atomic
 
     target = path_for(tp)
     if target is None:
@@ -99,17 +99,7 @@ def save(tp: Any, validator: Any) -> None:
     try:
         data = pickle.dumps(validator)
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _ours(target.parent.stat()):
-            return  # a folder others can write to: its files would never be read
-        fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp", dir=target.parent)
+        if _ours(target.parent.stat()):  # in a folder others can write to, its files would never be read
+            write_atomic(target, data)
     except Exception:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        pass
