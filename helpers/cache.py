@@ -14,12 +14,12 @@ from pathlib import Path
 __all__ = ["write_atomic"]
 
 
-def write_atomic(target: Path, data: bytes, *, folder_mode: int = 0o777) -> None:
-    """Write ``data`` to ``target`` whole or not at all, making its folder (with ``folder_mode``) if needed.
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` whole or not at all, making its folder if needed.
 
     Raises ``OSError`` when it cannot (an unwritable folder, a full disk), leaving no temporary file behind.
     """
-    target.parent.mkdir(mode=folder_mode, parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -362,13 +362,14 @@ def _cache_file_of(path: Path) -> tuple[Path | None, bytes | None]:
     st = path.stat()
     if folder is None or st.st_size < _COLUMNS_CACHE_MIN_BYTES:
         return None, None
-    digest = _remembered_digest(folder, path, st) if os.name == "posix" else None  # Windows: ctime is creation
+    remember = os.name == "posix"  # Windows: st_ctime is the creation time
+    digest = _remembered_digest(folder, path, st) if remember else None
     if digest is not None:
         return folder / f"applog-{digest}.npz", None
     hashed_at_ns = time.time_ns()
     data = path.read_bytes()
     digest = _digest(data)
-    if _stat_key(path.stat()) == _stat_key(st):  # not rewritten while it was read
+    if remember and _stat_key(path.stat()) == _stat_key(st):  # not rewritten while it was read
         try:
             _remember_digest(folder, path, st, digest, hashed_at_ns)
         except Exception:  # an unwritable cache folder: hash again next time
