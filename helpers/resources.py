@@ -9,6 +9,9 @@ notebooks 03-06 each run alone in a fresh kernel::
     log_file = resources.ensure_log_file(client)   # data/app.log uploaded once (found by filename + size)
     session = resources.new_session(client, agent, env, log_file, title="...")   # app.log mounted in the sandbox
 
+The log is mounted with ``mount_path`` :data:`LOG_MOUNT_PATH` (``"/app.log"``) and the agent reads it at
+:data:`LOG_PATH` (``/mnt/session/uploads/app.log``): the docs' file paths, defined once in :mod:`helpers.sandbox`.
+
 Every ``ensure_*`` is idempotent: it reuses what it finds (tagged with :data:`WORKSHOP_METADATA`)
 and never piles up duplicates; :func:`archive_duplicates` archives older copies left by re-runs.
 """
@@ -17,11 +20,12 @@ from __future__ import annotations
 from typing import Any
 
 from .events import get
+from .sandbox import LOG_MOUNT_PATH, LOG_PATH
 from .settings import DATA_DIR
 
 __all__ = [
     "WORKSHOP_METADATA", "ENVIRONMENT_NAME", "AGENT_NAME", "AGENT_DESCRIPTION", "SYSTEM_PROMPT", "LOG_MOUNT_PATH",
-    "environment_config", "agent_tools", "agent_definition",
+    "LOG_PATH", "environment_config", "agent_tools", "agent_definition",
     "find_environment", "find_agent", "find_log_file", "archive_duplicates",
     "ensure_environment", "ensure_agent", "ensure_log_file", "ensure_all", "new_session", "console_url", "is_live",
 ]
@@ -36,16 +40,16 @@ WORKSHOP_METADATA = {"workshop": "ship-your-first-managed-agent"}
 ENVIRONMENT_NAME = "incident-2277-sandbox"
 AGENT_NAME = "sre-investigator"
 AGENT_DESCRIPTION = "Investigates production incidents from logs, metrics, deploys and diffs."
-LOG_MOUNT_PATH = "/workspace/data/app.log"
 
-SYSTEM_PROMPT = """\
+SYSTEM_PROMPT = f"""\
 You are an SRE incident investigator on call for an e-commerce platform.
 Your job: find the root cause of the incident you are given, with evidence, and say how to fix it.
 
 Evidence you can use:
-- The request log is mounted in your sandbox at /workspace/data/app.log: one JSON object per line with
+- The request log is mounted in your sandbox at {LOG_PATH}: one JSON object per line with
   ts, level, service, route, status, latency_ms, trace_id, msg (and db_queries for checkout). Search it
-  with grep, wc and jq-like shell tools; never print the whole file.
+  with the grep tool, or count with grep, sort and uniq in bash; read a few lines with read (view_range).
+  It is 13 MB: never print the whole file.
 - Custom tools that run on the engineer's laptop: get_metrics (latency and failure rate per service),
   list_deploys (what changed and when), get_diff (the code behind a deploy), query_logs (filtered log
   summaries).
@@ -240,7 +244,8 @@ def ensure_all(client: Any) -> tuple[Any, Any, Any]:
 
 
 def new_session(client: Any, agent: Any = None, env: Any = None, log_file: Any = None, **kwargs: Any) -> Any:
-    """A session of the SRE investigator in its sandbox with app.log mounted at /workspace/data/app.log.
+    """A session of the SRE investigator in its sandbox, with app.log mounted (``mount_path`` :data:`LOG_MOUNT_PATH`:
+    the agent reads it at :data:`LOG_PATH`).
 
     Missing pieces are ensured. ``kwargs`` go to ``client.beta.sessions.create`` (``title``, ``metadata``, ...);
     metadata is merged with :data:`WORKSHOP_METADATA`."""

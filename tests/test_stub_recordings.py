@@ -197,19 +197,26 @@ def test_an_agent_unlike_the_recorded_one_is_told_why(client, ids):
 
 
 def test_a_session_without_the_log_mounted_is_told_to_mount_it(client, ids):
-    """Live, the agent's greps of /workspace/data/app.log fail when nothing is mounted there; offline they must not
-    quietly succeed."""
+    """Live, the agent's reads of /mnt/session/uploads/app.log fail when nothing is mounted there; offline they must
+    not quietly succeed. A mount_path is rooted under the uploads directory (docs: managed-agents/files, "File
+    paths"): "/app.log", "app.log" and "/mnt/session/uploads/app.log" put the file there; the old
+    "/workspace/data/app.log" puts it at /mnt/session/uploads/workspace/data/app.log, where the agent does not look."""
     env_id, agents, mount = ids
     with pytest.raises(anthropic.BadRequestError) as ei:
         client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id,
                                     metadata={"recording": "incident-2277"})
     msg = ei.value.body["error"]["message"]
-    assert "reads /workspace/data/app.log in the sandbox, but this session mounts nothing there" in msg
-    assert '"mount_path": "/workspace/data/app.log"' in msg
-    elsewhere = [{**mount[0], "mount_path": "/workspace/app.log"}]
-    with pytest.raises(anthropic.BadRequestError, match="mounts nothing there"):
-        client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id, resources=elsewhere,
-                                    metadata={"recording": "incident-2277"})
-    ok = client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id, resources=mount,
-                                     metadata={"recording": "incident-2277"})
-    assert ok.status == "idle"
+    assert "reads /mnt/session/uploads/app.log in the sandbox, but this session mounts nothing there" in msg
+    assert '"mount_path": "/app.log"' in msg and "File paths" in msg
+    for elsewhere in ("/workspace/data/app.log", "/data/app.log", "/mnt/session/uploads/logs/app.log"):
+        with pytest.raises(anthropic.BadRequestError, match="mounts nothing there") as ei:
+            client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id,
+                                        resources=[{**mount[0], "mount_path": elsewhere}],
+                                        metadata={"recording": "incident-2277"})
+        assert "/mnt/session/uploads/" + elsewhere.removeprefix("/mnt/session/uploads/").lstrip("/") \
+            in ei.value.body["error"]["message"]  # where that mount_path put the file
+    for there in ("/app.log", "app.log", "/mnt/session/uploads/app.log"):
+        ok = client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id,
+                                         resources=[{**mount[0], "mount_path": there}],
+                                         metadata={"recording": "incident-2277"})
+        assert ok.status == "idle" and ok.resources[0].mount_path == there  # echoed as sent (the API reference)

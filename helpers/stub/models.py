@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..events import SESSION_STATUS, event_text, waits_for_confirmation
+from ..sandbox import UPLOADS_DIR, mounted_at
 from . import budgets, outputs, pricing
 from .deployments import DeploymentsBackend
 from .exceptions import Conflict, InvalidRequest, NotFound, not_found
@@ -289,7 +290,10 @@ class SessionState:
             raise InvalidRequest("(offline stub) " + why)
 
     def mounts(self) -> list[str]:
-        return [r.get("mount_path", "") for r in self.data["resources"]]
+        """Where the agent finds what this session mounts: a file where its mount_path roots it under the uploads
+        directory (docs: managed-agents/files, "File paths"), a repository at its mount_path."""
+        return [mounted_at(r.get("mount_path"), r.get("file_id", "")) if r.get("type") == "file"
+                else r.get("mount_path", "") for r in self.data["resources"]]
 
     # ---------------------------------------------------------------- what a client may send, and when
     def check_events(self, events: Sequence[Any], path: str, *, file_exists: Callable[[str], bool],
@@ -905,7 +909,7 @@ class Backend:
                          "scope": {"type": "session", "id": session_id}}
             files[copy_meta["id"]] = (copy_meta, content)
             return {"type": "file", "id": new_id("sesrsc"), "file_id": copy_meta["id"],
-                    "mount_path": r.get("mount_path") or f"/mnt/session/uploads/{r['file_id']}",
+                    "mount_path": r.get("mount_path") or f"{UPLOADS_DIR}/{r['file_id']}",
                     "created_at": t, "updated_at": t}
         if r["type"] == "github_repository":
             repo = r["url"].rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")

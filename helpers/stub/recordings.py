@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from ..events import waits_for_confirmation
+from ..sandbox import UPLOADS_DIR
 from .validation import format_validation_error, union_members, validate_python
 
 __all__ = ["DEFAULT_NAME", "RecordingError", "Line", "Recording", "Library", "parse", "available", "load",
            "default_dir"]
 
 DEFAULT_NAME = "incident-2277"
+#: A path a tool call reads where only a mount puts anything: the uploads directory, or a repository's /workspace/.
+_MOUNTED = re.compile(rf"(?<![\w.-])(?:{re.escape(UPLOADS_DIR)}|/workspace)(?:/[\w.-]*\w)*/?")
 
 
 class RecordingError(ValueError):
@@ -66,14 +70,15 @@ class Recording:
         return out
 
     def sandbox_paths(self) -> list[str]:
-        """The files under /workspace/ that the recorded built-in tool calls read (they must be mounted)."""
-        import re
-
+        """The mounted paths the recorded built-in tool calls read: anything under the uploads directory, where
+        mounted files land (docs: managed-agents/files, "File paths"), or under /workspace/, where a repository
+        is cloned by default. Each must be mounted, or be a directory that holds a mount. Deepest first: a file
+        read names what is missing better than a search of its directory."""
         found = set()
         for ln in self.lines:
             if ln.type == "agent.tool_use":
-                found.update(re.findall(r"/workspace/[\w./-]*\w", json.dumps(ln.event.get("input") or {})))
-        return sorted(found)
+                found.update(m.rstrip("/") for m in _MOUNTED.findall(json.dumps(ln.event.get("input") or {})))
+        return sorted(found, key=lambda path: (-path.count("/"), path))
 
     def starts_with_outcome(self) -> bool:
         """Its first client event is a user.define_outcome (the work starts with the outcome alone)."""

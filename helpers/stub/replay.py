@@ -48,6 +48,7 @@ import time
 from collections import deque
 from typing import Any, NamedTuple, Protocol
 
+from ..sandbox import UPLOADS_DIR
 from .exceptions import InvalidRequest
 from .recordings import DEFAULT_NAME, Library, Line, Recording
 from .utils import builtin_policy, custom_tool_names, new_id
@@ -114,6 +115,19 @@ class _Pause(NamedTuple):
 _Step = int | _Pause  # a walk step: the budget it spent (go on), or a pause
 
 
+def _covers(mounted: str, path: str) -> bool:
+    """A mount at ``mounted`` (where the agent finds it) lets a tool call read ``path``: the file itself, a path
+    inside a mounted directory, or a directory that holds the mount (a grep or glob of the uploads directory)."""
+    mounted, path = mounted.rstrip("/"), path.rstrip("/")
+    return path == mounted or path.startswith(mounted + "/") or mounted.startswith(path + "/")
+
+
+def _mount_path_for(path: str) -> str:
+    """The ``mount_path`` that puts a file at ``path`` in the sandbox (the docs' style: ``/data.csv``)."""
+    prefix = UPLOADS_DIR + "/"
+    return "/" + path[len(prefix):] if path.startswith(prefix) else path
+
+
 class Replayer:
     """The walk of one session through its recording: where it is, which learner events wait to be matched, the
     ids it gave to recorded events."""
@@ -157,11 +171,13 @@ class Replayer:
                     "tools=helpers.incident.CUSTOM_TOOLS (or add the missing tools with client.beta.agents.update), "
                     "then start a new session with it.")
         for path in rec.sandbox_paths():
-            if not any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounts if m):
+            if not any(_covers(m, path) for m in mounts if m):
                 return (f"recording {rec.name!r} reads {path} in the sandbox, but this session mounts nothing there "
-                        f"(its mounts: {mounts or 'none'}), so live those commands would fail. Mount the file when "
-                        f"you create the session: resources=[{{\"type\": \"file\", \"file_id\": log_file.id, "
-                        f"\"mount_path\": \"{path}\"}}] (helpers.resources.new_session does this).")
+                        f"(its files are at: {', '.join(mounts) or 'none'}), so live those tool calls would fail. "
+                        "A file's mount_path is rooted under the session's uploads directory (docs: "
+                        f"managed-agents/files, \"File paths\"): mount it with resources=[{{\"type\": \"file\", "
+                        f"\"file_id\": log_file.id, \"mount_path\": \"{_mount_path_for(path)}\"}}] "
+                        "(helpers.resources.new_session does this).")
         for name, seen in sorted(rec.builtin_tools().items()):
             policy = builtin_policy(tools, name)
             if policy is None:
