@@ -26,6 +26,7 @@ from typing import Any
 
 from .events import attr, event_text
 from .hints import hint  # the second hint level, on request: check.hint("3.2")
+from .sandbox import LOG_MOUNT_PATH, LOG_PATH, mounted_at
 
 __all__ = [  # noqa: F822 - TODO is made by the module __getattr__ (it names its cell)
     # the framework
@@ -334,7 +335,7 @@ def setup(client: Any, mode: str) -> None:
     if missing:
         fail(f"the incident evidence is missing from {DATA_DIR.name}/: {', '.join(missing)}.",
              "run `python scripts/generate_data.py` from the repository root.")
-    where = "offline replay of recorded sessions" if mode == "replay" else "the live Managed Agents API"
+    where = "offline replay of sessions authored from the docs" if mode == "replay" else "the live Managed Agents API"
     ok(f"Connected in {mode} mode ({where}), anthropic {anthropic.__version__}, evidence present in data/.")
 
 
@@ -551,12 +552,13 @@ def session(sess: Any, agent_obj: Any = None, env: Any = None) -> None:
     if env is not None and attr(sess, "environment_id") != attr(env, "id"):
         fail("the session runs in a different environment than `env`.", "pass environment_id=env.id.")
     mounts = {attr(r, "mount_path"): r for r in attr(sess, "resources") or [] if attr(r, "type") == "file"}
-    if "/workspace/data/app.log" not in mounts:
+    if not any(mounted_at(m) == LOG_PATH for m in mounts if m):  # the path as sent, or as the sandbox has it
         where = ", ".join(sorted(m for m in mounts if m)) or "nothing"
-        fail(f"app.log is not mounted at /workspace/data/app.log (mounted: {where}).",
-             "pass resources=[{\"type\": \"file\", \"file_id\": log_file.id, \"mount_path\": \"/workspace/data/app.log\"}].")
+        fail(f"app.log is not mounted where the agent reads it, {LOG_PATH} (mounted: {where}).",
+             f"pass resources=[{{\"type\": \"file\", \"file_id\": log_file.id, \"mount_path\": \"{LOG_MOUNT_PATH}\"}}]: "
+             "a mount_path is rooted under /mnt/session/uploads.")
     ok(f"Session ready ({attr(sess, 'status')}): agent v{attr(sess, 'agent.version')} in its environment, "
-       "app.log mounted at /workspace/data/app.log.")
+       f"app.log mounted at {LOG_PATH}.")
 
 
 _STOP_REASONS = ("end_turn", "requires_action", "retries_exhausted", "budget_reached", "refusal", "terminated")
@@ -882,7 +884,7 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
     n = len(results)
     sandbox = sum(1 for e in events if _type_of(e) == "agent.tool_use")
     ok(f"Your loop answered {n} custom tool call{'s' if n != 1 else ''} inline, each exactly once (the sandbox ran "
-       f"its {sandbox} command{'s' if sandbox != 1 else ''} itself), and stopped on end_turn: the report names dep_4820.")
+       f"its {sandbox} tool call{'s' if sandbox != 1 else ''} itself), and stopped on end_turn: the report names dep_4820.")
 
 
 # =============================================================================== 05 Replay and lifecycle
@@ -1026,7 +1028,7 @@ def confirmation(confirm: Any) -> None:
     __tracebackhide__ = True
     _callable(confirm, "confirmation", "6.2", "a function confirmation(tool_use, allow, deny_message=None) returning an event")
     tool_use = _sdk_event({"type": "agent.tool_use", "id": "sevt_check_bash", "name": "bash",
-                           "input": {"command": "grep -c 'slow query' /workspace/data/app.log"},
+                           "input": {"command": f"grep -c 'slow query' {LOG_PATH}"},
                            "evaluated_permission": "ask", "evaluation": {"type": "always_ask"}})
 
     def call(*args: Any, **kwargs: Any) -> dict:
@@ -1137,8 +1139,8 @@ def deployment(ensure_deployment: Any, client: Any, agent_obj: Any, log_file: An
         fail("its initial events hold no user.message with the alert (which asks for /mnt/session/outputs/report.md).",
              "initial_events=[ALERT_EVENT]: the alert starts every run's work.")
     mounts = [attr(r, "mount_path") for r in attr(first, "resources") or [] if attr(r, "file_id") == attr(log_file, "id")]
-    if "/workspace/data/app.log" not in mounts:
-        fail(f"app.log is not mounted at /workspace/data/app.log (mounts: {mounts or 'none'}).",
+    if not any(mounted_at(m) == LOG_PATH for m in mounts if m):
+        fail(f"app.log is not mounted where the agent reads it, {LOG_PATH} (mounts: {mounts or 'none'}).",
              "resources=[{\"type\": \"file\", \"file_id\": log_file.id, \"mount_path\": resources.LOG_MOUNT_PATH}].")
     cap = attr(first, "budget.max_list_cost")
     if cap is None:

@@ -98,7 +98,7 @@ def _solution_code(name: str, exercises) -> str:
 
 def test_the_04_solution_loop_and_its_check_handle_the_window(client):
     """The learner's loop of notebook 04 (exercises 4.1-4.3, run as written) and check.investigation."""
-    scope = {"client": client, "incident": incident, "render": render}
+    scope = {"client": client, "incident": incident, "render": render, "resources": resources}  # the set-up cell's
     exec(compile(_solution_code("04_custom_tools", ("4.1", "4.2", "4.3")), "solutions/04", "exec"), scope)
     s = _session(client)
     events = scope["investigate"](s.id, "Latency sweep, please.")
