@@ -5,13 +5,22 @@
     python scripts/make_recordings.py --out DIR   # writes DIR/*.jsonl (the tests use this)
     python scripts/make_recordings.py --check     # writes nothing; exit 1 if data/recordings is out of date
 
-The recordings are *authored*, not captured: every header says ``"source": "authored"``. They are honest in
-everything else. Each event is a full event as ``client.beta.sessions.events.list`` returns it and validates
-strictly against the SDK's ``BetaManagedAgentsSessionEvent``. Every number the agent states is computed here
-from the evidence files in ``data/``. Every custom tool result is the real output of
-``helpers.incident.handle_tool`` for the recorded input. Every ``bash`` result is what the recorded command
-prints when run here on ``data/app.log``: the sandbox path ``/workspace/data/`` is replaced by the local data
-directory, and ``LC_ALL=C`` is set so that ``sort`` is stable.
+The recordings are *authored* from the docs, not captured: every header says ``"source": "authored"`` until a
+live capture (``helpers/stub/recorder.py``, ``scripts/live_recordings.py --refresh``) replaces the file with
+``"source": "live"``. They are honest in everything else. Each event is a full event as
+``client.beta.sessions.events.list`` returns it and validates strictly against the SDK's
+``BetaManagedAgentsSessionEvent``. The agent works as a live one does on this task: it reads a few lines of the
+log with ``read``, searches it with ``grep``, counts with ``bash`` pipelines, finds files with ``glob``, and calls
+the custom tools (the tools and inputs the cookbook's live runs show, with the inputs the SDK's
+``BetaManagedAgentsAgentToolset20260401*Input`` types define). Every number the agent states is computed here from
+the evidence files in ``data/``. Every custom tool result is the real output of ``helpers.incident.handle_tool``
+for the recorded input. Every built-in tool result is what that call really gives on ``data/app.log``, mounted
+where the sandbox has it (``helpers.sandbox.LOG_PATH``, in a scratch copy of the sandbox's ``/mnt/session/``):
+``bash`` runs the command with ``LC_ALL=C`` (so ``sort`` is stable); ``read``, ``grep`` and ``glob`` run the SDK's
+reference implementations of those tools (``anthropic.lib.tools.agent_toolset``; the hosted tools' output
+format is not documented, so that the two agree is an inference).
+
+Token counts are an *estimate* where no live figure is published: see ``prompt_overhead_tokens``.
 
 Deterministic: fixed ids (``sevt_01<CODE><n>``), a fixed timeline starting 2026-11-18T14:52:00Z, and no
 clock or randomness except ``random.Random(<recording name>)``. Re-running it on the same ``data/`` reproduces
@@ -21,11 +30,14 @@ the files byte for byte (tests/test_recordings.py checks this). Re-run it whenev
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -34,41 +46,70 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from helpers.sandbox import LOG_PATH, OUTPUTS_DIR, UPLOADS_DIR  # noqa: E402
 from helpers.settings import DATA_DIR  # noqa: E402
 
 FORMAT = 1
 #: ``stop_reason.event_ids`` of a requires_action idle lists at most this many of the blocking ids (a window that
 #: slides as they are answered; the cookbook's human-in-the-loop notebook). The stub applies the same window.
 EVENT_IDS_WINDOW = 5
-#: Where the agent's sandbox sees the evidence (the environment mounts data/ there).
-SANDBOX_DATA_DIR = "/workspace/data"
 START = datetime(2026, 11, 18, 14, 52, 0, tzinfo=timezone.utc)
 ONSET = "2026-11-18T14:07:00Z"
 
-# --------------------------------------------------------------------------- running the sandbox commands
+# --------------------------------------------------------------------------- the sandbox's tools, run here
+
+#: Where the agent reads the log, and writes files that become session outputs (files.list(scope_id=session.id)).
+LOG = LOG_PATH
+SESSION_OUTPUTS_DIR = OUTPUTS_DIR
+#: The sandbox's /mnt/session/ and what a session of the workshop mounts there: only app.log.
+SESSION_ROOT = "/mnt/session/"
 
 
-#: Where the agent writes files that become session outputs (files.list(scope_id=session.id)).
-SESSION_OUTPUTS_DIR = "/mnt/session/outputs"
-LOCAL_OUTPUTS_DIR = Path(os.environ.get("TMPDIR", "/tmp")) / "workshop-session-outputs"
+class Sandbox:
+    """A scratch copy of the sandbox's ``/mnt/session/`` (``uploads/app.log`` and an empty ``outputs/``), where the
+    recorded built-in tool calls run: each result is what the call really gives on the evidence."""
 
+    def __init__(self, data_dir: Path | str = DATA_DIR):
+        self._tmp = tempfile.TemporaryDirectory(prefix="workshop-sandbox-")
+        self.root = Path(self._tmp.name)
+        uploads = self.root / UPLOADS_DIR.lstrip("/")
+        uploads.mkdir(parents=True)
+        (self.root / OUTPUTS_DIR.lstrip("/")).mkdir(parents=True)
+        try:
+            os.link(Path(data_dir) / "app.log", uploads / "app.log")
+        except OSError:  # another file system: a copy
+            shutil.copyfile(Path(data_dir) / "app.log", uploads / "app.log")
 
-def sandbox_to_local(command: str, data_dir: Path | str = DATA_DIR) -> str:
-    """The command as it runs here: ``/workspace/data/`` becomes the local data directory, and
-    ``/mnt/session/outputs/`` a scratch directory (what the agent writes there prints nothing)."""
-    return command.replace(SANDBOX_DATA_DIR + "/", f"{Path(data_dir)}/").replace(
-        SESSION_OUTPUTS_DIR + "/", f"{LOCAL_OUTPUTS_DIR}/")
+    def local(self, text: str) -> str:
+        return text.replace(SESSION_ROOT, f"{self.root}{SESSION_ROOT}")
 
+    def sandboxed(self, text: str) -> str:
+        return text.replace(f"{self.root}{SESSION_ROOT}", SESSION_ROOT)
 
-def run_sandbox_command(command: str, data_dir: Path | str = DATA_DIR) -> str:
-    """What ``command`` prints (stdout, exactly) when run with bash on the local evidence."""
-    local = sandbox_to_local(command, data_dir)
-    LOCAL_OUTPUTS_DIR.mkdir(parents=True, exist_ok=True)
-    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    proc = subprocess.run(["bash", "-c", local], capture_output=True, env=env, check=False)
-    if proc.stderr:
-        raise RuntimeError(f"{local!r} wrote to stderr: {proc.stderr.decode(errors='replace')}")
-    return proc.stdout.decode("utf-8")
+    def run(self, name: str, tool_input: dict) -> str:
+        """What the built-in tool ``name`` returns for ``tool_input`` (it must succeed: the stories use what works)."""
+        if name == "bash":
+            return self.sandboxed(self._bash(tool_input["command"]))
+        local = {k: self.local(v) if isinstance(v, str) else v for k, v in tool_input.items()}
+        return self.sandboxed(asyncio.run(self._sdk_tool(name, local)))
+
+    def _bash(self, command: str) -> str:
+        env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        proc = subprocess.run(["bash", "-c", self.local(command)], capture_output=True, env=env, check=False)
+        if proc.returncode or proc.stderr:
+            raise RuntimeError(f"{command!r} failed: {proc.stderr.decode(errors='replace')}")
+        return proc.stdout.decode("utf-8")
+
+    async def _sdk_tool(self, name: str, tool_input: dict) -> str:
+        from anthropic.lib.tools import agent_toolset as ts
+
+        tool = {"read": ts.beta_read_tool, "grep": ts.beta_grep_tool, "glob": ts.beta_glob_tool}[name]
+        result = await tool(ts.AgentToolContext(workdir=str(self.root))).call(tool_input)
+        assert isinstance(result, str), f"{name} returned {type(result).__name__}, not text"
+        return result
+
+    def close(self) -> None:
+        self._tmp.cleanup()
 
 
 def handle_tool(name: str, tool_input: dict) -> str:
@@ -87,8 +128,9 @@ class Facts:
     Every number an agent states is parsed from a tool output it saw (see the stories), and the stories
     assert what they claim in words, so a change in data/ that breaks a claim stops the generator."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, sandbox: Sandbox):
         self.data_dir = Path(data_dir)
+        self.sandbox = sandbox
         self.deploys = json.loads((self.data_dir / "deploys.json").read_text())["deploys"]
         self.diff = (self.data_dir / "diff.txt").read_text()
         by_id = {d["id"]: d for d in self.deploys}
@@ -121,14 +163,42 @@ def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+# --------------------------------------------------------------------------- what every model request starts with
+# What the platform puts before the session's first message: the first model request writes it to the prompt cache,
+# every later one reads it from there. No live figure is published (the cookbook's live runs print no usage), so the
+# platform's own parts are *estimates*; the agent's own parts are counted (4 characters a token, like _tokens).
+
+#: The system prompt the API adds when tools are present: 346 tokens for the Claude 4.5 models with tool_choice
+#: auto (docs: agents-and-tools/tool-use/overview, "Pricing"); that claude-sonnet-4-6 adds the same is an inference.
+TOOL_USE_SYSTEM_PROMPT_TOKENS = 346
+#: The harness's own system prompt (working in the sandbox, its paths, its rules): unpublished. An *estimate*, of
+#: the order of Claude Code's main system prompt.
+HARNESS_PROMPT_TOKENS_ESTIMATE = 3000
+#: The definitions of the built-in tools the agent enables (helpers.resources.agent_tools: bash, read, grep, glob):
+#: unpublished. An *estimate*: Claude Code's descriptions of its Bash, Read, Grep and Glob tools (1,074, 439, 300 and
+#: 122 tokens, as counted by Piebald-AI/claude-code-system-prompts), which the docs' one-line descriptions of the
+#: toolset resemble, plus ~50 tokens for each input schema (the SDK's BetaManagedAgentsAgentToolset20260401*Input).
+BUILTIN_TOOL_TOKENS_ESTIMATE = {"bash": 1074 + 50, "read": 439 + 50, "grep": 300 + 50, "glob": 122 + 50}
+
+
+def prompt_overhead_tokens() -> int:
+    """The tokens before the first message: the platform's (estimated) and the agent's (counted from helpers)."""
+    from helpers import incident, resources
+
+    return (TOOL_USE_SYSTEM_PROMPT_TOKENS + HARNESS_PROMPT_TOKENS_ESTIMATE + sum(BUILTIN_TOOL_TOKENS_ESTIMATE.values())
+            + _tokens(resources.SYSTEM_PROMPT) + _tokens(json.dumps(incident.CUSTOM_TOOLS)))
+
+
 class Recording:
     """Builds one recording: a header and a list of ``{"event": ...}`` lines on a deterministic timeline."""
 
-    SYSTEM_TOKENS = 2870  # system prompt + tool definitions, cached after the first request
+    #: The first request's cache write: the prompt before the first message (``prompt_overhead_tokens``).
+    SYSTEM_TOKENS = prompt_overhead_tokens()
 
     def __init__(self, name: str, code: str, facts: Facts, *, title: str, description: str, keywords: list[str]):
         self.name, self.code = name, code
         self.data_dir = facts.data_dir
+        self.sandbox = facts.sandbox
         self.header = {"recording": FORMAT, "name": name, "title": title, "description": description,
                        "keywords": keywords, "custom_tools": [], "source": "authored"}
         self.lines: list[dict] = []
@@ -191,17 +261,18 @@ class Recording:
     def model_request(self, outputs: list, *, think: bool = False, extra_seconds: float = 0.0) -> list[str]:
         """One model request and what it produced.
 
-        ``outputs`` items: ``("message", text)``, ``("custom", name, input)``, ``("bash", command)``.
+        ``outputs`` items: ``("message", text)``, ``("custom", name, input)``, ``("bash", command)`` (optionally
+        with ``{"ask": True}``), ``("tool", name, input)`` (a built-in ``read``, ``grep`` or ``glob``).
         Emits span.model_request_start, the request's output (agent.thinking, agent.message, agent.tool_use,
         agent.custom_tool_use) as the model produces it, then span.model_request_end with the usage: the span
-        wraps what it produced. The sandbox then runs each bash call (agent.tool_result) unless it waits for a
+        wraps what it produced. The sandbox then runs each built-in call (agent.tool_result) unless it waits for a
         confirmation. Returns the ids of the tool-use events, in order.
         """
         out_tokens = 18 + (self.rng.randint(60, 240) if think else 0)
         for item in outputs:
             if item[0] == "message":
                 out_tokens += _tokens(item[1])
-            elif item[0] == "custom":
+            elif item[0] in ("custom", "tool"):
                 out_tokens += 22 + _tokens(json.dumps(item[2]))
             else:
                 out_tokens += 26 + _tokens(item[1])
@@ -222,27 +293,29 @@ class Recording:
                 self.emit("agent.message", gap, content=[{"type": "text", "text": item[1]}])
             elif item[0] == "custom":
                 ids.append(self.emit("agent.custom_tool_use", gap, name=item[1], input=item[2]))
-            elif item[0] == "bash":
-                opts = item[2] if len(item) > 2 else {}
-                ids.append(self.bash_use(item[1], gap, **opts))
+            else:
+                name, tool_input = ("bash", {"command": item[1]}) if item[0] == "bash" else item[1:3]
+                opts = item[2] if item[0] == "bash" and len(item) > 2 else {}
+                ids.append(self.tool_use(name, tool_input, gap, **opts))
                 if not opts.get("ask"):
-                    to_run.append((ids[-1], item[1]))
+                    to_run.append((ids[-1], name, tool_input))
         self.emit("span.model_request_end", 0.012, model_request_start_id=start, model_usage=usage)
-        for tid, command in to_run:
-            self.bash_result(tid, command)
+        for tid, name, tool_input in to_run:
+            self.tool_result(tid, name, tool_input)
         return ids
 
-    def bash_use(self, command: str, gap: float, *, ask: bool = False) -> str:
-        """The agent.tool_use of one bash call (its result comes after the model request ends)."""
-        fields: dict = {"name": "bash", "input": {"command": command}}
+    def tool_use(self, name: str, tool_input: dict, gap: float, *, ask: bool = False) -> str:
+        """The agent.tool_use of one built-in call (its result comes after the model request ends)."""
+        fields: dict = {"name": name, "input": tool_input}
         if ask:
             fields.update(evaluated_permission="ask", evaluation={"type": "always_ask"})
         else:
             fields.update(evaluated_permission="allow", evaluation={"type": "always_allow"})
         return self.emit("agent.tool_use", gap, **fields)
 
-    def bash_result(self, tool_use_id: str, command: str, gap: float | None = None) -> str:
-        output = run_sandbox_command(command, self.data_dir)
+    def tool_result(self, tool_use_id: str, name: str, tool_input: dict, gap: float | None = None) -> str:
+        """The sandbox runs the call: its agent.tool_result holds what the call really gives on the evidence."""
+        output = self.sandbox.run(name, tool_input)
         self.outputs[tool_use_id] = output
         self.pending += _tokens(output) + 10
         return self.emit("agent.tool_result", self.jitter(0.18, 0.65) if gap is None else gap,
@@ -274,7 +347,11 @@ class Recording:
 
     def bash_turn(self, message: str | None, command: str, **kw) -> str:
         """A model request that says ``message`` and runs one bash command; returns what it printed."""
-        outputs = ([("message", message)] if message else []) + [("bash", command)]
+        return self.tool_turn(message, "bash", {"command": command}, **kw)
+
+    def tool_turn(self, message: str | None, name: str, tool_input: dict, **kw) -> str:
+        """A model request that says ``message`` and makes one built-in tool call; returns its result."""
+        outputs = ([("message", message)] if message else []) + [("tool", name, tool_input)]
         (tid,) = self.model_request(outputs, **kw)
         return self.outputs[tid]
 
@@ -301,11 +378,14 @@ DIFF_INPUT = {"ref": "dep_4820"}
 QUERY_LOGS_ERRORS_INPUT = {"service": "checkout", "level": "ERROR", "start": ONSET, "limit": 5}
 QUERY_LOGS_SLOW_INPUT = {"contains": "slow query", "limit": 3}
 
-LOG = f"{SANDBOX_DATA_DIR}/app.log"
 CMD_HEAVY_PER_HOUR = f"grep '\"db_queries\":[0-9][0-9]' {LOG} | cut -c8-20 | sort | uniq -c"
 CMD_HEAVY_FIRST = f"grep -m1 '\"db_queries\":[0-9][0-9]' {LOG}"
 CMD_SLOW_BY_ROUTE = f"grep 'slow query' {LOG} | cut -d, -f3,4 | sort | uniq -c"
 CMD_SLOW_PER_HOUR = f"grep 'slow query' {LOG} | cut -c8-20 | sort | uniq -c"
+#: The built-in tools' inputs, as the SDK's BetaManagedAgentsAgentToolset20260401{Read,Grep,Glob}Input define them.
+READ_HEAD = {"file_path": LOG, "view_range": [1, 3]}
+GREP_TIMEOUTS = {"pattern": '"status":504', "path": UPLOADS_DIR}
+GLOB_UPLOADS = {"pattern": "**/*", "path": UPLOADS_DIR}
 CMD_CHECKOUT_ERRORS = (f"grep '\"service\":\"checkout\"' {LOG} | grep '\"level\":\"ERROR\"' | "
                        "grep -o '\"msg\":\"[^\"]*\"' | sort | uniq -c")
 
@@ -378,10 +458,15 @@ def investigate(r: Recording, f: Facts) -> str:
         "I'll start with the checkout latency metrics to pin down when the spike began and how big it is.",
         "get_metrics", METRICS_INPUT, think=True))
 
-    heavy = hourly(r.bash_turn(
+    head = r.tool_turn(
         f"Checkout p99 averaged {ms(cb)} in the hour before {hhmm(ONSET)[:5]} and {ms(ca)} in the hour after "
-        f"({ratio:.1f}x). Something changed at that minute. The checkout log lines carry `db_queries`, so let me "
-        "count requests with 10 or more queries per hour.", CMD_HEAVY_PER_HOUR, think=True))
+        f"({ratio:.1f}x). Something changed at that minute. Before searching 13 MB of log, its first lines:",
+        "read", READ_HEAD)
+    assert [json.loads(x)["ts"] < ONSET for x in head.splitlines()] == [True] * 3, head
+
+    heavy = hourly(r.bash_turn(
+        "One JSON object per line, in time order. The checkout lines also carry `db_queries`, so let me count "
+        "requests with 10 or more queries per hour.", CMD_HEAVY_PER_HOUR, think=True))
     assert set(heavy) == {"14", "15"}, heavy
     n_heavy = sum(heavy.values())
 
@@ -403,10 +488,17 @@ def investigate(r: Recording, f: Facts) -> str:
     n504, n500 = errors["by_status"].get("504", 0), errors["by_status"].get("500", 0)
     assert "db connection pool exhausted" in json.dumps(errors["samples"]), errors["samples"]
 
-    deploys = json.loads(r.custom_turn(
+    timeouts = [json.loads(x.split(":", 2)[2]) for x in r.tool_turn(
         f"{errors['matched']} errors since {hhmm(ONSET)[:5]}: {n504} × 504 upstream timeout and {n500} × 500, "
-        "the samples showing `db connection pool exhausted`. The database is the bottleneck. Which deploys "
-        "landed around the onset?", "list_deploys", DEPLOYS_INPUT, think=True))["deploys"]
+        "the samples showing `db connection pool exhausted`. The timed-out requests themselves:",
+        "grep", GREP_TIMEOUTS).splitlines()]
+    assert len(timeouts) == n504 and all(t["service"] == "checkout" for t in timeouts), timeouts
+    q_min, q_max = min(t["db_queries"] for t in timeouts), max(t["db_queries"] for t in timeouts)
+    assert q_min >= 100, q_min
+
+    deploys = json.loads(r.custom_turn(
+        f"Each of the {n504} ran {q_min} to {q_max} DB queries before timing out: the database is the "
+        "bottleneck. Which deploys landed around the onset?", "list_deploys", DEPLOYS_INPUT, think=True))["deploys"]
     assert [d["id"] for d in deploys if d["service"] == "checkout"] == [c["id"]], deploys
     assert h1 in deploys and h2 in deploys
 
@@ -437,7 +529,8 @@ per line item.
 * Checkout p99 {ms(cb)} → {ms(ca)} ({ratio:.1f}x), hour before vs hour after {hhmm(ONSET)[:5]}.
 * {n_heavy:,} checkout requests ran ≥ 10 DB queries, none before 14:00; the first at {hhmm(first['ts'])}.
 * {n_slow:,} slow-query warnings, all on {' and '.join(f'`{x}`' for x in slow_routes)}.
-* {errors['matched']} checkout errors since the onset: {n504} × 504, {n500} × 500 (mostly pool exhausted).
+* {errors['matched']} checkout errors since the onset: {n504} × 504 ({q_min}–{q_max} queries each), {n500} × 500 \
+(mostly pool exhausted).
 
 **Not it:** `{h1['id']}` ({h1['service']}, {hhmm(h1['timestamp'])}) is another service and payments p99 stayed \
 flat ({ms(pb)} → {ms(pa)}); `{h2['id']}` ({h2['service']}, {hhmm(h2['timestamp'])}) came \
@@ -514,7 +607,8 @@ def rec_budget(f: Facts) -> Recording:
     steps = [
         lambda: r.custom_turn("Checkout latency first: when did the spike begin, and how big is it?",
                               "get_metrics", METRICS_INPUT, think=True),
-        lambda: r.bash_turn("A tenfold jump at 14:07. Do checkout requests run more DB queries since then?",
+        lambda: r.tool_turn("A tenfold jump at 14:07. The log's first lines, to see its fields:", "read", READ_HEAD),
+        lambda: r.bash_turn("Checkout lines carry db_queries. Do checkout requests run more of them since 14:07?",
                             CMD_HEAVY_PER_HOUR, think=True),
         lambda: r.bash_turn("Thousands of heavy requests from 14:00 on. When is the first one?", CMD_HEAVY_FIRST),
         lambda: r.bash_turn("Right at the onset. Which routes log the slow-query warnings?", CMD_SLOW_BY_ROUTE),
@@ -548,14 +642,20 @@ AUDIT_SERVICES = ["auth", "cart", "catalog", "checkout", "payments", "search"]
 
 def rec_interrupt(f: Facts) -> Recording:
     r = Recording("interrupt", "INTR", f, title="A long audit, stopped by user.interrupt",
-                  description="An exhaustive service-by-service audit of the log: many bash calls over several "
-                              "minutes. The recorded user.interrupt lands mid-run; the session then goes idle "
-                              "(end_turn). On replay an earlier interrupt skips ahead to it.",
+                  description="An exhaustive service-by-service audit of the log: a glob of the mounted files, "
+                              "a read of the log's first lines, then many bash calls over several minutes. The "
+                              "recorded user.interrupt lands mid-run; the session then goes idle (end_turn). On "
+                              "replay an earlier interrupt skips ahead to it.",
                   keywords=["audit"])
     r.user_message(AUDIT_MESSAGE)
     r.running()
-    r.model_request([("message", "I'll go service by service: requests per hour first, then the error statuses. "
-                                 "Six services, two passes each.")], think=True)
+    files = r.tool_turn("First, what is mounted in the sandbox?", "glob", GLOB_UPLOADS, think=True)
+    assert files == LOG, files
+    head = r.tool_turn(f"One file, `{LOG}`. Its first lines, to see the fields:", "read", READ_HEAD)
+    assert all('"service":' in x and '"status":' in x for x in head.splitlines()), head
+    r.model_request([("message", "One JSON object per line, with `service`, `status` and a timestamp. I'll go service "
+                                 "by service: requests per hour first, then the error statuses. Six services, two "
+                                 "passes each.")])
     for svc in AUDIT_SERVICES:
         per_hour = hourly(r.bash_turn(None, f"grep '\"service\":\"{svc}\"' {LOG} | cut -c8-20 | sort | uniq -c",
                                       extra_seconds=3.0))
@@ -611,7 +711,7 @@ def rec_permission(f: Facts) -> Recording:
 
     with r.branch("allow"):
         r.running(0.05)
-        r.bash_result(tid, CMD_SLOW_PER_HOUR)
+        r.tool_result(tid, "bash", {"command": CMD_SLOW_PER_HOUR})
         counts = hourly(r.outputs[tid])
         assert min(counts) >= "14", counts
         r.model_request([("message",
@@ -635,7 +735,7 @@ def rec_permission(f: Facts) -> Recording:
         for bucket, n in res["timeline"]["counts"].items():
             if n:
                 counts[bucket[:2]] = counts.get(bucket[:2], 0) + n
-        assert counts == hourly(run_sandbox_command(CMD_SLOW_PER_HOUR, f.data_dir)), counts
+        assert counts == hourly(f.sandbox.run("bash", {"command": CMD_SLOW_PER_HOUR})), counts
         r.model_request([("message",
             f"`query_logs` gives the same answer without a shell: {res['matched']:,} slow-query warnings, "
             "none before 14:00:\n\n" + per_hour_text(counts)
@@ -853,10 +953,14 @@ def rec_outcome(f: Facts) -> Recording:
 
 def build_all(data_dir: Path = DATA_DIR) -> dict[str, str]:
     """name -> file text, for every authored recording."""
-    f = Facts(data_dir)
-    recs = [rec_incident(f), rec_interrupt(f), rec_permission(f), rec_fault_rescheduled(f),
-            rec_fault_retries_exhausted(f), rec_fault_terminated(f), rec_outcome(f), rec_parallel(f),
-            rec_alert(f), rec_budget(f)]
+    sandbox = Sandbox(data_dir)
+    try:
+        f = Facts(data_dir, sandbox)
+        recs = [rec_incident(f), rec_interrupt(f), rec_permission(f), rec_fault_rescheduled(f),
+                rec_fault_retries_exhausted(f), rec_fault_terminated(f), rec_outcome(f), rec_parallel(f),
+                rec_alert(f), rec_budget(f)]
+    finally:
+        sandbox.close()
     return {rec.name: rec.text() for rec in recs}
 
 

@@ -1,12 +1,15 @@
 """The recordings in data/recordings/ keep the contract of docs/design.md ("Recordings").
 
 Every file: a well-formed header, every event strictly valid for the SDK, ids unique, references to earlier
-events, requires_action idles listing exactly the pending calls, a clean end on every path. Authored files
-also: bash outputs that re-run byte for byte on data/app.log, custom tool results equal to
-helpers.incident.handle_tool, and scripts/make_recordings.py reproducing them byte for byte.
+events, requires_action idles listing exactly the pending calls, a clean end on every path, built-in tool inputs
+valid for the SDK's toolset input types, and every path they read a mounted one. Authored files also: built-in tool
+results that re-run byte for byte on data/app.log (bash here; read, grep and glob with the SDK's reference
+implementations), custom tool results equal to helpers.incident.handle_tool, and scripts/make_recordings.py
+reproducing them byte for byte.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -24,7 +27,7 @@ DATA_DIR = ROOT / "data"
 REC_DIR = DATA_DIR / "recordings"
 FILES = sorted(REC_DIR.glob("*.jsonl"))
 ADAPTER = TypeAdapter(BetaManagedAgentsSessionEvent)
-SANDBOX_DATA_DIR = "/workspace/data/"
+SESSION_ROOT = "/mnt/session/"
 
 HEADER_KEYS = ["recording", "name", "title", "description", "keywords", "custom_tools", "source"]
 REQUIRED = {"incident-2277", "interrupt", "permission-policy", "fault-rescheduled", "fault-retries-exhausted",
@@ -83,14 +86,38 @@ def extras(obj, where="event") -> list[str]:
     return found
 
 
-def run_locally(command: str, outputs: Path | None = None) -> str:
-    local = command.replace(SANDBOX_DATA_DIR, f"{DATA_DIR}/")
-    if outputs is not None:
-        local = local.replace("/mnt/session/outputs/", f"{outputs}/")
-    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    proc = subprocess.run(["bash", "-c", local], capture_output=True, env=env, check=False)
-    assert not proc.stderr, proc.stderr
-    return proc.stdout.decode("utf-8")
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory) -> Path:
+    """A scratch /mnt/session/ as a workshop session has it: app.log in uploads/ (helpers.sandbox.LOG_PATH), and an
+    empty outputs/."""
+    from helpers.sandbox import LOG_PATH, OUTPUTS_DIR
+
+    root = tmp_path_factory.mktemp("sandbox")
+    log = root / LOG_PATH.lstrip("/")
+    log.parent.mkdir(parents=True)
+    (root / OUTPUTS_DIR.lstrip("/")).mkdir(parents=True)
+    try:
+        os.link(DATA_DIR / "app.log", log)
+    except OSError:
+        log.write_bytes((DATA_DIR / "app.log").read_bytes())
+    return root
+
+
+def run_locally(name: str, tool_input: dict, root: Path) -> str:
+    """What a built-in tool call gives in the scratch sandbox at ``root``, with the sandbox's paths in it."""
+    local = {k: v.replace(SESSION_ROOT, f"{root}{SESSION_ROOT}") if isinstance(v, str) else v
+             for k, v in tool_input.items()}
+    if name == "bash":
+        env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        proc = subprocess.run(["bash", "-c", local["command"]], capture_output=True, env=env, check=False)
+        assert not proc.stderr, proc.stderr
+        out = proc.stdout.decode("utf-8")
+    else:
+        from anthropic.lib.tools import agent_toolset as ts
+
+        tool = {"read": ts.beta_read_tool, "grep": ts.beta_grep_tool, "glob": ts.beta_glob_tool}[name]
+        out = asyncio.run(tool(ts.AgentToolContext(workdir=str(root))).call(local))
+    return out.replace(f"{root}{SESSION_ROOT}", SESSION_ROOT)
 
 
 @pytest.fixture(scope="module", params=FILES, ids=[p.stem for p in FILES])
@@ -248,7 +275,45 @@ def test_custom_tool_inputs_and_results(rec):
             assert ev["content"] == [{"type": "text", "text": expected}], f"{ev['id']}: stale tool result"
 
 
-def test_bash_outputs_rerun_byte_for_byte(rec, tmp_path):
+#: The agent's built-in tools (helpers.resources.agent_tools) and the SDK type of each one's input.
+TOOL_INPUTS = {"bash": "BetaManagedAgentsAgentToolset20260401BashInput",
+               "read": "BetaManagedAgentsAgentToolset20260401ReadInput",
+               "grep": "BetaManagedAgentsAgentToolset20260401GrepInput",
+               "glob": "BetaManagedAgentsAgentToolset20260401GlobInput"}
+
+
+def test_builtin_tool_inputs_are_the_sdks_and_read_only_mounted_paths(rec):
+    """Each agent.tool_use is a tool the workshop's agent enables, its input valid for the SDK's type (no unknown
+    field), and every path it reads is where a workshop session has a file: app.log in the uploads directory, or
+    the outputs directory it writes (docs: managed-agents/files, "File paths")."""
+    import anthropic.types.beta as beta
+
+    from helpers.sandbox import LOG_PATH, OUTPUTS_DIR, UPLOADS_DIR
+    from helpers.stub.recordings import _MOUNTED
+
+    _, header, lines = rec
+    for ln in lines:
+        ev = ln["event"]
+        if ev["type"] != "agent.tool_use":
+            continue
+        assert ev["name"] in TOOL_INPUTS, ev["name"]
+        model = getattr(beta, TOOL_INPUTS[ev["name"]]).model_validate(ev["input"], strict=True)
+        assert not model.model_extra, f"{ev['id']}: {model.model_extra}"
+        text = json.dumps(ev["input"])
+        assert "/workspace" not in text, f"{ev['id']} reads outside the docs' paths: {text}"
+        for path in _MOUNTED.findall(text):
+            assert path.rstrip("/") in (UPLOADS_DIR, LOG_PATH), f"{ev['id']} reads {path}: nothing is mounted there"
+        if header["source"] == "authored":  # a live agent may look anywhere; the authored one stays in its mounts
+            assert all(p.startswith((UPLOADS_DIR, OUTPUTS_DIR)) for p in _absolute_paths(text)), text
+
+
+def _absolute_paths(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"(?<![\w.-])/(?:mnt|workspace|tmp|data|home|root)[\w./-]*", text)
+
+
+def test_builtin_tool_outputs_rerun_byte_for_byte(rec, sandbox):
     _, header, lines = rec
     if header["source"] != "authored":
         pytest.skip("live recordings hold what the real sandbox printed")
@@ -260,10 +325,9 @@ def test_bash_outputs_rerun_byte_for_byte(rec, tmp_path):
             uses[ev["id"]] = ev
         elif ev["type"] == "agent.tool_result":
             use = uses[ev["tool_use_id"]]
-            assert use["name"] == "bash"
-            command = use["input"]["command"]
-            assert SANDBOX_DATA_DIR in command or command.startswith("cat > /mnt/session/outputs/")
-            assert ev["content"] == [{"type": "text", "text": run_locally(command, tmp_path)}], command
+            want = run_locally(use["name"], use["input"], sandbox)
+            assert ev["content"] == [{"type": "text", "text": want}], use["input"]
+            assert ev["is_error"] is False
             checked += 1
     if any(ev["event"]["type"] == "agent.tool_use" for ev in lines):
         assert checked
@@ -311,7 +375,10 @@ def test_incident_report():
     assert events[-1]["type"] == "session.status_idle" and events[-1]["stop_reason"] == {"type": "end_turn"}
     assert {ev["name"] for ev in events if ev["type"] == "agent.custom_tool_use"} == {
         "query_logs", "get_metrics", "list_deploys", "get_diff"}
-    assert any(ev["type"] == "agent.tool_use" and ev["name"] == "bash" for ev in events)
+    # the built-in tools a live agent uses on this task (the cookbook's live runs): read a few lines, grep, count in bash
+    assert {ev["name"] for ev in events if ev["type"] == "agent.tool_use"} == {"read", "grep", "bash"}
+    reads = [ev["input"] for ev in events if ev["type"] == "agent.tool_use" and ev["name"] == "read"]
+    assert all(r.get("view_range") for r in reads), "the log is 13 MB: a live agent reads a range, not the file"
 
 
 #: What a model request produces: these events lie inside its span (start ... end).
@@ -345,6 +412,7 @@ def test_interrupt_story():
     types = [ev["type"] for ev in events]
     i = types.index("user.interrupt")
     assert types.count("agent.tool_use") >= 10 and types[:i].count("agent.tool_use") >= 10
+    assert [ev["name"] for ev in events if ev["type"] == "agent.tool_use"][:2] == ["glob", "read"]
     # the interrupted model request produces no output; its span.model_request_end closes it, then idle
     assert types[i - 1] == "span.model_request_start"
     assert types[i + 1:] == ["span.model_request_end", "session.status_idle"]
