@@ -1044,14 +1044,14 @@ def final_report_html(report: str | None, culprit: str | None = None) -> str:
             f"{markdown_html(report)}</div></div>")
 
 
-_TOOL_KINDS = (("agent", "sandbox command", "sandbox commands", "ran"),
+_TOOL_KINDS = (("agent", "sandbox tool call", "sandbox tool calls", "ran"),   # bash, read, grep, glob: the sandbox runs them
                ("custom", "custom tool call", "custom tool calls", "answered"),
                ("mcp", "MCP tool call", "MCP tool calls", "answered"))
 
 
 def tool_calls_summary(state: AgentPanelState) -> str:
-    """The tool calls by kind, e.g. "3 sandbox commands · 5 custom tool calls (5 answered)": the sandbox runs its
-    commands itself; your laptop answers the custom tools."""
+    """The tool calls by kind, e.g. "5 sandbox tool calls · 5 custom tool calls (5 answered)": the sandbox runs the
+    built-in tools itself; your laptop answers the custom tools."""
     parts = []
     for kind, one, many, verb in _TOOL_KINDS:
         calls = [c for c in state.tool_calls.values() if c.kind == kind]

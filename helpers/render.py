@@ -1,7 +1,7 @@
 """One readable line per Managed Agents session event.
 
     from helpers import render
-    render.line(event)   # -> "agent.tool_use        bash  grep -c '\"service\":\"checkout\"' /workspace/data/app.log"
+    render.line(event)   # -> "agent.tool_use        bash  grep -c '\"service\":\"checkout\"' /mnt/session/uploads/app.log"
     render.show(event)   # colour HTML in Jupyter, plain text in a terminal
 
 Works with the SDK's event objects (``BetaManagedAgents...Event``) and with plain dicts

@@ -710,4 +710,4 @@ def test_static_copy_beside_the_widget_view():
     assert "dep_4820" in static and "SRE Agent" in static and "offline" in static
     on_event = dash.attach("sesn_static")
     assert on_event == dash.on_event
-    assert "0 sandbox commands · 0 custom tool calls (0 answered)" in dash.static_html()
+    assert "0 sandbox tool calls · 0 custom tool calls (0 answered)" in dash.static_html()

@@ -105,7 +105,7 @@ def test_dashboard_shows_in_nbconvert_html(name: str):
     assert "dep_4820" in static and "deploys" in static.lower(), f"{name}: no deploy markers"
     if name.startswith("04"):
         assert "final-report" in static and "N+1" in static, "04: the final report is not in the static copy"
-        assert "sandbox commands" in static and "custom tool calls" in static
+        assert "sandbox tool calls" in static and "custom tool calls" in static
 
 
 # --------------------------------------------------------------------------- the smaller things of issue 9
@@ -133,8 +133,8 @@ def test_01_chart_legend_sits_above_the_deploy_labels():
 def test_04_names_both_kinds_of_tool_calls():
     text = _outputs("04_custom_tools.ipynb")
     panel = next(line for line in text.splitlines() if line.startswith("SRE Agent panel:"))
-    assert re.search(r"\d+ sandbox commands?( \(\d+ ran\))? · \d+ custom tool calls? \(\d+ answered\)", panel), panel
-    assert re.search(r"answered \d+ custom tool calls inline.*the sandbox ran its \d+ commands? itself", text)
+    assert re.search(r"\d+ sandbox tool calls?( \(\d+ ran\))? · \d+ custom tool calls? \(\d+ answered\)", panel), panel
+    assert re.search(r"answered \d+ custom tool calls inline.*the sandbox ran its \d+ tool calls? itself", text)
 
 
 def test_console_link_only_for_live_sessions(capsys):
