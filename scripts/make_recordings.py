@@ -655,7 +655,7 @@ def rec_interrupt(f: Facts) -> Recording:
     assert all('"service":' in x and '"status":' in x for x in head.splitlines()), head
     r.model_request([("message", "One JSON object per line, with `service`, `status` and a timestamp. I'll go service "
                                  "by service: requests per hour first, then the error statuses. Six services, two "
-                                 "passes each.")])
+                                 "passes each.")], extra_seconds=3.0)  # a slow audit: 06 interrupts in this one
     for svc in AUDIT_SERVICES:
         per_hour = hourly(r.bash_turn(None, f"grep '\"service\":\"{svc}\"' {LOG} | cut -c8-20 | sort | uniq -c",
                                       extra_seconds=3.0))
