@@ -108,10 +108,10 @@ def test_session_create_forms_and_resources(client, env, agent):
     assert f.filename == "app.log" and f.size_bytes == 110 and f.id.startswith("file_")
     s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, title="t", metadata={"k": "v"},
                                     resources=[{"type": "file", "file_id": f.id,
-                                                "mount_path": "/workspace/data/app.log"}])
+                                                "mount_path": "/app.log"}])
     assert re.match(ID["sesn"], s.id) and s.status == "idle" and s.agent.version == agent.version
     r = s.resources[0]
-    assert r.type == "file" and r.file_id != f.id and r.mount_path == "/workspace/data/app.log" and r.id  # a copy
+    assert r.type == "file" and r.file_id != f.id and r.mount_path == "/app.log" and r.id  # a copy
     assert [x.id for x in client.beta.sessions.resources.list(s.id)] == [r.id]
     added = client.beta.sessions.resources.add(s.id, type="file", file_id=f.id)
     assert added.mount_path == f"/mnt/session/uploads/{f.id}"
