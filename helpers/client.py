@@ -15,13 +15,10 @@ import os
 import threading
 from typing import Any
 
-__all__ = ["connect", "connect_async", "import_sdk", "resolve_mode", "stub_server", "describe", "MODES", "IDLE_STREAM_TIMEOUT"]
+__all__ = ["connect", "connect_async", "import_sdk", "resolve_mode", "stub_server", "describe", "MODES"]
 
 MODES = ("replay", "live")
 _REPLAY_KEY = "replay-stub-key"  # any non-empty key works against the stub; it is not a secret
-
-#: Offline only: a stream whose session has sat idle this long (seconds) is closed by the stub.
-IDLE_STREAM_TIMEOUT = 30.0
 
 _lock = threading.Lock()
 _server: Any = None
@@ -45,9 +42,9 @@ def stub_server(speed: Any = None) -> Any:
             from . import stub
 
             default_speed = os.environ.get("WORKSHOP_REPLAY_SPEED") or "instant"
-            # Learners' loops that forget to stop on idle end after IDLE_STREAM_TIMEOUT instead of hanging.
-            _server = stub.start(port=0, speed=speed if speed is not None else default_speed, keepalive=5.0,
-                                 idle_stream_timeout=IDLE_STREAM_TIMEOUT)
+            # Streams stay open while a session idles, as live; a loop that forgets to stop ends at its own
+            # timeout, the same way in both modes (helpers/deadline.py).
+            _server = stub.start(port=0, speed=speed if speed is not None else default_speed, keepalive=5.0)
         elif speed is not None:
             _server.speed = speed
         return _server
@@ -140,22 +137,32 @@ def connect(mode: str | None = None, *, speed: Any = None, async_: bool = False,
     anthropic = import_sdk()
     m = resolve_mode(mode)
     kw = _client_kwargs(m, speed, client_kwargs)
-    if m == "replay" and not async_ and "http_client" not in kw and str(kw.get("base_url", "")).startswith("http://"):
-        kw["http_client"] = _replay_http_client_class(anthropic)(verify=False)  # plain HTTP: no TLS to verify
+    if not async_ and "http_client" not in kw:
+        plain = m == "replay" and str(kw.get("base_url", "")).startswith("http://")
+        kw["http_client"] = _http_client_class(anthropic)(**({"verify": False} if plain else {}))
     cls = anthropic.AsyncAnthropic if async_ else anthropic.Anthropic
     return cls(**kw)
 
 
 @functools.cache
-def _replay_http_client_class(anthropic: Any) -> type:
-    """The HTTP client of a sync replay client: the SDK's ``DefaultHttpxClient``, made with ``verify=False``, and
-    closed when dropped (as the SDK's own default client is).
+def _http_client_class(anthropic: Any) -> type:
+    """The HTTP client of a sync client, offline and live: the SDK's ``DefaultHttpxClient``, where a session's event
+    stream ends at its ``timeout`` (its deadline: helpers/deadline.py), closed when dropped (as the SDK's own is).
 
-    The stub speaks plain HTTP on 127.0.0.1, so there is no TLS to verify; the SDK's default client loads the CA
-    certificates anyway, ~19 ms for every client, and the notebooks connect again to change the replay's pace.
+    Replay clients make it with ``verify=False``: the stub speaks plain HTTP on 127.0.0.1, so there is no TLS to
+    verify, and the default client loads the CA certificates anyway, ~19 ms for every client (the notebooks connect
+    again to change the replay's pace).
     """
+    from . import deadline
 
-    class ReplayHttpClient(anthropic.DefaultHttpxClient):
+    class WorkshopHttpClient(anthropic.DefaultHttpxClient):
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            response = super().send(request, **kwargs)
+            seconds = deadline.deadline_of(request)
+            if kwargs.get("stream") and seconds is not None and deadline.is_event_stream(response):
+                deadline.with_deadline(response, seconds)
+            return response
+
         def __del__(self) -> None:
             try:
                 if not self.is_closed:
@@ -163,7 +170,7 @@ def _replay_http_client_class(anthropic: Any) -> type:
             except Exception:
                 pass
 
-    return ReplayHttpClient
+    return WorkshopHttpClient
 
 
 def connect_async(mode: str | None = None, *, speed: Any = None, **client_kwargs: Any) -> Any:

@@ -554,7 +554,10 @@ def _retryable(exc: BaseException) -> bool:
     """A dropped connection or a status that may pass (408, 409, 429, 5xx); not a 4xx, not a Python error."""
     import anthropic
 
-    transport: tuple = (anthropic.APIConnectionError, ConnectionError)
+    from .deadline import StreamDeadline
+
+    # A stream ended at its own timeout (helpers/deadline.py) is a connection to make again, like a dropped one.
+    transport: tuple = (anthropic.APIConnectionError, ConnectionError, StreamDeadline)
     for module in ("httpx2", "httpx"):  # the SDK's HTTP library has changed before: accept either
         try:
             transport += (__import__(module).TransportError,)

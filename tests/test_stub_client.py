@@ -27,7 +27,8 @@ def test_replay_client_points_at_the_shared_stub():
 def test_each_replay_client_has_its_own_http_client_without_tls():
     """The stub is plain HTTP on 127.0.0.1: replay clients skip loading CA certificates (a new client is cheap,
     and notebooks connect again to change the pace); each still owns its HTTP client, so closing one leaves the
-    others working; live clients keep the SDK's own."""
+    others working; live clients keep TLS verified. Both are the SDK's DefaultHttpxClient, whose event streams end at
+    their timeout (helpers/deadline.py)."""
     a, b = helpers.connect("replay"), helpers.connect("replay", speed="instant")
     assert a._client is not b._client
     pool = a._client._transport._pool
@@ -38,7 +39,7 @@ def test_each_replay_client_has_its_own_http_client_without_tls():
     own = helpers.connect("replay", http_client=anthropic.DefaultHttpxClient())
     assert own._client._transport._pool._ssl_context.verify_mode.name == "CERT_REQUIRED"  # yours, as you made it
     live = helpers.connect("live", api_key=FAKE_KEY)
-    assert type(live._client).__name__ == "SyncHttpxClientWrapper"  # the SDK's default, TLS verified
+    assert isinstance(live._client, anthropic.DefaultHttpxClient) and type(live._client).__name__ == "WorkshopHttpClient"
     assert live._client._transport._pool._ssl_context.verify_mode.name == "CERT_REQUIRED"
 
 

@@ -1,9 +1,8 @@
-"""The offline safety net: a loop that forgets to stop on idle ends instead of hanging.
-
-The real service keeps a stream open while the session sits idle, so a loop that never breaks blocks
-until the read timeout (600 s). Offline, ``helpers.connect()`` asks the stub to end a stream once its
-session has been idle and the stream silent for ``IDLE_STREAM_TIMEOUT`` seconds, with an SSE error frame that the
-SDK raises in the learner's loop (saying what to fix). Off by default.
+"""The stub's optional safety net (``idle_stream_timeout``): a stream whose session has sat idle that long is ended
+with an SSE error frame that the SDK raises in the loop, saying what to fix. Off by default, and ``helpers.connect()``
+leaves it off: the service keeps a stream open while its session idles, so the notebooks' loops carry their own
+deadline instead, the same offline and live (helpers/deadline.py, tests/test_stream_deadline.py). It stays for
+other clients of ``python -m helpers.stub``.
 """
 from __future__ import annotations
 
@@ -65,9 +64,9 @@ def test_without_the_timeout_the_stream_stays_open_as_the_service_does():
     # stopping the server ends the thread's stream
 
 
-def test_connect_turns_the_safety_net_on():
+def test_connect_leaves_the_safety_net_off_as_the_service_does():
     server = hc.stub_server()
-    assert server.backend.idle_stream_timeout == hc.IDLE_STREAM_TIMEOUT > 0
+    assert server.backend.idle_stream_timeout is None
 
 
 def test_a_loop_reading_a_finished_session_is_told_to_break():
