@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import threading
 import time
+from datetime import datetime
 
 import anthropic
 import pytest
@@ -517,3 +518,28 @@ def test_an_outcome_alone_starts_work_whatever_the_recordings(tmp_path):
         run = loop.run(c, s.id, outcome, handle_tool=lambda name, args: f"result of {name}", render=False,
                        timeout=20)  # a hang would be a LoopTimeout, not a stuck test
         assert run.stop_reason == "end_turn"
+
+
+def test_active_seconds_follow_the_recordings_clock_at_any_pace():
+    """``usage.active_seconds`` is the time the session ran, live; offline it is the recording's running time, so an
+    instant replay does not report 0.0 s (07 prints it). Only the gaps while running count, not the time the learner
+    took to answer, and the pace changes nothing; a session's life (``stats.duration_seconds``) is at least that."""
+    import json
+
+    from helpers import connect, incident, loop, resources
+
+    lines = [json.loads(line) for line in (resources.DATA_DIR / "recordings" / "incident-2277.jsonl").open()][1:]
+    stamps = [line["event"]["processed_at"] for line in lines if line["event"].get("processed_at")]
+    span = (datetime.fromisoformat(stamps[-1].replace("Z", "+00:00"))
+            - datetime.fromisoformat(stamps[0].replace("Z", "+00:00"))).total_seconds()
+    seen = []
+    for speed in ("instant", 1000):
+        client = connect("replay", speed=speed)
+        session = resources.new_session(client, metadata={"recording": "incident-2277"})
+        loop.run(client, session.id, "Incident-2277: checkout p99 10x", handle_tool=incident.handle_tool, render=False,
+                 timeout=60)
+        s = client.beta.sessions.retrieve(session.id)
+        assert s.usage.active_seconds == s.stats.active_seconds <= s.stats.duration_seconds
+        seen.append(s.usage.active_seconds)
+    connect("replay", speed="instant")
+    assert seen[0] == seen[1] and 10 < seen[0] < span, (seen, span)

@@ -251,8 +251,7 @@ class SessionState:
         self.events: list[StoredEvent] = []
         self.subscribers: list[Subscriber] = []
         self.replayer: Replayer | None = None  # set by the Backend
-        self.active_seconds = 0.0
-        self.running_since: float | None = None
+        self.active_seconds = 0.0  # recorded seconds spent running: the replay's clock, whatever its pace
         self.outcomes: dict[str, str] = {}  # outcome_id -> description
         self.tokens: dict[str, str] = {}  # resource id -> authorization_token (write-only)
         self.waiting = _Waiting({}, {}, set())
@@ -269,9 +268,10 @@ class SessionState:
 
     def view(self) -> dict[str, Any]:
         d = dict(self.data)
-        active = self.active_seconds + (time.monotonic() - self.running_since if self.running_since else 0.0)
-        d["stats"] = {"active_seconds": round(active, 3),
-                      "duration_seconds": round((datetime.now(timezone.utc) - self.created).total_seconds(), 3)}
+        active = self.active_seconds
+        wall = (datetime.now(timezone.utc) - self.created).total_seconds()
+        # offline the session ran for the recording's time, so its life is at least that long (instant replays)
+        d["stats"] = {"active_seconds": round(active, 3), "duration_seconds": round(max(wall, active), 3)}
         d["usage"] = dict(self.data["usage"])
         d["usage"]["active_seconds"] = round(active, 3)
         if pricing.list_price(self.data["agent"]["model"]["id"]) is not None:
@@ -498,12 +498,6 @@ class SessionState:
     def set_status(self, status: str) -> None:
         if self.data["status"] == status:
             return
-        mono = time.monotonic()
-        if status == "running" and self.running_since is None:
-            self.running_since = mono
-        elif status != "running" and self.running_since is not None:
-            self.active_seconds += mono - self.running_since
-            self.running_since = None
         self.data["status"] = status
         self.data["updated_at"] = rfc3339(now())
 
@@ -569,6 +563,10 @@ class _ReplayHost:
 
     def take_up(self, event: dict[str, Any]) -> None:
         self._state.take_up(event)
+
+    def advance(self, seconds: float) -> None:
+        if self._state.status == "running":  # the recorded time between two events the agent spent working
+            self._state.active_seconds += seconds
 
 
 class Backend:

@@ -105,6 +105,10 @@ class Host(Protocol):
         """The agent takes up a sent event now: a queued ``user.message`` (``processed_at`` null) appears on the
         stream again, with its ``processed_at``."""
 
+    def advance(self, seconds: float) -> None:
+        """The recording's clock moved on by ``seconds`` (recorded, whatever the pace): the session's active time
+        follows it while it runs."""
+
 
 class _Pause(NamedTuple):
     """Stop stepping: ``until`` is when to step again (None: when the learner sends something)."""
@@ -527,6 +531,8 @@ class Replayer:
                 return _Pause(due)
         ev = self._remap(line.event)
         self.pos += 1
+        if line.ts is not None and self.last_rec_ts is not None:
+            self.host.advance(max(0.0, (line.ts - self.last_rec_ts).total_seconds()))
         self.last_rec_ts = line.ts or self.last_rec_ts
         self.last_emit = now
         spent = 0
