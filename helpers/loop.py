@@ -13,7 +13,8 @@ What ``run`` does, in order:
 1. Opens the stream FIRST, then lists the history once (so it knows which events are old and which
    tool calls are already answered), then sends your message. Nothing that happens after the
    stream opened can be missed.
-2. For every new event (deduplicated by id): calls ``on_event(event)``, renders it (``render=True``),
+2. For every new event (deduplicated by id): calls ``on_event(event)``, renders it (``render=True``; joining a
+   session with no message renders what came before first, marked as such),
    and answers ``agent.custom_tool_use`` with ``user.custom_tool_result`` whose ``custom_tool_use_id``
    is the event's id (``is_error=True`` with the error text when your handler raises or reports an
    error). Each call is answered at most once.
@@ -435,6 +436,11 @@ class _Run:
             raise ValueError(f"loop.run: session {self.session_id} has not been started, so there is nothing to "
                              f"follow. Pass the message that starts it: loop.run(client, session_id, message), "
                              f"with {_EXAMPLE}.")
+        if self.render:  # what happened before you joined, so the run reads from its first event
+            for event in history:
+                _render.show(event)
+            print(f"(joined: the {len(history)} event{'s' if len(history) != 1 else ''} above came before this "
+                  "follower; what follows is live)", flush=True)
         unanswered = [e for e in history if get(e, "type") == "agent.custom_tool_use"
                       and get(e, "id") not in self.answered]
         self.waiting.update((get(e, "id"), e) for e in history

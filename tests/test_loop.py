@@ -368,6 +368,23 @@ def test_continue_without_message_answers_pending_tool(serve):
     assert not [e for e in script.sent if e["type"] == "user.message"]
 
 
+def test_joining_renders_what_came_before_first(serve, capsys):
+    """A follower that joins a session under way (a deployment's run in 07) shows its story from the first event, then
+    its own answer: its output never starts with a user.custom_tool_result that answers nothing on screen."""
+    history = [
+        ev("user.message", "sevt_u1", content=[{"type": "text", "text": "ALERT checkout-latency"}]),
+        tool_use("sevt_t1"),
+        idle("sevt_i1", "requires_action", event_ids=["sevt_t1"]),
+    ]
+    script = Script([("wait", "user.custom_tool_result"), ("emit", msg("sevt_m1", "thanks")), ("emit", idle("sevt_i2"))],
+                    history=history)
+    run(serve(script), message=None, handle_tool=lambda n, i: "ok", render=True)
+    out = capsys.readouterr().out
+    order = [out.find(text) for text in ("ALERT checkout-latency", "agent.custom_tool_use", "(joined: the 3 events above",
+                                         "thanks")]  # (this fake server echoes no user.custom_tool_result; the stub does)
+    assert all(i >= 0 for i in order) and order == sorted(order), out
+
+
 def test_continue_on_an_idle_session_returns_at_once(serve):
     script = Script([("hang",)], history=[msg("sevt_m0", "hi"), idle("sevt_i0")])
     started = time.monotonic()
