@@ -278,15 +278,19 @@ def fail(problem: str, hint: str | None = None) -> None:
 
 
 def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
-    """Fail unless ``value`` was set by the learner (not the TODO placeholder, not None/Ellipsis).
+    """Fail unless ``value`` was set by the learner (not the TODO placeholder, not None/Ellipsis), and unless the
+    TODO's cell raised the last time it ran (in a notebook: :func:`not_done`).
 
     ``name`` is the variable as the learner sees it, ``todo`` the exercise number ("2.1")."""
     __tracebackhide__ = True
+    not_done(todo)
     if isinstance(value, _Todo):
+        ran = "" if todo not in _RUNS else " (its cell ran to the end, but left it unset)"
         fail(
-            f"`{name}` is still the TODO placeholder: complete TODO {todo} and run its cell.",
+            f"TODO {todo} is not done yet: `{name}` is still the TODO placeholder{ran}.",
             f"replace the `raise NotImplementedError(...)` line of TODO {todo} with your code"
-            + (f" that sets `{name}` to {what}." if what else f" that sets `{name}`."),
+            + (f" that sets `{name}` to {what}" if what else f" that sets `{name}`")
+            + ", run that cell until it finishes without an error, then run this one again.",
         )
     if value is None or value is Ellipsis:
         fail(
@@ -294,6 +298,158 @@ def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
             f"check that the last line of your TODO {todo} code assigns `{name} = ...` (and that a function returns it).",
         )
     return value
+
+
+# ------------------------------------------------------------------ what the TODO cells did when they last ran
+#: TODO number -> the exception its cell raised the last time it ran in this kernel (None: it finished). Filled by
+#: IPython's post_run_cell event (registered by :func:`watch`), so a check can tell "your cell raised" from "your
+#: code is wrong". Empty outside IPython: the checks then judge the values alone.
+_RUNS: dict[str, BaseException | None] = {}
+_TODO_IN_CELL = re.compile(r"^[ \t]*#(?:## BEGIN SOLUTION| TODO) (\d+(?:\.\d+)*)\b", re.M)
+
+#: The exercise each check judges: what a NameError in its cell points back to.
+_TODO_OF_CHECK = {
+    "event_direction": "0.1", "onset": "1.1", "suspect_deploy": "1.2", "db_queries": "1.3", "environment": "2.1",
+    "agent": "2.2", "versions": "2.3", "session": "3.1", "stream_loop": "3.2", "investigation": "4.1",
+    "tool_handler": "4.2", "tool_answer": "4.3", "all_events": "5.1", "conversation": "5.2", "resumed": "5.3",
+    "interrupted": "6.1", "confirmation": "6.2", "outcome": "6.3", "deployment": "7.1", "responded": "7.2",
+    "report": "7.3",
+}
+
+
+#: Notebook cell id -> the TODOs it holds: a cell stays its TODO's after the learner deletes the TODO comments.
+_CELL_TODOS: dict[str, set[str]] = {}
+
+
+def _note_run(result: Any) -> None:
+    """IPython's post_run_cell: remember how each TODO cell's latest run ended."""
+    info = getattr(result, "info", None)
+    nums = set(_TODO_IN_CELL.findall(getattr(info, "raw_cell", None) or ""))
+    cell_id = getattr(info, "cell_id", None)
+    if cell_id:
+        nums |= _CELL_TODOS.get(cell_id, set())
+        if nums:
+            _CELL_TODOS[cell_id] = nums
+    for num in nums:
+        _RUNS[num] = getattr(result, "error_in_exec", None)
+
+
+def watch() -> None:
+    """In a notebook: note how each TODO cell's runs end, and explain a NameError in a check cell (done on import)."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or getattr(shell, "_workshop_check_watch", False):
+        return
+    shell.events.register("post_run_cell", _note_run)
+    if not shell.custom_exceptions:  # never replace someone else's handler
+        shell.set_custom_exc((NameError,), _name_error)
+    shell._workshop_check_watch = True
+
+
+def _name_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+    """A NameError in a check cell means the TODO that sets the name has not run to its end: say so."""
+    import linecache
+
+    frame_tb = tb
+    while frame_tb is not None and frame_tb.tb_next is not None:
+        frame_tb = frame_tb.tb_next
+    line = ""
+    if frame_tb is not None:
+        code = frame_tb.tb_frame.f_code
+        line = linecache.getline(code.co_filename, frame_tb.tb_lineno, frame_tb.tb_frame.f_globals)
+    m = re.search(r"\bcheck\.(\w+)\(", line)
+    num = _TODO_OF_CHECK.get(m.group(1)) if m else None
+    if num is None:
+        return shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    name = getattr(value, "name", None) or str(value)
+    return [f"❌ `{name}` is not defined: TODO {num} is not done yet (its cell has not run, or stopped with an error "
+            f"before setting it).\nHint: run the cells above in order; the TODO {num} cell must finish without an "
+            "error. Then run this check again."]
+
+
+def not_done(todo: str) -> None:
+    """Fail with "TODO N.M is not done yet" when the TODO's cell raised the last time it ran (in a notebook)."""
+    __tracebackhide__ = True
+    exc = _RUNS.get(todo)
+    if exc is not None:
+        fail(*_raised(todo, exc))
+
+
+def _raised(todo: str, exc: BaseException) -> tuple[str, str]:
+    """(problem, hint) for a TODO cell whose last run raised ``exc``."""
+    kind = type(exc).__name__
+    if isinstance(exc, NotImplementedError):
+        return (f"TODO {todo} is not done yet: its cell still raises NotImplementedError.",
+                f"write your code in place of the `raise NotImplementedError(...)` line of TODO {todo} (its goal is "
+                "above the cell), run that cell, then run this one again.")
+    if isinstance(exc, CheckFailed):
+        return (f"TODO {todo} is not done yet: {exc.message.removeprefix('❌ ').splitlines()[0]}",
+                "fix that in the TODO cell, run it again, then run this one.")
+    status = getattr(exc, "status_code", None)
+    if status is not None and _raised_in_send(exc):
+        detail = getattr(exc, "api_message", None) or getattr(exc, "message", None) or str(exc)
+        return (f"TODO {todo} is not done yet: your client.beta.sessions.events.send(...) was refused ({status}, "
+                f"{kind}): {_clip(detail, 300)} The session never got what you sent.",
+                "fix what the API's message names (the field, its value), then run the TODO cell again: it starts "
+                "from a fresh session.")
+    if status is not None:
+        detail = getattr(exc, "api_message", None) or getattr(exc, "message", None) or str(exc)
+        return (f"TODO {todo} is not done yet: an API call in its cell was refused ({status}, {kind}): "
+                f"{_clip(detail, 300)}",
+                "fix what the API's message names, then run the TODO cell again.")
+    return (f"TODO {todo} is not done yet: its cell raised {_a(kind)}: {_clip(str(exc), 300)}",
+            "fix the line the error points at, run the TODO cell until it finishes without an error, then run this "
+            "one again.")
+
+
+def _raised_in_send(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of ``client.beta.sessions.events.send``."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "send" and code.co_filename.replace("\\", "/").endswith("sessions/events.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _clip(value: Any, limit: int = 80) -> str:
+    """``value`` as text, about ``limit`` characters at most, cut only between tokens: prose at a space; JSON and
+    Python reprs between items, never inside a string or a number (a long string is closed where it is cut, at a
+    space). "…" marks a cut."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return text
+    if text.lstrip()[:1] in ("{", "[", "(", "'", '"'):
+        return _clip_structure(text, limit)
+    cut = text.rfind(" ", 0, limit)
+    return (text[:cut] if cut > limit // 2 else text[:limit]).rstrip() + " …"
+
+
+def _clip_structure(text: str, limit: int) -> str:
+    best, quote, start, escaped = 0, None, 0, False
+    for i, ch in enumerate(text[:limit]):  # a cut goes between items: after a comma or a bracket, never in a string
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote, start = ch, i
+        elif ch in ",;{}[]()":
+            best = i + 1
+    if quote and limit - start > 20:  # a long string: cut it at a space inside, and close it
+        space = text.rfind(" ", start + 1, limit)
+        end = space if space > start + 10 else limit
+        return text[:end].rstrip() + "…" + quote + " …"
+    return text[:best].rstrip() + " …"
 
 
 def _type_of(event: Any) -> str | None:
@@ -309,6 +465,9 @@ def _model_id(agent: Any) -> str | None:
     if isinstance(model, str):
         return model
     return attr(model, "id")
+
+
+watch()
 
 
 # =============================================================================== 00 The mental model
@@ -357,12 +516,12 @@ def event_direction(sent: Any, received: Any) -> None:
     for must in ("user.message", "user.custom_tool_result"):
         if must not in sent:
             fail(f"`sent` is missing {must}.",
-                 "every user.* type in SLIDE_EVENTS is one you send; the list printed above under \"You send ... types\" "
+                 "every user.* type in CORE_EVENTS is one you send; the list printed above under \"You send ... types\" "
                  "has them all.")
     for must in ("agent.custom_tool_use", "session.status_idle"):
         if must not in received:
             fail(f"`received` is missing {must}.",
-                 "every agent.* and session.* type in SLIDE_EVENTS is one you receive; the list printed above under "
+                 "every agent.* and session.* type in CORE_EVENTS is one you receive; the list printed above under "
                  "\"You receive ... types\" has them all, by domain.")
     ok(f"{len(sent)} event types you send, {len(received)} you receive: {{domain}}.{{action}} tells them apart.")
 
@@ -567,6 +726,7 @@ _STOP_REASONS = ("end_turn", "requires_action", "retries_exhausted", "budget_rea
 def stream_loop(events: Any, stop_reason: Any) -> None:
     """03 (exercise 3.2): the hand-written loop collected the events and stopped for the right reason."""
     __tracebackhide__ = True
+    not_done("3.2")  # its cell raised (the untouched TODO, a send the API refused, ...): that, not the events
     need(events, "events", "3.2", "the list of events your loop received")
     if is_todo(stop_reason):
         need(stop_reason, "stop_reason", "3.2", "the stop reason of the idle event that ended your loop")
@@ -661,11 +821,11 @@ def _unanswered_calls(history: list) -> tuple[list, dict]:
 
 # =============================================================================== 04 Custom tools
 def tool_handler(handle_tool: Any) -> None:
-    """04 (exercise 4.1): handle_tool(name, args) runs the real incident tools and raises on bad calls."""
+    """04 (exercise 4.2, optional): handle_tool(name, args) runs the real incident tools and raises on bad calls."""
     __tracebackhide__ = True
     from . import incident
 
-    _callable(handle_tool, "handle_tool", "4.1", "a function handle_tool(name, args) that returns the tool's text")
+    _callable(handle_tool, "handle_tool", "4.2", "a function handle_tool(name, args) that returns the tool's text")
     cases = [
         ("list_deploys", {"service": "checkout"}, "dep_4820"),
         ("get_diff", {"ref": "dep_4820", "path": "order_summary.py"}, "filter_by(sku=item.sku)"),
@@ -675,7 +835,7 @@ def tool_handler(handle_tool: Any) -> None:
         try:
             out = handle_tool(name, dict(args))
         except NotImplementedError:
-            fail("handle_tool still raises NotImplementedError: TODO 4.1 is not done yet.",
+            fail("handle_tool still raises NotImplementedError: TODO 4.2 is not done yet.",
                  "write the dispatch (a dict from tool name to incident function), then run the cell.")
         except Exception as exc:
             fail(f"handle_tool({name!r}, {args}) raised {type(exc).__name__}: {exc}",
@@ -694,10 +854,10 @@ def tool_handler(handle_tool: Any) -> None:
         try:
             out = handle_tool(name, dict(args))
         except NotImplementedError:
-            fail("handle_tool raises NotImplementedError for some names.", "finish TODO 4.1.")
+            fail("handle_tool raises NotImplementedError for some names.", "finish TODO 4.2.")
         except Exception:
             continue
-        fail(f"handle_tool({name!r}, {args}) ({why}) returned {str(out)[:60]!r} instead of raising.",
+        fail(f"handle_tool({name!r}, {args}) ({why}) returned {_clip(str(out), 60)!r} instead of raising.",
              "raise an exception for an unknown name (e.g. ValueError) and let incident's own errors propagate: "
              "the next exercise turns exceptions into is_error results the agent can read.")
     ok("handle_tool runs the four incident tools on your laptop: list_deploys names dep_4820, get_diff shows "
@@ -716,22 +876,22 @@ def _raised_in_handle_tool(exc: BaseException) -> bool:
 
 
 def tool_answer(answer: Any) -> None:
-    """04 (exercise 4.2): answer(ev) builds the user.custom_tool_result for one agent.custom_tool_use."""
+    """04 (exercise 4.3, optional): answer(ev) builds the user.custom_tool_result for one agent.custom_tool_use."""
     __tracebackhide__ = True
-    _callable(answer, "answer", "4.2", "a function answer(ev) that returns a user.custom_tool_result event")
+    _callable(answer, "answer", "4.3", "a function answer(ev) that returns a user.custom_tool_result event")
 
     def run(name: str, tool_input: dict, eid: str) -> dict:
         ev = _sdk_event({"type": "agent.custom_tool_use", "id": eid, "name": name, "input": tool_input})
         try:
             out = answer(ev)
         except NotImplementedError:
-            fail("answer still raises NotImplementedError: TODO 4.2 is not done yet.", "write answer(ev), then run the cell.")
+            fail("answer still raises NotImplementedError: TODO 4.3 is not done yet.", "write answer(ev), then run the cell.")
         except Exception as exc:
             kind = type(exc).__name__
             if _raised_in_handle_tool(exc):
                 if name == "list_deploys":
                     fail(f"handle_tool raised {_a(kind)} for a good call, list_deploys({tool_input}): {exc}",
-                         "fix handle_tool (TODO 4.1) until check.tool_handler(handle_tool) passes, then run this cell again.")
+                         "fix handle_tool (TODO 4.2) until check.tool_handler(handle_tool) passes, then run this cell again.")
                 fail(f"answer() let {_a(kind)} from handle_tool escape for the bad call {name}({tool_input}): {exc}",
                      "wrap the handle_tool call in try/except and send the error text with \"is_error\": True; "
                      "an unanswered call leaves the agent waiting.")
@@ -755,14 +915,14 @@ def tool_answer(answer: Any) -> None:
         content = out.get("content")
         if not (isinstance(content, list) and content and all(isinstance(b, dict) and b.get("type") == "text"
                                                              and isinstance(b.get("text"), str) for b in content)):
-            fail(f"content is {str(content)[:80]}, not a list of text blocks.",
+            fail(f"content is {_clip(content)}, not a list of text blocks.",
                  "use \"content\": [{\"type\": \"text\", \"text\": result}].")
         return out
 
     good = run("list_deploys", {"service": "checkout"}, "sevt_check_good")
     if good.get("is_error"):
         fail("a good call (list_deploys) was answered with is_error: True.",
-             f"is_error should be False (or absent) when handle_tool returns normally; the text was: {_text(good)[:100]!r}")
+             f"is_error should be False (or absent) when handle_tool returns normally; the text was: {_clip(_text(good), 100)!r}")
     if "dep_4820" not in _text(good):
         fail("the answer to list_deploys(service='checkout') does not contain dep_4820.",
              "put handle_tool(ev.name, ev.input) in the text block.")
@@ -793,7 +953,7 @@ def _no_more_turns(event: Any) -> bool:
 
 def _short_input(value: Any, n: int = 60) -> str:
     text = ", ".join(f"{k}={v!r}" for k, v in dict(value or {}).items()) if isinstance(value, dict) else repr(value)
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return _clip_structure(text, n) if len(text) > n else text  # key='value' pairs: cut between them
 
 
 def _wrong_tool_results(history: list) -> list[str]:
@@ -814,22 +974,20 @@ def _wrong_tool_results(history: list) -> list[str]:
             continue
         expected = incident.run_tool(name, tool_input)
         if expected.is_error:
-            if attr(result, "is_error") is not True and sent.strip() == expected.text.strip():
-                problems.append(f"the result you sent for {what} is an error message without \"is_error\": True")
-            continue
+            continue  # a bad call: its error text goes back, with "is_error": True or without (the API reads it as false)
         if attr(result, "is_error"):
             problems.append(f"the result you sent for {what} has \"is_error\": True, but handle_tool returns a result "
-                            f"for it; you sent {sent[:80]!r}")
+                            f"for it; you sent {_clip(sent)!r}")
         elif sent.strip() != expected.text.strip():
             problems.append(f"the result you sent for {what} is not what handle_tool({name!r}, ev.input) returns; "
-                            f"you sent {sent[:80]!r}")
+                            f"you sent {_clip(sent)!r}")
     return problems
 
 
 def investigation(events: Any, client: Any, session_id: str) -> None:
-    """04 (exercise 4.3): the hand-written loop answered every tool call inline and stopped on end_turn."""
+    """04 (exercise 4.1): the loop answered every tool call inline and stopped on end_turn."""
     __tracebackhide__ = True
-    need(events, "events", "4.3", "the list of events investigate(...) returned")
+    need(events, "events", "4.1", "the list of events investigate(...) returned")
     import inspect
 
     if inspect.isgenerator(events):
@@ -843,7 +1001,7 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
         fail("investigate() returned no events.", "append every event the stream yields, and return the list.")
     if any(_no_more_turns(e) for e in events):
         fail("this session's investigation already ran: the replay has no more turns for it, so the agent only said so.",
-             "re-run the cell that creates the session (a new session), then investigate again.")
+             "investigate a new session: the TODO 4.1 cell makes one each time it runs.")
     types = [_type_of(e) for e in events]
     if "session.status_running" not in types and "user.message" not in types:
         fail("the loop never saw the session start running: the stream was probably opened after the message was sent.",
@@ -857,13 +1015,16 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
             and waited_for and waited_for <= set(results)):
         then = (f", so the agent's next tool call ({attr(unanswered[0], 'name')}) was never answered" if unanswered
                 else ", so your loop missed the rest of the investigation")
-        fail(f"you stopped on a requires_action idle that you had already answered{then}.",
-             "after answering, keep reading until an idle whose stop_reason is not requires_action (break on "
-             "requires_action only when it waits for a call you did not answer).")
+        fail(f"your loop stopped on a requires_action idle whose calls you had answered{then}.",
+             "after each answer, note the call's id: answered.add(ev.id). The loop reads on through a requires_action "
+             "idle whose calls are all in `answered` (the session resumes), and stops on any other idle: keep reading "
+             "until an idle whose stop_reason is not requires_action.")
     if unanswered:
         names = ", ".join(attr(c, "name") for c in unanswered)
         fail(f"{len(unanswered)} custom tool call(s) were never answered ({names}).",
-             "for every agent.custom_tool_use, send [answer(ev)] with client.beta.sessions.events.send(...).")
+             "for every agent.custom_tool_use, send a user.custom_tool_result with client.beta.sessions.events.send("
+             "session_id, events=[...]): its custom_tool_use_id is ev.id, its text what handle_tool(ev.name, ev.input) "
+             "returns.")
     twice = [k for k, n in results.items() if n > 1]
     if twice:
         fail(f"{len(twice)} tool call(s) were answered more than once.", "answer each agent.custom_tool_use once.")
@@ -871,7 +1032,7 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
     if wrong:
         more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
         fail(f"{wrong[0]}{more}.",
-             "send answer(ev) for each agent.custom_tool_use: its text block holds handle_tool(ev.name, ev.input), "
+             "the text block of each user.custom_tool_result must hold what handle_tool(ev.name, ev.input) returns: "
              "the agent's only view of your evidence.")
     if _type_of(last) != "session.status_idle" or attr(last, "stop_reason.type") != "end_turn":
         fail(f"the loop ended on {_type_of(last)} ({attr(last, 'stop_reason.type')}), not on an idle with end_turn.",
@@ -1079,7 +1240,7 @@ def outcome(event: Any) -> None:
         fail("the outcome has no description.", "say what you want produced: \"description\": POSTMORTEM.")
     rubric = event.get("rubric")
     if not isinstance(rubric, dict) or rubric.get("type") != "text" or not str(rubric.get("content") or "").strip():
-        fail(f"rubric is {str(rubric)[:60]}, not a text rubric.",
+        fail(f"rubric is {_clip(rubric, 60)}, not a text rubric.",
              "use \"rubric\": {\"type\": \"text\", \"content\": RUBRIC}: the criteria the grader checks.")
     n = event.get("max_iterations")
     if n is not None and (not isinstance(n, int) or n < 1):
@@ -1115,7 +1276,7 @@ def deployment(ensure_deployment: Any, client: Any, agent_obj: Any, log_file: An
     except CheckFailed:
         raise
     except Exception as exc:  # the API's own message says what was wrong
-        fail(f"ensure_deployment(client) raised {_a(type(exc).__name__)}: {str(exc)[:300]}",
+        fail(f"ensure_deployment(client) raised {_a(type(exc).__name__)}: {_clip(str(exc), 300)}",
              "read the message: it names the field that is wrong (budget amounts are cents in a string, e.g. \"500\").")
     if attr(first, "type") != "deployment":
         fail(f"ensure_deployment(client) returned {type(first).__name__}, not a deployment.",
@@ -1166,7 +1327,7 @@ def _respond_none(respond: Any, client: Any, deployment_id: str) -> None:
     try:
         nothing = respond(None)
     except Exception as exc:
-        fail(f"respond(None) raised {_a(type(exc).__name__)}: {str(exc)[:200]}",
+        fail(f"respond(None) raised {_a(type(exc).__name__)}: {_clip(str(exc), 200)}",
              "when alert is None nothing fired: start respond with `if alert is None: return None`.")
     if nothing is not None or count() != before:
         fail(f"respond(None) {'ran the deployment' if count() != before else 'returned ' + type(nothing).__name__}"

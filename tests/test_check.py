@@ -22,7 +22,7 @@ def fails(fn, *args, match: str):
 def test_framework_sentinel_and_messages(capsys):
     assert repr(check.TODO) == "check.TODO" and str(check.TODO) == "check.TODO" and check.is_todo(check.TODO)
     assert check.TODO is check.TODO and check.TODO == check.TODO and check.TODO is not None
-    text = fails(check.need, check.TODO, "env", "2.1", match="`env` is still the TODO placeholder: complete TODO 2.1")
+    text = fails(check.need, check.TODO, "env", "2.1", match="TODO 2.1 is not done yet: `env` is still the TODO placeholder")
     assert check.CheckFailed(text)._render_traceback_() == [text]
     fails(check.need, None, "env", "2.1", match="`env` is None")
     with pytest.raises(check.CheckFailed, match="still the TODO placeholder"):
@@ -58,7 +58,7 @@ def test_event_direction():
     for sent, received in (({"user.message"}, {"agent.custom_tool_use", "session.status_idle"}),
                            ({"user.message", "user.custom_tool_result"}, {"session.status_idle"})):
         text = fails(check.event_direction, sent, received, match="is missing")
-        assert "SLIDE_EVENTS" in text and "printed above" in text and "column" not in text and "table" not in text
+        assert "CORE_EVENTS" in text and "printed above" in text and "column" not in text and "table" not in text
     check.event_direction({"user.message", "user.custom_tool_result"}, {"agent.custom_tool_use", "session.status_idle"})
 
 
@@ -170,7 +170,7 @@ def test_todo_placeholder_names_its_todo_whatever_the_learner_does_with_it():
     onset = _run_cell(LEARNER_CELL)["onset"]
     assert check.is_todo(onset) and repr(onset) == "check.TODO" and f"{onset}" == "check.TODO"
     assert onset is not None and onset == onset and check.TODO is not onset
-    fails(check.onset, onset, match="`onset` is still the TODO placeholder: complete TODO 1.1")
+    fails(check.onset, onset, match="TODO 1.1 is not done yet: `onset` is still the TODO placeholder")
     series = pd.Series(pd.to_datetime(["2026-11-18T14:00:00Z"], utc=True))
     checks = [
         lambda: list(onset), lambda: reversed(onset), lambda: onset[0], lambda: onset("x"), lambda: len(onset),
@@ -374,8 +374,8 @@ def test_investigation_passes_and_names_each_mistake(replay, new_session):
         return answer(ev)
 
     events = _investigate(client, session.id, reply=late, stop_on_any_idle=True)
-    text = fails(check.investigation, events, client, session.id, match="you stopped on a requires_action idle")
-    assert "keep reading until an idle whose stop_reason is not requires_action" in text
+    text = fails(check.investigation, events, client, session.id, match="your loop stopped on a requires_action idle")
+    assert "keep reading until an idle whose stop_reason is not requires_action" in text and "answered.add(ev.id)" in text
 
     session = new_session()
     events = _investigate(client, session.id, reply=lambda ev: {**answer(ev), "content": [{"type": "text", "text": ""}]})
@@ -508,3 +508,93 @@ def test_07_checks_pass_on_a_shipped_run_and_name_each_mistake(replay, capsys):
     fails(check.report, {}, client, run.session_id, match="no report.md")
     check.report({"report.md": text}, client, run.session_id)
     assert "✅ report.md" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- blaming the right thing (issue 19)
+class _Run:
+    """What IPython's post_run_cell hands the checks: the cell's source (and id) and what it raised."""
+
+    def __init__(self, cell: str, error: BaseException | None, cell_id: str | None = None):
+        self.info = type("Info", (), {"raw_cell": cell, "cell_id": cell_id})()
+        self.error_in_exec = error
+
+
+@pytest.fixture()
+def runs():
+    saved, cells = dict(check._RUNS), dict(check._CELL_TODOS)
+    check._RUNS.clear()
+    yield check._RUNS
+    check._RUNS.clear()
+    check._RUNS.update(saved)
+    check._CELL_TODOS.clear()
+    check._CELL_TODOS.update(cells)
+
+
+def test_a_check_after_its_todo_raised_says_the_todo_is_not_done(runs):
+    check._note_run(_Run("# TODO 3.2: Stop on every pause\nraise NotImplementedError('TODO 3.2')", NotImplementedError()))
+    text = fails(check.stream_loop, _events(*TURN), None, match="TODO 3.2 is not done yet: its cell still raises")
+    assert "stop_reason" not in text.splitlines()[0]  # not a verdict on the events of an unfinished cell
+    check._note_run(_Run("### BEGIN SOLUTION 3.2 Stop\n...", None))  # the cell ran to its end: the events count
+    check.stream_loop(_events(*TURN), "requires_action")
+    check._note_run(_Run("# TODO 2.1: Create the environment", KeyError("networking"), cell_id="c008"))
+    fails(check.environment, check.TODO, match="TODO 2.1 is not done yet: its cell raised a KeyError: 'networking'")
+    assert "3.2" in runs and runs["3.2"] is None
+    # the learner deleted the TODO comments: the same cell (by its id) is still TODO 2.1's
+    check._note_run(_Run("env = client.beta.environments.create(name=ENVIRONMENT_NAME)", None, cell_id="c008"))
+    assert runs["2.1"] is None
+
+
+def test_a_send_the_api_refused_is_named_with_the_apis_reason(replay, runs):
+    import anthropic
+
+    client, resources = replay
+    session = resources.new_session(client, metadata={"recording": "incident-2277"})
+    with pytest.raises(anthropic.BadRequestError) as info:  # the learner's user.custom_tool_result, with a wrong key
+        client.beta.sessions.events.send(session.id, events=[
+            {"type": "user.custom_tool_result", "tool_use_id": "sevt_x", "content": [{"type": "text", "text": "r"}]}])
+    check._note_run(_Run("    # TODO 4.1: Answer each tool call inline\n", info.value))
+    text = fails(check.investigation, check.TODO, client, session.id,
+                 match="TODO 4.1 is not done yet: your client.beta.sessions.events.send(...) was refused (400")
+    assert "custom_tool_use_id" in text and "open the stream" not in text, text
+
+
+def test_a_name_error_in_a_check_cell_names_the_todo():
+    import linecache
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    source = "check.investigation(events, client, session.id)\n"
+    filename = "<learner-check-cell>"
+    linecache.cache[filename] = (len(source), None, [source], filename)
+    try:
+        exec(compile(source, filename, "exec"), {"check": check})
+    except NameError as exc:
+        stb = check._name_error(InteractiveShell.instance(), NameError, exc, exc.__traceback__)
+    assert stb == [stb[0]] and "`events` is not defined: TODO 4.1 is not done yet" in stb[0], stb
+    try:
+        exec(compile("undefined_name\n", "<other-cell>", "exec"), {})
+    except NameError as exc:  # any other cell: IPython's own traceback
+        other = check._name_error(InteractiveShell.instance(), NameError, exc, exc.__traceback__)
+    assert len(other) > 1 and "NameError" in other[-1] and "undefined_name" in other[-1]  # IPython's own
+
+
+@pytest.mark.parametrize("limit", range(8, 120, 7))
+def test_a_clipped_fragment_never_cuts_a_token(limit):
+    import json
+
+    data = {"filters": {"service": "checkout", "start": "2026-11-18T13:30:00Z"}, "count": 12345,
+            "deploys": [{"id": "dep_4820", "description": "Order summary: show inventory reservation per line item"}]}
+    for text in (json.dumps(data), str(data)):
+        clipped = check._clip(text, limit)
+        if clipped == text:
+            continue
+        kept = clipped.removesuffix(" …")
+        assert clipped.endswith(" …") and len(kept) <= limit + 2, clipped
+        if kept.endswith(("…'", '…"')):  # a long string, cut at a space inside and closed
+            assert text.startswith(kept[:-2].rstrip()) and text[len(kept[:-2].rstrip())] == " ", clipped
+        else:
+            assert text.startswith(kept) and (not kept or kept[-1] in ",;{}[]()"), clipped
+    prose = "Error: unknown deploy 'dep_9999'; known deploys: dep_4814, dep_4815, dep_4816"
+    clipped = check._clip(prose, limit)
+    assert clipped == prose or prose[len(clipped.removesuffix(" …"))] == " " or limit < 16, clipped
+    assert check._short_input({"ref": "dep_4820", "path": "services/checkout/order_summary.py"}, 30) == "ref='dep_4820', …"
