@@ -1,22 +1,42 @@
 #!/usr/bin/env python3
-"""How long the workshop path takes a newcomer, estimated from the notebooks themselves.
+"""How long the workshop path takes a newcomer in a classroom, estimated from the notebooks themselves.
 
-    python scripts/estimate_time.py                 # per notebook, then the total of the workshop path (00 -> 04)
-    python scripts/estimate_time.py --all           # also 05 and 06 (self-study)
-    python scripts/estimate_time.py --check-readme  # fail if README's agenda disagrees with the estimate
-    python scripts/estimate_time.py --write-readme  # rewrite the agenda's times in README from the estimate
+    python scripts/estimate_time.py           # per notebook, then the total of the workshop path (00 -> 04)
+    python scripts/estimate_time.py --all     # also the self-study notebooks (05 and later)
+    python scripts/estimate_time.py --check   # fail if README's agenda, the notebooks' headers or the presenter's
+                                              # minute-by-minute disagree with the estimate
+    python scripts/estimate_time.py --write   # rewrite those from the estimate (then run scripts/make_notebooks.py)
 
-The model (issue 9):
+The classroom model (issue 19). Each constant is cited; none was tuned to agree with the agenda.
 
-* **reading**: the words of the markdown cells a learner meets in ``notebooks/`` (fenced code in them included), at
-  200 words a minute;
-* **writing**: each TODO by the lines the learner writes (the code lines of its ``### BEGIN SOLUTION`` block in
-  ``solutions/``, comments and blank lines not counted): 1.5 minutes up to 3 lines, 3 up to 10, 6 up to 20, 10 beyond;
-* **running**: one minute per notebook to run its cells and read what they print.
+* **Prose**, at ``WORDS_PER_MINUTE`` = 200: the words of the markdown cells a learner meets on the path (link targets,
+  image syntax and fenced code left out), plus rendered Markdown among the outputs there (the agent's report in 04).
+  Brysbaert (2019), "How many words do we read per minute? A review and meta-analysis of reading rate", Journal of
+  Memory and Language 109, 104047, https://doi.org/10.1016/j.jml.2019.104047: adults read English non-fiction
+  silently at 238 words a minute on average (most between 175 and 300), more slowly in a second language. 200 is
+  below that mean: technical prose, read by a room that includes second-language readers (the workshop was given
+  in Tokyo).
+* **Code**, at ``CODE_LINES_PER_MINUTE`` = 30: every non-blank line of the code cells on the path (comments
+  included, the lines a TODO cell generates for its exercise left out: the exercise's own minutes cover them), and
+  the fenced code in its markdown. These cells are read to be run, not inspected, so about at the prose rate: the
+  path's code has about 7 words a line (the script prints the measured figure and the rate it implies, ~28 lines
+  a minute at 200 words), and 30 is the issue's rate. Careful reading is much slower: an inspector prepares about
+  500 lines of application code an hour (~8 a minute; Humphrey 1989, as reported by McConnell, Code Complete, 2nd
+  ed., 2004, ch. 21), and eye tracking shows code is read less linearly than prose (Busjahn et al., "Eye Movements
+  in Code Reading: Relaxing the Linear Order", ICPC 2015, https://doi.org/10.1109/ICPC.2015.36); the path asks
+  for no inspection.
+* **Writing**: each required TODO (one on the path) takes ``max(TODO_FLOOR_MINUTES, 1 + lines / 2)`` minutes, where
+  ``lines`` are the code lines of its ``### BEGIN SOLUTION`` block in ``solutions/`` (comments and blank lines not
+  counted). The floor, 4 minutes, is the top of the 2-5 minutes that workshop guides give an in-class exercise
+  done right after its material (Northwestern University Research Computing, "Writing Exercises",
+  https://christina-maimone.gitbook.io/teaching/components/writing-exercises: "Exercises should take 2-5 minutes
+  to complete"), at its top because every API here is new to the room. The slope, half a minute a line, is the
+  issue's (a line of an API one has never used: look up the name, type it, fix it).
+* **Running**: ``RUN_MINUTES`` = 1 per notebook, to run its cells and look at what they print (the issue's).
 
 The workshop path skips what the notebooks mark as skipped, and nothing else: a markdown cell whose first line is a
 heading containing ``(optional in the workshop)`` or ``Going deeper`` starts a skipped part, which runs until the
-next heading of the same or a higher level. Its prose and its TODOs are not counted on the path.
+next heading of the same or a higher level. Nothing in a skipped part is counted on the path.
 """
 from __future__ import annotations
 
@@ -31,28 +51,38 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = ROOT / "solutions"
 README = ROOT / "README.md"
+PRESENTER = ROOT / "docs" / "presenter.md"
 
-WORDS_PER_MINUTE = 200
-RUN_MINUTES = 1.0
+WORDS_PER_MINUTE = 200        # prose (Brysbaert 2019: 238 on average for non-fiction)
+CODE_LINES_PER_MINUTE = 30    # code read to be run, about the prose rate (the path's ~7 words a line: ~28)
+TODO_FLOOR_MINUTES = 4.0      # an in-class exercise: 2-5 minutes (workshop guides), the top for a new API
+TODO_MINUTES_PER_LINE = 0.5   # plus half a minute a line beyond the first two
+RUN_MINUTES = 1.0             # per notebook: run its cells, look at what they print
 WORKSHOP_PATH = ("00", "01", "02", "03", "04")
-BUDGET_MINUTES = 40
+BUDGET_MINUTES = 40           # of the 45: the rest is the opening minute and the presenter's 3-minute closing demo
+MAX_REQUIRED_TODOS = 5        # the seed's four hands-on steps (issue 19)
+ROOM_MINUTES = 45
+OPENING_MINUTES = 1
+DEMO_MINUTES = 3
 
 SKIP_MARKERS = ("(optional in the workshop)", "going deeper")
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
 BEGIN = re.compile(r"^[ \t]*### BEGIN SOLUTION (?P<num>\d+(?:\.\d+)*)\s*(?P<title>.*?)\s*$")
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+URL = re.compile(r"https?://\S+")
+TAG = re.compile(r"<[^>]+>")
+#: Lines scripts/make_notebooks.py writes into a TODO cell: the exercise's minutes cover them.
+SCAFFOLD = re.compile(r"^\s*(# TODO \d|# Hint:|# Still stuck\?|# Replace the |raise NotImplementedError\(\"TODO "
+                      r"|[A-Za-z_]\w* = check\.TODO\s*$)")
 
 
 def todo_minutes(lines: int) -> float:
-    """Minutes a newcomer needs to write `lines` lines of a TODO."""
-    if lines <= 3:
-        return 1.5
-    if lines <= 10:
-        return 3.0
-    if lines <= 20:
-        return 6.0
-    return 10.0
+    """Minutes a newcomer needs for a required TODO whose solution has `lines` code lines."""
+    return max(TODO_FLOOR_MINUTES, 1 + TODO_MINUTES_PER_LINE * lines)
 
 
 @dataclass
@@ -69,8 +99,10 @@ class Todo:
 @dataclass
 class Estimate:
     name: str
-    words: int = 0            # on the workshop path
-    skipped_words: int = 0    # in parts the workshop skips
+    words: int = 0             # prose on the workshop path
+    code_lines: int = 0        # code on the workshop path
+    code_words: int = 0        # the words of that code (for the measured words a line)
+    skipped_words: int = 0     # prose in parts the workshop skips
     todos: list[Todo] = field(default_factory=list)
 
     @property
@@ -78,12 +110,20 @@ class Estimate:
         return self.words / WORDS_PER_MINUTE
 
     @property
+    def code_reading(self) -> float:
+        return self.code_lines / CODE_LINES_PER_MINUTE
+
+    @property
+    def required(self) -> list[Todo]:
+        return [t for t in self.todos if not t.skipped]
+
+    @property
     def writing(self) -> float:
-        return sum(t.minutes for t in self.todos if not t.skipped)
+        return sum(t.minutes for t in self.required)
 
     @property
     def minutes(self) -> float:
-        return self.reading + self.writing + RUN_MINUTES
+        return self.reading + self.code_reading + self.writing + RUN_MINUTES
 
     @property
     def number(self) -> str:
@@ -116,6 +156,24 @@ def skipped_cells(cells: list[dict]) -> list[bool]:
     return out
 
 
+def prose_and_code(markdown: str) -> tuple[int, int]:
+    """(words of prose, lines of fenced code) in one markdown cell."""
+    words, code, fenced = [], 0, False
+    for line in markdown.split("\n"):
+        if FENCE.match(line):
+            fenced = not fenced
+        elif fenced:
+            code += bool(line.strip())
+        else:
+            words.append(URL.sub(" ", LINK.sub(r"\1", IMAGE.sub(" ", TAG.sub(" ", line)))))
+    return len(WORD.findall("\n".join(words))), code
+
+
+def code_lines(source: str) -> list[str]:
+    """The lines of a learner's code cell that are read: non-blank, not written by the TODO generator."""
+    return [line for line in source.split("\n") if line.strip() and not SCAFFOLD.match(line)]
+
+
 def solution_lines(source: str) -> dict[str, int]:
     """Exercise number -> code lines its solution block asks the learner to write."""
     found: dict[str, int] = {}
@@ -131,20 +189,37 @@ def solution_lines(source: str) -> dict[str, int]:
     return found
 
 
+def markdown_output_words(cell: dict) -> int:
+    """Words of rendered Markdown among a cell's outputs (the agent's report): read like prose."""
+    total = 0
+    for output in cell.get("outputs", []):
+        text = (output.get("data") or {}).get("text/markdown")
+        if text:
+            total += prose_and_code("".join(text) if isinstance(text, list) else text)[0]
+    return total
+
+
 def estimate(name: str, notebooks: Path = NOTEBOOKS, solutions: Path = SOLUTIONS) -> Estimate:
     learner, solution = _load(notebooks / name), _load(solutions / name)
     result = Estimate(name)
     for cell, skipped in zip(learner["cells"], skipped_cells(learner["cells"]), strict=True):
         if cell["cell_type"] == "markdown":
-            words = len(WORD.findall(_source(cell)))
+            words, code = prose_and_code(_source(cell))
             if skipped:
                 result.skipped_words += words
             else:
                 result.words += words
+                result.code_lines += code
+        elif cell["cell_type"] == "code" and not skipped:
+            lines = code_lines(_source(cell))
+            result.code_lines += len(lines)
+            result.code_words += len(WORD.findall("\n".join(lines)))
     for cell, skipped in zip(solution["cells"], skipped_cells(solution["cells"]), strict=True):
         if cell["cell_type"] == "code":
             for number, lines in solution_lines(_source(cell)).items():
                 result.todos.append(Todo(number, lines, skipped))
+            if not skipped:
+                result.words += markdown_output_words(cell)
     return result
 
 
@@ -153,8 +228,16 @@ def estimates(names: list[str] | None = None) -> list[Estimate]:
     return [estimate(p.name) for p in paths if names is None or p.name[:2] in names]
 
 
+def on_path(results: list[Estimate]) -> list[Estimate]:
+    return [r for r in results if r.number in WORKSHOP_PATH]
+
+
 def workshop_total(results: list[Estimate]) -> float:
-    return sum(r.minutes for r in results if r.number in WORKSHOP_PATH)
+    return sum(r.minutes for r in on_path(results))
+
+
+def required_todos(results: list[Estimate]) -> list[str]:
+    return [t.number for r in on_path(results) for t in r.required]
 
 
 def rounded(minutes: float) -> int:
@@ -163,27 +246,50 @@ def rounded(minutes: float) -> int:
 
 
 def report(results: list[Estimate]) -> str:
-    rows = [f"{'notebook':<28} {'words':>5} {'read':>5} {'TODOs (lines -> min)':<34} {'write':>5} {'run':>4} {'total':>6}"]
+    rows = [f"{'notebook':<26} {'words':>5} {'read':>5} {'code':>5} {'read':>5}  {'required TODOs (lines -> min)':<32}"
+            f"{'write':>5} {'run':>4} {'total':>6}"]
     for r in results:
-        todos = ", ".join(f"{t.number}: {t.lines}->{t.minutes:g}" + (" skipped" if t.skipped else "") for t in r.todos)
-        rows.append(f"{r.name.removesuffix('.ipynb'):<28} {r.words:>5} {r.reading:>5.1f} {todos or '-':<34} "
-                    f"{r.writing:>5.1f} {RUN_MINUTES:>4.1f} {r.minutes:>6.1f}")
-        if r.skipped_words:
-            rows.append(f"{'':<28} (+{r.skipped_words} words in parts the workshop skips)")
+        todos = ", ".join(f"{t.number}: {t.lines}->{t.minutes:g}" for t in r.required)
+        rows.append(f"{r.name.removesuffix('.ipynb'):<26} {r.words:>5} {r.reading:>5.1f} {r.code_lines:>5} "
+                    f"{r.code_reading:>5.1f}  {todos or '-':<32}{r.writing:>5.1f} {RUN_MINUTES:>4.1f} {r.minutes:>6.1f}")
+        optional = [t.number for t in r.todos if t.skipped]
+        if r.skipped_words or optional:
+            rows.append(f"{'':<26} (skipped on the path: {r.skipped_words} words"
+                        + (f"; optional TODOs {', '.join(optional)}" if optional else "") + ")")
+    path = on_path(results)
     total = workshop_total(results)
-    rows.append(f"\nworkshop path {' -> '.join(WORKSHOP_PATH)}: {total:.1f} minutes "
-                f"(budget {BUDGET_MINUTES}; optional exercises and 'Going deeper' parts skipped)")
+    lines = sum(r.code_lines for r in path)
+    per_line = sum(r.code_words for r in path) / lines if lines else 0.0
+    rows.append(f"\nworkshop path {' -> '.join(WORKSHOP_PATH)}: {total:.1f} minutes (budget {BUDGET_MINUTES}); "
+                f"{len(required_todos(results))} required TODOs (at most {MAX_REQUIRED_TODOS}); code on the path: "
+                f"{lines} lines, {per_line:.1f} words a line ({WORDS_PER_MINUTE / per_line if per_line else 0:.0f} "
+                f"lines a minute at the prose rate)")
     return "\n".join(rows)
 
 
-# --------------------------------------------------------------------------- the README's agenda
+# --------------------------------------------------------------------------- the agenda, headers, presenter's kit
 ROW = re.compile(r"^\| (?P<num>\d\d) \| `(?P<name>[^`]+)` \| (?P<what>.*) \| (?P<time>[^|]*) \|$", re.M)
 TOTAL = re.compile(r"(Then 00 → 04 in order, with the times above:\s+about\s+)(\d+)(\s+minutes)")
+HEADER_MINUTES = re.compile(r"(about )(\d+)( minutes)")
+SERIES = re.compile(r"notebook \d\d(?: of|,? after) \d\d–\d\d")
+SLOT = re.compile(r"^\| (?P<start>\d+)–(?P<end>\d+) \| \*\*(?P<num>\d\d) · (?P<rest>.*)$", re.M)
+BUFFER = re.compile(r"^\| (?P<start>\d+)–(?P<end>\d+) \| (?P<rest>Questions.*)$", re.M)
+DEMO = re.compile(r"^\| (?P<start>\d+)–(?P<end>\d+) \| (?P<rest>\*\*The closing demo.*)$", re.M)
+WORK = re.compile(r"(about )(\d+)( minutes of work)")
 
 
 def agenda_time(r: Estimate) -> str:
     minutes = f"{rounded(r.minutes)} min"
-    return minutes + " (presenter-led)" if r.number == "00" else minutes
+    return minutes + " (presenter-led)" if r.number in ("00", "01") else minutes
+
+
+def slots(results: list[Estimate]) -> dict[str, tuple[int, int]]:
+    """The presenter's minute-by-minute: each notebook of the path from its rounded estimate, after the opening."""
+    out, start = {}, OPENING_MINUTES
+    for r in on_path(results):
+        out[r.number] = (start, start + rounded(r.minutes))
+        start += rounded(r.minutes)
+    return out
 
 
 def readme_problems(text: str, results: list[Estimate]) -> list[str]:
@@ -205,6 +311,55 @@ def readme_problems(text: str, results: list[Estimate]) -> list[str]:
     return problems
 
 
+def presenter_problems(text: str, results: list[Estimate]) -> list[str]:
+    want = slots(results)
+    problems, seen = [], set()
+    for m in SLOT.finditer(text):
+        num = m.group("num")
+        if num in want:
+            seen.add(num)
+            got = (int(m.group("start")), int(m.group("end")))
+            if got != want[num]:
+                problems.append(f"docs/presenter.md: {num} runs {got[0]}–{got[1]}, the estimate is "
+                                f"{want[num][0]}–{want[num][1]}")
+    problems += [f"docs/presenter.md: no minute-by-minute row for {n}" for n in WORKSHOP_PATH if n not in seen]
+    end = max(e for _, e in want.values()) if want else OPENING_MINUTES
+    demo, buffer = DEMO.search(text), BUFFER.search(text)
+    if not demo or (int(demo.group("start")), int(demo.group("end"))) != (ROOM_MINUTES - DEMO_MINUTES, ROOM_MINUTES):
+        problems.append(f"docs/presenter.md: the closing demo row should run {ROOM_MINUTES - DEMO_MINUTES}–{ROOM_MINUTES}")
+    if not buffer or (int(buffer.group("start")), int(buffer.group("end"))) != (end, ROOM_MINUTES - DEMO_MINUTES):
+        problems.append(f"docs/presenter.md: the questions row should run {end}–{ROOM_MINUTES - DEMO_MINUTES}")
+    work = WORK.search(text)
+    if not work or int(work.group(2)) != rounded(workshop_total(results)):
+        problems.append(f"docs/presenter.md: should say 'about {rounded(workshop_total(results))} minutes of work'")
+    return problems
+
+
+def header(notebook: dict) -> str:
+    """The paragraph under a notebook's title: '**Ship Your First Managed Agent** · notebook NN ...'."""
+    first = _source(notebook["cells"][0])
+    parts = first.split("\n\n", 2)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def series_label(number: str, results: list[Estimate]) -> str:
+    """'notebook 03 of 00–07': where a notebook sits in the whole series."""
+    return f"notebook {number} of {min(r.number for r in results)}–{max(r.number for r in results)}"
+
+
+def header_problems(results: list[Estimate], folder: Path = SOLUTIONS) -> list[str]:
+    """Every header names its place in the series and its minutes by the estimate (self-study ones too)."""
+    problems = []
+    for r in results:
+        text = header(_load(folder / r.name))
+        m = HEADER_MINUTES.search(text)
+        if not m or int(m.group(2)) != rounded(r.minutes):
+            problems.append(f"{folder.name}/{r.name}: the header should say 'about {rounded(r.minutes)} minutes': {text!r}")
+        if series_label(r.number, results) not in text:
+            problems.append(f"{folder.name}/{r.name}: the header should say '{series_label(r.number, results)}': {text!r}")
+    return problems
+
+
 def write_readme(text: str, results: list[Estimate]) -> str:
     by_number = {r.number: r for r in results}
 
@@ -217,25 +372,66 @@ def write_readme(text: str, results: list[Estimate]) -> str:
     return TOTAL.sub(lambda m: f"{m.group(1)}{rounded(workshop_total(results))}{m.group(3)}", text)
 
 
+def write_presenter(text: str, results: list[Estimate]) -> str:
+    want = slots(results)
+    end = max(e for _, e in want.values())
+
+    def slot(m: re.Match) -> str:
+        if m.group("num") not in want:
+            return m.group(0)
+        start, stop = want[m.group("num")]
+        return f"| {start}–{stop} | **{m.group('num')} · {m.group('rest')}"
+
+    text = SLOT.sub(slot, text)
+    text = BUFFER.sub(lambda m: f"| {end}–{ROOM_MINUTES - DEMO_MINUTES} | {m.group('rest')}", text)
+    text = DEMO.sub(lambda m: f"| {ROOM_MINUTES - DEMO_MINUTES}–{ROOM_MINUTES} | {m.group('rest')}", text)
+    return WORK.sub(lambda m: f"{m.group(1)}{rounded(workshop_total(results))}{m.group(3)}", text)
+
+
+def write_headers(results: list[Estimate], folder: Path = SOLUTIONS) -> None:
+    for r in results:
+        path = folder / r.name
+        notebook = _load(path)
+        cell = notebook["cells"][0]
+        source = _source(cell)
+        title, rest = source.split("\n\n", 1)
+        head, _, tail = rest.partition("\n\n")
+        minutes = rounded(r.minutes)
+        new_head = HEADER_MINUTES.sub(lambda m, n=minutes: f"{m.group(1)}{n}{m.group(3)}", head, count=1)
+        new_head = SERIES.sub(series_label(r.number, results), new_head, count=1)
+        if new_head != head:
+            cell["source"] = f"{title}\n\n{new_head}" + (f"\n\n{tail}" if tail else "")
+            path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def problems(results: list[Estimate]) -> list[str]:
+    return (readme_problems(README.read_text(encoding="utf-8"), results)
+            + presenter_problems(PRESENTER.read_text(encoding="utf-8"), results) + header_problems(results))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--all", action="store_true", help="include the self-study notebooks 05 and later")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check-readme", action="store_true", help="fail if README's agenda disagrees")
-    mode.add_argument("--write-readme", action="store_true", help="rewrite README's agenda times")
+    mode.add_argument("--check", action="store_true", help="fail if README, headers or presenter's kit disagree")
+    mode.add_argument("--write", action="store_true", help="rewrite README's agenda, the headers and the presenter's "
+                                                           "minute-by-minute from the estimate")
     args = parser.parse_args(argv)
-    results = estimates(None if args.all or args.check_readme or args.write_readme else list(WORKSHOP_PATH))
-    text = README.read_text(encoding="utf-8")
-    if args.write_readme:
-        README.write_text(write_readme(text, results), encoding="utf-8")
-        print("README agenda written from the estimate")
+    results = estimates(None if args.all or args.check or args.write else list(WORKSHOP_PATH))
+    if args.write:
+        README.write_text(write_readme(README.read_text(encoding="utf-8"), results), encoding="utf-8")
+        PRESENTER.write_text(write_presenter(PRESENTER.read_text(encoding="utf-8"), results), encoding="utf-8")
+        write_headers(results)
+        print("README agenda, docs/presenter.md and the solutions' headers written from the estimate; now run "
+              "scripts/make_notebooks.py")
         return 0
-    if args.check_readme:
-        problems = readme_problems(text, results)
-        print("\n".join(problems) or "README agrees with the estimate")
-        return 1 if problems else 0
+    if args.check:
+        found = problems(results)
+        print("\n".join(found) or "README, docs/presenter.md and the headers agree with the estimate")
+        return 1 if found else 0
     print(report(results))
-    return 0 if workshop_total(results) <= BUDGET_MINUTES else 1
+    fits = workshop_total(results) <= BUDGET_MINUTES and len(required_todos(results)) <= MAX_REQUIRED_TODOS
+    return 0 if fits else 1
 
 
 if __name__ == "__main__":

@@ -9,12 +9,15 @@ harness works even before the series exists):
   masks ids, timestamps, durations, addresses);
 * the learner notebook runs up to its first TODO and fails there, with that TODO's own message;
 * every exercise's check fails (❌) on the untouched TODO and passes (✅) on the solution;
+* every TODO cell on the workshop path, and its check, work when run again in the same kernel, and after a wrong
+  attempt (issue 19): a loop that stops too early, a tool result the API refuses;
 * notebooks/ is exactly what scripts/make_notebooks.py generates, with a parameters cell and no outputs.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+import estimate_time  # noqa: E402
 import make_notebooks as mk  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks"
@@ -132,6 +136,42 @@ def _check_cell_after(cells, index: int) -> int | None:
     return None
 
 
+#: Wrong attempts tried before the solution of a TODO on the workshop path: (the code in place of the solution
+#: block, what its check must say). Every path TODO also runs a second time after its check (expected: ✅ again).
+WRONG_ATTEMPTS = {
+    "3.2": ("""\
+if event.type == "session.status_running":   # stops too early: the agent has not paused
+    break""", "before any session.status_idle"),
+    "4.1": ("""\
+if ev.type == "agent.custom_tool_use":
+    result = handle_tool(ev.name, ev.input)
+    client.beta.sessions.events.send(session_id, events=[   # the key of a tool confirmation: refused (400)
+        {"type": "user.custom_tool_result", "tool_use_id": ev.id, "content": [{"type": "text", "text": result}]}])
+    answered.add(ev.id)""", "TODO 4.1 is not done yet: your client.beta.sessions.events.send(...) was refused (400"),
+}
+PATH_NOTEBOOKS = ("00", "01", "02", "03", "04")
+_BLOCK = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION (?P<num>\d+\.\d+).*?^[ \t]*### END SOLUTION[^\n]*$", re.S | re.M)
+
+
+def _path_todos(solution_nb, skipped) -> dict[str, str]:
+    """Cell id -> exercise number, for the TODO cells on the workshop path (not in a skipped part)."""
+    out = {}
+    for cell, skip in zip(solution_nb["cells"], skipped, strict=True):
+        m = _BLOCK.search(_source(cell)) if cell["cell_type"] == "code" and not skip else None
+        if m:
+            out[cell.get("id")] = m.group("num")
+    return out
+
+
+def _wrong_attempt(source: str, code: str) -> str:
+    """The solution cell with its block replaced by ``code`` (indented like the block), under the TODO's comment, as a
+    learner's cell is once its `raise` line is replaced. (In JupyterLab the checks also know a TODO cell by its id,
+    so deleting the comment changes nothing there; nbclient sends no cell ids: tests/test_check.py covers that.)"""
+    m = _BLOCK.search(source)
+    indent, lines = m.group("indent"), [f"# TODO {m.group('num')}: a wrong attempt", *code.splitlines()]
+    return source[:m.start()] + "\n".join(indent + line for line in lines) + source[m.end():]
+
+
 def _walk_client_class():
     """A papermill notebook client that, before each exercise cell of the solution, runs the learner's
     untouched TODO cell and its check cell in the same kernel and records what they did.
@@ -144,9 +184,10 @@ def _walk_client_class():
     from papermill.clientwrap import PapermillNotebookClient
 
     class WalkClient(PapermillNotebookClient):
-        def __init__(self, nb_man, *, learner=None, record=None, **kw):
+        def __init__(self, nb_man, *, learner=None, record=None, path_todos=None, reruns=None, **kw):
             super().__init__(nb_man, **kw)
             self.learner, self.record = learner, record
+            self.path_todos, self.reruns = path_todos or {}, reruns if reruns is not None else []
 
         def _try(self, cell, index):
             cell = nbformat.from_dict(json.loads(json.dumps(cell)))
@@ -157,9 +198,26 @@ def _walk_client_class():
                 return exc.ename, exc.evalue
             return None, "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
 
+        def _again(self, index, num):
+            """A path TODO: its solution and check once more, in the same kernel (run twice)."""
+            check_index = _check_cell_after(self.nb.cells, index)
+            self._try(self.nb.cells[index], index)
+            self.reruns.append({"num": num, "what": "again", "check": self._try(self.nb.cells[check_index], index)})
+
+        def _wrong(self, index, num):
+            """A wrong attempt at a path TODO, then its check: what a room does before it gets it right."""
+            code, _ = WRONG_ATTEMPTS[num]
+            wrong = dict(self.nb.cells[index], source=_wrong_attempt(_source(self.nb.cells[index]), code))
+            todo = self._try(wrong, index)
+            check = self._try(self.nb.cells[_check_cell_after(self.nb.cells, index)], index)
+            self.reruns.append({"num": num, "what": "wrong", "todo": todo, "check": check})
+
         def papermill_execute_cells(self):
             by_id = {c.get("id"): i for i, c in enumerate(self.learner["cells"])}
             todos = dict(_todo_cells(self.learner))
+            at = {c.get("id"): i for i, c in enumerate(self.nb.cells)}  # papermill's injected cell shifts indices
+            todo_at = {at[cid]: num for cid, num in self.path_todos.items()}
+            checks_of = {_check_cell_after(self.nb.cells, i): (i, n) for i, n in todo_at.items()}
             for index, cell in enumerate(self.nb.cells):
                 try:
                     self.nb_man.cell_start(cell, index)
@@ -170,7 +228,11 @@ def _walk_client_class():
                         check = self._try(self.learner["cells"][check_index], index) if check_index is not None else (None, "")
                         self.record.append({"cell": lindex, "expected": todos[lindex], "todo": todo,
                                             "check_cell": check_index, "check": check})
+                    if todo_at.get(index) in WRONG_ATTEMPTS:
+                        self._wrong(index, todo_at[index])
                     self.execute_cell(cell, index)
+                    if index in checks_of:  # the check of a path TODO passed: run both again
+                        self._again(*checks_of[index])
                 except CellExecutionError as ex:
                     self.nb_man.cell_exception(self.nb.cells[index], cell_index=index, exception=ex)
                     break
@@ -189,11 +251,13 @@ def _register_walk_engine() -> str:
     class WalkEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                     start_timeout=60, execution_timeout=None, learner=None, record=None, **kwargs):
+                                     start_timeout=60, execution_timeout=None, learner=None, record=None,
+                                     path_todos=None, reruns=None, **kwargs):
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
             final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
                                  log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-            return client_class(nb_man, learner=learner, record=record, **final).execute()
+            return client_class(nb_man, learner=learner, record=record, path_todos=path_todos, reruns=reruns,
+                                **final).execute()
 
     papermill_engines.register("workshop-walk", WalkEngine)
     return "workshop-walk"
@@ -222,10 +286,15 @@ def test_solution_runs_and_checks_explain_the_todos(solution: Path, learner: Pat
         )
 
     record: list[dict] = []
+    reruns: list[dict] = []
+    on_path = solution.parent == mk.SOLUTIONS and solution.name[:2] in PATH_NOTEBOOKS
+    path_todos = _path_todos(sol_nb, estimate_time.skipped_cells(sol_nb["cells"])) if on_path else {}
     try:
-        executed = _papermill(solution, engine_name=_register_walk_engine(), learner=learn_nb, record=record)
+        executed = _papermill(solution, engine_name=_register_walk_engine(), learner=learn_nb, record=record,
+                              path_todos=path_todos, reruns=reruns)
     except PapermillExecutionError as exc:
         pytest.fail(f"{solution.relative_to(ROOT)}: {_describe_failure(exc)}", pytrace=False)
+    _assert_reruns(solution, path_todos, reruns)
 
     assert [r["cell"] for r in record] == sorted(todos), "every TODO was tried"
     for r in record:
@@ -241,6 +310,28 @@ def test_solution_runs_and_checks_explain_the_todos(solution: Path, learner: Pat
         text = "".join(_source({"source": o.get("text", "")}) for o in check_cell.get("outputs", [])
                        if o.get("output_type") == "stream")
         assert "✅" in text, f"{solution.name} cell {r['check_cell']}: the check printed no ✅ line: {text!r}"
+
+
+def _assert_reruns(solution: Path, path_todos: dict, reruns: list[dict]) -> None:
+    """Each path TODO ran twice (✅ both times), and its wrong attempt was blamed right (issue 19)."""
+    again = {r["num"]: r["check"] for r in reruns if r["what"] == "again"}
+    assert sorted(again) == sorted(path_todos.values()), f"{solution.name}: not every path TODO ran again: {again}"
+    for num, (ename, text) in again.items():
+        assert ename is None and "✅" in text, f"{solution.name}: TODO {num} run a second time: {ename}: {text}"
+    for r in (r for r in reruns if r["what"] == "wrong"):
+        ename, text = r["check"]
+        expected = WRONG_ATTEMPTS[r["num"]][1]
+        assert ename == "CheckFailed" and expected in text, (
+            f"{solution.name}: after a wrong attempt at TODO {r['num']} ({r['todo'][0]}), its check said {ename}: {text}")
+    wrongs = {r["num"] for r in reruns if r["what"] == "wrong"}
+    assert wrongs == set(WRONG_ATTEMPTS) & set(path_todos.values()), wrongs
+
+
+def test_the_path_todos_are_the_seeds_four_steps():
+    """At most 5 required TODOs on 00 -> 04, and each is re-run (and, where it matters, tried wrong first) above."""
+    required = estimate_time.required_todos(estimate_time.estimates())
+    assert required == ["2.1", "2.2", "3.1", "3.2", "4.1"], required
+    assert set(WRONG_ATTEMPTS) <= set(required)
 
 
 # --------------------------------------------------------------------------- generated files

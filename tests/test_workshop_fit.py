@@ -31,47 +31,76 @@ def _markdown(name: str) -> str:
     return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
 
 
-def test_workshop_path_fits_40_minutes():
+def test_workshop_path_fits_40_minutes_with_at_most_5_required_todos():
     results = estimate_time.estimates()
     total = estimate_time.workshop_total(results)
     assert total <= 40, estimate_time.report(results)
-    # the path is 00 -> 04 with every workshop TODO counted (only optional / going-deeper parts skipped)
-    path = [r for r in results if r.number in estimate_time.WORKSHOP_PATH]
+    path = estimate_time.on_path(results)
     assert [r.number for r in path] == ["00", "01", "02", "03", "04"]
-    counted = {t.number for r in path for t in r.todos if not t.skipped}
-    assert {"1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "4.3"} <= counted, counted
+    # the seed's four hands-on steps: create the agent and the environment, a session, stream it, answer tool calls
+    assert estimate_time.required_todos(results) == ["2.1", "2.2", "3.1", "3.2", "4.1"], estimate_time.report(results)
+    assert len(estimate_time.required_todos(results)) <= estimate_time.MAX_REQUIRED_TODOS
+
+
+def test_the_classroom_model_is_the_issues_and_cites_its_constants():
+    """Issue 19: prose at 200 words a minute, code at 30 lines a minute, each required TODO at least 4 minutes (1 +
+    half its lines when longer), a minute per notebook; each constant with its source (script and design.md)."""
+    et = estimate_time
+    assert (et.WORDS_PER_MINUTE, et.CODE_LINES_PER_MINUTE, et.RUN_MINUTES) == (200, 30, 1.0)
+    assert [et.todo_minutes(n) for n in (1, 3, 6, 7, 10, 20)] == [4, 4, 4, 4.5, 6, 11]
+    design = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    for source in ("Brysbaert", "10.1016/j.jml.2019.104047", "Humphrey", "Busjahn", "Writing Exercises"):
+        assert source in et.__doc__ and source in design, f"{source} is not cited in the script and design.md"
+    assert et.solution_lines("### BEGIN SOLUTION 9.1 T\n### HINT: h\n# c\n\na = 1\nb = 2\n### END SOLUTION") == {"9.1": 2}
+
+
+def test_reading_counts_prose_and_code_but_not_what_is_not_read():
+    words, code = estimate_time.prose_and_code(
+        "Read [the docs](https://example.com/a/b) now.\n![a figure of many words](x.png)\n```python\nx = 1\n\ny = 2\n```")
+    assert (words, code) == (4, 2)  # "Read the docs now."; the link target, the image and the fence are not prose
+    learner_cell = ("# TODO 3.2: Stop\n# Hint: two ifs\n# Still stuck? Run check.hint(\"3.2\")\n"
+                    "# Replace the `raise` below with your code.\nstop_reason = check.TODO\n"
+                    "raise NotImplementedError(\"TODO 3.2 (Stop): write your code here, then run this cell\")\n"
+                    "for event in stream:  # read\n\n    render.show(event)")
+    assert estimate_time.code_lines(learner_cell) == ["for event in stream:  # read", "    render.show(event)"]
+    report = {"cell_type": "code", "outputs": [{"output_type": "execute_result",
+                                                "data": {"text/markdown": "The culprit is dep_4820.", "text/plain": "x"}}]}
+    assert estimate_time.markdown_output_words(report) == 4
 
 
 def test_the_estimate_skips_exactly_the_marked_parts():
     skipped = {t.number for r in estimate_time.estimates() for t in r.todos if t.skipped}
-    assert skipped == {"0.1", "1.3", "2.3"}, skipped
+    assert skipped == {"0.1", "1.1", "1.2", "1.3", "2.3", "4.2", "4.3"}, skipped
     cells = [{"cell_type": "markdown", "source": "## Step"}, {"cell_type": "code", "source": "x = 1"},
              {"cell_type": "markdown", "source": "## Going deeper: more"}, {"cell_type": "markdown", "source": "### Sub"},
              {"cell_type": "code", "source": "y = 2"}, {"cell_type": "markdown", "source": "## Back on the path"}]
     assert estimate_time.skipped_cells(cells) == [False, False, True, True, True, False]
 
 
-def test_minutes_per_todo_follow_the_lines_written():
-    assert [estimate_time.todo_minutes(n) for n in (1, 3, 4, 10, 11, 20)] == [1.5, 1.5, 3, 3, 6, 6]
-    assert estimate_time.solution_lines("### BEGIN SOLUTION 9.1 T\n### HINT: h\n# c\n\na = 1\nb = 2\n### END SOLUTION") \
-        == {"9.1": 2}
-
-
-def test_readme_agenda_agrees_with_the_estimate():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_readme_presenter_and_headers_agree_with_the_estimate():
     results = estimate_time.estimates()
-    assert estimate_time.readme_problems(readme, results) == []
-    # and the check can fail
-    wrong = readme.replace("| 8 min |", "| 18 min |", 1)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    presenter = (ROOT / "docs" / "presenter.md").read_text(encoding="utf-8")
+    assert estimate_time.problems(results) == []
+    # and each check can fail
+    wrong = readme.replace("| 9 min |", "| 19 min |", 1)
     assert wrong != readme and estimate_time.readme_problems(wrong, results)
+    slot = estimate_time.slots(results)["03"]
+    moved = presenter.replace(f"| {slot[0]}–{slot[1]} | **03", f"| {slot[0]}–{slot[1] + 2} | **03", 1)
+    assert moved != presenter and estimate_time.presenter_problems(moved, results)
     assert "docs/presenter.md" in readme
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n[:2] in estimate_time.WORKSHOP_PATH])
-def test_each_header_states_the_estimated_minutes(name: str):
+@pytest.mark.parametrize("name", NAMES)
+def test_each_header_names_its_place_in_the_series_and_its_minutes(name: str):
+    """'notebook NN of 00–07' (the whole series, not a stale 00–06) and 'about N minutes' by the estimate, in the
+    learner notebook too."""
+    results = estimate_time.estimates()
     minutes = estimate_time.rounded(estimate_time.estimate(name).minutes)
     header = _markdown(name).split("\n\n", 2)[1]
     assert f"about {minutes} minutes" in header, f"{name}: the header should say about {minutes} minutes: {header!r}"
+    label = estimate_time.series_label(name[:2], results)
+    assert label == f"notebook {name[:2]} of 00–{NAMES[-1][:2]}" and label in header, (name, header)
 
 
 @pytest.mark.parametrize("name", NAMES)
