@@ -390,6 +390,9 @@ def _raised(todo: str, exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, CheckFailed):
         return (f"TODO {todo} is not done yet: {exc.message.removeprefix('❌ ').splitlines()[0]}",
                 "fix that in the TODO cell, run it again, then run this one.")
+    if kind == "StreamDeadline":  # helpers.deadline: the loop never stopped; its message says how the session did
+        return (f"TODO {todo} is not done yet: your loop was still reading when its stream's timeout ran out. {exc}",
+                "fix the loop's stop conditions, then run the TODO cell again: it starts a fresh session.")
     status = getattr(exc, "status_code", None)
     if status is not None and _raised_in_send(exc):
         detail = getattr(exc, "api_message", None) or getattr(exc, "message", None) or str(exc)

@@ -536,6 +536,14 @@ def test_a_check_after_its_todo_raised_says_the_todo_is_not_done(runs):
     assert "stop_reason" not in text.splitlines()[0]  # not a verdict on the events of an unfinished cell
     check._note_run(_Run("### BEGIN SOLUTION 3.2 Stop\n...", None))  # the cell ran to its end: the events count
     check.stream_loop(_events(*TURN), "requires_action")
+    from helpers.deadline import StreamDeadline, deadline_message
+
+    idle = (b'event: session.status_idle\ndata: {"type":"session.status_idle","id":"sevt_9",'
+            b'"stop_reason":{"type":"requires_action","event_ids":["sevt_8"]}}\n\n')
+    check._note_run(_Run("# TODO 3.2: Stop", StreamDeadline(deadline_message(idle, 60), 60)))
+    text = fails(check.stream_loop, _events(*TURN), None, match="your loop was still reading when its stream's timeout")
+    assert "idle (requires_action)" in text and "sevt_8" in text, text  # the whole message, not a clipped one
+    check._note_run(_Run("### BEGIN SOLUTION 3.2 Stop\n...", None))
     check._note_run(_Run("# TODO 2.1: Create the environment", KeyError("networking"), cell_id="c008"))
     fails(check.environment, check.TODO, match="TODO 2.1 is not done yet: its cell raised a KeyError: 'networking'")
     assert "3.2" in runs and runs["3.2"] is None

@@ -561,3 +561,18 @@ def test_committed_figures_are_what_make_figures_draws(tmp_path, monkeypatch):
     leftover.write_bytes(stale.read_bytes())
     assert figures.main(["--check"]) == 1  # a chart that no view draws any more fails it too
     assert figures.main([]) == 0 and not leftover.exists()
+
+
+def test_07_says_what_ran_and_for_how_long():
+    """Issue 19's stale texts in 07: offline the agent ran for the recording's time (not "0.0 s"), and every follower's
+    output starts with the run's first event (not a user.custom_tool_result that answers nothing on screen)."""
+    nb = _nb(NB07)
+    outputs = _all_outputs(nb)
+    running = re.findall(r"the agent was running ([\d.]+) s", outputs)
+    agent_time = re.findall(r"(\d+) s of agent time", outputs)
+    assert running and agent_time and all(float(x) > 10 for x in running + agent_time), (running, agent_time)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "loop.run(" in _src(cell):
+            events = [line.split()[0] for line in _outputs(cell).splitlines()
+                      if re.match(r"^(user|agent|session|span)\.\w+ ", line)]
+            assert not events or events[0] == "user.message", f"a follower's output starts with {events[0]}"
