@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["StubError", "InvalidRequest", "AuthenticationError", "NotFound", "MethodNotAllowed", "Conflict",
-           "not_found"]
+           "not_found", "MemoryPreconditionFailed", "MemoryPathConflict"]
 
 
 class StubError(Exception):
@@ -67,7 +67,8 @@ def not_found(kind: str, ident: str, hint: str = "") -> NotFound:
     msg = f"{kind} {ident!r} not found."
     if hint:
         msg += " " + hint
-    if kind in ("agent", "environment", "session", "file", "deployment", "deployment run"):
+    if kind in ("agent", "environment", "session", "file", "deployment", "deployment run", "skill", "memory store",
+                "memory", "memory version", "dream"):
         msg += " (This is the offline stub: it keeps state only while it runs, so ids from before a kernel or stub " \
                "restart are gone.)"
     return NotFound(msg, error_code=code)
@@ -81,3 +82,30 @@ class RequestTimeout(StubError):
 class RequestTooLarge(StubError):
     status = 413
     error_type = "request_too_large"  # the API errors page: "413 - request_too_large"
+
+
+class MemoryPreconditionFailed(StubError):
+    """409 ``memory_precondition_failed_error`` (the SDK's ``ErrorType``): an update's ``precondition`` or a delete's
+    ``expected_content_sha256`` no longer matches the memory."""
+
+    status = 409
+    error_type = "memory_precondition_failed_error"
+
+
+class MemoryPathConflict(StubError):
+    """409 ``memory_path_conflict_error``: a create or rename targets a path another memory uses or overlaps. The error
+    object names the memory in the way (``conflicting_memory_id``, ``conflicting_path``), as the API reference's
+    ``BetaManagedAgentsMemoryPathConflictErrorObject`` does."""
+
+    status = 409
+    error_type = "memory_path_conflict_error"
+
+    def __init__(self, message: str, *, conflicting_memory_id: str, conflicting_path: str) -> None:
+        super().__init__(message)
+        self.conflicting_memory_id = conflicting_memory_id
+        self.conflicting_path = conflicting_path
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        out = super().body(request_id)
+        out["error"].update(conflicting_memory_id=self.conflicting_memory_id, conflicting_path=self.conflicting_path)
+        return out

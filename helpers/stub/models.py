@@ -21,11 +21,14 @@ from typing import Any
 
 from ..events import SESSION_STATUS, event_text, waits_for_confirmation
 from ..sandbox import UPLOADS_DIR, mounted_at
-from . import budgets, outputs, pricing
+from . import budgets, mounts, outputs, pricing
 from .deployments import DeploymentsBackend
+from .dreams import DreamsBackend
 from .exceptions import Conflict, InvalidRequest, NotFound, not_found
+from .memory_stores import MAX_STORES_PER_SESSION, MemoryStoresBackend
 from .recordings import Library, Recording
 from .replay import Replayer, ReplaySettings, Scheduler
+from .skills import SkillsBackend
 from .sse import StoredEvent, Subscriber, error_frame
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, patch_metadata, rfc3339
 from .validation import check_system_message, sdk_types, validate_event, validate_params, validate_response
@@ -150,6 +153,18 @@ def _check_file_count(n: int) -> None:
                              f"{n}. Put related files in one archive (.zip or .tar.gz) and let the agent extract it.")
 
 
+def _check_memory_stores(wanted: list[dict[str, Any]]) -> None:
+    """At most 8 memory stores a session, each once (the cookbook's memory notebook: "A session can attach up to
+    eight memory stores")."""
+    if len(wanted) > MAX_STORES_PER_SESSION:
+        raise InvalidRequest(f"resources: {len(wanted)} memory stores; a session attaches at most "
+                             f"{MAX_STORES_PER_SESSION}.")
+    ids = [r["memory_store_id"] for r in wanted]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise InvalidRequest(f"resources: memory store {twice[0]!r} is attached twice; attach each store once.")
+
+
 def _idle_stream_message(s: SessionState, limit: float, delivered: int = 0) -> str:
     """What the offline safety net tells a loop that kept reading an idle session's stream (``delivered``: how many
     events that stream carried)."""
@@ -261,6 +276,11 @@ class SessionState:
         self.had_budget = data.get("budget") is not None  # a removed budget cannot be added back
         self.writes: dict[str, tuple[str, bytes, str]] = {}  # agent.tool_use id -> the session output it writes
         self.new_outputs: list[tuple[str, bytes, str]] = []  # written, not yet stored as files (Backend does)
+        self.memory_writes: dict[str, tuple[str, str, str]] = {}  # agent.tool_use id -> (mount, path, content)
+        self.new_memory_writes: list[tuple[str, str, str]] = []  # written, not yet stored as memories (Backend does)
+        #: why this session could not have made a recording, for what its skills and memory mounts decide (set by
+        #: the Backend: mounts.py), or None
+        self.mounts_unfit: Callable[[Recording], str | None] | None = None
 
     @property
     def status(self) -> str:
@@ -284,8 +304,11 @@ class SessionState:
         return cap is not None and self.spent >= cap
 
     def check_budget_fit(self, rec: Recording) -> None:
-        """A recording that stops at its budget fits a session whose cap that recorded spend reaches."""
+        """A recording that stops at its budget fits a session whose cap that recorded spend reaches; one that reads
+        skills or memories, or writes memories, fits a session whose agent and mounts could have (mounts.py)."""
         why = budgets.unfit(rec, self.data.get("budget"), self.data["agent"]["model"]["id"])
+        if not why and self.mounts_unfit is not None:
+            why = self.mounts_unfit(rec)
         if why:
             raise InvalidRequest("(offline stub) " + why)
 
@@ -486,6 +509,10 @@ class SessionState:
                 "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
         elif typ == "agent.custom_tool_use":  # waits for a user.custom_tool_result
             self.waiting.results[event["id"]] = event["name"]
+        elif typ == "agent.tool_result" and event.get("tool_use_id") in self.memory_writes:
+            written_memory = self.memory_writes.pop(event["tool_use_id"])
+            if not event.get("is_error"):
+                self.new_memory_writes.append(written_memory)  # a memory, by this session (mounts.py)
         elif typ == "agent.tool_result" and event.get("tool_use_id") in self.writes:
             written = self.writes.pop(event["tool_use_id"])
             if not event.get("is_error"):
@@ -494,6 +521,8 @@ class SessionState:
             self.waiting.confirmations[event["id"]] = event["name"]  # waits for a user.tool_confirmation
         if typ == "agent.tool_use" and outputs.written_file(event) is not None:
             self.writes[event["id"]] = outputs.written_file(event)
+        if typ == "agent.tool_use" and mounts.written_memory(event) is not None:
+            self.memory_writes[event["id"]] = mounts.written_memory(event)
 
     def set_status(self, status: str) -> None:
         if self.data["status"] == status:
@@ -538,6 +567,8 @@ class _ReplayHost:
         out = self._state.emit(event)
         if self._state.new_outputs:
             self._backend.save_outputs(self._state)
+        if self._state.new_memory_writes:
+            self._backend.save_memory_writes(self._state)
         return out
 
     def schedule(self, delay: float) -> None:
@@ -592,6 +623,9 @@ class Backend:
         self.interrupt_wait = interrupt_wait
         self.scheduler = Scheduler(self.lock)
         self.deployments = DeploymentsBackend(self)  # /v1/deployments and /v1/deployment_runs (deployments.py)
+        self.skills = SkillsBackend(self)  # /v1/skills (skills.py)
+        self.memory = MemoryStoresBackend(self)  # /v1/memory_stores (memory_stores.py)
+        self.dreams = DreamsBackend(self)  # /v1/dreams (dreams.py)
 
     # ---------------------------------------------------------------- speed
     @property
@@ -618,6 +652,7 @@ class Backend:
                                  "remove the multiagent field.")
         if not p["name"].strip():
             raise InvalidRequest("name: must be non-empty. Give the agent a name, e.g. name='incident-responder'.")
+        self.skills.check_refs(p.get("skills"))
         mcp = [dict(s) for s in p.get("mcp_servers") or []]
         t = rfc3339(now())
         agent = {"id": new_id("agent"), "type": "agent", "name": p["name"], "model": normalize_model(p["model"]),
@@ -674,6 +709,7 @@ class Backend:
                 raw_tools = p["tools"] if "tools" in p else cur["tools"]
                 new["tools"] = normalize_tools(raw_tools or [], new["mcp_servers"])
             if "skills" in p:
+                self.skills.check_refs(p["skills"])
                 new["skills"] = normalize_skills(p["skills"])
             if "execution_identity" in p:
                 new["execution_identity"] = dict(p["execution_identity"] or {"type": "service_account"})
@@ -832,6 +868,24 @@ class Backend:
             validate_response(beta.BetaFileMetadata, meta)
             self.files[meta["id"]] = (meta, content)
 
+    def save_memory_writes(self, s: SessionState) -> None:
+        """What the agent wrote under a memory store's mount: memories of that store, each write a version by the
+        session (``created_by``: a ``session_actor``; mounts.py)."""
+        stores = {r["mount_path"]: r["memory_store_id"] for r in s.data["resources"] if r["type"] == "memory_store"}
+        while s.new_memory_writes:
+            mount, path, content = s.new_memory_writes.pop(0)
+            if mount in stores and stores[mount] in self.memory.stores:
+                self.memory.write(stores[mount], path, content, {"type": "session_actor", "session_id": s.id},
+                                  check_archived=False)
+
+    def _mounts_unfit(self, rec: Recording, s: SessionState) -> str | None:
+        """Why session ``s`` could not have made ``rec``, for what its skills and memory mounts decide."""
+        events = [ln.event for ln in rec.lines]
+        stores = {r["mount_path"]: (r["memory_store_id"], r.get("access") or "read_write",
+                                    self.memory.paths(r["memory_store_id"]))
+                  for r in s.data["resources"] if r["type"] == "memory_store"}
+        return mounts.unfit(rec.name, events, self.skills.mounted(s.data["agent"]["skills"]), stores)
+
     def get_file(self, file_id: str) -> dict[str, Any]:
         with self.lock:
             return self._file(file_id)[0]
@@ -892,6 +946,7 @@ class Backend:
                 snap["tools"] = normalize_tools(ref["tools"] if ref.get("tools") is not None else agent["tools"],
                                                 snap["mcp_servers"])
             if ref.get("skills") is not None:
+                self.skills.check_refs(ref["skills"], "agent.skills")
                 snap["skills"] = normalize_skills(ref["skills"])
         return snap
 
@@ -916,6 +971,8 @@ class Backend:
             if r.get("checkout"):
                 out["checkout"] = dict(r["checkout"])
             return out
+        if r["type"] == "memory_store":
+            return self.memory.attach(r)  # mounted at /mnt/memory/<slug> (memory_stores.py)
         out = {k: v for k, v in r.items() if v is not None}
         return out
 
@@ -934,6 +991,7 @@ class Backend:
             session_id = new_id("sesn")
             wanted = p.get("resources") or []
             _check_file_count(sum(r["type"] == "file" for r in wanted))
+            _check_memory_stores([r for r in wanted if r["type"] == "memory_store"])
             for r in wanted:
                 if r["type"] == "file":
                     self._file(r["file_id"])  # every file exists before any copy is made
@@ -947,6 +1005,7 @@ class Backend:
                     "created_at": t, "updated_at": t, "archived_at": None}
             state = SessionState(data, created)
             state.replayer = Replayer(_ReplayHost(self, state), self.library, session_id)
+            state.mounts_unfit = lambda rec: self._mounts_unfit(rec, state)
             if "recording" in metadata:  # 400 on an unknown name / a session that could not have made it
                 state.check_budget_fit(state.replayer.choose(metadata["recording"], snap["tools"], state.mounts()))
             initial = p.get("initial_events") or []

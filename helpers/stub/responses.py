@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -17,8 +18,10 @@ from typing import Any
 
 from . import budgets
 from .deployments import check_schedule
+from .dreams import FINAL as DREAM_FINAL
 from .exceptions import InvalidRequest
 from .models import Backend
+from .skills import OLD_DIALECT
 from .sse import stream_head
 from .utils import TimeRange, decode_cursor, parse_time
 from .validation import sdk_types, validate_params
@@ -428,13 +431,20 @@ def get_deployment_run(backend: Backend, req: Request) -> Result:
 # ------------------------------------------------------------------------------------------------ files
 def _multipart(req: Request) -> dict[str, tuple[str | None, bytes, str]]:
     """Split a multipart/form-data body into ``{name: (filename, bytes, content type)}`` (fast on 10+ MB logs)."""
+    return {name: (filename, content, ctype) for name, filename, content, ctype in _multipart_parts(
+        req, "POST /v1/files takes multipart/form-data with a 'file' part. Use client.beta.files.upload(file=open("
+             "path, 'rb')) or file=(name, bytes, mime_type).")}
+
+
+def _multipart_parts(req: Request, usage: str) -> list[tuple[str, str | None, bytes, str]]:
+    """The parts of a multipart/form-data body, in order: ``(name, filename, bytes, content type)``; a 400 saying
+    ``usage`` when the body is not multipart."""
     ctype = req.headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data") or "boundary=" not in ctype:
-        raise InvalidRequest("POST /v1/files takes multipart/form-data with a 'file' part. Use "
-                             "client.beta.files.upload(file=open(path, 'rb')) or file=(name, bytes, mime_type).")
+        raise InvalidRequest(usage)
     delimiter = b"--" + ctype.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"').encode()
     body = req.body
-    parts: dict[str, tuple[str | None, bytes, str]] = {}
+    parts: list[tuple[str, str | None, bytes, str]] = []
     # Offsets into the body, so that a part's content is copied once (splitting would copy it three times).
     at = body.find(delimiter)
     while at != -1:
@@ -450,8 +460,8 @@ def _multipart(req: Request) -> dict[str, tuple[str | None, bytes, str]]:
         msg = BytesParser(policy=HTTP).parsebytes(body[start:blank].lstrip(b"\r\n") + b"\r\n\r\n")
         name = msg.get_param("name", header="content-disposition")
         if name:
-            parts[str(name)] = (msg.get_filename(), body[blank + 4:content_end],
-                                msg.get_content_type() if msg.get("content-type") else "application/octet-stream")
+            parts.append((str(name), msg.get_filename(), body[blank + 4:content_end],
+                          msg.get_content_type() if msg.get("content-type") else "application/octet-stream"))
     return parts
 
 
@@ -494,3 +504,221 @@ def download_file(backend: Backend, req: Request) -> Result:
     meta, content = backend.file_content(req.params["file_id"])
     return 200, (content, meta["mime_type"])
 
+
+
+# ------------------------------------------------------------------------------------------------ notebook 08
+# Skills (skills.py), memory stores (memory_stores.py) and dreams (dreams.py): the same work as above, parse and
+# coerce, then call the resource's backend.
+__all__ += [
+    "create_skill", "list_skills", "get_skill", "delete_skill", "create_skill_version", "list_skill_versions",
+    "get_skill_version", "delete_skill_version", "download_skill_version", "create_memory_store",
+    "list_memory_stores", "get_memory_store", "update_memory_store", "delete_memory_store", "archive_memory_store",
+    "create_memory", "list_memories", "get_memory", "update_memory", "delete_memory", "list_memory_versions",
+    "get_memory_version", "redact_memory_version", "create_dream", "list_dreams", "get_dream", "archive_dream",
+    "cancel_dream"]
+
+_SKILL_UPLOAD = ("Skills are uploaded as multipart/form-data with one files[] part per file. Use "
+                 "client.beta.skills.create(files=[(\"incident-runbooks/SKILL.md\", text, \"text/markdown\"), ...]).")
+
+
+def _skills_dialect(req: Request) -> None:
+    if OLD_DIALECT in {b.strip() for b in req.headers.get("anthropic-beta", "").split(",")}:
+        raise InvalidRequest(f"(offline stub) anthropic-beta: {OLD_DIALECT} asks for the Skills API's first dialect, "
+                             "which addresses versions by Unix epoch timestamps; the stub serves only the version ids "
+                             "the installed SDK's types describe. Drop that beta header (the Skills API needs none).")
+
+
+def _skill_files(req: Request) -> tuple[list[tuple[str, bytes]], str | None]:
+    """The ``files[]`` parts (path, bytes) and the ``display_name`` of a skill upload."""
+    _skills_dialect(req)
+    parts = _multipart_parts(req, _SKILL_UPLOAD)
+    files, display = [], None
+    for name, filename, content, _ctype in parts:
+        if name in ("files[]", "files"):
+            _encodable(filename or "", ["files.filename"])
+            files.append((filename or "", content))
+        elif name == "display_name":
+            try:
+                display = content.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidRequest("display_name: is not UTF-8 text.") from None
+            _encodable(display, ["display_name"])
+        else:
+            raise InvalidRequest(f"{name}: is not a field of a skill upload (fields: files[], display_name).")
+    return files, display
+
+
+def create_skill(backend: Backend, req: Request) -> Result:
+    files, display = _skill_files(req)
+    return 200, backend.skills.create(files, display)
+
+
+def list_skills(backend: Backend, req: Request) -> Result:
+    _skills_dialect(req)
+    source = req.q("source")
+    if source not in (None, "custom", "anthropic"):
+        raise InvalidRequest(f"source: {source!r} is not a skill source; use custom or anthropic.")
+    return 200, backend.skills.list(source=source, **req.q_page(max_limit=1000))
+
+
+def get_skill(backend: Backend, req: Request) -> Result:
+    _skills_dialect(req)
+    return 200, backend.skills.get(req.params["skill_id"])
+
+
+def delete_skill(backend: Backend, req: Request) -> Result:
+    _skills_dialect(req)
+    return 200, backend.skills.delete(req.params["skill_id"])
+
+
+def create_skill_version(backend: Backend, req: Request) -> Result:
+    files, display = _skill_files(req)
+    if display is not None:
+        raise InvalidRequest("display_name: a version takes only files[]; the display name belongs to the skill.")
+    return 200, backend.skills.create_version(req.params["skill_id"], files)
+
+
+def list_skill_versions(backend: Backend, req: Request) -> Result:
+    _skills_dialect(req)
+    return 200, backend.skills.list_versions(req.params["skill_id"], **req.q_page(max_limit=1000))
+
+
+def get_skill_version(backend: Backend, req: Request) -> Result:
+    _skills_dialect(req)
+    return 200, backend.skills.get_version(req.params["skill_id"], req.params["version"])
+
+
+def delete_skill_version(backend: Backend, req: Request) -> Result:
+    _skills_dialect(req)
+    return 200, backend.skills.delete_version(req.params["skill_id"], req.params["version"])
+
+
+def download_skill_version(backend: Backend, req: Request) -> Result:
+    _skills_dialect(req)
+    return 200, (backend.skills.download(req.params["skill_id"], req.params["version"]), "application/zip")
+
+
+def _memory_body(req: Request, params_type: str, what: str, path_params: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A memory store's or a memory's body, validated against the SDK's params type of that name (whose
+    ``path_params`` the URL carries: they are checked with the body, then left out of it)."""
+    beta, _ = sdk_types()
+    body = req.json()
+    misplaced = sorted((set(body) & set(path_params)) | ({"view"} & set(body)))
+    if misplaced:
+        where = "view is a query parameter" if misplaced[0] == "view" else "it is part of the path"
+        raise InvalidRequest(f"{misplaced[0]}: is not a field of the body ({where}).")
+    if params_type.startswith("memory_stores."):
+        from anthropic.types.beta import memory_stores as module
+
+        params_type = params_type.split(".", 1)[1]
+    else:
+        module = beta
+    out = validate_params(getattr(module, params_type), {**body, **{k: req.params[k] for k in path_params}}, what=what)
+    return {k: v for k, v in out.items() if k not in path_params}
+
+
+def _view(req: Request, default: str) -> str:
+    view = req.q("view") or default
+    if view not in ("basic", "full"):
+        raise InvalidRequest(f"view: {view!r} is not a view; use basic (content null) or full (content included).")
+    return view
+
+
+def create_memory_store(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.create(_memory_body(req, "MemoryStoreCreateParams", "memory store"))
+
+
+def list_memory_stores(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.list(include_archived=req.q_bool("include_archived"), created_at=req.q_time_range(),
+                                    **req.q_page())
+
+
+def get_memory_store(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.get(req.params["memory_store_id"])
+
+
+def update_memory_store(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.update(req.params["memory_store_id"],
+                                      _memory_body(req, "MemoryStoreUpdateParams", "memory store update"))
+
+
+def delete_memory_store(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.delete(req.params["memory_store_id"])
+
+
+def archive_memory_store(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.archive(req.params["memory_store_id"])
+
+
+def create_memory(backend: Backend, req: Request) -> Result:
+    body = _memory_body(req, "memory_stores.MemoryCreateParams", "memory")
+    return 200, backend.memory.create_memory(req.params["memory_store_id"], body, _view(req, "basic"))
+
+
+def list_memories(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.list_memories(
+        req.params["memory_store_id"], path_prefix=req.q("path_prefix"), depth=req.q_int("depth", 0, 0, 20),
+        view=_view(req, "basic"), **req.q_page())
+
+
+def get_memory(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.get_memory(req.params["memory_store_id"], req.params["memory_id"], _view(req, "full"))
+
+
+def update_memory(backend: Backend, req: Request) -> Result:
+    body = _memory_body(req, "memory_stores.MemoryUpdateParams", "memory update", ("memory_store_id",))
+    return 200, backend.memory.update_memory(req.params["memory_store_id"], req.params["memory_id"], body,
+                                             _view(req, "basic"))
+
+
+def delete_memory(backend: Backend, req: Request) -> Result:
+    expected = req.q("expected_content_sha256")
+    if expected is not None and not re.fullmatch(r"[0-9a-f]{64}", expected):
+        raise InvalidRequest("expected_content_sha256: 64 lowercase hexadecimal characters (the memory's "
+                             "content_sha256 as you last read it), or omit it to delete unconditionally.")
+    return 200, backend.memory.delete_memory(req.params["memory_store_id"], req.params["memory_id"], expected)
+
+
+def list_memory_versions(backend: Backend, req: Request) -> Result:
+    operation = req.q("operation")
+    if operation not in (None, "created", "modified", "deleted"):
+        raise InvalidRequest(f"operation: {operation!r} is not an operation; use created, modified or deleted.")
+    filters = {k: req.q(k) for k in ("memory_id", "session_id", "api_key_id", "service_account_id")}
+    filters["operation"] = operation
+    return 200, backend.memory.list_versions(req.params["memory_store_id"], filters=filters,
+                                             created_at=req.q_time_range(), view=_view(req, "basic"), **req.q_page())
+
+
+def get_memory_version(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.get_version(req.params["memory_store_id"], req.params["memory_version_id"],
+                                           _view(req, "full"))
+
+
+def redact_memory_version(backend: Backend, req: Request) -> Result:
+    return 200, backend.memory.redact(req.params["memory_store_id"], req.params["memory_version_id"])
+
+
+def create_dream(backend: Backend, req: Request) -> Result:
+    return 200, backend.dreams.create(_body(req, "DreamCreateParams", "dream"))
+
+
+def list_dreams(backend: Backend, req: Request) -> Result:
+    statuses = req.q_list("statuses") or []
+    bad = [x for x in statuses if x not in ("pending", "running", *DREAM_FINAL)]
+    if bad:
+        raise InvalidRequest(f"statuses[]: {bad[0]!r} is not a dream status; use pending, running, completed, failed "
+                             "or canceled.")
+    return 200, backend.dreams.list(include_archived=req.q_bool("include_archived"), statuses=statuses,
+                                    created_at=req.q_time_range(), **req.q_page())
+
+
+def get_dream(backend: Backend, req: Request) -> Result:
+    return 200, backend.dreams.get(req.params["dream_id"])
+
+
+def archive_dream(backend: Backend, req: Request) -> Result:
+    return 200, backend.dreams.archive(req.params["dream_id"])
+
+
+def cancel_dream(backend: Backend, req: Request) -> Result:
+    return 200, backend.dreams.cancel(req.params["dream_id"])

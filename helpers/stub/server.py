@@ -33,15 +33,13 @@ from .exceptions import (
     StubError,
 )
 from .models import Backend
-from .urls import describe, resolve
+from .urls import betas_for, describe, resolve
 from .utils import new_id
 
 __all__ = ["StubServer"]
 
 log = logging.getLogger("helpers.stub")
 
-_BETA = "managed-agents-2026-04-01"
-_MANAGED = ("/v1/agents", "/v1/environments", "/v1/sessions", "/v1/deployments", "/v1/deployment_runs")
 _WRITE_TIMEOUT = 2.0  # seconds a stream write may block before the stream is dropped
 READ_TIMEOUT = 30.0  # seconds a connection may stay silent (idle keep-alive, or a promised body that never comes)
 #: Body limits: the Files API takes files up to 500 MB (docs: Files API, "Maximum file size: 500 MB"); a JSON request
@@ -55,7 +53,9 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 #: An SDK object where its id belongs: str(pydantic model) reads "id='sesn_...' type='session' ...".
 _OBJECT_AS_ID = re.compile(r"\bid=['\"]([^'\"]*)['\"]")
 _KIND = {"agents": "agent", "environments": "environment", "sessions": "session", "files": "file",
-         "resources": "resource", "threads": "thread"}
+         "resources": "resource", "threads": "thread", "skills": "skill", "versions": "skill version",
+         "memory_stores": "memory store", "memories": "memory", "memory_versions": "memory version",
+         "dreams": "dream"}
 #: http.server's own framing errors, answered as the API's JSON errors (never 5xx, never HTML).
 _FRAMING = {
     400: (400, "invalid_request_error", "Bad HTTP request ({msg}). Send an HTTP/1.1 request line such as "
@@ -218,9 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise AuthenticationError(
                     "No API key: send 'authorization: Bearer <key>' or 'x-api-key: <key>'. The stub accepts any "
                     "non-empty key; helpers.connect() sets one for you in replay mode.")
-            if url.path.startswith(_MANAGED) and _BETA not in headers.get("anthropic-beta", ""):
-                raise InvalidRequest(f"This endpoint is in beta: send the header 'anthropic-beta: {_BETA}' (the "
-                                     "anthropic SDK's client.beta.* methods do this for you).")
+            _check_beta(url.path, headers.get("anthropic-beta", ""))
             query = parse_qs(url.query, keep_blank_values=True)
             req = responses.Request(method, url.path, params, query, headers, body)
             status, out = getattr(responses, handler)(self.backend, req)
@@ -256,6 +254,16 @@ class _Handler(BaseHTTPRequestHandler):
         except StubError:  # refused before the stream opened: an ordinary error response
             self.close_connection = False
             raise
+
+
+def _check_beta(path: str, header: str) -> None:
+    """A 400 when ``path`` needs a beta header (urls.BETAS) that the request does not carry."""
+    accepted = betas_for(path)
+    sent = {b.strip() for b in header.split(",")}
+    if accepted and not sent & set(accepted):
+        raise InvalidRequest(f"This endpoint is in beta: send the header 'anthropic-beta: {accepted[0]}'"
+                             + (f" (or {' or '.join(accepted[1:])})" if accepted[1:] else "")
+                             + " (the anthropic SDK's client.beta.* methods do this for you).")
 
 
 def _object_as_id(path: str) -> None:

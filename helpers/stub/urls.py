@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["URLS", "resolve", "describe"]
+__all__ = ["URLS", "BETAS", "resolve", "describe", "betas_for"]
 
 _ID = r"(?P<{}>[^/]+)"
 
@@ -59,7 +59,60 @@ _ROUTES = [
     ("GET", "/v1/files/{file_id}", "get_file"),
     ("DELETE", "/v1/files/{file_id}", "delete_file"),
     ("GET", "/v1/files/{file_id}/content", "download_file"),
+    # notebook 08: skills, memory stores, dreams (skills.py, memory_stores.py, dreams.py)
+    ("POST", "/v1/skills", "create_skill"),
+    ("GET", "/v1/skills", "list_skills"),
+    ("GET", "/v1/skills/{skill_id}", "get_skill"),
+    ("DELETE", "/v1/skills/{skill_id}", "delete_skill"),
+    ("POST", "/v1/skills/{skill_id}/versions", "create_skill_version"),
+    ("GET", "/v1/skills/{skill_id}/versions", "list_skill_versions"),
+    ("GET", "/v1/skills/{skill_id}/versions/{version}", "get_skill_version"),
+    ("DELETE", "/v1/skills/{skill_id}/versions/{version}", "delete_skill_version"),
+    ("GET", "/v1/skills/{skill_id}/versions/{version}/content", "download_skill_version"),
+    ("POST", "/v1/memory_stores", "create_memory_store"),
+    ("GET", "/v1/memory_stores", "list_memory_stores"),
+    ("GET", "/v1/memory_stores/{memory_store_id}", "get_memory_store"),
+    ("POST", "/v1/memory_stores/{memory_store_id}", "update_memory_store"),
+    ("DELETE", "/v1/memory_stores/{memory_store_id}", "delete_memory_store"),
+    ("POST", "/v1/memory_stores/{memory_store_id}/archive", "archive_memory_store"),
+    ("POST", "/v1/memory_stores/{memory_store_id}/memories", "create_memory"),
+    ("GET", "/v1/memory_stores/{memory_store_id}/memories", "list_memories"),
+    ("GET", "/v1/memory_stores/{memory_store_id}/memories/{memory_id}", "get_memory"),
+    ("POST", "/v1/memory_stores/{memory_store_id}/memories/{memory_id}", "update_memory"),
+    ("DELETE", "/v1/memory_stores/{memory_store_id}/memories/{memory_id}", "delete_memory"),
+    ("GET", "/v1/memory_stores/{memory_store_id}/memory_versions", "list_memory_versions"),
+    ("GET", "/v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}", "get_memory_version"),
+    ("POST", "/v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}/redact", "redact_memory_version"),
+    ("POST", "/v1/dreams", "create_dream"),
+    ("GET", "/v1/dreams", "list_dreams"),
+    ("GET", "/v1/dreams/{dream_id}", "get_dream"),
+    ("POST", "/v1/dreams/{dream_id}/archive", "archive_dream"),
+    ("POST", "/v1/dreams/{dream_id}/cancel", "cancel_dream"),
 ]
+
+#: The beta headers a path needs: (path prefix, headers any one of which is enough). The Managed Agents endpoints
+#: need ``managed-agents-2026-04-01`` (docs: "All Managed Agents API requests require the managed-agents-2026-04-01
+#: beta header"); memory stores take ``agent-memory-2026-07-22`` or it (their SDK docstrings: "requests must send
+#: agent-memory-2026-07-22 or managed-agents-2026-04-01"), dreams ``dreaming-2026-04-21`` (docstrings: "requests must
+#: send dreaming-2026-04-21"). Files and skills need none (the API reference lists their ``anthropic-beta`` as
+#: optional).
+BETAS: list[tuple[str, tuple[str, ...]]] = [
+    ("/v1/memory_stores", ("agent-memory-2026-07-22", "managed-agents-2026-04-01")),
+    ("/v1/dreams", ("dreaming-2026-04-21",)),
+    ("/v1/agents", ("managed-agents-2026-04-01",)),
+    ("/v1/environments", ("managed-agents-2026-04-01",)),
+    ("/v1/sessions", ("managed-agents-2026-04-01",)),
+    ("/v1/deployments", ("managed-agents-2026-04-01",)),
+    ("/v1/deployment_runs", ("managed-agents-2026-04-01",)),
+]
+
+
+def betas_for(path: str) -> tuple[str, ...]:
+    """The beta headers ``path`` accepts (any one of them); empty when it needs none."""
+    for prefix, accepted in BETAS:
+        if path == prefix or path.startswith(prefix + "/"):
+            return accepted
+    return ()
 
 
 def _compile(path: str) -> re.Pattern[str]:
