@@ -252,14 +252,15 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def make_metrics(records: list[dict]) -> dict:
-    minutes = WINDOW_MS // 60_000
+def make_metrics(records: list[dict], start: datetime = WINDOW_START, end: datetime = WINDOW_END,
+                 onset: datetime = ONSET) -> dict:
+    minutes = int((end - start).total_seconds()) // 60
     buckets: dict[str, list[list[tuple[int, int]]]] = {s: [[] for _ in range(minutes)] for s in SERVICES}
     for r in records:
         hh, mm = int(r["ts"][11:13]), int(r["ts"][14:16])
-        minute = (hh - 12) * 60 + mm
+        minute = (hh - start.hour) * 60 + mm
         buckets[r["service"]][minute].append((r["latency_ms"], r["status"]))
-    timestamps = [(WINDOW_START + timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ") for m in range(minutes)]
+    timestamps = [(start + timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ") for m in range(minutes)]
     services = {}
     for svc in sorted(SERVICES):
         series = {"rpm": [], "p50_ms": [], "p95_ms": [], "p99_ms": [], "failure_rate": []}
@@ -273,9 +274,9 @@ def make_metrics(records: list[dict]) -> dict:
             series["failure_rate"].append(round(fails / n, 4) if n else None)
         services[svc] = series
     return {
-        "window": {"start": WINDOW_START.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                   "end": WINDOW_END.strftime("%Y-%m-%dT%H:%M:%SZ"), "step_seconds": 60},
-        "onset": ONSET.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "window": {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"), "step_seconds": 60},
+        "onset": onset.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "source": "per-minute aggregates of data/app.log (one log line = one request)",
         "units": {"rpm": "requests per minute", "p50_ms": "ms", "p95_ms": "ms", "p99_ms": "ms",
                   "failure_rate": "fraction of requests with status >= 500"},
@@ -308,14 +309,14 @@ def metrics_text(metrics: dict) -> str:
 
 # --------------------------------------------------------------------------- deploys.json
 
-def make_deploys() -> list[dict]:
+def make_deploys(rows: list[tuple] = DEPLOYS) -> list[dict]:
     keys = ("id", "service", "version", "author", "timestamp", "commit", "description")
-    return [dict(zip(keys, row, strict=True)) for row in DEPLOYS]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def deploys_text(deploys: list[dict]) -> str:
-    return json.dumps({"window": {"start": WINDOW_START.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                  "end": WINDOW_END.strftime("%Y-%m-%dT%H:%M:%SZ")},
+def deploys_text(deploys: list[dict], start: datetime = WINDOW_START, end: datetime = WINDOW_END) -> str:
+    return json.dumps({"window": {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                  "end": end.strftime("%Y-%m-%dT%H:%M:%SZ")},
                        "deploys": deploys}, indent=2) + "\n"
 
 
@@ -554,14 +555,157 @@ Date:   Wed Nov 18 13:41:52 2026 +0000
 """
 
 
-def diff_text() -> str:
-    parts = [COMMIT_HEADER, "\n"]
-    for path, index, before, after in DIFF_FILES:
+def diff_text(header: str = COMMIT_HEADER, files: list[tuple] = DIFF_FILES) -> str:
+    parts = [header, "\n"]
+    for path, index, before, after in files:
         parts.append(f"diff --git a/{path} b/{path}\n{index}\n")
         for line in difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                          fromfile=f"a/{path}", tofile=f"b/{path}", n=3):
             parts.append(line)
     return "".join(parts)
+
+
+# --------------------------------------------------------------------------- Incident-2291 (notebook 08)
+# A week later, another service, a related cause: cart's p99 climbs right after dep_4871 (cart v4.7.0), whose cart
+# view looks up each line's loyalty price with one query per line (an N+1 again). Small on purpose: two hours, 6,000
+# lines, the same line format as app.log (cart lines carry db_queries here), so the same greps answer it.
+
+SEED_2291 = 2291
+N_LINES_2291 = 6_000
+START_2291 = datetime(2026, 11, 25, 9, 0, 0, tzinfo=timezone.utc)
+END_2291 = datetime(2026, 11, 25, 11, 0, 0, tzinfo=timezone.utc)
+ONSET_2291 = datetime(2026, 11, 25, 10, 4, 0, tzinfo=timezone.utc)
+SLOW_QUERY_2291 = "slow query: SELECT * FROM loyalty_prices WHERE sku = ? AND tier = ?"
+
+DEPLOYS_2291 = [
+    ("dep_4869", "auth", "v1.32.1", "sam.okafor", "2026-11-25T09:12:08Z", "0c7d5e2",
+     "Auth: shorter refresh-token lifetime for inactive devices"),
+    ("dep_4870", "search", "v5.3.0", "diego.alvarez", "2026-11-25T09:51:36Z", "8e2a4f9",
+     "Search: typo tolerance for brand names"),
+    ("dep_4871", "cart", "v4.7.0", "lena.fischer", "2026-11-25T10:02:40Z", "b3e9d41",
+     "Cart: show each line's loyalty price"),
+    ("dep_4872", "catalog", "v3.9.0", "hana.suzuki", "2026-11-25T10:21:15Z", "5f18c0a",
+     "Catalog: cache category trees for 5 minutes"),
+]
+
+
+def _ts_2291(ms: int) -> str:
+    t = START_2291 + timedelta(milliseconds=ms)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def _request_2291(rng: random.Random, ms: int, service: str) -> dict:
+    """One request of Incident-2291: healthy, except cart's GET /cart after the onset (one query per cart line)."""
+    route_table = ROUTES[service]
+    route, _, median, ok_msg = rng.choices(route_table, weights=[r[1] for r in route_table])[0]
+    latency = median * rng.lognormvariate(0.0, 0.5)
+    status, level, msg = (201 if route == "POST /cart/items" else 200), "INFO", ok_msg
+    db_queries = rng.randint(2, 5) if service == "cart" else None
+    slow = route == "GET /cart" and ms >= int((ONSET_2291 - START_2291).total_seconds() * 1000)
+    if slow:
+        lines = max(3, min(240, int(rng.lognormvariate(math.log(16), 0.85))))
+        db_queries += lines
+        latency += lines * rng.uniform(18.0, 30.0)
+    err = _pick(rng, CLIENT_ERRORS[service])
+    if err is not None:
+        status, _, msg = err
+        level, latency = "WARN", latency * 0.6
+    if slow and status < 400:
+        if latency >= GATEWAY_TIMEOUT_MS:
+            status, level, msg, latency = 504, "ERROR", "upstream timeout", GATEWAY_TIMEOUT_MS + rng.uniform(0, 60)
+        elif rng.random() < 0.01:
+            status, level, msg, latency = 500, "ERROR", "db connection pool exhausted", 3000 + rng.uniform(0, 80)
+        elif latency >= 1200:
+            level, msg = "WARN", SLOW_QUERY_2291
+    obj = {"ts": _ts_2291(ms), "level": level, "service": service, "route": route, "status": status,
+           "latency_ms": int(round(latency)), "trace_id": f"{rng.getrandbits(64):016x}", "msg": msg}
+    if db_queries is not None:
+        obj["db_queries"] = db_queries
+    return obj
+
+
+def make_log_2291(rng: random.Random) -> list[dict]:
+    span = int((END_2291 - START_2291).total_seconds() * 1000)
+    times = sorted(rng.randrange(span) for _ in range(N_LINES_2291))
+    names = list(SERVICES)
+    services = rng.choices(names, weights=[SERVICES[n] for n in names], k=N_LINES_2291)
+    return [_request_2291(rng, ms, svc) for ms, svc in zip(times, services, strict=True)]
+
+
+CART_VIEW_BEFORE = """\
+\"\"\"The cart page: its lines with their prices, and the totals.\"\"\"
+from __future__ import annotations
+
+from services.cart.models import Cart
+from services.cart.pricing import cart_totals
+
+
+def build_cart_view(db, cart: Cart, customer) -> dict:
+    lines = []
+    for line in cart.lines:
+        lines.append({"sku": line.sku, "name": line.product_name, "quantity": line.quantity,
+                      "unit_price": line.unit_price})
+    return {"cart_id": cart.id, "lines": lines, "totals": cart_totals(cart)}
+"""
+
+CART_VIEW_AFTER = """\
+\"\"\"The cart page: its lines with their prices, and the totals.\"\"\"
+from __future__ import annotations
+
+from services.cart.models import Cart, LoyaltyPrice
+from services.cart.pricing import cart_totals
+
+
+def build_cart_view(db, cart: Cart, customer) -> dict:
+    lines = []
+    for line in cart.lines:
+        loyalty = db.query(LoyaltyPrice).filter_by(sku=line.sku, tier=customer.tier).first()
+        lines.append({"sku": line.sku, "name": line.product_name, "quantity": line.quantity,
+                      "unit_price": line.unit_price,
+                      "loyalty_price": loyalty.price if loyalty else None})
+    return {"cart_id": cart.id, "lines": lines, "totals": cart_totals(cart)}
+"""
+
+CART_TEMPLATE_BEFORE = """\
+{% for line in view.lines %}
+<li>{{ line.name }} x {{ line.quantity }}: {{ line.unit_price | money }}</li>
+{% endfor %}
+"""
+
+CART_TEMPLATE_AFTER = """\
+{% for line in view.lines %}
+<li>{{ line.name }} x {{ line.quantity }}: {{ line.unit_price | money }}
+  {% if line.loyalty_price %}<span class="loyalty">{{ line.loyalty_price | money }} for members</span>{% endif %}</li>
+{% endfor %}
+"""
+
+DIFF_FILES_2291 = [
+    ("services/cart/cart_view.py", "index 7e21c9a..4b80d13 100644", CART_VIEW_BEFORE, CART_VIEW_AFTER),
+    ("services/cart/templates/cart.html", "index 12fa0b7..c93e6d8 100644", CART_TEMPLATE_BEFORE, CART_TEMPLATE_AFTER),
+]
+
+COMMIT_HEADER_2291 = """\
+commit b3e9d41c07a25f8e6d913b2a4c58e07f1d6a9b32
+Author: Lena Fischer <lena.fischer@shopco.example>
+Date:   Wed Nov 25 09:31:07 2026 +0000
+
+    Cart: show each line's loyalty price
+
+    Members see their tier's price next to each item in the cart.
+
+    Refs: CRT-2210
+"""
+
+
+def generate_2291(out: Path) -> dict[str, str]:
+    """The evidence of Incident-2291: {file name: text}."""
+    records = make_log_2291(random.Random(SEED_2291))
+    return {
+        "app.log": log_text(records),
+        "metrics.json": metrics_text(make_metrics(records, START_2291, END_2291, ONSET_2291)),
+        "deploys.json": deploys_text(make_deploys(DEPLOYS_2291), START_2291, END_2291),
+        "diff.txt": diff_text(COMMIT_HEADER_2291, DIFF_FILES_2291),
+    }
 
 
 # --------------------------------------------------------------------------- README
@@ -629,6 +773,14 @@ A minute without requests would hold `null` (none in this file).
 
 `git show`-style output of commit `9c41e7b` (deploy `dep_4820`): the commit header (sha, author, date,
 message) then a unified diff of each file it touched.
+
+## `incident-2291/`: a second, smaller incident (notebook 08)
+
+A week later, on another service: cart's p99 climbs at `2026-11-25T10:04:00Z`, right after `dep_4871` (cart
+`v4.7.0`, commit `b3e9d41`), whose cart view looks up each line's loyalty price with one query per line. The same
+four files in the same formats, over two hours (`09:00Z` to `11:00Z`), 6,000 log lines; here `cart` lines carry
+`db_queries` (and checkout's do not); a minute in which a small service saw no request holds `null` in
+`metrics.json`. Generated by the same script with its own seed (2291).
 """
 
 
@@ -645,9 +797,11 @@ def generate(out: Path) -> dict[str, Path]:
         "diff.txt": diff_text(),
         "README.md": README,
     }
+    files.update({f"incident-2291/{name}": text for name, text in generate_2291(out).items()})
     written = {}
     for name, text in files.items():
         path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
         written[name] = path
     return written
