@@ -959,9 +959,18 @@ def build_all(data_dir: Path = DATA_DIR) -> dict[str, str]:
         recs = [rec_incident(f), rec_interrupt(f), rec_permission(f), rec_fault_rescheduled(f),
                 rec_fault_retries_exhausted(f), rec_fault_terminated(f), rec_outcome(f), rec_parallel(f),
                 rec_alert(f), rec_budget(f)]
+        recs += _nb08().recordings(f)  # notebook 08's, in their own module
     finally:
         sandbox.close()
     return {rec.name: rec.text() for rec in recs}
+
+
+def _nb08():
+    """scripts/make_recordings_nb08.py: notebook 08's recordings (skills, memory) and its recorded dream."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import make_recordings_nb08
+
+    return make_recordings_nb08
 
 
 def _is_live(path: Path) -> bool:
@@ -994,6 +1003,16 @@ def main(argv: list[str] | None = None) -> int:
             continue
         path.write_bytes(text.encode("utf-8"))
         print(f"{path}  {text.count(chr(10)) - 1} events")
+    for rel, text in _nb08().extra_files().items():  # beside the recordings: notebook 08's recorded dream
+        path = args.out / rel
+        if args.check:
+            if not path.exists() or path.read_bytes() != text.encode("utf-8"):
+                stale.append(path)
+                print(f"{path}  out of date: run python scripts/make_recordings.py")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        print(f"{path}  written")
     return 1 if stale else 0
 
 

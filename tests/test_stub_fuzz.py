@@ -28,6 +28,8 @@ PER_ROUTE = int(os.environ.get("STUB_FUZZ_PER_ROUTE", "14"))
 BUDGET = float(os.environ.get("STUB_FUZZ_SECONDS", "120"))  # wall-clock bound of the route fuzz
 BETA = "managed-agents-2026-04-01"
 AUTH = {"x-api-key": "fuzz", "anthropic-beta": BETA}
+#: Dreams need their own beta header (memory stores take BETA too; files and skills need none).
+DREAMS = {"x-api-key": "fuzz", "anthropic-beta": "dreaming-2026-04-21"}
 INTERNAL = ("This is a bug", "Traceback", "<html", "<!DOCTYPE", "Error code explanation")
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -81,10 +83,16 @@ def snapshot(server, ids: dict[str, str]) -> dict[str, Any]:
              "resources": f"/v1/sessions/{ids['session']}/resources?limit=100",
              "versions": f"/v1/agents/{ids['agent']}/versions?limit=100",
              "deployments": "/v1/deployments?include_archived=true&limit=100",
-             "deployment_runs": "/v1/deployment_runs?limit=1000"}
+             "deployment_runs": "/v1/deployment_runs?limit=1000",
+             "skills": "/v1/skills?limit=1000",
+             "skill_versions": f"/v1/skills/{ids['skill_id']}/versions?limit=1000",
+             "memory_stores": "/v1/memory_stores?include_archived=true&limit=100",
+             "memories": f"/v1/memory_stores/{ids['memory_store_id']}/memories?view=full&limit=20",
+             "memory_versions": f"/v1/memory_stores/{ids['memory_store_id']}/memory_versions?view=full&limit=20",
+             "dreams": "/v1/dreams?include_archived=true&limit=100"}
     out = {}
     for name, path in lists.items():
-        status, _, body = request(server, "GET", path)
+        status, _, body = request(server, "GET", path, headers=DREAMS if name == "dreams" else None)
         assert status == 200, f"listing {name} after the fuzz answered {status}: {body[:300]!r}"
         doc = json.loads(body)
         for item in doc["data"]:
@@ -173,7 +181,39 @@ def templates(ids: dict[str, str]) -> dict[str, Any]:
                               "budget": {"type": "limit", "max_list_cost": {"amount": "500", "currency": "USD"}},
                               "schedule": {"type": "cron", "expression": "0 9 * * 1-5", "timezone": "UTC"}},
         "update_deployment": {"name": "fz2", "metadata": {"k": "v"}},
+        "create_memory_store": {"name": "fz", "description": "d", "metadata": {"k": "v"}},
+        "update_memory_store": {"name": "fz2", "description": "", "metadata": {"k": None}},
+        "create_memory": {"path": "/fz/a.md", "content": "x"},
+        "update_memory": {"content": "y", "path": "/fz/b.md",
+                          "precondition": {"type": "content_sha256", "content_sha256": "0" * 64}},
+        "create_dream": {"inputs": [{"type": "memory_store", "memory_store_id": ids["memory_store_id"]},
+                                    {"type": "sessions", "session_ids": [ids["session"]]}],
+                         "model": "claude-sonnet-4-6", "instructions": "x"},
     }
+
+
+def skill_upload(rng: random.Random) -> tuple[bytes, dict[str, str]]:
+    """A malformed skill upload (or version): a part out of place, no SKILL.md, two directories, bad front matter."""
+    def part(name: str, filename: str | None, content: bytes) -> bytes:
+        fn = f'; filename="{filename}"' if filename is not None else ""
+        return f'--fzb\r\nContent-Disposition: form-data; name="{name}"{fn}\r\n\r\n'.encode() + content + b"\r\n"
+    ok = b"---\nname: fz\ndescription: d\n---\n"
+    variants = [
+        part("files[]", "fz/README.md", b"x"),
+        part("files[]", "SKILL.md", ok),
+        part("files[]", "fz/SKILL.md", ok) + part("files[]", "other/x.md", b"x"),
+        part("files[]", "fz/SKILL.md", b"no front matter"),
+        part("files[]", "fz/SKILL.md", b"---\nname: Not_A_Name\ndescription: d\n---\n"),
+        part("files[]", "fz/SKILL.md", b"---\nname: fz\n---\n"),
+        part("files[]", "fz/SKILL.md", b"\xff\xfe"),
+        part("files[]", "../fz/SKILL.md", ok),
+        part("display_name", None, b"a\nb") + part("files[]", "fz/SKILL.md", ok),
+        part("unknown", None, b"x") + part("files[]", "fz/SKILL.md", ok),
+        part("files[]", "fz\xed\xa0\x80/SKILL.md", ok),
+        b"garbage",
+    ]
+    body = rng.choice(variants) + b"--fzb--\r\n"
+    return body, {"x-api-key": "fuzz", "content-type": "multipart/form-data; boundary=fzb"}
 
 
 def multipart(rng: random.Random) -> tuple[bytes, dict[str, str]]:
@@ -201,7 +241,9 @@ def cases(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, bytes
     tmpl = templates(ids)
     real = {"agent_id": ids["agent"], "environment_id": ids["environment"], "session_id": ids["session"],
             "file_id": ids["file"], "resource_id": ids["resource"], "thread_id": "sthr_011CAAAAAAAAAAAAAAAAAAAA",
-            "deployment_id": ids["deployment"], "deployment_run_id": ids["run"]}
+            "deployment_id": ids["deployment"], "deployment_run_id": ids["run"], "skill_id": ids["skill_id"],
+            "version": ids["version"], "memory_store_id": ids["memory_store_id"], "memory_id": ids["memory_id"],
+            "memory_version_id": ids["memory_version_id"], "dream_id": ids["dream_id"]}
     bad_ids = ["x", "z" * 3000, "%00", "%F0%9F", "..%2F..", "sesn_011CAAAAAAAAAAAAAAAAAAAA", "%ED%A0%80", "id='x'",
                "agent_" + "%E2%80%AE" * 10, "%20"]
     out = []
@@ -218,8 +260,8 @@ def cases(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, bytes
                 headers = rng.choice([{"anthropic-beta": BETA}, {"x-api-key": "k"}, {"x-api-key": " "},
                                       {"authorization": "Basic abc", "anthropic-beta": BETA},
                                       {"x-api-key": "k", "anthropic-beta": "some-other-beta"}])
-                if path.startswith("/v1/files") and "x-api-key" in headers and "anthropic-beta" in headers:
-                    headers.pop("x-api-key")  # files need no beta header: fail on auth instead
+                if path.startswith(("/v1/files", "/v1/skills")) and "x-api-key" in headers:
+                    headers.pop("x-api-key")  # files and skills need no beta header: fail on auth instead
             elif kind == "id" and "{" in template:
                 path = template
                 for name, value in real.items():
@@ -245,16 +287,22 @@ def cases(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, bytes
             else:  # body
                 if handler == "upload_file":
                     body, headers = multipart(rng)
+                elif handler in ("create_skill", "create_skill_version"):
+                    body, headers = skill_upload(rng)
                 elif handler in tmpl and rng.random() < 0.75:
                     body = dumps(mutate(rng, tmpl[handler]))
                     headers = {**AUTH, "content-type": "application/json"}
                 else:
                     body = rng.choice(BAD_BODIES)
                     headers = {**AUTH, "content-type": "application/json"}
-                if handler not in tmpl and handler != "upload_file":
+                if handler not in tmpl and handler not in ("upload_file", "create_skill", "create_skill_version"):
                     headers = rng.choice([{"x-api-key": "k"}, {"anthropic-beta": BETA}])  # bodies ignored there
                 if destructive:
                     headers = {"x-api-key": "k"}
+            if path.startswith("/v1/dreams") and headers.get("anthropic-beta") == BETA and kind != "headers":
+                headers["anthropic-beta"] = DREAMS["anthropic-beta"]  # dreams' own header: fail on something else
+            if path.startswith("/v1/skills") and kind in ("query", "body") and "anthropic-beta" not in headers:
+                headers = {"anthropic-beta": BETA}  # skills need no beta header: make the request wrong anyway
             out.append((method, path + query, body, headers, f"{handler}/{kind}#{i}"))
     return out
 
@@ -321,8 +369,32 @@ def ids(fuzz_server) -> dict[str, str]:
     d = c.beta.deployments.create(name="fuzz", agent=agent.id, environment_id=env.id, initial_events=[
         {"type": "user.message", "content": [{"type": "text", "text": "fault-terminated"}]}])
     run = c.beta.deployments.run(d.id)
+    skill = c.beta.skills.create(files=[("fz/SKILL.md", b"---\nname: fz\ndescription: d\n---\n", "text/markdown")])
+    version = c.beta.skills.versions.create(skill.id, files=[("fz/SKILL.md", b"---\nname: fz\ndescription: e\n---\n",
+                                                                  "text/markdown")])
+    store, dream = _dream_store(c, s.id)
+    memory = c.beta.memory_stores.memories.create(store.id, path="/fuzz.md", content="fuzz")
     return {"agent": agent.id, "environment": env.id, "session": s.id, "file": f.id, "resource": s.resources[0].id,
-            "deployment": d.id, "run": run.id}
+            "deployment": d.id, "run": run.id, "skill_id": skill.id, "version": version.id,
+            "memory_store_id": store.id, "memory_id": memory.id, "memory_version_id": memory.memory_version_id,
+            "dream_id": dream.id}
+
+
+def _dream_store(c, session_id: str):
+    """A memory store holding what the recorded dream needs, and a dream over it, already completed (at instant speed
+    each look moves a dream on; a settled dream keeps the fuzz's snapshots still)."""
+    from helpers.stub.dreams import load_results
+    from helpers.stub.recordings import default_dir
+
+    store = c.beta.memory_stores.create(name="fuzz")
+    result = load_results(default_dir())[0]
+    for path in result.input_paths:
+        c.beta.memory_stores.memories.create(store.id, path=path, content="x")
+    dream = c.beta.dreams.create(inputs=[{"type": "memory_store", "memory_store_id": store.id},
+                                         {"type": "sessions", "session_ids": [session_id]}], model="claude-sonnet-4-6")
+    while c.beta.dreams.retrieve(dream.id).status != "completed":
+        pass
+    return store, dream
 
 
 def _settled(server, ids: dict[str, str]) -> dict[str, Any]:

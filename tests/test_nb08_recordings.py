@@ -1,0 +1,210 @@
+"""Notebook 08's recordings (runbook-2277, incident-2291-cold, incident-2291-memory) and its recorded dream.
+
+* What the agent read under /mnt/skills/ and /mnt/memory/ re-runs byte for byte: the skill's files are data/skills/,
+  the memory is what the earlier recordings wrote (tests/test_recordings.py re-runs everything else).
+* The recorded dream is what scripts/make_recordings.py writes.
+* On the stub, through the SDK (strict), each replays for a session that could have made it, and is refused, with
+  the reason, for one that could not: no skill, the store not mounted or mounted read-only, the lesson not written.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import anthropic
+import pytest
+
+from helpers import incident, loop
+from support.fixtures import sdk_client
+
+ROOT = Path(__file__).resolve().parent.parent
+REC_DIR = ROOT / "data" / "recordings"
+SKILL_DIR = ROOT / "data" / "skills" / "incident-runbooks"
+STORY = ("runbook-2277", "incident-2291-cold", "incident-2291-memory")
+LESSON = "/incidents/2277-checkout-n-plus-one.md"
+
+
+def _lines(name: str) -> list[dict]:
+    return [json.loads(line) for line in (REC_DIR / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _events(name: str) -> list[dict]:
+    return [row["event"] for row in _lines(name)[1:]]
+
+
+def _run(command: str, memory: Path) -> str:
+    local = (command.replace("/workspace/data/", f"{ROOT / 'data'}/").replace("/mnt/skills/", f"{ROOT / 'data' / 'skills'}/")
+             .replace("/mnt/memory/", f"{memory}/"))
+    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    proc = subprocess.run(["bash", "-c", local], capture_output=True, env=env, check=False)
+    assert not proc.stderr, proc.stderr
+    return proc.stdout.decode("utf-8")
+
+
+def test_skill_and_memory_reads_rerun_on_the_files_the_story_wrote(tmp_path):
+    memory = tmp_path / "memory"
+    (memory / "sre-on-call").mkdir(parents=True)
+    checked = 0
+    for name in STORY:
+        uses = {}
+        for ev in _events(name):
+            if ev["type"] == "agent.tool_use":
+                uses[ev["id"]] = ev
+                if ev["name"] == "write":  # the agent's write through the mount
+                    target = memory / ev["input"]["file_path"][len("/mnt/memory/"):]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(ev["input"]["content"], encoding="utf-8")
+            elif ev["type"] == "agent.tool_result" and uses[ev["tool_use_id"]]["name"] == "bash":
+                command = uses[ev["tool_use_id"]]["input"]["command"]
+                if "/mnt/" in command:
+                    assert ev["content"] == [{"type": "text", "text": _run(command, memory)}], f"{name}: {command}"
+                    checked += 1
+    assert checked == 6  # runbook: SKILL.md and latency.md; cold: the same two; memory: the listing and the lesson
+    assert (memory / "sre-on-call" / LESSON.lstrip("/")).read_text(encoding="utf-8").startswith("# Incident-2277")
+
+
+def test_with_memory_the_second_incident_takes_fewer_calls_and_turns():
+    def counts(name):
+        events = _events(name)
+        return (sum(ev["type"] in ("agent.tool_use", "agent.custom_tool_use") for ev in events),
+                sum(ev["type"] == "span.model_request_start" for ev in events))
+    cold, warm = counts("incident-2291-cold"), counts("incident-2291-memory")
+    assert warm[0] < cold[0] and warm[1] < cold[1], (cold, warm)
+    for name in ("incident-2291-cold", "incident-2291-memory"):
+        last = [ev for ev in _events(name) if ev["type"] == "agent.message"][-1]
+        assert "dep_4871" in last["content"][0]["text"]
+
+
+def test_the_recorded_dream_is_what_the_generator_writes(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_recordings.py"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    for path in (REC_DIR / "dreams").glob("*.json"):
+        assert (tmp_path / "dreams" / path.name).read_bytes() == path.read_bytes(), path.name
+    doc = json.loads((REC_DIR / "dreams" / "oncall-lessons.json").read_text(encoding="utf-8"))
+    assert doc["input_paths"] == [LESSON] and doc["source"] == "authored"
+    assert LESSON in doc["delete"] and "/patterns/n-plus-one-after-deploy.md" in doc["write"]
+
+
+# --------------------------------------------------------------------------- on the stub
+@pytest.fixture(scope="module")
+def stub_options():
+    return {"speed": "instant", "recordings_dir": REC_DIR}
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return sdk_client(server, max_retries=0, timeout=30.0)
+
+
+def _skill(client):
+    files = [(f"incident-runbooks/{p.relative_to(SKILL_DIR)}", p.read_bytes(), "text/markdown")
+             for p in sorted(SKILL_DIR.rglob("*.md"))]
+    return client.beta.skills.create(files=files)
+
+
+def _agent(client, skill=None):
+    toolset = {"type": "agent_toolset_20260401", "default_config": {"enabled": False},
+               "configs": [{"name": n, "enabled": True} for n in ("bash", "read", "write", "grep", "glob")]}
+    skills = [{"type": "custom", "skill_id": skill.id, "version": skill.latest_version_id}] if skill else []
+    return client.beta.agents.create(name="nb08-test", model="claude-sonnet-4-6", skills=skills,
+                                     tools=[toolset, *incident.CUSTOM_TOOLS])
+
+
+def _files(client, names, folder: Path):
+    return {n: client.beta.files.upload(file=(n, (folder / n).read_bytes(), "text/plain")) for n in names}
+
+
+@pytest.fixture(scope="module")
+def world(client):
+    env = client.beta.environments.create(name="nb08-test")
+    skill = _skill(client)
+    mounts = {"app.log": "/workspace/data/app.log"}
+    files = _files(client, ["app.log"], ROOT / "data")
+    evidence = _files(client, ["app.log", "deploys.json", "diff.txt"], ROOT / "data" / "incident-2291")
+    return {"env": env, "skill": skill, "agent": _agent(client, skill), "bare": _agent(client),
+            "log": [{"type": "file", "file_id": files["app.log"].id, "mount_path": mounts["app.log"]}],
+            "incident": [{"type": "file", "file_id": f.id, "mount_path": f"/workspace/data/incident-2291/{n}"}
+                         for n, f in evidence.items()]}
+
+
+def _session(client, world, name, agent=None, resources=()):
+    return client.beta.sessions.create(agent=(agent or world["agent"]).id, environment_id=world["env"].id,
+                                       metadata={"recording": name}, resources=list(resources))
+
+
+def _replay(client, session_id, name):
+    first = next(ev for ev in _events(name) if ev["type"] == "user.message")
+    run = loop.run(client, session_id, {"type": "user.message", "content": first["content"]},
+                   handle_tool=incident.handle_tool, render=False, timeout=60)
+    got = [e.type for e in client.beta.sessions.events.list(session_id, order="asc", limit=1000)]
+    assert got == [ev["type"] for ev in _events(name)]
+    return run
+
+
+def test_the_story_replays_and_the_lesson_lands_in_the_store(client, world):
+    store = client.beta.memory_stores.create(name="SRE on-call", description="Lessons of past incidents.")
+    rw = {"type": "memory_store", "memory_store_id": store.id, "access": "read_write"}
+    first = _session(client, world, "runbook-2277", resources=[*world["log"], rw])
+    assert first.resources[-1].mount_path == "/mnt/memory/sre-on-call"
+    _replay(client, first.id, "runbook-2277")
+    (memory,) = client.beta.memory_stores.memories.list(store.id, view="full").data
+    assert memory.path == LESSON and memory.content.startswith("# Incident-2277")
+    (version,) = client.beta.memory_stores.memory_versions.list(store.id).data
+    assert version.operation == "created" and version.created_by.type == "session_actor"
+    assert version.created_by.session_id == first.id
+    cold = _session(client, world, "incident-2291-cold", resources=world["incident"])
+    _replay(client, cold.id, "incident-2291-cold")
+    ro = {"type": "memory_store", "memory_store_id": store.id, "access": "read_only"}
+    warm = _session(client, world, "incident-2291-memory", resources=[*world["incident"], ro])
+    _replay(client, warm.id, "incident-2291-memory")
+    assert len(client.beta.memory_stores.memory_versions.list(store.id).data) == 1  # read-only: nothing written
+
+
+def test_a_session_that_could_not_have_made_the_recording_is_told_why(client, world):
+    store = client.beta.memory_stores.create(name="SRE on-call")
+    ro = {"type": "memory_store", "memory_store_id": store.id, "access": "read_only"}
+    rw = {**ro, "access": "read_write"}
+    cases = [
+        ("runbook-2277", world["bare"], [*world["log"], rw], "does not carry"),
+        ("runbook-2277", None, world["log"], "mounts no store there"),
+        ("runbook-2277", None, [*world["log"], ro], "mounts read_only"),
+        ("incident-2291-memory", None, [*world["incident"], ro], "holds no memory at"),
+        ("incident-2291-cold", world["bare"], world["incident"], "does not carry"),
+    ]
+    for name, agent, resources, why in cases:
+        with pytest.raises(anthropic.BadRequestError) as e:
+            _session(client, world, name, agent=agent, resources=resources)
+        assert why in e.value.body["error"]["message"], (name, e.value.body)
+
+
+def test_a_dream_goes_pending_running_completed_and_reorganizes_a_copy(client, world):
+    store = client.beta.memory_stores.create(name="SRE on-call")
+    client.beta.memory_stores.memories.create(store.id, path=LESSON, content="the lesson\n")
+    session = _session(client, world, "incident-2291-cold", resources=world["incident"])
+    dream = client.beta.dreams.create(inputs=[{"type": "memory_store", "memory_store_id": store.id},
+                                              {"type": "sessions", "session_ids": [session.id]}],
+                                      model="claude-sonnet-4-6", instructions="Merge what the incidents share.")
+    assert dream.status == "pending" and dream.outputs == [] and dream.usage.output_tokens == 0
+    seen = [dream.status]
+    while seen[-1] not in ("completed", "failed", "canceled"):
+        seen.append(client.beta.dreams.retrieve(dream.id).status)
+    assert seen == ["pending", "running", "completed"]
+    done = client.beta.dreams.retrieve(dream.id)
+    out = done.outputs[0].memory_store_id
+    assert out != store.id and done.ended_at and done.usage.output_tokens > 0
+    after = {m.path for m in client.beta.memory_stores.memories.list(out, limit=100)}
+    assert LESSON not in after and "/patterns/n-plus-one-after-deploy.md" in after
+    assert [m.path for m in client.beta.memory_stores.memories.list(store.id)] == [LESSON]  # the input is untouched
+    other = client.beta.dreams.create(inputs=[{"type": "memory_store", "memory_store_id": store.id},
+                                              {"type": "sessions", "session_ids": [session.id]}],
+                                      model="claude-sonnet-4-6")
+    assert client.beta.dreams.cancel(other.id).status == "canceled"
+    with pytest.raises(anthropic.BadRequestError, match="only a pending or running dream"):
+        client.beta.dreams.cancel(dream.id)
+    client.beta.dreams.archive(dream.id)
+    assert dream.id not in [d.id for d in client.beta.dreams.list()]
+    assert dream.id in [d.id for d in client.beta.dreams.list(include_archived=True)]
