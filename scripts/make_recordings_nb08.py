@@ -131,7 +131,8 @@ def rec_runbook(f: mr.Facts, memory_dir: Path) -> Recording:
                   "lesson into memory",
                   description="The agent reads its incident-runbooks skill (SKILL.md, then the latency runbook) "
                               "under /mnt/skills/, follows its steps (metrics, deploys, queries per request, slow "
-                              "queries, the diff), reports, and writes the lesson into the team's memory store.",
+                              "queries, the diff), reports, and writes the lesson into the team's memory store. "
+                              "Authored from the docs: no live run of skills or memory is public.",
                   keywords=["incident-2277", "runbooks"])
     r.user_message(RUNBOOK_MESSAGE)
     r.running()
@@ -225,7 +226,7 @@ def rec_2291_cold(f: mr.Facts, memory_dir: Path) -> Recording:
     r = Recording("incident-2291-cold", "C291", f, memory_dir=memory_dir, title="Incident-2291 without memory",
                   description="The second incident (data/incident-2291/) with no memory mounted: the agent reads the "
                               "runbooks, finds the service and the onset, then the deploys, the queries per request "
-                              "and the diff. Eight commands.",
+                              "and the diff. Eight commands. Authored from the docs.",
                   keywords=["incident-2291", "no memory mounted"])
     r.t = START_2291
     r.user_message(ALERT_2291 + COLD_NOTE)
@@ -241,7 +242,8 @@ def rec_2291_memory(f: mr.Facts, memory_dir: Path) -> Recording:
     r = Recording("incident-2291-memory", "M291", f, memory_dir=memory_dir, title="Incident-2291 with the team's "
                   "memory", description="The second incident with the on-call team's memory mounted read-only: the "
                                         "agent reads the lesson of Incident-2277 first and goes straight to the deploys, "
-                                        "the queries per request and the diff. Five commands.",
+                                        "the queries per request and the diff. Five commands. Authored "
+                                        "from the docs.",
                   keywords=["incident-2291", "memory is mounted"])
     r.t = START_2291
     r.user_message(ALERT_2291 + MEMORY_NOTE)
@@ -299,7 +301,7 @@ def dream_result() -> dict:
     return {"dream": 1, "name": DREAM_NAME, "source": "authored",
             "description": "A dream over the SRE on-call store (the lesson of Incident-2277) and the sessions of both "
                            "incidents: it merges what they share into one pattern, keeps a short note per incident, "
-                           "and adds an index.",
+                           "and adds an index. Authored from the docs (dreams page): no live dream is public.",
             "input_paths": [LESSON_PATH], "pending_seconds": 8, "running_seconds": 150,
             "usage": {"input_tokens": 1840, "output_tokens": 2315, "cache_creation_input_tokens": 21480,
                       "cache_read_input_tokens": 64210},
