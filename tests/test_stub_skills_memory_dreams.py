@@ -285,3 +285,16 @@ def test_update_existing_writes_into_the_input_store_one_dream_at_a_time(client)
     assert "/patterns/n-plus-one-after-deploy.md" in paths
     # the first one stopped, so no 409 now; and the store it rewrote no longer holds what the recorded dream reads
     assert "no recorded dream fits" in _error(lambda: client.beta.dreams.create(**kwargs))["message"]
+
+
+def test_where_skills_and_memories_appear_is_one_rule():
+    """The skills' root (the SDK's self-hosted worker: ``{workdir}/skills/<name>/``, workdir /workspace) and the
+    memory mounts are what mounts.py looks for in a recording, and a recording's file mounts leave the skills out."""
+    from helpers.stub import mounts
+    from helpers.stub.memory_stores import MOUNT_ROOT
+    from helpers.stub.recordings import _MOUNTED
+    from helpers.stub.skills import SKILLS_ROOT
+
+    assert (mounts.SKILLS_PREFIX, mounts.MEMORY_PREFIX) == (f"{SKILLS_ROOT}/", f"{MOUNT_ROOT}/")
+    assert SKILLS_ROOT == "/workspace/skills"
+    assert _MOUNTED.findall('cat /workspace/skills/incident-runbooks/SKILL.md /workspace/repo/x') == ["/workspace/repo/x"]

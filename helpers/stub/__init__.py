@@ -13,7 +13,7 @@ kernels), utils.py (ids, clock, pagination), sse.py (stream framing,
 subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP), recorder.py;
 deployments.py (deployments and their runs), budgets.py and pricing.py (budgets, list cost), outputs.py (session
 outputs); skills.py, memory_stores.py and dreams.py (notebook 08's resources), mounts.py (what a recording reads and
-writes under /mnt/skills/ and /mnt/memory/).
+writes under /workspace/skills/ and /mnt/memory/).
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""What a recorded session reads and writes under ``/mnt/skills/`` and ``/mnt/memory/``, and whether a session
+"""What a recorded session reads and writes under ``/workspace/skills/`` and ``/mnt/memory/``, and whether a session
 could have done the same (replay rule 4, extended to skills and memory stores; docs/design.md).
 
 Offline there is no sandbox, so, as for session outputs (outputs.py), the stub reads a recording's tool calls: a
-path ``/mnt/skills/<name>/...`` in a call's input is a read of that skill's file; ``/mnt/memory/<slug>/...`` a read
+path ``/workspace/skills/<name>/...`` in a call's input is a read of that skill's file; ``/mnt/memory/<slug>/...`` a read
 of that store's memory (or of a directory of it); the built-in ``write`` tool (``file_path``, ``content``) or a bash
 here-document (``cat > /mnt/memory/<slug>/PATH <<'EOF'``) under a store's mount writes a memory, once the call's
 ``agent.tool_result`` reports success.
@@ -21,9 +21,9 @@ from typing import Any
 
 __all__ = ["SKILLS_PREFIX", "MEMORY_PREFIX", "written_memory", "uses", "unfit"]
 
-SKILLS_PREFIX = "/mnt/skills/"
+SKILLS_PREFIX = "/workspace/skills/"  # skills.SKILLS_ROOT + "/" (a test keeps them equal)
 MEMORY_PREFIX = "/mnt/memory/"
-_TOKEN = re.compile(r"/mnt/(?:skills|memory)/[\w.-]+(?:/[\w./-]*[\w.-])?")
+_TOKEN = re.compile(r"(?:/workspace/skills|/mnt/memory)/[\w.-]+(?:/[\w./-]*[\w.-])?")
 _HEREDOC = re.compile(r"^\s*(?:mkdir -p [\w./-]+ && )?cat\s*>\s*(?P<path>/mnt/memory/[\w./-]+)\s*<<-?\s*"
                       r"(?P<q>['\"]?)(?P<tag>\w+)(?P=q)[ \t]*\n(?P<body>.*?)\n(?P=tag)\s*$", re.DOTALL)
 

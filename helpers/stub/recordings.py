@@ -24,8 +24,9 @@ __all__ = ["DEFAULT_NAME", "RecordingError", "Line", "Recording", "Library", "pa
            "default_dir"]
 
 DEFAULT_NAME = "incident-2277"
-#: A path a tool call reads where only a mount puts anything: the uploads directory, or a repository's /workspace/.
-_MOUNTED = re.compile(rf"(?<![\w.-])(?:{re.escape(UPLOADS_DIR)}|/workspace)(?:/[\w.-]*\w)*/?")
+#: A path a tool call reads where only a mount puts anything: the uploads directory, or a repository's /workspace/
+#: (not /workspace/skills/, where the agent's skills are: mounts.py checks those against the agent's skills).
+_MOUNTED = re.compile(rf"(?<![\w.-])(?:{re.escape(UPLOADS_DIR)}|/workspace(?!/skills(?:/|\b)))(?:/[\w.-]*\w)*/?")
 
 
 class RecordingError(ValueError):

@@ -36,10 +36,12 @@ from .validation import sdk_types, validate_response
 
 __all__ = ["SkillsBackend", "SKILLS_ROOT", "MAX_SKILLS_PER_SESSION", "OLD_DIALECT", "front_matter", "check_upload"]
 
-#: Where a session's skills appear in its container: ``/mnt/skills/<name>/SKILL.md``. An inference: the SDK says a
-#: version's ``name`` is "the top-level directory of the Skill's mounted files" but no public page names the parent
-#: directory; Claude's own containers use /mnt/skills/. One constant, so a live recording can correct it.
-SKILLS_ROOT = "/mnt/skills"
+#: Where a session's skills appear in its container: ``/workspace/skills/<name>/SKILL.md``. The SDK's self-hosted
+#: worker says so ("downloads each of the session agent's skills into `{workdir}/skills/<name>/`",
+#: anthropic/lib/tools/agent_toolset.py, with workdir="/workspace" in lib/environments/_worker.py); that the cloud
+#: container uses the same layout is an inference (no public page names it). One constant, so a live recording
+#: can correct it.
+SKILLS_ROOT = "/workspace/skills"
 #: "Each session supports up to 20 skills total" (managed-agents/skills).
 MAX_SKILLS_PER_SESSION = 20
 #: The beta header of the Skills API's first dialect (versions addressed by epoch timestamps).
@@ -252,7 +254,7 @@ class SkillsBackend:
 
     def mounted(self, skills: Any) -> dict[str, set]:
         """``{name: {paths inside the skill}}`` of the custom skills an agent snapshot carries, at their pinned
-        versions (what a session finds under /mnt/skills/)."""
+        versions (what a session finds under /workspace/skills/)."""
         out: dict[str, set] = {}
         with self.backend.lock:
             for ref in skills or []:
