@@ -2,25 +2,26 @@
 this module; the format and the generator's promises are the same: docs/design.md, data/recordings/README.md).
 
 * ``runbook-2277``: Incident-2277 investigated by the book. The agent reads its ``incident-runbooks`` skill where
-  the platform puts it (``/mnt/skills/incident-runbooks/``), follows the latency runbook's steps, reports, and
+  the platform puts it (``/workspace/skills/incident-runbooks/``), follows the latency runbook's steps, reports, and
   writes the lesson into the on-call team's memory store (the ``write`` tool, under ``/mnt/memory/sre-on-call/``).
 * ``incident-2291-cold`` and ``incident-2291-memory``: Incident-2291 (data/incident-2291/) a week later, without
   and with that memory mounted. Without it the agent explores (the runbooks, which service, the onset...); with it,
   it reads the lesson first and goes straight to the deploys, the queries per request and the diff.
 * ``dreams/oncall-lessons.json``: a dream over that store and the two sessions: what it wrote into its output store.
 
-Every ``bash`` output is what the command prints here: ``/workspace/data/`` is the local data directory,
-``/mnt/skills/`` the skills in data/skills/, and ``/mnt/memory/`` a scratch directory holding what the recordings
-wrote there before (``tests/test_nb08_recordings.py`` re-runs them the same way). These are authored from the docs:
-no live run of these features is public.
+Every tool result is what the call gives here, in a scratch copy of the sandbox (``NB08Sandbox``, the generator's
+``Sandbox`` with more mounted): ``/mnt/session/uploads/`` holds app.log and Incident-2291's evidence
+(``incident-2291/``), ``/workspace/skills/`` the skill in data/skills/, and ``/mnt/memory/`` what the recordings
+wrote there before; the ``write`` tool is the SDK's own (``anthropic.lib.tools.agent_toolset``), like read, grep and
+glob. ``tests/test_nb08_recordings.py`` re-runs them the same way. These are authored from the docs: no live run of
+these features is public.
 """
 from __future__ import annotations
 
+import asyncio
 import json
-import os
+import re
 import shutil
-import subprocess
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,10 +29,12 @@ import make_recordings as mr
 
 ROOT = Path(__file__).resolve().parent.parent
 SKILLS_DIR = ROOT / "data" / "skills"
-SKILL = "/mnt/skills/incident-runbooks"
-MEMORY = "/mnt/memory/sre-on-call"  # the mount of a store named "SRE on-call"
+SKILL = "/workspace/skills/incident-runbooks"  # helpers.stub.skills.SKILLS_ROOT
+MEMORY = "/mnt/memory/sre-on-call"  # the mount of a store named "SRE on-call" (helpers.stub.memory_stores)
 LESSON_PATH = "/incidents/2277-checkout-n-plus-one.md"
-INCIDENT_2291 = f"{mr.SANDBOX_DATA_DIR}/incident-2291"
+#: Where notebook 08 mounts Incident-2291's evidence (mount_path "/incident-2291/<name>" lands under the uploads).
+INCIDENT_2291 = f"{mr.UPLOADS_DIR}/incident-2291"
+EVIDENCE_2291 = ("app.log", "metrics.json", "deploys.json", "diff.txt")
 LOG_2291 = f"{INCIDENT_2291}/app.log"
 ONSET_2291 = "2026-11-25T10:04:00Z"
 #: The second incident's recordings start a week later, 18 minutes into it (the first's start 45 minutes in).
@@ -66,71 +69,54 @@ LESSON = """\
 """
 
 
-# --------------------------------------------------------------------------- running commands on the mounts
-def to_local(command: str, memory_dir: Path) -> str:
-    """The command as it runs here: the data, the skills and the memory mounts on local directories."""
-    return mr.sandbox_to_local(command).replace("/mnt/skills/", f"{SKILLS_DIR}/").replace(
-        "/mnt/memory/", f"{memory_dir}/")
+# --------------------------------------------------------------------------- the sandbox, with more mounted
+class NB08Sandbox(mr.Sandbox):
+    """The generator's scratch sandbox, with what notebook 08's sessions also have: Incident-2291's evidence in
+    the uploads, the skill under /workspace/skills/ and an empty memory mount (the recordings write into it, in
+    story order); and the SDK's ``write`` tool."""
 
+    PREFIXES = (mr.SESSION_ROOT, "/mnt/memory/", "/workspace/skills/")
 
-def run_mounted(command: str, memory_dir: Path) -> str:
-    """What ``command`` prints (stdout, exactly), run with bash on the local evidence, skills and memory."""
-    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    proc = subprocess.run(["bash", "-c", to_local(command, memory_dir)], capture_output=True, env=env, check=False)
-    if proc.stderr:
-        raise RuntimeError(f"{command!r} wrote to stderr: {proc.stderr.decode(errors='replace')}")
-    return proc.stdout.decode("utf-8")
+    def __init__(self, data_dir: Path | str = mr.DATA_DIR):
+        super().__init__(data_dir)
+        evidence = self.root / INCIDENT_2291.lstrip("/")
+        evidence.mkdir(parents=True)
+        for name in EVIDENCE_2291:
+            shutil.copyfile(Path(data_dir) / "incident-2291" / name, evidence / name)
+        shutil.copytree(SKILLS_DIR / "incident-runbooks", self.root / SKILL.lstrip("/"))
+        (self.root / MEMORY.lstrip("/")).mkdir(parents=True)
+        self._local = re.compile("(?<![\\w.-])(" + "|".join(map(re.escape, self.PREFIXES)) + ")")
 
+    def local(self, text: str) -> str:
+        return self._local.sub(lambda m: f"{self.root}{m.group(1)}", text)
 
-def write_memory(memory_dir: Path, file_path: str, content: str) -> None:
-    """What a ``write`` under /mnt/memory/ leaves in the local copy of the mounts."""
-    local = Path(to_local(file_path, memory_dir))
-    local.parent.mkdir(parents=True, exist_ok=True)
-    local.write_text(content, encoding="utf-8")
+    def sandboxed(self, text: str) -> str:
+        return text.replace(f"{self.root}/", "/")
+
+    def run(self, name: str, tool_input: dict) -> str:
+        if name != "write":
+            return super().run(name, tool_input)
+        from anthropic.lib.tools import agent_toolset as ts
+
+        local = {**tool_input, "file_path": self.local(tool_input["file_path"])}
+        result = asyncio.run(ts.beta_write_tool(ts.AgentToolContext(workdir=str(self.root))).call(local))
+        return self.sandboxed(result)
 
 
 class Recording(mr.Recording):
-    """A recording whose bash calls may also read the skills and the memory mounts (``memory_dir``), and whose
-    agent may write a memory with the built-in ``write`` tool."""
+    """A recording whose agent may also write a file (a memory) with the built-in ``write`` tool."""
 
-    def __init__(self, *args, memory_dir: Path, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.memory_dir = memory_dir
-
-    def bash_result(self, tool_use_id: str, command: str, gap: float | None = None) -> str:
-        output = run_mounted(command, self.memory_dir)
-        self.outputs[tool_use_id] = output
-        self.pending += mr._tokens(output) + 10
-        return self.emit("agent.tool_result", self.jitter(0.18, 0.65) if gap is None else gap,
-                         tool_use_id=tool_use_id, content=[{"type": "text", "text": output}], is_error=False)
-
-    def write_turn(self, message: str, file_path: str, content: str) -> None:
-        """A model request that says ``message`` and writes ``content`` to ``file_path`` with the ``write`` tool.
-        Its result text is an inference (Claude Code's Write tool says so; no public run shows the toolset's)."""
-        out_tokens = 18 + mr._tokens(message) + 26 + mr._tokens(content)
-        start = self.emit("span.model_request_start", self.jitter(0.08, 0.25))
-        duration = 1.1 + out_tokens / 58.0 + self.jitter(0.0, 0.9)
-        usage = {"input_tokens": self.rng.randint(3, 9), "output_tokens": out_tokens,
-                 "cache_creation_input_tokens": self.pending, "cache_read_input_tokens": self.cached}
-        self.cached += self.pending + out_tokens
-        self.pending = 0
-        self.emit("agent.message", duration, content=[{"type": "text", "text": message}])
-        tid = self.emit("agent.tool_use", 0.006, name="write", input={"file_path": file_path, "content": content},
-                        evaluated_permission="allow", evaluation={"type": "always_allow"})
-        self.emit("span.model_request_end", 0.012, model_request_start_id=start, model_usage=usage)
-        text = f"File created successfully at: {file_path}"
-        write_memory(self.memory_dir, file_path, content)
-        self.pending += mr._tokens(text) + 10
-        self.emit("agent.tool_result", self.jitter(0.05, 0.2), tool_use_id=tid,
-                  content=[{"type": "text", "text": text}], is_error=False)
+    def write_turn(self, message: str, file_path: str, content: str) -> str:
+        """A model request that says ``message`` and writes ``content`` to ``file_path``; returns the result."""
+        return self.tool_turn(message, "write", {"file_path": file_path, "content": content})
 
 
 # --------------------------------------------------------------------------- the stories
-def rec_runbook(f: mr.Facts, memory_dir: Path) -> Recording:
-    r = Recording("runbook-2277", "RBOK", f, memory_dir=memory_dir, title="Incident-2277 by the runbook, then the "
+def rec_runbook(f: mr.Facts) -> Recording:
+    r = Recording("runbook-2277", "RBOK", f, title="Incident-2277 by the runbook, then the "
                   "lesson into memory",
                   description="The agent reads its incident-runbooks skill (SKILL.md, then the latency runbook) "
-                              "under /mnt/skills/, follows its steps (metrics, deploys, queries per request, slow "
+                              "under /workspace/skills/, follows its steps (metrics, deploys, queries per request, slow "
                               "queries, the diff), reports, and writes the lesson into the team's memory store. "
                               "Authored from the docs: no live run of skills or memory is public.",
                   keywords=["incident-2277", "runbooks"])
@@ -222,8 +208,8 @@ def _report_2291(facts: dict) -> str:
             f"`{c['id']}`; then load the loyalty prices of all lines in one query (`.in_(skus)`).")
 
 
-def rec_2291_cold(f: mr.Facts, memory_dir: Path) -> Recording:
-    r = Recording("incident-2291-cold", "C291", f, memory_dir=memory_dir, title="Incident-2291 without memory",
+def rec_2291_cold(f: mr.Facts) -> Recording:
+    r = Recording("incident-2291-cold", "C291", f, title="Incident-2291 without memory",
                   description="The second incident (data/incident-2291/) with no memory mounted: the agent reads the "
                               "runbooks, finds the service and the onset, then the deploys, the queries per request "
                               "and the diff. Eight commands. Authored from the docs.",
@@ -238,8 +224,8 @@ def rec_2291_cold(f: mr.Facts, memory_dir: Path) -> Recording:
     return r
 
 
-def rec_2291_memory(f: mr.Facts, memory_dir: Path) -> Recording:
-    r = Recording("incident-2291-memory", "M291", f, memory_dir=memory_dir, title="Incident-2291 with the team's "
+def rec_2291_memory(f: mr.Facts) -> Recording:
+    r = Recording("incident-2291-memory", "M291", f, title="Incident-2291 with the team's "
                   "memory", description="The second incident with the on-call team's memory mounted read-only: the "
                                         "agent reads the lesson of Incident-2277 first and goes straight to the deploys, "
                                         "the queries per request and the diff. Five commands. Authored "
@@ -312,14 +298,12 @@ def dream_result() -> dict:
 # --------------------------------------------------------------------------- for make_recordings.py
 def recordings(f: mr.Facts) -> list[Recording]:
     """Notebook 08's recordings, in story order (the lesson that runbook-2277 writes is what the memory run reads)."""
-    memory_dir = Path(tempfile.mkdtemp(prefix="nb08-memory-"))
+    sandbox = NB08Sandbox(f.data_dir)
     try:
-        (memory_dir / "sre-on-call").mkdir()
-        out = [rec_runbook(f, memory_dir), rec_2291_cold(f, memory_dir)]
-        out.append(rec_2291_memory(f, memory_dir))
-        return out
+        f8 = mr.Facts(f.data_dir, sandbox)
+        return [rec_runbook(f8), rec_2291_cold(f8), rec_2291_memory(f8)]
     finally:
-        shutil.rmtree(memory_dir, ignore_errors=True)
+        sandbox.close()
 
 
 def extra_files() -> dict[str, str]:

@@ -1,15 +1,19 @@
 """Notebook 08's recordings (runbook-2277, incident-2291-cold, incident-2291-memory) and its recorded dream.
 
-* What the agent read under /mnt/skills/ and /mnt/memory/ re-runs byte for byte: the skill's files are data/skills/,
-  the memory is what the earlier recordings wrote (tests/test_recordings.py re-runs everything else).
+* Every built-in tool call re-runs byte for byte in a scratch sandbox as notebook 08's sessions have it: app.log and
+  Incident-2291's evidence in the uploads, the skill (data/skills/) under /workspace/skills/, and the memory mount
+  holding what the earlier recordings wrote (tests/test_recordings.py re-runs the other recordings' calls).
 * The recorded dream is what scripts/make_recordings.py writes.
 * On the stub, through the SDK (strict), each replays for a session that could have made it, and is refused, with
   the reason, for one that could not: no skill, the store not mounted or mounted read-only, the lesson not written.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,35 +39,77 @@ def _events(name: str) -> list[dict]:
     return [row["event"] for row in _lines(name)[1:]]
 
 
-def _run(command: str, memory: Path) -> str:
-    local = (command.replace("/workspace/data/", f"{ROOT / 'data'}/").replace("/mnt/skills/", f"{ROOT / 'data' / 'skills'}/")
-             .replace("/mnt/memory/", f"{memory}/"))
-    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    proc = subprocess.run(["bash", "-c", local], capture_output=True, env=env, check=False)
-    assert not proc.stderr, proc.stderr
-    return proc.stdout.decode("utf-8")
+UPLOADS = "/mnt/session/uploads"  # helpers.sandbox.UPLOADS_DIR
+EVIDENCE = ("app.log", "metrics.json", "deploys.json", "diff.txt")
+ROOTS = ("/mnt/session/", "/workspace/skills/", "/mnt/memory/")
 
 
-def test_skill_and_memory_reads_rerun_on_the_files_the_story_wrote(tmp_path):
-    memory = tmp_path / "memory"
-    (memory / "sre-on-call").mkdir(parents=True)
+@pytest.fixture
+def sandbox(tmp_path) -> Path:
+    """A scratch sandbox as notebook 08's sessions have it (the memory mount empty: the story fills it)."""
+    from helpers.sandbox import UPLOADS_DIR
+    from helpers.stub.memory_stores import MOUNT_ROOT
+    from helpers.stub.skills import SKILLS_ROOT
+
+    assert (UPLOADS_DIR, SKILLS_ROOT, MOUNT_ROOT) == (UPLOADS, "/workspace/skills", "/mnt/memory")
+    (tmp_path / "mnt/session/uploads/incident-2291").mkdir(parents=True)
+    shutil.copyfile(ROOT / "data" / "app.log", tmp_path / "mnt/session/uploads/app.log")
+    for name in EVIDENCE:
+        shutil.copyfile(ROOT / "data" / "incident-2291" / name, tmp_path / "mnt/session/uploads/incident-2291" / name)
+    shutil.copytree(SKILL_DIR, tmp_path / "workspace/skills/incident-runbooks")
+    (tmp_path / "mnt/memory/sre-on-call").mkdir(parents=True)
+    return tmp_path
+
+
+def _rerun(use: dict, root: Path) -> str:
+    """What the call gives in the sandbox at ``root`` (bash, or the SDK's own write tool), in the sandbox's paths."""
+    local = {k: v for k, v in use["input"].items()}
+    for key in ("command", "file_path"):
+        if key in local:
+            for prefix in ROOTS:
+                local[key] = local[key].replace(prefix, f"{root}{prefix}")
+    if use["name"] == "write":
+        from anthropic.lib.tools import agent_toolset as ts
+
+        out = asyncio.run(ts.beta_write_tool(ts.AgentToolContext(workdir=str(root))).call(local))
+    else:
+        assert use["name"] == "bash", use
+        env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        proc = subprocess.run(["bash", "-c", local["command"]], capture_output=True, env=env, check=False)
+        assert not proc.stderr, proc.stderr
+        out = proc.stdout.decode("utf-8")
+    return out.replace(f"{root}/", "/")
+
+
+def test_every_tool_call_reruns_on_the_mounts_and_what_the_story_wrote(sandbox):
     checked = 0
     for name in STORY:
         uses = {}
         for ev in _events(name):
             if ev["type"] == "agent.tool_use":
                 uses[ev["id"]] = ev
-                if ev["name"] == "write":  # the agent's write through the mount
-                    target = memory / ev["input"]["file_path"][len("/mnt/memory/"):]
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(ev["input"]["content"], encoding="utf-8")
-            elif ev["type"] == "agent.tool_result" and uses[ev["tool_use_id"]]["name"] == "bash":
-                command = uses[ev["tool_use_id"]]["input"]["command"]
-                if "/mnt/" in command:
-                    assert ev["content"] == [{"type": "text", "text": _run(command, memory)}], f"{name}: {command}"
-                    checked += 1
-    assert checked == 6  # runbook: SKILL.md and latency.md; cold: the same two; memory: the listing and the lesson
-    assert (memory / "sre-on-call" / LESSON.lstrip("/")).read_text(encoding="utf-8").startswith("# Incident-2277")
+            elif ev["type"] == "agent.tool_result":
+                use = uses[ev["tool_use_id"]]
+                assert ev["content"] == [{"type": "text", "text": _rerun(use, sandbox)}], f"{name}: {use['input']}"
+                assert ev["is_error"] is False
+                checked += 1
+    # runbook: SKILL.md, latency.md, two log counts, the write; cold: eight commands; memory: five
+    assert checked == 5 + 8 + 5
+    lesson = sandbox / "mnt/memory/sre-on-call" / LESSON.lstrip("/")
+    assert lesson.read_text(encoding="utf-8").startswith("# Incident-2277")
+
+
+def test_the_calls_stay_in_what_the_sessions_mount():
+    for name in STORY:
+        for ev in _events(name):
+            if ev["type"] != "agent.tool_use":
+                continue
+            text = ev["input"].get("command") or ev["input"]["file_path"]
+            paths = re.findall(r"(?<![\w.-])/[\w./-]+", text)
+            assert paths and all(p.startswith(ROOTS) for p in paths), text
+            for p in paths:
+                if p.startswith(f"{UPLOADS}/incident-2291"):
+                    assert p.rsplit("/", 1)[1] in EVIDENCE, p
 
 
 def test_with_memory_the_second_incident_takes_fewer_calls_and_turns():
@@ -122,12 +168,11 @@ def _files(client, names, folder: Path):
 def world(client):
     env = client.beta.environments.create(name="nb08-test")
     skill = _skill(client)
-    mounts = {"app.log": "/workspace/data/app.log"}
     files = _files(client, ["app.log"], ROOT / "data")
-    evidence = _files(client, ["app.log", "deploys.json", "diff.txt"], ROOT / "data" / "incident-2291")
+    evidence = _files(client, list(EVIDENCE), ROOT / "data" / "incident-2291")
     return {"env": env, "skill": skill, "agent": _agent(client, skill), "bare": _agent(client),
-            "log": [{"type": "file", "file_id": files["app.log"].id, "mount_path": mounts["app.log"]}],
-            "incident": [{"type": "file", "file_id": f.id, "mount_path": f"/workspace/data/incident-2291/{n}"}
+            "log": [{"type": "file", "file_id": files["app.log"].id, "mount_path": "/app.log"}],
+            "incident": [{"type": "file", "file_id": f.id, "mount_path": f"/incident-2291/{n}"}
                          for n, f in evidence.items()]}
 
 

@@ -9,7 +9,10 @@ import pytest
 
 from helpers.stub import budgets, recordings
 
-NAMES = recordings.available()
+#: Notebook 08's recordings need an agent with its skill, a memory store and the second incident's files mounted:
+#: tests/test_nb08_recordings.py replays those on such sessions.
+NB08 = ("runbook-2277", "incident-2291-cold", "incident-2291-memory")
+NAMES = [name for name in recordings.available() if name not in NB08]
 
 
 @pytest.fixture(scope="module")
