@@ -1481,14 +1481,14 @@ def effort(effort_fn: Any, client: Any, cold_id: str, warm_id: str) -> None:
 
 
 def race(edit_memory: Any, client: Any, store_id: str, memory_id: str, edit: Any, meanwhile: Any) -> None:
-    """08 (exercise 8.3): ``edit_memory(memory_id, edit, meanwhile)`` loses the first race (a 409 on its precondition),
-    reads again and keeps both changes. The check runs it, with the teammate's edit in between."""
+    """08 (exercise 8.3): ``edit_memory(memory_id, edit)`` loses the first race (a 409 on its precondition), reads
+    again and keeps both changes. The check runs it; ``edit`` lets ``meanwhile`` (the teammate) in, once."""
     __tracebackhide__ = True
-    fn = _nb08_function(edit_memory, "edit_memory", "8.3", "a function edit_memory(memory_id, edit, meanwhile=None)")
+    fn = _nb08_function(edit_memory, "edit_memory", "8.3", "a function edit_memory(memory_id, edit)")
     if hasattr(meanwhile, "done"):
         meanwhile.done = False  # the teammate edits once per run of the check
     before = len(client.beta.memory_stores.memory_versions.list(store_id, memory_id=memory_id, limit=100).data)
-    got = _nb08_call(fn, "edit_memory", memory_id, edit, meanwhile, hint="catch anthropic.ConflictError (the 409 of a "
+    got = _nb08_call(fn, "edit_memory", memory_id, edit, hint="catch anthropic.ConflictError (the 409 of a "
                      "failed precondition), read the memory again and re-apply your edit.")
     if not (isinstance(got, tuple) and len(got) == 2):
         fail(f"edit_memory returned {type(got).__name__}, not (memory, attempts).", "return updated, attempt.")
@@ -1505,7 +1505,8 @@ def race(edit_memory: Any, client: Any, store_id: str, memory_id: str, edit: Any
     if attempts != 2 or len(after) - before != 2:
         fail(f"edit_memory took {attempts} attempt(s) and added {len(after) - before} version(s); the race should cost "
              "exactly one retry (2 attempts: the teammate's version, then yours).",
-             "call meanwhile() after you read and before you update, and count the attempts from 1.")
+             "call edit() after you read and before you update (it is where the teammate gets in), and count the "
+             "attempts from 1.")
     ok(f"The first update lost the race (409, memory_precondition_failed_error); the second, on a fresh read, kept "
        f"both lines ({attr(memory, 'content_size_bytes')} bytes, 2 new versions).")
 

@@ -89,24 +89,22 @@ def test_race(client, capsys):
                                                       content=now.content + "- Owner: checkout team.\n")
     teammate.done = False
 
-    def add(text):
+    def add(text):  # the edit lets the teammate in (once), as the notebook's add_line does
+        teammate()
         return text + "- Seen again.\n"
 
-    def blind(memory_id, edit, meanwhile=None):  # no precondition: overwrites the teammate
+    def blind(memory_id, edit):  # no precondition: overwrites the teammate
         current = client.beta.memory_stores.memories.retrieve(memory_id, memory_store_id=store.id)
-        new = edit(current.content)
-        meanwhile()
-        return client.beta.memory_stores.memories.update(memory_id, memory_store_id=store.id, content=new), 1
+        return client.beta.memory_stores.memories.update(memory_id, memory_store_id=store.id,
+                                                         content=edit(current.content)), 1
     fails(check.race, blind, client, store.id, memory.id, add, teammate, match="overwrote it")
 
-    def careful(memory_id, edit, meanwhile=None):
+    def careful(memory_id, edit):
         for attempt in range(1, 4):
             current = client.beta.memory_stores.memories.retrieve(memory_id, memory_store_id=store.id)
-            new = edit(current.content)
-            if meanwhile:
-                meanwhile()
             try:
-                return client.beta.memory_stores.memories.update(memory_id, memory_store_id=store.id, content=new,
+                return client.beta.memory_stores.memories.update(memory_id, memory_store_id=store.id,
+                    content=edit(current.content),
                     precondition={"type": "content_sha256", "content_sha256": current.content_sha256}), attempt
             except anthropic.ConflictError:
                 continue
