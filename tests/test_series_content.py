@@ -478,7 +478,9 @@ OPTIONAL_IN_WORKSHOP = ("0.1", "1.1", "1.2", "1.3", "2.3", "4.2", "4.3")
 def test_header_and_exercise_format(name: str):
     nb = _nb(name)
     header = _src(nb["cells"][0])
-    assert f"· notebook {name[:2]} of 00–07 · about " in header, f"{name}: the header should say 'notebook {name[:2]} of 00–07'"
+    last = sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))[-1].name[:2]  # the whole series: 07, then 08 (notebook 08)
+    label = f"notebook {name[:2]} of 00–{last}"
+    assert f"· {label} · about " in header, f"{name}: the header should say '{label}'"
     text = _markdown(nb)
     headings = re.findall(r"^### Exercise (\d+\.\d+): (.+)$", text, re.M)
     numbers = [n for n, _ in headings]
