@@ -88,17 +88,17 @@ FIGURES = {BRAIN: brain_left_the_box}
 def dashboard_charts(folder: Path) -> dict[Path, bytes]:
     """``{folder/<name>: PNG}`` for each shipped view, drawn now (no stored chart is read)."""
     sys.path.insert(0, str(ROOT))
-    from helpers import dashboard as d
+    from helpers.dashboard import charts, data
 
     out = {}
-    for kw in d.shipped_chart_args():
+    for kw in charts.shipped_chart_args():
         size = (kw["width"], kw["height"], kw["dpi"])
-        name = d.chart_name(kw["service"], kw["start"], kw["end"], kw["highlight"], *size)
-        start, end = d._ts(kw["start"]), d._ts(kw["end"])
-        df, markers = d.metrics_frame(kw["service"], start, end), d.deploy_markers(start, end)
+        name = charts.chart_name(kw["service"], kw["start"], kw["end"], kw["highlight"], *size)
+        start, end = data._ts(kw["start"]), data._ts(kw["end"])
+        df, markers = data.metrics_frame(kw["service"], start, end), data.deploy_markers(start, end)
         if name is None:
             raise SystemExit("matplotlib, pandas or numpy is not installed: run this with the workshop's .venv/bin/python")
-        out[folder / name] = d._draw_metrics_png(df, markers, kw["service"], start, end, kw["highlight"], *size)
+        out[folder / name] = charts._draw_metrics_png(df, markers, kw["service"], start, end, kw["highlight"], *size)
     return out
 
 

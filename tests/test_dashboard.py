@@ -15,6 +15,7 @@ from datetime import datetime
 import pytest
 
 from helpers import dashboard as d
+from helpers.dashboard import agent_panel, charts, data
 from helpers.settings import DATA_DIR, RECORDINGS_DIR
 
 RECORDING = RECORDINGS_DIR / "incident-2277.jsonl"
@@ -172,10 +173,10 @@ def test_metrics_chart_labels_fit_the_figure(service, start, minutes):
     """The chart's fixed margins hold every label (tick labels of both axes, axis labels, title) inside the figure:
     the widest y tick label may be the failure rate's ("0.00", "-0.04") in a narrow or quiet window."""
     if start is None:
-        s, e = d._ts(d.WINDOW[0]), d._ts(d.WINDOW[1])
+        s, e = data._ts(d.WINDOW[0]), data._ts(d.WINDOW[1])
     else:
-        s = d._ts(start)
-        e = s + d._pd().Timedelta(minutes=minutes)
+        s = data._ts(start)
+        e = s + data._pd().Timedelta(minutes=minutes)
     width, height = 10.0, 6.5
     fig = d.metrics_figure(d.metrics_frame(service, s, e), d.deploy_markers(s, e), service, s, e, None, width, height, 80)
     box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
@@ -407,7 +408,7 @@ def test_state_over_the_recorded_investigation():
     assert custom and custom <= {"query_logs", "get_metrics", "list_deploys", "get_diff"}
     # The final report is the last agent.message before the end_turn idle, and names the culprit.
     last_message = [ev for ev in events if ev.type == "agent.message"][-1]
-    assert state.final_report == d._blocks_text(last_message.content)
+    assert state.final_report == agent_panel._blocks_text(last_message.content)
     assert "dep_4820" in state.final_report and state.culprit == "dep_4820"
     assert state.error is None
     # Replaying the same events (a reconnect) changes nothing.
@@ -640,11 +641,11 @@ def test_a_deploy_without_a_time_is_listed_last_and_marked_nowhere():
     datetime.fromisoformat("2026-11-18T15:07:00+01:00"), "2026-11-18T14:07:00.5Z", "18 Nov 2026 14:07",
 ])
 def test_utc_reads_what_pandas_reads(value):
-    """The dashboard's pandas-free time parsing agrees with pandas' (d._ts: naive = UTC; an offset is converted); what
+    """The dashboard's pandas-free time parsing agrees with pandas' (data._ts: naive = UTC; an offset is converted); what
     datetime cannot read goes through pandas."""
-    assert d._utc(value) == d._ts(value) and d._utc(value).utcoffset().total_seconds() == 0
-    assert d._utc(d._ts(value)) == d._ts(value)  # a pandas Timestamp too
-    assert d._utc(None) is None and d._utc("") is None
+    assert data._utc(value) == data._ts(value) and data._utc(value).utcoffset().total_seconds() == 0
+    assert data._utc(data._ts(value)) == data._ts(value)  # a pandas Timestamp too
+    assert data._utc(None) is None and data._utc("") is None
 
 
 def test_a_chart_is_renamed_when_its_drawing_changes(monkeypatch):
@@ -652,10 +653,10 @@ def test_a_chart_is_renamed_when_its_drawing_changes(monkeypatch):
     args = ("checkout", "2026-11-18T12:00:00Z", "2026-11-18T16:00:00Z", None, 10.0, 6.5, 80)
     name = d.chart_name(*args)
     assert name and name == d.chart_name(*args)
-    drawing = d._drawing_source()
-    monkeypatch.setattr(d, "_drawing_source", lambda: drawing + b"# an edit")
+    drawing = charts._drawing_source()
+    monkeypatch.setattr(charts, "_drawing_source", lambda: drawing + b"# an edit")
     assert d.chart_name(*args) not in (None, name)
-    monkeypatch.setattr(d, "_drawing_source", lambda: None)  # no source files: no name, always drawn
+    monkeypatch.setattr(charts, "_drawing_source", lambda: None)  # no source files: no name, always drawn
     assert d.chart_name(*args) is None
 
 

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = sorted(p.stem for p in (ROOT / "helpers").glob("*.py") if not p.stem.startswith("_"))
+HELPERS = ROOT / "helpers"
+#: helpers' modules, and its packages (the stub aside: tests/test_architecture.py checks it) with each of their files.
+MODULES = sorted(
+    [p.stem for p in HELPERS.glob("*.py") if not p.stem.startswith("_")]
+    + [p.parent.name if p.stem == "__init__" else f"{p.parent.name}.{p.stem}"
+       for p in HELPERS.glob("*/*.py") if p.parent.name != "stub" and (p.parent / "__init__.py").is_file()]
+)
 
 
 def _solution_code() -> str:
@@ -24,7 +30,7 @@ def _solution_code() -> str:
 @pytest.mark.parametrize("name", MODULES)
 def test_module_declares_all_and_every_name_exists(name):
     module = importlib.import_module(f"helpers.{name}")
-    assert isinstance(getattr(module, "__all__", None), list), f"helpers/{name}.py has no __all__"
+    assert isinstance(getattr(module, "__all__", None), list), f"helpers.{name} has no __all__"
     missing = [n for n in module.__all__ if not hasattr(module, n)]
     assert not missing, f"helpers.{name}.__all__ names what it does not define: {missing}"
     assert len(set(module.__all__)) == len(module.__all__), f"helpers.{name}.__all__ names something twice"
