@@ -872,7 +872,7 @@ def _raised_in_handle_tool(exc: BaseException) -> bool:
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
-        if code.co_name == "handle_tool" or code.co_filename.replace("\\", "/").endswith("helpers/incident.py"):
+        if code.co_name == "handle_tool" or "helpers/incident/" in code.co_filename.replace("\\", "/"):
             return True
         tb = tb.tb_next
     return False

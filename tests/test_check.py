@@ -289,6 +289,14 @@ def test_tool_answer_blames_the_right_code():
 
     fails(check.tool_answer, no_try, match="answer() let a ToolError from handle_tool escape for the bad call get_diff")
 
+    def direct(ev):  # calls helpers.incident's tool itself: the error is still the tool's (raised in helpers/incident/)
+        from helpers import incident
+
+        text = getattr(incident, ev.name)(**ev.input)
+        return {"type": "user.custom_tool_result", "custom_tool_use_id": ev.id, "content": [{"type": "text", "text": text}]}
+
+    fails(check.tool_answer, direct, match="answer() let a ToolError from handle_tool escape for the bad call get_diff")
+
     def string_flag(ev):
         return {**answer(ev), "is_error": "false"}
 

@@ -16,7 +16,7 @@ from anthropic.types.beta.sessions.beta_managed_agents_user_custom_tool_result_e
 from pydantic import TypeAdapter
 
 from helpers import incident
-from helpers.incident import CUSTOM_TOOLS, MemorySource, handle_tool, run_tool
+from helpers.incident import CUSTOM_TOOLS, MemorySource, evidence, handle_tool, run_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_LOG = ROOT / "data" / "app.log"
@@ -366,25 +366,25 @@ def _big_log(path: Path, status: int = 200) -> Path:
            "latency_ms": 3, "trace_id": "ab", "msg": "x" * 120}
     lines = [json.dumps(dict(rec, status=status if i == 0 else 200)) for i in range(6000)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert path.stat().st_size > incident._COLUMNS_CACHE_MIN_BYTES
+    assert path.stat().st_size > evidence._COLUMNS_CACHE_MIN_BYTES
     return path
 
 
 def _count_hashes(monkeypatch) -> list:
     calls: list = []
-    real = incident._digest
-    monkeypatch.setattr(incident, "_digest", lambda data: calls.append(len(data)) or real(data))
+    real = evidence._digest
+    monkeypatch.setattr(evidence, "_digest", lambda data: calls.append(len(data)) or real(data))
     return calls
 
 
 def test_log_cache_remembers_the_hash_of_an_unchanged_file(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(incident, "_RACY_NS", 0)  # written a moment ago: trusted at once here (the rule: below)
+    monkeypatch.setattr(evidence, "_RACY_NS", 0)  # written a moment ago: trusted at once here (the rule: below)
     log = _big_log(tmp_path / "app.log")
     hashes = _count_hashes(monkeypatch)
     first = incident.load_log_columns(log)
     assert first.n == 6000 and len(hashes) == 1
-    memo = json.loads((tmp_path / "cache" / incident._DIGESTS_FILE).read_text())
+    memo = json.loads((tmp_path / "cache" / evidence._DIGESTS_FILE).read_text())
     assert list(memo["files"]) == [str(log.resolve())]
     assert incident.load_log_columns(log).n == 6000 and len(hashes) == 1  # stat() unchanged: not read, not hashed
     digest = memo["files"][str(log.resolve())]["digest"]
@@ -394,7 +394,7 @@ def test_log_cache_remembers_the_hash_of_an_unchanged_file(monkeypatch, tmp_path
 
 def test_log_cache_hashes_again_a_file_rewritten_with_the_same_size_and_time(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(incident, "_RACY_NS", 0)
+    monkeypatch.setattr(evidence, "_RACY_NS", 0)
     log = _big_log(tmp_path / "app.log", status=200)
     assert incident.load_log_columns(log).status[0] == 200
     mtime = log.stat().st_mtime_ns
@@ -413,7 +413,7 @@ def test_log_cache_does_not_trust_a_hash_taken_right_after_a_change(monkeypatch,
     incident.load_log_columns(log)
     incident.load_log_columns(log)
     assert len(hashes) == 2  # racy: hashed again (then remembered with a later time)
-    monkeypatch.setattr(incident, "_RACY_NS", 0)  # as if two seconds had passed
+    monkeypatch.setattr(evidence, "_RACY_NS", 0)  # as if two seconds had passed
     incident.load_log_columns(log)
     assert len(hashes) == 2
 
@@ -424,11 +424,11 @@ def test_log_cache_survives_a_corrupt_memo(monkeypatch, tmp_path):
     log = _big_log(tmp_path / "app.log")
     cache.mkdir()
     for junk in ("{not json", '{"format": "logcolumns-1", "files": []}', json.dumps(
-            {"format": incident._COLUMNS_CACHE_FORMAT,
+            {"format": evidence._COLUMNS_CACHE_FORMAT,
              "files": {str(log.resolve()): {"stat": "x", "hashed_at_ns": None, "digest": "../../etc/passwd"}}})):
-        (cache / incident._DIGESTS_FILE).write_text(junk)
+        (cache / evidence._DIGESTS_FILE).write_text(junk)
         assert incident.load_log_columns(log).n == 6000
-    memo = json.loads((cache / incident._DIGESTS_FILE).read_text())
+    memo = json.loads((cache / evidence._DIGESTS_FILE).read_text())
     assert re.fullmatch(r"[0-9a-f]{40}", memo["files"][str(log.resolve())]["digest"])
     with pytest.raises(FileNotFoundError):
         incident.load_log_columns(tmp_path / "missing.log")
