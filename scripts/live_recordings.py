@@ -8,7 +8,7 @@ the workshop's metadata, so afterwards the script finds them (created since the 
 compares the sequence of event types of its history with that of the recording the offline stub would replay for
 it (``metadata["recording"]``, else the first recording whose keywords its first message contains, else
 ``incident-2277``: the stub's own rule). ``--refresh`` then records each compared session with
-``helpers/stub/recorder.py`` over that recording (``"source": "live"``, its title, description and keywords kept).
+``helpers/recorder.py`` over that recording (``"source": "live"``, its title, description and keywords kept).
 Review ``git diff data/recordings``, re-execute the solutions (``scripts/make_notebooks.py --execute NAME``) and run
 the suite before committing. ``pytest -m live`` runs the same comparison as a test.
 
@@ -121,7 +121,7 @@ def check_live(api_key: str, notebooks: Sequence[str] = NOTEBOOKS, out_dir: Path
     """Run the notebooks live; return (session, recording, problems, live types, recorded types) per session."""
     import anthropic
 
-    from helpers.stub.recorder import record_session
+    from helpers.recorder import record_session
 
     client = anthropic.Anthropic(api_key=api_key)
     since = datetime.now(timezone.utc).replace(microsecond=0)

@@ -6,7 +6,7 @@
     python scripts/make_recordings.py --check     # writes nothing; exit 1 if data/recordings is out of date
 
 The recordings are *authored* from the docs, not captured: every header says ``"source": "authored"`` until a
-live capture (``helpers/stub/recorder.py``, ``scripts/live_recordings.py --refresh``) replaces the file with
+live capture (``helpers/recorder.py``, ``scripts/live_recordings.py --refresh``) replaces the file with
 ``"source": "live"``. They are honest in everything else. Each event is a full event as
 ``client.beta.sessions.events.list`` returns it and validates strictly against the SDK's
 ``BetaManagedAgentsSessionEvent``. The agent works as a live one does on this task: it reads a few lines of the

@@ -1,4 +1,4 @@
-"""helpers.stub.recorder: record a session run on the stub, then replay the recording in a fresh session.
+"""helpers.recorder: record a session run on the stub, then replay the recording in a fresh session.
 
 Everything goes through the real SDK with strict response validation; the custom tools are answered with
 helpers.incident.handle_tool, as a learner's loop would.
@@ -13,9 +13,9 @@ from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 from pydantic import TypeAdapter
 
 from helpers import incident, resources, stub
+from helpers.recorder import record_session
 from helpers.settings import RECORDINGS_DIR
 from helpers.stub import recordings
-from helpers.stub.recorder import record_session
 
 SECRET = "sk-ant-" + "test-recorder-SECRET-0123456789"  # split so no file holds a key-shaped string
 ADAPTER = TypeAdapter(BetaManagedAgentsSessionEvent)
@@ -132,7 +132,7 @@ def test_record_session_refuses_bad_names(tmp_path):
 
 
 def test_command_line(tmp_path):
-    """python -m helpers.stub.recorder SESSION_ID NAME --base-url URL records a session on that server."""
+    """python -m helpers.recorder SESSION_ID NAME --base-url URL records a session on that server."""
     import subprocess
     import sys
 
@@ -148,7 +148,7 @@ def test_command_line(tmp_path):
                 if ev.type == "session.status_idle":
                     break
         out = tmp_path / "cli-demo.jsonl"
-        proc = subprocess.run([sys.executable, "-m", "helpers.stub.recorder", sid, "cli-demo", "--base-url", server.url,
+        proc = subprocess.run([sys.executable, "-m", "helpers.recorder", sid, "cli-demo", "--base-url", server.url,
                                "--path", str(out), "--keyword", "cli-demo", "--title", "CLI demo"],
                               capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert proc.returncode == 0, proc.stderr

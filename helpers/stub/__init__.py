@@ -10,7 +10,7 @@ Layout (as in getmoto/moto; which file owns which rule: docs/design.md): urls.py
 every parameter, calls the backend), models.py (session state and its API rules; the Backend), exceptions.py (API
 errors), validation.py (the SDK's types, error wording), validator_cache.py (params validators kept between
 kernels), utils.py (ids, clock, pagination), sse.py (stream framing,
-subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP), recorder.py;
+subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP);
 deployments.py (deployments and their runs), budgets.py and pricing.py (budgets, list cost), outputs.py (session
 outputs); skills.py, memory_stores.py and dreams.py (notebook 08's resources), mounts.py (what a recording reads and
 writes under /workspace/skills/ and /mnt/memory/).

@@ -1,6 +1,6 @@
 """Record a real session's history as a replayable recording (``data/recordings/NAME.jsonl``).
 
-    from helpers.stub.recorder import record_session
+    from helpers.recorder import record_session
     path = record_session(client, session.id, "incident-2277", title="...", keywords=["checkout", "p99"])
 
 The file has the format of ``docs/design.md`` ("Recordings"): a header line with ``"source": "live"``, then one
@@ -10,6 +10,9 @@ appearance. Nothing about the client (API key, headers, base URL) is written.
 
 A live recording has one path through it: it never has ``"when"`` lines (those are authored, see
 ``scripts/make_recordings.py``).
+
+A client-side tool: it reads the history through the SDK (``events.list``), so it records from the live API or from any
+server that speaks it (a stub included); nothing in the stub uses it.
 """
 from __future__ import annotations
 
@@ -128,10 +131,10 @@ def record_session(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m helpers.stub.recorder SESSION_ID NAME [...]``: record a live session (or one on a stub)."""
+    """``python -m helpers.recorder SESSION_ID NAME [...]``: record a live session (or one on a stub)."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m helpers.stub.recorder", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m helpers.recorder", description=main.__doc__)
     parser.add_argument("session_id")
     parser.add_argument("name", help="recording name; the file is NAME.jsonl")
     parser.add_argument("--title")
