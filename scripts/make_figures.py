@@ -95,7 +95,7 @@ def dashboard_charts(folder: Path) -> dict[Path, bytes]:
         size = (kw["width"], kw["height"], kw["dpi"])
         name = charts.chart_name(kw["service"], kw["start"], kw["end"], kw["highlight"], *size)
         start, end = data._ts(kw["start"]), data._ts(kw["end"])
-        df, markers = data.metrics_frame(kw["service"], start, end), data.deploy_markers(start, end)
+        df, markers = data.service_metrics_frame(kw["service"], start, end), data.deploy_markers(start, end)
         if name is None:
             raise SystemExit("matplotlib, pandas or numpy is not installed: run this with the workshop's .venv/bin/python")
         out[folder / name] = charts._draw_metrics_png(df, markers, kw["service"], start, end, kw["highlight"], *size)

@@ -38,8 +38,8 @@ def _ts(text: str):
 # ------------------------------------------------------------------------------------------- logs
 
 
-def test_logs_frame_has_every_line(raw_lines):
-    df = d.logs_frame()
+def test_all_logs_frame_has_every_line(raw_lines):
+    df = d.all_logs_frame()
     assert len(df) == len(raw_lines) == 70_000
     assert str(df["ts"].dt.tz) == "UTC"
     page, total = d.filter_logs()
@@ -138,17 +138,17 @@ def test_paging_boundaries_and_totals():
 # ------------------------------------------------------------------------------ metrics, deploys
 
 
-def test_metrics_frame_one_service_in_window():
-    df = d.metrics_frame("checkout", "2026-11-18T13:00:00Z", "2026-11-18T14:00:00Z")
+def test_service_metrics_frame_one_service_in_window():
+    df = d.service_metrics_frame("checkout", "2026-11-18T13:00:00Z", "2026-11-18T14:00:00Z")
     assert len(df) == 60 and set(df["service"]) == {"checkout"}
     assert {"ts", "p99_ms", "failure_rate"} <= set(df.columns)
     assert df["ts"].min() == _ts("2026-11-18T13:00:00Z") and df["ts"].max() == _ts("2026-11-18T13:59:00Z")
-    assert len(d.metrics_frame(None, "2026-11-18T13:00:00Z", "2026-11-18T13:10:00Z")) == 10 * len(d.SERVICES)
+    assert len(d.service_metrics_frame(None, "2026-11-18T13:00:00Z", "2026-11-18T13:10:00Z")) == 10 * len(d.SERVICES)
 
 
 def test_metrics_show_the_spike_after_onset():
-    before = d.metrics_frame("checkout", "2026-11-18T13:07:00Z", "2026-11-18T14:07:00Z")["p99_ms"].median()
-    after = d.metrics_frame("checkout", "2026-11-18T14:07:00Z", "2026-11-18T15:07:00Z")["p99_ms"].median()
+    before = d.service_metrics_frame("checkout", "2026-11-18T13:07:00Z", "2026-11-18T14:07:00Z")["p99_ms"].median()
+    after = d.service_metrics_frame("checkout", "2026-11-18T14:07:00Z", "2026-11-18T15:07:00Z")["p99_ms"].median()
     assert after > 5 * before
 
 
@@ -178,7 +178,7 @@ def test_metrics_chart_labels_fit_the_figure(service, start, minutes):
         s = data._ts(start)
         e = s + data._pd().Timedelta(minutes=minutes)
     width, height = 10.0, 6.5
-    fig = d.metrics_figure(d.metrics_frame(service, s, e), d.deploy_markers(s, e), service, s, e, None, width, height, 80)
+    fig = d.metrics_figure(d.service_metrics_frame(service, s, e), d.deploy_markers(s, e), service, s, e, None, width, height, 80)
     box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
     assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, (service, start, minutes, box.bounds)
 
@@ -253,12 +253,12 @@ def test_the_logs_panel_rows_are_filter_logs_rows(filters, page):
 
 def test_the_panels_menus_and_rows_come_without_pandas():
     levels, statuses = d.log_choices()
-    frame = d.logs_frame()
+    frame = d.all_logs_frame()
     assert levels[:3] == ["INFO", "WARN", "ERROR"] and set(levels) == set(frame["level"].astype(str))
     assert statuses == [str(s) for s in sorted(frame["status"].unique())]
     rows = d.deploy_rows()
-    assert [r["id"] for r in rows] == list(d.deploys_frame()["id"])
-    assert [r["timestamp"] for r in rows] == list(d.deploys_frame()["timestamp"])
+    assert [r["id"] for r in rows] == list(d.all_deploys_frame()["id"])
+    assert [r["timestamp"] for r in rows] == list(d.all_deploys_frame()["timestamp"])
 
 
 def test_deploy_markers_in_a_window():
@@ -606,7 +606,7 @@ def test_panels_read_the_incident_source():
     try:
         assert d.filter_logs()[1] == 2 and d.filter_logs(status="5xx")[1] == 1
         assert [m["id"] for m in d.deploy_markers()] == ["dep_1"]
-        assert len(d.metrics_frame("checkout")) == 1
+        assert len(d.service_metrics_frame("checkout")) == 1
         assert d.diff_for(None) == ("dep_1", "commit abcdef1\n+x\n")
         rows, total, _ = d.log_records(status="5xx")
         assert total == 1 and rows[0]["db_queries"] == 210 and rows[0]["latency_ms"] == 9000

@@ -11,7 +11,7 @@ In a notebook::
 
 The panels' data are plain functions (no widgets needed), used by the tests and the notebooks::
 
-    metrics_frame("checkout", "2026-11-18T13:00:00Z", "2026-11-18T15:00:00Z")
+    service_metrics_frame("checkout", "2026-11-18T13:00:00Z", "2026-11-18T15:00:00Z")
     page, total = filter_logs(service="checkout", level="WARN", page=0, page_size=50)
     deploy_markers("2026-11-18T14:00:00Z", "2026-11-18T15:00:00Z")
 
@@ -42,17 +42,17 @@ from .charts import SHIPPED_CHART_VIEWS, SHIPPED_CHARTS, chart_name, metrics_fig
 from .data import (
     SERVICES,
     WINDOW,
+    all_deploys_frame,
+    all_logs_frame,
     deploy_markers,
     deploy_rows,
-    deploys_frame,
     diff_for,
     diff_text,
     filter_logs,
     find_deploy_ids,
     log_choices,
     log_records,
-    logs_frame,
-    metrics_frame,
+    service_metrics_frame,
 )
 from .html import CSS, clean_text, deploys_html, diff_html, esc, logs_table_html, markdown_html
 from .widget import AgentPanel, Dashboard, show
@@ -66,7 +66,7 @@ __all__ = [
     "clean_text",
     "deploy_markers",
     "deploy_rows",
-    "deploys_frame",
+    "all_deploys_frame",
     "deploys_html",
     "diff_for",
     "diff_html",
@@ -76,10 +76,10 @@ __all__ = [
     "find_deploy_ids",
     "log_choices",
     "log_records",
-    "logs_frame",
+    "all_logs_frame",
     "logs_table_html",
     "markdown_html",
-    "metrics_frame",
+    "service_metrics_frame",
     "render_metrics_png",
     "show",
     "SERVICES",

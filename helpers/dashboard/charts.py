@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import write_atomic
-from .data import WINDOW, _cached, _incident, _minute_options, _ts, _utc, deploy_markers, metrics_frame
+from .data import WINDOW, _cached, _incident, _minute_options, _ts, _utc, deploy_markers, service_metrics_frame
 
 __all__ = [
     "SHIPPED_CHARTS",
@@ -55,7 +55,7 @@ def render_metrics_png(
         if png is not None:
             return png
     start, end = _ts(start), _ts(end)
-    df = metrics_frame(service, start, end)
+    df = service_metrics_frame(service, start, end)
     markers = deploy_markers(start, end)
     png = _draw_metrics_png(df, markers, service, start, end, highlight, width, height, dpi)
     if name and folder is not None:

@@ -15,17 +15,17 @@ from typing import Any
 __all__ = [
     "SERVICES",
     "WINDOW",
+    "all_deploys_frame",
+    "all_logs_frame",
     "deploy_markers",
     "deploy_rows",
-    "deploys_frame",
     "diff_for",
     "diff_text",
     "filter_logs",
     "find_deploy_ids",
     "log_choices",
     "log_records",
-    "logs_frame",
-    "metrics_frame",
+    "service_metrics_frame",
 ]
 
 SERVICES = ("checkout", "payments", "cart", "catalog", "search", "auth")
@@ -108,7 +108,7 @@ def _utc_col(series):
     return _pd().to_datetime(series, utc=True)
 
 
-def logs_frame():
+def all_logs_frame():
     """All of app.log as the source's DataFrame (``ts`` UTC datetimes), cached by the source; do not modify."""
 
     def build(src):
@@ -131,7 +131,7 @@ def _metrics_long():
     return _cached("metrics", build)
 
 
-def deploys_frame():
+def all_deploys_frame():
     """The deploys as a DataFrame sorted by time (``helpers.incident.deploys_frame``), cached."""
     return _cached("deploys", lambda _src: _incident().deploys_frame())
 
@@ -181,10 +181,11 @@ def _metric_columns(df) -> tuple[str, str]:
     return lat, err
 
 
-def metrics_frame(service: str | None = "checkout", start: Any = None, end: Any = None):
-    """Metrics of one service (``None`` = all) in ``start <= ts < end``.
+def service_metrics_frame(service: str | None = "checkout", start: Any = None, end: Any = None):
+    """Metrics of one service (``None`` = all) in ``start <= ts < end``: what the Metrics chart draws.
 
-    Columns: ts, service, p99_ms, failure_rate (a fraction), and the other metrics."""
+    Columns: ts, service, p99_ms, failure_rate (a fraction), and the other metrics. (``helpers.incident.metrics_frame()``
+    is every service and minute of the source, under the source's column names.)"""
     df = _metrics_long()
     lat, err = _metric_columns(df)
     mask = _time_mask(df["ts"], start, end)
