@@ -51,7 +51,6 @@ from .evidence import (
     logs,
     logs_frame,
     metrics_frame,
-    parse_log_text,
     set_source,
     split_commits,
 )
@@ -80,7 +79,7 @@ __all__ = [
     "IncidentSource", "FileSource", "MemorySource", "get_source", "set_source",
     "ToolResult", "run_tool", "handle_tool",
     "query_logs", "get_metrics", "list_deploys", "get_diff",
-    "logs", "metrics_frame", "deploys_frame", "parse_log_text", "logs_frame", "LogColumns", "log_columns", "validate",
+    "logs", "metrics_frame", "deploys_frame", "logs_frame", "LogColumns", "log_columns", "validate",
     "ToolError",
     "MAX_RESULT_CHARS", "MAX_LIMIT",
     "QUERY_LOGS", "GET_METRICS", "LIST_DEPLOYS", "GET_DIFF", "STEPS",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "SERVICES", "LEVELS", "METRICS", "LOG_COLUMNS",
     "IncidentSource", "FileSource", "MemorySource", "get_source", "set_source",
-    "logs", "metrics_frame", "deploys_frame", "parse_log_text", "logs_frame", "LogColumns", "log_columns",
+    "logs", "metrics_frame", "deploys_frame", "logs_frame", "LogColumns", "log_columns",
     "load_log_columns", "log_columns_cache_file", "columns_cache_dir", "split_commits",
 ]
 
@@ -95,11 +95,6 @@ _LINE_RE = re.compile(
     r'"status":(\d+),"latency_ms":(\d+),"trace_id":"([^"\\]*)","msg":"([^"\\]*)"'
     r'(?:,"db_queries":(\d+))?\}\n'
 )
-
-
-def parse_log_text(text: str) -> pd.DataFrame:
-    """Parse ``app.log`` text (JSON Lines) into the :func:`logs_frame` shape."""
-    return LogColumns.from_text(text).to_frame()
 
 
 def logs_frame(records: list[dict]) -> pd.DataFrame:
