@@ -1,16 +1,25 @@
 """Architecture rules of helpers/, proven from the source (ast): imports go one way (no cycle, function-level
-imports included), and no function is longer than 80 lines. The checkers are tested on tiny synthetic packages, so
-each rule can fail."""
+imports included; inside each package of role files, down its order of files), no function is longer than 80 lines,
+and no file of those packages longer than 800. The checkers are tested on tiny synthetic packages, so each rule can
+fail."""
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
 
-from support.architecture import find_cycle, import_graph, long_functions
+import pytest
+
+from support.architecture import find_cycle, import_graph, layer_violations, long_functions
 
 HELPERS = Path(__file__).resolve().parent.parent / "helpers"
 MAX_LINES = 80
-
+MAX_MODULE_LINES = 800
+#: The packages of helpers/ with one file per role, their files lowest first: a file imports only files before it
+#: (docs/design.md, "Map").
+LAYERS = {
+    "helpers.dashboard": ("data", "html", "charts", "agent_panel", "widget"),
+    "helpers.incident": ("validator", "evidence", "tools"),
+}
 
 
 def _package(tmp_path: Path, files: dict) -> Path:
@@ -37,6 +46,33 @@ def test_stub_layers_import_one_way():
         assert not graph[f"helpers.stub.{low}"] & {"helpers.stub.models", "helpers.stub.responses",
                                                   "helpers.stub.server"}, low
     assert "helpers.stub.models" not in graph["helpers.stub.recordings"]
+
+
+@pytest.mark.parametrize("package", sorted(LAYERS))
+def test_package_files_import_one_way(package):
+    graph = import_graph(HELPERS)
+    assert not layer_violations(graph, package, LAYERS[package]), layer_violations(graph, package, LAYERS[package])
+    files = {f"{package}.{name}" for name in LAYERS[package]}
+    assert graph[f"{package}.{LAYERS[package][-1]}"] & files, "the top file imports the files below it"
+
+
+def test_layer_checker_sees_upward_function_level_and_package_imports_and_unlisted_files(tmp_path):
+    root = _package(tmp_path, {
+        "__init__.py": "",
+        "sub/__init__.py": "from .b import x\n",
+        "sub/a.py": "import os\n",
+        "sub/b.py": "from .a import y\n",
+    })
+    assert layer_violations(import_graph(root), "pkg.sub", ("a", "b")) == []
+    assert layer_violations(import_graph(root), "pkg.sub", ("b", "a")) == ["pkg.sub.b imports pkg.sub.a, which is not below it"]
+    (root / "sub" / "a.py").write_text("def f():\n    from . import b\n")
+    assert layer_violations(import_graph(root), "pkg.sub", ("a", "b")) == ["pkg.sub.a imports pkg.sub.b, which is not below it"]
+    (root / "sub" / "a.py").write_text("from pkg.sub import x\n")  # the package's __init__ imports every file
+    assert layer_violations(import_graph(root), "pkg.sub", ("a", "b")) == ["pkg.sub.a imports pkg.sub, which is not below it"]
+    (root / "sub" / "a.py").write_text("")
+    (root / "sub" / "c.py").write_text("")
+    assert layer_violations(import_graph(root), "pkg.sub", ("a", "b", "d")) == [
+        "pkg.sub.c is in no layer: add it to the order", "pkg.sub.d is listed but does not exist"]
 
 
 def test_cycle_checker_sees_function_level_and_relative_imports(tmp_path):
@@ -72,6 +108,13 @@ def test_cycle_checker_sees_parent_relative_imports(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ function length
+def test_no_module_in_a_role_package_is_longer_than_800_lines():
+    long = {p.relative_to(HELPERS).as_posix(): n for package in LAYERS
+            for p in sorted((HELPERS / package.split(".")[-1]).glob("*.py"))
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}; split them by role"
+
+
 def test_no_function_in_helpers_is_longer_than_80_lines():
     long = dict(long_functions(HELPERS, MAX_LINES))
     assert not long, f"functions in helpers/ longer than {MAX_LINES} lines: {long}; split them"

@@ -3,10 +3,10 @@ function-level ones included) and the length of its functions. Used by tests/tes
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["module_names", "import_graph", "find_cycle", "long_functions"]
+__all__ = ["module_names", "import_graph", "find_cycle", "layer_violations", "long_functions"]
 
 
 def module_names(root: Path) -> dict[str, Path]:
@@ -75,6 +75,22 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
             if found:
                 return found
     return None
+
+
+def layer_violations(graph: dict[str, set[str]], package: str, layers: Sequence[str]) -> list[str]:
+    """What breaks "the files of ``package`` import one way": ``layers`` names its files, lowest first, and a file may
+    import only files listed before it. A file the order does not list, or one that imports a file at or above its
+    own place or the package itself (its ``__init__``, which imports every file), is a violation. The package's
+    ``__init__`` may import them all."""
+    rank = {f"{package}.{name}": i for i, name in enumerate(layers)}
+    files = sorted(m for m in graph if m.startswith(f"{package}."))
+    out = [f"{m} is in no layer: add it to the order" for m in files if m not in rank]
+    out += [f"{name} is listed but does not exist" for name in rank if name not in graph]
+    for m in files:
+        for t in sorted(graph[m]):
+            if t == package or (t in rank and m in rank and rank[t] >= rank[m]):
+                out.append(f"{m} imports {t}, which is not below it")
+    return out
 
 
 def long_functions(root: Path, limit: int) -> list[tuple[str, int]]:
