@@ -25,7 +25,7 @@ Token counts are an *estimate* where no live figure is published: see ``prompt_o
 Deterministic: fixed ids (``sevt_01<CODE><n>``), a fixed timeline starting 2026-11-18T14:52:00Z, and no
 clock or randomness except ``random.Random(<recording name>)``. Re-running it on the same ``data/`` reproduces
 the files byte for byte (tests/test_recordings.py checks this). Re-run it whenever ``data/`` or
-``helpers/incident.py`` changes.
+``helpers/incident/`` changes.
 """
 from __future__ import annotations
 
