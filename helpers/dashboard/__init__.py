@@ -26,6 +26,11 @@ evidence is escaped before it becomes HTML (``esc``), ANSI and control character
 pandas, matplotlib and ipywidgets are imported lazily, so ``import helpers.dashboard`` is cheap; the panels read the
 parsed log (numpy) and the deploys as plain rows, and the charts of the series' views ship drawn (``SHIPPED_CHARTS``),
 so ``show()`` needs neither pandas nor matplotlib until a filter asks for a frame or a new chart is drawn.
+
+One file per role, each importing only the ones before it (docs/design.md): ``data`` (the evidence as the panels read
+it), ``html`` (escaping, CSS, the evidence panels' HTML), ``charts`` (the Metrics chart and its PNGs),
+``agent_panel`` (``AgentPanelState`` and its HTML), ``widget`` (``AgentPanel``, ``Dashboard``, ``show``). Import the
+names from here.
 """
 from __future__ import annotations
 

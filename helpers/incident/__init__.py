@@ -30,6 +30,10 @@ source's evidence as pandas frames.
 Import is cheap (no pandas, no numpy). The first tool call loads numpy and parses ``app.log`` once, with one
 regular expression, into numpy arrays (:class:`LogColumns`) that every later query filters in a millisecond
 or two; pandas loads only when a frame is asked for (or for sources that hand over a frame).
+
+One file per role, each importing only the ones before it (docs/design.md): ``validator`` (the tools' input
+checks, ``ToolError``), ``evidence`` (the sources, the parsed log and its cache), ``tools`` (the schemas, the four
+tools, ``run_tool``, ``handle_tool``). Import the names from here.
 """
 from __future__ import annotations
 
