@@ -24,10 +24,15 @@ def message(text: str) -> list:
 
 
 @pytest.fixture(scope="module")
-def client():
-    with stub.start(recordings_dir=RECORDINGS_DIR, keepalive=1.0) as server:
-        yield anthropic.Anthropic(api_key="test-key", base_url=server.url, _strict_response_validation=True,
-                                  max_retries=0, timeout=30.0)
+def server():
+    with stub.start(recordings_dir=RECORDINGS_DIR, keepalive=1.0) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return anthropic.Anthropic(api_key="test-key", base_url=server.url, _strict_response_validation=True,
+                               max_retries=0, timeout=30.0)
 
 
 @pytest.fixture(scope="module")
@@ -337,3 +342,96 @@ def test_an_outcome_as_the_initial_event_starts_the_graded_work(client, setup):
     assert events[0].type == "user.define_outcome" and events[-1].stop_reason.type == "end_turn"
     s = client.beta.sessions.retrieve(run.session_id)
     assert [e.result for e in s.outcome_evaluations] == ["needs_revision", "satisfied"]
+
+
+# --------------------------------------------------------------------------------------------------- hardening
+def test_a_budget_of_any_length_is_an_amount_never_an_internal_error(client, setup):
+    """The docs set no maximum on an amount; Python's int() refuses strings of 4,300+ digits, so the stub compares
+    and converts without it: 5,000 digits are stored and echoed on sessions and deployments, created and updated."""
+    env, agent, _ = setup
+    huge, huger = "9" * 5000, "1" + "0" * 5000
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, budget=budget(huge))
+    assert s.budget.max_list_cost.amount == huge
+    assert client.beta.sessions.update(s.id, budget=budget(huger)).budget.max_list_cost.amount == huger
+    d = deploy(client, setup, name="huge budget", budget=budget(huge))
+    assert d.budget.max_list_cost.amount == huge
+    assert client.beta.deployments.update(d.id, budget=budget(huger)).budget.max_list_cost.amount == huger
+    # a session that could not have made a recording says so (400), quoting the amount, not crashing on it
+    with pytest.raises(anthropic.BadRequestError, match="budget_reached after spending") as e:
+        client.beta.sessions.create(agent=agent.id, environment_id=env.id, budget=budget(huge),
+                                    metadata={"recording": "budget-reached"}, resources=setup[2])
+    assert "99999999..." in e.value.message and "bug in helpers/stub" not in e.value.message
+
+
+@pytest.mark.parametrize("amount", ["500\n", "500 ", " 500", "\u0665\u0660\u0660", "+500", "5e2"])
+def test_a_budget_amount_is_only_ascii_digits(client, setup, amount):
+    """"500\\n" passed a regex ending in `$` (which matches before a final newline); Arabic-Indic digits are digits to
+    Python's \\d. Each is a 400 naming the amount, and nothing is stored."""
+    env, agent, _ = setup
+    before = len(list(client.beta.sessions.list(limit=100)))
+    with pytest.raises(anthropic.BadRequestError, match="is not an amount in cents"):
+        client.beta.sessions.create(agent=agent.id, environment_id=env.id, budget=budget(amount))
+    with pytest.raises(anthropic.BadRequestError, match="is not an amount in cents"):
+        deploy(client, setup, name="bad amount", budget=budget(amount))
+    assert len(list(client.beta.sessions.list(limit=100))) == before
+
+
+@pytest.mark.parametrize("expression", ["0 0 30 2 *", "0 0 31 4,6,9,11 *", "15 8 30-31 FEB *"])
+def test_a_schedule_that_never_fires_is_a_400(client, setup, expression):
+    """The SDK's docstring of schedule.upcoming_runs_at: "Non-empty for active and paused deployments", so a
+    schedule with no fire time is refused (inference), at create and at update, naming why."""
+    cron = {"type": "cron", "expression": expression, "timezone": "UTC"}
+    with pytest.raises(anthropic.BadRequestError, match="never fires") as e:
+        deploy(client, setup, name="never", schedule=cron)
+    assert e.value.body["error"]["message"].startswith("schedule.expression")
+    d = deploy(client, setup, name="sometimes")
+    with pytest.raises(anthropic.BadRequestError, match="never fires"):
+        client.beta.deployments.update(d.id, schedule=cron)
+    assert client.beta.deployments.retrieve(d.id).schedule is None  # unchanged
+
+
+def test_a_rare_schedule_fires_and_its_fire_times_are_computed_once(client, setup, monkeypatch):
+    """February 29 fires every 4 years (and a day-of-week makes the 30th fire in February too: either day field
+    matches, POSIX). The fire times are remembered until the first passes: a list does not scan years again."""
+    from helpers.stub import deployments as dep
+
+    leap = deploy(client, setup, name="leap day", schedule={"type": "cron", "expression": "0 0 29 2 *", "timezone": "UTC"})
+    assert leap.schedule.upcoming_runs_at and all((t.month, t.day) == (2, 29) for t in leap.schedule.upcoming_runs_at)
+    either = deploy(client, setup, name="30th or monday",
+                    schedule={"type": "cron", "expression": "0 0 30 2 1", "timezone": "UTC"})
+    assert len(either.schedule.upcoming_runs_at) == 5
+    scans = []
+    real = dep.upcoming
+    monkeypatch.setattr(dep, "upcoming", lambda *a, **k: scans.append(a) or real(*a, **k))
+    for _ in range(3):
+        listed = {d.id: d for d in client.beta.deployments.list(limit=100)}
+        assert listed[leap.id].schedule.upcoming_runs_at == leap.schedule.upcoming_runs_at
+    assert scans == []
+
+
+def test_deployment_names_stop_at_256_characters_like_agents_and_environments(client, setup):
+    with pytest.raises(anthropic.BadRequestError, match="name: is 257 characters long; deployment names are at most 256"):
+        deploy(client, setup, name="n" * 257)
+    d = deploy(client, setup, name="n" * 256)
+    with pytest.raises(anthropic.BadRequestError, match="at most 256"):
+        client.beta.deployments.update(d.id, name="m" * 100_000)
+    assert client.beta.deployments.retrieve(d.id).name == "n" * 256
+
+
+def test_no_run_is_created_after_its_deployment_was_archived(client, setup, server):
+    """archive read the time before it waited for the lock, so a run that held the lock then could carry a
+    created_at later than the deployment's archived_at. The test holds the lock while archive waits, and runs
+    the deployment meanwhile (the lock is re-entrant); the archive that follows is stamped after that run."""
+    import threading
+
+    d = deploy(client, setup, name="archived mid-run")
+    archived = {}
+    with server.backend.lock:
+        t = threading.Thread(target=lambda: archived.update(d=client.beta.deployments.archive(d.id)))
+        t.start()
+        time.sleep(0.3)  # archive is waiting for the lock
+        run_id = server.backend.deployments.run(d.id)["id"]
+    t.join(10)
+    assert client.beta.deployment_runs.retrieve(run_id).created_at <= archived["d"].archived_at
+    with pytest.raises(anthropic.ConflictError):
+        client.beta.deployments.run(d.id)

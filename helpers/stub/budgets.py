@@ -19,7 +19,9 @@ from .exceptions import InvalidRequest
 __all__ = ["EXAMPLE", "check_shape", "check_models", "check_update", "cap_usd", "usage_cost", "recorded_cost", "unfit"]
 
 EXAMPLE = '{"type": "limit", "max_list_cost": {"amount": "500", "currency": "USD"}} (500 cents = $5.00)'
-_AMOUNT = re.compile(r"^(0|[1-9][0-9]*)$")
+#: Whole cents, no leading zeros (docs, budgets: "a whole number of US cents written as a string with no leading
+#: zeros"). ASCII digits only, matched whole (``fullmatch``: ``$`` alone would accept a final newline).
+_AMOUNT = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 
 
 def check_shape(budget: Any, where: str = "budget") -> None:
@@ -35,14 +37,14 @@ def check_shape(budget: Any, where: str = "budget") -> None:
     if not isinstance(cost, dict):
         raise InvalidRequest(f"{where}.max_list_cost: required, an object with amount and currency. Example: {EXAMPLE}.")
     amount, currency = cost.get("amount"), cost.get("currency")
-    if not isinstance(amount, str) or not _AMOUNT.match(amount):
+    if not isinstance(amount, str) or not _AMOUNT.fullmatch(amount):
         raise InvalidRequest(f"{where}.max_list_cost.amount: {amount!r} is not an amount in cents: a whole number "
                              "written as a string with no leading zeros and no decimal point, e.g. \"500\" for $5.00 "
                              "or \"50\" for fifty cents.")
     if currency != pricing.CURRENCY:
         raise InvalidRequest(f"{where}.max_list_cost.currency: {currency!r} is not supported; USD is the only "
                              "currency budgets are priced in (uppercase ISO-4217). Use \"currency\": \"USD\".")
-    if int(amount) == 0:
+    if amount == "0":  # compared as text: int() refuses strings of 4,300+ digits, and the docs set no maximum
         raise InvalidRequest(f"{where}.max_list_cost.amount: must be at least 1 cent; omit the budget to leave the "
                              "session uncapped.")
 
@@ -112,7 +114,8 @@ def unfit(rec: Any, budget: dict[str, Any] | None, model_id: str) -> str | None:
     cap = cap_usd(budget)
     if cap is not None and cap <= spent:
         return None
-    have = "no budget" if cap is None else f"a budget of {pricing.to_minor_units(cap)} cents"
+    amount = (budget or {}).get("max_list_cost", {}).get("amount", "")
+    have = "no budget" if cap is None else f"a budget of {amount if len(amount) <= 20 else amount[:12] + '...'} cents"
     fits = max(1, int(spent * 100))  # whole cents the recorded spend reaches
     return (f"recording {rec.name!r} stops with budget_reached after spending {spent * 100:.2f} cents at list price, "
             f"but this session has {have}, so live it would not stop there. Create the session (or deployment) with "

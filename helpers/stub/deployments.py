@@ -94,6 +94,18 @@ def parse_cron(expr: Any) -> list[set]:
     return out
 
 
+#: The most days each month can have (February: 29, in leap years).
+_MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def never_fires(fields: list[set]) -> bool:
+    """True when no date ever matches: the day-of-week field is ``*`` (so the day-of-month alone decides, POSIX) and
+    no listed month has any of the listed days ("0 0 30 2 *", "0 0 31 4,6,9,11 *"). Any other expression fires
+    within 8 years (a restricted day-of-week matches some day of every month; February 29 comes every 4 years)."""
+    _, _, doms, months, dows = fields
+    return len(dows) == 7 and len(doms) < 31 and not any(d <= _MONTH_DAYS[m] for m in months for d in doms)
+
+
 def upcoming(expr: str, tz_name: str, after: datetime, n: int = 5) -> list[datetime]:
     """The next ``n`` times (UTC) the expression matches in ``tz_name`` after ``after``."""
     from zoneinfo import ZoneInfo
@@ -143,7 +155,12 @@ def check_schedule(schedule: Any) -> None:
     if schedule.get("type") != "cron":
         raise InvalidRequest(f"schedule.type: must be 'cron' (the only kind), got {schedule.get('type')!r}.")
     _check_timezone(schedule.get("timezone"))
-    parse_cron(schedule.get("expression"))
+    if never_fires(parse_cron(schedule.get("expression"))):
+        # Inference: the SDK's docstring of schedule.upcoming_runs_at says it is "Non-empty for active and paused
+        # deployments", so the service cannot accept a schedule with no fire time at all.
+        raise InvalidRequest(f"schedule.expression: {schedule['expression']!r} never fires: none of its months has "
+                             "the day of the month it names (February has at most 29 days; April, June, September "
+                             f"and November 30). {_CRON_HINT}")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -209,11 +226,21 @@ class DeploymentsBackend:
         if len(p.get("resources") or []) > 500:
             raise InvalidRequest("resources: at most 500.")
 
+    @staticmethod
+    def _upcoming(d: dict[str, Any]) -> builtins.list[str]:
+        """The schedule's next fire times, computed once until the first of them passes (a rare day such as
+        February 29 takes a scan of years; a list of deployments would repeat it for each, under the lock)."""
+        s, t, memo = d["_schedule"], now(), d.get("_upcoming")
+        if memo is None or memo[0] != (s["expression"], s["timezone"]) or (memo[1] and memo[1][0] <= t):
+            memo = ((s["expression"], s["timezone"]), upcoming(s["expression"], s["timezone"], t))
+            d["_upcoming"] = memo
+        return [rfc3339(x) for x in memo[1] if x > t]
+
     def _schedule_view(self, d: dict[str, Any]) -> dict[str, Any] | None:
         s = d["_schedule"]
         if s is None:
             return None
-        nxt = [] if d["archived_at"] else [rfc3339(t) for t in upcoming(s["expression"], s["timezone"], now())]
+        nxt = [] if d["archived_at"] else self._upcoming(d)
         return {"type": "cron", "expression": s["expression"], "timezone": s["timezone"],
                 "upcoming_runs_at": nxt, "last_run_at": d["_last_run_at"]}
 
@@ -321,7 +348,9 @@ class DeploymentsBackend:
 
     def archive(self, deployment_id: str) -> dict[str, Any]:
         # Archived deployments report status active with archived_at set (BetaManagedAgentsDeploymentStatus).
-        return self._set(deployment_id, archived_at=rfc3339(now()), status="active", paused_reason=None)
+        # The time is read under the lock, so no run that starts before it can carry a later created_at.
+        with self.backend.lock:
+            return self._set(deployment_id, archived_at=rfc3339(now()), status="active", paused_reason=None)
 
     # ---------------------------------------------------------------- runs
     def run(self, deployment_id: str, trigger: dict[str, Any] | None = None) -> dict[str, Any]:

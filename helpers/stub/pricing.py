@@ -64,5 +64,6 @@ def to_minor_units(usd: Decimal) -> str:
 
 
 def from_minor_units(amount: str) -> Decimal:
-    """The API's amount string (cents) -> dollars."""
-    return Decimal(int(amount)) / 100
+    """The API's amount string (cents, checked by budgets.check_shape) -> dollars. Decimal reads any number of
+    digits; int() refuses 4,300 or more."""
+    return Decimal(amount) / 100

@@ -133,7 +133,8 @@ Result = tuple[int, Any]
 
 #: The deepest JSON a request may nest (a tool's input_schema included): the stub's limit, far above real use.
 MAX_DEPTH = 64
-#: Names (agents, environments, files) are at most this long: the stub's limit (the SDK and docs state none).
+#: Names (agents, environments, deployments, files) are at most this long: the stub's limit (the SDK and docs state
+#: none).
 MAX_NAME = 256
 
 
@@ -182,7 +183,7 @@ def _body(req: Request, params_type: str, what: str) -> dict[str, Any]:
     beta, sessions = sdk_types()
     module, _, name = params_type.rpartition(".")
     body = validate_params(getattr(sessions if module else beta, name), req.json(), what=what)
-    return _named(body, what.split()[0]) if what.startswith(("agent", "environment")) else body
+    return _named(body, what.split()[0]) if what.startswith(("agent", "environment", "deployment")) else body
 
 
 # ------------------------------------------------------------------------------------------------ agents
