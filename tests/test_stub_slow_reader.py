@@ -69,7 +69,9 @@ def test_twenty_non_reading_streams_leave_other_requests_fast(server):
     assert run < 5.0, f"another session's run took {run:.2f} s"
 
 
-def test_a_stream_that_cannot_keep_up_is_dropped_with_an_error_frame(server):
+def test_a_stream_that_stops_reading_is_closed_within_the_write_timeout(server):
+    """A reader that takes nothing: the write its socket does not take within the server's write timeout (2 s)
+    closes the connection, so a stuck client holds no thread and no memory for long."""
     client = anthropic.Anthropic(api_key="k", base_url=server.url, max_retries=0, timeout=60)
     a = _session(client)
     s = _non_reading_stream(server, a.id)
@@ -77,14 +79,71 @@ def test_a_stream_that_cannot_keep_up_is_dropped_with_an_error_frame(server):
         time.sleep(0.3)
         client.beta.sessions.events.send(a.id, events=[{"type": "user.message", "content": [
             {"type": "text", "text": BIG}]}])
+        time.sleep(3.0)  # the stream's write gives up after 2 s
         s.settimeout(10)
         data = b""
-        while True:  # now read: the head, then the error frame, then the end of the stream
+        while True:  # now read: what the socket took, then the end of the stream
             chunk = s.recv(65536)
             if not chunk:
                 break
             data += chunk
     finally:
         s.close()
-    assert data.startswith(b"HTTP/1.1 200 OK")
-    assert b"event: error" in data and b"dropped" in data and BIG[:1000].encode() not in data
+    assert data.startswith(b"HTTP/1.1 200 OK") and len(data) < len(BIG)
+
+
+def test_a_caught_up_reader_gets_an_event_over_4_mb(server):
+    """One event larger than the stream's backlog limit (a tool result that returns a whole log is one) reaches a
+    reader that is caught up: the limit counts what was already waiting, not the new frame (it dropped every
+    stream of the session with "fell more than 4 MB behind")."""
+    client = anthropic.Anthropic(api_key="k", base_url=server.url, max_retries=0, timeout=60)
+    a = _session(client)
+    with client.beta.sessions.events.stream(a.id) as stream:
+        client.beta.sessions.events.send(a.id, events=[{"type": "user.message", "content": [
+            {"type": "text", "text": BIG}]}])
+        for ev in stream:
+            if ev.type == "user.message":
+                break
+    assert ev.content[0].text == BIG
+
+
+def test_a_reader_more_than_4_mb_behind_is_dropped_with_an_error_frame():
+    """What waits for a reader is bounded: once more than MAX_BACKLOG bytes are queued behind the next frame (while
+    its socket has not taken the frame in flight), the stream is dropped with an error frame, written after the
+    frame in flight, so the SSE framing holds."""
+    from helpers.stub.sse import Subscriber
+
+    gate, written = threading.Event(), []
+    sub = Subscriber(lambda data: gate.wait(10) and written.append(data))
+    writer = threading.Thread(target=sub.pump, args=(0.05, lambda: None))
+    writer.start()
+    frame = b"event: agent.message\ndata: " + b"x" * (3 * 1024 * 1024) + b"\n\n"
+    sub.push(frame)
+    deadline = time.monotonic() + 5
+    while sub._queue and time.monotonic() < deadline:  # the writer took it: in flight, held at the gate
+        time.sleep(0.01)
+    sub.push(frame)  # the next frame the writer takes: never counted
+    sub.push(frame)  # nothing waits behind it: kept
+    sub.push(frame)  # 3 MB wait behind it (not more than 4): kept
+    assert not sub.dropped
+    sub.push(frame)  # 6 MB wait behind it: dropped
+    assert sub.dropped and sub.done.is_set()
+    gate.set()
+    writer.join(10)
+    data = b"".join(written)
+    assert data.startswith(frame) and data.count(b"event: agent.message") == 1
+    assert data[len(frame):].startswith(b"event: error") and b"fell more than 4 MB behind" in data
+
+
+def test_an_event_over_the_request_limit_is_a_413_that_says_what_to_send(server):
+    """The docs' only limit on an event is its request's: "Sessions, Agents, Environments | 32 MB", and "If you
+    exceed these limits, you'll receive a 413 request_too_large error" (api/overview, Request size limits)."""
+    client = anthropic.Anthropic(api_key="k", base_url=server.url, max_retries=0, timeout=60)
+    a = _session(client)
+    with pytest.raises(anthropic.APIStatusError) as e:
+        client.beta.sessions.events.send(a.id, events=[{"type": "user.message", "content": [
+            {"type": "text", "text": "x" * (33 * 1024 * 1024)}]}])
+    assert e.value.status_code == 413 and e.value.body["error"]["type"] == "request_too_large"
+    message = e.value.body["error"]["message"]
+    assert "documented request size limit" in message and "a summary or a slice" in message
+    assert list(client.beta.sessions.events.list(a.id)) == []  # nothing was stored

@@ -42,8 +42,8 @@ log = logging.getLogger("helpers.stub")
 
 _WRITE_TIMEOUT = 2.0  # seconds a stream write may block before the stream is dropped
 READ_TIMEOUT = 30.0  # seconds a connection may stay silent (idle keep-alive, or a promised body that never comes)
-#: Body limits: the Files API takes files up to 500 MB (docs: Files API, "Maximum file size: 500 MB"); a JSON request
-#: body is capped at 32 MB as the Messages API's documented request size limit (the stub's choice for the others).
+#: Body limits (docs, api/overview, "Request size limits"): "Files API | 500 MB" and "Sessions, Agents, Environments |
+#: 32 MB" (413 request_too_large beyond them). The docs state no other limit on one event: it is as large as its request.
 MAX_FILE_BODY = 500 * 1024 * 1024
 MAX_JSON_BODY = 32 * 1024 * 1024
 _MAX_CHUNK_LINE = 1024
@@ -132,7 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise InvalidRequest(f"content-length: {', '.join(lengths)[:80]!r} is not one non-negative integer.")
             n = int(values.pop())
             if n > limit:
-                raise RequestTooLarge(f"The request body is {n:,} bytes; this endpoint takes at most {limit:,} bytes.")
+                raise RequestTooLarge(_too_large(n, limit))
             body = self.rfile.read(n) if n else b""
             if len(body) < n:
                 raise InvalidRequest(f"The request body ended after {len(body):,} of the {n:,} bytes its "
@@ -160,7 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             total += size
             if total > limit:
-                raise RequestTooLarge(f"The request body is over {limit:,} bytes, the most this endpoint takes.")
+                raise RequestTooLarge(_too_large(total, limit, more=True))
             data = self.rfile.read(size)
             if len(data) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
                 raise InvalidRequest("Bad chunked body: a chunk is shorter than its size or not followed by CRLF.")
@@ -264,6 +264,15 @@ def _check_beta(path: str, header: str) -> None:
         raise InvalidRequest(f"This endpoint is in beta: send the header 'anthropic-beta: {accepted[0]}'"
                              + (f" (or {' or '.join(accepted[1:])})" if accepted[1:] else "")
                              + " (the anthropic SDK's client.beta.* methods do this for you).")
+
+
+def _too_large(n: int, limit: int, more: bool = False) -> str:
+    """The 413's message: the documented limit, and what to send instead (an event is as large as its request)."""
+    what = "the Files API's" if limit == MAX_FILE_BODY else "the Sessions, Agents and Environments endpoints'"
+    return (f"The request body is {'over ' if more else ''}{n:,} bytes; this endpoint takes at most {limit:,} bytes "
+            f"({what} documented request size limit, docs: api/overview, \"Request size limits\"). A single event "
+            "(a tool result, a message) can be as large as its request, no larger: send a summary or a slice of a "
+            "large result, or upload a file and mount it.")
 
 
 def _object_as_id(path: str) -> None:

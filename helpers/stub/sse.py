@@ -64,8 +64,10 @@ def delta_frames(ev: StoredEvent, deltas: set) -> bytes:
 class Subscriber:
     """One open SSE stream. Whoever emits an event (under the backend lock) only *queues* its frame here, in order;
     the server thread that owns the connection writes the queue out (:meth:`pump`), outside any lock, and sends the
-    keepalives. So a client that stops reading stalls nobody: its backlog grows to :data:`MAX_BACKLOG` bytes, then
-    the stream is dropped with an ``error`` frame (the SDK raises it in the reader's loop).
+    keepalives. So a client that stops reading stalls nobody: once more than :data:`MAX_BACKLOG` bytes wait for it
+    (behind the frame its writer takes next), the stream is dropped with an ``error`` frame (the SDK raises it in
+    the reader's loop), and a write its socket does not take within the server's write timeout closes the
+    connection.
 
     ``done`` is set once the stream takes no more frames (ended, dropped or closed); the writer then sends what is
     queued and returns."""
@@ -87,11 +89,14 @@ class Subscriber:
 
     # ---------------------------------------------------------------- the emitters' side (never blocks)
     def push(self, frame: bytes) -> None:
-        """Queue bytes for the writer; a backlog over MAX_BACKLOG drops the stream with an error frame."""
+        """Queue bytes for the writer. A reader with more than MAX_BACKLOG bytes waiting behind the frame its writer
+        takes next is dropped with an error frame instead. Neither the new frame nor the next one counts: a reader
+        that is caught up takes an event of any size the API accepts (a request body up to 32 MB), even when the
+        next event comes before its writer thread has woken up to take the big one."""
         with self._cond:
             if self.done.is_set():
                 return
-            if self._backlog + len(frame) > self.MAX_BACKLOG:
+            if self._queue and self._backlog - len(self._queue[0]) > self.MAX_BACKLOG:
                 self._queue.clear()
                 self._queue.append(error_frame({"type": "error", "error": {
                     "type": "overloaded_error", "message": (
