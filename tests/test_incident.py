@@ -220,9 +220,24 @@ def test_unknown_tool():
     ("get_diff", {"ref": "9c41"}, "too short: give at least 7 hex digits"),
     ("get_diff", {"ref": "HEAD~1"}, "neither a deploy id"),
     ("get_diff", {"ref": "dep_4820", "path": "payments.py"}, "no file in this change matches path 'payments.py'; files: "),
+    # the edges of the calendar: a clear error, not Python's "year 10000 is out of range" / OverflowError
+    ("get_metrics", {"service": "checkout", "metric": "p99_ms", "compare_at": "9999-12-31T23:59:59Z"},
+     "compare_at '9999-12-31T23:59:59Z' is at the edge of the calendar; use a time between 0001-01-02 and 9999-12-30"),
+    ("get_metrics", {"service": "checkout", "metric": "p99_ms", "compare_at": "0001-01-01T00:00:00Z"},
+     "is at the edge of the calendar"),
+    ("query_logs", {"start": "9999-12-31T23:59:59-05:00"}, "start '9999-12-31T23:59:59-05:00' is at the edge"),
+    ("list_deploys", {"end": "0001-01-01T00:00:00+05:00"}, "end '0001-01-01T00:00:00+05:00' is at the edge"),
 ])
 def test_bad_arguments_give_clear_errors(name, args, expected):
     assert expected in err(name, args)
+
+
+def test_times_far_from_the_incident_still_answer():
+    """Inside the calendar any time works: a far future end, or a comparison point in 1900 (a negative epoch time,
+    which datetime.fromtimestamp refuses on Windows)."""
+    assert ok("query_logs", {"end": "9999-12-30T00:00:00Z", "limit": 0})["matched"] == 70_000
+    far = ok("get_metrics", {"service": "checkout", "metric": "p99_ms", "compare_at": "1900-01-01T00:00:00Z"})
+    assert far["comparison"]["before"]["window"] == ["1899-12-31T23:00:00Z", "1900-01-01T00:00:00Z"]
 
 
 def test_lenient_where_unambiguous():

@@ -13,7 +13,7 @@ import json
 import math
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -606,7 +606,7 @@ def log_columns() -> LogColumns:
 
 def _iso_ns(ns: int, ms: bool = False) -> str:
     """ns since the epoch -> ISO 8601 UTC; ``ms=True`` always shows milliseconds (the app.log form)."""
-    when = datetime.fromtimestamp(ns // 1_000_000_000, tz=timezone.utc)
+    when = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=ns // 1_000_000_000)  # any year, any OS
     text = when.strftime("%Y-%m-%dT%H:%M:%S")
     milli = (ns % 1_000_000_000) // 1_000_000
     return f"{text}.{milli:03d}Z" if ms or milli else text + "Z"

@@ -53,7 +53,19 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
         raise ToolError(f"{name} {_short(value)} is not an ISO 8601 time; use e.g. 2026-11-18T13:30:00Z") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+    try:  # an offset can carry the first or last day of the calendar past its end (OverflowError)
+        when = when.astimezone(timezone.utc)
+    except OverflowError:
+        when = None
+    if when is None or not _EARLIEST <= when <= _LATEST:  # the tools add an hour to compare_at, a step to end
+        raise ToolError(f"{name} {_short(value)} is at the edge of the calendar; use a time between "
+                        "0001-01-02 and 9999-12-30, e.g. 2026-11-18T13:30:00Z") from None
+    return when
+
+
+#: The times the tools accept: a day inside Python's calendar on each side, so adding an hour never overflows.
+_EARLIEST = datetime(1, 1, 2, tzinfo=timezone.utc)
+_LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=timezone.utc)
 
 
 def _time_range(args: dict) -> tuple[datetime | None, datetime | None]:
