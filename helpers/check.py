@@ -26,6 +26,7 @@ from typing import Any
 
 from .events import attr, event_text
 from .hints import hint  # the second hint level, on request: check.hint("3.2")
+from .outputs import list_outputs
 from .sandbox import LOG_MOUNT_PATH, LOG_PATH, mounted_at
 
 __all__ = [  # noqa: F822 - TODO is made by the module __getattr__ (it names its cell)
@@ -1371,21 +1372,20 @@ def responded(result: Any, client: Any, deployment_obj: Any, respond: Any = None
 
 
 def report(outputs: Any, client: Any, session_id: str) -> None:
-    """07 (exercise 7.3): the session's outputs, {filename: text}, read with files.list(scope_id=...) and
-    files.download."""
+    """07 (exercise 7.3): the session's outputs, {filename: text}, listed with list_outputs (files.list(scope_id=...)
+    with the Managed Agents beta header) and read with files.download."""
     __tracebackhide__ = True
     need(outputs, "outputs", "7.3", "a dict {filename: text} of the session's output files")
     if not isinstance(outputs, dict):
         fail(f"`outputs` is {type(outputs).__name__}, not a dict.", "build {f.filename: text} in a loop over the files.")
-    files = list(client.beta.files.list(scope_id=session_id, limit=100))
-    downloadable = {attr(f, "filename") for f in files if attr(f, "downloadable")}
+    downloadable = {attr(f, "filename") for f in list_outputs(client, session_id, expect=["report.md"])}
     extra = sorted(set(outputs) - downloadable)
     if extra:
         fail(f"{extra} are not outputs the agent wrote (the session's copy of a file you uploaded is listed too, "
              "but cannot be downloaded).", "keep only the files whose .downloadable is True.")
     if "report.md" not in outputs:
         fail(f"no report.md among {sorted(outputs) or 'no files'}.",
-             "list them with client.beta.files.list(scope_id=session_id), download with client.beta.files.download(f.id).")
+             "list them with list_outputs(client, session_id), download with client.beta.files.download(f.id).")
     text = outputs["report.md"]
     if not isinstance(text, str):
         fail(f"outputs['report.md'] is {type(text).__name__}, not the text.", "use client.beta.files.download(f.id).text().")

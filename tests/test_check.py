@@ -8,6 +8,7 @@ import time
 import pytest
 
 from helpers import check
+from helpers.outputs import BETA
 
 
 def fails(fn, *args, match: str):
@@ -510,7 +511,7 @@ def test_07_checks_pass_on_a_shipped_run_and_name_each_mistake(replay, capsys):
     fails(check.responded, loop.RunResult(session_id=other.id, stop_reason="end_turn"), client, deployment,
           match="not created by a run")
 
-    files = {f.filename: f for f in client.beta.files.list(scope_id=run.session_id)}
+    files = {f.filename: f for f in client.beta.files.list(scope_id=run.session_id, betas=[BETA])}
     text = client.beta.files.download(files["report.md"].id).text()
     fails(check.report, {"app.log": "...", "report.md": text}, client, run.session_id, match="not outputs the agent")
     fails(check.report, {}, client, run.session_id, match="no report.md")

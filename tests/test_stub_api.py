@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from helpers import incident, stub
+from helpers.outputs import BETA
 from support.fixtures import CUSTOM, FIXTURES
 
 ID = {"agent": r"^agent_011C[1-9A-Za-z]{20}$", "env": r"^env_011C[1-9A-Za-z]{20}$", "sesn": r"^sesn_011C[1-9A-Za-z]{20}$"}
@@ -258,13 +259,13 @@ def test_a_session_gets_its_own_copy_of_each_file(client, server, env, agent):
                                     resources=[{"type": "file", "file_id": f.id, "mount_path": "/workspace/notes.txt"}])
     (res,) = s.resources
     assert res.file_id != f.id and res.mount_path == "/workspace/notes.txt"
-    scoped = list(client.beta.files.list(scope_id=s.id))
+    scoped = list(client.beta.files.list(scope_id=s.id, betas=[BETA]))
     assert [x.id for x in scoped] == [res.file_id]
     assert scoped[0].scope.type == "session" and scoped[0].scope.id == s.id and scoped[0].filename == "notes.txt"
     assert server.backend.files[res.file_id][1] == b"hello"
     added = client.beta.sessions.resources.add(s.id, type="file", file_id=f.id)
     assert added.file_id not in (f.id, res.file_id) and added.mount_path == f"/mnt/session/uploads/{f.id}"
-    assert len(list(client.beta.files.list(scope_id=s.id))) == 2
+    assert len(list(client.beta.files.list(scope_id=s.id, betas=[BETA]))) == 2
     # files.list(ids=...) is one page of exactly those files; unknown ids are left out
     got = client.beta.files.list(ids=[f.id, res.file_id, f.id, "file_nope"])
     assert sorted(x.id for x in got.data) == sorted([f.id, res.file_id]) and got.next_page is None

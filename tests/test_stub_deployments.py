@@ -7,6 +7,7 @@ import anthropic
 import pytest
 
 from helpers import incident, resources, stub
+from helpers.outputs import BETA
 from helpers.settings import RECORDINGS_DIR
 
 ALERT = ("ALERT checkout-latency firing since 2026-11-18T14:07Z: checkout's 99th-percentile latency stayed above "
@@ -153,7 +154,7 @@ def test_run_creates_the_session_and_sends_the_alert(client, setup):
     report = [e for e in events if e.type == "agent.message"][-1].content[0].text
     assert "dep_4820" in report
 
-    files = list(client.beta.files.list(scope_id=run.session_id))
+    files = list(client.beta.files.list(scope_id=run.session_id, betas=[BETA]))
     outputs = [f for f in files if f.downloadable]
     assert [f.filename for f in outputs] == ["report.md"] and outputs[0].scope.id == run.session_id
     saved = report.rstrip("\n") + "\n"  # what the agent's here-document wrote

@@ -11,6 +11,7 @@ import anthropic
 import pytest
 
 from helpers import incident, loop, resources, stub
+from helpers.outputs import BETA
 from helpers.stub.recordings import load
 
 
@@ -99,7 +100,7 @@ def test_deleting_sessions_releases_their_state_and_file_copies(server):
         ids = [run_one() for _ in range(40)]
         gc.collect()
         grown = tracemalloc.get_traced_memory()[0] - base
-        assert all(list(client.beta.files.list(scope_id=sid)) for sid in ids[:3])  # each has its copy
+        assert all(list(client.beta.files.list(scope_id=sid, betas=[BETA])) for sid in ids[:3])  # each has its copy
         for sid in ids:
             client.beta.sessions.delete(sid)
         gc.collect()
@@ -107,7 +108,7 @@ def test_deleting_sessions_releases_their_state_and_file_copies(server):
     finally:
         tracemalloc.stop()
     assert files() == before  # the session copies went with their sessions
-    assert not list(client.beta.files.list(scope_id=ids[0]))
+    assert not list(client.beta.files.list(scope_id=ids[0], betas=[BETA]))
     assert left < 0.25 * grown, f"{left / 2**20:.2f} MiB of {grown / 2**20:.2f} MiB kept after deleting"
 
 

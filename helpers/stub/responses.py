@@ -23,6 +23,7 @@ from .exceptions import InvalidRequest
 from .models import Backend
 from .skills import OLD_DIALECT
 from .sse import stream_head
+from .urls import MANAGED_AGENTS_BETA
 from .utils import TimeRange, decode_cursor, parse_time
 from .validation import sdk_types, validate_params
 
@@ -480,7 +481,20 @@ def upload_file(backend: Backend, req: Request) -> Result:
     return 200, backend.upload_file(name or "unnamed", content, mime)
 
 
+#: files.list(scope_id=...): "Filtering by `scope_id` requires the `managed-agents-2026-04-01` beta header" (docs,
+#: managed-agents/files, "Listing and downloading session files"), and the SDK's beta.files methods send no beta header
+#: by default. The docs do not say how the service answers a request without it; the stub's 400 is its choice.
+_SCOPE_NEEDS_BETA = ("scope_id is a Managed Agents parameter of the Files API: send the header 'anthropic-beta: "
+                     f"{MANAGED_AGENTS_BETA}' with it. The SDK's client.beta.files methods do not send it by default: "
+                     f"call client.beta.files.list(scope_id=session.id, betas=[\"{MANAGED_AGENTS_BETA}\"]), or the "
+                     "workshop's list_outputs(client, session.id) (from helpers.outputs), which also waits for outputs "
+                     "that lag the idle.")
+
+
 def list_files(backend: Backend, req: Request) -> Result:
+    beta = {b.strip() for b in req.headers.get("anthropic-beta", "").split(",")}
+    if req.q("scope_id") is not None and MANAGED_AGENTS_BETA not in beta:
+        raise InvalidRequest(_SCOPE_NEEDS_BETA)
     ids = req.q_list("ids")
     if ids is not None:
         if req.q("page") or req.q("limit"):

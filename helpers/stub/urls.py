@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["URLS", "BETAS", "resolve", "describe", "betas_for"]
+__all__ = ["URLS", "BETAS", "MANAGED_AGENTS_BETA", "resolve", "describe", "betas_for"]
+
+#: The Managed Agents beta header (its routes', below, and files.list's ``scope_id`` parameter's).
+MANAGED_AGENTS_BETA = "managed-agents-2026-04-01"
 
 _ID = r"(?P<{}>[^/]+)"
 
