@@ -21,7 +21,9 @@ What ``run`` does, in order:
 3. Stops on ``session.status_idle`` with ``end_turn``, ``retries_exhausted``, ``budget_reached`` or
    ``refusal``; on ``requires_action`` it cannot resolve (no handler, or a built-in tool waiting for a
    ``user.tool_confirmation`` and no ``confirm=`` callback) it returns with ``pending`` ids instead of
-   waiting forever; on ``session.status_terminated`` and ``session.deleted``.
+   waiting forever; on ``session.status_terminated`` and ``session.deleted``. Joining a session (no message)
+   whose last stop is ``budget_reached`` followed by a budget change (``sessions.update(budget=...)``), it waits
+   for the resumed work instead: the platform resumes such a session on its own, a moment after the update.
 4. If the stream ends or drops before that, it reconnects: opens a new stream, lists the full
    history (every page), replays what it missed, then tails the new stream.
 5. ``timeout`` seconds in total (None: no limit), after which it raises :class:`LoopTimeout` with what it saw last.
@@ -214,6 +216,15 @@ def _session_id(session: Any) -> str:
             raise TypeError(f"loop.run: pass session.id (a str like 'sesn_...'), not a {type(session).__name__}.")
         session = sid
     return session
+
+
+def _changes_budget(event: Any) -> bool:
+    """A ``session.updated`` that sets or removes the session's budget (``budget: null`` is a removal)."""
+    if get(event, "type") != "session.updated":
+        return False
+    if isinstance(event, dict):
+        return "budget" in event
+    return "budget" in (getattr(event, "model_fields_set", None) or ()) or get(event, "budget") is not None
 
 
 def list_events(client: Any, session_id: str, deadline: float | None = None) -> list:
@@ -457,8 +468,12 @@ class _Run:
             return None
         if stop_reason(last)[0] == "requires_action":
             return self.stop_on_idle(last)
-        later_user = any(str(get(e, "type", "")).startswith("user.") for e in history[history.index(last) + 1:])
-        return None if later_user or unanswered else self.stop_on_idle(last)
+        later = history[history.index(last) + 1:]
+        later_user = any(str(get(e, "type", "")).startswith("user.") for e in later)
+        # A budget_reached idle followed by a change of the budget is stale: "An accepted update resumes the
+        # session's paused work automatically" (docs, budgets), a moment later: wait for it to run again.
+        resumed = stop_reason(last)[0] == "budget_reached" and any(_changes_budget(e) for e in later)
+        return None if later_user or unanswered or resumed else self.stop_on_idle(last)
 
     # ---- the connection
     def close(self, stream: Any) -> None:

@@ -213,6 +213,59 @@ def test_budget_reached_then_raised(client, setup):
     assert types[:2] == ["session.updated", "session.status_running"] and types[-1] == "session.status_idle"
 
 
+def _capped_run(client, setup, name: str) -> str:
+    """A deployment's run that stopped at its 3-cent budget (the budget-reached recording); its session id."""
+    sid = client.beta.deployments.run(deploy(client, setup, text=DRILL, name=name, budget=budget("3")).id).session_id
+    events = follow(client, sid)
+    assert events[-1].type == "session.status_idle" and events[-1].stop_reason.type == "budget_reached"
+    return sid
+
+
+def test_a_raised_budget_resumes_the_session_after_the_update_returns(client, setup):
+    """"An accepted update resumes the session's paused work automatically; no further client action is needed"
+    (docs, budgets): the update returns first; the session runs again a moment later."""
+    sid = _capped_run(client, setup, "async drill")
+    client.beta.sessions.update(sid, budget=budget("100"))
+    s = client.beta.sessions.retrieve(sid)
+    types = [e.type for e in client.beta.sessions.events.list(sid, limit=1000)]
+    assert s.status == "idle" and types[-2:] == ["session.status_idle", "session.updated"]  # not resumed yet
+    deadline = time.monotonic() + 5
+    while "session.status_running" not in types[types.index("session.updated"):] and time.monotonic() < deadline:
+        time.sleep(0.05)
+        types = [e.type for e in client.beta.sessions.events.list(sid, limit=1000)]
+    assert types[types.index("session.updated") + 1] == "session.status_running"
+
+
+def test_loop_run_after_a_budget_update_follows_the_resumed_work(client, setup):
+    """loop.run joining a session whose last stop is budget_reached, with a budget change after it, waits for the
+    session to run again instead of returning the stale stop."""
+    from helpers import loop
+
+    sid = _capped_run(client, setup, "loop drill")
+    client.beta.sessions.update(sid, budget=budget("100"))
+    result = loop.run(client, sid, handle_tool=incident.handle_tool, render=False, timeout=30)
+    assert result.types[0] == "session.status_running" and result.types[-1] == "session.status_idle"
+    assert result.stop_reason == "end_turn"
+    removed = _capped_run(client, setup, "removed drill")
+    client.beta.sessions.update(removed, budget=None)  # removing it resumes the work too
+    assert loop.run(client, removed, handle_tool=incident.handle_tool, render=False, timeout=30).types[0] == \
+        "session.status_running"
+    again = _capped_run(client, setup, "untouched drill")  # no change: the stop stands
+    assert loop.run(client, again, render=False, timeout=30).stop_reason == "budget_reached"
+
+
+def test_a_message_to_a_session_at_its_budget_is_a_400_naming_what_it_takes(client, setup):
+    """"Any event that would start new work, such as `user.message`, is rejected with a 400 error naming this list"
+    (docs, budgets: user.tool_confirmation, user.tool_result, user.custom_tool_result, user.interrupt)."""
+    sid = _capped_run(client, setup, "message drill")
+    before = len(list(client.beta.sessions.events.list(sid, limit=1000)))
+    with pytest.raises(anthropic.BadRequestError, match="is at its budget") as e:
+        client.beta.sessions.events.send(sid, events=message("Keep going."))
+    for name in ("user.tool_confirmation", "user.tool_result", "user.custom_tool_result", "user.interrupt"):
+        assert name in e.value.message
+    assert len(list(client.beta.sessions.events.list(sid, limit=1000))) == before  # nothing stored
+
+
 def test_budget_update_rules(client, setup):
     env, agent, mount = setup
     plain = client.beta.sessions.create(agent=agent.id, environment_id=env.id)

@@ -335,6 +335,7 @@ class SessionState:
             ev = self._validate_sent(ev, path, i)
             typ = ev["type"]
             if typ in ("user.message", "user.define_outcome"):  # each starts the agent's work
+                self._check_under_budget(where, typ)
                 if typ == "user.define_outcome":  # a user.message may come at any time: it is queued (docs)
                     self._check_may_start(where, waiting)
                 if self.replayer is not None and self.replayer.recording is None and plan.recording is None:
@@ -381,6 +382,18 @@ class SessionState:
             raise InvalidRequest(f"{where}.type: initial_events may only hold user.message and "
                                  f"user.define_outcome, not {typ!r}. Send it with events.send after creating.")
         return validate_params(types[typ], ev, [path, i], what=f"{typ} event")
+
+    def _check_under_budget(self, where: str, typ: str) -> None:
+        """At or over its budget a session takes only events that settle work in progress: "Any event that would
+        start new work, such as `user.message`, is rejected with a 400 error naming this list" (docs, budgets)."""
+        if self.over_budget():
+            spent, cap = budgets.usage_cost(self.spent)["amount"], self.data["budget"]["max_list_cost"]["amount"]
+            raise InvalidRequest(
+                f"{where}: session {self.id!r} is at its budget (list cost {spent} cents of {cap[:20]} cents), so it "
+                f"takes no {typ}: only events that settle work in progress (user.tool_confirmation, "
+                "user.tool_result, user.custom_tool_result, user.interrupt). Raise the budget with "
+                "client.beta.sessions.update(session_id, budget=...), or remove it with budget=None: the session "
+                "then resumes its work on its own.")
 
     def _check_may_start(self, where: str, waiting: _Waiting) -> None:
         """A user.message or user.define_outcome is refused while tool uses wait for an answer."""

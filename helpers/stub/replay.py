@@ -33,7 +33,9 @@ Details beyond the design doc's rules:
 * Budgets: before each recorded ``span.model_request_start``, a session whose list cost has reached its budget
   (``Host.over_budget``) stops with ``session.status_idle`` ``budget_reached`` instead (the request in flight
   finished; no new one starts), as does a recorded ``budget_reached`` line. :meth:`Replayer.budget_changed` (a raised
-  or removed budget) resumes the walk where it stopped; a ``user.message`` meanwhile gets the same stop again.
+  or removed budget) resumes the walk where it stopped, :data:`RESUME_DELAY` seconds later (``session.status_running``
+  after the update's ``session.updated``: live, "An accepted update resumes the session's paused work automatically",
+  docs, managed-agents/budgets; how soon is not documented).
 * After the last line, each further ``user.message`` gets ``session.status_running``, one ``agent.message``
   (:data:`NO_MORE_TURNS`) and ``session.status_idle`` ``end_turn``.
 """
@@ -53,7 +55,7 @@ from .exceptions import InvalidRequest
 from .recordings import DEFAULT_NAME, Library, Line, Recording
 from .utils import builtin_policy, custom_tool_names, new_id
 
-__all__ = ["Host", "ReplaySettings", "Replayer", "Scheduler", "NO_INTERRUPT", "NO_MORE_TURNS"]
+__all__ = ["Host", "ReplaySettings", "Replayer", "Scheduler", "NO_INTERRUPT", "NO_MORE_TURNS", "RESUME_DELAY"]
 
 log = logging.getLogger("helpers.stub")
 
@@ -65,6 +67,10 @@ _THREAD_KEYS = ("session_thread_id", "to_session_thread_id", "from_session_threa
 NO_INTERRUPT = ("(replay) This run was stopped by a user.interrupt at this point when it was recorded, and none "
                 "arrived within {:g} s, so the replay ends the turn here. Send {{\"type\": \"user.interrupt\"}} "
                 "while the session is running to stop it yourself.")
+
+#: Seconds from an accepted budget update to the resumed work's ``session.status_running`` (inference: live resumes
+#: asynchronously, so a client that follows the session must wait for it; the docs give no figure).
+RESUME_DELAY = 0.25
 
 NO_MORE_TURNS = ("(replay) This recording has no more turns. Start a new session to replay it again, or set "
                  "WORKSHOP_MODE=live with an API key to talk to a real agent.")
@@ -157,6 +163,7 @@ class Replayer:
         self.no_outcome = False  # the recording defines an outcome here and the learner did not
         self.settings = ReplaySettings("instant", 0.0, None)  # read from the host at each step
         self.budget_stopped = False  # idle with budget_reached: waits for a raised or removed budget
+        self.resume_at: float | None = None  # when a raised or removed budget resumes the walk
 
     @property
     def recording(self) -> Recording | None:
@@ -371,12 +378,23 @@ class Replayer:
         self.budget_stopped = True
 
     def budget_changed(self) -> None:
-        """The session's budget was raised or removed: a walk its cap stopped goes on (the service resumes it)."""
+        """The session's budget was raised or removed: a walk its cap stopped goes on, RESUME_DELAY seconds after the
+        update (the service resumes it asynchronously: the update returns first)."""
         if self.budget_stopped and not self.host.over_budget():
-            self.budget_stopped = False
-            self.host.emit({"type": "session.status_running"})
-            self.turn_active = True
-            self.wake()
+            self.resume_at = time.monotonic() + RESUME_DELAY
+            self.host.schedule(RESUME_DELAY)
+
+    def _resume(self, now: float) -> bool:
+        """Resume the walk a raised or removed budget let go on, once it is due; True when it did."""
+        if self.resume_at is None or now < self.resume_at:
+            return False
+        self.resume_at = None
+        if self.host.over_budget():  # lowered again meanwhile: still paused
+            return False
+        self.budget_stopped = False
+        self.host.emit({"type": "session.status_running"})
+        self.turn_active = True
+        return True
 
     def step(self, now: float) -> float | None:
         """Emit what is due. Returns when to be called again, or None to wait for the learner."""
@@ -385,13 +403,8 @@ class Replayer:
         self.settings = self.host.settings()  # for this step
         if self.interrupt_id is not None:
             self._take_interrupt(now)
-        if self.budget_stopped:
-            msg = next((e for e in self.inbox if e["type"] == "user.message"), None)
-            if msg is not None:  # no model request can start: the same stop again
-                self.inbox.remove(msg)
-                self.host.emit({"type": "session.status_running"})
-                self._stop_at_budget()
-            return None
+        if self.budget_stopped and not self._resume(now):
+            return self.resume_at  # paused at the budget (a message that would start work is refused: models.py)
         budget = 64
         while budget > 0:
             r = self._advance(now)
