@@ -452,9 +452,11 @@ class _Run:
                 _render.show(event)
             print(f"(joined: the {len(history)} event{'s' if len(history) != 1 else ''} above came before this "
                   "follower; what follows is live)", flush=True)
-        unanswered = [e for e in history if get(e, "type") == "agent.custom_tool_use"
+        # A user.interrupt abandons what waited before it: only later calls are still owed an answer.
+        since = max((i + 1 for i, e in enumerate(history) if get(e, "type") == "user.interrupt"), default=0)
+        unanswered = [e for e in history[since:] if get(e, "type") == "agent.custom_tool_use"
                       and get(e, "id") not in self.answered]
-        self.waiting.update((get(e, "id"), e) for e in history
+        self.waiting.update((get(e, "id"), e) for e in history[since:]
                             if waits_for_confirmation(e) and get(e, "id") not in self.confirmed)
         for event in unanswered:
             self.answer(event)

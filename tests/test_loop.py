@@ -385,6 +385,21 @@ def test_joining_renders_what_came_before_first(serve, capsys):
     assert all(i >= 0 for i in order) and order == sorted(order), out
 
 
+def test_continue_after_an_interrupt_does_not_answer_the_calls_it_abandoned(serve):
+    """An interrupt abandons the tool calls waiting before it (the session takes no answer to them): following the
+    session afterwards answers nothing and returns its idle."""
+    history = [
+        ev("user.message", "sevt_u1", content=[{"type": "text", "text": "go"}]),
+        tool_use("sevt_t1"),
+        idle("sevt_i1", "requires_action", event_ids=["sevt_t1"]),
+        ev("user.interrupt", "sevt_x1"),
+        idle("sevt_i2"),
+    ]
+    script = Script([("hang",)], history=history)
+    result = run(serve(script), message=None, handle_tool=lambda n, i: "ok")
+    assert result.stop_reason == "end_turn" and script.sent == [] and result.tool_calls == []
+
+
 def test_continue_on_an_idle_session_returns_at_once(serve):
     script = Script([("hang",)], history=[msg("sevt_m0", "hi"), idle("sevt_i0")])
     started = time.monotonic()
