@@ -471,7 +471,9 @@ class _Run:
         if stop_reason(last)[0] == "requires_action":
             return self.stop_on_idle(last)
         later = history[history.index(last) + 1:]
-        later_user = any(str(get(e, "type", "")).startswith("user.") for e in later)
+        # A user event after the stop means more work is coming; an interrupt after it changes nothing (nothing runs).
+        later_user = any(str(get(e, "type", "")).startswith("user.") and get(e, "type") != "user.interrupt"
+                         for e in later)
         # A budget_reached idle followed by a change of the budget is stale: "An accepted update resumes the
         # session's paused work automatically" (docs, budgets), a moment later: wait for it to run again.
         resumed = stop_reason(last)[0] == "budget_reached" and any(_changes_budget(e) for e in later)

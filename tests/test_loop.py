@@ -400,6 +400,15 @@ def test_continue_after_an_interrupt_does_not_answer_the_calls_it_abandoned(serv
     assert result.stop_reason == "end_turn" and script.sent == [] and result.tool_calls == []
 
 
+def test_continue_after_an_interrupt_sent_to_an_idle_session_returns_its_stop(serve):
+    """An interrupt that reached a session already idle starts nothing: following it returns the stop at once
+    (it waited for work that never came)."""
+    script = Script([("hang",)], history=[msg("sevt_m0", "hi"), idle("sevt_i0"), ev("user.interrupt", "sevt_x0")])
+    started = time.monotonic()
+    result = run(serve(script), message=None, timeout=5)
+    assert result.stop_reason == "end_turn" and time.monotonic() - started < 2
+
+
 def test_continue_on_an_idle_session_returns_at_once(serve):
     script = Script([("hang",)], history=[msg("sevt_m0", "hi"), idle("sevt_i0")])
     started = time.monotonic()
