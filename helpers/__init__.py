@@ -12,6 +12,8 @@ only when first used.
     helpers.check          -> the notebooks' self-checks
     helpers.dashboard      -> the Incident-2277 dashboard (ipywidgets)
     helpers.resources      -> the agent, environment and log file of notebook 02, reused later
+    helpers.sandbox        -> the sandbox's file layout: where a mount lands, where outputs go
+    helpers.outputs        -> a session's outputs (the beta header, and the wait for late files)
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from .settings import DATA_DIR, MODEL, ROOT
 __all__ = ["connect", "DATA_DIR", "MODEL", "ROOT"]
 
 _SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "resources", "events",
-               "hints"}
+               "hints", "sandbox", "outputs"}
 
 
 def connect(mode: str | None = None, **kwargs):
