@@ -960,6 +960,7 @@ def build_all(data_dir: Path = DATA_DIR) -> dict[str, str]:
                 rec_fault_retries_exhausted(f), rec_fault_terminated(f), rec_outcome(f), rec_parallel(f),
                 rec_alert(f), rec_budget(f)]
         recs += _nb08().recordings(f)  # notebook 08's, in their own module
+        recs += _nb09().build(f)  # notebook 09's (a team, an MCP server): scripts/recordings_team.py
     finally:
         sandbox.close()
     return {rec.name: rec.text() for rec in recs}
@@ -971,6 +972,14 @@ def _nb08():
     import make_recordings_nb08
 
     return make_recordings_nb08
+
+
+def _nb09():
+    """scripts/recordings_team.py: notebook 09's recordings (a team of investigators, an MCP server)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import recordings_team
+
+    return recordings_team
 
 
 def _is_live(path: Path) -> bool:

@@ -32,7 +32,7 @@ SESSION_ROOT = "/mnt/session/"
 HEADER_KEYS = ["recording", "name", "title", "description", "keywords", "custom_tools", "source"]
 REQUIRED = {"incident-2277", "interrupt", "permission-policy", "fault-rescheduled", "fault-retries-exhausted",
             "fault-terminated", "outcome", "parallel-sweep", "alert-2277",
-            "budget-reached"}
+            "budget-reached", "incident-team", "statuspage-update"}
 #: stop_reason.event_ids lists at most this many blocking ids (as helpers/stub/replay.py and make_recordings.py).
 EVENT_IDS_WINDOW = 5
 OUTCOME_RESULTS = {"satisfied", "needs_revision", "max_iterations_reached", "failed", "interrupted"}
@@ -163,7 +163,7 @@ def test_header(rec):
 def test_lines_shape(rec):
     _, _, lines = rec
     for ln in lines:
-        assert set(ln) <= {"event", "when"}, ln.keys()
+        assert set(ln) <= {"event", "when", "thread"}, ln.keys()
         assert isinstance(ln["event"], dict)
         if "when" in ln:
             assert ln["when"] in ({"confirmation": "allow"}, {"confirmation": "deny"}), ln["when"]
@@ -221,7 +221,8 @@ def test_requires_action_lists_exactly_the_pending_calls(rec):
         confirmed: dict[str, str] = {}
         for ev in events:
             t = ev["type"]
-            if t == "agent.custom_tool_use" or (t == "agent.tool_use" and ev.get("evaluated_permission") == "ask"):
+            if t == "agent.custom_tool_use" or (t in ("agent.tool_use", "agent.mcp_tool_use")
+                                                and ev.get("evaluated_permission") == "ask"):
                 pending.append(ev["id"])
             elif t == "user.custom_tool_result":
                 assert ev["custom_tool_use_id"] in pending, f"path {name!r}: answer to a call not pending"
@@ -232,15 +233,17 @@ def test_requires_action_lists_exactly_the_pending_calls(rec):
                 confirmed[ev["tool_use_id"]] = name or ev["result"]
             elif t == "agent.tool_result":
                 executed.add(ev["tool_use_id"])
+            elif t == "agent.mcp_tool_result":
+                executed.add(ev["mcp_tool_use_id"])
             elif t == "session.status_idle":
                 if ev["stop_reason"]["type"] == "requires_action":
                     # A window: the oldest pending ids, at most EVENT_IDS_WINDOW of them.
                     assert ev["stop_reason"]["event_ids"] == pending[:EVENT_IDS_WINDOW], f"path {name!r}: {ev['id']}"
                 else:
                     assert not pending, f"path {name!r}: idle {ev['stop_reason']['type']} with calls pending"
-        # A built-in call runs (gets an agent.tool_result) unless it was denied.
+        # A built-in or MCP call runs (gets its result) unless it was denied.
         for ev in events:
-            if ev["type"] == "agent.tool_use":
+            if ev["type"] in ("agent.tool_use", "agent.mcp_tool_use"):
                 denied = confirmed.get(ev["id"]) == "deny" or ev.get("evaluated_permission") == "deny"
                 assert (ev["id"] in executed) != denied, f"path {name!r}: {ev['id']} ran={ev['id'] in executed}"
 

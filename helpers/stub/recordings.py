@@ -39,6 +39,7 @@ class Line:
     when: dict[str, str] | None
     ts: datetime | None
     lineno: int
+    thread: str | None = None  # the recorded id of the child thread whose own event this is (None: the primary's)
 
     @property
     def type(self) -> str:
@@ -61,14 +62,37 @@ class Recording:
     lines: list[Line] = field(default_factory=list)
     header: dict[str, Any] = field(default_factory=dict)
 
-    def builtin_tools(self) -> dict[str, set]:
-        """The agent's built-in tools this recording uses, with the permission each call was evaluated to
-        (``"allow"``: the tool ran at once; ``"ask"``: it waited for a user.tool_confirmation)."""
+    def builtin_tools(self, thread: str | None = None) -> dict[str, set]:
+        """The built-in tools the agent of ``thread`` (None: the primary thread's, the session's agent) uses in this
+        recording, with the permission each call was evaluated to (``"allow"``: the tool ran at once; ``"ask"``: it
+        waited for a user.tool_confirmation)."""
         out: dict[str, set] = {}
         for ln in self.lines:
-            if ln.type == "agent.tool_use":
+            if ln.type == "agent.tool_use" and ln.thread == thread:
                 out.setdefault(ln.event["name"], set()).add(ln.event.get("evaluated_permission") or "allow")
         return out
+
+    def custom_tools_of(self, thread: str | None = None) -> list[str]:
+        """The custom tools the agent of ``thread`` (None: the primary thread's) needs, in the header's order: all of
+        the header's when the recording spawns no threads, else those it calls."""
+        if not self.child_threads():
+            return list(self.custom_tools) if thread is None else []
+        used = {ln.event["name"] for ln in self.lines if ln.type == "agent.custom_tool_use" and ln.thread == thread}
+        return [t for t in self.custom_tools if t in used]
+
+    def mcp_calls(self, thread: str | None = None) -> dict[tuple[str, str], set]:
+        """``{(MCP server name, tool name): evaluated permissions}`` of the agent of ``thread``'s MCP tool calls."""
+        out: dict[tuple[str, str], set] = {}
+        for ln in self.lines:
+            if ln.type == "agent.mcp_tool_use" and ln.thread == thread:
+                key = (ln.event["mcp_server_name"], ln.event["name"])
+                out.setdefault(key, set()).add(ln.event.get("evaluated_permission") or "allow")
+        return out
+
+    def child_threads(self) -> dict[str, str]:
+        """``{recorded thread id: agent name}`` of the session threads the recording spawns."""
+        return {ln.event["session_thread_id"]: ln.event["agent_name"] for ln in self.lines
+                if ln.type == "session.thread_created"}
 
     def sandbox_paths(self) -> list[str]:
         """The mounted paths the recorded built-in tool calls read: anything under the uploads directory, where
@@ -138,16 +162,19 @@ class _LineChecker:
         self.seen: dict[str, int] = {}
         self.used_tools: dict[str, int] = {}
         self.blocking: set = set()
+        self.children: set = set()  # child threads created by an earlier session.thread_created line
 
     def line(self, n: int, obj: Any) -> Line:
         where = self.where
         if not isinstance(obj, dict) or not isinstance(obj.get("event"), dict):
             raise RecordingError(f"{where}:{n}: each line after the header must be {{\"event\": {{...}}}}.")
-        extra = set(obj) - {"event", "when"}
+        extra = set(obj) - {"event", "when", "thread"}
         if extra:
-            raise RecordingError(f"{where}:{n}: unknown key(s) {sorted(extra)}; a line has \"event\" and optional \"when\".")
+            raise RecordingError(f"{where}:{n}: unknown key(s) {sorted(extra)}; a line has \"event\" and optional "
+                                 "\"when\" and \"thread\".")
         ev = obj["event"]
         self._validate(n, ev)
+        thread = self._thread(n, obj.get("thread"), ev)
         when = obj.get("when")
         if when is not None and (not isinstance(when, dict) or set(when) != {"confirmation"}
                                  or when["confirmation"] not in ("allow", "deny")):
@@ -157,7 +184,19 @@ class _LineChecker:
             ts = _parse_ts(ev.get("processed_at"))
         except ValueError:
             raise RecordingError(f"{where}:{n}: processed_at {ev.get('processed_at')!r} is not RFC 3339.") from None
-        return Line(event=ev, when=when, ts=ts, lineno=n)
+        return Line(event=ev, when=when, ts=ts, lineno=n, thread=thread)
+
+    def _thread(self, n: int, thread: Any, ev: dict[str, Any]) -> str | None:
+        """A line's ``thread``: a child thread created earlier (its own event), or absent (the primary's)."""
+        if ev["type"] == "session.thread_created":
+            if thread is not None:
+                raise RecordingError(f"{self.where}:{n}: session.thread_created belongs to the primary thread (the "
+                                     "thread that spawns); remove its \"thread\".")
+            self.children.add(ev["session_thread_id"])
+        if thread is not None and thread not in self.children:
+            raise RecordingError(f"{self.where}:{n}: \"thread\" {thread!r} is not a thread created by an earlier "
+                                 "session.thread_created line.")
+        return thread
 
     def _validate(self, n: int, ev: dict[str, Any]) -> None:
         from pydantic import ValidationError
