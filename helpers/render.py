@@ -101,7 +101,8 @@ def _sent_detail(t: str, ev: dict) -> str | None:
         extra = f" ({ev['deny_message']})" if ev.get("deny_message") else ""
         return f"{ev.get('result', '?')}{extra}"
     if t == "user.interrupt":
-        return "(interrupt: stop now)"
+        thread = ev.get("session_thread_id")
+        return f"(interrupt: stop thread {thread})" if thread else "(interrupt: stop now)"
     if t == "user.define_outcome":
         return f"outcome: {ev.get('description', '')}"
     return None
@@ -131,10 +132,10 @@ def _agent_detail(t: str, ev: dict) -> str | None:
     if t in ("agent.tool_result", "agent.mcp_tool_result"):
         flag = "error: " if ev.get("is_error") else "ok: "
         return flag + (text_of(ev.get("content")) or "(no output)")
-    if t == "agent.thread_message_sent":
-        return f"to {ev.get('to_agent_name') or ev.get('to_session_thread_id')}: {text_of(ev.get('content'))}"
+    if t == "agent.thread_message_sent":  # no agent name: to the primary thread (the SDK's docstring)
+        return f"to {ev.get('to_agent_name') or 'the primary thread'}: {text_of(ev.get('content'))}"
     if t == "agent.thread_message_received":
-        return f"from {ev.get('from_agent_name') or ev.get('from_session_thread_id')}: {text_of(ev.get('content'))}"
+        return f"from {ev.get('from_agent_name') or 'the primary thread'}: {text_of(ev.get('content'))}"
     if t == "agent.thread_context_compacted":
         return "context compacted"
     return None

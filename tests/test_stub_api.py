@@ -350,11 +350,13 @@ def test_resource_update_and_threads(client, env, agent):
     assert updated.id == repo.id and updated.type == "github_repository" and not hasattr(updated, "authorization_token")
     with pytest.raises(anthropic.BadRequestError, match="only github_repository resources"):
         client.beta.sessions.resources.update(file_res.id, session_id=s.id, authorization_token="t")
-    # a single-agent session has no threads; a thread id says where threads come from
-    assert list(client.beta.sessions.threads.list(s.id)) == []
-    with pytest.raises(anthropic.NotFoundError, match="multiagent"):
+    # "Each session has one primary thread plus zero or more child threads" (SDK): a single-agent session has its
+    # primary thread only; an unknown thread id is a 404 that lists the session's threads
+    [primary] = client.beta.sessions.threads.list(s.id)
+    assert primary.parent_thread_id is None and primary.agent.id == agent.id and primary.session_id == s.id
+    with pytest.raises(anthropic.NotFoundError, match=primary.id):
         client.beta.sessions.threads.retrieve("sthr_1", session_id=s.id)
-    with pytest.raises(anthropic.NotFoundError, match="multiagent"):
+    with pytest.raises(anthropic.NotFoundError, match="threads.list"):
         client.beta.sessions.threads.events.list("sthr_1", session_id=s.id)
 
 

@@ -261,3 +261,89 @@ def test_models_validate_with_their_own_validator_shared_with_the_strict_client(
     models = [tp for tp in asked if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)]
     assert not models, f"TypeAdapters of models: {models}"
 
+
+
+# ------------------------------------------------------------------------------------------------ threads, vaults, MCP
+def _strict_events(raw: list) -> list:
+    """Each raw event validated strictly as the SDK's session event, with no field the SDK does not know."""
+    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(BetaManagedAgentsSessionEvent)
+    out = []
+    for ev in raw:
+        model = adapter.validate_json(json.dumps(ev), strict=True)
+        assert model.type == ev["type"] and not model.model_extra, ev
+        out.append(model)
+    return out
+
+
+def test_thread_and_mcp_events_validate_against_the_sdk_types(server):
+    """The team's and the status page's events, as events.list and a thread's events.list send them (raw JSON), are
+    strict SDK session events: the session-level stream, each thread's own history, the MCP calls."""
+    client = _client(server)
+    env, investigator, log_file = (resources.ensure_environment(client), resources.ensure_agent(client),
+                                   resources.ensure_log_file(client))
+    lead = client.beta.agents.create(name="fidelity-lead", model="claude-sonnet-4-6", multiagent={
+        "type": "multiagent_20261001", "subagents": {"type": "enabled", "predefined_agents": [investigator.id]}})
+    s = resources.new_session(client, lead, env, log_file, metadata={"recording": "incident-team"})
+
+    def stop_cart(ev):
+        if ev.type == "agent.thread_message_sent" and "dep_4822" in ev.content[0].text:
+            client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt",
+                                                            "session_thread_id": ev.to_session_thread_id}])
+
+    loop.run(client, s.id, "Team.", handle_tool=incident.handle_tool, on_event=stop_cart, render=False)
+    raw = client.beta.sessions.events.with_raw_response.list(s.id, limit=1000).http_response.json()["data"]
+    types = {e.type for e in _strict_events(raw)}
+    assert {"session.thread_created", "agent.thread_message_sent", "agent.thread_message_received",
+            "session.thread_status_running", "session.thread_status_idle", "user.interrupt"} <= types
+    for thread in client.beta.sessions.threads.list(s.id):
+        page = client.beta.sessions.threads.events.with_raw_response.list(thread.id, session_id=s.id, limit=1000)
+        _strict_events(page.http_response.json()["data"])
+    comms_env = client.beta.environments.create(name="fidelity-comms", config={"type": "cloud", "networking": {
+        "type": "limited", "allowed_hosts": [], "allow_mcp_servers": True}})
+    comms = client.beta.agents.create(name="fidelity-comms", model="claude-sonnet-4-6", mcp_servers=[
+        {"type": "url", "name": "statuspage", "url": "https://mcp.status.example/mcp"}], tools=[
+        {"type": "mcp_toolset", "mcp_server_name": "statuspage", "configs": [
+            {"name": "list_incidents", "permission_policy": {"type": "always_allow"}}]}])  # the rest: always_ask
+    vault = client.beta.vaults.create(display_name="fidelity")
+    client.beta.vaults.credentials.create(vault.id, auth={"type": "static_bearer", "token": "t0ken",
+                                                          "mcp_server_url": "https://mcp.status.example/mcp"})
+    c = client.beta.sessions.create(agent=comms.id, environment_id=comms_env.id, vault_ids=[vault.id],
+                                    metadata={"recording": "statuspage-update"})
+    loop.run(client, c.id, "Post it.", confirm=lambda ev: "allow", render=False)
+    raw = client.beta.sessions.events.with_raw_response.list(c.id, limit=1000).http_response.json()["data"]
+    mcp = [e for e in _strict_events(raw) if e.type.startswith("agent.mcp_tool")]
+    assert [e.type for e in mcp] == ["agent.mcp_tool_use", "agent.mcp_tool_result"] * 2
+    assert mcp[2].evaluated_permission == "ask" and mcp[2].evaluation.type == "always_ask"
+
+
+def test_new_state_conflicts_are_409_and_not_retried(server):
+    """"Creating a second credential for the same URL returns a 409" (vaults docs); a running thread cannot be
+    archived (inference, as a running session cannot): conflict_error, and x-should-retry: false keeps the SDK's
+    retries (409 is retryable) off."""
+    client = _client(server)
+    vault = client.beta.vaults.create(display_name="conflicts")
+    auth = {"type": "static_bearer", "token": "one", "mcp_server_url": "https://mcp.conflict.example/mcp"}
+    client.beta.vaults.credentials.create(vault.id, auth=auth)
+    t = time.monotonic()
+    with pytest.raises(anthropic.ConflictError) as e:
+        client.beta.vaults.credentials.create(vault.id, auth={**auth, "token": "two"})
+    assert e.value.body["error"]["type"] == "conflict_error" and time.monotonic() - t < 2
+    env, investigator, log_file = (resources.ensure_environment(client), resources.ensure_agent(client),
+                                   resources.ensure_log_file(client))
+    lead = client.beta.agents.create(name="conflict-lead", model="claude-sonnet-4-6", multiagent={
+        "type": "multiagent_20261001", "subagents": {"type": "enabled", "predefined_agents": [investigator.id]}})
+    s = resources.new_session(client, lead, env, log_file, metadata={"recording": "incident-team"})
+    with client.beta.sessions.events.stream(s.id) as stream:
+        client.beta.sessions.events.send(s.id, events=[_msg("Team.")])
+        for ev in stream:
+            if ev.type == "session.thread_status_running":
+                t = time.monotonic()
+                with pytest.raises(anthropic.ConflictError, match="interrupt"):
+                    client.beta.sessions.threads.archive(ev.session_thread_id, session_id=s.id)
+                assert time.monotonic() - t < 2
+                client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
+                break
+    _wait_idle(client, s.id)

@@ -89,7 +89,11 @@ def snapshot(server, ids: dict[str, str]) -> dict[str, Any]:
              "memory_stores": "/v1/memory_stores?include_archived=true&limit=100",
              "memories": f"/v1/memory_stores/{ids['memory_store_id']}/memories?view=full&limit=20",
              "memory_versions": f"/v1/memory_stores/{ids['memory_store_id']}/memory_versions?view=full&limit=20",
-             "dreams": "/v1/dreams?include_archived=true&limit=100"}
+             "dreams": "/v1/dreams?include_archived=true&limit=100",
+             "vaults": "/v1/vaults?include_archived=true&limit=100",
+             "credentials": f"/v1/vaults/{ids['vault']}/credentials?include_archived=true&limit=100",
+             "threads": f"/v1/sessions/{ids['team']}/threads?limit=1000",
+             "thread_events": f"/v1/sessions/{ids['team']}/threads/{ids['thread']}/events?limit=1000"}
     out = {}
     for name, path in lists.items():
         status, _, body = request(server, "GET", path, headers=DREAMS if name == "dreams" else None)
@@ -189,6 +193,11 @@ def templates(ids: dict[str, str]) -> dict[str, Any]:
         "create_dream": {"inputs": [{"type": "memory_store", "memory_store_id": ids["memory_store_id"]},
                                     {"type": "sessions", "session_ids": [ids["session"]]}],
                          "model": "claude-sonnet-4-6", "instructions": "x"},
+        "create_vault": {"display_name": "fz", "metadata": {"k": "v"}},
+        "update_vault": {"display_name": "fz2", "metadata": {"k": None}},
+        "create_credential": {"display_name": "fz", "auth": {"type": "static_bearer", "token": "fz-token",
+                                                             "mcp_server_url": "https://fz.example/mcp"}},
+        "update_credential": {"auth": {"type": "static_bearer", "token": "fz-token-2"}, "metadata": {"k": "v"}},
     }
 
 
@@ -240,10 +249,11 @@ def cases(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, bytes
     """(method, path, body, headers, description) for every route, PER_ROUTE each."""
     tmpl = templates(ids)
     real = {"agent_id": ids["agent"], "environment_id": ids["environment"], "session_id": ids["session"],
-            "file_id": ids["file"], "resource_id": ids["resource"], "thread_id": "sthr_011CAAAAAAAAAAAAAAAAAAAA",
+            "file_id": ids["file"], "resource_id": ids["resource"], "thread_id": ids["thread"],
             "deployment_id": ids["deployment"], "deployment_run_id": ids["run"], "skill_id": ids["skill_id"],
             "version": ids["version"], "memory_store_id": ids["memory_store_id"], "memory_id": ids["memory_id"],
-            "memory_version_id": ids["memory_version_id"], "dream_id": ids["dream_id"]}
+            "memory_version_id": ids["memory_version_id"], "dream_id": ids["dream_id"], "vault_id": ids["vault"],
+            "credential_id": ids["credential"]}
     bad_ids = ["x", "z" * 3000, "%00", "%F0%9F", "..%2F..", "sesn_011CAAAAAAAAAAAAAAAAAAAA", "%ED%A0%80", "id='x'",
                "agent_" + "%E2%80%AE" * 10, "%20"]
     out = []
@@ -252,8 +262,8 @@ def cases(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, bytes
         for i in range(PER_ROUTE):
             kind = rng.choice(["headers", "id", "query", "body", "body", "method"] if "{" in template else
                               ["headers", "query", "body", "body", "method"])
-            path = template
-            for name, value in real.items():
+            path = template.replace("{session_id}/threads", "{team}/threads")  # threads: the team's session
+            for name, value in {**real, "team": ids["team"]}.items():
                 path = path.replace("{" + name + "}", value)
             headers, body, query = dict(AUTH), b"", ""
             if kind == "headers" or (destructive and kind not in ("id", "method")):
@@ -263,10 +273,10 @@ def cases(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, bytes
                 if path.startswith(("/v1/files", "/v1/skills")) and "x-api-key" in headers:
                     headers.pop("x-api-key")  # files and skills need no beta header: fail on auth instead
             elif kind == "id" and "{" in template:
-                path = template
-                for name, value in real.items():
+                path = template.replace("{session_id}/threads", "{team}/threads")
+                for name, value in {**real, "team": ids["team"]}.items():
                     path = path.replace("{" + name + "}", rng.choice(bad_ids) if rng.random() < 0.7 else value)
-                if path == template.format(**real):
+                if path == template.replace("{session_id}/threads", "{team}/threads").format(**real, team=ids["team"]):
                     path = path.rstrip("/") + "/" + rng.choice(bad_ids)  # no route: a 404 still
             elif kind == "method":
                 method = rng.choice(["PUT", "PATCH", "TRACE", "PROPFIND", "BREW", "OPTIONS", "CONNECT", "M-SEARCH",
@@ -277,12 +287,12 @@ def cases(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, bytes
                 value = rng.choice(["-1", "0", "abc", "1" * 40, "", "%FF", "%ED%A0%80", "true", "maybe", "x" * 3000]
                                    + cursors(rng))
                 if method != "GET" or handler in ("get_session", "get_file", "download_file", "get_resource",
-                                                  "get_environment"):
+                                                  "get_environment", "get_vault", "get_credential", "get_thread"):
                     headers = {"x-api-key": "k"}  # the query alone is ignored there: make the request wrong anyway
                 query = "?" + key + "=" + value.replace("&", "%26").replace("#", "%23")
                 if handler == "list_files" and key == "ids[]":
                     query += "&limit=5"
-                if handler == "stream_events" and key != "event_deltas[]":
+                if handler in ("stream_events", "stream_thread") and key != "event_deltas[]":
                     query = "?event_deltas[]=agent.tool_use"
             else:  # body
                 if handler == "upload_file":
@@ -374,10 +384,14 @@ def ids(fuzz_server) -> dict[str, str]:
                                                                   "text/markdown")])
     store, dream = _dream_store(c, s.id)
     memory = c.beta.memory_stores.memories.create(store.id, path="/fuzz.md", content="fuzz")
+    vault = c.beta.vaults.create(display_name="fuzz")
+    cred = c.beta.vaults.credentials.create(vault.id, auth={"type": "static_bearer", "token": "fuzz-token",
+                                                            "mcp_server_url": "https://fuzz.example/mcp"})
+    team, thread = _team(c)
     return {"agent": agent.id, "environment": env.id, "session": s.id, "file": f.id, "resource": s.resources[0].id,
             "deployment": d.id, "run": run.id, "skill_id": skill.id, "version": version.id,
             "memory_store_id": store.id, "memory_id": memory.id, "memory_version_id": memory.memory_version_id,
-            "dream_id": dream.id}
+            "dream_id": dream.id, "vault": vault.id, "credential": cred.id, "team": team, "thread": thread}
 
 
 def _dream_store(c, session_id: str):
@@ -395,6 +409,25 @@ def _dream_store(c, session_id: str):
     while c.beta.dreams.retrieve(dream.id).status != "completed":
         pass
     return store, dream
+
+
+def _team(c) -> tuple[str, str]:
+    """A lead's session, played to its end: its threads are there to fuzz (the first investigator's, by id)."""
+    from helpers import incident, loop, resources
+
+    investigator = resources.ensure_agent(c)
+    lead = c.beta.agents.create(name="fuzz-lead", model="claude-sonnet-4-6", multiagent={
+        "type": "multiagent_20261001", "subagents": {"type": "enabled", "predefined_agents": [investigator.id]}})
+    s = resources.new_session(c, lead, metadata={"recording": "incident-team"})
+
+    def stop_cart(ev):
+        if ev.type == "agent.thread_message_sent" and "dep_4822" in ev.content[0].text:
+            c.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt",
+                                                       "session_thread_id": ev.to_session_thread_id}])
+
+    loop.run(c, s.id, "Team.", handle_tool=incident.handle_tool, on_event=stop_cart, render=False, timeout=60)
+    child = next(t for t in c.beta.sessions.threads.list(s.id) if t.parent_thread_id)
+    return s.id, child.id
 
 
 def _settled(server, ids: dict[str, str]) -> dict[str, Any]:
@@ -506,7 +539,8 @@ def test_a_hand_made_cursor_is_a_400(fuzz_server, ids):
     pages = cursors(random.Random(SEED))
     for i, page in enumerate(pages):
         for path in ("/v1/agents", f"/v1/agents/{ids['agent']}/versions", "/v1/files", "/v1/sessions",
-                     f"/v1/sessions/{ids['session']}/events"):
+                     f"/v1/sessions/{ids['session']}/events", "/v1/vaults", f"/v1/vaults/{ids['vault']}/credentials",
+                     f"/v1/sessions/{ids['team']}/threads/{ids['thread']}/events"):
             status, _, body = request(fuzz_server, "GET", f"{path}?page={page}")
             # A cursor of the right shape for this list is merely a position (200); any other is a 400.
             assert status in (200, 400), (path, page, body[:200])

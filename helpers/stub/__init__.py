@@ -13,7 +13,8 @@ kernels), utils.py (ids, clock, pagination), sse.py (stream framing,
 subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP);
 deployments.py (deployments and their runs), budgets.py and pricing.py (budgets, list cost), outputs.py (session
 outputs); skills.py, memory_stores.py and dreams.py (notebook 08's resources), mounts.py (what a recording reads and
-writes under /workspace/skills/ and /mnt/memory/).
+writes under /workspace/skills/ and /mnt/memory/); multiagent.py and threads.py (teams of agents, session threads),
+vaults.py (vaults, credentials), fit.py (which recording a session could have produced).
 """
 from __future__ import annotations
 

@@ -167,7 +167,8 @@ def check_schedule(schedule: Any) -> None:
 # the backend
 # --------------------------------------------------------------------------------------------------------------
 _RUN_ERRORS = {"agent_archived": "agent_archived_error", "environment_archived": "environment_archived_error",
-               "environment_not_found": "environment_not_found_error", "file_not_found": "file_not_found_error"}
+               "environment_not_found": "environment_not_found_error", "file_not_found": "file_not_found_error",
+               "vault_archived": "vault_archived_error", "vault_not_found": "vault_not_found_error"}
 
 
 class DeploymentsBackend:

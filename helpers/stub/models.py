@@ -21,17 +21,20 @@ from typing import Any
 
 from ..events import SESSION_STATUS, event_text, waits_for_confirmation
 from ..sandbox import UPLOADS_DIR, mounted_at
-from . import budgets, mounts, outputs, pricing
+from . import budgets, mounts, multiagent, outputs, pricing
 from .deployments import DeploymentsBackend
 from .dreams import DreamsBackend
 from .exceptions import Conflict, InvalidRequest, NotFound, not_found
+from .fit import Fit
 from .memory_stores import MAX_STORES_PER_SESSION, MemoryStoresBackend
 from .recordings import Library, Recording
 from .replay import Replayer, ReplaySettings, Scheduler
 from .skills import SkillsBackend
 from .sse import StoredEvent, Subscriber, error_frame
+from .threads import SessionThreads, ThreadsBackend, close_streams, cross_post
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, patch_metadata, rfc3339
 from .validation import check_system_message, sdk_types, validate_event, validate_params, validate_response
+from .vaults import VaultsBackend
 
 __all__ = ["Backend", "SessionState", "Plan", "SENDABLE", "MAX_SESSION_FILES", "patch_metadata", "normalize_tools",
            "normalize_model", "normalize_skills", "known_models"]
@@ -281,6 +284,8 @@ class SessionState:
         #: why this session could not have made a recording, for what its skills and memory mounts decide (set by
         #: the Backend: mounts.py), or None
         self.mounts_unfit: Callable[[Recording], str | None] | None = None
+        self.threads = SessionThreads(data, created, new_id("sthr"))  # its primary thread and the children (threads.py)
+        self.routes: dict[str, str] = {}  # a child thread's tool use waiting on the client -> that thread's id
 
     @property
     def status(self) -> str:
@@ -320,7 +325,7 @@ class SessionState:
 
     # ---------------------------------------------------------------- what a client may send, and when
     def check_events(self, events: Sequence[Any], path: str, *, file_exists: Callable[[str], bool],
-                     self_hosted: bool) -> Plan:
+                     self_hosted: bool, fit: Callable[[], Fit]) -> Plan:
         """Validate a whole batch against the API's rules and this session's state; raise a 400 before any change.
         ``path``: ``"events"`` (events.send) or ``"initial_events"`` (sessions.create)."""
         if self.data["archived_at"]:
@@ -339,7 +344,7 @@ class SessionState:
                 if typ == "user.define_outcome":  # a user.message may come at any time: it is queued (docs)
                     self._check_may_start(where, waiting)
                 if self.replayer is not None and self.replayer.recording is None and plan.recording is None:
-                    plan.recording = self._recording_for(events)
+                    plan.recording = self._recording_for(events, fit())
                 if typ == "user.define_outcome" and ev["rubric"].get("type") == "file" \
                         and not file_exists(ev["rubric"].get("file_id")):
                     raise InvalidRequest(f"{where}.rubric.file_id: file {ev['rubric'].get('file_id')!r} not found; "
@@ -360,6 +365,8 @@ class SessionState:
                                      "To answer an agent.custom_tool_use, send user.custom_tool_result with "
                                      "custom_tool_use_id.")
             elif typ == "user.interrupt":
+                if ev.get("session_thread_id"):
+                    self.threads.check_interrupt(ev["session_thread_id"], where)
                 waiting.clear()
             elif typ == "system.message":
                 check_system_message(events, i, where)
@@ -420,14 +427,13 @@ class SessionState:
         else:
             raise InvalidRequest(f"{where}: {tool_use_id!r} {stray}; pending ids: {sorted(pending)}. {fix}")
 
-    def _recording_for(self, events: Sequence[Any]) -> Recording:
+    def _recording_for(self, events: Sequence[Any], fit: Fit) -> Recording:
         """The recording a batch that starts the work asks for: by its messages and outcome descriptions."""
         assert self.replayer is not None
         batch = [e for e in events if isinstance(e, dict)]
         text = " ".join(event_text(e, " ") if e.get("type") == "user.message" else str(e.get("description", ""))
                         for e in batch)
-        rec = self.replayer.select(text, self.data["agent"]["tools"], self.mounts(),
-                                   outcome_only=not any(e.get("type") == "user.message" for e in batch))
+        rec = self.replayer.select(text, fit, outcome_only=not any(e.get("type") == "user.message" for e in batch))
         self.check_budget_fit(rec)
         return rec
 
@@ -448,7 +454,10 @@ class SessionState:
             # A message sent while the agent works, or waits for tool answers, is queued: it appears with
             # processed_at null, and again with its processed_at when the agent takes it up (take_up).
             queued = typ == "user.message" and (self.status == "running" or bool(self.waiting.ids()))
+            route = self._route(ev)
             out = self.emit(ev, queued=queued)
+            if route is not None:  # the thread it concerns keeps it in its own history too
+                self.threads.store(self.threads.get(route), copy.deepcopy(out), now())
             stored.append(out)
             if typ == "user.define_outcome" or (typ == "user.message" and not self.waiting.ids()):
                 self.set_status("running")  # the agent begins work on receipt of either
@@ -463,11 +472,26 @@ class SessionState:
         self.replayer.wake()
         return stored
 
+    def _route(self, ev: dict[str, Any]) -> str | None:
+        """The child thread a sent event concerns: an answer to a tool use cross-posted from it (the server sets
+        ``session_thread_id`` on the stored answer, SDK docstring), or an interrupt that names it."""
+        if ev["type"] == "user.interrupt":
+            tid = ev.get("session_thread_id")
+            return tid if tid and tid != self.threads.primary.id else None
+        key = {"user.custom_tool_result": "custom_tool_use_id", "user.tool_confirmation": "tool_use_id"}.get(ev["type"])
+        route = self.routes.pop(ev[key], None) if key else None
+        if route is not None:
+            ev["session_thread_id"] = route
+        return route
+
     # ---------------------------------------------------------------- the history and its streams
-    def emit(self, event: dict[str, Any], *, queued: bool = False) -> dict[str, Any]:
+    def emit(self, event: dict[str, Any], *, queued: bool = False, thread: str | None = None) -> dict[str, Any]:
         """Store one event (fresh id and processed_at unless given), update the session, fan out to streams.
         ``queued``: a user.message the agent takes up later: stored and streamed with processed_at null.
+        ``thread``: a child thread's own event (threads.py says what the session's stream also carries).
         The caller holds the backend lock."""
+        if thread is not None:
+            return self._emit_on_thread(event, thread)
         _, sessions = sdk_types()
         ts = now()
         event.setdefault("id", new_id("sevt"))
@@ -492,6 +516,27 @@ class SessionState:
             self.close_streams()
         return event
 
+    def _emit_on_thread(self, event: dict[str, Any], thread_id: str) -> dict[str, Any]:
+        """A child thread's event: in its own history and streams; its usage counts for the session's (priced at the
+        thread's model); what the session's stream must show too is cross-posted there, with the same id."""
+        thread = self.threads.get(thread_id)
+        ts = now()
+        event.setdefault("id", new_id("sevt"))
+        event["processed_at"] = rfc3339(ts)
+        self.threads.store(thread, event, ts)
+        if event["type"] == "span.model_request_end":
+            self._add_usage(event["model_usage"], thread.add_usage(event["model_usage"]))
+        if event["type"] == "agent.tool_use" and outputs.written_file(event) is not None:
+            self.writes[event["id"]] = outputs.written_file(event)
+        elif event["type"] == "agent.tool_result" and event.get("tool_use_id") in self.writes:
+            written = self.writes.pop(event["tool_use_id"])
+            if not event.get("is_error"):
+                self.new_outputs.append(written)
+        copied = cross_post(event, thread_id)
+        if copied is not None:
+            self.emit(copied)
+        return event
+
     def take_up(self, event: dict[str, Any]) -> None:
         """The agent takes up a queued user.message: its history entry gets its processed_at, and it appears on the
         streams again (the docs: a queued event shows with processed_at null, and again once processed)."""
@@ -514,7 +559,10 @@ class SessionState:
         if status:
             self.set_status(status)
         elif typ == "span.model_request_end":
-            self._add_usage(event["model_usage"])
+            self._add_usage(event["model_usage"], self.threads.primary.add_usage(event["model_usage"]))
+        elif typ == "session.thread_created":
+            roster = multiagent.roster(self.data["agent"].get("multiagent"))
+            self.threads.create_child(event["session_thread_id"], roster[event["agent_name"]])
         elif typ == "span.outcome_evaluation_end":
             self.data["outcome_evaluations"] = self.data["outcome_evaluations"] + [{
                 "type": "outcome_evaluation", "outcome_id": event["outcome_id"],
@@ -522,6 +570,8 @@ class SessionState:
                 "result": event["result"], "explanation": event["explanation"], "completed_at": event["processed_at"]}]
         elif typ == "agent.custom_tool_use":  # waits for a user.custom_tool_result
             self.waiting.results[event["id"]] = event["name"]
+            if event.get("session_thread_id"):  # cross-posted from a child thread: its answer goes there
+                self.routes[event["id"]] = event["session_thread_id"]
         elif typ == "agent.tool_result" and event.get("tool_use_id") in self.memory_writes:
             written_memory = self.memory_writes.pop(event["tool_use_id"])
             if not event.get("is_error"):
@@ -532,6 +582,8 @@ class SessionState:
                 self.new_outputs.append(written)  # a session output (outputs.py)
         if waits_for_confirmation(event):
             self.waiting.confirmations[event["id"]] = event["name"]  # waits for a user.tool_confirmation
+            if event.get("session_thread_id"):
+                self.routes[event["id"]] = event["session_thread_id"]
         if typ == "agent.tool_use" and outputs.written_file(event) is not None:
             self.writes[event["id"]] = outputs.written_file(event)
         if typ == "agent.tool_use" and mounts.written_memory(event) is not None:
@@ -542,9 +594,11 @@ class SessionState:
             return
         self.data["status"] = status
         self.data["updated_at"] = rfc3339(now())
+        self.threads.primary.set_status(status)
 
-    def _add_usage(self, mu: dict[str, Any]) -> None:
-        self.spent += pricing.cost_usd(self.data["agent"]["model"]["id"], mu)
+    def _add_usage(self, mu: dict[str, Any], cost: Decimal) -> None:
+        """One model request's tokens and list cost (priced at the model of the thread that made it)."""
+        self.spent += cost
         u = dict(self.data["usage"])
         for k in ("input_tokens", "output_tokens", "cache_read_input_tokens"):
             u[k] = u.get(k, 0) + int(mu.get(k) or 0)
@@ -559,11 +613,15 @@ class SessionState:
         self.outcomes.clear()
         self.tokens.clear()
         self.replayer = None
+        for t in self.threads.children():
+            t.events = []
 
     def close_streams(self) -> None:
         for sub in self.subscribers:
             sub.close()
         self.subscribers.clear()
+        for t in self.threads.children():
+            close_streams(t)
 
 
 class _ReplayHost:
@@ -576,8 +634,8 @@ class _ReplayHost:
         self._backend = backend
         self._state = state
 
-    def emit(self, event: dict[str, Any]) -> dict[str, Any]:
-        out = self._state.emit(event)
+    def emit(self, event: dict[str, Any], thread: str | None = None) -> dict[str, Any]:
+        out = self._state.emit(event, thread=thread)
         if self._state.new_outputs:
             self._backend.save_outputs(self._state)
         if self._state.new_memory_writes:
@@ -596,11 +654,30 @@ class _ReplayHost:
         s = self._state
         return s.status != "terminated" and self._backend.sessions.get(s.id) is s
 
-    def waiting_on(self) -> list[str]:
-        return self._state.waiting.window()
+    def waiting_on(self, thread: str | None = None) -> list[str]:
+        if thread is None:
+            return self._state.waiting.window()
+        routes = self._state.routes
+        return [i for i in self._state.waiting.ids() if routes.get(i) == thread][:EVENT_IDS_WINDOW]
 
-    def abandon_waiting(self) -> bool:
-        return self._state.waiting.clear()
+    def abandon_waiting(self, thread: str | None = None) -> bool:
+        s = self._state
+        if thread is None:
+            s.routes.clear()
+            return s.waiting.clear()
+        mine = [i for i, t in s.routes.items() if t == thread]
+        for i in mine:
+            s.routes.pop(i)
+            s.waiting.results.pop(i, None)
+            s.waiting.confirmations.pop(i, None)
+        return bool(mine)
+
+    def primary_thread_id(self) -> str:
+        return self._state.threads.primary.id
+
+    def thread_status(self, thread: str) -> str | None:
+        t = self._state.threads.by_id.get(thread)
+        return None if t is None else "starting" if t.starting else t.status
 
     def over_budget(self) -> bool:
         return self._state.over_budget()
@@ -639,6 +716,8 @@ class Backend:
         self.skills = SkillsBackend(self)  # /v1/skills (skills.py)
         self.memory = MemoryStoresBackend(self)  # /v1/memory_stores (memory_stores.py)
         self.dreams = DreamsBackend(self)  # /v1/dreams (dreams.py)
+        self.vaults = VaultsBackend(self)  # /v1/vaults and their credentials (vaults.py)
+        self.threads = ThreadsBackend(self)  # /v1/sessions/{id}/threads (threads.py)
 
     # ---------------------------------------------------------------- speed
     @property
@@ -660,24 +739,34 @@ class Backend:
     def create_agent(self, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``AgentCreateParams``."""
         beta, _ = sdk_types()
-        if p.get("multiagent"):
-            raise InvalidRequest("multiagent: multi-agent orchestration is not supported by the workshop stub; "
-                                 "remove the multiagent field.")
         if not p["name"].strip():
             raise InvalidRequest("name: must be non-empty. Give the agent a name, e.g. name='incident-responder'.")
         self.skills.check_refs(p.get("skills"))
         mcp = [dict(s) for s in p.get("mcp_servers") or []]
         t = rfc3339(now())
-        agent = {"id": new_id("agent"), "type": "agent", "name": p["name"], "model": normalize_model(p["model"]),
+        agent_id = new_id("agent")
+        with self.lock:
+            roster = self._multiagent(p.get("multiagent"), agent_id, 1)
+        agent = {"id": agent_id, "type": "agent", "name": p["name"], "model": normalize_model(p["model"]),
                  "system": p.get("system"), "description": p.get("description"),
                  "tools": normalize_tools(p.get("tools"), mcp), "mcp_servers": mcp,
                  "skills": normalize_skills(p.get("skills")), "metadata": patch_metadata({}, p.get("metadata")),
                  "execution_identity": dict(p.get("execution_identity") or {"type": "service_account"}),
-                 "multiagent": None, "version": 1, "created_at": t, "updated_at": t, "archived_at": None}
+                 "multiagent": roster, "version": 1, "created_at": t, "updated_at": t, "archived_at": None}
         validate_response(beta.BetaManagedAgentsAgent, agent)
         with self.lock:
             self.agents[agent["id"]] = [agent]
         return agent
+
+    def _multiagent(self, p: Any, agent_id: str, version: int, stored: dict | None = None) -> dict | None:
+        """The resolved ``multiagent`` of the agent being saved (multiagent.py has the rules)."""
+        def lookup(ref_id: str, ref_version: Any) -> dict:
+            if ref_id == agent_id:
+                raise InvalidRequest("multiagent: an agent cannot list itself by id; use {\"type\": \"self\"}.")
+            return self.get_agent(ref_id, ref_version)
+
+        return multiagent.normalize(p, lookup=lookup, self_ref={"type": "agent", "id": agent_id, "version": version},
+                                    check_model=_check_model, stored=stored)
 
     def get_agent(self, agent_id: str, version: int | None = None) -> dict[str, Any]:
         with self.lock:
@@ -702,9 +791,9 @@ class Backend:
                                f"{p['version']}. Someone changed it since you read it (or you ran the update twice: "
                                "your variable still holds the old version): retrieve the agent, re-apply your change, "
                                "and pass the current version (or omit version to overwrite).")
-            if p.get("multiagent"):
-                raise InvalidRequest("multiagent: not supported by the workshop stub; remove the field.")
             new = dict(cur)
+            if "multiagent" in p:
+                new["multiagent"] = self._multiagent(p["multiagent"], agent_id, cur["version"] + 1, cur["multiagent"])
             if "name" in p:
                 if not (p["name"] or "").strip():
                     raise InvalidRequest("name: cannot be cleared; give a non-empty name or omit it.")
@@ -947,7 +1036,9 @@ class Backend:
         if agent["archived_at"]:
             raise InvalidRequest(f"agent {agent['id']!r} is archived; sessions cannot use it. Create a new agent.")
         snap = {k: agent[k] for k in ("id", "type", "name", "model", "system", "description", "tools", "mcp_servers",
-                                      "skills", "execution_identity", "version", "multiagent")}
+                                      "skills", "execution_identity", "version")}
+        snap["multiagent"] = multiagent.session_view(
+            agent["multiagent"], lambda i, v: agent if i == agent["id"] else self.get_agent(i, v))
         if isinstance(ref, dict) and ref.get("type") == "agent_with_overrides":
             if ref.get("model") is not None:
                 snap["model"] = normalize_model(ref["model"])
@@ -999,6 +1090,7 @@ class Backend:
                                      "sessions.", error_code="environment_archived")
             snap = self._resolve_agent(p["agent"])
             budgets.check_models(p.get("budget"), snap["model"]["id"])
+            self.vaults.check_session_vaults(list(p.get("vault_ids") or []))
             created = now()
             t = rfc3339(created)
             session_id = new_id("sesn")
@@ -1020,7 +1112,7 @@ class Backend:
             state.replayer = Replayer(_ReplayHost(self, state), self.library, session_id)
             state.mounts_unfit = lambda rec: self._mounts_unfit(rec, state)
             if "recording" in metadata:  # 400 on an unknown name / a session that could not have made it
-                state.check_budget_fit(state.replayer.choose(metadata["recording"], snap["tools"], state.mounts()))
+                state.check_budget_fit(state.replayer.choose(metadata["recording"], self._fit(state)))
             initial = p.get("initial_events") or []
             if len(initial) > 50:
                 raise InvalidRequest(f"initial_events: at most 50 events, got {len(initial)}. Send the rest with "
@@ -1058,8 +1150,7 @@ class Backend:
             if "metadata" in p:
                 d["metadata"] = patch_metadata(d["metadata"], p["metadata"])
                 if d["metadata"].get("recording") != s.data["metadata"].get("recording") and "recording" in d["metadata"]:
-                    s.replayer.choose(d["metadata"]["recording"], s.data["agent"]["tools"], s.mounts(),
-                                      switching=True)
+                    s.replayer.choose(d["metadata"]["recording"], self._fit(s), switching=True)
             if "budget" in p:
                 d["budget"] = p["budget"]
             if "vault_ids" in p:
@@ -1188,19 +1279,6 @@ class Backend:
             self._session(session_id).tokens[resource_id] = authorization_token
             return r
 
-    # ---------------------------------------------------------------- threads (multiagent: live-only)
-    def list_threads(self, session_id: str, *, limit: int, page: Cursor | None) -> dict[str, Any]:
-        with self.lock:
-            self._session(session_id)
-        return paginate([], lambda t: (t["created_at"], t["id"]), limit=limit, page=page, descending=False)
-
-    def thread_not_found(self, session_id: str, thread_id: str) -> NotFound:
-        with self.lock:
-            self._session(session_id)
-        return NotFound(f"thread {thread_id!r} not found in session {session_id!r}. Threads belong to multiagent "
-                        "sessions (a coordinator agent with callable_agents), which the offline stub does not run: "
-                        "its sessions have no threads. Run notebook 06's multiagent cells live to see them.")
-
     # ---------------------------------------------------------------- events
     def send_events(self, session_id: str, events: list[Any]) -> dict[str, Any]:
         """``events``: a non-empty list, each validated here as a whole batch before any is applied."""
@@ -1213,7 +1291,17 @@ class Backend:
     def _check_events(self, s: SessionState, events: list[Any], path: str) -> Plan:
         env = self.environments.get(s.data["environment_id"])
         return s.check_events(events, path, file_exists=self.files.__contains__,
-                              self_hosted=bool(env) and env["config"]["type"] == "self_hosted")
+                              self_hosted=bool(env) and env["config"]["type"] == "self_hosted",
+                              fit=lambda: self._fit(s))
+
+    def _fit(self, s: SessionState) -> Fit:
+        """What the replay needs to know of a session to tell which recordings it could have produced (fit.py)."""
+        agent = s.data["agent"]
+        env = self.environments.get(s.data["environment_id"])
+        return Fit(tools=agent["tools"], mounts=s.mounts(), mcp_servers=agent.get("mcp_servers") or [],
+                   roster=multiagent.roster(agent.get("multiagent")),
+                   networking=(env or {}).get("config", {}).get("networking"),
+                   credential_urls=self.vaults.credential_urls(list(s.data.get("vault_ids") or [])))
 
     def list_events(self, session_id: str, *, types: Sequence[str], order: str, created_at: TimeRange, limit: int,
                     page: Cursor | None) -> dict[str, Any]:

@@ -38,6 +38,12 @@ Details beyond the design doc's rules:
   docs, managed-agents/budgets; how soon is not documented).
 * After the last line, each further ``user.message`` gets ``session.status_running``, one ``agent.message``
   (:data:`NO_MORE_TURNS`) and ``session.status_idle`` ``end_turn``.
+* Threads: a line with ``thread`` is that child thread's own event (the host cross-posts what the session's stream
+  shows too); recorded thread ids map to fresh ones, any id the recording does not spawn to the primary thread. Each
+  thread has its own open model request. A child's recorded ``session.thread_status_running`` while it runs already
+  is dropped, and its ``requires_action`` idle lists its own waiting ids (dropped once all are answered). A
+  ``user.interrupt`` naming a thread stops that thread (:meth:`Replayer._stop_thread`); its recorded interrupt, if
+  nobody sends it, waits like the session's and says so (:data:`NO_THREAD_INTERRUPT`).
 """
 from __future__ import annotations
 
@@ -50,12 +56,13 @@ import time
 from collections import deque
 from typing import Any, NamedTuple, Protocol
 
-from ..sandbox import UPLOADS_DIR
 from .exceptions import InvalidRequest
+from .fit import Actor, Fit, actors, custom_unfit, mcp_unfit, mount_unfit, team_unfit
 from .recordings import DEFAULT_NAME, Library, Line, Recording
-from .utils import builtin_policy, custom_tool_names, new_id
+from .utils import builtin_policy, new_id
 
-__all__ = ["Host", "ReplaySettings", "Replayer", "Scheduler", "NO_INTERRUPT", "NO_MORE_TURNS", "RESUME_DELAY"]
+__all__ = ["Host", "ReplaySettings", "Replayer", "Scheduler", "Fit", "NO_INTERRUPT", "NO_THREAD_INTERRUPT",
+           "NO_MORE_TURNS", "RESUME_DELAY"]
 
 log = logging.getLogger("helpers.stub")
 
@@ -72,6 +79,11 @@ NO_INTERRUPT = ("(replay) This run was stopped by a user.interrupt at this point
 #: asynchronously, so a client that follows the session must wait for it; the docs give no figure).
 RESUME_DELAY = 0.25
 
+NO_THREAD_INTERRUPT = ("(replay) A user.interrupt stopped one session thread ({}) at this point when this was "
+                       "recorded, and none arrived within {:g} s, so the replay stops that thread here. Send "
+                       "{{\"type\": \"user.interrupt\", \"session_thread_id\": ...}} while it runs to stop it "
+                       "yourself.")
+
 NO_MORE_TURNS = ("(replay) This recording has no more turns. Start a new session to replay it again, or set "
                  "WORKSHOP_MODE=live with an API key to talk to a real agent.")
 
@@ -85,8 +97,9 @@ class ReplaySettings(NamedTuple):
 class Host(Protocol):
     """All a :class:`Replayer` may do to its session (models.py hands it one)."""
 
-    def emit(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Store an event in the session's history and send it to its streams; returns it as stored."""
+    def emit(self, event: dict[str, Any], thread: str | None = None) -> dict[str, Any]:
+        """Store an event in the session's history and send it to its streams; returns it as stored. With
+        ``thread`` (a child thread's id) it is that thread's own event (the session cross-posts what it must)."""
 
     def schedule(self, delay: float) -> None:
         """Have the engine stepped again in ``delay`` seconds."""
@@ -97,12 +110,20 @@ class Host(Protocol):
     def alive(self) -> bool:
         """The session still exists and is not terminated."""
 
-    def waiting_on(self) -> list[str]:
+    def waiting_on(self, thread: str | None = None) -> list[str]:
         """The ids of the tool uses waiting for an answer (custom tool results, confirmations), as a requires_action
-        idle lists them: the oldest, at most 5 (the window)."""
+        idle lists them: the oldest, at most 5 (the window). With ``thread``: that thread's only."""
 
-    def abandon_waiting(self) -> bool:
-        """An interrupt arrived: nothing waits for an answer any more. True when something did."""
+    def abandon_waiting(self, thread: str | None = None) -> bool:
+        """An interrupt arrived: nothing (of ``thread``, if given) waits for an answer any more. True when something
+        did."""
+
+    def primary_thread_id(self) -> str:
+        """The id of the session's primary thread."""
+
+    def thread_status(self, thread: str) -> str | None:
+        """The status of one of the session's child threads (None: no such thread; "starting": spawned, running,
+        its session.thread_status_running not sent yet)."""
 
     def over_budget(self) -> bool:
         """The session's list cost has reached its budget: no new model request may start."""
@@ -125,19 +146,6 @@ class _Pause(NamedTuple):
 _Step = int | _Pause  # a walk step: the budget it spent (go on), or a pause
 
 
-def _covers(mounted: str, path: str) -> bool:
-    """A mount at ``mounted`` (where the agent finds it) lets a tool call read ``path``: the file itself, a path
-    inside a mounted directory, or a directory that holds the mount (a grep or glob of the uploads directory)."""
-    mounted, path = mounted.rstrip("/"), path.rstrip("/")
-    return path == mounted or path.startswith(mounted + "/") or mounted.startswith(path + "/")
-
-
-def _mount_path_for(path: str) -> str:
-    """The ``mount_path`` that puts a file at ``path`` in the sandbox (the docs' style: ``/data.csv``)."""
-    prefix = UPLOADS_DIR + "/"
-    return "/" + path[len(prefix):] if path.startswith(prefix) else path
-
-
 class Replayer:
     """The walk of one session through its recording: where it is, which learner events wait to be matched, the
     ids it gave to recorded events."""
@@ -158,7 +166,9 @@ class Replayer:
         self.stopped = False
         self.scheduled: float | None = None
         self.waiting_since: float | None = None  # when the walk reached a recorded user.interrupt
-        self.open_span: str | None = None  # the span.model_request_start emitted and not yet ended
+        self.open_spans: dict[str | None, str] = {}  # recorded thread (None: primary) -> its open model request
+        self.thread_interrupts: deque = deque()  # the learner's user.interrupt events that name one thread
+        self.stopped_threads: set = set()  # recorded child threads an interrupt stopped (their lines are skipped)
         self.open_evaluation: dict[str, Any] | None = None  # the span.outcome_evaluation_start not yet ended
         self.no_outcome = False  # the recording defines an outcome here and the learner did not
         self.settings = ReplaySettings("instant", 0.0, None)  # read from the host at each step
@@ -170,29 +180,25 @@ class Replayer:
         return self.rec
 
     # ------------------------------------------------------------------ choosing a recording
-    def _why_unfit(self, rec: Recording, tools: list[dict[str, Any]], mounts: list[str],
-                   suggest: bool = True) -> str | None:
-        """Why a session whose agent has ``tools`` and which mounts ``mounts`` could not have produced ``rec``;
-        None when it could. ``suggest``: name the recordings that would fit (for the 400's message)."""
-        have = custom_tool_names(tools)
-        missing = [t for t in rec.custom_tools if t not in have]
-        if missing:
-            return (f"recording {rec.name!r} needs custom tools the session's agent lacks: {', '.join(missing)} "
-                    f"(the agent has {have or 'no custom tools'}). Create the agent with "
-                    "tools=helpers.incident.CUSTOM_TOOLS (or add the missing tools with client.beta.agents.update), "
-                    "then start a new session with it.")
-        for path in rec.sandbox_paths():
-            if not any(_covers(m, path) for m in mounts if m):
-                return (f"recording {rec.name!r} reads {path} in the sandbox, but this session mounts nothing there "
-                        f"(its files are at: {', '.join(mounts) or 'none'}), so live those tool calls would fail. "
-                        "A file's mount_path is rooted under the session's uploads directory (docs: "
-                        f"managed-agents/files, \"File paths\"): mount it with resources=[{{\"type\": \"file\", "
-                        f"\"file_id\": log_file.id, \"mount_path\": \"{_mount_path_for(path)}\"}}] "
-                        "(helpers.resources.new_session does this).")
-        for name, seen in sorted(rec.builtin_tools().items()):
-            policy = builtin_policy(tools, name)
+    def _why_unfit(self, rec: Recording, fit: Fit, suggest: bool = True) -> str | None:
+        """Why the session ``fit`` describes could not have produced ``rec``; None when it could (the rules: fit.py,
+        and here the built-in tools' policies). ``suggest``: name the recordings that would fit (for the 400)."""
+        why = team_unfit(rec, fit)
+        if why:
+            return why
+        for actor in actors(rec, fit):
+            why = (custom_unfit(rec, actor) or (mount_unfit(rec, fit.mounts) if actor.thread is None else None)
+                   or self._builtin_unfit(rec, actor, fit, suggest) or mcp_unfit(rec, actor, fit))
+            if why:
+                return why
+        return None
+
+    def _builtin_unfit(self, rec: Recording, actor: Actor, fit: Fit, suggest: bool) -> str | None:
+        """The built-in tools the actor calls are enabled, with the recorded permission policy."""
+        for name, seen in sorted(rec.builtin_tools(actor.thread).items()):
+            policy = builtin_policy(actor.tools, name)
             if policy is None:
-                return (f"recording {rec.name!r} calls the built-in {name} tool, which the session's agent does not "
+                return (f"recording {rec.name!r} calls the built-in {name} tool, which {actor.label} does not "
                         f"enable. Add {{\"type\": \"agent_toolset_20260401\"}} with {name} enabled to the agent's "
                         "tools (see helpers.resources.agent_tools()), then start a new session with it.")
             want = "always_ask" if "ask" in seen else "always_allow"
@@ -200,33 +206,33 @@ class Replayer:
                 fits = [f"{r.name!r} (say {' '.join(map(repr, r.keywords))} in your message, or "
                         f"metadata={{'recording': {r.name!r}}})" for r in self.library.all()
                         if suggest and name in r.builtin_tools() and r.name != rec.name
-                        and self._why_unfit(r, tools, mounts, suggest=False) is None]
-                return (f"recording {rec.name!r} was made with {name} set to {want}, but the session's agent runs "
+                        and self._why_unfit(r, fit, suggest=False) is None]
+                return (f"recording {rec.name!r} was made with {name} set to {want}, but {actor.label} runs "
                         f"{name} with {policy}, so live its calls would "
                         + ("wait for a user.tool_confirmation" if policy == "always_ask" else "run without asking")
                         + ". Offline, use a recording made with the same policy: "
                         + ("; ".join(fits) if fits else "none uses this policy") + ".")
         return None
 
-    def _check_fit(self, rec: Recording, tools: list[dict[str, Any]], mounts: list[str]) -> None:
-        why = self._why_unfit(rec, tools, mounts)
+    def _check_fit(self, rec: Recording, fit: Fit) -> None:
+        why = self._why_unfit(rec, fit)
         if why:
             raise InvalidRequest("(offline stub) " + why)
 
-    def choose(self, name: str, tools: list[dict[str, Any]], mounts: list[str], switching: bool = False) -> Recording:
-        """The recording ``name`` (``metadata.recording``), for a session with this agent ``tools`` and ``mounts``;
-        a 400 when there is none or the session could not have made it. It plays unless one already does (when
-        ``switching``: unless one has started)."""
+    def choose(self, name: str, fit: Fit, switching: bool = False) -> Recording:
+        """The recording ``name`` (``metadata.recording``), for the session ``fit`` describes; a 400 when there is
+        none or the session could not have made it. It plays unless one already does (when ``switching``: unless one
+        has started)."""
         rec = self.library.get(name)
         if rec is None:
             raise InvalidRequest(f"metadata.recording: no recording named {name!r}. Available recordings: "
                                  f"{self.library.names()} (in {self.library.directory}).")
-        self._check_fit(rec, tools, mounts)
+        self._check_fit(rec, fit)
         if self.rec is None or (switching and self.pos == 0):
             self.rec = rec
         return rec
 
-    def select(self, text: str, tools: list[dict[str, Any]], mounts: list[str], outcome_only: bool = False) -> Recording:
+    def select(self, text: str, fit: Fit, outcome_only: bool = False) -> Recording:
         """The recording whose keywords ``text`` (what starts the work) has, else the default one."""
         recs = self.library.all()
         if not recs:
@@ -236,7 +242,7 @@ class Replayer:
             recs = [r for r in recs if r.starts_with_outcome()] or recs
         rec = next((r for r in recs if r.matches(text)), None) or \
             next((r for r in recs if r.name == DEFAULT_NAME), None) or recs[0]
-        self._check_fit(rec, tools, mounts)
+        self._check_fit(rec, fit)
         return rec
 
     def use(self, rec: Recording) -> None:
@@ -249,6 +255,9 @@ class Replayer:
         """A sent event, as stored: it waits in the inbox for the recorded line it matches (an interrupt: for the
         next step)."""
         typ = event["type"]
+        if typ == "user.interrupt" and event.get("session_thread_id") not in (None, self.host.primary_thread_id()):
+            self.thread_interrupts.append(event)
+            return
         if typ == "user.interrupt":
             self.interrupt_id = event["id"]
             return
@@ -276,7 +285,7 @@ class Replayer:
         for ev in self.inbox:
             if ev["type"] != line.type:
                 continue
-            for key in ("custom_tool_use_id", "tool_use_id"):
+            for key in ("custom_tool_use_id", "tool_use_id", "session_thread_id"):
                 if key in want and want[key] in self.idmap and ev.get(key) != self.idmap[want[key]]:
                     break
             else:
@@ -285,11 +294,21 @@ class Replayer:
         return None
 
     def _index_from(self, typ: str) -> int | None:
+        """The next recorded line of type ``typ`` (a user.interrupt: one that stops the whole session)."""
         assert self.rec is not None
         for j in range(self.pos, len(self.rec.lines)):
-            if self.rec.lines[j].type == typ:
+            line = self.rec.lines[j]
+            if line.type == typ and not (typ == "user.interrupt" and line.event.get("session_thread_id")):
                 return j
         return None
+
+    def _thread_id(self, recorded: str) -> str:
+        """The session's id for a recorded thread id: a fresh one for a thread the recording spawns, the primary
+        thread's for any other."""
+        assert self.rec is not None
+        if recorded in self.rec.child_threads():
+            return self.idmap.setdefault(recorded, new_id("sthr"))
+        return self.host.primary_thread_id()
 
     def _remap_ids(self, ev: dict[str, Any]) -> None:
         """Give the ids the event references the fresh ids of the events they name."""
@@ -299,7 +318,7 @@ class Replayer:
                     if k in _REF_KEYS and isinstance(v, str) and v in self.idmap:
                         obj[k] = self.idmap[v]
                     elif k in _THREAD_KEYS and isinstance(v, str):
-                        obj[k] = self.idmap.setdefault(v, new_id("sthr"))
+                        obj[k] = self._thread_id(v)
                     elif k == "event_ids" and isinstance(v, list):
                         obj[k] = [self.idmap.get(x, x) for x in v]
                     else:
@@ -310,8 +329,9 @@ class Replayer:
 
         walk(ev)
 
-    def _remap(self, src: dict[str, Any]) -> dict[str, Any] | None:
-        """A recorded agent-side event, as this session emits it (fresh ids); None when it is not to be emitted."""
+    def _remap(self, src: dict[str, Any], thread: str | None = None) -> dict[str, Any] | None:
+        """A recorded agent-side event of ``thread`` (recorded id; None: the primary's), as this session emits it
+        (fresh ids); None when it is not to be emitted."""
         ev = copy.deepcopy(src)
         old = ev.pop("id")
         ev.pop("processed_at", None)
@@ -321,15 +341,17 @@ class Replayer:
         self._remap_ids(ev)
         typ = ev["type"]
         if typ == "span.model_request_start":
-            self.open_span = fresh
+            self.open_spans[thread] = fresh
         elif typ == "span.model_request_end":
-            if ev.get("model_request_start_id") != self.open_span:
+            if ev.get("model_request_start_id") != self.open_spans.get(thread):
                 # An interrupt skipped the recorded start this line closes: close the one that is open instead,
                 # or drop the line when no model request is open.
-                if self.open_span is None:
+                if thread not in self.open_spans:
                     return None
-                ev["model_request_start_id"] = self.open_span
-            self.open_span = None
+                ev["model_request_start_id"] = self.open_spans[thread]
+            self.open_spans.pop(thread, None)
+        elif typ.startswith("session.thread_status_"):
+            return self._thread_status(ev, thread)
         elif typ == "span.outcome_evaluation_start":
             self.open_evaluation = {"outcome_evaluation_start_id": fresh, "outcome_id": ev["outcome_id"],
                                     "iteration": ev["iteration"]}
@@ -347,13 +369,65 @@ class Replayer:
                 self.budget_stopped = sr.get("type") == "budget_reached"
         return ev
 
-    def _close_open_span(self) -> None:
+    def _thread_status(self, ev: dict[str, Any], thread: str | None) -> dict[str, Any] | None:
+        """A child thread's status line: dropped when it would change nothing (running while running), and a
+        requires_action idle lists the thread's own waiting ids (dropped when all are answered already)."""
+        tid = ev["session_thread_id"]
+        if ev["type"] == "session.thread_status_running" and self.host.thread_status(tid) == "running":
+            return None
+        sr = ev.get("stop_reason") or {}
+        if ev["type"] == "session.thread_status_idle" and sr.get("type") == "requires_action":
+            waiting = self.host.waiting_on(tid)
+            if not waiting:
+                return None
+            sr["event_ids"] = waiting
+        return ev
+
+    def _close_open_span(self, thread: str | None = None) -> None:
         """A model request cut short produces no output event; its span.model_request_end closes it."""
-        if self.open_span is not None:
-            self.host.emit({"type": "span.model_request_end", "model_request_start_id": self.open_span,
-                            "model_usage": {"input_tokens": 0, "output_tokens": 0,
-                                            "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}})
-            self.open_span = None
+        start = self.open_spans.pop(thread, None)
+        if start is not None:
+            self.host.emit({"type": "span.model_request_end", "model_request_start_id": start,
+                            "model_usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
+                                            "cache_read_input_tokens": 0}},
+                           thread=None if thread is None else self._thread_id(thread))
+
+    def _stop_thread(self, recorded: str) -> None:
+        """An interrupt stops one child thread: its open request closes, it goes idle (end_turn) and nothing it has
+        left in the recording plays (until the primary thread sends it new work)."""
+        tid = self._thread_id(recorded)
+        self.stopped_threads.add(recorded)
+        self.host.abandon_waiting(tid)
+        self._close_open_span(recorded)
+        if self.host.thread_status(tid) in ("starting", "running", "rescheduling"):
+            self.host.emit({"type": "session.thread_status_idle", "session_thread_id": tid,
+                            "agent_name": self.rec.child_threads()[recorded] if self.rec else "",
+                            "stop_reason": {"type": "end_turn"}}, thread=tid)
+
+    def _take_thread_interrupts(self) -> None:
+        """The learner's interrupts of one thread each: that thread stops (the others play on)."""
+        while self.thread_interrupts:
+            event = self.thread_interrupts.popleft()
+            recorded = next((r for r in (self.rec.child_threads() if self.rec else {})
+                             if self.idmap.get(r) == event["session_thread_id"]), None)
+            if recorded is not None:
+                self._stop_thread(recorded)
+
+    def _skipped(self, line: Line) -> bool:
+        """A line of a thread an interrupt stopped (or that only a stopped thread could cause) is not played; the
+        primary thread sending that thread new work starts it again."""
+        if not self.stopped_threads:
+            return False
+        ev = line.event
+        if line.thread in self.stopped_threads:
+            return True
+        if line.type == "agent.thread_message_received" and ev.get("from_session_thread_id") in self.stopped_threads:
+            return True
+        if line.type == "user.interrupt" and ev.get("session_thread_id") in self.stopped_threads:
+            return True  # the recorded interrupt of that thread: the learner's came first
+        if line.type == "agent.thread_message_sent" and ev.get("to_session_thread_id") in self.stopped_threads:
+            self.stopped_threads.discard(ev["to_session_thread_id"])
+        return False
 
     def _close_open_evaluation(self) -> None:
         """An interrupt during outcome grading ends the evaluation with result ``interrupted`` (the SDK's docstring
@@ -367,6 +441,12 @@ class Replayer:
             self.open_evaluation = None
 
     def _end_turn_now(self) -> None:
+        """The session stops: every child thread still running, then the primary thread (an interrupt without a
+        session_thread_id "interrupts every non-archived thread", SDK docstring)."""
+        for recorded in (self.rec.child_threads() if self.rec else {}):
+            if recorded in self.idmap and self.host.thread_status(self.idmap[recorded]) in ("starting", "running",
+                                                                                             "rescheduling"):
+                self._stop_thread(recorded)
         self._close_open_span()
         self.host.emit({"type": "session.status_idle", "stop_reason": {"type": "end_turn"}})
         self.turn_active = False
@@ -401,6 +481,8 @@ class Replayer:
         if self.stopped or not self.host.alive():
             return None
         self.settings = self.host.settings()  # for this step
+        if self.thread_interrupts:
+            self._take_thread_interrupts()
         if self.interrupt_id is not None:
             self._take_interrupt(now)
         if self.budget_stopped and not self._resume(now):
@@ -442,7 +524,7 @@ class Replayer:
         if self.pos >= len(rec.lines):
             return self._past_the_end()
         line = rec.lines[self.pos]
-        if line.when and line.when.get("confirmation") != self.last_confirmation:
+        if (line.when and line.when.get("confirmation") != self.last_confirmation) or self._skipped(line):
             self.pos += 1
             return 0
         if line.client_side:
@@ -515,7 +597,9 @@ class Replayer:
                 return _Pause(self.waiting_since + limit)  # come back then, unless the interrupt comes first
             self.waiting_since = None  # nobody interrupted: say so, and play on
             self.pos += 1
-            self.host.emit({"type": "agent.message", "content": [{"type": "text", "text": NO_INTERRUPT.format(limit)}]})
+            target = line.event.get("session_thread_id")
+            text = NO_THREAD_INTERRUPT.format(self._thread_id(target), limit) if target else NO_INTERRUPT.format(limit)
+            self.host.emit({"type": "agent.message", "content": [{"type": "text", "text": text}]})
             self.last_emit = now
             return 1
         return _Pause(None)  # a wait point
@@ -542,7 +626,7 @@ class Replayer:
             due = self.last_emit + gap
             if due > now + 0.0005:
                 return _Pause(due)
-        ev = self._remap(line.event)
+        ev = self._remap(line.event, line.thread)
         self.pos += 1
         if line.ts is not None and self.last_rec_ts is not None:
             self.host.advance(max(0.0, (line.ts - self.last_rec_ts).total_seconds()))
@@ -552,7 +636,7 @@ class Replayer:
         if ev is not None:
             if ev["type"] == "session.status_idle":
                 self._close_open_span()  # no span outlives its turn, whatever the interrupt skipped
-            self.host.emit(ev)
+            self.host.emit(ev, thread=None if line.thread is None else self._thread_id(line.thread))
             spent = 1
         if not self.host.alive():
             self.stopped = True

@@ -19,23 +19,27 @@ from typing import Any
 from . import budgets
 from .deployments import check_schedule
 from .dreams import FINAL as DREAM_FINAL
-from .exceptions import InvalidRequest
+from .exceptions import InvalidRequest, StubError
 from .models import Backend
 from .skills import OLD_DIALECT
 from .sse import stream_head
 from .urls import MANAGED_AGENTS_BETA
 from .utils import TimeRange, decode_cursor, parse_time
 from .validation import sdk_types, validate_params
+from .vaults import scrub
 
 __all__ = ["Request", "Stream", "Result"] + [  # and one handler per route of urls.py
     "create_agent", "list_agents", "get_agent", "update_agent", "archive_agent", "list_agent_versions",
     "create_environment", "list_environments", "get_environment", "update_environment", "archive_environment",
     "delete_environment", "create_session", "list_sessions", "get_session", "update_session", "archive_session",
     "delete_session", "send_events", "list_events", "stream_events", "list_resources", "add_resource",
-    "get_resource", "delete_resource", "update_resource", "list_threads", "thread_not_found", "upload_file",
+    "get_resource", "delete_resource", "update_resource", "list_threads", "get_thread", "archive_thread",
+    "list_thread_events", "stream_thread", "upload_file",
     "list_files", "get_file", "delete_file", "download_file", "create_deployment", "list_deployments",
     "get_deployment", "update_deployment", "archive_deployment", "pause_deployment", "unpause_deployment",
-    "run_deployment", "list_deployment_runs", "get_deployment_run"]
+    "run_deployment", "list_deployment_runs", "get_deployment_run", "create_vault", "list_vaults", "get_vault",
+    "update_vault", "archive_vault", "delete_vault", "create_credential", "list_credentials", "get_credential",
+    "update_credential", "archive_credential", "delete_credential", "validate_credential"]
 
 _SESSION_STATUSES = ("rescheduling", "running", "idle", "terminated")
 _DELTA_TYPES = ("agent.message", "agent.thinking")
@@ -314,9 +318,7 @@ def stream_events(backend: Backend, req: Request) -> Result:
             cut = int(req.headers["x-stub-cut-stream-after"])
         except ValueError:
             raise InvalidRequest("x-stub-cut-stream-after: must be an integer.") from None
-    bad = [d for d in deltas if d not in _DELTA_TYPES]
-    if bad:
-        raise InvalidRequest(f"event_deltas[]: {bad[0]!r} is not supported; use agent.message and/or agent.thinking.")
+    _deltas(req)
     session_id = req.params["session_id"]
 
     def serve(write: Callable[[bytes], Any], request_id: str) -> None:
@@ -358,12 +360,53 @@ def update_resource(backend: Backend, req: Request) -> Result:
 
 
 # ------------------------------------------------------------------------------------------------ threads
+_THREAD_STATUSES = ("running", "idle", "rescheduling", "terminated")
+
+
 def list_threads(backend: Backend, req: Request) -> Result:
-    return 200, backend.list_threads(req.params["session_id"], **req.q_page())
+    statuses = req.q_list("statuses") or []
+    bad = [x for x in statuses if x not in _THREAD_STATUSES]
+    if bad:
+        raise InvalidRequest(f"statuses[]: {bad[0]!r} is not a thread status; use running, idle, rescheduling or "
+                             "terminated.")
+    return 200, backend.threads.list(req.params["session_id"], statuses=statuses,
+                                     **req.q_page(default_limit=1000, max_limit=1000))
 
 
-def thread_not_found(backend: Backend, req: Request) -> Result:
-    raise backend.thread_not_found(req.params["session_id"], req.params["thread_id"])
+def get_thread(backend: Backend, req: Request) -> Result:
+    return 200, backend.threads.get(req.params["session_id"], req.params["thread_id"])
+
+
+def archive_thread(backend: Backend, req: Request) -> Result:
+    return 200, backend.threads.archive(req.params["session_id"], req.params["thread_id"])
+
+
+def list_thread_events(backend: Backend, req: Request) -> Result:
+    return 200, backend.threads.events(req.params["session_id"], req.params["thread_id"], **req.q_page(max_limit=1000))
+
+
+def _deltas(req: Request) -> list[str]:
+    deltas = req.q_list("event_deltas") or []
+    bad = [d for d in deltas if d not in _DELTA_TYPES]
+    if bad:
+        raise InvalidRequest(f"event_deltas[]: {bad[0]!r} is not supported; use agent.message and/or agent.thinking.")
+    return deltas
+
+
+def stream_thread(backend: Backend, req: Request) -> Result:
+    """One thread's own stream (``/threads/{thread_id}/stream``): its events from when it opens."""
+    deltas = _deltas(req)
+    session_id, thread_id = req.params["session_id"], req.params["thread_id"]
+    backend.threads.get(session_id, thread_id)  # a 404 before the stream opens
+
+    def serve(write: Callable[[bytes], Any], request_id: str) -> None:
+        s, sub, t = backend.threads.subscribe(session_id, thread_id, deltas, write, stream_head(request_id))
+        try:
+            sub.pump(backend.keepalive, lambda: backend.send_keepalive(s, sub))
+        finally:
+            backend.threads.unsubscribe(s, sub, t)
+
+    return 200, Stream(serve)
 
 
 # ------------------------------------------------------------------------------------------------ deployments
@@ -737,3 +780,87 @@ def archive_dream(backend: Backend, req: Request) -> Result:
 
 def cancel_dream(backend: Backend, req: Request) -> Result:
     return 200, backend.dreams.cancel(req.params["dream_id"])
+
+
+# ------------------------------------------------------------------------------------------------ vaults
+def _vault_body(req: Request, params_type: str, what: str) -> dict[str, Any]:
+    """A vault or credential body, validated against the SDK's params type (in ``anthropic.types.beta.vaults`` for
+    credentials); an error about it never repeats a secret the body holds (vaults.scrub)."""
+    from anthropic.types.beta import vaults as vault_types
+
+    body = req.json()
+    try:
+        if params_type.startswith("Credential"):
+            if "vault_id" in body:
+                raise InvalidRequest(f"Invalid {what}: vault_id is not a known field of the body; it is the path's.")
+            tp = getattr(vault_types, params_type)
+            checked = validate_params(tp, {**body, "vault_id": req.params["vault_id"]} if "Update" in params_type
+                                      else body, what=what)
+            checked.pop("vault_id", None)
+            return checked
+        return _body(req, params_type, what)
+    except StubError as e:
+        raise scrub(e, body) from None
+
+
+def _credential_call(req: Request, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except StubError as e:
+        raise scrub(e, req.json() if req.body.strip() else {}) from None
+
+
+def create_vault(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.create(_vault_body(req, "VaultCreateParams", "vault"))
+
+
+def list_vaults(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.list(include_archived=req.q_bool("include_archived"), **req.q_page())
+
+
+def get_vault(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.get(req.params["vault_id"])
+
+
+def update_vault(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.update(req.params["vault_id"], _vault_body(req, "VaultUpdateParams", "vault update"))
+
+
+def archive_vault(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.archive(req.params["vault_id"])
+
+
+def delete_vault(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.delete(req.params["vault_id"])
+
+
+def create_credential(backend: Backend, req: Request) -> Result:
+    p = _vault_body(req, "CredentialCreateParams", "credential")
+    return 200, _credential_call(req, lambda: backend.vaults.create_credential(req.params["vault_id"], p))
+
+
+def list_credentials(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.list_credentials(req.params["vault_id"], include_archived=req.q_bool("include_archived"),
+                                                **req.q_page())
+
+
+def get_credential(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.get_credential(req.params["vault_id"], req.params["credential_id"])
+
+
+def update_credential(backend: Backend, req: Request) -> Result:
+    p = _vault_body(req, "CredentialUpdateParams", "credential update")
+    return 200, _credential_call(req, lambda: backend.vaults.update_credential(req.params["vault_id"],
+                                                                               req.params["credential_id"], p))
+
+
+def archive_credential(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.archive_credential(req.params["vault_id"], req.params["credential_id"])
+
+
+def delete_credential(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.delete_credential(req.params["vault_id"], req.params["credential_id"])
+
+
+def validate_credential(backend: Backend, req: Request) -> Result:
+    return 200, backend.vaults.validate_credential(req.params["vault_id"], req.params["credential_id"])

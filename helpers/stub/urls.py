@@ -41,12 +41,11 @@ _ROUTES = [
     ("GET", "/v1/sessions/{session_id}/resources/{resource_id}", "get_resource"),
     ("POST", "/v1/sessions/{session_id}/resources/{resource_id}", "update_resource"),
     ("DELETE", "/v1/sessions/{session_id}/resources/{resource_id}", "delete_resource"),
-    # Threads exist in multiagent sessions, which are live-only: lists are empty, a thread id is a 404 that says so.
     ("GET", "/v1/sessions/{session_id}/threads", "list_threads"),
-    ("GET", "/v1/sessions/{session_id}/threads/{thread_id}", "thread_not_found"),
-    ("POST", "/v1/sessions/{session_id}/threads/{thread_id}/archive", "thread_not_found"),
-    ("GET", "/v1/sessions/{session_id}/threads/{thread_id}/events", "thread_not_found"),
-    ("GET", "/v1/sessions/{session_id}/threads/{thread_id}/stream", "thread_not_found"),
+    ("GET", "/v1/sessions/{session_id}/threads/{thread_id}", "get_thread"),
+    ("POST", "/v1/sessions/{session_id}/threads/{thread_id}/archive", "archive_thread"),
+    ("GET", "/v1/sessions/{session_id}/threads/{thread_id}/events", "list_thread_events"),
+    ("GET", "/v1/sessions/{session_id}/threads/{thread_id}/stream", "stream_thread"),
     ("POST", "/v1/deployments", "create_deployment"),
     ("GET", "/v1/deployments", "list_deployments"),
     ("GET", "/v1/deployments/{deployment_id}", "get_deployment"),
@@ -57,6 +56,19 @@ _ROUTES = [
     ("POST", "/v1/deployments/{deployment_id}/run", "run_deployment"),
     ("GET", "/v1/deployment_runs", "list_deployment_runs"),
     ("GET", "/v1/deployment_runs/{deployment_run_id}", "get_deployment_run"),
+    ("POST", "/v1/vaults", "create_vault"),
+    ("GET", "/v1/vaults", "list_vaults"),
+    ("GET", "/v1/vaults/{vault_id}", "get_vault"),
+    ("POST", "/v1/vaults/{vault_id}", "update_vault"),
+    ("DELETE", "/v1/vaults/{vault_id}", "delete_vault"),
+    ("POST", "/v1/vaults/{vault_id}/archive", "archive_vault"),
+    ("POST", "/v1/vaults/{vault_id}/credentials", "create_credential"),
+    ("GET", "/v1/vaults/{vault_id}/credentials", "list_credentials"),
+    ("GET", "/v1/vaults/{vault_id}/credentials/{credential_id}", "get_credential"),
+    ("POST", "/v1/vaults/{vault_id}/credentials/{credential_id}", "update_credential"),
+    ("DELETE", "/v1/vaults/{vault_id}/credentials/{credential_id}", "delete_credential"),
+    ("POST", "/v1/vaults/{vault_id}/credentials/{credential_id}/archive", "archive_credential"),
+    ("POST", "/v1/vaults/{vault_id}/credentials/{credential_id}/mcp_oauth_validate", "validate_credential"),
     ("POST", "/v1/files", "upload_file"),
     ("GET", "/v1/files", "list_files"),
     ("GET", "/v1/files/{file_id}", "get_file"),
@@ -97,8 +109,9 @@ _ROUTES = [
 #: need ``managed-agents-2026-04-01`` (docs: "All Managed Agents API requests require the managed-agents-2026-04-01
 #: beta header"); memory stores take ``agent-memory-2026-07-22`` or it (their SDK docstrings: "requests must send
 #: agent-memory-2026-07-22 or managed-agents-2026-04-01"), dreams ``dreaming-2026-04-21`` (docstrings: "requests must
-#: send dreaming-2026-04-21"). Files and skills need none (the API reference lists their ``anthropic-beta`` as
-#: optional).
+#: send dreaming-2026-04-21"). Vaults and their credentials need ``managed-agents-2026-04-01`` (their SDK docstrings:
+#: "requests must send managed-agents-2026-04-01"; session threads are under /v1/sessions). Files and skills need none
+#: (the API reference lists their ``anthropic-beta`` as optional).
 BETAS: list[tuple[str, tuple[str, ...]]] = [
     ("/v1/memory_stores", ("agent-memory-2026-07-22", "managed-agents-2026-04-01")),
     ("/v1/dreams", ("dreaming-2026-04-21",)),
@@ -107,6 +120,7 @@ BETAS: list[tuple[str, tuple[str, ...]]] = [
     ("/v1/sessions", ("managed-agents-2026-04-01",)),
     ("/v1/deployments", ("managed-agents-2026-04-01",)),
     ("/v1/deployment_runs", ("managed-agents-2026-04-01",)),
+    ("/v1/vaults", ("managed-agents-2026-04-01",)),
 ]
 
 
