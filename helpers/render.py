@@ -90,6 +90,10 @@ def _tokens(usage: dict | None) -> str:
 
 
 # --------------------------------------------------------------------------- one line per type
+#: What a tool use that waits for your user.tool_confirmation says at its end (kept when a long line is cut).
+_ASKS = "  [waiting for your confirmation]"
+
+
 def _sent_detail(t: str, ev: dict) -> str | None:
     """What you send: user events and system messages."""
     if t in ("user.message", "system.message"):
@@ -124,7 +128,7 @@ def _agent_detail(t: str, ev: dict) -> str | None:
             args = next(iter(inp.values()))
         else:
             args = _compact(inp)
-        ask = "  [waiting for your confirmation]" if waits_for_confirmation(ev) else ""
+        ask = _ASKS if waits_for_confirmation(ev) else ""
         denied = "  [denied by policy]" if ev.get("evaluated_permission") == "deny" else ""
         return f"{where}{name}  {args}{ask}{denied}"
     if t == "agent.custom_tool_use":
@@ -235,7 +239,9 @@ def line(event: Any, width: int | None = WIDTH) -> str:
         detail = f"(could not render: {type(exc).__name__})"
     text = f"{t:<{TYPE_COLUMN - 1}} {clean(detail, width=None)}".rstrip()
     if width is not None and len(text) > width:
-        text = text[: max(width - 1, 0)].rstrip() + "…"
+        mark = " " + _ASKS.strip()  # as clean() left it (one blank)
+        keep = mark if waits_for_confirmation(ev) and text.endswith(mark) and width > 2 * len(mark) else ""
+        text = text[: max(width - 1 - len(keep), 0)].rstrip() + "…" + keep
     return text
 
 

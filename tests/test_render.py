@@ -19,6 +19,8 @@ EVENTS = [
      "bash grep -c x /mnt/session/uploads/app.log"),
     ({"type": "agent.tool_use", "name": "bash", "input": {"command": "ls"}, "evaluated_permission": "ask"},
      "[waiting for your confirmation]"),
+    ({"type": "agent.mcp_tool_use", "mcp_server_name": "statuspage", "name": "post", "evaluated_permission": "ask",
+      "input": {"message": "x" * 400}}, "xxx… [waiting for your confirmation]"),  # a long call keeps the marker
     ({"type": "agent.tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "70000"}]}, "ok: 70000"),
     ({"type": "agent.tool_result", "tool_use_id": "t", "is_error": True, "content": [{"type": "text", "text": "nope"}]},
      "error: nope"),
