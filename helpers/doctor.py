@@ -160,7 +160,8 @@ def check_live(check: Check) -> None:
     check.note(f"the workshop will create (or reuse) the environment {resources.ENVIRONMENT_NAME!r} "
                f"({'exists: ' + env.id if env else 'not yet'}), the agent {resources.AGENT_NAME!r} "
                f"({'exists: ' + agent.id if agent else 'not yet'}), an upload of app.log, and a session per run, "
-               f"all with the metadata {resources.WORKSHOP_METADATA}; 06 adds agents, a memory store and a vault")
+               f"all with the metadata {resources.WORKSHOP_METADATA}; 06 adds agents and a memory store, 07 deployments, "
+               "09 agents, an environment and a vault")
 
 
 def run_checks(out: Callable[[str], None] = print) -> int:

@@ -615,3 +615,107 @@ def test_a_clipped_fragment_never_cuts_a_token(limit):
     clipped = check._clip(prose, limit)
     assert clipped == prose or prose[len(clipped.removesuffix(" …"))] == " " or limit < 16, clipped
     assert check._short_input({"ref": "dep_4820", "path": "services/checkout/order_summary.py"}, 30) == "ref='dep_4820', …"
+
+
+# --------------------------------------------------------------------------- 09 A team of investigators
+@pytest.mark.parametrize("fn,args", [
+    (check.lead, (check.TODO, None, None)),
+    (check.team_stopped, (check.TODO, check.TODO, None, "sesn_x")),
+    (check.vault_credential, (check.TODO, None, "https://x")),
+    (check.status_update, (check.TODO, check.TODO)),
+])
+def test_09_checks_fail_on_the_todo(fn, args):
+    fails(fn, *args, match="TODO placeholder")
+
+
+def test_09_checks_pass_on_the_team_and_the_vault_and_name_each_mistake(replay, capsys):
+    import helpers
+    from helpers import incident, loop
+    from helpers.events import event_text
+
+    client, resources = replay
+    env, agent, log_file = resources.ensure_all(client)
+    team = {"type": "multiagent_20261001", "workflows": {"type": "disabled"}, "subagents": {
+        "type": "enabled", "inline_agents": {"type": "disabled"},
+        "predefined_agents": [{"type": "agent", "id": agent.id, "version": agent.version}]}}
+
+    def maker(name, multiagent=team, metadata=resources.WORKSHOP_METADATA):
+        return lambda client: resources.find_agent(client, name) or client.beta.agents.create(
+            name=name, model=agent.model.id, multiagent=multiagent, metadata=metadata)
+
+    fails(check.lead, maker("no-team", None), client, agent, match="not set")
+    fails(check.lead, maker("open", {**team, "workflows": {"type": "enabled"}}), client, agent, match="workflows")
+    fails(check.lead, lambda c: c.beta.agents.create(name="dup", model=agent.model.id, multiagent=team), client, agent,
+          match="twice")
+    lead = maker("checked-lead")
+    check.lead(lead, client, agent)
+    assert "✅ The lead 'checked-lead'" in capsys.readouterr().out
+
+    def run_team(stop, session_wide=False):
+        s = resources.new_session(client, lead(client), env, log_file, metadata={"recording": "incident-team"})
+        services = {}
+
+        def watch(ev):
+            if ev.type == "agent.thread_message_sent":
+                service = next(k for k, d in {"checkout": "dep_4820", "payments": "dep_4819",
+                                              "cart": "dep_4822"}.items() if d in event_text(ev))
+                services[ev.to_session_thread_id] = service
+                if service == stop:
+                    extra = {} if session_wide else {"session_thread_id": ev.to_session_thread_id}
+                    client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt", **extra}])
+
+        result = loop.run(client, s.id, "Team.", handle_tool=incident.handle_tool, on_event=watch, render=False)
+        return services, result, s.id
+
+    services, result, sid = run_team("cart")
+    check.team_stopped(services, result, client, sid)
+    assert "✅ 3 investigator threads" in capsys.readouterr().out
+    fails(check.team_stopped, {}, result, client, sid, match="map each of the three threads")
+    stub = helpers.client.stub_server().backend
+    wait, stub.interrupt_wait = stub.interrupt_wait, 0.05  # the recorded interrupt of cart: nobody sends it here
+    try:
+        services, result, sid = run_team("payments")
+    finally:
+        stub.interrupt_wait = wait
+    fails(check.team_stopped, services, result, client, sid, match="not the cart one")
+    services, result, sid = run_team("cart", session_wide=True)
+    fails(check.team_stopped, services, result, client, sid, match="stops every thread")
+
+    url = "https://mcp.status.example/mcp"
+
+    def vault_maker(url=url, new_vault=False, new_credential=False):
+        made = []
+
+        def ensure(client):
+            name = f"v{url}{new_vault}{new_credential}" + ("#" * len(made) if new_vault else "")
+            vault = next((v for v in client.beta.vaults.list() if v.display_name == name), None) \
+                or client.beta.vaults.create(display_name=name, metadata=resources.WORKSHOP_METADATA)
+            made.append(vault)
+            found = list(client.beta.vaults.credentials.list(vault.id))
+            if found and not new_credential:
+                return vault, found[0]
+            return vault, client.beta.vaults.credentials.create(vault.id, auth={
+                "type": "static_bearer", "token": "secret", "mcp_server_url": url})
+        return ensure
+
+    fails(check.vault_credential, vault_maker(new_vault=True), client, url, match="twice")
+    fails(check.vault_credential, vault_maker(new_credential=True), client, url, match="refused it (409)")
+    fails(check.vault_credential, vault_maker("https://other.example/mcp"), client, url, match="not a static_bearer")
+    check.vault_credential(vault_maker(), client, url)
+    assert "never its token" in capsys.readouterr().out
+
+    def clean(event):
+        return "allow" if event.name == "post_incident_update" and "dep_" not in str(event.input) else {
+            "type": "user.tool_confirmation", "tool_use_id": event.id, "result": "deny", "deny_message": "no"}
+
+    ran = loop.RunResult(session_id="sesn_x", stop_reason="end_turn", events=[
+        {"type": "agent.mcp_tool_result", "content": [{"type": "text", "text": '{"published": true}'}]}])
+    check.status_update(clean, ran)
+    assert "✅ review()" in capsys.readouterr().out
+    fails(check.status_update, lambda e: "allow", ran, match="names a deploy id")
+    fails(check.status_update, lambda e: {"type": "user.tool_confirmation", "tool_use_id": e.id, "result": "deny",
+                                          "deny_message": "never"}, ran, match="denies a clean")
+    fails(check.status_update, lambda e: "allow" if "dep_" not in str(e.input) else "deny", ran,
+          match="without a deny_message")
+    fails(check.status_update, clean, loop.RunResult(session_id="sesn_x", stop_reason="requires_action"),
+          match="no published update")

@@ -21,7 +21,8 @@ NB04 = "04_custom_tools.ipynb"
 NB05 = "05_replay_and_lifecycle.ipynb"
 NB06 = "06_beyond_the_basics.ipynb"
 NB07 = "07_ship_it.ipynb"
-OURS = (NB04, NB05, NB06, NB07)
+NB09 = "09_team_of_investigators.ipynb"
+OURS = (NB04, NB05, NB06, NB07, NB09)
 
 
 # --------------------------------------------------------------------------- reading notebooks
@@ -249,14 +250,34 @@ TOPICS_06 = {
     "permission policy": ['"permission_policy": {"type": "always_ask"}', '"user.tool_confirmation"',
                           '"deny_message"', "allow=True", "allow=False"],
     "outcomes": ['"user.define_outcome"', '"rubric": {"type": "text"', ".outcome_evaluations"],
-    "subagents": ["client.beta.agents.create(", "multiagent=", '"multiagent_20261001"'],
     "memory": ["client.beta.memory_stores.create(", "client.beta.memory_stores.memories.create(",
                '"type": "memory_store"'],
-    "vaults": ["client.beta.vaults.create(", "client.beta.vaults.credentials.create(", "vault_ids="],
     "MCP servers": ["mcp_servers=", '"mcp_toolset"'],
     "webhooks": ["client.beta.webhooks.unwrap(", "Webhook(DEMO_KEY).sign("],
     "console agent builder": ["client.beta.agents.versions.list("],
 }
+
+
+#: 06's tour of subagents, vaults and MCP servers points to 09, which does them (offline too): each topic's SDK call
+#: shown in the prose, and the pointer
+TOURS_TO_09 = {
+    "subagents": ["client.beta.agents.create(", "multiagent=", '"multiagent_20261001"'],
+    "vaults": ["client.beta.vaults.create(", "client.beta.vaults.credentials.create(", "vault_ids="],
+    "MCP servers": ["mcp_servers=", '"mcp_toolset"'],
+}
+
+
+@pytest.mark.parametrize("topic", list(TOURS_TO_09))
+def test_06_tours_of_subagents_vaults_and_mcp_point_to_09(topic: str):
+    text = _markdown(_nb(NB06))
+    heading = f"### {topic[0].upper()}{topic[1:]}"
+    section = text[text.index(heading):].split("\n### ", 1)[0]
+    for needle in TOURS_TO_09[topic]:
+        assert needle in section + "\n".join(_code(_nb(NB06))), f"06 / {topic}: the tour lacks {needle}"
+    assert "notebook 09" in section.lower(), f"06 / {topic}: the tour does not point to notebook 09"
+    code09 = "\n".join(_code(_nb(NB09)))
+    for needle in TOURS_TO_09[topic]:
+        assert needle.replace('"multiagent_20261001"', "multiagent_20261001") in code09, f"09 lacks {needle}"
 
 
 @pytest.mark.parametrize("topic", list(TOPICS_06))
@@ -288,21 +309,14 @@ def test_every_sdk_call_exists_in_the_pinned_sdk(name: str):
         assert callable(obj), f"{name}: {chain} is not callable"
 
 
-def test_06_live_only_cells_are_guarded_and_skip_offline():
+def test_06_tours_all_run_offline():
+    """No tour cell is live only any more: memory runs offline here (and in 08), subagents, vaults and MCP calls in 09
+    (06 shows their code in markdown and points there)."""
     nb = _nb(NB06)
-    live_only = ("vaults.", "multiagent=")  # memory stores run offline too (notebook 08)
-    guarded = 0
     for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        source = _src(cell)
-        calls = [n for n in live_only if n in source and "client.beta." in source]
-        if not calls:
-            continue
-        guarded += 1
-        assert 'if MODE == "live":' in source and "else:" in source, f"a live-only cell is not guarded: {calls}"
-        assert "live only" in _outputs(cell), f"offline, the live-only cell ({calls}) printed no 'live only' note"
-    assert guarded >= 2
+        if cell["cell_type"] == "code":
+            assert 'if MODE == "live":' not in _src(cell) and "live only" not in _outputs(cell), _src(cell)[:120]
+            assert "vaults.create(" not in _src(cell) and "multiagent=" not in _src(cell), _src(cell)[:120]
     assert "/mnt/memory/sre-runbooks" in _outputs(_cell_with(nb, "memory_stores.create"))  # the memory tour, offline
 
 
@@ -329,12 +343,13 @@ def test_06_outputs_show_each_control_working():
 # optional keys (pydantic ignores extra keys in TypedDicts; the API would not).
 
 class _Name(str):
-    """A name the static evaluation cannot know (agent.id, store.id, ...): any attribute is a string."""
+    """A name the static evaluation cannot know (agent.id, store.id, ...): any attribute is a string, but a
+    ``.version`` (agent.version) is a version number."""
 
-    def __getattr__(self, name: str) -> _Name:
+    def __getattr__(self, name: str) -> _Name | int:
         if name.startswith("__"):
             raise AttributeError(name)
-        return _Name(f"{self}.{name}")
+        return 1 if name == "version" else _Name(f"{self}.{name}")
 
 
 class _Namespace(dict):
@@ -459,11 +474,13 @@ def test_sdk_call_arguments_match_the_pinned_sdk_types(name: str):
                 checked.add(f"{chain[-2]}.{chain[-1]}({kw.arg})")
     assert len(checked) >= 4, f"{name}: only {sorted(checked)} could be checked"
     if name == NB06:
-        for must in ("agents.create(multiagent)", "agents.create(mcp_servers)", "agents.create(tools)",
-                     "memory_stores.create(name)", "memories.create(path)", "vaults.create(display_name)",
-                     "credentials.create(auth)", "new_session→sessions.create(resources)",
-                     "new_session→sessions.create(vault_ids)"):
+        for must in ("agents.create(mcp_servers)", "agents.create(tools)", "memory_stores.create(name)",
+                     "memories.create(path)", "new_session→sessions.create(resources)"):
             assert must in checked, f"06: {must} was not checked; checked: {sorted(checked)}"
+    if name == NB09:
+        for must in ("agents.create(multiagent)", "agents.create(mcp_servers)", "agents.create(tools)",
+                     "vaults.create(display_name)", "sessions.create(vault_ids)", "environments.create(config)"):
+            assert must in checked, f"09: {must} was not checked; checked: {sorted(checked)}"
 
 
 # --------------------------------------------------------------------------- 00–03: format, header, workshop path
@@ -579,3 +596,52 @@ def test_07_says_what_ran_and_for_how_long():
             events = [line.split()[0] for line in _outputs(cell).splitlines()
                       if re.match(r"^(user|agent|session|span)\.\w+ ", line)]
             assert not events or events[0] == "user.message", f"a follower's output starts with {events[0]}"
+
+
+# --------------------------------------------------------------------------- 09 A team of investigators
+TOPICS_09 = {
+    "a team": ['"multiagent_20261001"', '"predefined_agents"', '"inline_agents": {"type": "disabled"}'],
+    "its stream": ['"agent.thread_message_sent"', "to_session_thread_id", "session_thread_id"],
+    "stop one thread": ['"user.interrupt", "session_thread_id"'],
+    "threads": ["client.beta.sessions.threads.list(", "client.beta.sessions.threads.retrieve(",
+                "client.beta.sessions.threads.events.list(", "client.beta.sessions.threads.events.stream(",
+                "client.beta.sessions.threads.archive(", ".usage"],
+    "an MCP server": ["mcp_servers=", '"mcp_toolset"', '"always_ask"', '"allow_mcp_servers": True', "confirm=review"],
+    "a vault": ["client.beta.vaults.create(", "client.beta.vaults.credentials.create(", "vault_ids=[vault.id]",
+                '"static_bearer"'],
+    "rotate, retire": ["client.beta.vaults.credentials.update(", "client.beta.vaults.credentials.archive(",
+                       "client.beta.vaults.archive("],
+}
+
+
+@pytest.mark.parametrize("topic", list(TOPICS_09))
+def test_09_covers_each_topic_with_its_sdk_call(topic: str):
+    code = "\n".join(_code(_nb(NB09)))
+    for needle in TOPICS_09[topic]:
+        assert needle in code, f"09 / {topic}: no code cell contains {needle}"
+    assert topic in _markdown(_nb(NB09)), f"09 / {topic}: not in the recap"
+
+
+def test_09_outputs_show_the_team_its_threads_the_mcp_call_and_the_vault():
+    nb = _nb(NB09)
+    team = _outputs(_cell_with(nb, "team = loop.run("))
+    assert team.count("session.thread_created") == 3 and team.count("agent.thread_message_received") == 2
+    assert "cart │ user.interrupt" in team and "cart │ session.thread_status_idle sre-investigator: idle end_turn" in team
+    assert "checkout │ agent.custom_tool_use" in team and "payments │ agent.custom_tool_use" in team
+    listed = _outputs(_cell_with(nb, "client.beta.sessions.threads.list("))
+    assert "lead: incident-lead" in listed and listed.count("sre-investigator") == 3
+    own = _outputs(_cell_with(nb, "client.beta.sessions.threads.events.list("))
+    assert "agent.tool_use            bash" in own and "agent.thread_message_sent to the primary thread" in own
+    cost = _outputs(_cell_with(nb, "def dollars("))
+    assert re.search(r"cart:\s+0 tokens in,\s+0 out, \$0\.00", cost) and "session: $" in cost
+    stream = _outputs(_cell_with(nb, "client.beta.sessions.threads.events.stream("))
+    assert "agent.tool_result         ok: 662" in stream and "the lead: The checkout investigator" in stream
+    assert "archived: True" in _outputs(_cell_with(nb, "client.beta.sessions.threads.archive("))
+    comms = _outputs(_cell_with(nb, "comms_run = loop.run("))
+    assert comms.count("agent.mcp_tool_use") == 2 and "[waiting for your confirmation]" in comms
+    assert "user.tool_confirmation    allow" in comms and '"published": true' in comms
+    shown = _outputs(_cell_with(nb, 'print("auth:", credential.auth'))
+    assert '"type":"static_bearer"' in shown and "the token anywhere in the credential: False" in shown
+    assert "without a vault: (offline stub)" in _outputs(_cell_with(nb, "vault_ids=[vault.id],"))
+    rotated = _outputs(_cell_with(nb, "client.beta.vaults.credentials.update("))
+    assert "token shown: False" in rotated and "a new session naming the archived vault: 400" in rotated
