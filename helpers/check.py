@@ -1639,11 +1639,12 @@ def _nb09_team_threads(services: Any) -> dict:
 
 def team_stopped(services: Any, result: Any, client: Any, session_id: str) -> None:
     """09 (exercise 9.2): the watcher learned which thread investigates which suspect, and stopped the cart thread
-    (one ``user.interrupt`` with its ``session_thread_id``) before it did any work; the team ended with a report."""
+    (one ``user.interrupt`` with its ``session_thread_id``) before it reported; the team ended with a report."""
     __tracebackhide__ = True
     need(result, "team", "9.2", "what loop.run returned for the team's session")
     threads = _nb09_team_threads(services)
-    interrupts = [e for e in client.beta.sessions.events.list(session_id, limit=1000) if attr(e, "type") == "user.interrupt"]
+    history = list(client.beta.sessions.events.list(session_id, limit=1000))
+    interrupts = [e for e in history if attr(e, "type") == "user.interrupt"]
     if not interrupts:
         fail("no user.interrupt was sent: the cart thread ran on.",
              "when the task names dep_4822, send {\"type\": \"user.interrupt\", \"session_thread_id\": "
@@ -1655,9 +1656,9 @@ def team_stopped(services: Any, result: Any, client: Any, session_id: str) -> No
     if set(stopped) != {threads["cart"]}:
         fail(f"you stopped the {', '.join(str(services.get(t)) for t in stopped)} thread, not the cart one.",
              "interrupt the thread whose task names dep_4822 (SUSPECTS['cart']).")
-    own = list(client.beta.sessions.threads.events.list(threads["cart"], session_id=session_id, limit=1000))
-    if any(attr(e, "type") == "span.model_request_start" for e in own):
-        fail("the cart thread ran a model request before your interrupt stopped it.",
+    if any(attr(e, "type") == "agent.thread_message_received" and attr(e, "from_session_thread_id") == threads["cart"]
+           for e in history):
+        fail("the cart thread finished its work and reported before your interrupt stopped it.",
              "send the interrupt inside watch, as soon as the lead's task for cart goes out.")
     if attr(result, "stop_reason") != "end_turn" or "dep_4820" not in attr(result, "text", ""):
         fail(f"the lead's turn ended with {attr(result, 'stop_reason')!r} without its merged report.",
