@@ -154,6 +154,23 @@ def test_cost_per_thread_adds_up_to_the_session(client, setup, lead):
     assert sum(t.usage.output_tokens for t in listed.values()) == client.beta.sessions.retrieve(s.id).usage.output_tokens
 
 
+def test_a_threads_active_time_is_the_recordings_while_it_ran(client, setup, lead):
+    """At instant speed a thread's active_seconds are the recorded gaps while it ran (as a session's are), not ~0;
+    threads run side by side, so none ran longer than the session, and the one stopped at once ran least."""
+    s = _team_session(client, setup, lead)
+    _, threads = _run_team(client, s)
+    session = client.beta.sessions.retrieve(s.id)
+    listed = {t.id: t for t in client.beta.sessions.threads.list(s.id)}
+    active = {service: listed[tid].usage.active_seconds for service, tid in threads.items()}
+    assert active["checkout"] > 5 and active["payments"] > 5, active
+    assert active["cart"] < min(active["checkout"], active["payments"]), active
+    assert all(a <= session.usage.active_seconds + 1e-6 for a in active.values()), (active, session.usage)
+    for tid in threads.values():
+        assert listed[tid].stats.duration_seconds >= listed[tid].stats.active_seconds
+    primary = next(t for t in listed.values() if t.parent_thread_id is None)
+    assert primary.stats.active_seconds == session.stats.active_seconds
+
+
 def test_a_threads_own_stream_and_a_follow_up(client, setup, lead):
     s = _team_session(client, setup, lead)
     _, threads = _run_team(client, s)

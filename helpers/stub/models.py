@@ -686,8 +686,10 @@ class _ReplayHost:
         self._state.take_up(event)
 
     def advance(self, seconds: float) -> None:
-        if self._state.status == "running":  # the recorded time between two events the agent spent working
+        running = self._state.status == "running"
+        if running:  # the recorded time between two events the agent spent working
             self._state.active_seconds += seconds
+        self._state.threads.advance(seconds, running)
 
 
 class Backend:

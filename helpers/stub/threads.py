@@ -26,7 +26,6 @@ interrupt naming a thread the session does not have, or one that is archived, is
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -72,8 +71,7 @@ class ThreadState:
         self.events: list[StoredEvent] = []
         self.subscribers: list[Subscriber] = []
         self.seq = 0
-        self.active_seconds = 0.0
-        self.running_since: float | None = None
+        self.active_seconds = 0.0  # recorded seconds spent running: the replay's clock (advance), whatever its pace
         self.transitioned = False  # stats: null until the first status transition
         self.starting = False  # a child just spawned: running, its session.thread_status_running not yet sent
         self.idled = False  # usage: null until the first idle
@@ -90,17 +88,15 @@ class ThreadState:
 
     def set_status(self, status: str) -> None:
         self.starting = False
-        mono = time.monotonic()
-        if status == "running" and self.running_since is None:
-            self.running_since = mono
-        elif status != "running" and self.running_since is not None:
-            self.active_seconds += mono - self.running_since
-            self.running_since = None
         if status != self.data["status"]:
             self.transitioned = True
         self.idled = self.idled or status == "idle"
         self.data["status"] = status
         self.data["updated_at"] = rfc3339(now())
+
+    def advance(self, seconds: float) -> None:
+        """The recording's clock moved on by ``seconds`` while this thread ran (threads run side by side)."""
+        self.active_seconds += seconds
 
     def add_usage(self, model_usage: dict[str, Any]) -> Decimal:
         """A model request of this thread: its tokens, and its list cost at the thread's model (returned)."""
@@ -112,10 +108,11 @@ class ThreadState:
 
     def view(self) -> dict[str, Any]:
         d = copy.deepcopy(self.data)
-        active = self.active_seconds + (time.monotonic() - self.running_since if self.running_since else 0.0)
-        if self.transitioned:
+        active = self.active_seconds
+        wall = (datetime.now(timezone.utc) - self.created).total_seconds()
+        if self.transitioned:  # offline it ran for the recording's time, so its life is at least that long
             d["stats"] = {"active_seconds": round(active, 3), "startup_seconds": 0.0,
-                          "duration_seconds": round((datetime.now(timezone.utc) - self.created).total_seconds(), 3)}
+                          "duration_seconds": round(max(wall, active), 3)}
         if self.idled:
             t = self.tokens
             d["usage"] = {"input_tokens": t.get("input_tokens", 0), "output_tokens": t.get("output_tokens", 0),
@@ -155,7 +152,7 @@ class SessionThreads:
         created = now()
         child = ThreadState(self._record(thread_id, copy.deepcopy(agent), self.primary.id, rfc3339(created)), created,
                             agent["model"]["id"])
-        child.data["status"], child.running_since, child.starting = "running", time.monotonic(), True
+        child.data["status"], child.starting = "running", True
         self.by_id[thread_id] = child
         return child
 
@@ -166,6 +163,13 @@ class SessionThreads:
             raise NotFound(f"thread {thread_id!r} not found in session {self.session_id!r} (its threads: {known}). "
                            f"List them with client.beta.sessions.threads.list({self.session_id!r}).")
         return t
+
+    def advance(self, seconds: float, session_running: bool) -> None:
+        """The recording's clock moved on: every thread that runs meanwhile spent that time (the primary thread
+        whenever the session runs; a child while its own status is running)."""
+        for t in self.by_id.values():
+            if session_running if t.primary else t.status == "running":
+                t.advance(seconds)
 
     def children(self) -> list[ThreadState]:
         return [t for t in self.by_id.values() if not t.primary]
