@@ -14,7 +14,7 @@ RECORDINGS_DIR = DATA_DIR / "recordings"
 MODEL = os.environ.get("WORKSHOP_MODEL", "claude-sonnet-4-6")
 
 #: The anthropic SDK release the series is tested with (requirements.txt pins it).
-TESTED_SDK = "2.14.0"
+TESTED_SDK = "2.17.0"
 
 
 def sdk_supported(version: str, tested: str = TESTED_SDK) -> bool:

@@ -295,7 +295,7 @@ def _sdk_chains(source: str) -> set[str]:
 
 @pytest.mark.parametrize("name", OURS)
 def test_every_sdk_call_exists_in_the_pinned_sdk(name: str):
-    """Every client.beta.x.y(...) the notebook calls resolves on a real anthropic 2.14.0 client (no request made)."""
+    """Every client.beta.x.y(...) the notebook calls resolves on a real anthropic client (the pinned one) (no request made)."""
     import anthropic
 
     client = anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9")
