@@ -280,7 +280,7 @@ def test_budget_update_rules(client, setup):
         client.beta.sessions.update(capped.id, budget=budget("500"))
     assert e.value.body["error"]["details"]["error_code"] == "budget_create_only"
 
-    unpriced = client.beta.agents.create(model="claude-opus-5", name="unpriced")
+    unpriced = client.beta.agents.create(model="claude-fable-5-2", name="unpriced")  # pricing.UNPRICED
     with pytest.raises(anthropic.BadRequestError, match="list price") as e:
         client.beta.sessions.create(agent=unpriced.id, environment_id=env.id, budget=budget("500"))
     assert e.value.body["error"]["details"]["error_code"] == "model_not_budgetable"

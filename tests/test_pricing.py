@@ -1,0 +1,76 @@
+"""The stub's list prices (helpers/stub/pricing.py): every model the SDK lists is priced with a cited source, or is
+refused a budget with a clear error, never given an invented price."""
+from __future__ import annotations
+
+import typing
+from decimal import Decimal
+
+import anthropic
+import pytest
+
+from helpers.stub import pricing
+
+
+def sdk_models() -> list[str]:
+    """The model ids the installed SDK's BetaManagedAgentsModel lists (its Literal; any other string is allowed too)."""
+    from anthropic.types.beta import beta_managed_agents_model
+
+    literal = next(arg for arg in typing.get_args(beta_managed_agents_model.BetaManagedAgentsModel)
+                   if typing.get_origin(arg) is typing.Literal)
+    return list(typing.get_args(literal))
+
+
+def test_every_model_the_sdk_lists_is_priced_or_said_unpriced():
+    models = sdk_models()
+    assert "claude-opus-4-7" in models and len(models) >= 10  # the reading of the SDK's type works
+    missing = [m for m in models if m not in pricing.LIST_PRICES and m not in pricing.UNPRICED]
+    assert not missing, f"add a cited list price (or an UNPRICED reason) to helpers/stub/pricing.py for {missing}"
+    assert not set(pricing.LIST_PRICES) & set(pricing.UNPRICED)
+
+
+def test_every_price_names_its_source():
+    for model in pricing.LIST_PRICES:
+        assert "platform.claude.com/docs/" in pricing.SOURCES.get(model, ""), model
+    for model, why in pricing.UNPRICED.items():
+        assert why and pricing.unpriced_reason(model) == why
+
+
+def test_the_default_model_is_budgetable():
+    from helpers import settings
+
+    assert pricing.list_price(settings.MODEL) is not None
+
+
+def test_rates_where_the_cache_read_is_not_a_tenth():
+    usage = {"cache_read_input_tokens": 1_000_000}
+    assert pricing.cost_usd("claude-opus-5-5", usage) == Decimal("0.20")  # 0.05x of $4
+    assert pricing.cost_usd("claude-fable-5-1", usage) == Decimal("0.25")  # 0.025x of $10
+    assert pricing.cost_usd("claude-opus-4-7", usage) == Decimal("0.50")
+    mixed = {"input_tokens": 1000, "output_tokens": 2000, "cache_creation_input_tokens": 4000,
+             "cache_read_input_tokens": 8000}
+    assert pricing.cost_usd("claude-opus-4-7", mixed) == (1000 * 5 + 2000 * 25 + 4000 * Decimal("6.25")
+                                                          + 8000 * Decimal("0.5")) / 1_000_000
+
+
+def test_haiku_5_5_prices_a_long_prompt_at_its_second_rate():
+    short = {"input_tokens": 10_000, "cache_read_input_tokens": 90_000, "output_tokens": 1000}
+    long = {**short, "cache_read_input_tokens": 90_001}  # the prompt is now 100,001 tokens
+    assert pricing.prompt_tokens(short) == 100_000
+    assert pricing.cost_usd("claude-haiku-5-5", short) == (10_000 * Decimal("0.10") + 90_000 * Decimal("0.01")
+                                                           + 1000 * Decimal("0.50")) / 1_000_000
+    assert pricing.cost_usd("claude-haiku-5-5", long) == (10_000 * Decimal("0.50") + 90_001 * Decimal("0.05")
+                                                          + 1000 * Decimal("2.50")) / 1_000_000
+
+
+def test_an_unpriced_model_costs_nothing_and_is_refused_a_budget(client):
+    assert pricing.cost_usd("claude-fable-5-2", {"input_tokens": 10**6}) == 0
+    assert "no list price" not in pricing.unpriced_reason("claude-fable-5-2")  # a reason, not a restatement
+    assert "not in the table" in pricing.unpriced_reason("claude-nonesuch-1")
+    env = client.beta.environments.create(name="pricing")
+    agent = client.beta.agents.create(model="claude-fable-5-2", name="unpriced")
+    budget = {"type": "limit", "max_list_cost": {"amount": "500", "currency": "USD"}}
+    with pytest.raises(anthropic.BadRequestError, match="claude-fable-5-2.*no list price") as e:
+        client.beta.sessions.create(agent=agent.id, environment_id=env.id, budget=budget)
+    assert e.value.body["error"]["details"]["error_code"] == "model_not_budgetable"
+    session = client.beta.sessions.create(agent=agent.id, environment_id=env.id)  # without a budget it runs
+    assert session.usage.list_cost is None
