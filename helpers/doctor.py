@@ -146,7 +146,7 @@ def check_live(check: Check) -> None:
         return
     except anthropic.NotFoundError:
         check(False, f"the model {settings.MODEL!r} does not exist for this key",
-              "set WORKSHOP_MODEL to a model the key can use (unset: claude-sonnet-4-6)")
+              f"set WORKSHOP_MODEL to a model the key can use (unset: {settings.DEFAULT_MODEL})")
     except anthropic.APIError as exc:
         check(False, f"the API answers: {type(exc).__name__}: {str(exc)[:160]}", "check the network and the key")
         return

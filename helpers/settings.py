@@ -4,14 +4,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["ROOT", "DATA_DIR", "RECORDINGS_DIR", "MODEL", "TESTED_SDK", "sdk_supported", "cache_dir"]
+__all__ = ["ROOT", "DATA_DIR", "RECORDINGS_DIR", "DEFAULT_MODEL", "MODEL", "TESTED_SDK", "sdk_supported", "cache_dir"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("WORKSHOP_DATA_DIR", ROOT / "data"))
 RECORDINGS_DIR = DATA_DIR / "recordings"
 
+#: The model the official quickstart creates its first agent with, and so the series' default: "ant beta:agents create
+#: --name "Coding Assistant" --model '{id: claude-opus-4-7}'" (https://platform.claude.com/docs/ja/managed-agents/quickstart,
+#: "Create an agent"; an older copy of the English page had claude-sonnet-4-6).
+DEFAULT_MODEL = "claude-opus-4-7"
+
 #: The model every agent in the series uses. Change it in one place: WORKSHOP_MODEL.
-MODEL = os.environ.get("WORKSHOP_MODEL", "claude-sonnet-4-6")
+MODEL = os.environ.get("WORKSHOP_MODEL", DEFAULT_MODEL)
 
 #: The anthropic SDK release the series is tested with (requirements.txt pins it).
 TESTED_SDK = "2.17.0"
