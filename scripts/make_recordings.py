@@ -589,15 +589,20 @@ BUDGET_MESSAGE = (
 )
 
 
+#: The model whose list price the budget drill was authored at (the stub prices a session at its own model's; at
+#: another price the cap stops the walk elsewhere: helpers/stub/replay.py). Not settings.MODEL: the file must not
+#: change with WORKSHOP_MODEL.
+BUDGET_DRILL_PRICED_AT = "claude-sonnet-4-6"
+
+
 def rec_budget(f: Facts) -> Recording:
     """The investigation under a small budget: it stops with budget_reached once its list cost reaches the cap."""
     from decimal import Decimal
 
-    from helpers.settings import MODEL
     from helpers.stub import pricing
 
     r = Recording("budget-reached", "BUDG", f, title="Incident-2277 on a 3-cent budget",
-                  description=f"A session capped at {BUDGET_DRILL_CENTS} cents (list price of {MODEL}): the "
+                  description=f"A session capped at {BUDGET_DRILL_CENTS} cents (list price of {BUDGET_DRILL_PRICED_AT}): the "
                               "investigation starts, and once its list cost reaches the cap no new model request "
                               "starts: session.status_idle with stop_reason budget_reached.",
                   keywords=["budget drill"])
@@ -619,7 +624,7 @@ def rec_budget(f: Facts) -> Recording:
     ]
 
     def spent() -> Decimal:
-        return sum((pricing.cost_usd(MODEL, ln["event"]["model_usage"]) for ln in r.lines
+        return sum((pricing.cost_usd(BUDGET_DRILL_PRICED_AT, ln["event"]["model_usage"]) for ln in r.lines
                     if ln["event"]["type"] == "span.model_request_end"), Decimal(0))
 
     for step in steps:

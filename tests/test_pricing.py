@@ -74,3 +74,25 @@ def test_an_unpriced_model_costs_nothing_and_is_refused_a_budget(client):
     assert e.value.body["error"]["details"]["error_code"] == "model_not_budgetable"
     session = client.beta.sessions.create(agent=agent.id, environment_id=env.id)  # without a budget it runs
     assert session.usage.list_cost is None
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "claude-opus-4-7"])
+def test_the_budget_drill_replays_at_any_listed_price(client, model):
+    """budget-reached was authored at claude-sonnet-4-6's price. At another model's price the cap stops the walk where
+    that price reaches it; raised, the walk goes on, and the recorded stop (now under the cap) ends the turn."""
+    from helpers import incident, loop, resources
+
+    env = client.beta.environments.create(name=f"drill-{model}")
+    agent = client.beta.agents.create(model=model, name="drill", tools=resources.agent_tools())
+    log_file = resources.ensure_log_file(client)
+    three_cents = {"type": "limit", "max_list_cost": {"amount": "3", "currency": "USD"}}
+    s = resources.new_session(client, agent, env, log_file, budget=three_cents, metadata={"recording": "budget-reached"})
+    capped = loop.run(client, s.id, "Budget drill: investigate.", handle_tool=incident.handle_tool, render=False)
+    spent = int(client.beta.sessions.retrieve(s.id).usage.list_cost.amount)
+    assert capped.stop_reason == "budget_reached" and 3 <= spent <= 4, (capped.stop_reason, spent)
+    requests = sum(ev.type == "span.model_request_end" for ev in capped.events)
+    client.beta.sessions.update(s.id, budget={"type": "limit", "max_list_cost": {"amount": "50", "currency": "USD"}})
+    resumed = loop.run(client, s.id, handle_tool=incident.handle_tool, render=False)
+    assert resumed.stop_reason == "end_turn"
+    more = sum(ev.type == "span.model_request_end" for ev in resumed.events)
+    assert (more > 0) == (model != "claude-sonnet-4-6"), (model, requests, more)  # opus stopped earlier: more to play

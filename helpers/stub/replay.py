@@ -32,10 +32,12 @@ Details beyond the design doc's rules:
   (:data:`NO_INTERRUPT`) and plays on (the recording's turn then ends), so a run nobody interrupts still stops.
 * Budgets: before each recorded ``span.model_request_start``, a session whose list cost has reached its budget
   (``Host.over_budget``) stops with ``session.status_idle`` ``budget_reached`` instead (the request in flight
-  finished; no new one starts), as does a recorded ``budget_reached`` line. :meth:`Replayer.budget_changed` (a raised
-  or removed budget) resumes the walk where it stopped, :data:`RESUME_DELAY` seconds later (``session.status_running``
-  after the update's ``session.updated``: live, "An accepted update resumes the session's paused work automatically",
-  docs, managed-agents/budgets; how soon is not documented).
+  finished; no new one starts), as does a recorded ``budget_reached`` line of a session over its cap (one under its
+  cap, which a recording made at another model's price or a raised budget leaves, ends the turn there with ``end_turn``:
+  the recording has nothing after its stop). :meth:`Replayer.budget_changed` (a raised or removed budget) resumes the
+  walk where it stopped, :data:`RESUME_DELAY` seconds later (``session.status_running`` after the update's
+  ``session.updated``: live, "An accepted update resumes the session's paused work automatically", docs,
+  managed-agents/budgets; how soon is not documented).
 * After the last line, each further ``user.message`` gets ``session.status_running``, one ``agent.message``
   (:data:`NO_MORE_TURNS`) and ``session.status_idle`` ``end_turn``.
 * Threads: a line with ``thread`` is that child thread's own event (the host cross-posts what the session's stream
@@ -365,6 +367,10 @@ class Replayer:
                     return None  # everything it waited on is already answered
                 sr["event_ids"] = waiting
             else:
+                if sr.get("type") == "budget_reached" and not self.host.over_budget():
+                    # Recorded at another model's list price (or before a raise): this session is under its cap, so
+                    # it would not stop for the budget; the recording has nothing after this stop, so the turn ends.
+                    sr = ev["stop_reason"] = {"type": "end_turn"}
                 self.turn_active = False
                 self.budget_stopped = sr.get("type") == "budget_reached"
         return ev
