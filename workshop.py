@@ -4,7 +4,8 @@
     python3 workshop.py open     # make .venv if needed, then open JupyterLab (offline replay unless a key is set)
     python3 workshop.py test     # make .venv if needed, then run the test suite (extra args go to pytest)
     python3 workshop.py doctor   # preflight: is this machine ready for the workshop? (one line per check)
-    python3 workshop.py reset    # archive the workshop's live resources and clear local caches (--dry-run: list only)
+    python3 workshop.py reset    # archive your live workshop resources and clear local caches (--dry-run: list only;
+                                 # --everyone: every learner's on this key, for the presenter after a room)
 
 The virtual environment lives in .venv next to this file. It is rebuilt
 automatically when requirements.txt changes (a hash is kept in .venv); the

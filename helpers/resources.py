@@ -14,6 +14,11 @@ The log is mounted with ``mount_path`` :data:`LOG_MOUNT_PATH` (``"/app.log"``) a
 
 Every ``ensure_*`` is idempotent: it reuses what it finds (tagged with :data:`WORKSHOP_METADATA`)
 and never piles up duplicates; :func:`archive_duplicates` archives older copies left by re-runs.
+
+A room may share one organisation's key, so everything is yours alone: :data:`LEARNER` (``WORKSHOP_LEARNER``, else your
+user and machine) is in every name (:func:`learner_name`) and in the metadata, and every find, reuse and archive here
+(and ``workshop.py reset``) only ever touches resources whose metadata names you (:func:`is_mine`). The one thing a
+room shares is the upload of app.log: the Files API keeps no metadata, and it is the same read-only file for everyone.
 """
 from __future__ import annotations
 
@@ -21,11 +26,12 @@ from typing import Any
 
 from .events import get
 from .sandbox import LOG_MOUNT_PATH, LOG_PATH
-from .settings import DATA_DIR
+from .settings import DATA_DIR, LEARNER
 
 __all__ = [
-    "WORKSHOP_METADATA", "ENVIRONMENT_NAME", "AGENT_NAME", "AGENT_DESCRIPTION", "SYSTEM_PROMPT", "LOG_MOUNT_PATH",
-    "LOG_PATH", "environment_config", "agent_tools", "agent_definition",
+    "WORKSHOP", "LEARNER", "WORKSHOP_METADATA", "learner_name", "is_mine",
+    "ENVIRONMENT_NAME", "AGENT_NAME", "AGENT_DESCRIPTION", "SYSTEM_PROMPT", "LOG_MOUNT_PATH", "LOG_PATH",
+    "environment_config", "agent_tools", "agent_definition",
     "find_environment", "find_agent", "find_log_file", "archive_duplicates",
     "ensure_environment", "ensure_agent", "ensure_log_file", "ensure_all", "new_session", "console_url", "is_live",
 ]
@@ -34,11 +40,31 @@ __all__ = [
 #: workspace; set WORKSHOP_CONSOLE_WORKSPACE to your workspace's id if your key belongs to another one.
 CONSOLE_SESSION_URL = "https://platform.claude.com/workspaces/{workspace}/sessions/{session_id}"
 
-#: Every resource the workshop creates carries this metadata, so it can be found (and cleaned up) again.
-WORKSHOP_METADATA = {"workshop": "ship-your-first-managed-agent"}
+#: The value of the "workshop" metadata key: what the series made, whoever made it.
+WORKSHOP = "ship-your-first-managed-agent"
 
-ENVIRONMENT_NAME = "incident-2277-sandbox"
-AGENT_NAME = "sre-investigator"
+#: Every resource the workshop creates carries this metadata, so it can be found (and cleaned up) again: the workshop,
+#: and the learner who made it, so that in a room sharing one key nobody finds, reuses or archives a neighbour's.
+WORKSHOP_METADATA = {"workshop": WORKSHOP, "learner": LEARNER}
+
+
+def learner_name(base: str, learner: str = LEARNER) -> str:
+    """A resource's name with its learner in it ("sre-investigator" -> "sre-investigator-ada-mbp"): the Console, which
+    lists every learner's resources side by side, then shows whose each one is."""
+    return f"{base}-{learner}"
+
+
+def is_mine(obj: Any, everyone: bool = False) -> bool:
+    """Was ``obj`` made by this series for this learner (its metadata carries :data:`WORKSHOP_METADATA`)? With
+    ``everyone``, by this series for anyone (the presenter's clean-up of a room, and resources from before the learner
+    key)."""
+    meta = get(obj, "metadata") or {}
+    wanted = {"workshop": WORKSHOP} if everyone else WORKSHOP_METADATA
+    return all(meta.get(k) == v for k, v in wanted.items())
+
+
+ENVIRONMENT_NAME = learner_name("incident-2277-sandbox")
+AGENT_NAME = learner_name("sre-investigator")
 AGENT_DESCRIPTION = "Investigates production incidents from logs, metrics, deploys and diffs."
 
 SYSTEM_PROMPT = f"""\
@@ -111,12 +137,7 @@ def agent_definition(model: str | None = None) -> dict:
 
 # --------------------------------------------------------------------------- finding what exists
 def _ours(obj: Any, name: str) -> bool:
-    meta = get(obj, "metadata") or {}
-    return (
-        get(obj, "name") == name
-        and all(meta.get(k) == v for k, v in WORKSHOP_METADATA.items())
-        and not get(obj, "archived_at")
-    )
+    return get(obj, "name") == name and is_mine(obj) and not get(obj, "archived_at")
 
 
 def _newest(items: list) -> Any:
@@ -132,17 +153,18 @@ def _matching_agents(client: Any, name: str) -> list:
 
 
 def find_environment(client: Any, name: str = ENVIRONMENT_NAME) -> Any:
-    """The newest active workshop environment called ``name``, or None."""
+    """Your newest active workshop environment called ``name``, or None."""
     return _newest(_matching_environments(client, name))
 
 
 def find_agent(client: Any, name: str = AGENT_NAME) -> Any:
-    """The newest active workshop agent called ``name``, or None."""
+    """Your newest active workshop agent called ``name``, or None."""
     return _newest(_matching_agents(client, name))
 
 
 def archive_duplicates(client: Any, keep: Any) -> list[str]:
-    """Archive every other active workshop agent or environment with ``keep``'s name. Returns their ids."""
+    """Archive every other active agent or environment of yours with ``keep``'s name (never another learner's).
+    Returns their ids."""
     kind = get(keep, "type")
     if kind == "agent":
         others, archive = _matching_agents(client, get(keep, "name")), client.beta.agents.archive
@@ -174,7 +196,7 @@ def find_log_file(client: Any, path: Any = None) -> Any:
 
 # --------------------------------------------------------------------------- ensure_*
 def ensure_environment(client: Any) -> Any:
-    """The SRE sandbox environment: reused if it exists (name + metadata), else created."""
+    """Your SRE sandbox environment: reused if it exists (name + metadata), else created."""
     env = find_environment(client)
     if env is None:
         env = client.beta.environments.create(
@@ -209,7 +231,7 @@ def _model_id(agent: Any) -> str | None:
 
 
 def ensure_agent(client: Any, model: str | None = None) -> Any:
-    """The SRE investigator: reused if it exists; updated to a new version if its model, system prompt
+    """Your SRE investigator: reused if it exists; updated to a new version if its model, system prompt
     or tools differ from :func:`agent_definition`; else created."""
     definition = agent_definition(model)
     agent = find_agent(client)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["ROOT", "DATA_DIR", "RECORDINGS_DIR", "DEFAULT_MODEL", "MODEL", "TESTED_SDK", "sdk_supported", "cache_dir"]
+__all__ = ["ROOT", "DATA_DIR", "RECORDINGS_DIR", "DEFAULT_MODEL", "MODEL", "LEARNER", "learner_id", "default_learner",
+           "TESTED_SDK", "sdk_supported", "cache_dir"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("WORKSHOP_DATA_DIR", ROOT / "data"))
@@ -17,6 +18,38 @@ DEFAULT_MODEL = "claude-opus-4-7"
 
 #: The model every agent in the series uses. Change it in one place: WORKSHOP_MODEL.
 MODEL = os.environ.get("WORKSHOP_MODEL", DEFAULT_MODEL)
+
+
+def learner_id(text: str, limit: int = 40) -> str:
+    """``text`` as names and metadata carry a learner: lower case, runs of letters and digits (any script) joined by
+    single hyphens, at most ``limit`` characters; "" when it has no letter or digit ("Ada Lovelace" -> "ada-lovelace")."""
+    words, word = [], []
+    for ch in text.casefold() + " ":
+        if ch.isalnum():
+            word.append(ch)
+        elif word:
+            words.append("".join(word))
+            word = []
+    return "-".join(words)[:limit].strip("-")
+
+
+def default_learner() -> str:
+    """The OS user and the machine's name ("ada" on "ada-mbp.local" -> "ada-ada-mbp"): distinct in a room of laptops
+    that share one API key, and the same in every kernel of one learner."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in the environment and none in the password database (some containers)
+        user = ""
+    host = socket.gethostname().split(".")[0]
+    return learner_id(f"{user} {host}") or "learner"
+
+
+#: Who you are in a room that shares one key (WORKSHOP_LEARNER, else your user and machine): every name and the metadata
+#: of what you create carry it, and every find, reuse, archive and reset is scoped to it (helpers/resources.py).
+LEARNER = learner_id(os.environ.get("WORKSHOP_LEARNER", "")) or default_learner()
 
 #: The anthropic SDK release the series is tested with (requirements.txt pins it).
 TESTED_SDK = "2.17.0"

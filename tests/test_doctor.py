@@ -63,7 +63,8 @@ def test_doctor_passes_offline():
     assert out.returncode == 0, out.stdout + out.stderr
     checks = [ln for ln in out.stdout.splitlines() if ln[:1] in "✓✗"]
     assert len(checks) >= 6 and all(ln.startswith("✓") for ln in checks), out.stdout
-    for what in ("Python 3.", "hash stamp", "pinned packages", "evidence", "widgets extension", "offline replay"):
+    for what in ("Python 3.", "hash stamp", "pinned packages", "evidence", "widgets extension", "offline replay",
+                 f"you are the learner {resources.LEARNER!r}"):
         assert any(what in ln for ln in checks), (what, out.stdout)
 
 
@@ -75,10 +76,32 @@ def test_doctor_in_live_mode_without_a_key_fails_naming_the_variable():
     assert "fix: export ANTHROPIC_API_KEY=" in out.stdout
 
 
+@pytest.mark.parametrize("raw,learner,ok", [
+    (None, None, True), ("  Ada Lovelace ", "ada-lovelace", True), ("ada", "ada", True), ("!!!", None, False),
+])
+def test_doctor_says_who_you_are_in_the_room(monkeypatch, raw, learner, ok):
+    if raw is None:
+        monkeypatch.delenv("WORKSHOP_LEARNER", raising=False)
+    else:
+        monkeypatch.setenv("WORKSHOP_LEARNER", raw)
+    lines: list[str] = []
+    check = doctor.Check(lines.append)
+    doctor.check_learner(check)
+    assert lines[0].startswith("✓" if ok else "✗"), lines
+    assert repr(learner or doctor.settings.default_learner()) in lines[0], lines
+    if raw and ok and learner != raw:
+        assert f"written {learner!r}" in lines[0]
+    if not ok:
+        assert lines[1].strip().startswith("fix: export WORKSHOP_LEARNER=")
+
+
 def test_reset_lists_then_archives_what_the_workshop_made(server, client, tmp_path):
     session = resources.new_session(client)  # environment, agent, upload, session: all the workshop's
     env, agent = resources.find_environment(client), resources.find_agent(client)
     stranger = client.beta.agents.create(name="not-the-workshops", model="claude-sonnet-4-6")
+    neighbour = client.beta.agents.create(  # the same workshop on the same key, another learner's
+        name=resources.learner_name("sre-investigator", "neighbour"), model="claude-sonnet-4-6",
+        metadata={**resources.WORKSHOP_METADATA, "learner": "neighbour"})
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "applog-x.npz").write_bytes(b"x")
@@ -87,10 +110,14 @@ def test_reset_lists_then_archives_what_the_workshop_made(server, client, tmp_pa
 
     dry = workshop_cli("reset", "--dry-run", **live)
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    assert "would archive 3 workshop resource(s)" in dry.stdout, dry.stdout
+    assert f"would archive 3 workshop resource(s), learner {resources.LEARNER!r}'s" in dry.stdout, dry.stdout
     for obj in (session, env, agent):
         assert obj.id in dry.stdout
-    assert stranger.id not in dry.stdout
+    assert stranger.id not in dry.stdout and neighbour.id not in dry.stdout
+    room = workshop_cli("reset", "--dry-run", "--everyone", **live)  # the presenter's view: every learner's
+    assert "would archive 4 workshop resource(s), every learner's" in room.stdout, room.stdout
+    assert f"{neighbour.id}  sre-investigator-neighbour  (learner neighbour)" in room.stdout
+    assert f"(learner {resources.LEARNER})" in room.stdout and stranger.id not in room.stdout
     assert f"would clear the workshop's cache (parsed log, charts, the stub's validators) {cache}" in dry.stdout
     assert cache.exists() and not client.beta.agents.retrieve(agent.id).archived_at  # nothing changed
 
@@ -100,6 +127,7 @@ def test_reset_lists_then_archives_what_the_workshop_made(server, client, tmp_pa
     assert not cache.exists()
     assert client.beta.agents.retrieve(agent.id).archived_at
     assert not client.beta.agents.retrieve(stranger.id).archived_at
+    assert not client.beta.agents.retrieve(neighbour.id).archived_at  # a neighbour's is never yours to archive
     again = workshop_cli("reset", "--dry-run", **live)
     assert "would archive 0 workshop resource(s)" in again.stdout, again.stdout
 
