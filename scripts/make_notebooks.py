@@ -79,6 +79,11 @@ KEEP_CELL_METADATA = ("tags",)
 #: Parameters papermill passes for an offline run.
 OFFLINE_PARAMETERS = {"MODE": "replay", "SPEED": "instant"}
 
+#: The environment of an offline run (--execute, the tests): replay at once, and one learner for every run, since names
+#: and metadata carry the learner (WORKSHOP_LEARNER; its default, the user and machine, would differ from machine to
+#: machine and put a name of the machine into the committed outputs).
+OFFLINE_ENV = {"WORKSHOP_MODE": "replay", "WORKSHOP_REPLAY_SPEED": "instant", "WORKSHOP_LEARNER": "you-laptop"}
+
 #: How --execute, the tests and benchmarks/bench_notebooks.py run a notebook with papermill (and its nbclient):
 #: no output path (papermill would write the whole notebook before and after every cell, ~1-2 s a notebook; the
 #: executed notebook is returned and written once), and the kernel stopped at once when the last cell is done.
@@ -400,8 +405,7 @@ def execute(names: list[str] | None = None, timeout: int = 600, folder: Path = S
     import papermill as pm
 
     env_backup = dict(os.environ)
-    os.environ["WORKSHOP_MODE"] = "replay"
-    os.environ["WORKSHOP_REPLAY_SPEED"] = "instant"
+    os.environ.update(OFFLINE_ENV)
     for key in ("ANTHROPIC_API_KEY", "WORKSHOP_MODEL", "WORKSHOP_DATA_DIR"):  # outputs assume the defaults
         os.environ.pop(key, None)
     try:

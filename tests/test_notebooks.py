@@ -56,7 +56,7 @@ def _source(cell) -> str:
     return mk._source(cell)
 
 
-OFFLINE_ENV = {"WORKSHOP_MODE": "replay", "WORKSHOP_REPLAY_SPEED": "instant"}
+OFFLINE_ENV = dict(mk.OFFLINE_ENV)  # replay at once, and the learner of the committed outputs
 UNSET_ENV = ("ANTHROPIC_API_KEY", "WORKSHOP_MODEL", "WORKSHOP_DATA_DIR")  # the committed outputs assume the defaults
 
 

@@ -204,7 +204,7 @@ def test_05_rebuilds_after_a_hard_refresh_from_the_platform_alone():
     reset = next(i for i, c in enumerate(codes) if c.strip() == "%reset -f")
     after = "\n".join(codes[reset + 1:])
     assert "helpers.connect()" in after and "resources.find_agent(client)" in after
-    assert "sessions.list(agent_id=agent.id, limit=1)" in after
+    assert "sessions.list(agent_id=agent.id, limit=20) if resources.is_mine(s))" in after  # the newest of yours
     conversation = _exercise_cell(nb, "5.2")
     assert conversation in codes[reset + 1:], "5.2 must come after the %reset"
     left = _outputs(_cell_with(nb, "variables left:"))
