@@ -24,14 +24,21 @@ import threading
 import time
 from typing import Any
 
+import anthropic  # imported by helpers.client before this module, which only it imports
+
 __all__ = ["StreamDeadline", "DeadlineStream", "deadline_of", "is_event_stream", "with_deadline"]
 
 #: How much of the stream's tail is kept to say what it carried last (a frame is rarely longer).
 TAIL_BYTES = 64 * 1024
 
 
-class StreamDeadline(TimeoutError):
-    """A session's stream outlived its ``timeout``: the loop reading it never stopped."""
+class StreamDeadline(anthropic.AnthropicError, TimeoutError):
+    """A session's stream outlived its ``timeout``: the loop reading it never stopped.
+
+    An :class:`anthropic.AnthropicError`, because it is raised from inside the SDK's reading of the stream, and the
+    SDK lets its own errors through unchanged: from 2.17 (``anthropic/_streaming.py``, ``iter_response_bytes``) every
+    other exception raised while the body is read becomes ``APIConnectionError("Connection error.")``, which would
+    hide this message (2.14 let any exception through). A ``TimeoutError`` too, for code that catches those."""
 
     def __init__(self, message: str, seconds: float) -> None:
         super().__init__(message)
