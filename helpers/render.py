@@ -112,6 +112,10 @@ def _sent_detail(t: str, ev: dict) -> str | None:
     return None
 
 
+#: What follows an agent.custom_tool_use on its line.
+_ANSWERS = "  ← your laptop answers this"
+
+
 def _agent_detail(t: str, ev: dict) -> str | None:
     """What Claude does."""
     if t == "agent.message":
@@ -132,7 +136,8 @@ def _agent_detail(t: str, ev: dict) -> str | None:
         denied = "  [denied by policy]" if ev.get("evaluated_permission") == "deny" else ""
         return f"{where}{name}  {args}{ask}{denied}"
     if t == "agent.custom_tool_use":
-        return f"{ev.get('name', '?')}({_compact(ev.get('input') or {})})  ← your laptop answers this"
+        call = clean(f"{ev.get('name', '?')}({_compact(ev.get('input') or {})})", width=WIDTH - TYPE_COLUMN - len(_ANSWERS))
+        return call + _ANSWERS  # the arguments are cut, never the note, however long the call
     if t in ("agent.tool_result", "agent.mcp_tool_result"):
         flag = "error: " if ev.get("is_error") else "ok: "
         return flag + (text_of(ev.get("content")) or "(no output)")

@@ -103,3 +103,16 @@ def test_html_keeps_a_long_event_type_whole():
     assert f">{long_type} </span>" in html_line, html_line
     short = _render.Line({"type": "agent.message", "content": [{"type": "text", "text": "hi"}]})._repr_html_()
     assert ">agent.message" + " " * (_render.TYPE_COLUMN - len("agent.message")) + "</span>hi<" in short, short
+
+
+def test_a_long_custom_tool_call_keeps_its_note():
+    """Walkthrough 1: 04's first agent.custom_tool_use (get_metrics with six arguments) was cut before
+    "← your laptop answers this", which every shorter call shows. The arguments are cut instead."""
+    call = {"type": "agent.custom_tool_use", "id": "sevt_1", "name": "get_metrics",
+            "input": {"service": "checkout", "metric": "p99_ms", "start": "2026-11-18T13:00:00Z",
+                      "end": "2026-11-18T15:30:00Z", "step": "15m", "compare_at": "2026-11-18T14:07:00Z"}}
+    text = render.line(call)
+    assert len(text) <= render.WIDTH and text.endswith("← your laptop answers this"), text
+    assert 'get_metrics(service="checkout", metric="p99_ms"' in text and "…" in text
+    short = render.line({**call, "input": {"service": "checkout"}})
+    assert short.endswith('get_metrics(service="checkout") ← your laptop answers this'), short
