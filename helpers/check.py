@@ -229,6 +229,8 @@ def _todo_from_caller(frame: Any) -> _Todo:
                         break
     except Exception:  # never let the placeholder itself fail
         pass
+    if num and name:
+        _TODO_NAMES.setdefault(num, set()).add(name)
     return _Todo(num, name)
 
 
@@ -280,12 +282,16 @@ def fail(problem: str, hint: str | None = None) -> None:
 
 def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
     """Fail unless ``value`` was set by the learner (not the TODO placeholder, not None/Ellipsis), and unless the
-    TODO's cell raised the last time it ran (in a notebook: :func:`not_done`).
+    TODO's cell raised the last time it ran and ``value`` was not set since (in a notebook: :func:`not_done`).
 
-    ``name`` is the variable as the learner sees it, ``todo`` the exercise number ("2.1")."""
+    ``name`` is the variable as the learner sees it, ``todo`` the exercise number ("2.1"). The untouched placeholder
+    of an exercise that is optional in the workshop is not a failure: the check says so and stops (:func:`skipped`)."""
     __tracebackhide__ = True
-    not_done(todo)
+    _TODO_NAMES.setdefault(todo, set()).add(name)
+    not_done(todo, name, value)
     if isinstance(value, _Todo):
+        if todo in OPTIONAL_IN_WORKSHOP:
+            skipped(todo, f"`{name}` is still the TODO placeholder")
         ran = "" if todo not in _RUNS else " (its cell ran to the end, but left it unset)"
         fail(
             f"TODO {todo} is not done yet: `{name}` is still the TODO placeholder{ran}.",
@@ -301,12 +307,68 @@ def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
     return value
 
 
+# ------------------------------------------------------------------ exercises that are optional in the workshop
+#: The exercises of the workshop path (00 -> 04) that the room skips: each is under a heading marked *(optional in
+#: the workshop)* or *Going deeper* (scripts/estimate_time.py reads the same headings; tests/test_check.py keeps the
+#: two in step). Their untouched cells run as they are (scripts/make_notebooks.py), and their checks say "not done,
+#: optional" without failing, so *Run All* of a presenter-led notebook runs from top to bottom.
+OPTIONAL_IN_WORKSHOP = frozenset({"0.1", "1.1", "1.2", "1.3", "2.3", "4.2", "4.3"})
+
+
+class _Skipped(Exception):
+    """An optional exercise not done yet: its check prints this instead of failing (see :func:`_skippable`)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def skipped(todo: str, why: str) -> None:
+    """Stop the check of an optional exercise that is not done yet, without failing its cell."""
+    raise _Skipped(f"⏭ TODO {todo} is not done yet: {why}. It is optional in the workshop; for later, write it in its "
+                   f"cell, run that cell, then run this check again.")
+
+
+def not_written(todo: str, what: str) -> None:
+    """``what`` still raises NotImplementedError: skipped when the exercise is optional in the workshop, else ❌."""
+    __tracebackhide__ = True
+    if todo in OPTIONAL_IN_WORKSHOP:
+        skipped(todo, f"{what} still raises NotImplementedError")
+    fail(f"{what} still raises NotImplementedError: TODO {todo} is not done yet.",
+         f"write your code in place of the `raise NotImplementedError(...)` line of TODO {todo}, run that cell, "
+         "then run this one again.")
+
+
+def _skippable(check: Callable) -> Callable:
+    import functools
+
+    @functools.wraps(check)
+    def run(*args: Any, **kwargs: Any) -> None:
+        __tracebackhide__ = True
+        try:
+            return check(*args, **kwargs)
+        except _Skipped as skip:
+            print(skip.message, flush=True)
+            return None
+
+    return run
+
+
 # ------------------------------------------------------------------ what the TODO cells did when they last ran
 #: TODO number -> the exception its cell raised the last time it ran in this kernel (None: it finished). Filled by
 #: IPython's post_run_cell event (registered by :func:`watch`), so a check can tell "your cell raised" from "your
 #: code is wrong". Empty outside IPython: the checks then judge the values alone.
 _RUNS: dict[str, BaseException | None] = {}
 _TODO_IN_CELL = re.compile(r"^[ \t]*#(?:## BEGIN SOLUTION| TODO) (\d+(?:\.\d+)*)\b", re.M)
+
+#: TODO number -> the names it sets: its placeholders (``env = check.TODO``), the names its cell assigns, the names
+#: its check asks for. Known once any of them has run.
+_TODO_NAMES: dict[str, set[str]] = {}
+
+#: TODO number -> {name: its value when that TODO's cell last raised}. A value bound since, in any cell (the learner
+#: wrote the code in a new cell, or deleted the cell's TODO comment), is judged by the check, not the stale raise.
+_AT_RAISE: dict[str, dict[str, Any]] = {}
+_UNBOUND = object()
 
 #: The exercise each check judges: what a NameError in its cell points back to.
 _TODO_OF_CHECK = {
@@ -322,21 +384,76 @@ _TODO_OF_CHECK = {
 _CELL_TODOS: dict[str, set[str]] = {}
 
 
+def _assigned(source: str) -> set[str]:
+    """The names a cell binds at its top level (inside ``with``, ``for``, ``if`` and ``try`` too, not in functions)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a cell magic, or a cell that does not parse: nothing known
+        return set()
+    names: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(child.name)
+                continue
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                names.add(child.id)
+            if not isinstance(child, ast.Lambda):
+                visit(child)
+
+    visit(tree)
+    return names
+
+
+def _user_ns() -> dict | None:
+    """The notebook's variables (None outside IPython)."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "user_ns", None)
+
+
 def _note_run(result: Any) -> None:
-    """IPython's post_run_cell: remember how each TODO cell's latest run ended."""
+    """IPython's post_run_cell: remember how each TODO cell's latest run ended, and explain a NameError in a check
+    cell below IPython's own traceback."""
     info = getattr(result, "info", None)
-    nums = set(_TODO_IN_CELL.findall(getattr(info, "raw_cell", None) or ""))
+    source = getattr(info, "raw_cell", None) or ""
+    nums = set(_TODO_IN_CELL.findall(source))
     cell_id = getattr(info, "cell_id", None)
     if cell_id:
         nums |= _CELL_TODOS.get(cell_id, set())
         if nums:
             _CELL_TODOS[cell_id] = nums
+    error = getattr(result, "error_in_exec", None)
     for num in nums:
-        _RUNS[num] = getattr(result, "error_in_exec", None)
+        _RUNS[num] = error
+        if error is None:
+            _AT_RAISE.pop(num, None)
+            continue
+        names = _TODO_NAMES.setdefault(num, set())
+        names |= _assigned(source)
+        ns = _user_ns()
+        if ns is None:  # no notebook: nothing to tell a value set since from a stale one
+            _AT_RAISE.pop(num, None)
+        else:
+            _AT_RAISE[num] = {name: ns.get(name, _UNBOUND) for name in names}
+    if isinstance(error, NameError):
+        message = _name_error_message(error)
+        if message:
+            print(message, flush=True)
 
 
 def watch() -> None:
-    """In a notebook: note how each TODO cell's runs end, and explain a NameError in a check cell (done on import)."""
+    """In a notebook: note how each TODO cell's runs end, and explain a NameError in a check cell (done on import).
+
+    IPython shows every traceback itself; what the checks add comes after it (no custom exception handler: IPython
+    9's run_code ignores what one returns, so a handler's traceback would never be shown)."""
     import sys
 
     if "IPython" not in sys.modules:
@@ -347,38 +464,77 @@ def watch() -> None:
     if shell is None or getattr(shell, "_workshop_check_watch", False):
         return
     shell.events.register("post_run_cell", _note_run)
-    if not shell.custom_exceptions:  # never replace someone else's handler
-        shell.set_custom_exc((NameError,), _name_error)
     shell._workshop_check_watch = True
 
 
-def _name_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
-    """A NameError in a check cell means the TODO that sets the name has not run to its end: say so."""
+def _cell_frames(exc: BaseException) -> list:
+    """The traceback entries of ``exc`` in the notebook cell that raised it: IPython's own frames (and the library
+    frames the error went through) left out."""
+    tb, frames = exc.__traceback__, []
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    cell = next((f for f in frames if not _library_file(f.tb_frame.f_code.co_filename)), None)
+    if cell is None:
+        return []
+    filename = cell.tb_frame.f_code.co_filename
+    return [f for f in frames if f.tb_frame.f_code.co_filename == filename]
+
+
+def _library_file(filename: str) -> bool:
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    roots = tuple(p for p in (paths.get("stdlib"), paths.get("purelib"), paths.get("platlib")) if p)
+    return "site-packages" in filename or "dist-packages" in filename or filename.startswith(roots)
+
+
+def _where(exc: BaseException) -> tuple[int, str] | None:
+    """(line number, its text) of the cell's line that raised ``exc``, if it came from a notebook cell."""
     import linecache
 
-    frame_tb = tb
-    while frame_tb is not None and frame_tb.tb_next is not None:
-        frame_tb = frame_tb.tb_next
-    line = ""
-    if frame_tb is not None:
-        code = frame_tb.tb_frame.f_code
-        line = linecache.getline(code.co_filename, frame_tb.tb_lineno, frame_tb.tb_frame.f_globals)
-    m = re.search(r"\bcheck\.(\w+)\(", line)
+    frames = _cell_frames(exc)
+    if not frames:
+        return None
+    last = frames[-1]
+    text = linecache.getline(last.tb_frame.f_code.co_filename, last.tb_lineno, last.tb_frame.f_globals).strip()
+    return last.tb_lineno, text
+
+
+def _name_error_message(exc: NameError) -> str | None:
+    """A NameError in a check cell: the name its TODO sets is missing. Say what happened to that TODO's cell."""
+    where = _where(exc)
+    m = re.search(r"\bcheck\.(\w+)\(", where[1]) if where else None
     num = _TODO_OF_CHECK.get(m.group(1)) if m else None
     if num is None:
-        return shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
-    name = getattr(value, "name", None) or str(value)
-    return [f"❌ `{name}` is not defined: TODO {num} is not done yet (its cell has not run, or stopped with an error "
-            f"before setting it).\nHint: run the cells above in order; the TODO {num} cell must finish without an "
-            "error. Then run this check again."]
+        return None
+    name = getattr(exc, "name", None) or str(exc)
+    head = f"❌ `{name}` is not defined: "
+    if num not in _RUNS:
+        return (head + f"the TODO {num} cell has not run in this kernel (after a restart, or if you skipped it)."
+                f"\nHint: run the cells above in order, the TODO {num} cell included, then this check again.")
+    error = _RUNS[num]
+    if error is not None:
+        at = _where(error)
+        line = f" at line {at[0]} (`{_clip(at[1], 60)}`)" if at else ""
+        return (head + f"the TODO {num} cell stopped with {_a(type(error).__name__)}{line} before setting it: "
+                f"{_clip(str(error), 200)}\nHint: fix that in the TODO {num} cell (its error is shown under it), run "
+                "it until it finishes, then run this check again.")
+    return (head + f"the TODO {num} cell ran to its end without setting it.\nHint: assign your result to `{name}` "
+            f"(the name its goal asks for) in the TODO {num} cell, run it again, then run this check.")
 
 
-def not_done(todo: str) -> None:
-    """Fail with "TODO N.M is not done yet" when the TODO's cell raised the last time it ran (in a notebook)."""
+def not_done(todo: str, name: str | None = None, value: Any = _UNBOUND) -> None:
+    """Fail with "TODO N.M is not done yet" when the TODO's cell raised the last time it ran (in a notebook), unless
+    ``value`` (the variable ``name`` the check judges) was set since: then the check judges it."""
     __tracebackhide__ = True
     exc = _RUNS.get(todo)
-    if exc is not None:
-        fail(*_raised(todo, exc))
+    if exc is None:
+        return
+    at_raise = _AT_RAISE.get(todo, {})
+    if name in at_raise and value is not _UNBOUND and not isinstance(value, _Todo) and value is not at_raise[name]:
+        return  # bound after the raise: a new cell, or the TODO cell without its comment, set it
+    fail(*_raised(todo, exc))
 
 
 def _raised(todo: str, exc: BaseException) -> tuple[str, str]:
@@ -406,9 +562,11 @@ def _raised(todo: str, exc: BaseException) -> tuple[str, str]:
         return (f"TODO {todo} is not done yet: an API call in its cell was refused ({status}, {kind}): "
                 f"{_clip(detail, 300)}",
                 "fix what the API's message names, then run the TODO cell again.")
-    return (f"TODO {todo} is not done yet: its cell raised {_a(kind)}: {_clip(str(exc), 300)}",
-            "fix the line the error points at, run the TODO cell until it finishes without an error, then run this "
-            "one again.")
+    at = _where(exc)
+    line = f" at line {at[0]} (`{_clip(at[1], 60)}`)" if at else ""
+    return (f"TODO {todo} is not done yet: its cell raised {_a(kind)}{line}: {_clip(str(exc), 300)}",
+            "fix the line the error points at (its traceback is under the TODO cell), run the TODO cell until it "
+            "finishes without an error, then run this one again.")
 
 
 def _raised_in_send(exc: BaseException) -> bool:
@@ -730,7 +888,7 @@ _STOP_REASONS = ("end_turn", "requires_action", "retries_exhausted", "budget_rea
 def stream_loop(events: Any, stop_reason: Any) -> None:
     """03 (exercise 3.2): the hand-written loop collected the events and stopped for the right reason."""
     __tracebackhide__ = True
-    not_done("3.2")  # its cell raised (the untouched TODO, a send the API refused, ...): that, not the events
+    not_done("3.2", "events", events)  # its cell raised (the untouched TODO, a deadline, ...): that, not the events
     need(events, "events", "3.2", "the list of events your loop received")
     if is_todo(stop_reason):
         need(stop_reason, "stop_reason", "3.2", "the stop reason of the idle event that ended your loop")
@@ -839,8 +997,7 @@ def tool_handler(handle_tool: Any) -> None:
         try:
             out = handle_tool(name, dict(args))
         except NotImplementedError:
-            fail("handle_tool still raises NotImplementedError: TODO 4.2 is not done yet.",
-                 "write the dispatch (a dict from tool name to incident function), then run the cell.")
+            not_written("4.2", "handle_tool")
         except Exception as exc:
             fail(f"handle_tool({name!r}, {args}) raised {type(exc).__name__}: {exc}",
                  f"call the matching function with the arguments as keywords: incident.{name}(**args).")
@@ -889,7 +1046,7 @@ def tool_answer(answer: Any) -> None:
         try:
             out = answer(ev)
         except NotImplementedError:
-            fail("answer still raises NotImplementedError: TODO 4.3 is not done yet.", "write answer(ev), then run the cell.")
+            not_written("4.3", "answer")
         except Exception as exc:
             kind = type(exc).__name__
             if _raised_in_handle_tool(exc):
@@ -988,30 +1145,53 @@ def _wrong_tool_results(history: list) -> list[str]:
     return problems
 
 
-def investigation(events: Any, client: Any, session_id: str) -> None:
-    """04 (exercise 4.1): the loop answered every tool call inline and stopped on end_turn."""
+def _unnoted(history: list, answered: Any) -> None:
+    """Fail when a call the loop answered is not in ``answered``: the given stop then ends the loop at the
+    requires_action idle after that answer, or not, depending on whether the idle or the answer comes first (the
+    order is the service's, not the loop's). Judged on what was answered, so the verdict is the same every run."""
     __tracebackhide__ = True
-    need(events, "events", "4.1", "the list of events investigate(...) returned")
+    try:
+        noted = set(answered)
+    except TypeError:
+        fail(f"`answered` is {_a(type(answered).__name__)}, not a set of ids.", "keep `answered = set()` as given.")
+    calls = {attr(e, "id"): attr(e, "name") for e in history if _type_of(e) == "agent.custom_tool_use"}
+    sent = [attr(e, "custom_tool_use_id") for e in history if _type_of(e) == "user.custom_tool_result"]
+    missing = [i for i in dict.fromkeys(sent) if i in calls and i not in noted]
+    if missing:
+        names = ", ".join(calls[i] for i in missing[:4]) + (" ..." if len(missing) > 4 else "")
+        fail(f"you answered {len(missing)} tool call(s) ({names}) but never noted them in `answered`: your loop stops "
+             "at the requires_action idle that follows an answer whenever that idle comes first, so it may end early "
+             "on one run and not on the next.",
+             "after your send, note the call's id: `answered.add(ev.id)`. The stop below the TODO reads on through an "
+             "idle that waits only for calls in `answered`.")
+
+
+def investigation(events: Any, answered: Any, client: Any, session_id: str) -> None:
+    """04 (exercise 4.1): the loop answered every tool call inline, noted each, and stopped on end_turn."""
+    __tracebackhide__ = True
+    not_done("4.1", "events", events)
+    need(events, "events", "4.1", "the list of events your loop received")
     import inspect
 
     if inspect.isgenerator(events):
-        fail("investigate() returned a generator: you kept the slide's `yield`.",
-             "append each event to a list (events.append(ev)) and `return` the list at the end of investigate().")
+        fail("`events` is a generator: you kept the slide's `yield`.",
+             "append each event to the list (events.append(ev)), as the loop of the TODO 4.1 cell does.")
     if not isinstance(events, (list, tuple)):
-        fail(f"investigate() returned {_a(type(events).__name__)}, not a list of events.",
-             "append each event to a list (events.append(ev)) and `return` the list at the end of investigate().")
+        fail(f"`events` is {_a(type(events).__name__)}, not a list of events.",
+             "append each event to the list (events.append(ev)), as the loop of the TODO 4.1 cell does.")
     events = list(events)
     if not events:
-        fail("investigate() returned no events.", "append every event the stream yields, and return the list.")
+        fail("your loop received no events.", "append every event the stream yields to `events`.")
     if any(_no_more_turns(e) for e in events):
         fail("this session's investigation already ran: the replay has no more turns for it, so the agent only said so.",
              "investigate a new session: the TODO 4.1 cell makes one each time it runs.")
     types = [_type_of(e) for e in events]
     if "session.status_running" not in types and "user.message" not in types:
         fail("the loop never saw the session start running: the stream was probably opened after the message was sent.",
-             "open the stream first (`with client.beta.sessions.events.stream(session_id) as stream:`), "
+             "open the stream first (`with client.beta.sessions.events.stream(session.id) as stream:`), "
              "then send, inside the with.")
     history = _history(client, session_id)
+    _unnoted(history, answered)
     unanswered, results = _unanswered_calls(history)
     last = events[-1]
     waited_for = set(attr(last, "stop_reason.event_ids") or [])
@@ -1027,7 +1207,7 @@ def investigation(events: Any, client: Any, session_id: str) -> None:
         names = ", ".join(attr(c, "name") for c in unanswered)
         fail(f"{len(unanswered)} custom tool call(s) were never answered ({names}).",
              "for every agent.custom_tool_use, send a user.custom_tool_result with client.beta.sessions.events.send("
-             "session_id, events=[...]): its custom_tool_use_id is ev.id, its text what handle_tool(ev.name, ev.input) "
+             "session.id, events=[...]): its custom_tool_use_id is ev.id, its text what handle_tool(ev.name, ev.input) "
              "returns.")
     twice = [k for k, n in results.items() if n > 1]
     if twice:
@@ -1752,3 +1932,10 @@ def status_update(review: Any, result: Any) -> None:
              "pass confirm=review to loop.run, so the post waits for your verdict and goes out when you allow it.")
     ok("review() lets a clean update go public and stops one that leaks internals (with a reason); the status page "
        "post went out once you allowed it.")
+
+
+# The checks of the exercises that are optional in the workshop say "not done, optional" without failing their cell.
+for _check, _todo in _TODO_OF_CHECK.items():
+    if _todo in OPTIONAL_IN_WORKSHOP:
+        globals()[_check] = _skippable(globals()[_check])
+del _check, _todo

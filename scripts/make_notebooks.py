@@ -145,6 +145,9 @@ def assigned_names(code: str) -> list[str]:
 
 REPLACE_ALL = "# Replace the lines below, down to and including the `raise`, with your code."
 REPLACE_RAISE = "# Replace the `raise` below with your code."
+REPLACE_OPTIONAL = "# Replace the lines below with your code."
+#: An exercise the workshop skips (under a heading the estimate skips, on the workshop path): its untouched cell runs.
+OPTIONAL_NOTE = "(optional in the workshop: this cell runs as it is)"
 
 
 def _is_code(line: str) -> bool:
@@ -152,8 +155,12 @@ def _is_code(line: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
-def convert_source(source: str, where: str = "") -> tuple[str, list[str]]:
-    """Replace every marked solution block in one cell's source. Returns (source, exercise numbers)."""
+def convert_source(source: str, where: str = "", optional: bool = False) -> tuple[str, list[str]]:
+    """Replace every marked solution block in one cell's source. Returns (source, exercise numbers).
+
+    ``optional``: the cell is an exercise the workshop skips. A block at the top level of such a cell sets its
+    placeholders and does not raise, so *Run All* goes on past it (its check says it is not done, without failing);
+    nothing may follow it in its cell. A block inside a function still raises, when the function is called."""
     lines = source.split("\n")
     out: list[str] = []
     hoisted: list[str] = []  # placeholders that must run before any statement of the cell
@@ -190,6 +197,20 @@ def convert_source(source: str, where: str = "") -> tuple[str, list[str]]:
         if j == len(lines):
             raise NotebookError(f"{where}: BEGIN SOLUTION {num} has no ### END SOLUTION")
         names = sets if sets is not None else assigned_names("\n".join(body))
+        if optional and not indent:
+            if any(_is_code(line) for line in lines[j + 1:]):
+                raise NotebookError(f"{where}: optional exercise {num} runs as it is in the learner notebook, so no code "
+                                    "may follow its block in its cell (it would use the placeholders): move it into the "
+                                    "block, or into the check cell")
+            out.append(f"# TODO {num}: {title} {OPTIONAL_NOTE}")
+            out.extend(f"# Hint: {h}".rstrip() for h in hints)
+            if more:
+                out.append(f'# Still stuck? Run check.hint("{num}") in a new cell for a near-answer.')
+            out.append(REPLACE_OPTIONAL)
+            out.extend(f"{n} = check.TODO" for n in names)
+            found.append(num)
+            i = j + 1
+            continue
         hoist = bool(names) and any(_is_code(line) for line in out)
         if hoist:  # code before the block could fail first: set the placeholders at the top of the cell
             hoisted.append(f"# TODO {num} placeholders (set first, so its check can say what is missing):")
@@ -266,13 +287,28 @@ def normalise(nb: dict, *, keep_outputs: bool) -> dict:
     return nb
 
 
+def optional_cells(nb: dict, where: str = "") -> list[bool]:
+    """For each cell of a notebook on the workshop path (``where`` starts with its number): is it in a part the
+    workshop skips (scripts/estimate_time.py's rule: a heading marked *(optional in the workshop)* or *Going
+    deeper*)? Self-study notebooks have no optional exercises."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        import estimate_time
+    finally:
+        sys.path.pop(0)
+    if Path(where).name[:2] not in estimate_time.WORKSHOP_PATH:
+        return [False] * len(nb["cells"])
+    return estimate_time.skipped_cells(nb["cells"])
+
+
 def make_learner(nb: dict, where: str = "") -> tuple[dict, list[str]]:
     learner = normalise(nb, keep_outputs=False)
     todos: list[str] = []
+    optional = optional_cells(learner, where)
     for index, cell in enumerate(learner["cells"]):
         if cell["cell_type"] != "code":
             continue
-        new_source, found = convert_source(cell["source"], f"{where} cell {index}")
+        new_source, found = convert_source(cell["source"], f"{where} cell {index}", optional[index])
         if found and "check.TODO" in new_source and not CHECK_IMPORT.search(
             "\n".join(_source(c) for c in learner["cells"][:index] if c["cell_type"] == "code")
         ):

@@ -96,12 +96,26 @@ def _solution_code(name: str, exercises) -> str:
     return ast.unparse(ast.Module(body=nodes, type_ignores=[]))
 
 
+class _NoPanel:
+    """Stands in for the dashboard of notebook 04 (its SRE Agent panel): follows nothing."""
+
+    def attach(self, session):
+        return lambda event: None
+
+
 def test_the_04_solution_loop_and_its_check_handle_the_window(client):
-    """The learner's loop of notebook 04 (exercises 4.1-4.3, run as written) and check.investigation."""
-    scope = {"client": client, "incident": incident, "render": render, "resources": resources}  # the set-up cell's
-    exec(compile(_solution_code("04_custom_tools", ("4.1", "4.2", "4.3")), "solutions/04", "exec"), scope)
-    s = _session(client)
-    events = scope["investigate"](s.id, "Latency sweep, please.")
+    """The learner's loop of notebook 04 (the TODO 4.1 cell, run as written, on the 7-call recording, with 4.2's
+    handle_tool) and check.investigation."""
+    env, agent, log_file = resources.ensure_all(client)
+    scope = {"client": client, "incident": incident, "render": render, "resources": resources,  # the set-up cell's
+             "agent": agent, "env": env, "log_file": log_file, "dash": _NoPanel()}
+    exec(compile(_solution_code("04_custom_tools", ("4.2",)), "solutions/04", "exec"), scope)
+    nb = json.loads((ROOT / "solutions" / "04_custom_tools.ipynb").read_text())
+    cell = next("".join(c["source"]) for c in nb["cells"] if "### BEGIN SOLUTION 4.1 " in "".join(c["source"]))
+    assert '"recording": "incident-2277"' in cell
+    exec(compile(cell.replace('"recording": "incident-2277"', '"recording": "parallel-sweep"'), "solutions/04", "exec"),
+         scope)
+    events, answered, session = scope["events"], scope["answered"], scope["session"]
     assert events[-1].type == "session.status_idle" and events[-1].stop_reason.type == "end_turn"
-    assert sum(e.type == "agent.custom_tool_use" for e in events) == 7
-    check.investigation(events, client, s.id)  # raises (check.CheckFailed) when the loop went wrong
+    assert sum(e.type == "agent.custom_tool_use" for e in events) == 7 == len(answered)
+    check.investigation(events, answered, client, session.id)  # raises (check.CheckFailed) when the loop went wrong
