@@ -540,6 +540,12 @@ def not_done(todo: str, name: str | None = None, value: Any = _UNBOUND) -> None:
 def _raised(todo: str, exc: BaseException) -> tuple[str, str]:
     """(problem, hint) for a TODO cell whose last run raised ``exc``."""
     kind = type(exc).__name__
+    other = re.match(r"TODO (\d+(?:\.\d+)*)\b", str(exc)) if isinstance(exc, NotImplementedError) else None
+    if other and other.group(1) != todo:  # e.g. 4.1's loop calling the handle_tool that an untouched 4.2 redefined
+        return (f"TODO {todo} is not done yet: its cell called code that TODO {other.group(1)} has not written yet "
+                "(it raises NotImplementedError).",
+                f"write TODO {other.group(1)}, or run again the cell that defined that code before TODO "
+                f"{other.group(1)} replaced it; then run the TODO {todo} cell, then this one.")
     if isinstance(exc, NotImplementedError):
         return (f"TODO {todo} is not done yet: its cell still raises NotImplementedError.",
                 f"write your code in place of the `raise NotImplementedError(...)` line of TODO {todo} (its goal is "

@@ -678,6 +678,15 @@ def test_a_clipped_fragment_never_cuts_a_token(limit):
     assert check._short_input({"ref": "dep_4820", "path": "services/checkout/order_summary.py"}, 30) == "ref='dep_4820', …"
 
 
+def test_a_todo_cell_stopped_by_another_todos_placeholder_names_that_one(runs):
+    """04: after an untouched 4.2 (handle_tool redefined, raising), a re-run of 4.1's loop raises 4.2's
+    NotImplementedError: the check names 4.2, not "4.1 still raises"."""
+    check._note_run(_Run("# TODO 4.1: Answer each tool call inline\n...",
+                         NotImplementedError("TODO 4.2 (Write handle_tool): write your code here, then run this cell")))
+    text = fails(check.investigation, [], set(), None, "sesn_x", match="called code that TODO 4.2 has not written yet")
+    assert "still raises NotImplementedError." not in text
+
+
 # --------------------------------------------------------------------------- 09 A team of investigators
 @pytest.mark.parametrize("fn,args", [
     (check.lead, (check.TODO, None, None)),
