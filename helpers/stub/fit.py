@@ -20,7 +20,7 @@ from ..sandbox import UPLOADS_DIR
 from .utils import custom_tool_names
 from .vaults import normalize_url
 
-__all__ = ["Fit", "Actor", "actors", "team_unfit", "custom_unfit", "mount_unfit", "mcp_unfit", "mcp_policy"]
+__all__ = ["Fit", "Actor", "roster_name", "actors", "team_unfit", "custom_unfit", "mount_unfit", "mcp_unfit", "mcp_policy"]
 
 
 class Fit(NamedTuple):
@@ -43,11 +43,22 @@ class Actor(NamedTuple):
     mcp_servers: list
 
 
+def roster_name(recorded: str, roster: dict) -> str | None:
+    """The roster's name for the subagent a recording names ``recorded``: that name, else the one member named
+    ``recorded`` plus a suffix (``sre-investigator-ada-mbp``: a learner's copy, ``helpers.resources.learner_name``).
+    Recordings name agents by the workshop's base names; the live API gives names no meaning, so which member plays a
+    recorded thread offline is the stub's choice (an inference-free convenience, docs/design.md)."""
+    if recorded in roster:
+        return recorded
+    found = [name for name in roster if name.startswith(recorded + "-")]
+    return found[0] if len(found) == 1 else None
+
+
 def actors(rec: Any, fit: Fit) -> list[Actor]:
     """The session's agent, then the subagent of each thread the recording spawns (team_unfit checked them)."""
     out = [Actor(None, "the session's agent", fit.tools, fit.mcp_servers)]
     for thread, name in rec.child_threads().items():
-        agent = fit.roster[name]
+        agent = fit.roster[roster_name(name, fit.roster)]
         out.append(Actor(thread, f"its subagent {name!r}", agent.get("tools") or [], agent.get("mcp_servers") or []))
     return out
 
@@ -62,7 +73,7 @@ def team_unfit(rec: Any, fit: Fit) -> str | None:
                 "session's agent has no subagents: live it could not spawn them. Create the lead agent with "
                 "multiagent={\"type\": \"multiagent_20261001\", \"subagents\": {\"type\": \"enabled\", "
                 "\"predefined_agents\": [investigator.id]}} and start a new session with it.")
-    missing = [n for n in names if n not in fit.roster]
+    missing = [n for n in names if roster_name(n, fit.roster) is None]
     if missing:
         return (f"recording {rec.name!r} spawns session threads running {', '.join(map(repr, missing))}, but the "
                 f"session agent's subagents are {sorted(fit.roster)}. Add that agent to its predefined_agents "

@@ -25,7 +25,7 @@ from . import budgets, mounts, multiagent, outputs, pricing
 from .deployments import DeploymentsBackend
 from .dreams import DreamsBackend
 from .exceptions import Conflict, InvalidRequest, NotFound, not_found
-from .fit import Fit
+from .fit import Fit, roster_name
 from .memory_stores import MAX_STORES_PER_SESSION, MemoryStoresBackend
 from .recordings import Library, Recording
 from .replay import Replayer, ReplaySettings, Scheduler
@@ -490,6 +490,9 @@ class SessionState:
         ``queued``: a user.message the agent takes up later: stored and streamed with processed_at null.
         ``thread``: a child thread's own event (threads.py says what the session's stream also carries).
         The caller holds the backend lock."""
+        if "agent_name" in event:  # a recorded thread event names the subagent as the recording does
+            roster = multiagent.roster(self.data["agent"].get("multiagent"))
+            event["agent_name"] = roster_name(event["agent_name"], roster) or event["agent_name"]
         if thread is not None:
             return self._emit_on_thread(event, thread)
         _, sessions = sdk_types()
