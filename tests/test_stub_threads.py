@@ -48,7 +48,7 @@ def test_a_multiagent_configuration_is_resolved_and_copied_whole_to_sessions(cli
     assert [(r.id, r.version) for r in me.multiagent.subagents.predefined_agents] == [(me.id, 1)]
     s = client.beta.sessions.create(agent=lead.id, environment_id=env.id)
     [member] = s.agent.multiagent.subagents.predefined_agents  # the session holds the full definition
-    assert member.name == "sre-investigator" and [t.name for t in member.tools if t.type == "custom"] == [
+    assert member.name == resources.AGENT_NAME and [t.name for t in member.tools if t.type == "custom"] == [
         t["name"] for t in incident.CUSTOM_TOOLS]
 
 
@@ -116,7 +116,7 @@ def test_the_team_replays_with_one_thread_interrupted(client, setup, lead):
     primary = [t for t in listed if t.parent_thread_id is None]
     assert len(listed) == 4 and len(primary) == 1 and primary[0].agent.name == "incident-lead"
     assert {t.id for t in listed} - {primary[0].id} == set(threads.values())
-    assert all(t.parent_thread_id == primary[0].id and t.agent.name == "sre-investigator" and t.status == "idle"
+    assert all(t.parent_thread_id == primary[0].id and t.agent.name == resources.AGENT_NAME and t.status == "idle"
                for t in listed if t.parent_thread_id)
     history = list(client.beta.sessions.events.list(s.id, limit=1000))
     [interrupt] = [e for e in history if e.type == "user.interrupt"]
