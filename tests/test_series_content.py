@@ -632,7 +632,8 @@ def test_09_outputs_show_the_team_its_threads_the_mcp_call_and_the_vault():
     nb = _nb(NB09)
     team = _outputs(_cell_with(nb, "team = loop.run("))
     assert team.count("session.thread_created") == 3 and team.count("agent.thread_message_received") == 2
-    assert "cart │ user.interrupt" in team and "cart │ session.thread_status_idle sre-investigator-you-laptop: idle end_turn" in team
+    assert "cart │ user.interrupt" in team
+    assert "cart │ session.thread_status_idle sre-investigator-you-laptop: idle end_turn" in team
     assert "checkout │ agent.custom_tool_use" in team and "payments │ agent.custom_tool_use" in team
     listed = _outputs(_cell_with(nb, "client.beta.sessions.threads.list("))
     assert "lead: incident-lead" in listed and listed.count("sre-investigator") == 3
