@@ -15,22 +15,13 @@ from pathlib import Path
 import pytest
 
 from helpers import doctor, resources
+from support.scripts import script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _workshop():
-    """workshop.py as a module (it is a script at the root, not a package)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("workshop", ROOT / "workshop.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def workshop_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
-    if not _workshop().venv_in_sync():
+    if not script("workshop").venv_in_sync():
         pytest.skip(".venv is not in step with requirements.txt (workshop.py would reinstall it first)")
     full = {k: v for k, v in os.environ.items()
             if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "WORKSHOP_MODE", "WORKSHOP_CACHE_DIR")}

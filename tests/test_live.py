@@ -6,15 +6,15 @@ it. ``scripts/live_recordings.py --refresh`` is the maintainer step that then re
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import conftest
 import pytest
 
+from support.scripts import script
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import live_recordings as lr  # noqa: E402
+lr = script("live_recordings")
 
 
 @pytest.fixture

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import pytest
 
+from support.scripts import script
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import estimate_time  # noqa: E402
-import make_notebooks as mk  # noqa: E402
+estimate_time = script("estimate_time")
+mk = script("make_notebooks")
 
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks"
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from support.scripts import script
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 NOTEBOOKS = ROOT / "notebooks"
@@ -549,15 +551,6 @@ def test_first_notebooks_outputs_are_clean(name: str):
 
 
 # --------------------------------------------------------------------------- 00: its figure is a committed image
-def _make_figures():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "scripts" / "make_figures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_00_shows_the_brain_diagram_as_an_image_without_running_code():
     """The diagram is a markdown image (seen before anything runs, in learner notebooks too), drawn by
     scripts/make_figures.py; the who-manages-what comparison is a markdown table. 00 imports neither pyplot nor pandas."""
@@ -572,7 +565,7 @@ def test_00_shows_the_brain_diagram_as_an_image_without_running_code():
 
 
 def test_committed_figures_are_what_make_figures_draws(tmp_path, monkeypatch):
-    figures = _make_figures()
+    figures = script("make_figures")
     assert figures.main(["--check"]) == 0, "docs/ figures are stale: run python scripts/make_figures.py"
     stale = tmp_path / "stale.png"
     stale.write_bytes(b"\x89PNG\r\n\x1a\nnot this drawing")

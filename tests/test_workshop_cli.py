@@ -6,16 +6,15 @@ starts, without leaving a server running (`--version` makes JupyterLab print its
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location("workshop", Path(__file__).resolve().parent.parent / "workshop.py")
-workshop = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(workshop)
+from support.scripts import script
+
+workshop = script("workshop")
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

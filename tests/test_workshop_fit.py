@@ -2,28 +2,20 @@
 notebook links its Managed Agents docs, and the dashboard shows without a kernel (nbconvert HTML of 01 and 04)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
+
+from support.scripts import script
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 DOCS = "https://platform.claude.com/docs/en/managed-agents/"
 
 
-def _estimate_module():
-    spec = importlib.util.spec_from_file_location("estimate_time", ROOT / "scripts" / "estimate_time.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["estimate_time"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-estimate_time = _estimate_module()
+estimate_time = script("estimate_time")
 
 
 def _markdown(name: str) -> str:
