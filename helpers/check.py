@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .events import attr, event_text
+from .exercises import numbers_in
 from .hints import hint  # the second hint level, on request: check.hint("3.2")
 from .outputs import list_outputs
 from .sandbox import LOG_MOUNT_PATH, LOG_PATH, mounted_at
@@ -359,7 +360,6 @@ def _skippable(check: Callable) -> Callable:
 #: IPython's post_run_cell event (registered by :func:`watch`), so a check can tell "your cell raised" from "your
 #: code is wrong". Empty outside IPython: the checks then judge the values alone.
 _RUNS: dict[str, BaseException | None] = {}
-_TODO_IN_CELL = re.compile(r"^[ \t]*#(?:## BEGIN SOLUTION| TODO) (\d+(?:\.\d+)*)\b", re.M)
 
 #: TODO number -> the names it sets: its placeholders (``env = check.TODO``), the names its cell assigns, the names
 #: its check asks for. Known once any of them has run.
@@ -424,7 +424,7 @@ def _note_run(result: Any) -> None:
     cell below IPython's own traceback."""
     info = getattr(result, "info", None)
     source = getattr(info, "raw_cell", None) or ""
-    nums = set(_TODO_IN_CELL.findall(source))
+    nums = numbers_in(source)
     cell_id = getattr(info, "cell_id", None)
     if cell_id:
         nums |= _CELL_TODOS.get(cell_id, set())

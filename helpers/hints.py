@@ -15,18 +15,15 @@ exercise, its nudge and its near-answer have one source.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
+from .exercises import BEGIN, END, MORE
 from .settings import ROOT
 
 __all__ = ["hint", "near_answers"]
 
 SOLUTIONS = ROOT / "solutions"
-_BEGIN = re.compile(r"^[ \t]*### BEGIN SOLUTION (?P<num>\d+(?:\.\d+)*)\s*(?P<title>.*?)\s*$")
-_END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
-_MORE = re.compile(r"^[ \t]*### MORE:\s?(?P<text>.*)$")
 
 
 def _cells(path: Path) -> list[str]:
@@ -47,14 +44,14 @@ def near_answers(folder: Path = SOLUTIONS) -> dict[str, tuple[str, list[str]]]:
         for source in _cells(path):
             current = None
             for line in source.split("\n"):
-                begin = _BEGIN.match(line)
+                begin = BEGIN.match(line)
                 if begin:
                     current = begin.group("num")
                     found[current] = (begin.group("title"), [])
-                elif _END.match(line):
+                elif END.match(line):
                     current = None
                 elif current is not None:
-                    more = _MORE.match(line)
+                    more = MORE.match(line)
                     if more:
                         found[current][1].append(more.group("text"))
     return found

@@ -48,6 +48,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from helpers.exercises import BEGIN, END  # noqa: E402  (the markers' grammar, one module)
+
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = ROOT / "solutions"
 README = ROOT / "README.md"
@@ -68,8 +72,6 @@ DEMO_MINUTES = 3
 SKIP_MARKERS = ("(optional in the workshop)", "going deeper")
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
-BEGIN = re.compile(r"^[ \t]*### BEGIN SOLUTION (?P<num>\d+(?:\.\d+)*)\s*(?P<title>.*?)\s*$")
-END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")

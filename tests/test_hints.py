@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from helpers import check, hints
+from helpers.exercises import BEGIN, END
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"
 NAMES = sorted(p.name for p in SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
 
-BEGIN = re.compile(r"^[ \t]*### BEGIN SOLUTION (\d+(?:\.\d+)*)")
-END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 TOKEN = re.compile(r"""("[^"\n]*"|'[^'\n]*'|\w+(?:\.\w+)*|[^\w\s])""")  # a string, or a dotted name, is one token
 #: a hint may share a short phrase with its solution (a method name, a key), not a run of code this long
 MAX_SHARED_TOKENS = 6
@@ -35,7 +34,7 @@ def solution_blocks(name: str) -> dict[str, list[str]]:
         current = None
         for line in cell["source"].split("\n") if cell["cell_type"] == "code" else []:
             if BEGIN.match(line):
-                current = BEGIN.match(line).group(1)
+                current = BEGIN.match(line).group("num")
                 blocks[current] = []
             elif END.match(line):
                 current = None
