@@ -17,6 +17,7 @@ import pytest
 from helpers import dashboard as d
 from helpers.dashboard import agent_panel, charts, data
 from helpers.settings import DATA_DIR, RECORDINGS_DIR
+from helpers.timestamps import parse_iso
 
 RECORDING = RECORDINGS_DIR / "incident-2277.jsonl"
 
@@ -32,7 +33,7 @@ def raw_records(raw_lines) -> list[dict]:
 
 
 def _ts(text: str):
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parse_iso(text)
 
 
 # ------------------------------------------------------------------------------------------- logs

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers.timestamps import parse_iso
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 KEYS = ["ts", "level", "service", "route", "status", "latency_ms", "trace_id", "msg"]
@@ -23,7 +25,7 @@ SLOW = "slow query: SELECT * FROM inventory_reservations WHERE sku = ?"
 
 
 def when(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parse_iso(text)
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,12 @@ import asyncio
 import itertools
 import threading
 import time
-from datetime import datetime
 
 import anthropic
 import pytest
 
 from helpers import stub
+from helpers.timestamps import parse_iso
 from support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES, sdk_client
 from support.probe import concurrent_sessions
 
@@ -530,8 +530,7 @@ def test_active_seconds_follow_the_recordings_clock_at_any_pace():
 
     lines = [json.loads(line) for line in (resources.DATA_DIR / "recordings" / "incident-2277.jsonl").open()][1:]
     stamps = [line["event"]["processed_at"] for line in lines if line["event"].get("processed_at")]
-    span = (datetime.fromisoformat(stamps[-1].replace("Z", "+00:00"))
-            - datetime.fromisoformat(stamps[0].replace("Z", "+00:00"))).total_seconds()
+    span = (parse_iso(stamps[-1]) - parse_iso(stamps[0])).total_seconds()
     seen = []
     for speed in ("instant", 1000):
         client = connect("replay", speed=speed)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..timestamps import parse_iso
+
 __all__ = [
     "SERVICES",
     "WINDOW",
@@ -62,7 +64,7 @@ def _utc(value: Any) -> datetime | None:
     if isinstance(value, str):
         text = value.strip()
         try:
-            value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+            return parse_iso(text).astimezone(timezone.utc)
         except ValueError:
             return _ts(text)
     if not isinstance(value, datetime):

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from ..events import custom_tool_result
+from ..timestamps import parse_iso
 from .evidence import LEVELS, METRICS, SERVICES, LogColumns, _iso_ns, _num, get_source, log_columns
 from .validator import ToolError, _short, validate
 
@@ -44,15 +45,10 @@ class ToolResult(NamedTuple):
 def _parse_time(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
-    text = value.strip()
     try:
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        when = datetime.fromisoformat(text)
+        when = parse_iso(value.strip())
     except ValueError:
         raise ToolError(f"{name} {_short(value)} is not an ISO 8601 time; use e.g. 2026-11-18T13:30:00Z") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
     try:  # an offset can carry the first or last day of the calendar past its end (OverflowError)
         when = when.astimezone(timezone.utc)
     except OverflowError:

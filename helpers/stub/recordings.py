@@ -18,6 +18,7 @@ from typing import Any
 
 from ..events import waits_for_confirmation
 from ..sandbox import UPLOADS_DIR
+from ..timestamps import parse_iso
 from .validation import format_validation_error, union_members, validate_python
 
 __all__ = ["DEFAULT_NAME", "RecordingError", "Line", "Recording", "Library", "parse", "available", "load",
@@ -124,7 +125,7 @@ def default_dir() -> Path:
 def _parse_ts(value: Any) -> datetime | None:
     if not value:
         return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parse_iso(str(value))
 
 
 def _load_json(where: str, n: int, s: str) -> Any:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
+from ..timestamps import parse_iso
 from .exceptions import InvalidRequest
 
 __all__ = ["new_id", "now", "rfc3339", "parse_time", "Cursor", "encode_cursor", "decode_cursor", "paginate", "patch_metadata",
@@ -52,13 +53,10 @@ def rfc3339(t: datetime) -> str:
 def parse_time(value: str, name: str) -> datetime:
     """An RFC 3339 timestamp (naive means UTC); a 400 naming ``name`` otherwise."""
     try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except (ValueError, AttributeError):
+        return parse_iso(value)
+    except (ValueError, TypeError):
         raise InvalidRequest(f"{name}: {value!r} is not an RFC 3339 timestamp. "
                              "Pass a datetime or a string like '2026-11-18T14:07:00Z'.") from None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return t
 
 
 class TimeRange(NamedTuple):
