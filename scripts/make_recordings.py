@@ -58,9 +58,10 @@ ONSET = "2026-11-18T14:07:00Z"
 
 # --------------------------------------------------------------------------- the sandbox's tools, run here
 
-#: Where the agent reads the log, and writes files that become session outputs (files.list(scope_id=session.id)).
+#: Where the agent reads the log, and the report it writes under OUTPUTS_DIR, which makes it a session output
+#: (files.list(scope_id=session.id)).
 LOG = LOG_PATH
-SESSION_OUTPUTS_DIR = OUTPUTS_DIR
+REPORT_PATH = f"{OUTPUTS_DIR}/report.md"
 #: The sandbox's /mnt/session/ and what a session of the workshop mounts there: only app.log.
 SESSION_ROOT = "/mnt/session/"
 
@@ -555,7 +556,7 @@ ALERT_MESSAGE = (
     "ALERT checkout-latency firing since 2026-11-18T14:07Z: checkout's 99th-percentile latency stayed above 5x its "
     "baseline (3,827 ms vs 369 ms) for 5 minutes. Find the root cause: check the metrics, grep the app log in your "
     f"sandbox ({LOG}), correlate with the deploys and read the suspicious diff. Write your report in markdown to "
-    f"{SESSION_OUTPUTS_DIR}/report.md, then reply with it."
+    f"{REPORT_PATH}, then reply with it."
 )
 
 
@@ -568,14 +569,14 @@ def heredoc(path: str, text: str) -> str:
 def rec_alert(f: Facts) -> Recording:
     r = Recording("alert-2277", "ALRT", f, title="Incident-2277, deployed: the alert's investigation",
                   description="What a deployment's run does when the checkout latency alert fires: the full "
-                              "investigation, then the report written to /mnt/session/outputs/report.md (a "
+                              f"investigation, then the report written to {REPORT_PATH} (a "
                               "session output) and given as the final message.",
                   keywords=["alert", "report.md"])
     r.user_message(ALERT_MESSAGE)
     r.running()
     report = investigate(r, f)
-    r.model_request([("message", "Writing the report to /mnt/session/outputs/report.md."),
-                     ("bash", heredoc(f"{SESSION_OUTPUTS_DIR}/report.md", report))], think=True, extra_seconds=4.0)
+    r.model_request([("message", f"Writing the report to {REPORT_PATH}."),
+                     ("bash", heredoc(REPORT_PATH, report))], think=True, extra_seconds=4.0)
     r.model_request([("message", report)])
     r.end_turn()
     return r

@@ -8,10 +8,11 @@ import pytest
 
 from helpers import incident, resources, stub
 from helpers.outputs import BETA
+from helpers.sandbox import OUTPUTS_DIR
 from helpers.settings import RECORDINGS_DIR
 
 ALERT = ("ALERT checkout-latency firing since 2026-11-18T14:07Z: checkout's 99th-percentile latency stayed above "
-         "5x its baseline. Write your report in markdown to /mnt/session/outputs/report.md.")
+         f"5x its baseline. Write your report in markdown to {OUTPUTS_DIR}/report.md.")
 DRILL = "Budget drill: investigate the checkout latency spike."
 USD = "USD"
 

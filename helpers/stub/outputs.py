@@ -12,10 +12,12 @@ import mimetypes
 import re
 from typing import Any
 
-__all__ = ["OUTPUTS_DIR", "written_file"]
+from ..sandbox import OUTPUTS_DIR
 
-OUTPUTS_DIR = "/mnt/session/outputs/"
-_HEREDOC = re.compile(r"^\s*cat\s*>\s*(?P<path>/mnt/session/outputs/[\w./-]+)\s*<<-?\s*(?P<q>['\"]?)(?P<tag>\w+)(?P=q)"
+__all__ = ["written_file"]
+
+_UNDER = OUTPUTS_DIR + "/"  # what a path written there starts with
+_HEREDOC = re.compile(rf"^\s*cat\s*>\s*(?P<path>{re.escape(_UNDER)}[\w./-]+)\s*<<-?\s*(?P<q>['\"]?)(?P<tag>\w+)(?P=q)"
                       r"[ \t]*\n(?P<body>.*?)\n(?P=tag)\s*$", re.DOTALL)
 
 
@@ -29,7 +31,7 @@ def written_file(tool_use: dict[str, Any]) -> tuple[str, bytes, str] | None:
         m = _HEREDOC.match(inp["command"])
         if m:
             path, content = m.group("path"), m.group("body") + "\n"
-    if not path or not path.startswith(OUTPUTS_DIR) or path.endswith("/") or ".." in path.split("/"):
+    if not path or not path.startswith(_UNDER) or path.endswith("/") or ".." in path.split("/"):
         return None
     filename = path.rsplit("/", 1)[-1]
     mime = mimetypes.guess_type(filename)[0] or "text/plain"
