@@ -107,13 +107,10 @@ def run_notebook(name: str, out_dir: Path, api_key: str, timeout: int = 900) -> 
 
 
 def workshop_sessions(client: Any, since: datetime) -> list[Any]:
-    from helpers.resources import WORKSHOP_METADATA
+    from helpers.resources import is_mine
 
-    out = []
-    for s in client.beta.sessions.list(created_at_gte=since.isoformat(), order="asc", limit=100):
-        if all((s.metadata or {}).get(k) == v for k, v in WORKSHOP_METADATA.items()):
-            out.append(s)
-    return out
+    return [s for s in client.beta.sessions.list(created_at_gte=since.isoformat(), order="asc", limit=100)
+            if is_mine(s)]
 
 
 def check_live(api_key: str, notebooks: Sequence[str] = NOTEBOOKS, out_dir: Path | None = None,
