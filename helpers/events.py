@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "EVENT_IDS_WINDOW",
     "FINAL_STOP_REASONS",
     "RESULT_FIELDS",
     "SESSION_STATUS",
@@ -110,6 +111,11 @@ def terminal_stop_reason(event_type: str) -> str:
 # --------------------------------------------------------------------------- what waits for what
 #: Tool use event type -> the kind of tool (custom: your laptop answers; agent: the sandbox; mcp: a server).
 TOOL_USE_KINDS = {"agent.custom_tool_use": "custom", "agent.tool_use": "agent", "agent.mcp_tool_use": "mcp"}
+
+#: A ``requires_action`` idle lists in ``stop_reason.event_ids`` at most this many of the ids it waits on, oldest
+#: first (the cookbook's human-in-the-loop notebook: a window of at most 5); "Resolving fewer than all re-emits
+#: ``session.status_idle`` with the remainder" (the SDK's docstring of ``event_ids``). docs/design.md, replay rule 7.
+EVENT_IDS_WINDOW = 5
 
 #: Result event type -> the field holding the id of the tool use it answers.
 RESULT_FIELDS = {

@@ -46,13 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from helpers.events import EVENT_IDS_WINDOW  # noqa: E402
 from helpers.sandbox import LOG_PATH, OUTPUTS_DIR, UPLOADS_DIR  # noqa: E402
 from helpers.settings import DATA_DIR  # noqa: E402
 
 FORMAT = 1
-#: ``stop_reason.event_ids`` of a requires_action idle lists at most this many of the blocking ids (a window that
-#: slides as they are answered; the cookbook's human-in-the-loop notebook). The stub applies the same window.
-EVENT_IDS_WINDOW = 5
 START = datetime(2026, 11, 18, 14, 52, 0, tzinfo=timezone.utc)
 ONSET = "2026-11-18T14:07:00Z"
 

@@ -50,6 +50,7 @@ def test_stop_reason_status_and_terminal_events():
     assert events.SESSION_STATUS["session.status_rescheduled"] == "rescheduling"
     assert [events.terminal_stop_reason(t) for t in events.TERMINAL_EVENTS] == ["terminated", "deleted"]
     assert events.is_status_event("session.deleted") and not events.is_status_event("session.error")
+    assert events.EVENT_IDS_WINDOW == 5  # event_ids: "at most 5" waiting ids (the cookbook's human-in-the-loop notebook)
 
 
 def test_text_of_an_event_on_dicts_and_sdk_objects():

@@ -20,6 +20,7 @@ import pytest
 from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
 from pydantic import BaseModel, TypeAdapter
 
+from helpers.events import EVENT_IDS_WINDOW
 from support.fixtures import sdk_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +34,6 @@ HEADER_KEYS = ["recording", "name", "title", "description", "keywords", "custom_
 REQUIRED = {"incident-2277", "interrupt", "permission-policy", "fault-rescheduled", "fault-retries-exhausted",
             "fault-terminated", "outcome", "parallel-sweep", "alert-2277",
             "budget-reached", "incident-team", "statuspage-update"}
-#: stop_reason.event_ids lists at most this many blocking ids (as helpers/stub/replay.py and make_recordings.py).
-EVENT_IDS_WINDOW = 5
 OUTCOME_RESULTS = {"satisfied", "needs_revision", "max_iterations_reached", "failed", "interrupted"}
 #: Event fields that name an earlier event, and the types that event may have.
 REFERENCES = {

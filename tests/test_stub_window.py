@@ -9,9 +9,9 @@ import anthropic
 import pytest
 
 from helpers import check, incident, loop, render, resources, stub
+from helpers.events import EVENT_IDS_WINDOW as WINDOW
 
 ROOT = Path(__file__).resolve().parent.parent
-WINDOW = 5
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from ..events import SESSION_STATUS, event_text, waits_for_confirmation
+from ..events import EVENT_IDS_WINDOW, SESSION_STATUS, event_text, waits_for_confirmation
 from ..sandbox import UPLOADS_DIR, mounted_at
 from . import budgets, mounts, multiagent, outputs, pricing
 from .deployments import DeploymentsBackend
@@ -212,11 +212,6 @@ class Plan:
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
         self.recording: Recording | None = None
-
-
-#: ``stop_reason.event_ids`` lists at most this many of the blocking ids (the cookbook's human-in-the-loop notebook:
-#: a window of at most 5), oldest first; answering some re-emits the idle with the next ones.
-EVENT_IDS_WINDOW = 5
 
 
 class _Waiting:
