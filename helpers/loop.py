@@ -47,7 +47,6 @@ from typing import Any
 
 from . import render as _render
 from .events import (
-    FINAL_STOP_REASONS,
     TERMINAL_EVENTS,
     ToolCall,
     custom_tool_result,
@@ -60,10 +59,7 @@ from .events import (
     waits_for_confirmation,
 )
 
-__all__ = ["run", "RunResult", "ToolCall", "LoopError", "LoopTimeout", "STOP_REASONS", "list_events", "tool_result"]
-
-#: Idle stop reasons that end a run (``requires_action`` is handled separately).
-STOP_REASONS = FINAL_STOP_REASONS
+__all__ = ["run", "RunResult", "ToolCall", "LoopError", "LoopTimeout", "list_events", "tool_result"]
 
 #: The ``user.custom_tool_result`` for one ``agent.custom_tool_use`` (one builder: ``helpers.events``).
 tool_result = custom_tool_result
