@@ -41,6 +41,7 @@ import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -450,16 +451,24 @@ def rec_incident(f: Facts) -> Recording:
 
 
 def investigate(r: Recording, f: Facts) -> str:
-    """The investigation's tool calls, from the checkout metrics to the diff; returns the report it leads to."""
-    c, h1, h2 = f.culprit, f.herring_before, f.herring_after
+    """The investigation's tool calls, from the checkout metrics to the diff; returns the report it leads to. Each
+    step's text names what the step before it found, so the steps pass along ``found`` (what the calls showed)."""
+    found = SimpleNamespace()
+    _when_it_began(r, found)
+    _what_fails(r, found)
+    _what_changed(r, f, found)
+    return incident_report(f, found)
 
-    cb, ca, ratio = comparison(r.custom_turn(
+
+def _when_it_began(r: Recording, found: SimpleNamespace) -> None:
+    """The checkout metrics (how big, since when), the log's first lines, the heavy requests per hour, the first."""
+    found.cb, found.ca, found.ratio = comparison(r.custom_turn(
         "I'll start with the checkout latency metrics to pin down when the spike began and how big it is.",
         "get_metrics", METRICS_INPUT, think=True))
 
     head = r.tool_turn(
-        f"Checkout p99 averaged {ms(cb)} in the hour before {hhmm(ONSET)[:5]} and {ms(ca)} in the hour after "
-        f"({ratio:.1f}x). Something changed at that minute. Before searching 13 MB of log, its first lines:",
+        f"Checkout p99 averaged {ms(found.cb)} in the hour before {hhmm(ONSET)[:5]} and {ms(found.ca)} in the hour "
+        f"after ({found.ratio:.1f}x). Something changed at that minute. Before searching 13 MB of log, its first lines:",
         "read", READ_HEAD)
     assert [json.loads(x)["ts"] < ONSET for x in head.splitlines()] == [True] * 3, head
 
@@ -467,52 +476,65 @@ def investigate(r: Recording, f: Facts) -> str:
         "One JSON object per line, in time order. The checkout lines also carry `db_queries`, so let me count "
         "requests with 10 or more queries per hour.", CMD_HEAVY_PER_HOUR, think=True))
     assert set(heavy) == {"14", "15"}, heavy
-    n_heavy = sum(heavy.values())
+    found.n_heavy = sum(heavy.values())
 
-    first = json.loads(r.bash_turn(
+    found.first = json.loads(r.bash_turn(
         f"None before 14:00, then {heavy['14']:,} in the 14:00 hour and {heavy['15']:,} in the 15:00 hour. "
         "When is the first one?", CMD_HEAVY_FIRST))
 
+
+def _what_fails(r: Recording, found: SimpleNamespace) -> None:
+    """Where the slow queries are, which errors checkout returned after the onset, and the timed-out requests."""
+    first = found.first
     slow = uniq_counts(r.bash_turn(
         f"The first is at {hhmm(first['ts'])} on `{first['route']}` with {first['db_queries']} queries: right at "
         "the onset. Which routes log the slow-query warnings?", CMD_SLOW_BY_ROUTE))
-    slow_routes = [k.split('"route":"')[1].rstrip('"') for k in slow]
+    found.slow_routes = [k.split('"route":"')[1].rstrip('"') for k in slow]
     assert all('"service":"checkout"' in k for k in slow), slow
-    n_slow = sum(slow.values())
+    found.n_slow = sum(slow.values())
 
-    errors = json.loads(r.custom_turn(
-        f"All {n_slow:,} are on checkout, on the two routes that build the order summary: "
-        + " and ".join(f"`{x}`" for x in slow_routes) + ". What errors did checkout return after the onset?",
+    errors = found.errors = json.loads(r.custom_turn(
+        f"All {found.n_slow:,} are on checkout, on the two routes that build the order summary: "
+        + " and ".join(f"`{x}`" for x in found.slow_routes) + ". What errors did checkout return after the onset?",
         "query_logs", QUERY_LOGS_ERRORS_INPUT))
-    n504, n500 = errors["by_status"].get("504", 0), errors["by_status"].get("500", 0)
+    found.n504, found.n500 = errors["by_status"].get("504", 0), errors["by_status"].get("500", 0)
     assert "db connection pool exhausted" in json.dumps(errors["samples"]), errors["samples"]
 
     timeouts = [json.loads(x.split(":", 2)[2]) for x in r.tool_turn(
-        f"{errors['matched']} errors since {hhmm(ONSET)[:5]}: {n504} × 504 upstream timeout and {n500} × 500, "
-        "the samples showing `db connection pool exhausted`. The timed-out requests themselves:",
+        f"{errors['matched']} errors since {hhmm(ONSET)[:5]}: {found.n504} × 504 upstream timeout and {found.n500} × "
+        "500, the samples showing `db connection pool exhausted`. The timed-out requests themselves:",
         "grep", GREP_TIMEOUTS).splitlines()]
-    assert len(timeouts) == n504 and all(t["service"] == "checkout" for t in timeouts), timeouts
-    q_min, q_max = min(t["db_queries"] for t in timeouts), max(t["db_queries"] for t in timeouts)
-    assert q_min >= 100, q_min
+    assert len(timeouts) == found.n504 and all(t["service"] == "checkout" for t in timeouts), timeouts
+    found.q_min, found.q_max = min(t["db_queries"] for t in timeouts), max(t["db_queries"] for t in timeouts)
+    assert found.q_min >= 100, found.q_min
 
+
+def _what_changed(r: Recording, f: Facts, found: SimpleNamespace) -> None:
+    """The deploys around the onset, the payments metrics that rule out the deploy before it, and the culprit's diff."""
+    c, h1, h2 = f.culprit, f.herring_before, f.herring_after
     deploys = json.loads(r.custom_turn(
-        f"Each of the {n504} ran {q_min} to {q_max} DB queries before timing out: the database is the "
-        "bottleneck. Which deploys landed around the onset?", "list_deploys", DEPLOYS_INPUT, think=True))["deploys"]
+        f"Each of the {found.n504} ran {found.q_min} to {found.q_max} DB queries before timing out: the database is "
+        "the bottleneck. Which deploys landed around the onset?", "list_deploys", DEPLOYS_INPUT, think=True))["deploys"]
     assert [d["id"] for d in deploys if d["service"] == "checkout"] == [c["id"]], deploys
     assert h1 in deploys and h2 in deploys
 
-    pb, pa, pratio = comparison(r.custom_turn(
+    found.pb, found.pa, found.pratio = comparison(r.custom_turn(
         f"`{c['id']}` deployed checkout `{c['version']}` at {hhmm(c['timestamp'])}, "
         f"{_seconds(c['timestamp'], ONSET)} seconds before the onset. `{h1['id']}` ({h1['service']}, "
         f"{hhmm(h1['timestamp'])}) is close too, so let me rule it out: payments latency around its deploy.",
         "get_metrics", PAYMENTS_METRICS_INPUT))
-    assert 0.8 < pratio < 1.25, pratio
+    assert 0.8 < found.pratio < 1.25, found.pratio
 
     diff = r.custom_turn(
-        f"Payments p99 barely moved ({ms(pb)} → {ms(pa)}, {pratio:.2f}x): not `{h1['id']}`. Now the checkout "
-        "change.", "get_diff", DIFF_INPUT, think=True)
+        f"Payments p99 barely moved ({ms(found.pb)} → {ms(found.pa)}, {found.pratio:.2f}x): not `{h1['id']}`. Now the "
+        "checkout change.", "get_diff", DIFF_INPUT, think=True)
     assert f.nplus1_line in diff
 
+
+def incident_report(f: Facts, found: SimpleNamespace) -> str:
+    """The agent's report: every figure from what the calls showed (``found``), the names from ``f``."""
+    c, h1, h2 = f.culprit, f.herring_before, f.herring_after
+    first, errors = found.first, found.errors
     flag = "" if f.flag_guards_query else " (the `show_inventory_reservation` flag does not guard the query)"
     # The system prompt (helpers/resources.py) asks for a report in under 200 words.
     report = f"""## Incident-2277: root cause
@@ -525,14 +547,14 @@ def investigate(r: Recording, f: Facts) -> str:
 per line item.
 
 **Evidence**
-* Checkout p99 {ms(cb)} → {ms(ca)} ({ratio:.1f}x), hour before vs hour after {hhmm(ONSET)[:5]}.
-* {n_heavy:,} checkout requests ran ≥ 10 DB queries, none before 14:00; the first at {hhmm(first['ts'])}.
-* {n_slow:,} slow-query warnings, all on {' and '.join(f'`{x}`' for x in slow_routes)}.
-* {errors['matched']} checkout errors since the onset: {n504} × 504 ({q_min}–{q_max} queries each), {n500} × 500 \
-(mostly pool exhausted).
+* Checkout p99 {ms(found.cb)} → {ms(found.ca)} ({found.ratio:.1f}x), hour before vs hour after {hhmm(ONSET)[:5]}.
+* {found.n_heavy:,} checkout requests ran ≥ 10 DB queries, none before 14:00; the first at {hhmm(first['ts'])}.
+* {found.n_slow:,} slow-query warnings, all on {' and '.join(f'`{x}`' for x in found.slow_routes)}.
+* {errors['matched']} checkout errors since the onset: {found.n504} × 504 ({found.q_min}–{found.q_max} queries each), \
+{found.n500} × 500 (mostly pool exhausted).
 
 **Not it:** `{h1['id']}` ({h1['service']}, {hhmm(h1['timestamp'])}) is another service and payments p99 stayed \
-flat ({ms(pb)} → {ms(pa)}); `{h2['id']}` ({h2['service']}, {hhmm(h2['timestamp'])}) came \
+flat ({ms(found.pb)} → {ms(found.pa)}); `{h2['id']}` ({h2['service']}, {hhmm(h2['timestamp'])}) came \
 {_minutes(ONSET, h2['timestamp'])} minutes after the onset.
 
 **Fix:** roll back `{c['id']}` now{flag}. Then batch the lookup:
