@@ -123,10 +123,19 @@ def handle_tool(name: str, tool_input: dict) -> str:
 
 
 class Facts:
-    """The fixed facts the texts name (deploys, the diff), read from data/; never typed in by hand.
+    """The fixed facts the stories' texts name, read from data/ (never typed in by hand), and the claims about them
+    that the texts make, checked once here.
 
-    Every number an agent states is parsed from a tool output it saw (see the stories), and the stories
-    assert what they claim in words, so a change in data/ that breaks a claim stops the generator."""
+    Derives: ``deploys`` (data/deploys.json) and ``diff`` (data/diff.txt); ``culprit``, ``herring_before`` and
+    ``herring_after``, the deploys ``dep_4820``, ``dep_4819`` and ``dep_4822``; ``nplus1_line``, the query the
+    N+1 runs per item, cut from its line in the diff; ``flag_guards_query``, whether the feature flag the commit
+    names appears in ``order_summary.py``'s part of the diff (it does not, and the report says so). Keeps
+    ``sandbox``, where the stories' built-in tool calls run.
+
+    Asserts (a change in data/ that breaks one stops the generator): the culprit is checkout ``v2.14.0``, commit
+    ``9c41e7b``, deployed at ``2026-11-18T14:05:30Z``; the diff holds the N+1 line. What it does not hold: every
+    number an agent states is parsed from a tool output it saw, and each story asserts what it claims in words
+    (``investigate`` and its steps)."""
 
     def __init__(self, data_dir: Path, sandbox: Sandbox):
         self.data_dir = Path(data_dir)
