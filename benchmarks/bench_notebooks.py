@@ -66,6 +66,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,7 +182,27 @@ def concurrent_series(paths: list[Path], out_dir: Path, jobs: int, cache_dir: Pa
     return wall, each
 
 
-def main(argv: list[str]) -> int:
+@dataclass
+class Measured:
+    """What one invocation measured: the baselines (medians and every run), each notebook's median wall time and the
+    cell durations of its median run, and the concurrent series (wall, each notebook's) when --jobs asked for it."""
+
+    bytecode: str
+    reps: int
+    empty_time: float
+    empty_all: list[float]
+    sdk_time: float
+    floor_all: list[float]
+    times: dict[str, float] = field(default_factory=dict)
+    cells: dict[str, list[tuple[float, int, str]]] = field(default_factory=dict)
+    concurrent: tuple[float, dict[str, float]] | None = None
+
+    @property
+    def floor_time(self) -> float:
+        return statistics.median(self.floor_all)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("names", nargs="*", help="notebook prefixes, e.g. 00 03 (default: all)")
     ap.add_argument("--repeat", type=int, default=1,
@@ -194,82 +215,85 @@ def main(argv: list[str]) -> int:
                     help="leave each pass's caches empty (default: filled as workshop.py open fills them)")
     ap.add_argument("--dont-write-bytecode", action="store_true",
                     help="keep PYTHONDONTWRITEBYTECODE for the kernels (default: unset it, as on a learner's machine)")
-    args = ap.parse_args(argv)
-    paths = [p for p in mk.solution_paths() if not args.names or any(p.name.startswith(w) for w in args.names)]
-    if not paths:
-        print("no solution notebooks to run")
-        return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        cache_dir = Path("off") if args.no_log_cache else tmp / "cache"
-        bytecode = _bytecode_note(args.dont_write_bytecode)
-        _offline_env(cache_dir, args.dont_write_bytecode)
-        empty = one_cell_notebook(tmp, "empty.ipynb")
-        sdk = one_cell_notebook(tmp, "sdk.ipynb", "import anthropic")
-        floor = one_cell_notebook(tmp, "floor.ipynb", "import helpers\nclient = helpers.connect(MODE, speed=SPEED)")
-        run(empty, tmp)  # warm-up: the first kernel start pays for cold disk caches
-        reps = max(BASELINE_REPEATS, args.repeat)
-        empty_time, empty_all = median_run(empty, tmp, reps)
-        sdk_time, _ = median_run(sdk, tmp, reps)
-        _, floor_all = median_run(floor, tmp, reps)
-        spread: dict[str, list[float]] = {p.name: [] for p in paths}
-        passes: dict[str, list[list[tuple[float, int, str]]]] = {p.name: [] for p in paths}
-        # --repeat N runs the whole series N times, each pass with a cache folder of its own, so every pass is a
-        # learner's first pass (a notebook repeated in place would find the caches its first run filled).
-        for n in range(args.repeat):
-            if not args.no_log_cache:
-                _offline_env(tmp / f"cache-{n}", args.dont_write_bytecode)
-                if not args.unprepared:
-                    prepare(tmp / f"cache-{n}")
-            for path in paths:
-                floor_all.append(run(floor, tmp))  # one more floor run before each notebook: both see the same load
-                try:
-                    spread[path.name].append(run(path, tmp))
-                except Exception as exc:  # report, keep going
-                    msg = str(exc).strip()
-                    print(f"{path.name}: FAILED ({type(exc).__name__}: {msg.splitlines()[-1] if msg else ''})")
-                    return 2
-                passes[path.name].append(cell_durations(tmp / path.name))
-        times = {name: statistics.median(runs) for name, runs in spread.items()}
-        # the cell durations shown are those of the run whose wall time is the median (the middle one)
-        cells = {name: passes[name][sorted(range(len(runs)), key=runs.__getitem__)[len(runs) // 2]]
-                 for name, runs in spread.items()}
-        floor_time = statistics.median(floor_all)
-        concurrent = None
-        if args.jobs > 1:
-            (tmp / "concurrent").mkdir()
-            if not args.no_log_cache and not args.unprepared:
-                prepare(cache_dir)
-            concurrent = concurrent_series(paths, tmp / "concurrent", args.jobs, cache_dir, times,
-                                           args.dont_write_bytecode)
+    return ap.parse_args(argv)
 
-    n = len(times)
-    total = sum(times.values())
-    budget = TARGET * n * floor_time
-    width = max(34, *(len(k) for k in times))
-    print(f"bytecode: {bytecode}")
+
+def measure_baselines(args: argparse.Namespace, tmp: Path, cache_dir: Path) -> tuple[Measured, Path]:
+    """The empty notebook, the SDK's import and the floor (``import helpers`` + ``connect()``), each in fresh kernels;
+    returns them and the floor's notebook (run again before each lesson)."""
+    bytecode = _bytecode_note(args.dont_write_bytecode)
+    _offline_env(cache_dir, args.dont_write_bytecode)
+    empty = one_cell_notebook(tmp, "empty.ipynb")
+    sdk = one_cell_notebook(tmp, "sdk.ipynb", "import anthropic")
+    floor = one_cell_notebook(tmp, "floor.ipynb", "import helpers\nclient = helpers.connect(MODE, speed=SPEED)")
+    run(empty, tmp)  # warm-up: the first kernel start pays for cold disk caches
+    reps = max(BASELINE_REPEATS, args.repeat)
+    empty_time, empty_all = median_run(empty, tmp, reps)
+    sdk_time, _ = median_run(sdk, tmp, reps)
+    _, floor_all = median_run(floor, tmp, reps)
+    return Measured(bytecode, reps, empty_time, empty_all, sdk_time, floor_all), floor
+
+
+def measure_series(args: argparse.Namespace, paths: list[Path], tmp: Path, floor: Path, m: Measured) -> bool:
+    """Each lesson (and a floor run before it), ``--repeat`` passes; fills ``m.times`` and ``m.cells``. False (after
+    saying why) when a notebook fails."""
+    spread: dict[str, list[float]] = {p.name: [] for p in paths}
+    passes: dict[str, list[list[tuple[float, int, str]]]] = {p.name: [] for p in paths}
+    # --repeat N runs the whole series N times, each pass with a cache folder of its own, so every pass is a
+    # learner's first pass (a notebook repeated in place would find the caches its first run filled).
+    for n in range(args.repeat):
+        if not args.no_log_cache:
+            _offline_env(tmp / f"cache-{n}", args.dont_write_bytecode)
+            if not args.unprepared:
+                prepare(tmp / f"cache-{n}")
+        for path in paths:
+            m.floor_all.append(run(floor, tmp))  # one more floor run before each notebook: both see the same load
+            try:
+                spread[path.name].append(run(path, tmp))
+            except Exception as exc:  # report, keep going
+                msg = str(exc).strip()
+                print(f"{path.name}: FAILED ({type(exc).__name__}: {msg.splitlines()[-1] if msg else ''})")
+                return False
+            passes[path.name].append(cell_durations(tmp / path.name))
+    m.times = {name: statistics.median(runs) for name, runs in spread.items()}
+    # the cell durations shown are those of the run whose wall time is the median (the middle one)
+    m.cells = {name: passes[name][sorted(range(len(runs)), key=runs.__getitem__)[len(runs) // 2]]
+               for name, runs in spread.items()}
+    return True
+
+
+def report_baselines(args: argparse.Namespace, m: Measured, width: int) -> None:
+    print(f"bytecode: {m.bytecode}")
     how = ("off (each notebook parses app.log)" if args.no_log_cache else
            "a fresh folder each pass, " + ("left empty (--unprepared)" if args.unprepared else
                                            "prepared as workshop.py open prepares it (app.log parsed)"))
     print(f"parsed-log cache: {how}")
-    print(f"baselines (median of {reps} runs each, the floor {len(floor_all)}: also one before each notebook; fresh "
+    print(f"baselines (median of {m.reps} runs each, the floor {len(m.floor_all)}: also one before each notebook; fresh "
           "kernel per run):")
-    print(f"  {'empty one-cell notebook':<{width}}  {empty_time:6.2f} s   runs: "
-          + ", ".join(f"{t:.2f}" for t in empty_all))
-    print(f"  {'sdk: import anthropic':<{width}}  {sdk_time:6.2f} s   (+{sdk_time - empty_time:.2f} s over empty)")
-    print(f"  {'floor: import helpers + connect()':<{width}}  {floor_time:6.2f} s   (+{floor_time - empty_time:.2f} s over"
-          f" empty, of which +{sdk_time - empty_time:.2f} s is the SDK)   runs: " + ", ".join(f"{t:.2f}" for t in floor_all))
+    print(f"  {'empty one-cell notebook':<{width}}  {m.empty_time:6.2f} s   runs: "
+          + ", ".join(f"{t:.2f}" for t in m.empty_all))
+    print(f"  {'sdk: import anthropic':<{width}}  {m.sdk_time:6.2f} s   (+{m.sdk_time - m.empty_time:.2f} s over empty)")
+    print(f"  {'floor: import helpers + connect()':<{width}}  {m.floor_time:6.2f} s   (+{m.floor_time - m.empty_time:.2f} s"
+          f" over empty, of which +{m.sdk_time - m.empty_time:.2f} s is the SDK)   runs: "
+          + ", ".join(f"{t:.2f}" for t in m.floor_all))
+
+
+def report_notebooks(args: argparse.Namespace, m: Measured, width: int) -> None:
     runs_note = f", median of {args.repeat}" if args.repeat > 1 else ""
     print(f"\nnotebooks (sequential{runs_note}):  wall = in cells + outside cells (kernel start/shutdown, the final save)")
-    for name, seconds in times.items():
-        in_cells = sum(d for d, _, _ in cells[name])
+    for name, seconds in m.times.items():
+        in_cells = sum(d for d, _, _ in m.cells[name])
         print(f"  {name:<{width}}  {seconds:6.2f} s  = {in_cells:5.2f} + {seconds - in_cells:4.2f}"
-              f"   {seconds / empty_time:4.1f}x empty, {seconds / floor_time:3.1f}x floor, "
-              f"+{seconds - floor_time:5.2f} s over floor")
-        for d, i, first in sorted(cells[name], reverse=True)[: args.top]:
+              f"   {seconds / m.empty_time:4.1f}x empty, {seconds / m.floor_time:3.1f}x floor, "
+              f"+{seconds - m.floor_time:5.2f} s over floor")
+        for d, i, first in sorted(m.cells[name], reverse=True)[: args.top]:
             print(f"  {'':<{width}}      cell {i:>2}: {d:5.2f} s  {first}")
-    print(f"  {'series (' + str(n) + ' notebooks)':<{width}}  {total:6.2f} s")
+    print(f"  {'series (' + str(len(m.times)) + ' notebooks)':<{width}}  {sum(m.times.values()):6.2f} s")
 
+
+def report_verdicts(args: argparse.Namespace, m: Measured) -> None:
+    n, total, floor_time, empty_time = len(m.times), sum(m.times.values()), m.floor_time, m.empty_time
+    budget = TARGET * n * floor_time
     floor_series = n * floor_time
     print(f"\ntarget: <= {TARGET} x {n} x {floor_time:.2f} s (floor) = {budget:.2f} s  ->  "
           f"{'PASS' if total <= budget else 'MISS'} (series / (n x floor) = {total / floor_series:.2f})")
@@ -279,9 +303,9 @@ def main(argv: list[str]) -> int:
     print(f"for information, issue 4's target: <= {EMPTY_TARGET} x {n} x {empty_time:.2f} s (empty) = "
           f"{empty_budget:.2f} s -> {'PASS' if total <= empty_budget else 'MISS'} (series / (n x empty) = "
           f"{total / (n * empty_time):.2f}; the floor alone is {floor_time / empty_time:.2f} x empty, the SDK import "
-          f"{sdk_time - empty_time:.2f} s of it)")
-    if concurrent is not None:
-        wall, each = concurrent
+          f"{m.sdk_time - empty_time:.2f} s of it)")
+    if m.concurrent is not None:
+        wall, each = m.concurrent
         print(f"\nconcurrent: {args.jobs} notebooks at a time, wall {wall:.2f} s (sequential sum {total:.2f} s, "
               f"{total / wall:.2f}x faster; sum of the concurrent runs {sum(each.values()):.2f} s, each slower "
               f"because they share {os.cpu_count()} cores)")
@@ -290,6 +314,30 @@ def main(argv: list[str]) -> int:
               f"the verdict above is sequential)")
         print("        tests/test_notebooks.py already runs two kernels at a time (nbval's subprocess next to the "
               "papermill tests); pytest -n 2 on top of that oversubscribes 2 cores")
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    paths = [p for p in mk.solution_paths() if not args.names or any(p.name.startswith(w) for w in args.names)]
+    if not paths:
+        print("no solution notebooks to run")
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        cache_dir = Path("off") if args.no_log_cache else tmp / "cache"
+        m, floor = measure_baselines(args, tmp, cache_dir)
+        if not measure_series(args, paths, tmp, floor, m):
+            return 2
+        if args.jobs > 1:
+            (tmp / "concurrent").mkdir()
+            if not args.no_log_cache and not args.unprepared:
+                prepare(cache_dir)
+            m.concurrent = concurrent_series(paths, tmp / "concurrent", args.jobs, cache_dir, m.times,
+                                             args.dont_write_bytecode)
+    width = max(34, *(len(k) for k in m.times))
+    report_baselines(args, m, width)
+    report_notebooks(args, m, width)
+    report_verdicts(args, m)
     return 0
 
 
