@@ -159,19 +159,26 @@ def _run_all_cells(page) -> None:
     page.locator(".lm-Menu").get_by_text("Run All Cells", exact=True).click()
 
 
+class Deadline:
+    """The browser's share of the test's time: every wait gets what is left of it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def left(self, cap_ms: int = 60_000) -> int:
+        """A wait's timeout: at most cap_ms, and never past the test's deadline."""
+        return max(1_000, min(cap_ms, int((self.end - time.monotonic()) * 1000)))
+
+
 def test_dashboard_in_jupyterlab(jupyterlab, output_dir, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     shot = output_dir / "dashboard.png"
     for old in (shot, output_dir / "dashboard-failure.png", output_dir / "page-failure.png"):
         old.unlink(missing_ok=True)
     url = f"{jupyterlab['base']}/lab/tree/{NOTEBOOK.name}?token={jupyterlab['token']}&reset"
     console: list[str] = []
-    deadline = time.monotonic() + BROWSER_BUDGET
-
-    def left(cap_ms: int = 60_000) -> int:
-        """A wait's timeout: at most cap_ms, and never past the test's deadline."""
-        return max(1_000, min(cap_ms, int((deadline - time.monotonic()) * 1000)))
+    budget = Deadline(BROWSER_BUDGET)
 
     with sync_playwright() as pw:
         # A fresh profile (user-data dir) per run; launch_persistent_context is how Playwright takes one.
@@ -180,7 +187,7 @@ def test_dashboard_in_jupyterlab(jupyterlab, output_dir, tmp_path):
             executable_path=str(CHROMIUM),
             args=CHROMIUM_ARGS,
             headless=True,
-            timeout=left(),
+            timeout=budget.left(),
             viewport={"width": 1680, "height": 2000},
             device_scale_factor=1,
         )
@@ -192,88 +199,129 @@ def test_dashboard_in_jupyterlab(jupyterlab, output_dir, tmp_path):
             page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
             page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
             try:
-                page.goto(url, wait_until="domcontentloaded", timeout=left())
-                # The notebook is open and its kernel is ready.
-                expect(page.locator(".jp-NotebookPanel .jp-Cell").first).to_be_visible(timeout=left())
-                expect(page.locator("#jp-main-statusbar")).to_contain_text("| Idle", timeout=left())
-                _run_all_cells(page)
-
-                dash = page.locator(".incident-dashboard")
-                expect(dash).to_be_visible(timeout=left())
-                # Metrics: the chart is an <img> that actually decoded.
-                chart = dash.locator("img.metrics-chart")
-                expect(chart).to_be_visible()
-                page.wait_for_function(
-                    "() => { const i = document.querySelector('.incident-dashboard img.metrics-chart');"
-                    " return i && i.complete && i.naturalWidth > 200; }",
-                    timeout=left(),
-                )
-                # The SRE Agent panel follows the session live: running (report not there yet), then
-                # the final report naming the culprit deploy.
-                panel = dash.locator(".sre-agent-panel")
-                expect(panel).to_be_visible()
-                report = panel.locator(".final-report")
-                expect(panel.locator(".agent-status.status-running")).to_be_visible(timeout=left())
-                assert report.count() == 0, "the final report was there before the session ran"
-                expect(panel.locator(".tool").first).to_be_visible(timeout=left())
-                expect(report).to_be_visible(timeout=left(100_000))
-                expect(report).to_contain_text("dep_4820")
-                expect(panel.locator(".agent-status")).to_have_text("idle")
-                # Tool calls are collapsed; one click shows the input and the result.
-                first_tool = panel.locator("details").first
-                expect(first_tool).to_be_visible()
-                expect(first_tool.locator("pre").first).to_be_hidden()
-                first_tool.locator("summary").click()
-                expect(first_tool.locator("pre").first).to_be_visible()
-                expect(first_tool).to_contain_text("result:")
-                # Every cell finished (no "[*]" left), and the loop ended the turn with the culprit highlighted.
-                expect(page.locator(".jp-InputPrompt", has_text="[*]")).to_have_count(0, timeout=left())
-                expect(page.locator(".jp-OutputArea-output", has_text="end_turn -> dep_4820")).to_be_visible()
-                # The investigation highlighted the culprit on the Deploys tab, and the Diff tab shows its change.
-                dash.locator(".lm-TabBar-tab", has_text="Deploys").click()
-                expect(dash.locator('.deploys-panel tr.culprit[data-deploy="dep_4820"]')).to_be_visible()
-                dash.screenshot(path=str(output_dir / "dashboard-deploys.png"))
-                dash.locator(".lm-TabBar-tab", has_text="Diff").click()
-                expect(dash.locator(".diff-panel .diff .add").first).to_be_visible()
-                expect(dash.locator(".diff-panel")).to_contain_text("for item in order.items:")
-                dash.screenshot(path=str(output_dir / "dashboard-diff.png"))
-                # Logs: the paged table with its count; filtering and paging work from the browser.
-                dash.locator(".lm-TabBar-tab", has_text="Logs").click()
-                logs = dash.locator(".logs-panel")
-                table = logs.locator("table.logs-table")
-                expect(table).to_be_visible()
-                expect(logs).to_contain_text("70,000 matching lines")
-                assert table.locator("tbody tr").count() >= 10
-                text_box = dash.locator(".widget-text input").first
-                text_box.fill("slow query")
-                text_box.press("Enter")
-                expect(logs).to_contain_text(re.compile(r"[\d,]+ matching lines · page 1 of"))
-                expect(logs).not_to_contain_text("70,000 matching lines")
-                expect(table.locator("td.msg").first).to_contain_text("slow query")
-                dash.get_by_role("button", name="next ▶").click()
-                expect(logs).to_contain_text("page 2 of")
-                dash.screenshot(path=str(output_dir / "dashboard-logs.png"))
-                # Back to Metrics for the picture.
-                dash.locator(".lm-TabBar-tab", has_text="Metrics").click()
-                expect(chart).to_be_visible()
-                # No widget failed to render, anywhere on the page.
-                expect(page.get_by_text("Error displaying widget")).to_have_count(0)
-                assert page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").count() == 0, (
-                    page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
-                )
-                # No uncaught exception in the page (a broken widget view shows up here first).
-                assert not [line for line in console if line.startswith("pageerror")], console
-                dash.scroll_into_view_if_needed()
-                dash.screenshot(path=str(shot))
+                dash = _open_and_run_all(page, url, budget)
+                _check_metrics_chart(page, dash, budget)
+                _check_agent_panel(page, dash, budget)
+                _check_deploys_and_diff(dash, output_dir)
+                _check_logs(dash, output_dir)
+                _check_nothing_failed(page, dash, console, shot)
             except Exception:
-                try:
-                    page.screenshot(path=str(output_dir / "page-failure.png"), full_page=True)
-                    if page.locator(".incident-dashboard").count():
-                        page.locator(".incident-dashboard").first.screenshot(path=str(output_dir / "dashboard-failure.png"))
-                except Exception:
-                    pass
+                _failure_screenshots(page, output_dir)
                 raise
         finally:
             (output_dir / "browser-console.log").write_text("\n".join(console))
             context.close()
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def _open_and_run_all(page, url: str, budget: Deadline):
+    """Open the notebook, wait for its kernel, Run All Cells; returns the dashboard once it shows."""
+    from playwright.sync_api import expect
+
+    page.goto(url, wait_until="domcontentloaded", timeout=budget.left())
+    # The notebook is open and its kernel is ready.
+    expect(page.locator(".jp-NotebookPanel .jp-Cell").first).to_be_visible(timeout=budget.left())
+    expect(page.locator("#jp-main-statusbar")).to_contain_text("| Idle", timeout=budget.left())
+    _run_all_cells(page)
+    dash = page.locator(".incident-dashboard")
+    expect(dash).to_be_visible(timeout=budget.left())
+    return dash
+
+
+def _check_metrics_chart(page, dash, budget: Deadline) -> None:
+    """Metrics: the chart is an <img> that actually decoded."""
+    from playwright.sync_api import expect
+
+    expect(dash.locator("img.metrics-chart")).to_be_visible()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.incident-dashboard img.metrics-chart');"
+        " return i && i.complete && i.naturalWidth > 200; }",
+        timeout=budget.left(),
+    )
+
+
+def _check_agent_panel(page, dash, budget: Deadline) -> None:
+    """The SRE Agent panel follows the session live: running (report not there yet), then the final report naming
+    the culprit deploy; tool calls collapsed until clicked; every cell finished."""
+    from playwright.sync_api import expect
+
+    panel = dash.locator(".sre-agent-panel")
+    expect(panel).to_be_visible()
+    report = panel.locator(".final-report")
+    expect(panel.locator(".agent-status.status-running")).to_be_visible(timeout=budget.left())
+    assert report.count() == 0, "the final report was there before the session ran"
+    expect(panel.locator(".tool").first).to_be_visible(timeout=budget.left())
+    expect(report).to_be_visible(timeout=budget.left(100_000))
+    expect(report).to_contain_text("dep_4820")
+    expect(panel.locator(".agent-status")).to_have_text("idle")
+    # Tool calls are collapsed; one click shows the input and the result.
+    first_tool = panel.locator("details").first
+    expect(first_tool).to_be_visible()
+    expect(first_tool.locator("pre").first).to_be_hidden()
+    first_tool.locator("summary").click()
+    expect(first_tool.locator("pre").first).to_be_visible()
+    expect(first_tool).to_contain_text("result:")
+    # Every cell finished (no "[*]" left), and the loop ended the turn with the culprit highlighted.
+    expect(page.locator(".jp-InputPrompt", has_text="[*]")).to_have_count(0, timeout=budget.left())
+    expect(page.locator(".jp-OutputArea-output", has_text="end_turn -> dep_4820")).to_be_visible()
+
+
+def _check_deploys_and_diff(dash, output_dir: Path) -> None:
+    """The investigation highlighted the culprit on the Deploys tab, and the Diff tab shows its change."""
+    from playwright.sync_api import expect
+
+    dash.locator(".lm-TabBar-tab", has_text="Deploys").click()
+    expect(dash.locator('.deploys-panel tr.culprit[data-deploy="dep_4820"]')).to_be_visible()
+    dash.screenshot(path=str(output_dir / "dashboard-deploys.png"))
+    dash.locator(".lm-TabBar-tab", has_text="Diff").click()
+    expect(dash.locator(".diff-panel .diff .add").first).to_be_visible()
+    expect(dash.locator(".diff-panel")).to_contain_text("for item in order.items:")
+    dash.screenshot(path=str(output_dir / "dashboard-diff.png"))
+
+
+def _check_logs(dash, output_dir: Path) -> None:
+    """Logs: the paged table with its count; filtering and paging work from the browser."""
+    from playwright.sync_api import expect
+
+    dash.locator(".lm-TabBar-tab", has_text="Logs").click()
+    logs = dash.locator(".logs-panel")
+    table = logs.locator("table.logs-table")
+    expect(table).to_be_visible()
+    expect(logs).to_contain_text("70,000 matching lines")
+    assert table.locator("tbody tr").count() >= 10
+    text_box = dash.locator(".widget-text input").first
+    text_box.fill("slow query")
+    text_box.press("Enter")
+    expect(logs).to_contain_text(re.compile(r"[\d,]+ matching lines · page 1 of"))
+    expect(logs).not_to_contain_text("70,000 matching lines")
+    expect(table.locator("td.msg").first).to_contain_text("slow query")
+    dash.get_by_role("button", name="next ▶").click()
+    expect(logs).to_contain_text("page 2 of")
+    dash.screenshot(path=str(output_dir / "dashboard-logs.png"))
+
+
+def _check_nothing_failed(page, dash, console: list[str], shot: Path) -> None:
+    """Back to Metrics for the picture: no widget failed to render, nothing went to stderr, no uncaught exception."""
+    from playwright.sync_api import expect
+
+    dash.locator(".lm-TabBar-tab", has_text="Metrics").click()
+    expect(dash.locator("img.metrics-chart")).to_be_visible()
+    # No widget failed to render, anywhere on the page.
+    expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+    assert page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").count() == 0, (
+        page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+    )
+    # No uncaught exception in the page (a broken widget view shows up here first).
+    assert not [line for line in console if line.startswith("pageerror")], console
+    dash.scroll_into_view_if_needed()
+    dash.screenshot(path=str(shot))
+
+
+def _failure_screenshots(page, output_dir: Path) -> None:
+    """What the page showed when a check failed (best effort: the page may be gone)."""
+    try:
+        page.screenshot(path=str(output_dir / "page-failure.png"), full_page=True)
+        if page.locator(".incident-dashboard").count():
+            page.locator(".incident-dashboard").first.screenshot(path=str(output_dir / "dashboard-failure.png"))
+    except Exception:
+        pass
