@@ -1,7 +1,9 @@
-"""Architecture rules of helpers/, proven from the source (ast): imports go one way (no cycle, function-level
-imports included; inside each package of role files, down its order of files), no function is longer than 80 lines,
-and no file of those packages longer than 800. The checkers are tested on tiny synthetic packages, so each rule can
-fail."""
+"""Architecture rules, proven from the source (ast): in helpers/, imports go one way (no cycle, function-level
+imports included; inside each package of role files, down its order of files) and no file of those packages is
+longer than 800 lines; in the whole repository (helpers, tests, scripts, benchmarks, workshop.py) no function is
+longer than 80 lines; and the values the workshop defines once (the sandbox's folders, the workshop's metadata, the
+exercise markers) are typed in code only where they are defined. The checkers are tested on tiny synthetic trees, so
+each rule can fail."""
 from __future__ import annotations
 
 import textwrap
@@ -9,9 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from support.architecture import find_cycle, import_graph, layer_violations, long_functions
+from support.architecture import (
+    find_cycle,
+    import_graph,
+    layer_violations,
+    literal_sites,
+    long_functions,
+    long_functions_in,
+    python_files,
+)
 
-HELPERS = Path(__file__).resolve().parent.parent / "helpers"
+ROOT = Path(__file__).resolve().parent.parent
+HELPERS = ROOT / "helpers"
 MAX_LINES = 80
 MAX_MODULE_LINES = 800
 #: The packages of helpers/ with one file per role, their files lowest first: a file imports only files before it
@@ -115,9 +126,20 @@ def test_no_module_in_a_role_package_is_longer_than_800_lines():
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}; split them by role"
 
 
-def test_no_function_in_helpers_is_longer_than_80_lines():
-    long = dict(long_functions(HELPERS, MAX_LINES))
-    assert not long, f"functions in helpers/ longer than {MAX_LINES} lines: {long}; split them"
+def test_no_function_in_the_repository_is_longer_than_80_lines():
+    files = python_files(ROOT)
+    assert {"helpers", "tests", "scripts", "benchmarks", "workshop.py"} <= {p.relative_to(ROOT).parts[0] for p in files}
+    long = dict(long_functions_in(files, ROOT, MAX_LINES))
+    assert not long, f"functions longer than {MAX_LINES} lines: {long}; split them"
+
+
+def test_the_repository_scan_skips_what_is_not_the_projects(tmp_path):
+    for rel in ("a.py", "pkg/b.py", ".venv/lib/c.py", ".git/d.py", "build/e.py", "test-output/f.py",
+                "x.egg-info/g.py", "pkg/__pycache__/h.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("def f():\n" + "    x = 1\n" * 80)
+    assert [p.relative_to(tmp_path).as_posix() for p in python_files(tmp_path)] == ["a.py", "pkg/b.py"]
+    assert long_functions_in(python_files(tmp_path), tmp_path, MAX_LINES) == [("a.py:f", 81), ("pkg/b.py:f", 81)]
 
 
 def test_length_checker_counts_methods_and_nested_functions(tmp_path):
@@ -131,6 +153,37 @@ def test_length_checker_counts_methods_and_nested_functions(tmp_path):
     assert long_functions(root, MAX_LINES) == [("pkg.m:C.fine", 82), ("pkg.m:C.fine.inner", 81),
                                                ("pkg.m:C.meth", 81), ("pkg.m:long", 81)]
     assert long_functions(root, 81) == [("pkg.m:C.fine", 82)]
+
+
+# ------------------------------------------------------------------------------------------------ written once
+#: A value the workshop defines once, the file that defines it, and the other files allowed to type it (and why).
+#: Scanned: the code of helpers/, scripts/, benchmarks/ and workshop.py (tests state the values on their own).
+WRITTEN_ONCE = {
+    "/mnt/session/uploads": ("helpers/sandbox.py", {"helpers/check.py": "a message; check.py is split later (issue 21)"}),
+    "/mnt/session/outputs": ("helpers/sandbox.py", {"helpers/check.py": "a message; check.py is split later (issue 21)"}),
+    "ship-your-first-managed-agent": ("helpers/resources.py", {
+        "helpers/settings.py": "the cache folder's name, not the metadata",
+        "helpers/check.py": "two checks' messages; check.py is split later (issue 21)"}),
+    **{marker: ("helpers/exercises.py", {"scripts/make_notebooks.py": "its errors name the marker a block lacks"})
+       for marker in ("### BEGIN SOLUTION", "### END SOLUTION", "### HINT:", "### MORE:", "### SETS:")},
+}
+
+
+@pytest.mark.parametrize("value", sorted(WRITTEN_ONCE))
+def test_a_value_defined_once_is_typed_only_where_it_is_defined(value):
+    home, allowed = WRITTEN_ONCE[value]
+    files = [p for p in python_files(ROOT) if p.relative_to(ROOT).parts[0] in ("helpers", "scripts", "benchmarks",
+                                                                                   "workshop.py")]
+    sites = literal_sites(files, ROOT, value)
+    assert any(site.startswith(f"{home}:") for site in sites), f"{value!r} is no longer defined in {home}"
+    elsewhere = [site for site in sites if site.split(":")[0] not in (home, *allowed)]
+    assert not elsewhere, f"{value!r} is typed again at {elsewhere}: import it from {home}"
+
+
+def test_the_literal_scan_reads_code_and_f_strings_not_docstrings(tmp_path):
+    (tmp_path / "m.py").write_text('"""/mnt/x in the docstring"""\nA = "/mnt/x"\n\n\ndef f(n):\n'
+                                   '    """/mnt/x: prose"""\n    return f"/mnt/x/{n}"\n')
+    assert literal_sites([tmp_path / "m.py"], tmp_path, "/mnt/x") == ["m.py:2", "m.py:7"]
 
 
 # ------------------------------------------------------------------------------------------------ __all__

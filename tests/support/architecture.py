@@ -1,12 +1,20 @@
-"""Read a package's source (ast) for two architecture rules: its import graph (every ``import`` statement,
-function-level ones included) and the length of its functions. Used by tests/test_architecture.py."""
+"""Read the source (ast) for the architecture rules: a package's import graph (every ``import`` statement,
+function-level ones included), the length of every function (of a package, or of any list of files: the
+repository's, ``python_files``), and where a string is typed in code (``literal_sites``, docstrings left out).
+Used by tests/test_architecture.py."""
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["module_names", "import_graph", "find_cycle", "layer_violations", "long_functions"]
+__all__ = ["module_names", "import_graph", "find_cycle", "layer_violations", "long_functions", "python_files",
+           "long_functions_in", "literal_sites"]
+
+#: Folders that hold no code of the project's own: build output, caches, test output (hidden folders, .venv and
+#: .git among them, are skipped too).
+NOT_OURS = {"build", "test-output", "__pycache__", "node_modules"}
 
 
 def module_names(root: Path) -> dict[str, Path]:
@@ -101,6 +109,43 @@ def long_functions(root: Path, limit: int) -> list[tuple[str, int]]:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         out.extend((f"{name}:{qual}", n) for qual, n in _function_lengths(tree, "") if n > limit)
     return sorted(out)
+
+
+def python_files(root: Path) -> list[Path]:
+    """Every ``.py`` file of the repository at ``root``, but those under a hidden folder (``.venv``, ``.git``),
+    an ``*.egg-info`` or a folder of :data:`NOT_OURS`."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not (d.startswith(".") or d.endswith(".egg-info") or d in NOT_OURS)]
+        found += [Path(folder) / f for f in files if f.endswith(".py")]
+    return sorted(found)
+
+
+def long_functions_in(files: Sequence[Path], base: Path, limit: int) -> list[tuple[str, int]]:
+    """``[(path:qualified.name, lines)]`` for every function or method of ``files`` longer than ``limit`` lines,
+    each path relative to ``base``."""
+    out: list[tuple[str, int]] = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        where = path.relative_to(base).as_posix()
+        out.extend((f"{where}:{qual}", n) for qual, n in _function_lengths(tree, "") if n > limit)
+    return sorted(out)
+
+
+def literal_sites(files: Sequence[Path], base: Path, needle: str) -> list[str]:
+    """``["path:line", ...]`` where a string constant in code holds ``needle`` (f-strings' literal parts included;
+    docstrings are prose, and left out)."""
+    out = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        out += [f"{path.relative_to(base).as_posix()}:{node.lineno}" for node in ast.walk(tree)
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and needle in node.value
+                and id(node) not in docstrings]
+    return sorted(set(out))
 
 
 def _function_lengths(node: ast.AST, prefix: str) -> Iterator[tuple[str, int]]:
