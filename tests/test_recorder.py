@@ -16,6 +16,7 @@ from helpers import incident, resources, stub
 from helpers.recorder import record_session
 from helpers.settings import RECORDINGS_DIR
 from helpers.stub import recordings
+from support.replay import run_turn
 
 SECRET = "sk-ant-" + "test-recorder-SECRET-0123456789"  # split so no file holds a key-shaped string
 ADAPTER = TypeAdapter(BetaManagedAgentsSessionEvent)
@@ -39,22 +40,9 @@ def new_session(client: anthropic.Anthropic, recording: str) -> str:
 
 
 def drive(client: anthropic.Anthropic, session_id: str, text: str) -> list:
-    """Send the message, answer every custom tool call with handle_tool, stop at the end of the turn."""
-    seen = []
-    with client.beta.sessions.events.stream(session_id) as stream:
-        client.beta.sessions.events.send(session_id, events=[
-            {"type": "user.message", "content": [{"type": "text", "text": text}]}])
-        for ev in stream:
-            seen.append(ev)
-            if ev.type == "agent.custom_tool_use":
-                result = incident.handle_tool(ev.name, ev.input)
-                client.beta.sessions.events.send(session_id, events=[{
-                    "type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
-                    "content": [{"type": "text", "text": result}]}])
-            elif ev.type == "session.status_idle" and ev.stop_reason.type != "requires_action":
-                break
-            elif ev.type == "session.status_terminated":
-                break
+    """Send the message, answer every custom tool call with handle_tool as it arrives, stop at the end of the turn."""
+    seen = run_turn(client, session_id, {"type": "user.message", "content": [{"type": "text", "text": text}]},
+                    answer_on_use=True, result=lambda ev: incident.handle_tool(ev.name, ev.input))
     assert seen and seen[-1].type == "session.status_idle" and seen[-1].stop_reason.type == "end_turn"
     return seen
 

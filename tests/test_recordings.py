@@ -22,6 +22,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from helpers.events import EVENT_IDS_WINDOW
 from support.fixtures import sdk_client
+from support.replay import Replayer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -530,61 +531,14 @@ def stub_options():
 
 
 @pytest.fixture(scope="module")
-def stub_client(server):
-    return sdk_client(server, max_retries=0, timeout=30.0)
+def replayer(server):
+    return Replayer(sdk_client(server, max_retries=0, timeout=30.0))
 
 
 @pytest.mark.parametrize("name,confirmation", REPLAYS, ids=[f"{n}-{c}" if c else n for n, c in REPLAYS])
-def test_replays_on_the_stub(stub_client, name, confirmation):
-    """A learner's loop (answer custom tools, confirm, interrupt) replays the recording to its recorded end."""
-    from helpers import incident
-
-    client = stub_client
-    header, lines = load(REC_DIR / f"{name}.jsonl")
-    env = client.beta.environments.create(name="replay-test")
-    ask = any(ln["event"].get("evaluated_permission") == "ask" for ln in lines)  # the stub checks the policy
-    toolset = {"type": "agent_toolset_20260401",
-               "configs": [{"name": "bash", "permission_policy": {"type": "always_ask" if ask else "always_allow"}}]}
-    agent = client.beta.agents.create(model="claude-sonnet-4-6", name="replay-test",
-                                      tools=[toolset, *incident.CUSTOM_TOOLS])
-    from helpers import resources
-
-    log_file = resources.ensure_log_file(client)  # grepped in the sandbox: mounted, as a learner's session does
-    budget = {"type": "limit", "max_list_cost": {"amount": "3", "currency": "USD"}} \
-        if lines[-1]["event"].get("stop_reason", {}).get("type") == "budget_reached" else None  # the drill's cap
-    sid = client.beta.sessions.create(agent=agent.id, environment_id=env.id, metadata={"recording": name}, resources=[
-        {"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}],
-        **({"budget": budget} if budget else {})).id
-    first = []
-    for ln in lines:
-        ev = ln["event"]
-        if ev["type"] == "user.define_outcome":
-            first.append({"type": "user.define_outcome", "description": ev["description"], "rubric": ev["rubric"]})
-        elif ev["type"] == "user.message":
-            first.append({"type": "user.message", "content": ev["content"]})
-            break
-    types = [ln["event"]["type"] for ln in lines]
-    interrupt_at = types[:types.index("user.interrupt")].count("span.model_request_start") \
-        if "user.interrupt" in types else None
-    starts = 0
-    with client.beta.sessions.events.stream(sid) as stream:
-        client.beta.sessions.events.send(sid, events=first)
-        for ev in stream:
-            if ev.type == "agent.custom_tool_use":
-                client.beta.sessions.events.send(sid, events=[{
-                    "type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
-                    "content": [{"type": "text", "text": incident.handle_tool(ev.name, ev.input)}]}])
-            elif ev.type == "agent.tool_use" and ev.evaluated_permission == "ask":
-                client.beta.sessions.events.send(sid, events=[{
-                    "type": "user.tool_confirmation", "tool_use_id": ev.id, "result": confirmation}])
-            if ev.type == "session.status_idle" and ev.stop_reason.type != "requires_action":
-                break
-            if ev.type == "session.status_terminated":
-                break
-            if ev.type == "span.model_request_start":
-                starts += 1
-                if starts == interrupt_at:  # the recorded interrupt lands during this request
-                    client.beta.sessions.events.send(sid, events=[{"type": "user.interrupt"}])
-    got = [e.type for e in client.beta.sessions.events.list(sid, order="asc", limit=1000)]
-    want = [e["type"] for e in paths(lines)[confirmation or ""]]
-    assert got == want
+def test_replays_on_the_stub(replayer, name, confirmation):
+    """A learner's loop that answers each call as it arrives (custom tools, confirmations) and interrupts where the
+    recording does replays the recording's path to its recorded end, the client's events included."""
+    _, lines = load(REC_DIR / f"{name}.jsonl")
+    replay = replayer.replay(name, confirm=confirmation or "allow", answer_on_use=True)
+    assert [e.type for e in replay.history] == [e["type"] for e in paths(lines)[confirmation or ""]]

@@ -7,7 +7,8 @@ import json
 import anthropic
 import pytest
 
-from helpers.stub import budgets, recordings
+from helpers.stub import recordings
+from support.replay import Replayer
 
 #: Notebook 08's recordings need an agent with its skill, a memory store and the second incident's files mounted:
 #: tests/test_nb08_recordings.py replays those on such sessions. Notebook 09's need a team (session threads) or an MCP
@@ -18,119 +19,44 @@ NAMES = [name for name in recordings.available() if name not in NB08
 
 
 @pytest.fixture(scope="module")
-def ids(client):
-    from helpers import incident
-
-    env = client.beta.environments.create(name="recordings")
-    agents = {policy: client.beta.agents.create(model="claude-sonnet-4-6", name=f"sre-{policy}", tools=[
-        {"type": "agent_toolset_20260401", "configs": [{"name": "bash", "permission_policy": {"type": policy}}]},
-        *incident.CUSTOM_TOOLS]).id for policy in ("always_allow", "always_ask")}
-    return env.id, agents, _log_mount(client)
-
-
-def _log_mount(client) -> list:
-    """The recordings grep app.log in the sandbox: sessions mount it there, as a learner's do."""
-    from helpers import resources
-
-    log_file = resources.ensure_log_file(client)
-    return [{"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}]
-
-
-def _params(ev: dict) -> dict:
-    return {k: v for k, v in ev.items() if k not in ("id", "processed_at", "outcome_id", "session_thread_id")}
-
-
-def replay(client, ids, name, confirm="allow"):
-    from helpers import incident
-
-    rec = recordings.load(name)
-    script = [ln.event for ln in rec.lines if ln.client_side]
-    # the events that start the work: a user.message, or a user.define_outcome (the agent begins on its receipt)
-    starter = next(i for i, e in enumerate(script) if e["type"] in ("user.message", "user.define_outcome"))
-    first = [_params(e) for e in script[:starter + 1]]
-    messages = [e for e in script[starter + 1:] if e["type"] == "user.message"]  # later turns
-    wants_interrupt = any(e["type"] == "user.interrupt" for e in script)
-    # the agent's bash policy must be the one the recording was made with (the stub checks)
-    ask = "ask" in rec.builtin_tools().get("bash", set())
-    agent = ids[1]["always_ask" if ask else "always_allow"]
-    # a recording that stops at its budget replays on a session with that cap (the stub checks)
-    spent = budgets.recorded_cost(rec.lines, "claude-sonnet-4-6")
-    capped = {} if spent is None else {"budget": {"type": "limit", "max_list_cost": {
-        "amount": str(int(spent * 100)), "currency": "USD"}}}
-    s = client.beta.sessions.create(agent=agent, environment_id=ids[0], metadata={"recording": name},
-                                    resources=ids[2], **capped)
-    streamed, seen, sent_msgs, interrupted = [], {}, 0, False
-    while True:
-        with client.beta.sessions.events.stream(s.id) as st:
-            client.beta.sessions.events.send(s.id, events=first)
-            for ev in st:
-                streamed.append(ev.id)
-                seen[ev.id] = ev
-                if wants_interrupt and not interrupted and ev.type == "agent.tool_result":
-                    client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
-                    interrupted = True
-                if ev.type == "session.status_idle":
-                    if ev.stop_reason.type == "requires_action":
-                        answers = []
-                        for i in ev.stop_reason.event_ids:
-                            src = seen[i]
-                            if src.type == "agent.custom_tool_use":
-                                out = incident.handle_tool(src.name, src.input)
-                                answers.append({"type": "user.custom_tool_result", "custom_tool_use_id": i,
-                                                "content": [{"type": "text", "text": out}]})
-                            else:
-                                answers.append({"type": "user.tool_confirmation", "tool_use_id": i, "result": confirm})
-                        client.beta.sessions.events.send(s.id, events=answers)
-                        continue
-                    break
-                if ev.type == "session.status_terminated":
-                    break
-        if sent_msgs >= len(messages) or ev.type == "session.status_terminated":
-            break
-        first = [_params(messages[sent_msgs])]
-        sent_msgs += 1
-    hist = list(client.beta.sessions.events.list(s.id, limit=1000))
-    return rec, s, streamed, hist
+def replayer(client):
+    return Replayer(client)
 
 
 @pytest.mark.skipif(not NAMES, reason="no recordings in data/recordings yet")
 @pytest.mark.parametrize("name", NAMES)
-def test_recording_replays_end_to_end(client, ids, name):
-    rec, s, streamed, hist = replay(client, ids, name)
+def test_recording_replays_end_to_end(client, replayer, name):
+    rec, s, streamed, hist = replayer.replay(name)
     assert streamed == [e.id for e in hist]
     last = hist[-1]
     assert last.type in ("session.status_idle", "session.status_terminated")
     if last.type == "session.status_idle":
         assert last.stop_reason.type != "requires_action"
-    # every agent-side line of the taken path was emitted (interrupt recordings skip ahead on purpose)
+    # every agent-side line of the taken path was emitted (the interrupt lands where the recording has it)
     taken = [ln for ln in rec.lines if not ln.client_side and ln.when in (None, {"confirmation": "allow"})
              and ln.type not in ("session.updated",)]
     agent_side = [e for e in hist if not (e.type.startswith("user.") or e.type == "system.message")]
     # More than 5 parallel calls: answering the window of 5 re-emits idle (requires_action) with the rest.
     agent_side = [e for i, e in enumerate(agent_side) if not (
         i and e.type == agent_side[i - 1].type == "session.status_idle" and e.stop_reason.type == "requires_action")]
-    if not any(ln.type == "user.interrupt" for ln in rec.lines):
-        assert [e.type for e in agent_side] == [ln.type for ln in taken]
-    else:
-        assert len(agent_side) <= len(taken) and last.stop_reason.type == "end_turn"
+    assert [e.type for e in agent_side] == [ln.type for ln in taken]
     sess = client.beta.sessions.retrieve(s.id)
     if any(ln.type == "span.outcome_evaluation_end" for ln in rec.lines):
         assert sess.outcome_evaluations and sess.outcome_evaluations[-1].outcome_id == next(
             e.outcome_id for e in hist if e.type == "user.define_outcome")
     recorded_in = sum(ln.event["model_usage"]["input_tokens"] for ln in rec.lines
                       if ln.type == "span.model_request_end" and ln.when in (None, {"confirmation": "allow"}))
-    if not any(ln.type == "user.interrupt" for ln in rec.lines):
-        assert (sess.usage.input_tokens or 0) == recorded_in
+    assert (sess.usage.input_tokens or 0) == recorded_in
 
 
 @pytest.mark.skipif(not any(n for n in NAMES if any(ln.when for ln in recordings.load(n).lines)),
                     reason="no recording with allow/deny branches")
-def test_deny_branch_of_recordings(client, ids):
+def test_deny_branch_of_recordings(replayer):
     for name in NAMES:
         rec = recordings.load(name)
         if not any(ln.when for ln in rec.lines):
             continue
-        _, _, _, hist = replay(client, ids, name, confirm="deny")
+        _, _, _, hist = replayer.replay(name, confirm="deny")
         taken = [ln.type for ln in rec.lines if not ln.client_side and ln.when in (None, {"confirmation": "deny"})]
         assert [e.type for e in hist if not e.type.startswith("user.")] == taken
 
@@ -172,7 +98,7 @@ def test_loader_accepts_minimal(tmp_path):
         recordings.load("nope", tmp_path)
 
 
-def test_an_agent_unlike_the_recorded_one_is_told_why(client, ids):
+def test_an_agent_unlike_the_recorded_one_is_told_why(client, replayer):
     """Offline code must not pass for a configuration that would behave differently live: a recording replays only
     for an agent whose built-in tools and permission policies could have produced it."""
     from helpers import incident
@@ -182,7 +108,7 @@ def test_an_agent_unlike_the_recorded_one_is_told_why(client, ids):
             call()
         return ei.value.body["error"]["message"]
 
-    env_id, agents, mount = ids
+    env_id, agents, mount = replayer.environment_id, replayer.agents, replayer.mount
     no_bash = client.beta.agents.create(model="claude-sonnet-4-6", name="no-bash", tools=incident.CUSTOM_TOOLS)
     msg = refused(lambda: client.beta.sessions.create(agent=no_bash.id, environment_id=env_id, resources=mount,
                                                       metadata={"recording": "incident-2277"}))
@@ -201,12 +127,12 @@ def test_an_agent_unlike_the_recorded_one_is_told_why(client, ids):
     assert "'permission-policy' (say 'approve' in your message" in msg
 
 
-def test_a_session_without_the_log_mounted_is_told_to_mount_it(client, ids):
+def test_a_session_without_the_log_mounted_is_told_to_mount_it(client, replayer):
     """Live, the agent's reads of /mnt/session/uploads/app.log fail when nothing is mounted there; offline they must
     not quietly succeed. A mount_path is rooted under the uploads directory (docs: managed-agents/files, "File
     paths"): "/app.log", "app.log" and "/mnt/session/uploads/app.log" put the file there; the old
     "/workspace/data/app.log" puts it at /mnt/session/uploads/workspace/data/app.log, where the agent does not look."""
-    env_id, agents, mount = ids
+    env_id, agents, mount = replayer.environment_id, replayer.agents, replayer.mount
     with pytest.raises(anthropic.BadRequestError) as ei:
         client.beta.sessions.create(agent=agents["always_allow"], environment_id=env_id,
                                     metadata={"recording": "incident-2277"})

@@ -15,6 +15,7 @@ from helpers import stub
 from helpers.timestamps import parse_iso
 from support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES, sdk_client
 from support.probe import concurrent_sessions
+from support.replay import run_turn
 
 TEXT = "Checkout p99 latency jumped at 14:07. Why?"
 
@@ -39,34 +40,6 @@ def setup(client):
 def session(client, setup):
     env, agent = setup
     return client.beta.sessions.create(agent=agent.id, environment_id=env.id)
-
-
-def run_turn(client, sid, first=None, *, confirm="allow", result=lambda ev: f"result of {ev.name}", stop_on_idle=True):
-    """Stream a turn to its end, answering custom tools and confirmations. Returns the streamed events."""
-    seen, out = {}, []
-    with client.beta.sessions.events.stream(sid) as stream:
-        if first is not None:
-            client.beta.sessions.events.send(sid, events=[first])
-        for ev in stream:
-            out.append(ev)
-            seen[ev.id] = ev
-            if ev.type == "session.status_idle":
-                if ev.stop_reason.type != "requires_action":
-                    if stop_on_idle:
-                        break
-                    continue
-                answers = []
-                for eid in ev.stop_reason.event_ids:
-                    src = seen[eid]
-                    if src.type == "agent.custom_tool_use":
-                        answers.append({"type": "user.custom_tool_result", "custom_tool_use_id": eid,
-                                        "content": [{"type": "text", "text": result(src)}]})
-                    else:
-                        answers.append({"type": "user.tool_confirmation", "tool_use_id": eid, "result": confirm})
-                client.beta.sessions.events.send(sid, events=answers)
-            if ev.type == "session.status_terminated":
-                break
-    return out
 
 
 def test_full_replay_allow_branch_and_second_turn(client, session):
