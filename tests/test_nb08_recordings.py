@@ -9,9 +9,7 @@
 """
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -23,6 +21,7 @@ import pytest
 
 from helpers import incident, loop
 from support.fixtures import sdk_client
+from support.sandbox import rerun
 
 ROOT = Path(__file__).resolve().parent.parent
 REC_DIR = ROOT / "data" / "recordings"
@@ -61,26 +60,6 @@ def sandbox(tmp_path) -> Path:
     return tmp_path
 
 
-def _rerun(use: dict, root: Path) -> str:
-    """What the call gives in the sandbox at ``root`` (bash, or the SDK's own write tool), in the sandbox's paths."""
-    local = {k: v for k, v in use["input"].items()}
-    for key in ("command", "file_path"):
-        if key in local:
-            for prefix in ROOTS:
-                local[key] = local[key].replace(prefix, f"{root}{prefix}")
-    if use["name"] == "write":
-        from anthropic.lib.tools import agent_toolset as ts
-
-        out = asyncio.run(ts.beta_write_tool(ts.AgentToolContext(workdir=str(root))).call(local))
-    else:
-        assert use["name"] == "bash", use
-        env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        proc = subprocess.run(["bash", "-c", local["command"]], capture_output=True, env=env, check=False)
-        assert not proc.stderr, proc.stderr
-        out = proc.stdout.decode("utf-8")
-    return out.replace(f"{root}/", "/")
-
-
 def test_every_tool_call_reruns_on_the_mounts_and_what_the_story_wrote(sandbox):
     checked = 0
     for name in STORY:
@@ -90,7 +69,8 @@ def test_every_tool_call_reruns_on_the_mounts_and_what_the_story_wrote(sandbox):
                 uses[ev["id"]] = ev
             elif ev["type"] == "agent.tool_result":
                 use = uses[ev["tool_use_id"]]
-                assert ev["content"] == [{"type": "text", "text": _rerun(use, sandbox)}], f"{name}: {use['input']}"
+                want = rerun(use["name"], use["input"], sandbox, ROOTS)
+                assert ev["content"] == [{"type": "text", "text": want}], f"{name}: {use['input']}"
                 assert ev["is_error"] is False
                 checked += 1
     # runbook: SKILL.md, latency.md, two log counts, the write; cold: eight commands; memory: five

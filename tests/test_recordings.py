@@ -9,7 +9,6 @@ reproducing them byte for byte.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -23,13 +22,13 @@ from pydantic import BaseModel, TypeAdapter
 from helpers.events import EVENT_IDS_WINDOW
 from support.fixtures import sdk_client
 from support.replay import Replayer
+from support.sandbox import rerun
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 REC_DIR = DATA_DIR / "recordings"
 FILES = sorted(REC_DIR.glob("*.jsonl"))
 ADAPTER = TypeAdapter(BetaManagedAgentsSessionEvent)
-SESSION_ROOT = "/mnt/session/"
 
 HEADER_KEYS = ["recording", "name", "title", "description", "keywords", "custom_tools", "source"]
 REQUIRED = {"incident-2277", "interrupt", "permission-policy", "fault-rescheduled", "fault-retries-exhausted",
@@ -118,23 +117,6 @@ def _nb08_roots() -> tuple[str, ...]:
     from helpers.stub.skills import SKILLS_ROOT
 
     return f"{SKILLS_ROOT}/", f"{MOUNT_ROOT}/", f"{UPLOADS_DIR}/incident-2291/"
-
-
-def run_locally(name: str, tool_input: dict, root: Path) -> str:
-    """What a built-in tool call gives in the scratch sandbox at ``root``, with the sandbox's paths in it."""
-    local = {k: v.replace(SESSION_ROOT, f"{root}{SESSION_ROOT}") if isinstance(v, str) else v
-             for k, v in tool_input.items()}
-    if name == "bash":
-        env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        proc = subprocess.run(["bash", "-c", local["command"]], capture_output=True, env=env, check=False)
-        assert not proc.stderr, proc.stderr
-        out = proc.stdout.decode("utf-8")
-    else:
-        from anthropic.lib.tools import agent_toolset as ts
-
-        tool = {"read": ts.beta_read_tool, "grep": ts.beta_grep_tool, "glob": ts.beta_glob_tool}[name]
-        out = asyncio.run(tool(ts.AgentToolContext(workdir=str(root))).call(local))
-    return out.replace(f"{root}{SESSION_ROOT}", SESSION_ROOT)
 
 
 @pytest.fixture(scope="module", params=FILES, ids=[p.stem for p in FILES])
@@ -351,7 +333,7 @@ def test_builtin_tool_outputs_rerun_byte_for_byte(rec, sandbox):
             if _nb08_mounts(use):
                 skipped += 1  # notebook 08's mounts: tests/test_nb08_recordings.py re-runs those in its sandbox
                 continue
-            want = run_locally(use["name"], use["input"], sandbox)
+            want = rerun(use["name"], use["input"], sandbox)
             assert ev["content"] == [{"type": "text", "text": want}], use["input"]
             assert ev["is_error"] is False
             checked += 1
