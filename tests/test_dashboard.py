@@ -16,10 +16,9 @@ import pytest
 
 from helpers import dashboard as d
 from helpers.dashboard import agent_panel, charts, data
-from helpers.settings import DATA_DIR, RECORDINGS_DIR
+from helpers.settings import DATA_DIR
 from helpers.timestamps import parse_iso
-
-RECORDING = RECORDINGS_DIR / "incident-2277.jsonl"
+from support.recordings import sdk_events
 
 
 @pytest.fixture(scope="module")
@@ -368,19 +367,7 @@ def _sdk(event: dict):
 
 def _recorded_events(name: str = "incident-2277") -> list:
     """A recording's events (the "allow" branch), each parsed with the SDK's event TypeAdapter."""
-    from anthropic.types.beta.sessions import BetaManagedAgentsSessionEvent
-    from pydantic import TypeAdapter
-
-    path = RECORDINGS_DIR / f"{name}.jsonl"
-    adapter = TypeAdapter(BetaManagedAgentsSessionEvent)
-    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    assert lines[0].get("recording") == 1 and lines[0].get("name") == name
-    events = []
-    for line in lines[1:]:
-        if line.get("when", {}).get("confirmation", "allow") != "allow":
-            continue  # follow the "allow" branch
-        events.append(adapter.validate_python(line["event"]))
-    return events
+    return sdk_events(name)
 
 
 def _panel_html(panel) -> str:

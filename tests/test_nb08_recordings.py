@@ -21,21 +21,14 @@ import pytest
 
 from helpers import incident, loop
 from support.fixtures import sdk_client
+from support.recordings import REC_DIR
+from support.recordings import events as _events
 from support.sandbox import rerun
 
 ROOT = Path(__file__).resolve().parent.parent
-REC_DIR = ROOT / "data" / "recordings"
 SKILL_DIR = ROOT / "data" / "skills" / "incident-runbooks"
 STORY = ("runbook-2277", "incident-2291-cold", "incident-2291-memory")
 LESSON = "/incidents/2277-checkout-n-plus-one.md"
-
-
-def _lines(name: str) -> list[dict]:
-    return [json.loads(line) for line in (REC_DIR / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
-
-
-def _events(name: str) -> list[dict]:
-    return [row["event"] for row in _lines(name)[1:]]
 
 
 UPLOADS = "/mnt/session/uploads"  # helpers.sandbox.UPLOADS_DIR

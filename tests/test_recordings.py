@@ -21,12 +21,13 @@ from pydantic import BaseModel, TypeAdapter
 
 from helpers.events import EVENT_IDS_WINDOW
 from support.fixtures import sdk_client
+from support.recordings import REC_DIR, load, paths
+from support.recordings import events as _events
 from support.replay import Replayer
 from support.sandbox import rerun
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
-REC_DIR = DATA_DIR / "recordings"
 FILES = sorted(REC_DIR.glob("*.jsonl"))
 ADAPTER = TypeAdapter(BetaManagedAgentsSessionEvent)
 
@@ -45,20 +46,6 @@ REFERENCES = {
     ("span.model_request_end", "model_request_start_id"): {"span.model_request_start"},
     ("span.outcome_evaluation_end", "outcome_evaluation_start_id"): {"span.outcome_evaluation_start"},
 }
-
-
-def load(path: Path) -> tuple[dict, list[dict]]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    return rows[0], rows[1:]
-
-
-def paths(lines: list[dict]) -> dict[str, list[dict]]:
-    """The paths through a recording: one per tool-confirmation result if it has "when" lines, else one."""
-    results = {ln["when"]["confirmation"] for ln in lines if "when" in ln}
-    if not results:
-        return {"": [ln["event"] for ln in lines]}
-    return {res: [ln["event"] for ln in lines if ln.get("when", {}).get("confirmation", res) == res]
-            for res in sorted(results)}
 
 
 def first_text(lines: list[dict]) -> str | None:
@@ -368,10 +355,6 @@ def test_generator_reproduces_the_files(tmp_path):
 
 
 # --------------------------------------------------------------------------- the stories
-
-
-def _events(name: str) -> list[dict]:
-    return [ln["event"] for ln in load(REC_DIR / f"{name}.jsonl")[1]]
 
 
 def test_incident_report():

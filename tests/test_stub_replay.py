@@ -15,6 +15,7 @@ from helpers import stub
 from helpers.timestamps import parse_iso
 from support.fixtures import ASK_TOOLSET, CUSTOM, FIXTURES, sdk_client
 from support.probe import concurrent_sessions
+from support.recordings import events as recorded_events
 from support.replay import run_turn
 
 TEXT = "Checkout p99 latency jumped at 14:07. Why?"
@@ -497,12 +498,10 @@ def test_active_seconds_follow_the_recordings_clock_at_any_pace():
     """``usage.active_seconds`` is the time the session ran, live; offline it is the recording's running time, so an
     instant replay does not report 0.0 s (07 prints it). Only the gaps while running count, not the time the learner
     took to answer, and the pace changes nothing; a session's life (``stats.duration_seconds``) is at least that."""
-    import json
 
     from helpers import connect, incident, loop, resources
 
-    lines = [json.loads(line) for line in (resources.DATA_DIR / "recordings" / "incident-2277.jsonl").open()][1:]
-    stamps = [line["event"]["processed_at"] for line in lines if line["event"].get("processed_at")]
+    stamps = [ev["processed_at"] for ev in recorded_events("incident-2277") if ev.get("processed_at")]
     span = (parse_iso(stamps[-1]) - parse_iso(stamps[0])).total_seconds()
     seen = []
     for speed in ("instant", 1000):
