@@ -2,7 +2,6 @@
 request (``check.hint("N.M")``), and the learner notebooks do not carry it."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from helpers import check, hints
 from helpers.exercises import BEGIN, END
+from support import notebooks as nbk
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"
@@ -21,10 +21,8 @@ MAX_SHARED_TOKENS = 6
 
 
 def _cells(folder: Path, name: str) -> list[dict]:
-    cells = json.loads((folder / name).read_text(encoding="utf-8"))["cells"]
-    for cell in cells:
-        cell["source"] = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-    return cells
+    """The notebook's cells, each source one string."""
+    return [dict(cell, source=nbk.source(cell)) for cell in nbk.notebook(name, folder)["cells"]]
 
 
 def solution_blocks(name: str) -> dict[str, list[str]]:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from support import notebooks as nbk
+from support.notebooks import NOTEBOOKS, SOLUTIONS
 from support.scripts import script
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = ROOT / "solutions"
-NOTEBOOKS = ROOT / "notebooks"
 
 NB04 = "04_custom_tools.ipynb"
 NB05 = "05_replay_and_lifecycle.ipynb"
@@ -27,81 +27,26 @@ NB09 = "09_team_of_investigators.ipynb"
 OURS = (NB04, NB05, NB06, NB07, NB09)
 
 
-# --------------------------------------------------------------------------- reading notebooks
-def _nb(name: str, folder: Path = SOLUTIONS) -> dict:
-    path = folder / name
-    if not path.exists():
-        pytest.fail(f"{path.relative_to(ROOT)} is missing")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _src(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
-def _code(nb: dict) -> list[str]:
-    return [_src(c) for c in nb["cells"] if c["cell_type"] == "code"]
-
-
-def _markdown(nb: dict) -> str:
-    return "\n".join(_src(c) for c in nb["cells"] if c["cell_type"] == "markdown")
-
-
-def _text_of_output(output: dict) -> str:
-    if output.get("output_type") == "stream":
-        text = output.get("text", "")
-        return "".join(text) if isinstance(text, list) else text
-    data = output.get("data") or {}
-    parts = []
-    for mime in ("text/markdown", "text/plain"):
-        value = data.get(mime)
-        if value is not None:
-            parts.append("".join(value) if isinstance(value, list) else value)
-    return "\n".join(parts)
-
-
-def _outputs(cell: dict) -> str:
-    return "\n".join(_text_of_output(o) for o in cell.get("outputs", []))
-
-
-def _all_outputs(nb: dict) -> str:
-    return "\n".join(_outputs(c) for c in nb["cells"] if c["cell_type"] == "code")
-
-
-def _cell_with(nb: dict, needle: str) -> dict:
-    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and needle in _src(c)]
-    assert cells, f"no code cell contains {needle!r}"
-    return cells[0]
-
-
-def _exercise_cell(nb: dict, number: str) -> str:
-    for source in _code(nb):
-        if re.search(rf"### BEGIN SOLUTION {re.escape(number)}\b", source):
-            return source
-    pytest.fail(f"no exercise {number}")
-
-
 # --------------------------------------------------------------------------- every notebook of 04–06
 @pytest.mark.parametrize("name", OURS)
 def test_has_at_least_two_exercises_with_goal_hint_and_check(name: str):
-    nb = _nb(name)
+    nb = nbk.notebook(name)
     cells = nb["cells"]
     numbers = []
     for i, cell in enumerate(cells):
-        source = _src(cell)
-        found = re.findall(r"### BEGIN SOLUTION (\d+\.\d+)", source) if cell["cell_type"] == "code" else []
+        source = nbk.source(cell)
+        found = nbk.exercise_numbers(source) if cell["cell_type"] == "code" else []
         for number in found:
             numbers.append(number)
             assert "### HINT:" in source, f"{name}: exercise {number} has no ### HINT"
-            before = "\n".join(_src(c) for c in cells[max(0, i - 3):i] if c["cell_type"] == "markdown")
+            before = "\n".join(nbk.source(c) for c in cells[max(0, i - 3):i] if c["cell_type"] == "markdown")
             assert "Goal" in before, f"{name}: exercise {number} is not introduced by a markdown cell stating its Goal"
             after = next((c for c in cells[i + 1:] if c["cell_type"] == "code"), None)
-            assert after is not None and "check." in _src(after), f"{name}: exercise {number} has no check cell after it"
+            assert after is not None and "check." in nbk.source(after), f"{name}: exercise {number} has no check cell after it"
     assert len(numbers) >= 2, f"{name}: {len(numbers)} exercise(s); the series promises at least two"
     prefix = name[1]  # "04" -> "4"
     assert all(n.split(".")[0] == prefix for n in numbers), f"{name}: exercise numbers {numbers} should start with {prefix}."
-    learner = json.dumps(_nb(name, NOTEBOOKS))
+    learner = json.dumps(nbk.notebook(name, NOTEBOOKS))
     for number in numbers:
         assert f"TODO {number}" in learner and "NotImplementedError" in learner, f"notebooks/{name}: TODO {number} missing"
 
@@ -109,7 +54,7 @@ def test_has_at_least_two_exercises_with_goal_hint_and_check(name: str):
 @pytest.mark.parametrize("name", OURS)
 def test_runs_alone_via_helpers_setup(name: str):
     """Each notebook builds its own client, environment, agent and log file (what 02 taught), in a fresh kernel."""
-    first_code = "\n".join(_code(_nb(name))[:2])
+    first_code = "\n".join(nbk.code(nbk.notebook(name))[:2])
     for needle in ("helpers.connect(MODE", "resources.ensure_environment(client)", "resources.ensure_agent(client, MODEL)",
                    "resources.ensure_log_file(client)"):
         assert needle in first_code, f"{name}: the set-up cell lacks {needle}"
@@ -117,8 +62,8 @@ def test_runs_alone_via_helpers_setup(name: str):
 
 @pytest.mark.parametrize("name", OURS)
 def test_offline_outputs_are_clean(name: str):
-    nb = _nb(name)
-    outputs = _all_outputs(nb)
+    nb = nbk.notebook(name)
+    outputs = nbk.all_outputs(nb)
     errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors, f"{name}: committed outputs contain an error: {errors[0].get('ename')}: {errors[0].get('evalue')}"
@@ -130,8 +75,8 @@ def test_offline_outputs_are_clean(name: str):
 
 # --------------------------------------------------------------------------- 04 Custom tools
 def test_04_final_report_names_the_deploy_the_n_plus_1_and_a_fix():
-    nb = _nb(NB04)
-    report = _outputs(_cell_with(nb, "Markdown("))
+    nb = nbk.notebook(NB04)
+    report = nbk.outputs(nbk.cell_with(nb, "Markdown("))
     assert "dep_4820" in report, "the executed report does not name dep_4820"
     assert "N+1" in report, "the executed report does not name the N+1 query"
     assert "order_summary.py" in report or "InventoryReservation" in report, "the report does not point at the code"
@@ -140,7 +85,7 @@ def test_04_final_report_names_the_deploy_the_n_plus_1_and_a_fix():
 
 
 def test_04_handle_tool_dispatches_to_the_incident_functions():
-    source = _exercise_cell(_nb(NB04), "4.2")
+    source = nbk.exercise_cell(nbk.notebook(NB04), "4.2")
     for name in ("query_logs", "get_metrics", "list_deploys", "get_diff"):
         assert f"incident.{name}" in source, f"4.2 does not dispatch to incident.{name}"
     assert "raise" in source, "4.2 should raise on an unknown tool"
@@ -155,11 +100,11 @@ SLIDE_LOOP = """\
 
 
 def test_04_answers_inline_as_on_the_slide():
-    nb = _nb(NB04)
-    answer = _exercise_cell(nb, "4.3")
+    nb = nbk.notebook(NB04)
+    answer = nbk.exercise_cell(nb, "4.3")
     for needle in ('"user.custom_tool_result"', '"custom_tool_use_id": ev.id', '"is_error"', "except Exception"):
         assert needle in answer, f"4.3 lacks {needle}"
-    loop = _exercise_cell(nb, "4.1")
+    loop = nbk.exercise_cell(nb, "4.1")
     opened, sent = loop.find("events.stream("), loop.find("events.send(")
     assert 0 <= opened < sent, "4.1 must open the stream before it sends the user.message"
     for needle in ('"user.message"', 'ev.type == "agent.custom_tool_use"', "handle_tool(ev.name, ev.input)",
@@ -167,7 +112,7 @@ def test_04_answers_inline_as_on_the_slide():
                    "session.status_terminated", "break", "timeout="):
         assert needle in loop, f"4.1 lacks {needle}"
     assert "yield" not in loop and "def investigate" not in loop, "4.1 is 03's loop, in the cell: no function around it"
-    text = _markdown(nb)
+    text = nbk.markdown(nb)
     if "slide" in text.lower():  # a slide cited must be shown (issue 19); the slide's branch is 4.1's answer
         assert "with client.beta.sessions.events.stream(session_id) as stream:" in text and SLIDE_LOOP in text, \
             "the slide's code is not shown where it is cited"
@@ -175,12 +120,12 @@ def test_04_answers_inline_as_on_the_slide():
 
 
 def test_04_explains_the_protocol_and_the_data_source():
-    nb = _nb(NB04)
-    text = _markdown(nb).lower()
+    nb = nbk.notebook(NB04)
+    text = nbk.markdown(nb).lower()
     assert "no inbound networking" in text
     assert "function on your laptop" in text
     assert "datadog" in text and "same wire protocol" in text
-    code = "\n".join(_code(nb))
+    code = "\n".join(nbk.code(nb))
     assert "incident.set_source(" in code and "incident.FileSource()" in code, "the data-source swap is not demonstrated"
     assert "helpers.dashboard.show()" in code and "dash.attach(session)" in code and "on_event(ev)" in code, \
         "the SRE Agent panel is not brought online"
@@ -188,7 +133,7 @@ def test_04_explains_the_protocol_and_the_data_source():
 
 
 def test_04_every_tool_call_was_answered_on_the_laptop():
-    outputs = _all_outputs(_nb(NB04))
+    outputs = nbk.all_outputs(nbk.notebook(NB04))
     match = re.search(r"(\d+) commands ran in the cloud sandbox; (\d+) calls ran on your laptop", outputs)
     assert match and int(match.group(1)) > 0 and int(match.group(2)) >= 4, "the wire summary is missing or empty"
     summary = outputs[match.end():].split("\n\n")[0]
@@ -197,28 +142,28 @@ def test_04_every_tool_call_was_answered_on_the_laptop():
 
 # --------------------------------------------------------------------------- 05 Replay and lifecycle
 def test_05_uses_the_history_apis_with_pagination():
-    code = "\n".join(_code(_nb(NB05)))
+    code = "\n".join(nbk.code(nbk.notebook(NB05)))
     for needle in ("client.beta.sessions.list(agent_id=", "client.beta.sessions.events.list(", "limit=",
                    "get_next_page()", "has_next_page()", 'order="desc"', "types=[", "statuses=["):
         assert needle in code, f"05 lacks {needle}"
-    assert "limit=25" in _exercise_cell(_nb(NB05), "5.1"), "5.1 should page with limit=25"
+    assert "limit=25" in nbk.exercise_cell(nbk.notebook(NB05), "5.1"), "5.1 should page with limit=25"
 
 
 def test_05_rebuilds_after_a_hard_refresh_from_the_platform_alone():
-    nb = _nb(NB05)
-    codes = _code(nb)
+    nb = nbk.notebook(NB05)
+    codes = nbk.code(nb)
     reset = next(i for i, c in enumerate(codes) if c.strip() == "%reset -f")
     after = "\n".join(codes[reset + 1:])
     assert "helpers.connect()" in after and "resources.find_agent(client)" in after
     assert "sessions.list(agent_id=agent.id, limit=20) if resources.is_mine(s))" in after  # the newest of yours
-    conversation = _exercise_cell(nb, "5.2")
+    conversation = nbk.exercise_cell(nb, "5.2")
     assert conversation in codes[reset + 1:], "5.2 must come after the %reset"
-    left = _outputs(_cell_with(nb, "variables left:"))
+    left = nbk.outputs(nbk.cell_with(nb, "variables left:"))
     assert "variables left: []" in left, f"the refresh left variables behind: {left}"
 
 
 def test_05_reconnects_stream_first_then_history_then_tail():
-    source = _exercise_cell(_nb(NB05), "5.3")
+    source = nbk.exercise_cell(nbk.notebook(NB05), "5.3")
     source = "\n".join(line for line in source.split("\n") if not line.strip().startswith("###"))  # the code only
     opened, listed = source.find("events.stream("), source.find("events.list(")
     assert 0 <= opened < listed, "5.3 must open the stream before listing the history"
@@ -227,11 +172,11 @@ def test_05_reconnects_stream_first_then_history_then_tail():
 
 
 def test_05_walks_the_four_statuses_with_the_fault_recordings():
-    nb = _nb(NB05)
-    code = "\n".join(_code(nb))
+    nb = nbk.notebook(NB05)
+    code = "\n".join(nbk.code(nb))
     for recording in ("fault-rescheduled", "fault-retries-exhausted", "fault-terminated"):
         assert recording in code
-    outputs = _all_outputs(nb)
+    outputs = nbk.all_outputs(nb)
     assert "idle → running → rescheduling → running" in outputs
     assert "idle (retries_exhausted)" in outputs and "retry_status 'exhausted'" in outputs
     assert "→ terminated" in outputs and "retry_status 'terminal'" in outputs
@@ -240,10 +185,10 @@ def test_05_walks_the_four_statuses_with_the_fault_recordings():
 
 
 def test_05_reads_usage_from_the_session_and_the_spans():
-    nb = _nb(NB05)
-    code = "\n".join(_code(nb))
+    nb = nbk.notebook(NB05)
+    code = "\n".join(nbk.code(nb))
     assert ".usage" in code and '"span.model_request_end"' in code
-    usage = _outputs(_cell_with(nb, "types=[\"span.model_request_end\"]"))
+    usage = nbk.outputs(nbk.cell_with(nb, "types=[\"span.model_request_end\"]"))
     spans = re.search(r"from the spans:.*'output_tokens': (\d+)", usage)
     total = re.search(r"session.usage:.*output_tokens=(\d+)", usage)
     assert spans and total and spans.group(1) == total.group(1), usage
@@ -275,24 +220,24 @@ TOURS_TO_09 = {
 
 @pytest.mark.parametrize("topic", list(TOURS_TO_09))
 def test_06_tours_of_subagents_vaults_and_mcp_point_to_09(topic: str):
-    text = _markdown(_nb(NB06))
+    text = nbk.markdown(nbk.notebook(NB06))
     heading = f"### {topic[0].upper()}{topic[1:]}"
     section = text[text.index(heading):].split("\n### ", 1)[0]
     for needle in TOURS_TO_09[topic]:
-        assert needle in section + "\n".join(_code(_nb(NB06))), f"06 / {topic}: the tour lacks {needle}"
+        assert needle in section + "\n".join(nbk.code(nbk.notebook(NB06))), f"06 / {topic}: the tour lacks {needle}"
     assert "notebook 09" in section.lower(), f"06 / {topic}: the tour does not point to notebook 09"
-    code09 = "\n".join(_code(_nb(NB09)))
+    code09 = "\n".join(nbk.code(nbk.notebook(NB09)))
     for needle in TOURS_TO_09[topic]:
         assert needle.replace('"multiagent_20261001"', "multiagent_20261001") in code09, f"09 lacks {needle}"
 
 
 @pytest.mark.parametrize("topic", list(TOPICS_06))
 def test_06_covers_each_topic_with_its_sdk_call(topic: str):
-    nb = _nb(NB06)
-    code = "\n".join(_code(nb))
+    nb = nbk.notebook(NB06)
+    code = "\n".join(nbk.code(nb))
     for needle in TOPICS_06[topic]:
         assert needle in code, f"06 / {topic}: no code cell contains {needle}"
-    assert topic.lower().split()[0] in _markdown(nb).lower(), f"06 / {topic}: not explained in the prose"
+    assert topic.lower().split()[0] in nbk.markdown(nb).lower(), f"06 / {topic}: not explained in the prose"
 
 
 def _sdk_chains(source: str) -> set[str]:
@@ -305,7 +250,7 @@ def test_every_sdk_call_exists_in_the_pinned_sdk(name: str):
     import anthropic
 
     client = anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9")
-    chains = _sdk_chains("\n".join(_code(_nb(name))))
+    chains = _sdk_chains("\n".join(nbk.code(nbk.notebook(name))))
     assert chains, f"{name}: no SDK calls found"
     for chain in sorted(chains):
         obj = client
@@ -318,31 +263,31 @@ def test_every_sdk_call_exists_in_the_pinned_sdk(name: str):
 def test_06_tours_all_run_offline():
     """No tour cell is live only any more: memory runs offline here (and in 08), subagents, vaults and MCP calls in 09
     (06 shows their code in markdown and points there)."""
-    nb = _nb(NB06)
-    start = next(i for i, c in enumerate(nb["cells"]) if "## 4. A tour of what comes after" in _src(c))
-    end = next(i for i, c in enumerate(nb["cells"]) if _src(c).startswith("## Recap"))
+    nb = nbk.notebook(NB06)
+    start = next(i for i, c in enumerate(nb["cells"]) if "## 4. A tour of what comes after" in nbk.source(c))
+    end = next(i for i, c in enumerate(nb["cells"]) if nbk.source(c).startswith("## Recap"))
     for cell in nb["cells"][start:end]:
         if cell["cell_type"] == "code":
-            assert 'if MODE == "live":' not in _src(cell) and "live only" not in _outputs(cell), _src(cell)[:120]
-            assert "vaults.create(" not in _src(cell) and "multiagent=" not in _src(cell), _src(cell)[:120]
-    assert "/mnt/memory/sre-runbooks" in _outputs(_cell_with(nb, "memory_stores.create"))  # the memory tour, offline
+            assert 'if MODE == "live":' not in nbk.source(cell) and "live only" not in nbk.outputs(cell), nbk.source(cell)[:120]
+            assert "vaults.create(" not in nbk.source(cell) and "multiagent=" not in nbk.source(cell), nbk.source(cell)[:120]
+    assert "/mnt/memory/sre-runbooks" in nbk.outputs(nbk.cell_with(nb, "memory_stores.create"))  # the memory tour, offline
 
 
 def test_06_outputs_show_each_control_working():
-    nb = _nb(NB06)
-    interrupt = _outputs(_cell_with(nb, "events = audit_then_interrupt("))
+    nb = nbk.notebook(NB06)
+    interrupt = nbk.outputs(nbk.cell_with(nb, "events = audit_then_interrupt("))
     assert "user.interrupt" in interrupt and "idle: end_turn" in interrupt
-    compare = _outputs(_cell_with(nb, 'for label, run in (("allow", allowed), ("deny", denied))'))
+    compare = nbk.outputs(nbk.cell_with(nb, 'for label, run in (("allow", allowed), ("deny", denied))'))
     assert "allow: 1 command(s) ran in the sandbox" in compare
     assert "deny: 0 command(s) ran in the sandbox; custom tool calls: ['query_logs']" in compare
-    verdicts = _outputs(_cell_with(nb, ".outcome_evaluations"))
+    verdicts = nbk.outputs(nbk.cell_with(nb, ".outcome_evaluations"))
     assert "needs_revision" in verdicts and "satisfied" in verdicts
-    outputs = _all_outputs(nb)
+    outputs = nbk.all_outputs(nb)
     assert "span.outcome_evaluation_end" in outputs
     assert "session.status_idled:" in outputs, "the webhook payload was not handled"
-    assert '"recording": "interrupt"' in "\n".join(_code(nb))
-    assert '"recording": "permission-policy"' in "\n".join(_code(nb))
-    assert '"recording": "outcome"' in "\n".join(_code(nb))
+    assert '"recording": "interrupt"' in "\n".join(nbk.code(nb))
+    assert '"recording": "permission-policy"' in "\n".join(nbk.code(nb))
+    assert '"recording": "outcome"' in "\n".join(nbk.code(nb))
 
 
 # --------------------------------------------------------------------------- argument shapes of the SDK calls
@@ -442,7 +387,7 @@ def test_sdk_call_arguments_match_the_pinned_sdk_types(name: str):
     client = anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9")
     ns = _Namespace(resources=helpers.resources, incident=helpers.incident, MODEL="claude-sonnet-4-6")
     checked: set[str] = set()
-    for source in _code(_nb(name)):
+    for source in nbk.code(nbk.notebook(name)):
         try:
             tree = ast.parse(source)
         except SyntaxError:  # an IPython magic cell
@@ -501,15 +446,15 @@ OPTIONAL_IN_WORKSHOP = ("0.1", "1.1", "1.2", "1.3", "2.3", "4.2", "4.3")
 
 @pytest.mark.parametrize("name", (*FIRST, NB04))
 def test_header_and_exercise_format(name: str):
-    nb = _nb(name)
-    header = _src(nb["cells"][0])
+    nb = nbk.notebook(name)
+    header = nbk.source(nb["cells"][0])
     last = sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))[-1].name[:2]  # the whole series: 07, then 08 (notebook 08)
     label = f"notebook {name[:2]} of 00–{last}"
     assert f"· {label} · about " in header, f"{name}: the header should say '{label}'"
-    text = _markdown(nb)
+    text = nbk.markdown(nb)
     headings = re.findall(r"^### Exercise (\d+\.\d+): (.+)$", text, re.M)
     numbers = [n for n, _ in headings]
-    assert numbers == sorted(set(re.findall(r"### BEGIN SOLUTION (\d+\.\d+)", "\n".join(_code(nb))))), numbers
+    assert numbers == sorted(set(nbk.exercise_numbers("\n".join(nbk.code(nb))))), numbers
     for number, title in headings:
         assert ("(optional in the workshop)" in title) == (number in OPTIONAL_IN_WORKSHOP), f"{name}: exercise {number}"
         block = text.split(f"### Exercise {number}: ", 1)[1]
@@ -527,24 +472,24 @@ def test_readme_marks_the_same_exercises_optional():
 
 
 def test_00_names_the_real_endpoints():
-    text = _markdown(_nb(NB00))
+    text = nbk.markdown(nbk.notebook(NB00))
     assert "`GET /v1/sessions/{session_id}/events/stream`" in text
     assert "`POST /v1/sessions/{session_id}/events`" in text
 
 
 def test_02_hint_builds_the_same_toolset_as_setup():
-    nb = _nb(NB02)
-    assert '"permission_policy": {"type": "always_allow"}' in "\n".join(_code(nb))  # given: 2.2 is the create call
-    assert "same tools as yours:     True" in _all_outputs(nb)
-    assert "agent = latest" in _exercise_cell(nb, "2.3")
+    nb = nbk.notebook(NB02)
+    assert '"permission_policy": {"type": "always_allow"}' in "\n".join(nbk.code(nb))  # given: 2.2 is the create call
+    assert "same tools as yours:     True" in nbk.all_outputs(nb)
+    assert "agent = latest" in nbk.exercise_cell(nb, "2.3")
 
 
 @pytest.mark.parametrize("name", FIRST)
 def test_first_notebooks_outputs_are_clean(name: str):
-    nb = _nb(name)
+    nb = nbk.notebook(name)
     errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, f"{name}: committed outputs contain an error"
-    outputs = _all_outputs(nb)
+    outputs = nbk.all_outputs(nb)
     assert "❌" not in outputs and "Traceback" not in outputs
     for leak in ("/work/", "/home/", "/root/", "sk-ant-api"):
         assert leak not in outputs, f"{name}: committed outputs contain {leak!r}"
@@ -555,11 +500,11 @@ def test_00_shows_the_brain_diagram_as_an_image_without_running_code():
     """The diagram is a markdown image (seen before anything runs, in learner notebooks too), drawn by
     scripts/make_figures.py; the who-manages-what comparison is a markdown table. 00 imports neither pyplot nor pandas."""
     for folder in (SOLUTIONS, ROOT / "notebooks"):
-        nb = _nb(NB00, folder)
-        text = _markdown(nb)
+        nb = nbk.notebook(NB00, folder)
+        text = nbk.markdown(nb)
         assert "](../docs/brain-left-the-box.png)" in text
         assert "| who manages… | Messages API | Agent SDK | Managed Agents |" in text
-        code = "\n".join(_code(nb))
+        code = "\n".join(nbk.code(nb))
         assert "matplotlib" not in code and "pandas" not in code
     assert (ROOT / "docs" / "brain-left-the-box.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -585,14 +530,14 @@ def test_committed_figures_are_what_make_figures_draws(tmp_path, monkeypatch):
 def test_07_says_what_ran_and_for_how_long():
     """Issue 19's stale texts in 07: offline the agent ran for the recording's time (not "0.0 s"), and every follower's
     output starts with the run's first event (not a user.custom_tool_result that answers nothing on screen)."""
-    nb = _nb(NB07)
-    outputs = _all_outputs(nb)
+    nb = nbk.notebook(NB07)
+    outputs = nbk.all_outputs(nb)
     running = re.findall(r"the agent was running ([\d.]+) s", outputs)
     agent_time = re.findall(r"(\d+) s of agent time", outputs)
     assert running and agent_time and all(float(x) > 10 for x in running + agent_time), (running, agent_time)
     for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and "loop.run(" in _src(cell):
-            events = [line.split()[0] for line in _outputs(cell).splitlines()
+        if cell["cell_type"] == "code" and "loop.run(" in nbk.source(cell):
+            events = [line.split()[0] for line in nbk.outputs(cell).splitlines()
                       if re.match(r"^(user|agent|session|span)\.\w+ ", line)]
             assert not events or events[0] == "user.message", f"a follower's output starts with {events[0]}"
 
@@ -615,33 +560,33 @@ TOPICS_09 = {
 
 @pytest.mark.parametrize("topic", list(TOPICS_09))
 def test_09_covers_each_topic_with_its_sdk_call(topic: str):
-    code = "\n".join(_code(_nb(NB09)))
+    code = "\n".join(nbk.code(nbk.notebook(NB09)))
     for needle in TOPICS_09[topic]:
         assert needle in code, f"09 / {topic}: no code cell contains {needle}"
-    assert topic in _markdown(_nb(NB09)), f"09 / {topic}: not in the recap"
+    assert topic in nbk.markdown(nbk.notebook(NB09)), f"09 / {topic}: not in the recap"
 
 
 def test_09_outputs_show_the_team_its_threads_the_mcp_call_and_the_vault():
-    nb = _nb(NB09)
-    team = _outputs(_cell_with(nb, "team = loop.run("))
+    nb = nbk.notebook(NB09)
+    team = nbk.outputs(nbk.cell_with(nb, "team = loop.run("))
     assert team.count("session.thread_created") == 3 and team.count("agent.thread_message_received") == 2
     assert "cart │ user.interrupt" in team
     assert "cart │ session.thread_status_idle sre-investigator-you-laptop: idle end_turn" in team
     assert "checkout │ agent.custom_tool_use" in team and "payments │ agent.custom_tool_use" in team
-    listed = _outputs(_cell_with(nb, "client.beta.sessions.threads.list("))
+    listed = nbk.outputs(nbk.cell_with(nb, "client.beta.sessions.threads.list("))
     assert "lead: incident-lead" in listed and listed.count("sre-investigator") == 3
-    own = _outputs(_cell_with(nb, "client.beta.sessions.threads.events.list("))
+    own = nbk.outputs(nbk.cell_with(nb, "client.beta.sessions.threads.events.list("))
     assert "agent.tool_use            bash" in own and "agent.thread_message_sent to the primary thread" in own
-    cost = _outputs(_cell_with(nb, "def dollars("))
+    cost = nbk.outputs(nbk.cell_with(nb, "def dollars("))
     assert re.search(r"cart:\s+0 tokens in,\s+0 out, \$0\.00", cost) and "session: $" in cost
-    stream = _outputs(_cell_with(nb, "client.beta.sessions.threads.events.stream("))
+    stream = nbk.outputs(nbk.cell_with(nb, "client.beta.sessions.threads.events.stream("))
     assert "agent.tool_result         ok: 662" in stream and "the lead: The checkout investigator" in stream
-    assert "archived: True" in _outputs(_cell_with(nb, "client.beta.sessions.threads.archive("))
-    comms = _outputs(_cell_with(nb, "comms_run = loop.run("))
+    assert "archived: True" in nbk.outputs(nbk.cell_with(nb, "client.beta.sessions.threads.archive("))
+    comms = nbk.outputs(nbk.cell_with(nb, "comms_run = loop.run("))
     assert comms.count("agent.mcp_tool_use") == 2 and "[waiting for your confirmation]" in comms
     assert "user.tool_confirmation    allow" in comms and '"published": true' in comms
-    shown = _outputs(_cell_with(nb, 'print("auth:", credential.auth'))
+    shown = nbk.outputs(nbk.cell_with(nb, 'print("auth:", credential.auth'))
     assert '"type":"static_bearer"' in shown and "the token anywhere in the credential: False" in shown
-    assert "without a vault: (offline stub)" in _outputs(_cell_with(nb, "vault_ids=[vault.id],"))
-    rotated = _outputs(_cell_with(nb, "client.beta.vaults.credentials.update("))
+    assert "without a vault: (offline stub)" in nbk.outputs(nbk.cell_with(nb, "vault_ids=[vault.id],"))
+    rotated = nbk.outputs(nbk.cell_with(nb, "client.beta.vaults.credentials.update("))
     assert "token shown: False" in rotated and "a new session naming the archived vault: 400" in rotated

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from support import notebooks as nbk
 from support.scripts import script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,8 +20,7 @@ estimate_time = script("estimate_time")
 
 
 def _markdown(name: str) -> str:
-    cells = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return nbk.markdown(nbk.notebook(name, nbk.NOTEBOOKS))
 
 
 def test_workshop_path_fits_40_minutes_with_at_most_5_required_todos():
