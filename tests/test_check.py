@@ -9,6 +9,7 @@ import pytest
 
 from helpers import check
 from helpers.outputs import BETA
+from support.scripts import script
 
 
 def fails(fn, *args, match: str):
@@ -75,12 +76,7 @@ def test_a_wrong_answer_to_an_optional_exercise_still_fails():
 
 def test_the_optional_exercises_are_the_ones_the_estimate_skips():
     """check.OPTIONAL_IN_WORKSHOP and the notebooks' headings (scripts/estimate_time.py) name the same exercises."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-    import estimate_time
-
+    estimate_time = script("estimate_time")
     skipped = {t.number for r in estimate_time.on_path(estimate_time.estimates()) for t in r.todos if t.skipped}
     assert skipped == set(check.OPTIONAL_IN_WORKSHOP)
 

@@ -12,14 +12,14 @@ one, errors allowed):
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
+from support.scripts import script
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import make_notebooks as mk  # noqa: E402
+mk = script("make_notebooks")
 
 pytestmark = pytest.mark.notebooks
 

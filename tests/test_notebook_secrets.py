@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sys
 from pathlib import Path
 
 import pytest
 
+from support.scripts import script
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import make_notebooks as mk  # noqa: E402
+mk = script("make_notebooks")
 
 NB09 = ROOT / "solutions" / "09_team_of_investigators.ipynb"
 

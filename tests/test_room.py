@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import make_notebooks as mk
+from support.scripts import script
+
+mk = script("make_notebooks")
 
 pytestmark = pytest.mark.notebooks
 
