@@ -4,6 +4,7 @@ passes on its solution) is in test_notebooks.py."""
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -694,11 +695,10 @@ def test_09_checks_fail_on_the_todo(fn, args):
     fails(fn, *args, match="TODO placeholder")
 
 
-def test_09_checks_pass_on_the_team_and_the_vault_and_name_each_mistake(replay, capsys):
-    import helpers
-    from helpers import incident, loop
-    from helpers.events import event_text
-
+@pytest.fixture(scope="module")
+def team09(replay):
+    """09's world on the replay stub: the workshop's environment, agent and log, the team that makes the agent a
+    lead's subagent, and ``maker(name, ...)``, an ensure-function of a lead agent as a learner writes one."""
     client, resources = replay
     env, agent, log_file = resources.ensure_all(client)
     team = {"type": "multiagent_20261001", "workflows": {"type": "disabled"}, "subagents": {
@@ -709,16 +709,30 @@ def test_09_checks_pass_on_the_team_and_the_vault_and_name_each_mistake(replay, 
         return lambda client: resources.find_agent(client, name) or client.beta.agents.create(
             name=name, model=agent.model.id, multiagent=multiagent, metadata=metadata)
 
+    return SimpleNamespace(client=client, resources=resources, env=env, agent=agent, log_file=log_file, team=team,
+                           maker=maker)
+
+
+def test_09_lead_passes_on_a_team_and_names_each_mistake(team09, capsys):
+    client, agent, maker, team = team09.client, team09.agent, team09.maker, team09.team
     fails(check.lead, maker("no-team", None), client, agent, match="not set")
     fails(check.lead, maker("open", {**team, "workflows": {"type": "enabled"}}), client, agent, match="workflows")
     fails(check.lead, lambda c: c.beta.agents.create(name="dup", model=agent.model.id, multiagent=team), client, agent,
           match="twice")
-    lead = maker("checked-lead")
-    check.lead(lead, client, agent)
+    check.lead(maker("checked-lead"), client, agent)
     assert "✅ The lead 'checked-lead'" in capsys.readouterr().out
 
+
+def test_09_team_stopped_passes_on_the_cart_thread_and_names_each_mistake(team09, capsys):
+    import helpers
+    from helpers import incident, loop
+    from helpers.events import event_text
+
+    client, resources, lead = team09.client, team09.resources, team09.maker("checked-lead")
+
     def run_team(stop, session_wide=False):
-        s = resources.new_session(client, lead(client), env, log_file, metadata={"recording": "incident-team"})
+        s = resources.new_session(client, lead(client), team09.env, team09.log_file,
+                                  metadata={"recording": "incident-team"})
         services = {}
 
         def watch(ev):
@@ -747,6 +761,9 @@ def test_09_checks_pass_on_the_team_and_the_vault_and_name_each_mistake(replay, 
     services, result, sid = run_team("cart", session_wide=True)
     fails(check.team_stopped, services, result, client, sid, match="stops every thread")
 
+
+def test_09_vault_credential_passes_on_one_credential_and_names_each_mistake(team09, capsys):
+    client, resources = team09.client, team09.resources
     url = "https://mcp.status.example/mcp"
 
     def vault_maker(url=url, new_vault=False, new_credential=False):
@@ -769,6 +786,10 @@ def test_09_checks_pass_on_the_team_and_the_vault_and_name_each_mistake(replay, 
     fails(check.vault_credential, vault_maker("https://other.example/mcp"), client, url, match="not a static_bearer")
     check.vault_credential(vault_maker(), client, url)
     assert "never its token" in capsys.readouterr().out
+
+
+def test_09_status_update_passes_on_a_clean_review_and_names_each_mistake(capsys):
+    from helpers import loop
 
     def clean(event):
         return "allow" if event.name == "post_incident_update" and "dep_" not in str(event.input) else {
