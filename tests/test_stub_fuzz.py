@@ -22,44 +22,17 @@ import pytest
 from helpers import stub
 from helpers.incident import CUSTOM_TOOLS
 from helpers.stub.urls import _ROUTES
+from support.raw_http import AUTH, BETA, Answer, raw, request
 
 SEED = int(os.environ.get("STUB_FUZZ_SEED", "1313"))
 PER_ROUTE = int(os.environ.get("STUB_FUZZ_PER_ROUTE", "14"))
 BUDGET = float(os.environ.get("STUB_FUZZ_SECONDS", "120"))  # wall-clock bound of the route fuzz
-BETA = "managed-agents-2026-04-01"
-AUTH = {"x-api-key": "fuzz", "anthropic-beta": BETA}
 #: Dreams need their own beta header (memory stores take BETA too; files and skills need none).
 DREAMS = {"x-api-key": "fuzz", "anthropic-beta": "dreaming-2026-04-21"}
 INTERNAL = ("This is a bug", "Traceback", "<html", "<!DOCTYPE", "Error code explanation")
 
-Answer = tuple[int, dict[str, str], bytes]
-
 
 # ----------------------------------------------------------------------------------------------------- plumbing
-def request(server, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
-            timeout: float = 10.0) -> Answer:
-    conn = http.client.HTTPConnection(server.host, server.port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body or None, headers=dict(AUTH if headers is None else headers))
-        r = conn.getresponse()
-        if r.getheader("content-type", "").startswith("text/event-stream"):
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, b""  # a stream that opened: leave it
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    finally:
-        conn.close()
-
-
-def raw(server, data: bytes, method: str = "GET", timeout: float = 10.0, shut: bool = False) -> Answer:
-    """Send bytes as they are; parse the one answer with http.client (as a client would)."""
-    with socket.create_connection((server.host, server.port), timeout=timeout) as s:
-        s.sendall(data)
-        if shut:
-            s.shutdown(socket.SHUT_WR)
-        r = http.client.HTTPResponse(s, method=method)
-        r.begin()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-
-
 def assert_api_answer(ans: Answer, what: str) -> None:
     status, headers, body = ans
     assert status < 500, f"{what}: {status} {body[:300]!r}"

@@ -3,7 +3,6 @@ rule of docs/design.md ("Skills, memory stores and dreams") with its source, and
 from __future__ import annotations
 
 import hashlib
-import http.client
 import io
 import json
 import zipfile
@@ -13,6 +12,7 @@ import pytest
 
 from helpers import resources
 from support.fixtures import sdk_client
+from support.raw_http import request
 
 SKILL_MD = b"---\nname: incident-runbooks\ndescription: Runbooks per failure signature.\n---\n# Runbooks\n"
 
@@ -29,13 +29,8 @@ def _error(fn, cls=anthropic.BadRequestError):
 
 
 def _raw(server, method, path, headers, body=b""):
-    conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
-    try:
-        conn.request(method, path, body=body or None, headers=headers)
-        r = conn.getresponse()
-        return r.status, json.loads(r.read() or b"{}")
-    finally:
-        conn.close()
+    status, _, answer = request(server, method, path, body, headers)
+    return status, json.loads(answer or b"{}")
 
 
 def _skill(client, extra=()):
