@@ -32,6 +32,7 @@ DREAMS = {"x-api-key": "fuzz", "anthropic-beta": "dreaming-2026-04-21"}
 INTERNAL = ("This is a bug", "Traceback", "<html", "<!DOCTYPE", "Error code explanation")
 
 
+
 # ----------------------------------------------------------------------------------------------------- plumbing
 def assert_api_answer(ans: Answer, what: str) -> None:
     status, headers, body = ans
@@ -76,6 +77,7 @@ def snapshot(server, ids: dict[str, str]) -> dict[str, Any]:
             item.pop("stats", None)
         out[name] = doc["data"]
     return out
+
 
 
 # ----------------------------------------------------------------------------------------------------- generators
@@ -333,6 +335,7 @@ RAW = [
 ]
 
 
+
 # ----------------------------------------------------------------------------------------------------- the tests
 @pytest.fixture(scope="module")
 def fuzz_server():
@@ -415,128 +418,134 @@ def _settled(server, ids: dict[str, str]) -> dict[str, Any]:
     return before
 
 
-def test_fuzz_every_route_answers_json_4xx_and_a_rejection_changes_nothing(fuzz_server, ids):
-    rng = random.Random(SEED)
-    todo = cases(rng, ids)
-    assert len({c[4].split("/")[0] for c in todo}) == len({h for _, _, h in _ROUTES})  # every route
-    base = _settled(fuzz_server, ids)
-    rejected = done = 0
-    deadline = time.monotonic() + BUDGET
-    for method, path, body, headers, what in todo:
-        if time.monotonic() > deadline and done >= min(len(todo), 300):
-            break  # bounded in time as well as in count (a slow machine runs fewer cases, never fewer than 300)
-        done += 1
-        ans = request(fuzz_server, method, path, body, headers)
-        assert_api_answer(ans, f"{what}: {method} {path[:120]}")
-        if ans[0] >= 400:
-            rejected += 1
-            now = snapshot(fuzz_server, ids)
-            assert now == base, f"{what}: the rejected {method} {path[:120]} ({ans[0]}) changed the stub's state"
-        else:
-            base = _settled(fuzz_server, ids)
-    assert rejected >= 0.9 * done, f"only {rejected} of {done} fuzz cases were rejected: a weak fuzz"
+class TestFuzz:
+    """The seeded fuzz: malformed requests on every route, and malformed HTTP on raw sockets; a 4xx in the API's JSON
+    shape, and nothing changed."""
+
+    def test_fuzz_every_route_answers_json_4xx_and_a_rejection_changes_nothing(self, fuzz_server, ids):
+        rng = random.Random(SEED)
+        todo = cases(rng, ids)
+        assert len({c[4].split("/")[0] for c in todo}) == len({h for _, _, h in _ROUTES})  # every route
+        base = _settled(fuzz_server, ids)
+        rejected = done = 0
+        deadline = time.monotonic() + BUDGET
+        for method, path, body, headers, what in todo:
+            if time.monotonic() > deadline and done >= min(len(todo), 300):
+                break  # bounded in time as well as in count (a slow machine runs fewer cases, never fewer than 300)
+            done += 1
+            ans = request(fuzz_server, method, path, body, headers)
+            assert_api_answer(ans, f"{what}: {method} {path[:120]}")
+            if ans[0] >= 400:
+                rejected += 1
+                now = snapshot(fuzz_server, ids)
+                assert now == base, f"{what}: the rejected {method} {path[:120]} ({ans[0]}) changed the stub's state"
+            else:
+                base = _settled(fuzz_server, ids)
+        assert rejected >= 0.9 * done, f"only {rejected} of {done} fuzz cases were rejected: a weak fuzz"
+
+    @pytest.mark.parametrize("data,method", RAW, ids=[f"raw{i}" for i in range(len(RAW))])
+    def test_fuzz_raw_http_framing(self, fuzz_server, ids, data, method):
+        base = snapshot(fuzz_server, ids)
+        shut = b"Content-Length: 5\r\n\r\n{}" in data or data.endswith(b"5\r\n{}")
+        ans = raw(fuzz_server, data, method=method, shut=shut)
+        assert_api_answer(ans, repr(data[:80]))
+        assert ans[0] >= 400 or method == "OPTIONS" and ans[0] < 300, ans
+        assert snapshot(fuzz_server, ids) == base
 
 
-@pytest.mark.parametrize("data,method", RAW, ids=[f"raw{i}" for i in range(len(RAW))])
-def test_fuzz_raw_http_framing(fuzz_server, ids, data, method):
-    base = snapshot(fuzz_server, ids)
-    shut = b"Content-Length: 5\r\n\r\n{}" in data or data.endswith(b"5\r\n{}")
-    ans = raw(fuzz_server, data, method=method, shut=shut)
-    assert_api_answer(ans, repr(data[:80]))
-    assert ans[0] >= 400 or method == "OPTIONS" and ans[0] < 300, ans
-    assert snapshot(fuzz_server, ids) == base
+class TestHttpFraming:
+    """HTTP itself: unknown methods, HTTP/2, HEAD, a body that never comes, the limits on size."""
+
+    def test_unknown_methods_are_405_json(self, fuzz_server):
+        for m in ("TRACE", "PROPFIND", "BREW"):
+            status, headers, body = raw(fuzz_server, f"{m} /v1/agents HTTP/1.1\r\nHost: x\r\n\r\n".encode(), method=m)
+            assert status == 405 and json.loads(body)["error"]["type"] == "invalid_request_error", (m, status, body)
+
+    def test_http2_request_line_is_400_json(self, fuzz_server):
+        status, _, body = raw(fuzz_server, b"GET /v1/agents HTTP/2.0\r\n\r\n")
+        assert status == 400 and "HTTP/1.1" in json.loads(body)["error"]["message"]
+
+    def test_head_has_no_body_and_keeps_the_connection(self, fuzz_server):
+        conn = http.client.HTTPConnection(fuzz_server.host, fuzz_server.port, timeout=5)
+        try:
+            conn.request("HEAD", "/v1/agents", headers=AUTH)
+            r = conn.getresponse()
+            assert r.status == 405 and r.read() == b"" and not r.will_close
+            sock = conn.sock
+            conn.request("GET", "/v1/agents", headers=AUTH)  # the same connection still works
+            r = conn.getresponse()
+            assert r.status == 200 and json.loads(r.read())["data"] is not None and conn.sock is sock
+        finally:
+            conn.close()
+
+    def test_a_promised_body_that_never_comes_is_a_408_not_a_held_thread(self, fuzz_server):
+        t0 = time.monotonic()
+        with socket.create_connection((fuzz_server.host, fuzz_server.port), timeout=10) as s:
+            s.sendall(b"POST /v1/agents HTTP/1.1\r\nx-api-key: k\r\nanthropic-beta: " + BETA.encode() +
+                      b"\r\nContent-Length: 100\r\n\r\n{")
+            r = http.client.HTTPResponse(s, method="POST")
+            r.begin()
+            assert r.status == 408 and json.loads(r.read())["error"]["type"] == "timeout_error"
+        assert time.monotonic() - t0 < 8  # read_timeout=1 s on this server, not forever
+
+    def test_limits_are_json_413_414_431(self, fuzz_server):
+        status, _, body = raw(fuzz_server, b"POST /v1/agents HTTP/1.1\r\nx-api-key: k\r\nContent-Length: 999999999999"
+                              b"\r\n\r\n", method="POST")
+        assert status == 413 and "at most" in json.loads(body)["error"]["message"]
+        assert raw(fuzz_server, b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n")[0] == 414
+        assert raw(fuzz_server, b"GET / HTTP/1.1\r\nX: " + b"a" * 70000 + b"\r\n\r\n")[0] == 431
+        status, _, body = request(fuzz_server, "POST", "/v1/agents", dumps({"name": "n" * 300, "model": "claude-sonnet-4-6"}))
+        assert status == 400 and "at most 256 characters" in json.loads(body)["error"]["message"]
 
 
-def test_unknown_methods_are_405_json(fuzz_server):
-    for m in ("TRACE", "PROPFIND", "BREW"):
-        status, headers, body = raw(fuzz_server, f"{m} /v1/agents HTTP/1.1\r\nHost: x\r\n\r\n".encode(), method=m)
-        assert status == 405 and json.loads(body)["error"]["type"] == "invalid_request_error", (m, status, body)
+class TestMalformedInput:
+    """What a request carries: deep JSON, lone surrogates, a hand-made cursor, a session object where its id belongs."""
+
+    def test_deep_json_and_lone_surrogates_are_400_naming_the_problem(self, fuzz_server, ids):
+        before = snapshot(fuzz_server, ids)
+        status, _, body = request(fuzz_server, "POST", "/v1/agents", b"[" * 100000)
+        assert status == 400 and "JSON" in json.loads(body)["error"]["message"]
+        head = dumps({"name": "d", "model": "claude-sonnet-4-6", "tools": [{"type": "custom", "name": "t",
+                                                                            "description": "t", "input_schema": "S"}]})
+        body = head.replace(b'"S"', b'{"type": "object", "properties": {"x": ' + deep_bytes(600) + b"}}")
+        status, _, body = request(fuzz_server, "POST", "/v1/agents", body)
+        assert status == 400 and "nests deeper than" in json.loads(body)["error"]["message"]
+        status, _, body = request(fuzz_server, "POST", "/v1/agents", dumps({"name": "x\ud800", "model": "claude-sonnet-4-6"}))
+        msg = json.loads(body)["error"]["message"]
+        assert status == 400 and "surrogate" in msg and msg.startswith("name:"), msg
+        assert snapshot(fuzz_server, ids) == before  # and every list still answers 200
+
+    def test_a_hand_made_cursor_is_a_400(self, fuzz_server, ids):
+        pages = cursors(random.Random(SEED))
+        for i, page in enumerate(pages):
+            for path in ("/v1/agents", f"/v1/agents/{ids['agent']}/versions", "/v1/files", "/v1/sessions",
+                         f"/v1/sessions/{ids['session']}/events", "/v1/vaults", f"/v1/vaults/{ids['vault']}/credentials",
+                         f"/v1/sessions/{ids['team']}/threads/{ids['thread']}/events"):
+                status, _, body = request(fuzz_server, "GET", f"{path}?page={page}")
+                # A cursor of the right shape for this list is merely a position (200); any other is a 400.
+                assert status in (200, 400), (path, page, body[:200])
+                if status == 400 or i in (0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13):  # never a valid shape
+                    assert status == 400 and "cursor" in json.loads(body)["error"]["message"], (path, page, body[:200])
+
+    def test_a_session_object_where_its_id_belongs_is_a_one_line_404(self, fuzz_server, ids):
+        import anthropic
+
+        c = anthropic.Anthropic(api_key="k", base_url=fuzz_server.url, max_retries=0, _strict_response_validation=True)
+        session = c.beta.sessions.retrieve(ids["session"])
+        for call in (lambda: c.beta.sessions.retrieve(session), lambda: c.beta.sessions.events.list(session),
+                     lambda: c.beta.sessions.events.send(session, events=[{"type": "user.interrupt"}])):
+            with pytest.raises(anthropic.NotFoundError) as e:
+                call()
+            msg = e.value.body["error"]["message"]
+            assert "pass session.id" in msg and "not the session" in msg and "\n" not in msg and len(msg) < 200, msg
 
 
-def test_http2_request_line_is_400_json(fuzz_server):
-    status, _, body = raw(fuzz_server, b"GET /v1/agents HTTP/2.0\r\n\r\n")
-    assert status == 400 and "HTTP/1.1" in json.loads(body)["error"]["message"]
+class TestLogging:
+    """The stub's log of normal requests."""
 
+    def test_verbose_logs_normal_requests(self, fuzz_server, caplog):
+        import logging
 
-def test_head_has_no_body_and_keeps_the_connection(fuzz_server):
-    conn = http.client.HTTPConnection(fuzz_server.host, fuzz_server.port, timeout=5)
-    try:
-        conn.request("HEAD", "/v1/agents", headers=AUTH)
-        r = conn.getresponse()
-        assert r.status == 405 and r.read() == b"" and not r.will_close
-        sock = conn.sock
-        conn.request("GET", "/v1/agents", headers=AUTH)  # the same connection still works
-        r = conn.getresponse()
-        assert r.status == 200 and json.loads(r.read())["data"] is not None and conn.sock is sock
-    finally:
-        conn.close()
-
-
-def test_a_promised_body_that_never_comes_is_a_408_not_a_held_thread(fuzz_server):
-    t0 = time.monotonic()
-    with socket.create_connection((fuzz_server.host, fuzz_server.port), timeout=10) as s:
-        s.sendall(b"POST /v1/agents HTTP/1.1\r\nx-api-key: k\r\nanthropic-beta: " + BETA.encode() +
-                  b"\r\nContent-Length: 100\r\n\r\n{")
-        r = http.client.HTTPResponse(s, method="POST")
-        r.begin()
-        assert r.status == 408 and json.loads(r.read())["error"]["type"] == "timeout_error"
-    assert time.monotonic() - t0 < 8  # read_timeout=1 s on this server, not forever
-
-
-def test_limits_are_json_413_414_431(fuzz_server):
-    status, _, body = raw(fuzz_server, b"POST /v1/agents HTTP/1.1\r\nx-api-key: k\r\nContent-Length: 999999999999"
-                          b"\r\n\r\n", method="POST")
-    assert status == 413 and "at most" in json.loads(body)["error"]["message"]
-    assert raw(fuzz_server, b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n")[0] == 414
-    assert raw(fuzz_server, b"GET / HTTP/1.1\r\nX: " + b"a" * 70000 + b"\r\n\r\n")[0] == 431
-    status, _, body = request(fuzz_server, "POST", "/v1/agents", dumps({"name": "n" * 300, "model": "claude-sonnet-4-6"}))
-    assert status == 400 and "at most 256 characters" in json.loads(body)["error"]["message"]
-
-
-def test_deep_json_and_lone_surrogates_are_400_naming_the_problem(fuzz_server, ids):
-    before = snapshot(fuzz_server, ids)
-    status, _, body = request(fuzz_server, "POST", "/v1/agents", b"[" * 100000)
-    assert status == 400 and "JSON" in json.loads(body)["error"]["message"]
-    head = dumps({"name": "d", "model": "claude-sonnet-4-6", "tools": [{"type": "custom", "name": "t",
-                                                                        "description": "t", "input_schema": "S"}]})
-    body = head.replace(b'"S"', b'{"type": "object", "properties": {"x": ' + deep_bytes(600) + b"}}")
-    status, _, body = request(fuzz_server, "POST", "/v1/agents", body)
-    assert status == 400 and "nests deeper than" in json.loads(body)["error"]["message"]
-    status, _, body = request(fuzz_server, "POST", "/v1/agents", dumps({"name": "x\ud800", "model": "claude-sonnet-4-6"}))
-    msg = json.loads(body)["error"]["message"]
-    assert status == 400 and "surrogate" in msg and msg.startswith("name:"), msg
-    assert snapshot(fuzz_server, ids) == before  # and every list still answers 200
-
-
-def test_a_hand_made_cursor_is_a_400(fuzz_server, ids):
-    pages = cursors(random.Random(SEED))
-    for i, page in enumerate(pages):
-        for path in ("/v1/agents", f"/v1/agents/{ids['agent']}/versions", "/v1/files", "/v1/sessions",
-                     f"/v1/sessions/{ids['session']}/events", "/v1/vaults", f"/v1/vaults/{ids['vault']}/credentials",
-                     f"/v1/sessions/{ids['team']}/threads/{ids['thread']}/events"):
-            status, _, body = request(fuzz_server, "GET", f"{path}?page={page}")
-            # A cursor of the right shape for this list is merely a position (200); any other is a 400.
-            assert status in (200, 400), (path, page, body[:200])
-            if status == 400 or i in (0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13):  # never a valid shape
-                assert status == 400 and "cursor" in json.loads(body)["error"]["message"], (path, page, body[:200])
-
-
-def test_verbose_logs_normal_requests(fuzz_server, caplog):
-    import logging
-
-    with caplog.at_level(logging.DEBUG, logger="helpers.stub"):
-        request(fuzz_server, "GET", "/v1/agents")
-    assert any('"GET /v1/agents HTTP/1.1" 200' in r.getMessage() for r in caplog.records), caplog.text
-
-
-def test_a_session_object_where_its_id_belongs_is_a_one_line_404(fuzz_server, ids):
-    import anthropic
-
-    c = anthropic.Anthropic(api_key="k", base_url=fuzz_server.url, max_retries=0, _strict_response_validation=True)
-    session = c.beta.sessions.retrieve(ids["session"])
-    for call in (lambda: c.beta.sessions.retrieve(session), lambda: c.beta.sessions.events.list(session),
-                 lambda: c.beta.sessions.events.send(session, events=[{"type": "user.interrupt"}])):
-        with pytest.raises(anthropic.NotFoundError) as e:
-            call()
-        msg = e.value.body["error"]["message"]
-        assert "pass session.id" in msg and "not the session" in msg and "\n" not in msg and len(msg) < 200, msg
+        with caplog.at_level(logging.DEBUG, logger="helpers.stub"):
+            request(fuzz_server, "GET", "/v1/agents")
+        assert any('"GET /v1/agents HTTP/1.1" 200' in r.getMessage() for r in caplog.records), caplog.text
