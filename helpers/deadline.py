@@ -11,6 +11,11 @@ ends every ``text/event-stream`` response once its read timeout has passed since
 meanwhile, and the read raises :class:`StreamDeadline` in the loop that was reading it. Its message says what the
 stream saw last (the session idle and why, the calls it waits on, or nothing at all), and what to fix.
 
+That wait is never silent: once the session has paused (``session.status_idle``) or ended and the loop has asked for
+more, :data:`NOTICE_AFTER` seconds without a new event print one line saying so (how the session stopped, how long
+the cell will wait, that a ``break`` may be missing). A loop that reads on through a pause it answered (notebook 04)
+gets its next event first and sees nothing.
+
 Only streams are affected; every other request keeps the SDK's timeouts. ``helpers.loop.run`` passes what is left of
 its own deadline as each stream's timeout, so the two agree.
 """
@@ -26,10 +31,13 @@ from typing import Any
 
 import anthropic  # imported by helpers.client before this module, which only it imports
 
-__all__ = ["StreamDeadline", "DeadlineStream", "deadline_of", "is_event_stream", "with_deadline"]
+__all__ = ["StreamDeadline", "DeadlineStream", "NOTICE_AFTER", "deadline_of", "is_event_stream", "wait_notice",
+           "with_deadline"]
 
 #: How much of the stream's tail is kept to say what it carried last (a frame is rarely longer).
 TAIL_BYTES = 64 * 1024
+#: Seconds a loop may read on after the session paused, with no new event, before it is told that it waits.
+NOTICE_AFTER = 3.0
 
 
 class StreamDeadline(anthropic.AnthropicError, TimeoutError):
@@ -89,6 +97,10 @@ class DeadlineStream:
         self.timer = threading.Timer(seconds, self._expire)
         self.timer.daemon = True
         self.timer.start()
+        self.last: dict | None = None       # the last event frame the stream carried
+        self.partial = b""                  # the start of a frame not complete yet
+        self.notice: threading.Timer | None = None
+        self.noticed = False
 
     def _expire(self) -> None:
         self.expired.set()
@@ -106,23 +118,60 @@ class DeadlineStream:
                 if self._late():
                     raise self._deadline()
                 self.tail = (self.tail + chunk)[-TAIL_BYTES:]
+                if self._track(chunk):
+                    self._quiet()
                 yield chunk
+                self._arm()  # the loop asks for more: if the session has stopped, it will be told it waits
         except StreamDeadline:
             raise
         except Exception:
             if self._late():
                 raise self._deadline() from None
             raise
+        finally:
+            self._quiet()
         if self._late():
             raise self._deadline()
 
     def close(self) -> None:
         self.timer.cancel()
+        self._quiet()
         self.inner.close()
 
     def _deadline(self) -> StreamDeadline:
         self.timer.cancel()
+        self._quiet()
         return StreamDeadline(deadline_message(self.tail, self.seconds), self.seconds)
+
+    # -- the notice: a loop that reads on after the session stopped is told that it waits
+    def _track(self, chunk: bytes) -> bool:
+        """Note the last complete event frame; True when ``chunk`` completed one (keepalives and pings are none)."""
+        blocks = (self.partial + chunk).replace(b"\r\n", b"\n").split(b"\n\n")
+        self.partial = blocks.pop()[-TAIL_BYTES:]
+        frames = _frames(b"".join(block + b"\n\n" for block in blocks))
+        if frames:
+            self.last = frames[-1]
+        return bool(frames)
+
+    def _arm(self) -> None:
+        kind = (self.last or {}).get("type")
+        stopped = kind in ("session.status_idle", "session.status_terminated", "session.deleted")
+        if stopped and not self.noticed and self.notice is None and not self._late():
+            self.notice = threading.Timer(NOTICE_AFTER, self._tell, args=(self.last,))
+            self.notice.daemon = True
+            self.notice.start()
+
+    def _quiet(self) -> None:
+        if self.notice is not None:
+            self.notice.cancel()
+            self.notice = None
+
+    def _tell(self, last: dict) -> None:
+        if self.notice is None or self.expired.is_set():
+            return
+        self.noticed = True
+        left = max(0.0, self.seconds - (time.monotonic() - self.opened))
+        print(wait_notice(last, left, self.seconds), flush=True)
 
 
 def _frames(tail: bytes) -> list[dict]:
@@ -135,12 +184,34 @@ def _frames(tail: bytes) -> list[dict]:
                 kind = line[6:].strip()
             elif line.startswith("data:"):
                 data = (data + "\n" if data else "") + line[5:].lstrip()
-        if kind and kind != "ping" and data:
+        if kind != "ping" and data:  # an "event:" line is optional in SSE; comments (keepalives) carry no data
             try:
-                out.append(json.loads(data))
+                frame = json.loads(data)
             except ValueError:
                 continue
+            if isinstance(frame, dict) and frame.get("type"):
+                out.append(frame)
     return out
+
+
+def _stopped(last: dict) -> tuple[str, str]:
+    """How the session stopped, from its last event: ("paused", "session.status_idle, requires_action: ...")."""
+    kind = last.get("type")
+    if kind != "session.status_idle":
+        return "ended", kind
+    reason = (last.get("stop_reason") or {}).get("type", "end_turn")
+    ids = (last.get("stop_reason") or {}).get("event_ids") or []
+    if reason == "requires_action":
+        return "paused", f"{kind}, requires_action: it waits for {len(ids)} call{'s' if len(ids) != 1 else ''}"
+    return "paused", f"{kind}, {reason}"
+
+
+def wait_notice(last: dict, left: float, seconds: float) -> str:
+    """The line a loop that reads on after its session stopped gets while it waits for its deadline."""
+    verb, how = _stopped(last)
+    return (f"⏳ The session {verb} {NOTICE_AFTER:g} s ago ({how}) and your loop is still reading: a stream stays "
+            f"open while its session idles, so this cell waits {left:.0f} s more, until its timeout={seconds:g}, then "
+            "raises StreamDeadline. Missing a break? (To stop now: interrupt the kernel, ■.)")
 
 
 def deadline_message(tail: bytes, seconds: float) -> str:

@@ -68,6 +68,64 @@ def test_a_loop_that_misses_the_pause_ends_at_its_timeout_with_the_same_message_
     assert "waits for an answer to sevt_…" in text and "break on session.status_idle" in text
 
 
+def test_a_loop_that_reads_on_after_the_pause_is_told_that_it_waits(server, monkeypatch, capsys):
+    """Walkthrough 2: a 3.2 loop without its break sat silent until its deadline. Now, NOTICE_AFTER seconds after the
+    idle with no new event, one line says so (how the session stopped, how long the cell will wait), the same line
+    offline and live; the deadline then ends the loop as before."""
+    monkeypatch.setattr(deadline, "NOTICE_AFTER", 0.3)
+    said = {}
+    for mode, client in _clients(server).items():
+        error, seen, elapsed = _forgetful_loop(client)
+        out = capsys.readouterr().out
+        notices = [line for line in out.splitlines() if line.startswith("⏳")]
+        assert len(notices) == 1, (mode, out)
+        said[mode] = notices[0]
+        assert TIMEOUT <= elapsed < TIMEOUT + 2 and seen[-1] == "session.status_idle"
+    assert said["replay"] == said["live"], said
+    assert said["live"].startswith("⏳ The session paused 0.3 s ago (session.status_idle, requires_action: it waits for "
+                                   "1 call) and your loop is still reading"), said
+    assert "until its timeout=1.5, then raises StreamDeadline. Missing a break?" in said["live"]
+
+
+def test_a_loop_that_reads_through_the_pauses_it_answered_is_not_told(monkeypatch, capsys):
+    """04's loop reads on through each requires_action idle it answered: the next event comes first, so no line. At
+    the recorded pace (gaps capped), where answers and idles race."""
+    monkeypatch.setattr(deadline, "NOTICE_AFTER", 0.3)
+    with stub.start(speed=1, max_gap=0.05) as server:
+        client = helpers.connect("live", api_key="sk-ant-test-not-a-key", base_url=server.url, max_retries=0)
+        env, agent, log_file = resources.ensure_all(client)
+        session = resources.new_session(client, agent, env, log_file, metadata={"recording": "incident-2277"})
+        answered, last = set(), None
+        with client.beta.sessions.events.stream(session.id, timeout=60) as stream:
+            client.beta.sessions.events.send(session.id, events=[MESSAGE])
+            for ev in stream:
+                last = ev
+                if ev.type == "agent.custom_tool_use":
+                    reply = {"type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
+                             "content": [{"type": "text", "text": helpers.incident.handle_tool(ev.name, ev.input)}]}
+                    client.beta.sessions.events.send(session.id, events=[reply])
+                    answered.add(ev.id)
+                if ev.type == "session.status_idle" and ev.stop_reason.type == "requires_action" and (
+                        set(ev.stop_reason.event_ids) <= answered):
+                    continue
+                if ev.type in ("session.status_idle", "session.status_terminated"):
+                    break
+        helpers.loop.run(client, resources.new_session(client, agent, env, log_file).id, MESSAGE,
+                         handle_tool=helpers.incident.handle_tool, render=False, timeout=60)
+    time.sleep(0.5)  # a notice armed and not cancelled would print by now
+    assert last.type == "session.status_idle" and last.stop_reason.type == "end_turn"
+    assert "⏳" not in capsys.readouterr().out
+
+
+def test_the_wait_notice_says_how_the_session_stopped():
+    idle = {"type": "session.status_idle", "stop_reason": {"type": "requires_action", "event_ids": ["a", "b"]}}
+    assert "(session.status_idle, requires_action: it waits for 2 calls)" in deadline.wait_notice(idle, 20, 30)
+    assert "waits 20 s more, until its timeout=30" in deadline.wait_notice(idle, 20.2, 30)
+    done = {"type": "session.status_idle", "stop_reason": {"type": "end_turn"}}
+    assert "paused 3 s ago (session.status_idle, end_turn)" in deadline.wait_notice(done, 5, 30)
+    assert "ended 3 s ago (session.status_terminated)" in deadline.wait_notice({"type": "session.status_terminated"}, 5, 30)
+
+
 def test_a_loop_that_sent_before_opening_the_stream_is_told_so(server):
     for client in _clients(server).values():
         error, seen, _ = _forgetful_loop(client, send_first=True)
@@ -121,6 +179,7 @@ def test_the_message_reads_only_whole_frames():
     idle = (b'event: session.status_idle\ndata: {"type":"session.status_idle","id":"sevt_1",'
             b'"stop_reason":{"type":"requires_action","event_ids":["sevt_0"]}}\n\n')
     text = deadline.deadline_message(b": keepalive\n\n" + idle + b"event: ping\ndata: {}\n\n: keepalive\n\n", 60)
+    assert text == deadline.deadline_message(idle.replace(b"event: session.status_idle\n", b""), 60)  # "event:" optional
     assert "idle (requires_action)" in text and "sevt_0" in text
     cut = deadline.deadline_message(idle + b'event: agent.message\ndata: {"type":"agent.mes', 60)
     assert "idle (requires_action)" in cut  # the cut frame is left out, not misread
