@@ -537,8 +537,16 @@ def not_done(todo: str, name: str | None = None, value: Any = _UNBOUND) -> None:
     fail(*_raised(todo, exc))
 
 
+#: TODO number -> a function that says, in the exercise's own words, what a raise of its cell means (None: it has
+#: nothing to add, and the generic words of :func:`_raised` follow). Filled by the notebook sections below.
+_EXPLAIN: dict[str, Callable[[BaseException], tuple[str, str] | None]] = {}
+
+
 def _raised(todo: str, exc: BaseException) -> tuple[str, str]:
     """(problem, hint) for a TODO cell whose last run raised ``exc``."""
+    explained = _EXPLAIN[todo](exc) if todo in _EXPLAIN else None
+    if explained:
+        return explained
     kind = type(exc).__name__
     other = re.match(r"TODO (\d+(?:\.\d+)*)\b", str(exc)) if isinstance(exc, NotImplementedError) else None
     if other and other.group(1) != todo:  # e.g. 4.1's loop calling the handle_tool that an untouched 4.2 redefined
@@ -584,6 +592,21 @@ def _raised_in_send(exc: BaseException) -> bool:
             return True
         tb = tb.tb_next
     return False
+
+
+def _request_json(exc: BaseException) -> Any:
+    """The JSON body of the request an API error answered (None if there is none): what the learner's code sent,
+    whatever words the server chose for its refusal."""
+    import json
+
+    try:
+        return json.loads(exc.response.request.content)  # type: ignore[attr-defined]
+    except Exception:
+        return None
+
+
+def _api_detail(exc: BaseException) -> str:
+    return getattr(exc, "api_message", None) or getattr(exc, "message", None) or str(exc)
 
 
 def _clip(value: Any, limit: int = 80) -> str:
@@ -846,6 +869,27 @@ def agent(agent_obj: Any, model: str | None = None) -> None:
        f"built-in toolset + {len(custom)} custom tools.")
 
 
+def _nested_tools(exc: BaseException) -> tuple[str, str] | None:
+    """2.2: ``tools=[toolset, incident.CUSTOM_TOOLS]`` sends a list inside the list of tools, and the API refuses the
+    agent (400). Read from the request the learner's code sent, not from the refusal's wording."""
+    body = _request_json(exc) if getattr(exc, "status_code", None) == 400 else None
+    tools = body.get("tools") if isinstance(body, dict) else None
+    nested = [i for i, tool in enumerate(tools) if isinstance(tool, list)] if isinstance(tools, list) else []
+    if not nested:
+        return None
+    i = nested[0]
+    inner = tools[i]
+    custom = bool(inner) and all(isinstance(t, dict) and t.get("type") == "custom" for t in inner)
+    what = ("`incident.CUSTOM_TOOLS` is itself a list, so `[toolset, incident.CUSTOM_TOOLS]` puts a list inside "
+            "the list" if custom else "a list inside the list")
+    return (f"TODO 2.2 is not done yet: the API refused the agent (400: {_clip(_api_detail(exc), 120)}). tools[{i}] "
+            f"is a list of {len(inner)}, not one tool: {what}. `tools` must be one flat list of tools.",
+            "unpack the custom tools with `*`: tools=[toolset, *incident.CUSTOM_TOOLS]. Then run the TODO 2.2 cell "
+            "again, and this one.")
+
+
+_EXPLAIN["2.2"] = _nested_tools
+
 _BUILTIN_TOOLS = ("bash", "edit", "read", "write", "glob", "grep", "web_fetch", "web_search")
 _TOOLSET_SHAPE = ('{"type": "agent_toolset_20260401", "default_config": {"enabled": False}, '
                   '"configs": [{"name": name, "enabled": True} for name in ("bash", "grep", "read", "glob")]}')
@@ -879,13 +923,14 @@ def session(sess: Any, agent_obj: Any = None, env: Any = None) -> None:
     if env is not None and attr(sess, "environment_id") != attr(env, "id"):
         fail("the session runs in a different environment than `env`.", "pass environment_id=env.id.")
     mounts = {attr(r, "mount_path"): r for r in attr(sess, "resources") or [] if attr(r, "type") == "file"}
-    if not any(mounted_at(m) == LOG_PATH for m in mounts if m):  # the path as sent, or as the sandbox has it
-        where = ", ".join(sorted(m for m in mounts if m)) or "nothing"
+    log = next((m for m in mounts if m and mounted_at(m) == LOG_PATH), None)  # as sent, or as the sandbox has it
+    if log is None:
+        where = ", ".join(f"{m} → {mounted_at(m)}" for m in sorted(m for m in mounts if m)) or "nothing"
         fail(f"app.log is not mounted where the agent reads it, {LOG_PATH} (mounted: {where}).",
              f"pass resources=[{{\"type\": \"file\", \"file_id\": log_file.id, \"mount_path\": \"{LOG_MOUNT_PATH}\"}}]: "
              "a mount_path is rooted under /mnt/session/uploads.")
     ok(f"Session ready ({attr(sess, 'status')}): agent v{attr(sess, 'agent.version')} in its environment, "
-       f"app.log mounted at {LOG_PATH}.")
+       f"app.log mounted: {log} → {LOG_PATH}, where the agent reads it.")
 
 
 _STOP_REASONS = ("end_turn", "requires_action", "retries_exhausted", "budget_reached", "refusal", "terminated")
@@ -1165,11 +1210,37 @@ def _unnoted(history: list, answered: Any) -> None:
     missing = [i for i in dict.fromkeys(sent) if i in calls and i not in noted]
     if missing:
         names = ", ".join(calls[i] for i in missing[:4]) + (" ..." if len(missing) > 4 else "")
-        fail(f"you answered {len(missing)} tool call(s) ({names}) but never noted them in `answered`: your loop stops "
-             "at the requires_action idle that follows an answer whenever that idle comes first, so it may end early "
-             "on one run and not on the next.",
-             "after your send, note the call's id: `answered.add(ev.id)`. The stop below the TODO reads on through an "
-             "idle that waits only for calls in `answered`.")
+        fail(f"you answered {len(missing)} tool call{'s' if len(missing) != 1 else ''} ({names}) without adding "
+             f"{'their ids' if len(missing) != 1 else 'its id'} to `answered`. After each call the agent pauses "
+             "(requires_action) until your answer arrives; the loop goes on past that pause only for calls in "
+             "`answered`, so yours may stop there, before the investigation is done (on some runs, not on others).",
+             "keep `answered.add(ev.id)` right after the send of your `reply`, as the TODO 4.1 cell gives it.")
+
+
+def _reply_refused(exc: BaseException) -> tuple[str, str] | None:
+    """4.1: what the cell's send of the learner's ``reply`` (or its absence) means."""
+    if isinstance(exc, NameError) and getattr(exc, "name", None) in ("reply", "result"):
+        return (f"TODO 4.1 is not done yet: the cell sends `reply`, but your code did not set `{exc.name}` "
+                "(NameError) before it.",
+                "in the TODO 4.1 block, set `result = handle_tool(ev.name, ev.input)`, then `reply` = the "
+                "user.custom_tool_result that answers `ev`; run the cell again: it starts a fresh session.")
+    status = getattr(exc, "status_code", None)
+    if status is None or not _raised_in_send(exc):
+        return None
+    body = _request_json(exc)
+    events = body.get("events") if isinstance(body, dict) else None
+    if isinstance(events, list) and events and not isinstance(events[0], dict):
+        return (f"TODO 4.1 is not done yet: `reply` is {_a(type(events[0]).__name__)}, and the API refused it ({status}): "
+                "the cell sends `events=[reply]`, so `reply` must be one event, a dict.",
+                "make `reply` a dict: {\"type\": \"user.custom_tool_result\", \"custom_tool_use_id\": ..., "
+                "\"content\": [...]}; then run the TODO 4.1 cell again: it starts a fresh session.")
+    return (f"TODO 4.1 is not done yet: the API refused your `reply` ({status}, {type(exc).__name__}): "
+            f"{_clip(_api_detail(exc), 300)} The session never got it.",
+            "fix `reply` where the API's message points (the field, its value), then run the TODO 4.1 cell again: it "
+            "starts a fresh session.")
+
+
+_EXPLAIN["4.1"] = _reply_refused
 
 
 def investigation(events: Any, answered: Any, client: Any, session_id: str) -> None:
@@ -1206,15 +1277,14 @@ def investigation(events: Any, answered: Any, client: Any, session_id: str) -> N
         then = (f", so the agent's next tool call ({attr(unanswered[0], 'name')}) was never answered" if unanswered
                 else ", so your loop missed the rest of the investigation")
         fail(f"your loop stopped on a requires_action idle whose calls you had answered{then}.",
-             "after each answer, note the call's id: answered.add(ev.id). The loop reads on through a requires_action "
-             "idle whose calls are all in `answered` (the session resumes), and stops on any other idle: keep reading "
-             "until an idle whose stop_reason is not requires_action.")
+             "keep the cell's `continue` for a pause whose calls are all in `answered` (the agent goes on once your "
+             "answers arrive) and `answered.add(ev.id)` after each send: then the loop stops only on another idle, "
+             "the end of the investigation.")
     if unanswered:
         names = ", ".join(attr(c, "name") for c in unanswered)
         fail(f"{len(unanswered)} custom tool call(s) were never answered ({names}).",
-             "for every agent.custom_tool_use, send a user.custom_tool_result with client.beta.sessions.events.send("
-             "session.id, events=[...]): its custom_tool_use_id is ev.id, its text what handle_tool(ev.name, ev.input) "
-             "returns.")
+             "for every agent.custom_tool_use, set `reply` to the user.custom_tool_result that answers it (its "
+             "custom_tool_use_id is ev.id, its text what handle_tool(ev.name, ev.input) returns): the cell sends it.")
     twice = [k for k, n in results.items() if n > 1]
     if twice:
         fail(f"{len(twice)} tool call(s) were answered more than once.", "answer each agent.custom_tool_use once.")
@@ -1226,7 +1296,8 @@ def investigation(events: Any, answered: Any, client: Any, session_id: str) -> N
              "the agent's only view of your evidence.")
     if _type_of(last) != "session.status_idle" or attr(last, "stop_reason.type") != "end_turn":
         fail(f"the loop ended on {_type_of(last)} ({attr(last, 'stop_reason.type')}), not on an idle with end_turn.",
-             "keep going through requires_action idles you have answered; break when the stop reason is anything else.")
+             "keep the cell's stop as given: it goes on through a pause for calls you answered, and breaks on any "
+             "other idle.")
     reports = [_text(e) for e in events if _type_of(e) == "agent.message"]
     report = reports[-1] if reports else ""
     if "dep_4820" not in report:

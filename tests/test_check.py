@@ -428,7 +428,7 @@ class Test04Investigation:
         events = _investigate(client, session.id, reply=late, stop_on_any_idle=True, answered=answered)
         text = fails(check.investigation, events, answered, client, session.id,
                      match="your loop stopped on a requires_action idle")
-        assert "keep reading until an idle whose stop_reason is not requires_action" in text and "answered.add(ev.id)" in text
+        assert "the cell's `continue`" in text and "answered.add(ev.id)" in text
 
         session = new_session()
         answered = set()
@@ -454,7 +454,7 @@ class Test04Investigation:
             session = new_session()
             events = _investigate(client, session.id, reply=reply, note=False)
             messages.append(fails(check.investigation, events, set(), client, session.id,
-                                  match="but never noted them in `answered`"))
+                                  match="without adding its id to `answered`"))
         assert all("answered.add(ev.id)" in m for m in messages)
         assert messages[0].split(" (")[0] == messages[1].split(" (")[0], messages
 
@@ -473,7 +473,7 @@ class Test04Investigation:
                 session = resources.new_session(client, agent, env, log_file, metadata={"recording": "incident-2277"})
                 events = _investigate(client, session.id, note=False)
                 ended.append(events[-1].stop_reason.type)
-                text = fails(check.investigation, events, set(), client, session.id, match="never noted them in `answered`")
+                text = fails(check.investigation, events, set(), client, session.id, match="to `answered`. After each call")
                 assert "answered.add(ev.id)" in text, (run, text)
             session = resources.new_session(client, agent, env, log_file, metadata={"recording": "incident-2277"})
             answered = set()
@@ -659,9 +659,9 @@ class TestBlame:
         with pytest.raises(anthropic.BadRequestError) as info:  # the learner's user.custom_tool_result, with a wrong key
             client.beta.sessions.events.send(session.id, events=[
                 {"type": "user.custom_tool_result", "tool_use_id": "sevt_x", "content": [{"type": "text", "text": "r"}]}])
-        check._note_run(_Run("    # TODO 4.1: Answer each tool call inline\n", info.value))
+        check._note_run(_Run("    # TODO 4.1: Answer each tool call\n", info.value))
         text = fails(check.investigation, check.TODO, set(), client, session.id,
-                     match="TODO 4.1 is not done yet: your client.beta.sessions.events.send(...) was refused (400")
+                     match="TODO 4.1 is not done yet: the API refused your `reply` (400")
         assert "custom_tool_use_id" in text and "open the stream" not in text, text
 
     @pytest.mark.parametrize("limit", range(8, 120, 7))
@@ -688,7 +688,7 @@ class TestBlame:
     def test_a_todo_cell_stopped_by_another_todos_placeholder_names_that_one(self, runs):
         """04: after an untouched 4.2 (handle_tool redefined, raising), a re-run of 4.1's loop raises 4.2's
         NotImplementedError: the check names 4.2, not "4.1 still raises"."""
-        check._note_run(_Run("# TODO 4.1: Answer each tool call inline\n...",
+        check._note_run(_Run("# TODO 4.1: Answer each tool call\n...",
                              NotImplementedError("TODO 4.2 (Write handle_tool): write your code here, then run this cell")))
         text = fails(check.investigation, [], set(), None, "sesn_x", match="called code that TODO 4.2 has not written yet")
         assert "still raises NotImplementedError." not in text
