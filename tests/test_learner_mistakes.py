@@ -147,3 +147,96 @@ def test_run_all_of_a_presenter_led_notebook_runs_to_its_end(name):
             said += [line for line in text.splitlines() if line.startswith("⏭")]
     expected = {"00_mental_model.ipynb": ["0.1"], "01_incident_by_hand.ipynb": ["1.1", "1.2", "1.3"]}[name]
     assert [line.split()[2] for line in said] == expected, said
+
+
+# --------------------------------------------------------------------------- walkthrough 2 (issue 19, last round)
+def _solution_cell(name: str, cell_id: str) -> str:
+    return mk._source(next(c for c in mk.read(mk.SOLUTIONS / name)["cells"] if c.get("id") == cell_id))
+
+
+def _with_block(learner_source: str, code: str) -> str:
+    """The learner's TODO cell with its `raise` line (and the hint comments above it, not the `# TODO N.M` one)
+    replaced by ``code``, indented like that line: what a learner's cell looks like once written."""
+    lines = learner_source.splitlines()
+    at = next(i for i, line in enumerate(lines) if "raise NotImplementedError(" in line)
+    indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
+    start = at
+    while start > 0 and lines[start - 1].startswith(indent + "#") and "# TODO " not in lines[start - 1]:
+        start -= 1
+    placeholder = [i for i in range(start, at) if lines[i].strip().endswith("= check.TODO")]
+    keep = [line for i, line in enumerate(lines[:at]) if i < start or i in placeholder]
+    return "\n".join(keep + [indent + c for c in code.splitlines()] + lines[at + 1:])
+
+
+def test_a_nested_list_of_tools_is_explained_by_the_check():
+    """Walkthrough 2: `tools=[toolset, incident.CUSTOM_TOOLS]` (no `*`) gave ~40 lines of SDK traceback ending in a
+    400 about tools[1]; the check after it now says to unpack the custom tools with `*`, read from the request sent."""
+    with Kernel("02_agent_and_environment.ipynb") as k:
+        k.run_ids("c001", "c002", "c004", "c006")
+        k.run(_solution_cell("02_agent_and_environment.ipynb", "c008"))
+        k.run_ids("c011")
+        nested = ("agent = client.beta.agents.create(name=AGENT_NAME, model=MODEL, system=SYSTEM_PROMPT,\n"
+                  "                                  tools=[toolset, incident.CUSTOM_TOOLS], metadata=WORKSHOP_METADATA)")
+        ename, tb, _ = k.run(_with_block(k.cell("c013"), nested))
+        assert ename == "BadRequestError" and "tools[1]" in _plain(tb), tb
+        ename, tb, _ = k.run(k.cell("c014"))
+        message = _plain(tb)
+        assert ename == "CheckFailed", message
+        assert "TODO 2.2 is not done yet: the API refused the agent (400" in message, message
+        assert "tools[1] is a list of 4, not one tool: `incident.CUSTOM_TOOLS` is itself a list" in message, message
+        assert "Hint: unpack the custom tools with `*`: tools=[toolset, *incident.CUSTOM_TOOLS]" in message, message
+
+
+def test_a_loop_without_its_break_says_that_it_waits_then_stops_at_its_deadline():
+    """Walkthrough 2: a 3.2 loop that forgets `break` sat silent for 60 s. Now its cell shows, a few seconds after the
+    idle, that it waits and until when (printed from the stream's timer: it must land in the cell), then stops at its
+    timeout (30 s in the notebook; shortened here) with a StreamDeadline that the check explains."""
+    with Kernel("03_session_and_stream.ipynb") as k:
+        k.run_ids("c001", "c002", "c004")
+        k.run(_solution_cell("03_session_and_stream.ipynb", "c006"))
+        k.run("from helpers import deadline\ndeadline.NOTICE_AFTER = 0.5")
+        loop = k.cell("c010")
+        assert "timeout=30)" in loop
+        forgetful = _with_block(loop, 'if event.type == "session.status_idle":\n    stop_reason = event.stop_reason.type')
+        ename, tb, text = k.run(forgetful.replace("timeout=30)", "timeout=3)"))
+        assert ename == "StreamDeadline", tb
+        assert "⏳ The session paused 0.5 s ago (session.status_idle, requires_action: it waits for 1 call)" in text, text
+        assert "until its timeout=3, then raises StreamDeadline. Missing a break?" in text, text
+        ename, tb, _ = k.run(k.cell("c011"))
+        assert ename == "CheckFailed" and "your loop was still reading when its stream's timeout ran out" in _plain(tb)
+
+
+@pytest.mark.parametrize("code,said", [
+    ("result = handle_tool(ev.name, ev.input)",
+     "the cell sends `reply`, but your code did not set `reply` (NameError) before it"),
+    ("result = handle_tool(ev.name, ev.input)\nreply = result",
+     "`reply` is a str, and the API refused it (400): the cell sends `events=[reply]`, so `reply` must be one event"),
+    ('result = handle_tool(ev.name, ev.input)\nreply = {"type": "user.custom_tool_result", "custom_tool_use_id": ev.id, '
+     '"content": result}', "the API refused your `reply` (400, BadRequestError): Invalid user.custom_tool_result"),
+])
+def test_a_wrong_reply_in_4_1_is_blamed_on_reply(code, said):
+    """04's learner writes `result` and `reply`; the cell sends it. What a reply that is missing, a bare string, or
+    badly shaped does, and what the check after it says."""
+    with Kernel("04_custom_tools.ipynb") as k:
+        k.run_ids("c001", "c002", "c004", "c006")
+        ename, tb, _ = k.run(_with_block(k.cell("c008"), code))
+        assert ename in ("NameError", "BadRequestError"), tb
+        ename, tb, _ = k.run(k.cell("c009"))
+        message = _plain(tb)
+        assert ename == "CheckFailed" and f"❌ TODO 4.1 is not done yet: {said}" in message, message
+        right = _with_block(k.cell("c008"), _solution_block("04_custom_tools.ipynb", "c008"))
+        ename, tb, text = k.run(right)  # then right, in the same kernel: the cell starts a fresh session
+        assert ename is None, tb
+        ename, tb, text = k.run(k.cell("c009"))
+        assert ename is None and "✅" in text, (tb, text)
+
+
+def _solution_block(name: str, cell_id: str) -> str:
+    """The code lines of a solution's block, dedented."""
+    import textwrap
+
+    source = _solution_cell(name, cell_id)
+    body = source.split("### END SOLUTION")[0].split("\n")
+    start = next(i for i, line in enumerate(body) if "### BEGIN SOLUTION" in line)
+    code = [line for line in body[start + 1:] if not line.strip().startswith("###")]
+    return textwrap.dedent("\n".join(code)).strip("\n")

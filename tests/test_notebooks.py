@@ -147,15 +147,17 @@ def _check_cell_after(cells, index: int) -> int | None:
 #: Wrong attempts tried before the solution of a TODO on the workshop path: (the code in place of the solution
 #: block, what its check must say). Every path TODO also runs a second time after its check (expected: ✅ again).
 WRONG_ATTEMPTS = {
+    "2.2": ("""\
+agent = client.beta.agents.create(name=AGENT_NAME, model=MODEL, system=SYSTEM_PROMPT,   # a list inside the list: 400
+                                  tools=[toolset, incident.CUSTOM_TOOLS], metadata=WORKSHOP_METADATA)""",
+            "unpack the custom tools with `*`"),
     "3.2": ("""\
 if event.type == "session.status_running":   # stops too early: the agent has not paused
     break""", "before any session.status_idle"),
     "4.1": ("""\
-if ev.type == "agent.custom_tool_use":
-    result = handle_tool(ev.name, ev.input)
-    client.beta.sessions.events.send(session.id, events=[   # the key of a tool confirmation: refused (400)
-        {"type": "user.custom_tool_result", "tool_use_id": ev.id, "content": [{"type": "text", "text": result}]}])
-    answered.add(ev.id)""", "TODO 4.1 is not done yet: your client.beta.sessions.events.send(...) was refused (400"),
+result = handle_tool(ev.name, ev.input)
+reply = {"type": "user.custom_tool_result", "tool_use_id": ev.id,   # the key of a tool confirmation: refused (400)
+         "content": [{"type": "text", "text": result}]}""", "TODO 4.1 is not done yet: the API refused your `reply` (400"),
 }
 PATH_NOTEBOOKS = ("00", "01", "02", "03", "04")
 _BLOCK = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION (?P<num>\d+\.\d+).*?^[ \t]*### END SOLUTION[^\n]*$", re.S | re.M)

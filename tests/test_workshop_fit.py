@@ -168,3 +168,27 @@ def test_console_link_only_for_live_sessions(capsys):
     assert resources.console_url("sesn_011") == "https://platform.claude.com/workspaces/default/sessions/sesn_011"
     resources.new_session(connect("replay"), title="console link test")
     assert "Console" not in capsys.readouterr().out  # offline there is no Console to link
+
+
+def test_00_next_names_every_self_study_notebook():
+    """Walkthrough 2: 00's closing "Next" listed 05-08 and left out 09. It names each notebook after 04."""
+    cells = json.loads((ROOT / "notebooks" / "00_mental_model.ipynb").read_text(encoding="utf-8"))["cells"]
+    nxt = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("**Next:"))
+    later = [name[:2] for name in NAMES if name[:2] > "04"]
+    missing = [number for number in later if not re.search(rf"\b{number} \w", nxt)]
+    assert later and not missing, f"00's Next leaves out {missing}: {nxt!r}"
+
+
+def test_the_path_shows_its_evidence_briefly():
+    """Walkthrough 2: 01 showed a 70-line diff and two tables. On the path it shows the diff's one hunk that holds the
+    N+1 (the whole diff under Going deeper) and one table."""
+    nb = json.loads((ROOT / "solutions" / "01_incident_by_hand.ipynb").read_text(encoding="utf-8"))
+    skipped = estimate_time.skipped_cells(nb["cells"])
+    shown = ["".join(o.get("text", "")) or "".join((o.get("data") or {}).get("text/plain", ""))
+             for c, skip in zip(nb["cells"], skipped, strict=True) if c["cell_type"] == "code" and not skip
+             for o in c.get("outputs", [])]
+    diff = next(text for text in shown if "db.query(InventoryReservation)" in text)
+    assert diff.startswith("@@ ") and diff.count("\n@@") == 0 and len(diff.splitlines()) <= 20, diff
+    frames = [c for c, skip in zip(nb["cells"], skipped, strict=True) if c["cell_type"] == "code" and not skip
+              and any('class="dataframe"' in "".join((o.get("data") or {}).get("text/html", "")) for o in c["outputs"])]
+    assert len(frames) == 1, ["".join(c["source"])[:60] for c in frames]
