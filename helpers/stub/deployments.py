@@ -194,7 +194,7 @@ class DeploymentsBackend:
             raise InvalidRequest(f"{where}.version: required when {where} is an object: a deployment pins its agent. "
                                  f"Pass agent={{\"type\": \"agent\", \"id\": {ref['id']!r}, \"version\": N}}, or "
                                  f"agent={ref['id']!r} (the id string) to pin the latest version.")
-        agent = self.backend.get_agent(ref) if isinstance(ref, str) else self.backend.get_agent(ref["id"], ref["version"])
+        agent = self.backend.agents.get(ref) if isinstance(ref, str) else self.backend.agents.get(ref["id"], ref["version"])
         if agent["archived_at"]:
             raise InvalidRequest(f"{where}: agent {agent['id']!r} is archived and cannot be deployed. Create a new "
                                  "agent (or deploy another one).")
@@ -263,7 +263,7 @@ class DeploymentsBackend:
             agent = self._pin(p["agent"])
             self._check_env(p["environment_id"])
             self._check_common(p)
-            budgets.check_models(p.get("budget"), self.backend.get_agent(agent["id"], agent["version"])["model"]["id"])
+            budgets.check_models(p.get("budget"), self.backend.agents.get(agent["id"], agent["version"])["model"]["id"])
             t = rfc3339(now())
             d = {"id": new_id("depl"), "type": "deployment", "name": p["name"], "description": p.get("description"),
                  "agent": agent, "environment_id": p["environment_id"],
@@ -309,7 +309,7 @@ class DeploymentsBackend:
                 new["metadata"] = patch_metadata(d["metadata"], p["metadata"])
             if "schedule" in p:
                 new["_schedule"] = p["schedule"]
-            agent = self.backend.get_agent(new["agent"]["id"], new["agent"]["version"])
+            agent = self.backend.agents.get(new["agent"]["id"], new["agent"]["version"])
             budgets.check_models(new["budget"], agent["model"]["id"])
             new["updated_at"] = rfc3339(now())
             view = self._view(new)

@@ -22,9 +22,10 @@ from typing import Any
 from ..events import EVENT_IDS_WINDOW, SESSION_STATUS, event_text, waits_for_confirmation
 from ..sandbox import UPLOADS_DIR, mounted_at
 from . import budgets, mounts, multiagent, outputs, pricing
+from .agents import AgentsBackend, normalize_tools
 from .deployments import DeploymentsBackend
 from .dreams import DreamsBackend
-from .exceptions import Conflict, InvalidRequest, NotFound, not_found
+from .exceptions import Conflict, InvalidRequest, not_found
 from .fit import Fit, roster_name
 from .memory_stores import MAX_STORES_PER_SESSION, MemoryStoresBackend
 from .recordings import Library, Recording
@@ -32,12 +33,11 @@ from .replay import Replayer, ReplaySettings, Scheduler
 from .skills import SkillsBackend
 from .sse import StoredEvent, Subscriber, error_frame
 from .threads import SessionThreads, ThreadsBackend, close_streams, cross_post
-from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, parse_time, patch_metadata, rfc3339
+from .utils import Cursor, TimeRange, new_id, now, paginate, parse_speed, patch_metadata, rfc3339
 from .validation import check_system_message, sdk_types, validate_event, validate_params, validate_response
 from .vaults import VaultsBackend
 
-__all__ = ["Backend", "SessionState", "Plan", "SENDABLE", "MAX_SESSION_FILES", "patch_metadata", "normalize_tools",
-           "normalize_model", "normalize_skills", "known_models"]
+__all__ = ["Backend", "SessionState", "Plan", "SENDABLE", "MAX_SESSION_FILES", "patch_metadata"]
 
 log = logging.getLogger("helpers.stub")
 
@@ -49,101 +49,9 @@ log = logging.getLogger("helpers.stub")
 _BUILTIN_TOOLS = ("bash", "edit", "read", "write", "glob", "grep", "web_fetch", "web_search")
 
 
-def _policy(p: Any, default: str) -> dict[str, Any]:
-    return dict(p) if p else {"type": default}
-
-
-def normalize_tools(tools: list[dict[str, Any]] | None, mcp_servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    names: dict[str, int] = {}
-    server_names = {s["name"] for s in mcp_servers}
-    for i, t in enumerate(tools or []):
-        typ = t["type"]
-        if typ == "custom":
-            out.append({"type": "custom", "name": t["name"], "description": t["description"],
-                        "input_schema": dict(t["input_schema"])})
-            if t["name"] in names:
-                raise InvalidRequest(f"tools[{i}].name: a custom tool named {t['name']!r} is already defined at "
-                                     f"tools[{names[t['name']]}]. Tool names must be unique.")
-            names[t["name"]] = i
-        elif typ == "agent_toolset_20260401":
-            dc = t.get("default_config") or {}
-            enabled = dc.get("enabled")
-            default = {"enabled": True if enabled is None else enabled,
-                       "permission_policy": _policy(dc.get("permission_policy"), "always_allow")}
-            configs = []
-            for c in t.get("configs") or []:
-                cfg = {k: v for k, v in c.items() if v is not None}
-                cfg["type"] = c["name"]
-                cfg["enabled"] = default["enabled"] if c.get("enabled") is None else c["enabled"]
-                cfg["permission_policy"] = _policy(c.get("permission_policy"), default["permission_policy"]["type"])
-                configs.append(cfg)
-            out.append({"type": typ, "default_config": default, "configs": configs})
-        elif typ == "mcp_toolset":
-            if t["mcp_server_name"] not in server_names:
-                raise InvalidRequest(f"tools[{i}].mcp_server_name: {t['mcp_server_name']!r} is not one of the agent's "
-                                     f"mcp_servers ({sorted(server_names) or 'none'}). Add it to mcp_servers.")
-            dc = t.get("default_config") or {}
-            enabled = dc.get("enabled")
-            default = {"enabled": True if enabled is None else enabled,
-                       "permission_policy": _policy(dc.get("permission_policy"), "always_ask")}
-            configs = [{"name": c["name"],
-                        "enabled": default["enabled"] if c.get("enabled") is None else c["enabled"],
-                        "permission_policy": _policy(c.get("permission_policy"), default["permission_policy"]["type"])}
-                       for c in t.get("configs") or []]
-            out.append({"type": typ, "mcp_server_name": t["mcp_server_name"], "default_config": default,
-                        "configs": configs})
-        else:  # pragma: no cover - the TypedDict union rejects anything else first
-            raise InvalidRequest(f"tools[{i}].type: unknown tool type {typ!r}.")
-    used = {t["mcp_server_name"] for t in out if t["type"] == "mcp_toolset"}
-    unused = sorted(server_names - used)
-    if unused:
-        raise InvalidRequest(f"mcp_servers: {unused} are not referenced by any mcp_toolset in tools. Add "
-                             "{'type': 'mcp_toolset', 'mcp_server_name': ...} for each, or remove the server.")
-    return out
-
-
-@lru_cache(maxsize=1)
-def known_models() -> tuple[str, ...]:
-    """The model ids the installed SDK knows for Managed Agents (its ``BetaManagedAgentsModel`` literals)."""
-    import typing
-
-    from anthropic.types.beta.beta_managed_agents_model import BetaManagedAgentsModel
-
-    return tuple(x for a in typing.get_args(BetaManagedAgentsModel) for x in typing.get_args(a))
-
-
-def _check_model(model_id: str) -> None:
-    if model_id not in known_models():
-        close = [m for m in known_models() if model_id.split("-")[:2] == m.split("-")[:2]][:4]
-        raise InvalidRequest(f"model: {model_id!r} is not a model Managed Agents offers (did you mean "
-                             f"{' or '.join(map(repr, close or known_models()[:4]))}?). The workshop's model is one "
-                             "setting: helpers.MODEL (WORKSHOP_MODEL).")
-
-
-def normalize_model(model: Any) -> dict[str, Any]:
-    if isinstance(model, str):
-        _check_model(model)
-        return {"id": model}
-    _check_model(model["id"])
-    out: dict[str, Any] = {"id": model["id"]}
-    eff = model.get("effort")
-    if eff is not None:
-        out["effort"] = {"type": eff} if isinstance(eff, str) else dict(eff)
-    for k in ("inference_geo", "speed"):
-        if model.get(k) is not None:
-            out[k] = model[k]
-    return out
-
-
-def normalize_skills(skills: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    return [{"type": s["type"], "skill_id": s["skill_id"], "version": s.get("version") or "latest"} for s in skills or []]
-
-
 # --------------------------------------------------------------------------------------------------------------
 # sessions: live state and streams
 # --------------------------------------------------------------------------------------------------------------
-
 
 
 #: Files a session can hold (the service's documented limit).
@@ -697,7 +605,6 @@ class Backend:
                  keepalive: float = 10.0, max_gap: float = 4.0, idle_stream_timeout: float | None = None,
                  interrupt_wait: float | None = 30.0) -> None:
         self.lock = threading.RLock()
-        self.agents: dict[str, list[dict[str, Any]]] = {}
         self.environments: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, SessionState] = {}
         self.files: dict[str, tuple[dict[str, Any], bytes]] = {}
@@ -712,6 +619,7 @@ class Backend:
         # How long a recorded user.interrupt waits for the learner's before the replay plays on (None: forever).
         self.interrupt_wait = interrupt_wait
         self.scheduler = Scheduler(self.lock)
+        self.agents = AgentsBackend(self)  # /v1/agents (agents.py)
         self.deployments = DeploymentsBackend(self)  # /v1/deployments and /v1/deployment_runs (deployments.py)
         self.skills = SkillsBackend(self)  # /v1/skills (skills.py)
         self.memory = MemoryStoresBackend(self)  # /v1/memory_stores (memory_stores.py)
@@ -727,126 +635,6 @@ class Backend:
     @speed.setter
     def speed(self, value: Any) -> None:
         self._speed = parse_speed(value)
-
-    # ---------------------------------------------------------------- agents
-    def _agent_versions(self, agent_id: str) -> list[dict[str, Any]]:
-        v = self.agents.get(agent_id)
-        if v is None:
-            raise not_found("agent", agent_id, "Create one with client.beta.agents.create(...) and use its .id; "
-                                               "list yours with client.beta.agents.list().")
-        return v
-
-    def create_agent(self, p: dict[str, Any]) -> dict[str, Any]:
-        """``p``: the validated ``AgentCreateParams``."""
-        beta, _ = sdk_types()
-        if not p["name"].strip():
-            raise InvalidRequest("name: must be non-empty. Give the agent a name, e.g. name='incident-responder'.")
-        self.skills.check_refs(p.get("skills"))
-        mcp = [dict(s) for s in p.get("mcp_servers") or []]
-        t = rfc3339(now())
-        agent_id = new_id("agent")
-        with self.lock:
-            roster = self._multiagent(p.get("multiagent"), agent_id, 1)
-        agent = {"id": agent_id, "type": "agent", "name": p["name"], "model": normalize_model(p["model"]),
-                 "system": p.get("system"), "description": p.get("description"),
-                 "tools": normalize_tools(p.get("tools"), mcp), "mcp_servers": mcp,
-                 "skills": normalize_skills(p.get("skills")), "metadata": patch_metadata({}, p.get("metadata")),
-                 "execution_identity": dict(p.get("execution_identity") or {"type": "service_account"}),
-                 "multiagent": roster, "version": 1, "created_at": t, "updated_at": t, "archived_at": None}
-        validate_response(beta.BetaManagedAgentsAgent, agent)
-        with self.lock:
-            self.agents[agent["id"]] = [agent]
-        return agent
-
-    def _multiagent(self, p: Any, agent_id: str, version: int, stored: dict | None = None) -> dict | None:
-        """The resolved ``multiagent`` of the agent being saved (multiagent.py has the rules)."""
-        def lookup(ref_id: str, ref_version: Any) -> dict:
-            if ref_id == agent_id:
-                raise InvalidRequest("multiagent: an agent cannot list itself by id; use {\"type\": \"self\"}.")
-            return self.get_agent(ref_id, ref_version)
-
-        return multiagent.normalize(p, lookup=lookup, self_ref={"type": "agent", "id": agent_id, "version": version},
-                                    check_model=_check_model, stored=stored)
-
-    def get_agent(self, agent_id: str, version: int | None = None) -> dict[str, Any]:
-        with self.lock:
-            versions = self._agent_versions(agent_id)
-            if version is None:
-                return versions[-1]
-            if not 1 <= version <= len(versions):
-                raise NotFound(f"agent {agent_id!r} has no version {version}; its versions are 1..{len(versions)}. "
-                               "Omit version for the latest.")
-            return versions[version - 1]
-
-    def update_agent(self, agent_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        """``p``: the validated ``AgentUpdateParams``."""
-        beta, _ = sdk_types()
-        with self.lock:
-            versions = self._agent_versions(agent_id)
-            cur = versions[-1]
-            if cur["archived_at"]:
-                raise Conflict(f"agent {agent_id!r} is archived and cannot be updated. Create a new agent.")
-            if "version" in p and p["version"] != cur["version"]:
-                raise Conflict(f"agent {agent_id!r} is at version {cur['version']}, but the update said version="
-                               f"{p['version']}. Someone changed it since you read it (or you ran the update twice: "
-                               "your variable still holds the old version): retrieve the agent, re-apply your change, "
-                               "and pass the current version (or omit version to overwrite).")
-            new = dict(cur)
-            if "multiagent" in p:
-                new["multiagent"] = self._multiagent(p["multiagent"], agent_id, cur["version"] + 1, cur["multiagent"])
-            if "name" in p:
-                if not (p["name"] or "").strip():
-                    raise InvalidRequest("name: cannot be cleared; give a non-empty name or omit it.")
-                new["name"] = p["name"]
-            if "model" in p:
-                if p["model"] is None:
-                    raise InvalidRequest("model: cannot be cleared; give a model id or omit it.")
-                new["model"] = normalize_model(p["model"])
-            for k in ("system", "description"):
-                if k in p:
-                    new[k] = p[k] or None
-            if "mcp_servers" in p:
-                new["mcp_servers"] = [dict(s) for s in p["mcp_servers"] or []]
-            if "tools" in p or "mcp_servers" in p:
-                raw_tools = p["tools"] if "tools" in p else cur["tools"]
-                new["tools"] = normalize_tools(raw_tools or [], new["mcp_servers"])
-            if "skills" in p:
-                self.skills.check_refs(p["skills"])
-                new["skills"] = normalize_skills(p["skills"])
-            if "execution_identity" in p:
-                new["execution_identity"] = dict(p["execution_identity"] or {"type": "service_account"})
-            if "metadata" in p:
-                new["metadata"] = patch_metadata(cur["metadata"], p["metadata"])
-            changed = any(new[k] != cur[k] for k in new)
-            if not changed:
-                return cur  # a no-op update does not make a new version
-            new["version"] = cur["version"] + 1
-            new["updated_at"] = rfc3339(now())
-            validate_response(beta.BetaManagedAgentsAgent, new)
-            versions.append(new)
-            return new
-
-    def list_agents(self, *, include_archived: bool, created_at: TimeRange, limit: int,
-                    page: Cursor | None) -> dict[str, Any]:
-        with self.lock:
-            items = [v[-1] for v in self.agents.values() if (include_archived or not v[-1]["archived_at"])
-                     and created_at.contains(parse_time(v[0]["created_at"], "created_at"))]
-        return paginate(items, lambda a: (a["created_at"], a["id"]), limit=limit, page=page, descending=True)
-
-    def archive_agent(self, agent_id: str) -> dict[str, Any]:
-        with self.lock:
-            versions = self._agent_versions(agent_id)
-            cur = versions[-1]
-            if not cur["archived_at"]:
-                t = rfc3339(now())
-                for v in versions:
-                    v["archived_at"] = t
-            return cur
-
-    def list_agent_versions(self, agent_id: str, *, limit: int, page: Cursor | None) -> dict[str, Any]:
-        with self.lock:
-            items = list(reversed(self._agent_versions(agent_id)))
-        return paginate(items, lambda a: (a["version"],), limit=limit, page=page, descending=True)
 
     # ---------------------------------------------------------------- environments
     def _env(self, env_id: str) -> dict[str, Any]:
@@ -1028,32 +816,6 @@ class Backend:
                                                    "environment_id=...) and use its .id.")
         return s
 
-    def _resolve_agent(self, ref: Any) -> dict[str, Any]:
-        if isinstance(ref, str):
-            agent = self.get_agent(ref)
-        else:
-            agent = self.get_agent(ref["id"], ref.get("version"))
-        if agent["archived_at"]:
-            raise InvalidRequest(f"agent {agent['id']!r} is archived; sessions cannot use it. Create a new agent.")
-        snap = {k: agent[k] for k in ("id", "type", "name", "model", "system", "description", "tools", "mcp_servers",
-                                      "skills", "execution_identity", "version")}
-        snap["multiagent"] = multiagent.session_view(
-            agent["multiagent"], lambda i, v: agent if i == agent["id"] else self.get_agent(i, v))
-        if isinstance(ref, dict) and ref.get("type") == "agent_with_overrides":
-            if ref.get("model") is not None:
-                snap["model"] = normalize_model(ref["model"])
-            if "system" in ref:
-                snap["system"] = ref["system"]
-            if ref.get("mcp_servers") is not None:
-                snap["mcp_servers"] = [dict(s) for s in ref["mcp_servers"]]
-            if ref.get("tools") is not None or ref.get("mcp_servers") is not None:
-                snap["tools"] = normalize_tools(ref["tools"] if ref.get("tools") is not None else agent["tools"],
-                                                snap["mcp_servers"])
-            if ref.get("skills") is not None:
-                self.skills.check_refs(ref["skills"], "agent.skills")
-                snap["skills"] = normalize_skills(ref["skills"])
-        return snap
-
     def _make_resource(self, r: dict[str, Any], t: str, session_id: str,
                        files: dict[str, Any] | None = None) -> dict[str, Any]:
         """A session resource; a file's session copy goes into ``files`` (default: the stub's files)."""
@@ -1088,7 +850,7 @@ class Backend:
             if env["archived_at"]:
                 raise InvalidRequest(f"environment {env['id']!r} is archived; create a new environment for new "
                                      "sessions.", error_code="environment_archived")
-            snap = self._resolve_agent(p["agent"])
+            snap = self.agents.snapshot(p["agent"])
             budgets.check_models(p.get("budget"), snap["model"]["id"])
             self.vaults.check_session_vaults(list(p.get("vault_ids") or []))
             created = now()

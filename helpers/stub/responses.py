@@ -193,29 +193,29 @@ def _body(req: Request, params_type: str, what: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------------ agents
 def create_agent(backend: Backend, req: Request) -> Result:
-    return 200, backend.create_agent(_body(req, "AgentCreateParams", "agent"))
+    return 200, backend.agents.create(_body(req, "AgentCreateParams", "agent"))
 
 
 def list_agents(backend: Backend, req: Request) -> Result:
-    return 200, backend.list_agents(include_archived=req.q_bool("include_archived"), created_at=req.q_time_range(),
+    return 200, backend.agents.list(include_archived=req.q_bool("include_archived"), created_at=req.q_time_range(),
                               **req.q_page())
 
 
 def get_agent(backend: Backend, req: Request) -> Result:
-    return 200, backend.get_agent(req.params["agent_id"], req.q_int("version", None, 1, None))
+    return 200, backend.agents.get(req.params["agent_id"], req.q_int("version", None, 1, None))
 
 
 def update_agent(backend: Backend, req: Request) -> Result:
-    return 200, backend.update_agent(req.params["agent_id"], _body(req, "AgentUpdateParams",
+    return 200, backend.agents.update(req.params["agent_id"], _body(req, "AgentUpdateParams",
                                                            "agent update"))
 
 
 def archive_agent(backend: Backend, req: Request) -> Result:
-    return 200, backend.archive_agent(req.params["agent_id"])
+    return 200, backend.agents.archive(req.params["agent_id"])
 
 
 def list_agent_versions(backend: Backend, req: Request) -> Result:
-    return 200, backend.list_agent_versions(req.params["agent_id"], **req.q_page())
+    return 200, backend.agents.list_versions(req.params["agent_id"], **req.q_page())
 
 
 # ------------------------------------------------------------------------------------------------ environments
