@@ -201,7 +201,7 @@ class DeploymentsBackend:
         return {"type": "agent", "id": agent["id"], "version": agent["version"]}
 
     def _check_env(self, env_id: str) -> None:
-        env = self.backend._env(env_id)
+        env = self.backend.environments.get(env_id)
         if env["archived_at"]:
             raise InvalidRequest(f"environment_id: environment {env_id!r} is archived; deploy into an active one.",
                                  error_code="environment_archived")

@@ -25,6 +25,7 @@ from . import budgets, mounts, multiagent, outputs, pricing
 from .agents import AgentsBackend, normalize_tools
 from .deployments import DeploymentsBackend
 from .dreams import DreamsBackend
+from .environments import EnvironmentsBackend
 from .exceptions import Conflict, InvalidRequest, not_found
 from .fit import Fit, roster_name
 from .memory_stores import MAX_STORES_PER_SESSION, MemoryStoresBackend
@@ -605,7 +606,6 @@ class Backend:
                  keepalive: float = 10.0, max_gap: float = 4.0, idle_stream_timeout: float | None = None,
                  interrupt_wait: float | None = 30.0) -> None:
         self.lock = threading.RLock()
-        self.environments: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, SessionState] = {}
         self.files: dict[str, tuple[dict[str, Any], bytes]] = {}
         self.library = Library(recordings_dir)
@@ -619,6 +619,7 @@ class Backend:
         # How long a recorded user.interrupt waits for the learner's before the replay plays on (None: forever).
         self.interrupt_wait = interrupt_wait
         self.scheduler = Scheduler(self.lock)
+        self.environments = EnvironmentsBackend(self)  # /v1/environments (environments.py)
         self.agents = AgentsBackend(self)  # /v1/agents (agents.py)
         self.deployments = DeploymentsBackend(self)  # /v1/deployments and /v1/deployment_runs (deployments.py)
         self.skills = SkillsBackend(self)  # /v1/skills (skills.py)
@@ -636,95 +637,6 @@ class Backend:
     def speed(self, value: Any) -> None:
         self._speed = parse_speed(value)
 
-    # ---------------------------------------------------------------- environments
-    def _env(self, env_id: str) -> dict[str, Any]:
-        e = self.environments.get(env_id)
-        if e is None:
-            raise not_found("environment", env_id, "Create one with client.beta.environments.create(name=...) "
-                                                   "and pass its .id.")
-        return e
-
-    @staticmethod
-    def _normalize_config(cfg: dict[str, Any] | None) -> dict[str, Any]:
-        if not cfg or cfg.get("type") == "cloud":
-            cfg = cfg or {}
-            net = cfg.get("networking") or {"type": "unrestricted"}
-            if net["type"] == "limited":
-                net = {"type": "limited", "allowed_hosts": list(net.get("allowed_hosts") or []),
-                       "allow_mcp_servers": bool(net.get("allow_mcp_servers")),
-                       "allow_package_managers": bool(net.get("allow_package_managers"))}
-            else:
-                net = {"type": "unrestricted"}
-            pk = cfg.get("packages") or {}
-            packages = {"type": "packages", **{k: list(pk.get(k) or []) for k in ("apt", "cargo", "gem", "go", "npm", "pip")}}
-            return {"type": "cloud", "networking": net, "packages": packages}
-        return {"type": "self_hosted"}
-
-    def create_environment(self, p: dict[str, Any]) -> dict[str, Any]:
-        """``p``: the validated ``EnvironmentCreateParams``."""
-        beta, _ = sdk_types()
-        if not p["name"].strip():
-            raise InvalidRequest("name: must be non-empty.")
-        t = rfc3339(now())
-        env = {"id": new_id("env"), "type": "environment", "name": p["name"],
-               "config": self._normalize_config(p.get("config")), "description": p.get("description"),
-               "metadata": patch_metadata({}, p.get("metadata")), "scope": p.get("scope"),
-               "created_at": t, "updated_at": t, "archived_at": None}
-        validate_response(beta.BetaEnvironment, env)
-        with self.lock:
-            self.environments[env["id"]] = env
-        return env
-
-    def get_environment(self, env_id: str) -> dict[str, Any]:
-        with self.lock:
-            return self._env(env_id)
-
-    def update_environment(self, env_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        """``p``: the validated ``EnvironmentUpdateParams``."""
-        beta, _ = sdk_types()
-        with self.lock:
-            cur = self._env(env_id)
-            new = dict(cur)
-            if p.get("config") is not None:
-                cfg = self._normalize_config(p["config"])
-                if cfg["type"] != cur["config"]["type"]:
-                    raise InvalidRequest(f"config.type: cannot change an environment from {cur['config']['type']!r} "
-                                         f"to {cfg['type']!r}. Create a new environment instead.",
-                                         error_code="invalid_config_type_change")
-                new["config"] = cfg
-            if "name" in p and p["name"] is not None:
-                new["name"] = p["name"]
-            for k in ("description", "scope"):
-                if k in p:
-                    new[k] = p[k]
-            if "metadata" in p:
-                new["metadata"] = patch_metadata(cur["metadata"], p["metadata"])
-            new["updated_at"] = rfc3339(now())
-            validate_response(beta.BetaEnvironment, new)
-            self.environments[env_id] = new
-            return new
-
-    def list_environments(self, *, include_archived: bool, limit: int, page: Cursor | None) -> dict[str, Any]:
-        with self.lock:
-            items = [e for e in self.environments.values() if include_archived or not e["archived_at"]]
-        return paginate(items, lambda e: (e["created_at"], e["id"]), limit=limit, page=page, descending=True)
-
-    def archive_environment(self, env_id: str) -> dict[str, Any]:
-        with self.lock:
-            e = self._env(env_id)
-            if not e["archived_at"]:
-                e["archived_at"] = e["updated_at"] = rfc3339(now())
-            return e
-
-    def delete_environment(self, env_id: str) -> dict[str, Any]:
-        with self.lock:
-            self._env(env_id)
-            busy = [s.id for s in self.sessions.values() if s.data["environment_id"] == env_id and s.status == "running"]
-            if busy:
-                raise Conflict(f"environment {env_id!r} has running sessions {busy}; interrupt them (a user.interrupt "
-                               "event) and wait for session.status_idle first.")
-            del self.environments[env_id]
-        return {"id": env_id, "type": "environment_deleted"}
 
     # ---------------------------------------------------------------- files
     def upload_file(self, filename: str, content: bytes, mime_type: str) -> dict[str, Any]:
@@ -846,7 +758,7 @@ class Backend:
         """``p``: the validated ``SessionCreateParams``; ``deployment_id`` when a deployment's run creates it."""
         beta, _ = sdk_types()
         with self.lock:
-            env = self._env(p["environment_id"])
+            env = self.environments.get(p["environment_id"])
             if env["archived_at"]:
                 raise InvalidRequest(f"environment {env['id']!r} is archived; create a new environment for new "
                                      "sessions.", error_code="environment_archived")
@@ -1051,7 +963,7 @@ class Backend:
         return {"data": stored}
 
     def _check_events(self, s: SessionState, events: list[Any], path: str) -> Plan:
-        env = self.environments.get(s.data["environment_id"])
+        env = self.environments.find(s.data["environment_id"])
         return s.check_events(events, path, file_exists=self.files.__contains__,
                               self_hosted=bool(env) and env["config"]["type"] == "self_hosted",
                               fit=lambda: self._fit(s))
@@ -1059,7 +971,7 @@ class Backend:
     def _fit(self, s: SessionState) -> Fit:
         """What the replay needs to know of a session to tell which recordings it could have produced (fit.py)."""
         agent = s.data["agent"]
-        env = self.environments.get(s.data["environment_id"])
+        env = self.environments.find(s.data["environment_id"])
         return Fit(tools=agent["tools"], mounts=s.mounts(), mcp_servers=agent.get("mcp_servers") or [],
                    roster=multiagent.roster(agent.get("multiagent")),
                    networking=(env or {}).get("config", {}).get("networking"),

@@ -220,28 +220,28 @@ def list_agent_versions(backend: Backend, req: Request) -> Result:
 
 # ------------------------------------------------------------------------------------------------ environments
 def create_environment(backend: Backend, req: Request) -> Result:
-    return 200, backend.create_environment(_body(req, "EnvironmentCreateParams", "environment"))
+    return 200, backend.environments.create(_body(req, "EnvironmentCreateParams", "environment"))
 
 
 def list_environments(backend: Backend, req: Request) -> Result:
-    return 200, backend.list_environments(include_archived=req.q_bool("include_archived"), **req.q_page())
+    return 200, backend.environments.list(include_archived=req.q_bool("include_archived"), **req.q_page())
 
 
 def get_environment(backend: Backend, req: Request) -> Result:
-    return 200, backend.get_environment(req.params["environment_id"])
+    return 200, backend.environments.get(req.params["environment_id"])
 
 
 def update_environment(backend: Backend, req: Request) -> Result:
-    return 200, backend.update_environment(req.params["environment_id"], _body(
+    return 200, backend.environments.update(req.params["environment_id"], _body(
         req, "EnvironmentUpdateParams", "environment update"))
 
 
 def archive_environment(backend: Backend, req: Request) -> Result:
-    return 200, backend.archive_environment(req.params["environment_id"])
+    return 200, backend.environments.archive(req.params["environment_id"])
 
 
 def delete_environment(backend: Backend, req: Request) -> Result:
-    return 200, backend.delete_environment(req.params["environment_id"])
+    return 200, backend.environments.delete(req.params["environment_id"])
 
 
 # ------------------------------------------------------------------------------------------------ sessions
