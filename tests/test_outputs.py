@@ -59,7 +59,7 @@ def test_list_outputs_waits_for_an_output_that_lags_the_idle(client, server, rep
         with server.backend.lock:
             state = server.backend.sessions[reported.id]
             state.new_outputs.append(("late.md", b"# late\n", "text/markdown"))
-            server.backend.save_outputs(state)
+            server.backend.files.save_outputs(state)
 
     writer = threading.Thread(target=late)
     t = time.monotonic()

@@ -179,7 +179,7 @@ def test_files(client, server):
     f = client.beta.files.upload(file=("notes.txt", b"hello", "text/plain"))
     assert client.beta.files.retrieve_metadata(f.id).size_bytes == 5
     assert f.id in [x.id for x in client.beta.files.list()]
-    assert server.backend.files[f.id][1] == b"hello"
+    assert server.backend.files.files[f.id][1] == b"hello"
     with pytest.raises(anthropic.BadRequestError, match="not downloadable"):  # uploads are not downloadable
         client.beta.files.download(f.id)
     assert client.beta.files.delete(f.id).id == f.id
@@ -249,7 +249,7 @@ def test_wrong_method_limits_and_metadata(client, env, agent):
 def test_big_upload(client, server):
     data = b'{"ts":"2026-11-18T12:00:00Z","service":"checkout"}\n' * 200_000  # ~10 MB, like data/app.log
     f = client.beta.files.upload(file=("app.log", data, "text/plain"))
-    assert f.size_bytes == len(data) and server.backend.files[f.id][1] == data
+    assert f.size_bytes == len(data) and server.backend.files.files[f.id][1] == data
 
 
 def test_a_session_gets_its_own_copy_of_each_file(client, server, env, agent):
@@ -262,7 +262,7 @@ def test_a_session_gets_its_own_copy_of_each_file(client, server, env, agent):
     scoped = list(client.beta.files.list(scope_id=s.id, betas=[BETA]))
     assert [x.id for x in scoped] == [res.file_id]
     assert scoped[0].scope.type == "session" and scoped[0].scope.id == s.id and scoped[0].filename == "notes.txt"
-    assert server.backend.files[res.file_id][1] == b"hello"
+    assert server.backend.files.files[res.file_id][1] == b"hello"
     added = client.beta.sessions.resources.add(s.id, type="file", file_id=f.id)
     assert added.file_id not in (f.id, res.file_id) and added.mount_path == f"/mnt/session/uploads/{f.id}"
     assert len(list(client.beta.files.list(scope_id=s.id, betas=[BETA]))) == 2

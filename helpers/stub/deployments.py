@@ -223,7 +223,7 @@ class DeploymentsBackend:
             raise InvalidRequest("name: must be a non-empty string.")
         for _i, r in enumerate(p.get("resources") or []):
             if r.get("type") == "file":
-                self.backend._file(r["file_id"])
+                self.backend.files.get(r["file_id"])
         if len(p.get("resources") or []) > 500:
             raise InvalidRequest("resources: at most 500.")
 

@@ -27,6 +27,7 @@ from .deployments import DeploymentsBackend
 from .dreams import DreamsBackend
 from .environments import EnvironmentsBackend
 from .exceptions import Conflict, InvalidRequest, not_found
+from .files import FilesBackend
 from .fit import Fit, roster_name
 from .memory_stores import MAX_STORES_PER_SESSION, MemoryStoresBackend
 from .recordings import Library, Recording
@@ -544,7 +545,7 @@ class _ReplayHost:
     def emit(self, event: dict[str, Any], thread: str | None = None) -> dict[str, Any]:
         out = self._state.emit(event, thread=thread)
         if self._state.new_outputs:
-            self._backend.save_outputs(self._state)
+            self._backend.files.save_outputs(self._state)
         if self._state.new_memory_writes:
             self._backend.save_memory_writes(self._state)
         return out
@@ -607,7 +608,6 @@ class Backend:
                  interrupt_wait: float | None = 30.0) -> None:
         self.lock = threading.RLock()
         self.sessions: dict[str, SessionState] = {}
-        self.files: dict[str, tuple[dict[str, Any], bytes]] = {}
         self.library = Library(recordings_dir)
         self.speed = speed
         self.fault = dict(fault or {})
@@ -619,6 +619,7 @@ class Backend:
         # How long a recorded user.interrupt waits for the learner's before the replay plays on (None: forever).
         self.interrupt_wait = interrupt_wait
         self.scheduler = Scheduler(self.lock)
+        self.files = FilesBackend(self)  # /v1/files (files.py)
         self.environments = EnvironmentsBackend(self)  # /v1/environments (environments.py)
         self.agents = AgentsBackend(self)  # /v1/agents (agents.py)
         self.deployments = DeploymentsBackend(self)  # /v1/deployments and /v1/deployment_runs (deployments.py)
@@ -638,38 +639,7 @@ class Backend:
         self._speed = parse_speed(value)
 
 
-    # ---------------------------------------------------------------- files
-    def upload_file(self, filename: str, content: bytes, mime_type: str) -> dict[str, Any]:
-        beta, _ = sdk_types()
-        meta = {"id": new_id("file"), "type": "file", "filename": filename or "unnamed", "mime_type": mime_type,
-                "size_bytes": len(content), "created_at": rfc3339(now()), "downloadable": False}
-        validate_response(beta.BetaFileMetadata, meta)
-        with self.lock:
-            self.files[meta["id"]] = (meta, content)
-        return meta
-
-    def _file(self, file_id: str) -> tuple[dict[str, Any], bytes]:
-        f = self.files.get(file_id)
-        if f is None:
-            raise not_found("file", file_id, "Upload it first with client.beta.files.upload(file=open(path, 'rb')) "
-                                             "and use the returned .id.")
-        return f
-
-    def save_outputs(self, s: SessionState) -> None:
-        """What the agent wrote under /mnt/session/outputs/: downloadable files scoped to its session (outputs.py).
-        Writing the same path again replaces the file."""
-        beta, _ = sdk_types()
-        while s.new_outputs:
-            filename, content, mime = s.new_outputs.pop(0)
-            for fid, (meta, _old) in list(self.files.items()):
-                if meta["filename"] == filename and meta["downloadable"] and (meta.get("scope") or {}).get("id") == s.id:
-                    del self.files[fid]
-            meta = {"id": new_id("file"), "type": "file", "filename": filename, "mime_type": mime,
-                    "size_bytes": len(content), "created_at": rfc3339(now()), "downloadable": True,
-                    "scope": {"type": "session", "id": s.id}}
-            validate_response(beta.BetaFileMetadata, meta)
-            self.files[meta["id"]] = (meta, content)
-
+    # ---------------------------------------------------------------- what a session writes
     def save_memory_writes(self, s: SessionState) -> None:
         """What the agent wrote under a memory store's mount: memories of that store, each write a version by the
         session (``created_by``: a ``session_actor``; mounts.py)."""
@@ -688,38 +658,6 @@ class Backend:
                   for r in s.data["resources"] if r["type"] == "memory_store"}
         return mounts.unfit(rec.name, events, self.skills.mounted(s.data["agent"]["skills"]), stores)
 
-    def get_file(self, file_id: str) -> dict[str, Any]:
-        with self.lock:
-            return self._file(file_id)[0]
-
-    def file_content(self, file_id: str) -> tuple[dict[str, Any], bytes]:
-        with self.lock:
-            meta, content = self._file(file_id)
-        if not meta.get("downloadable"):
-            raise InvalidRequest(f"File {file_id!r} is not downloadable: only files the agent or its tools create "
-                                 "can be downloaded, not files you uploaded (or their copies in a session). You have "
-                                 "the original on your machine; its metadata is client.beta.files.retrieve_metadata(id).")
-        return meta, content
-
-    def delete_file(self, file_id: str) -> dict[str, Any]:
-        with self.lock:
-            self._file(file_id)
-            del self.files[file_id]
-        return {"id": file_id, "type": "file_deleted"}
-
-    def list_files(self, *, ids: list[str] | None, scope_id: str | None, limit: int,
-                   page: Cursor | None) -> dict[str, Any]:
-        """``ids``: exactly these files (unknown or deleted ids are left out), as one page; else a page of all."""
-        with self.lock:
-            items = [m for m, _ in self.files.values()]
-        if ids is not None:
-            items = [m for m in items if m["id"] in set(ids)]
-            items.sort(key=lambda m: (m["created_at"], m["id"]), reverse=True)
-            return {"data": items, "next_page": None}
-        if scope_id:
-            items = [m for m in items if (m.get("scope") or {}).get("id") == scope_id]
-        return paginate(items, lambda m: (m["created_at"], m["id"]), limit=limit, page=page, descending=True)
-
     # ---------------------------------------------------------------- sessions
     def _session(self, session_id: str) -> SessionState:
         s = self.sessions.get(session_id)
@@ -728,18 +666,12 @@ class Backend:
                                                    "environment_id=...) and use its .id.")
         return s
 
-    def _make_resource(self, r: dict[str, Any], t: str, session_id: str,
-                       files: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A session resource; a file's session copy goes into ``files`` (default: the stub's files)."""
-        files = self.files if files is None else files
+    def _make_resource(self, r: dict[str, Any], t: str, session_id: str, copies: dict[str, Any]) -> dict[str, Any]:
+        """A session resource; a file's session copy goes into ``copies`` (files.py stores them: ``keep``)."""
         if r["type"] == "file":
-            meta, content = self._file(r["file_id"])
-            # The session gets its own instance of the file, with a new file_id scoped to the session
-            # (files.list(scope_id=session_id) lists it).
-            copy_meta = {**meta, "id": new_id("file"), "created_at": t, "downloadable": False,
-                         "scope": {"type": "session", "id": session_id}}
-            files[copy_meta["id"]] = (copy_meta, content)
-            return {"type": "file", "id": new_id("sesrsc"), "file_id": copy_meta["id"],
+            copy_id, stored = self.files.session_copy(r["file_id"], session_id, t)
+            copies[copy_id] = stored
+            return {"type": "file", "id": new_id("sesrsc"), "file_id": copy_id,
                     "mount_path": r.get("mount_path") or f"{UPLOADS_DIR}/{r['file_id']}",
                     "created_at": t, "updated_at": t}
         if r["type"] == "github_repository":
@@ -773,7 +705,7 @@ class Backend:
             _check_memory_stores([r for r in wanted if r["type"] == "memory_store"])
             for r in wanted:
                 if r["type"] == "file":
-                    self._file(r["file_id"])  # every file exists before any copy is made
+                    self.files.get(r["file_id"])  # every file exists before any copy is made
             copies: dict[str, Any] = {}  # the session's file copies, kept only if the whole create succeeds
             resources = [self._make_resource(r, t, session_id, copies) for r in wanted]
             metadata = patch_metadata({}, p.get("metadata"))
@@ -793,7 +725,7 @@ class Backend:
                                      "client.beta.sessions.events.send after creating the session.")
             plan = self._check_events(state, list(initial), "initial_events") if initial else None
             validate_response(beta.BetaManagedAgentsSession, state.view())
-            self.files.update(copies)
+            self.files.keep(copies)
             self.sessions[state.id] = state
             if plan is not None:
                 state.accept(plan)
@@ -906,10 +838,7 @@ class Backend:
             s.replayer.stop()
             s.close_streams()
             del self.sessions[session_id]
-            # The session's own instances of its files (scope: this session) are deleted with it.
-            for file_id in [f for f, (meta, _) in self.files.items()
-                            if (meta.get("scope") or {}).get("id") == session_id]:
-                del self.files[file_id]
+            self.files.delete_scoped(session_id)  # its own instances of its files
             s.release()
         return {"id": session_id, "type": "session_deleted"}
 
@@ -925,7 +854,9 @@ class Backend:
         with self.lock:
             s = self._session(session_id)
             _check_file_count(1 + sum(x["type"] == "file" for x in s.data["resources"]))
-            r = self._make_resource({"type": "file", **p}, rfc3339(now()), session_id)
+            copies: dict[str, Any] = {}
+            r = self._make_resource({"type": "file", **p}, rfc3339(now()), session_id, copies)
+            self.files.keep(copies)
             s.data["resources"] = s.data["resources"] + [r]
             return r
 
@@ -964,7 +895,7 @@ class Backend:
 
     def _check_events(self, s: SessionState, events: list[Any], path: str) -> Plan:
         env = self.environments.find(s.data["environment_id"])
-        return s.check_events(events, path, file_exists=self.files.__contains__,
+        return s.check_events(events, path, file_exists=self.files.exists,
                               self_hosted=bool(env) and env["config"]["type"] == "self_hosted",
                               fit=lambda: self._fit(s))
 

@@ -521,7 +521,7 @@ def upload_file(backend: Backend, req: Request) -> Result:
     _named({"name": name}, "file")
     if mime in ("application/octet-stream", "") and name:
         mime = mimetypes.guess_type(name)[0] or ("text/plain" if name.endswith((".log", ".txt", ".md")) else mime)
-    return 200, backend.upload_file(name or "unnamed", content, mime)
+    return 200, backend.files.upload(name or "unnamed", content, mime)
 
 
 #: files.list(scope_id=...): "Filtering by `scope_id` requires the `managed-agents-2026-04-01` beta header" (docs,
@@ -546,20 +546,20 @@ def list_files(backend: Backend, req: Request) -> Result:
         if len(ids) > 100:
             raise InvalidRequest(f"ids: at most 100 ids (after removing duplicates), got {len(ids)}; "
                                  "split the list into several calls.")
-        return 200, backend.list_files(ids=ids, scope_id=None, limit=len(ids), page=None)
-    return 200, backend.list_files(ids=None, scope_id=req.q("scope_id"), **req.q_page(max_limit=1000))
+        return 200, backend.files.list(ids=ids, scope_id=None, limit=len(ids), page=None)
+    return 200, backend.files.list(ids=None, scope_id=req.q("scope_id"), **req.q_page(max_limit=1000))
 
 
 def get_file(backend: Backend, req: Request) -> Result:
-    return 200, backend.get_file(req.params["file_id"])
+    return 200, backend.files.get(req.params["file_id"])
 
 
 def delete_file(backend: Backend, req: Request) -> Result:
-    return 200, backend.delete_file(req.params["file_id"])
+    return 200, backend.files.delete(req.params["file_id"])
 
 
 def download_file(backend: Backend, req: Request) -> Result:
-    meta, content = backend.file_content(req.params["file_id"])
+    meta, content = backend.files.content(req.params["file_id"])
     return 200, (content, meta["mime_type"])
 
 
