@@ -57,7 +57,7 @@ def test_list_outputs_waits_for_an_output_that_lags_the_idle(client, server, rep
     def late() -> None:
         time.sleep(0.5)
         with server.backend.lock:
-            state = server.backend.sessions[reported.id]
+            state = server.backend.sessions.sessions[reported.id]
             state.new_outputs.append(("late.md", b"# late\n", "text/markdown"))
             server.backend.files.save_outputs(state)
 

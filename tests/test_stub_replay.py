@@ -475,7 +475,7 @@ class TestStreams:
         # that client is gone; the next events find its socket closed and drop it, nothing else notices
         events = run_turn(client, sid, msg())
         assert events[-1].type == "session.status_idle"
-        state = server.backend.sessions[sid]
+        state = server.backend.sessions.sessions[sid]
         _wait_for(lambda: len(state.subscribers), lambda n: n == 0)
 
 

@@ -7,10 +7,11 @@
     python -m helpers.stub --port 8765 --speed 1  # the same, as a process
 
 Layout (as in getmoto/moto; which file owns which rule: docs/design.md): urls.py (routes), responses.py (parses
-every parameter, calls the backend), models.py (session state and its API rules; the Backend), exceptions.py (API
-errors), validation.py (the SDK's types, error wording), validator_cache.py (params validators kept between
-kernels), utils.py (ids, clock, pagination), sse.py (stream framing,
-subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP);
+every parameter, calls the backend), models.py (the Backend: a backend per resource, one lock); agents.py,
+environments.py, files.py and sessions.py (each resource's state and rules; one session's, and what a client may
+send when: session_state.py); exceptions.py (API errors), validation.py (the SDK's types, error wording),
+validator_cache.py (params validators kept between kernels), utils.py (ids, clock, pagination), sse.py (stream
+framing, subscribers), replay.py (walks a recording), recordings.py (the recording format), server.py (HTTP);
 deployments.py (deployments and their runs), budgets.py and pricing.py (budgets, list cost), outputs.py (session
 outputs); skills.py, memory_stores.py and dreams.py (notebook 08's resources), mounts.py (what a recording reads and
 writes under /workspace/skills/ and /mnt/memory/); multiagent.py and threads.py (teams of agents, session threads),

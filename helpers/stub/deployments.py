@@ -371,7 +371,7 @@ class DeploymentsBackend:
                                    "agent": dict(d["agent"]), "created_at": None, "session_id": None, "error": None,
                                    "trigger_context": trigger or {"type": "manual"}}
             try:
-                session = self.backend.create_session(body, deployment_id=d["id"])
+                session = self.backend.sessions.create(body, deployment_id=d["id"])
             except StubError as e:
                 code = e.details.get("error_code") or ""
                 kind = _RUN_ERRORS.get(code) or ("agent_archived_error" if "archived" in e.message and "agent" in
@@ -382,9 +382,9 @@ class DeploymentsBackend:
             else:
                 run["session_id"] = session["id"]
                 try:
-                    self.backend.send_events(session["id"], copy.deepcopy(d["initial_events"]))
+                    self.backend.sessions.send_events(session["id"], copy.deepcopy(d["initial_events"]))
                 except StubError as e:  # e.g. the offline stub has no recording that fits this work
-                    self.backend.delete_session(session["id"])
+                    self.backend.sessions.delete(session["id"])
                     run["session_id"] = None
                     run["error"] = {"type": "session_creation_rejected_error", "message": e.message}
             run["created_at"] = rfc3339(now())

@@ -186,7 +186,7 @@ class DreamsBackend:
                 raise InvalidRequest(f"inputs.memory_store: memory store {store_id!r} is archived; a dream reads an "
                                      "active store.")
             for sid in session_ids:
-                self.backend.get_session(sid)  # 404 for an unknown session
+                self.backend.sessions.get(sid)  # 404 for an unknown session
             self._check_behavior(behavior, store_id)
             result = self._fit(store_id)
             d = {"id": new_id("drm"), "type": "dream", "status": "pending", "created_at": rfc3339(now()),

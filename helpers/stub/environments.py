@@ -107,7 +107,7 @@ class EnvironmentsBackend:
     def delete(self, env_id: str) -> dict[str, Any]:
         with self.backend.lock:
             self.get(env_id)
-            busy = [s.id for s in self.backend.sessions.values() if s.data["environment_id"] == env_id and s.status == "running"]
+            busy = self.backend.sessions.running_in(env_id)
             if busy:
                 raise Conflict(f"environment {env_id!r} has running sessions {busy}; interrupt them (a user.interrupt "
                                "event) and wait for session.status_idle first.")

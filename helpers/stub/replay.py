@@ -4,7 +4,7 @@ One :class:`Replayer` per session holds the walk's state; one :class:`Scheduler`
 next event is due, so HTTP handler threads never wait on a replay. All state changes happen under the backend lock.
 
 The engine only walks a recording. What a client may send when (pending tool uses, a second answer refused, ...) is
-the session's business (models.SessionState); the engine sees its session through a :class:`Host` (emit, schedule,
+the session's business (session_state.SessionState); the engine sees its session through a :class:`Host` (emit, schedule,
 settings, what waits for an answer), and never imports the Backend.
 
 Details beyond the design doc's rules:
@@ -12,7 +12,7 @@ Details beyond the design doc's rules:
 * Pace: the gap before an agent-side line is its recorded ``processed_at`` gap, capped at ``max_gap`` recorded
   seconds (default 4), divided by the speed. ``"instant"`` has no gaps.
 * A ``user.message`` sent while the agent is running (nothing pending) is queued and starts the next recorded
-  turn when it comes (while something is pending it is a 400: models.SessionState.check_events).
+  turn when it comes (while something is pending it is a 400: session_state.SessionState.check_events).
 * Answering only some of the blocking events re-emits ``session.status_idle`` (``requires_action``) with the rest;
   a recorded ``requires_action`` whose events were all answered already is not emitted. ``stop_reason.event_ids``
   lists at most 5 of the waiting ids, oldest first (the host's window), so a client answering only the listed ids
@@ -97,7 +97,7 @@ class ReplaySettings(NamedTuple):
 
 
 class Host(Protocol):
-    """All a :class:`Replayer` may do to its session (models.py hands it one)."""
+    """All a :class:`Replayer` may do to its session (sessions.py hands it one)."""
 
     def emit(self, event: dict[str, Any], thread: str | None = None) -> dict[str, Any]:
         """Store an event in the session's history and send it to its streams; returns it as stored. With
@@ -492,7 +492,7 @@ class Replayer:
         if self.interrupt_id is not None:
             self._take_interrupt(now)
         if self.budget_stopped and not self._resume(now):
-            return self.resume_at  # paused at the budget (a message that would start work is refused: models.py)
+            return self.resume_at  # paused at the budget (a message that would start work is refused: session_state.py)
         budget = 64
         while budget > 0:
             r = self._advance(now)

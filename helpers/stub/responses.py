@@ -3,7 +3,7 @@
 Each handler takes ``(backend, req)`` and returns ``(status, body)``; body is a dict (sent as JSON),
 ``(bytes, content_type)``, or a :class:`Stream` (the SSE stream: the server hands it the connection). Every query
 parameter and request body is parsed here, into typed keyword arguments (a 400 naming the parameter when it is
-wrong); the backend (models.py) never sees a raw query.
+wrong); the backends (models.py composes them) never see a raw query.
 """
 from __future__ import annotations
 
@@ -253,7 +253,7 @@ def create_session(backend: Backend, req: Request) -> Result:
                              "type, id and version). Pass agent=agent.id, or {\"type\": \"agent\", \"id\": "
                              "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
     budgets.check_shape(req.json().get("budget"))
-    return 200, backend.create_session(_body(req, "SessionCreateParams", "session"))
+    return 200, backend.sessions.create(_body(req, "SessionCreateParams", "session"))
 
 
 def list_sessions(backend: Backend, req: Request) -> Result:
@@ -264,29 +264,29 @@ def list_sessions(backend: Backend, req: Request) -> Result:
     if bad:
         raise InvalidRequest(f"statuses[]: {bad[0]!r} is not a session status; use rescheduling, running, idle "
                              "or terminated.")
-    return 200, backend.list_sessions(include_archived=include_archived, agent_id=req.q("agent_id"),
+    return 200, backend.sessions.list(include_archived=include_archived, agent_id=req.q("agent_id"),
                                 agent_version=agent_version, statuses=statuses, order=req.q_order("desc"),
                                 created_at=req.q_time_range(), memory_store_id=req.q("memory_store_id"),
                                 deployment_id=req.q("deployment_id"), **req.q_page())
 
 
 def get_session(backend: Backend, req: Request) -> Result:
-    return 200, backend.get_session(req.params["session_id"])
+    return 200, backend.sessions.get(req.params["session_id"])
 
 
 def update_session(backend: Backend, req: Request) -> Result:
     if req.json().get("budget") is not None:
         budgets.check_shape(req.json()["budget"])
-    return 200, backend.update_session(req.params["session_id"], _body(req, "SessionUpdateParams",
+    return 200, backend.sessions.update(req.params["session_id"], _body(req, "SessionUpdateParams",
                                                                "session update"))
 
 
 def archive_session(backend: Backend, req: Request) -> Result:
-    return 200, backend.archive_session(req.params["session_id"])
+    return 200, backend.sessions.archive(req.params["session_id"])
 
 
 def delete_session(backend: Backend, req: Request) -> Result:
-    return 200, backend.delete_session(req.params["session_id"])
+    return 200, backend.sessions.delete(req.params["session_id"])
 
 
 def send_events(backend: Backend, req: Request) -> Result:
@@ -300,12 +300,12 @@ def send_events(backend: Backend, req: Request) -> Result:
     events = body["events"]
     if not isinstance(events, list) or not events:
         raise InvalidRequest("events: must be a non-empty list of events.")
-    return 200, backend.send_events(req.params["session_id"], events)
+    return 200, backend.sessions.send_events(req.params["session_id"], events)
 
 
 def list_events(backend: Backend, req: Request) -> Result:
     order = req.q_order("asc")
-    return 200, backend.list_events(req.params["session_id"], types=req.q_list("types") or [], order=order,
+    return 200, backend.sessions.list_events(req.params["session_id"], types=req.q_list("types") or [], order=order,
                               created_at=req.q_time_range(), **req.q_page(max_limit=1000))
 
 
@@ -322,30 +322,30 @@ def stream_events(backend: Backend, req: Request) -> Result:
     session_id = req.params["session_id"]
 
     def serve(write: Callable[[bytes], Any], request_id: str) -> None:
-        s, sub = backend.subscribe(session_id, deltas, cut, write, stream_head(request_id))
+        s, sub = backend.sessions.subscribe(session_id, deltas, cut, write, stream_head(request_id))
         try:  # this thread writes the stream out; emitters only queue frames (sse.Subscriber)
-            sub.pump(backend.keepalive, lambda: backend.send_keepalive(s, sub))
+            sub.pump(backend.keepalive, lambda: backend.sessions.send_keepalive(s, sub))
         finally:
-            backend.unsubscribe(s, sub)
+            backend.sessions.unsubscribe(s, sub)
 
     return 200, Stream(serve)
 
 
 def list_resources(backend: Backend, req: Request) -> Result:
-    return 200, backend.list_resources(req.params["session_id"], **req.q_page())
+    return 200, backend.sessions.list_resources(req.params["session_id"], **req.q_page())
 
 
 def add_resource(backend: Backend, req: Request) -> Result:
-    return 200, backend.add_resource(req.params["session_id"], _body(req, "sessions.ResourceAddParams",
+    return 200, backend.sessions.add_resource(req.params["session_id"], _body(req, "sessions.ResourceAddParams",
                                                              "resource"))
 
 
 def get_resource(backend: Backend, req: Request) -> Result:
-    return 200, backend.get_resource(req.params["session_id"], req.params["resource_id"])
+    return 200, backend.sessions.get_resource(req.params["session_id"], req.params["resource_id"])
 
 
 def delete_resource(backend: Backend, req: Request) -> Result:
-    return 200, backend.delete_resource(req.params["session_id"], req.params["resource_id"])
+    return 200, backend.sessions.delete_resource(req.params["session_id"], req.params["resource_id"])
 
 
 def update_resource(backend: Backend, req: Request) -> Result:
@@ -355,7 +355,7 @@ def update_resource(backend: Backend, req: Request) -> Result:
     extra = [k for k in body if k != "authorization_token"]
     if extra:
         raise InvalidRequest(f"Invalid resource update: {extra[0]} is not a known field (known: authorization_token).")
-    return 200, backend.update_resource(req.params["session_id"], req.params["resource_id"],
+    return 200, backend.sessions.update_resource(req.params["session_id"], req.params["resource_id"],
                                   authorization_token=body["authorization_token"])
 
 
@@ -402,7 +402,7 @@ def stream_thread(backend: Backend, req: Request) -> Result:
     def serve(write: Callable[[bytes], Any], request_id: str) -> None:
         s, sub, t = backend.threads.subscribe(session_id, thread_id, deltas, write, stream_head(request_id))
         try:
-            sub.pump(backend.keepalive, lambda: backend.send_keepalive(s, sub))
+            sub.pump(backend.keepalive, lambda: backend.sessions.send_keepalive(s, sub))
         finally:
             backend.threads.unsubscribe(s, sub, t)
 

@@ -238,19 +238,19 @@ def check_archivable(thread: ThreadState) -> None:
 
 class ThreadsBackend:
     """The threads routes: list, retrieve, archive, a thread's own events and stream. Uses the owning backend's lock
-    and sessions (``backend._session(id)`` is a ``models.SessionState``, whose ``threads`` are a
+    and sessions (``backend.sessions.state(id)`` is a ``session_state.SessionState``, whose ``threads`` are a
     :class:`SessionThreads`)."""
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
 
     def _thread(self, session_id: str, thread_id: str) -> tuple[Any, ThreadState]:
-        s = self.backend._session(session_id)
+        s = self.backend.sessions.state(session_id)
         return s, s.threads.get(thread_id)
 
     def list(self, session_id: str, *, statuses: Sequence[str], limit: int, page: Cursor | None) -> dict[str, Any]:
         with self.backend.lock:
-            s = self.backend._session(session_id)
+            s = self.backend.sessions.state(session_id)
             s.threads.primary.data["status"] = s.status
             out = s.threads.listing(statuses, limit, page)
             out["data"] = [s.threads.view(t, s.status, s.view) for t in out["data"]]
@@ -289,7 +289,7 @@ class ThreadsBackend:
         with self.backend.lock:
             s, t = self._thread(session_id, thread_id)
             if t.primary:
-                s, sub = self.backend.subscribe(session_id, deltas, None, write, head)
+                s, sub = self.backend.sessions.subscribe(session_id, deltas, None, write, head)
                 return s, sub, t
             sub = Subscriber(write, deltas)
             sub.push(head)
@@ -302,7 +302,7 @@ class ThreadsBackend:
     def unsubscribe(self, s: Any, sub: Subscriber, t: ThreadState) -> None:
         with self.backend.lock:
             if t.primary:
-                self.backend.unsubscribe(s, sub)
+                self.backend.sessions.unsubscribe(s, sub)
                 return
             sub.close()
             if sub in t.subscribers:
