@@ -7,11 +7,9 @@ wrong); the backends (models.py composes them) never see a raw query.
 """
 from __future__ import annotations
 
-import json
 import mimetypes
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -21,10 +19,10 @@ from .deployments import check_schedule
 from .dreams import FINAL as DREAM_FINAL
 from .exceptions import InvalidRequest, StubError
 from .models import Backend
+from .request import Request, Result, Stream, check_name, check_text, validated_body
 from .skills import OLD_DIALECT
 from .sse import stream_head
 from .urls import MANAGED_AGENTS_BETA
-from .utils import TimeRange, decode_cursor, parse_time
 from .validation import sdk_types, validate_params
 from .vaults import scrub
 
@@ -45,155 +43,9 @@ _SESSION_STATUSES = ("rescheduling", "running", "idle", "terminated")
 _DELTA_TYPES = ("agent.message", "agent.thinking")
 
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    params: dict[str, str]
-    query: dict[str, list[str]]
-    headers: dict[str, str]  # lower-cased names
-    body: bytes = b""
-    _json: Any = field(default=None, repr=False)
-
-    def json(self) -> Any:
-        if self._json is None:
-            if not self.body.strip():
-                raise InvalidRequest(f"{self.method} {self.path} needs a JSON body, but the request had none.")
-            try:
-                self._json = json.loads(self.body)
-            except (ValueError, UnicodeDecodeError) as e:
-                raise InvalidRequest(f"The request body is not valid JSON ({e}). Send a JSON object.") from None
-            except RecursionError:
-                raise InvalidRequest(f"The request body's JSON nests deeper than {MAX_DEPTH} levels; flatten "
-                                     "it.") from None
-            if not isinstance(self._json, dict):
-                raise InvalidRequest("The request body must be a JSON object.")
-            check_json(self._json)
-        return self._json
-
-    # ---------------------------------------------------------------- query parameters
-    def q(self, name: str) -> str | None:
-        """The last value of query parameter ``name`` (None when absent)."""
-        v = self.query.get(name)
-        return v[-1] if v else None
-
-    def q_list(self, name: str) -> list[str] | None:
-        """All values of the array parameter ``name`` (sent as ``name[]=a&name[]=b``); None when absent."""
-        v = self.query.get(name + "[]")
-        return v if v is not None else self.query.get(name)
-
-    def q_int(self, name: str, default: int | None, lo: int, hi: int | None) -> int | None:
-        value = self.q(name)
-        if value is None or value == "":
-            return default
-        try:
-            n = int(value)
-        except ValueError:
-            raise InvalidRequest(f"{name}: {value!r} is not an integer.") from None
-        if n < lo or (hi is not None and n > hi):
-            raise InvalidRequest(f"{name}: {n} is out of range; use {lo}..{hi}." if hi else f"{name}: must be >= {lo}.")
-        return n
-
-    def q_bool(self, name: str, default: bool = False) -> bool:
-        value = self.q(name)
-        if value is None:
-            return default
-        if value.lower() in ("true", "1"):
-            return True
-        if value.lower() in ("false", "0"):
-            return False
-        raise InvalidRequest(f"{name}: {value!r} is not a boolean; use true or false.")
-
-    def q_order(self, default: str) -> str:
-        o = self.q("order") or default
-        if o not in ("asc", "desc"):
-            raise InvalidRequest(f"order: {o!r} is not valid; use 'asc' or 'desc'.")
-        return o
-
-    def q_time_range(self, name: str = "created_at") -> TimeRange:
-        """``created_at[gt]``, ``[gte]``, ``[lt]``, ``[lte]``: RFC 3339 bounds."""
-        bounds = []
-        for op in ("gt", "gte", "lt", "lte"):
-            value = self.q(f"{name}[{op}]")
-            if value:
-                bounds.append((op, parse_time(value, f"{name}[{op}]")))
-        return TimeRange(tuple(bounds))
-
-    def q_page(self, default_limit: int = 20, max_limit: int = 100) -> dict[str, Any]:
-        """``limit`` and ``page`` (a cursor from a previous list response), as keyword arguments."""
-        limit = self.q_int("limit", default_limit, 1, max_limit)
-        page = self.q("page")
-        return {"limit": limit, "page": decode_cursor(page) if page else None}
-
-
-@dataclass
-class Stream:
-    """A streamed response: ``serve(write, request_id)`` writes the response head, then the events, until the
-    stream ends (the server gives it the connection's ``write``)."""
-
-    serve: Callable[[Callable[[bytes], Any], str], None]
-
-
-Result = tuple[int, Any]
-
-#: The deepest JSON a request may nest (a tool's input_schema included): the stub's limit, far above real use.
-MAX_DEPTH = 64
-#: Names (agents, environments, deployments, files) are at most this long: the stub's limit (the SDK and docs state
-#: none).
-MAX_NAME = 256
-
-
-def check_json(doc: Any) -> None:
-    """Refuse, before anything looks at it, JSON that the stub could store but never send back: nesting deeper than
-    MAX_DEPTH, or a string holding a lone UTF-16 surrogate (valid JSON escapes such as "\\ud800", but not UTF-8)."""
-    stack: list[tuple[Any, list[Any]]] = [(doc, [])]
-    while stack:
-        value, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            raise InvalidRequest(f"{_loc(path[:8])}...: the request body nests deeper than {MAX_DEPTH} levels; "
-                                 "flatten it.")
-        if isinstance(value, dict):
-            for k, v in value.items():
-                _encodable(k, path + [k])
-                stack.append((v, path + [k]))
-        elif isinstance(value, list):
-            stack.extend((v, path + [i]) for i, v in enumerate(value))
-        elif isinstance(value, str):
-            _encodable(value, path)
-
-
-def _encodable(text: str, path: list[Any]) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise InvalidRequest(f"{_loc(path) or 'body'}: contains a lone UTF-16 surrogate ({text[e.start]!r} at "
-                             f"character {e.start}), which is not valid Unicode text. Send only whole characters "
-                             "(a surrogate pair, or the character itself).") from None
-
-
-def _loc(path: list[Any]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(path))
-
-
-def _named(body: dict[str, Any], what: str) -> dict[str, Any]:
-    name = body.get("name")
-    if isinstance(name, str) and len(name) > MAX_NAME:
-        raise InvalidRequest(f"name: is {len(name):,} characters long; {what} names are at most {MAX_NAME} characters.")
-    return body
-
-
-def _body(req: Request, params_type: str, what: str) -> dict[str, Any]:
-    """The request's JSON body, validated against the SDK's params TypedDict named ``params_type`` (in
-    ``anthropic.types.beta``, or ``sessions.`` in its sessions module)."""
-    beta, sessions = sdk_types()
-    module, _, name = params_type.rpartition(".")
-    body = validate_params(getattr(sessions if module else beta, name), req.json(), what=what)
-    return _named(body, what.split()[0]) if what.startswith(("agent", "environment", "deployment")) else body
-
-
 # ------------------------------------------------------------------------------------------------ agents
 def create_agent(backend: Backend, req: Request) -> Result:
-    return 200, backend.agents.create(_body(req, "AgentCreateParams", "agent"))
+    return 200, backend.agents.create(validated_body(req, "AgentCreateParams", "agent"))
 
 
 def list_agents(backend: Backend, req: Request) -> Result:
@@ -206,7 +58,7 @@ def get_agent(backend: Backend, req: Request) -> Result:
 
 
 def update_agent(backend: Backend, req: Request) -> Result:
-    return 200, backend.agents.update(req.params["agent_id"], _body(req, "AgentUpdateParams",
+    return 200, backend.agents.update(req.params["agent_id"], validated_body(req, "AgentUpdateParams",
                                                            "agent update"))
 
 
@@ -220,7 +72,7 @@ def list_agent_versions(backend: Backend, req: Request) -> Result:
 
 # ------------------------------------------------------------------------------------------------ environments
 def create_environment(backend: Backend, req: Request) -> Result:
-    return 200, backend.environments.create(_body(req, "EnvironmentCreateParams", "environment"))
+    return 200, backend.environments.create(validated_body(req, "EnvironmentCreateParams", "environment"))
 
 
 def list_environments(backend: Backend, req: Request) -> Result:
@@ -232,7 +84,7 @@ def get_environment(backend: Backend, req: Request) -> Result:
 
 
 def update_environment(backend: Backend, req: Request) -> Result:
-    return 200, backend.environments.update(req.params["environment_id"], _body(
+    return 200, backend.environments.update(req.params["environment_id"], validated_body(
         req, "EnvironmentUpdateParams", "environment update"))
 
 
@@ -253,7 +105,7 @@ def create_session(backend: Backend, req: Request) -> Result:
                              "type, id and version). Pass agent=agent.id, or {\"type\": \"agent\", \"id\": "
                              "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
     budgets.check_shape(req.json().get("budget"))
-    return 200, backend.sessions.create(_body(req, "SessionCreateParams", "session"))
+    return 200, backend.sessions.create(validated_body(req, "SessionCreateParams", "session"))
 
 
 def list_sessions(backend: Backend, req: Request) -> Result:
@@ -277,7 +129,7 @@ def get_session(backend: Backend, req: Request) -> Result:
 def update_session(backend: Backend, req: Request) -> Result:
     if req.json().get("budget") is not None:
         budgets.check_shape(req.json()["budget"])
-    return 200, backend.sessions.update(req.params["session_id"], _body(req, "SessionUpdateParams",
+    return 200, backend.sessions.update(req.params["session_id"], validated_body(req, "SessionUpdateParams",
                                                                "session update"))
 
 
@@ -336,7 +188,7 @@ def list_resources(backend: Backend, req: Request) -> Result:
 
 
 def add_resource(backend: Backend, req: Request) -> Result:
-    return 200, backend.sessions.add_resource(req.params["session_id"], _body(req, "sessions.ResourceAddParams",
+    return 200, backend.sessions.add_resource(req.params["session_id"], validated_body(req, "sessions.ResourceAddParams",
                                                              "resource"))
 
 
@@ -415,7 +267,7 @@ def _deployment_body(req: Request, params_type: str, what: str) -> dict[str, Any
     body = req.json()
     budgets.check_shape(body.get("budget"))
     check_schedule(body.get("schedule"))
-    return _body(req, params_type, what)
+    return validated_body(req, params_type, what)
 
 
 def create_deployment(backend: Backend, req: Request) -> Result:
@@ -516,9 +368,9 @@ def upload_file(backend: Backend, req: Request) -> Result:
         raise InvalidRequest(f"file: is required but missing (parts sent: {sorted(parts)}). Pass file=open(path, 'rb').")
     filename, content, mime = parts["file"]
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    _encodable(name, ["file.filename"])
-    _encodable(mime, ["file.content_type"])
-    _named({"name": name}, "file")
+    check_text(name, ["file.filename"])
+    check_text(mime, ["file.content_type"])
+    check_name({"name": name}, "file")
     if mime in ("application/octet-stream", "") and name:
         mime = mimetypes.guess_type(name)[0] or ("text/plain" if name.endswith((".log", ".txt", ".md")) else mime)
     return 200, backend.files.upload(name or "unnamed", content, mime)
@@ -593,14 +445,14 @@ def _skill_files(req: Request) -> tuple[list[tuple[str, bytes]], str | None]:
     files, display = [], None
     for name, filename, content, _ctype in parts:
         if name in ("files[]", "files"):
-            _encodable(filename or "", ["files.filename"])
+            check_text(filename or "", ["files.filename"])
             files.append((filename or "", content))
         elif name == "display_name":
             try:
                 display = content.decode("utf-8")
             except UnicodeDecodeError:
                 raise InvalidRequest("display_name: is not UTF-8 text.") from None
-            _encodable(display, ["display_name"])
+            check_text(display, ["display_name"])
         else:
             raise InvalidRequest(f"{name}: is not a field of a skill upload (fields: files[], display_name).")
     return files, display
@@ -757,7 +609,7 @@ def redact_memory_version(backend: Backend, req: Request) -> Result:
 
 
 def create_dream(backend: Backend, req: Request) -> Result:
-    return 200, backend.dreams.create(_body(req, "DreamCreateParams", "dream"))
+    return 200, backend.dreams.create(validated_body(req, "DreamCreateParams", "dream"))
 
 
 def list_dreams(backend: Backend, req: Request) -> Result:
@@ -798,7 +650,7 @@ def _vault_body(req: Request, params_type: str, what: str) -> dict[str, Any]:
                                       else body, what=what)
             checked.pop("vault_id", None)
             return checked
-        return _body(req, params_type, what)
+        return validated_body(req, params_type, what)
     except StubError as e:
         raise scrub(e, body) from None
 
