@@ -30,6 +30,12 @@ MAX_MODULE_LINES = 800
 LAYERS = {
     "helpers.dashboard": ("data", "html", "charts", "agent_panel", "widget"),
     "helpers.incident": ("validator", "evidence", "tools"),
+    # the stub's table in docs/design.md, "The stub: which file owns which rule": shared machinery, the rules each
+    # resource's backend uses, the backends (a session's last), the Backend that composes them, the HTTP layer
+    "helpers.stub": ("urls", "exceptions", "utils", "validator_cache", "validation", "sse", "recordings", "vaults",
+                     "fit", "replay", "multiagent", "pricing", "budgets", "threads", "outputs", "skills",
+                     "memory_stores", "dreams", "mounts", "deployments", "files", "environments", "agents",
+                     "session_state", "sessions", "models", "request", "responses", "server", "__main__"),
 }
 
 
@@ -80,6 +86,10 @@ def test_layer_checker_sees_upward_function_level_and_package_imports_and_unlist
     assert layer_violations(import_graph(root), "pkg.sub", ("a", "b")) == ["pkg.sub.a imports pkg.sub.b, which is not below it"]
     (root / "sub" / "a.py").write_text("from pkg.sub import x\n")  # the package's __init__ imports every file
     assert layer_violations(import_graph(root), "pkg.sub", ("a", "b")) == ["pkg.sub.a imports pkg.sub, which is not below it"]
+    (root / "sub" / "__main__.py").write_text("from . import x\n")  # the entry point may import the package
+    assert layer_violations(import_graph(root), "pkg.sub", ("a", "b", "__main__")) == [
+        "pkg.sub.a imports pkg.sub, which is not below it"]
+    (root / "sub" / "__main__.py").unlink()
     (root / "sub" / "a.py").write_text("")
     (root / "sub" / "c.py").write_text("")
     assert layer_violations(import_graph(root), "pkg.sub", ("a", "b", "d")) == [

@@ -89,14 +89,15 @@ def layer_violations(graph: dict[str, set[str]], package: str, layers: Sequence[
     """What breaks "the files of ``package`` import one way": ``layers`` names its files, lowest first, and a file may
     import only files listed before it. A file the order does not list, or one that imports a file at or above its
     own place or the package itself (its ``__init__``, which imports every file), is a violation. The package's
-    ``__init__`` may import them all."""
+    ``__init__`` may import them all, and so may its ``__main__`` (``python -m``: the entry point above it), which
+    is listed last."""
     rank = {f"{package}.{name}": i for i, name in enumerate(layers)}
     files = sorted(m for m in graph if m.startswith(f"{package}."))
     out = [f"{m} is in no layer: add it to the order" for m in files if m not in rank]
     out += [f"{name} is listed but does not exist" for name in rank if name not in graph]
     for m in files:
         for t in sorted(graph[m]):
-            if t == package or (t in rank and m in rank and rank[t] >= rank[m]):
+            if (t == package and m != f"{package}.__main__") or (t in rank and m in rank and rank[t] >= rank[m]):
                 out.append(f"{m} imports {t}, which is not below it")
     return out
 
