@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import multiagent
-from .exceptions import Conflict, InvalidRequest, NotFound, not_found
+from .exceptions import Conflict, InvalidRequest, NotFound, get_or_404
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
 from .validation import sdk_types, validate_response
 
@@ -127,11 +127,8 @@ class AgentsBackend:
         self.agents: dict[str, builtins.list[dict[str, Any]]] = {}
 
     def _versions(self, agent_id: str) -> builtins.list[dict[str, Any]]:
-        v = self.agents.get(agent_id)
-        if v is None:
-            raise not_found("agent", agent_id, "Create one with client.beta.agents.create(...) and use its .id; "
-                                               "list yours with client.beta.agents.list().")
-        return v
+        return get_or_404(self.agents, "agent", agent_id, "Create one with client.beta.agents.create(...) and use its .id; "
+                                                          "list yours with client.beta.agents.list().")
 
     def create(self, p: dict[str, Any]) -> dict[str, Any]:
         """``p``: the validated ``AgentCreateParams``."""

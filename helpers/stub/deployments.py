@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import budgets
-from .exceptions import Conflict, InvalidRequest, StubError, not_found
+from .exceptions import Conflict, InvalidRequest, StubError, get_or_404
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
 from .validation import check_system_message, sdk_types, validate_response
 
@@ -181,11 +181,8 @@ class DeploymentsBackend:
 
     # ---------------------------------------------------------------- helpers
     def _deployment(self, deployment_id: str) -> dict[str, Any]:
-        d = self.deployments.get(deployment_id)
-        if d is None:
-            raise not_found("deployment", deployment_id, "Create one with client.beta.deployments.create(...) and use "
-                                                         "its .id; list yours with client.beta.deployments.list().")
-        return d
+        return get_or_404(self.deployments, "deployment", deployment_id, "Create one with client.beta.deployments."
+                          "create(...) and use its .id; list yours with client.beta.deployments.list().")
 
     def _pin(self, ref: Any, where: str = "agent") -> dict[str, Any]:
         """An agent reference resolved to a concrete version (the agent must exist and not be archived). The object
@@ -401,11 +398,9 @@ class DeploymentsBackend:
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         with self.backend.lock:
-            run = self.runs.get(run_id)
-            if run is None:
-                raise not_found("deployment run", run_id, "Runs are listed with client.beta.deployment_runs.list("
-                                                          "deployment_id=...); deployments.run(...) returns a new one.")
-            return self._run_view(run)
+            return self._run_view(get_or_404(self.runs, "deployment run", run_id, "Runs are listed with "
+                                             "client.beta.deployment_runs.list(deployment_id=...); deployments.run(...) "
+                                             "returns a new one."))
 
     def list_runs(self, *, deployment_id: str | None, has_error: bool | None, trigger_type: str | None,
                   created_at: TimeRange, limit: int, page: Cursor | None) -> dict[str, Any]:

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .exceptions import Conflict, InvalidRequest, not_found
+from .exceptions import Conflict, InvalidRequest, get_or_404
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, rfc3339
 from .validation import sdk_types, validate_response
 
@@ -109,11 +109,8 @@ class DreamsBackend:
 
     # ---------------------------------------------------------------- lookups, views, the clock
     def _dream(self, dream_id: str) -> dict[str, Any]:
-        d = self.dreams.get(dream_id)
-        if d is None:
-            raise not_found("dream", dream_id, "Create one with client.beta.dreams.create(...) and use its .id; list "
-                                               "yours with client.beta.dreams.list().")
-        return d
+        return get_or_404(self.dreams, "dream", dream_id, "Create one with client.beta.dreams.create(...) and use its .id; list "
+                                                          "yours with client.beta.dreams.list().")
 
     @staticmethod
     def _view(d: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .exceptions import Conflict, InvalidRequest, not_found
+from .exceptions import Conflict, InvalidRequest, get_or_404
 from .utils import Cursor, new_id, now, paginate, patch_metadata, rfc3339
 from .validation import sdk_types, validate_response
 
@@ -26,11 +26,8 @@ class EnvironmentsBackend:
 
     def get(self, env_id: str) -> dict[str, Any]:
         with self.backend.lock:
-            e = self.environments.get(env_id)
-            if e is None:
-                raise not_found("environment", env_id, "Create one with client.beta.environments.create(name=...) "
-                                                       "and pass its .id.")
-            return e
+            return get_or_404(self.environments, "environment", env_id, "Create one with client.beta.environments."
+                              "create(name=...) and pass its .id.")
 
     def find(self, env_id: str) -> dict[str, Any] | None:
         """The environment, or None once deleted (an idle session outlives its environment)."""

@@ -6,10 +6,11 @@ Every message says what was wrong *and* how to fix it. Every error is determinis
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 __all__ = ["StubError", "InvalidRequest", "AuthenticationError", "NotFound", "MethodNotAllowed", "Conflict",
-           "not_found", "MemoryPreconditionFailed", "MemoryPathConflict"]
+           "not_found", "get_or_404", "MemoryPreconditionFailed", "MemoryPathConflict"]
 
 
 class StubError(Exception):
@@ -60,6 +61,18 @@ class MethodNotAllowed(StubError):
 class Conflict(StubError):
     status = 409
     error_type = "conflict_error"
+
+
+T = TypeVar("T")
+
+
+def get_or_404(table: Mapping[str, T], kind: str, ident: str, hint: str = "") -> T:
+    """``table[ident]``, or the API's 404 when no ``kind`` has that id (:func:`not_found`; ``hint`` says what to do).
+    The one lookup of every resource the stub keeps."""
+    found = table.get(ident)
+    if found is None:
+        raise not_found(kind, ident, hint)
+    return found
 
 
 def not_found(kind: str, ident: str, hint: str = "") -> NotFound:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from .exceptions import InvalidRequest, not_found
+from .exceptions import InvalidRequest, get_or_404
 from .utils import Cursor, new_id, now, paginate, rfc3339
 from .validation import sdk_types, validate_response
 
@@ -42,11 +42,8 @@ class FilesBackend:
         return meta
 
     def _file(self, file_id: str) -> Stored:
-        f = self.files.get(file_id)
-        if f is None:
-            raise not_found("file", file_id, "Upload it first with client.beta.files.upload(file=open(path, 'rb')) "
-                                             "and use the returned .id.")
-        return f
+        return get_or_404(self.files, "file", file_id, "Upload it first with client.beta.files.upload(file=open(path, 'rb')) "
+                                                       "and use the returned .id.")
 
     def exists(self, file_id: str) -> bool:
         return file_id in self.files

@@ -34,7 +34,7 @@ import re
 import unicodedata
 from typing import Any
 
-from .exceptions import InvalidRequest, MemoryPathConflict, MemoryPreconditionFailed, not_found
+from .exceptions import InvalidRequest, MemoryPathConflict, MemoryPreconditionFailed, get_or_404
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
 from .validation import sdk_types, validate_response
 
@@ -172,11 +172,8 @@ class MemoryStoresBackend:
 
     # ---------------------------------------------------------------- lookups and views
     def _store(self, store_id: str) -> _Store:
-        s = self.stores.get(store_id)
-        if s is None:
-            raise not_found("memory store", store_id, "Create one with client.beta.memory_stores.create(name=...) and "
-                                                      "use its .id; list yours with client.beta.memory_stores.list().")
-        return s
+        return get_or_404(self.stores, "memory store", store_id, "Create one with client.beta.memory_stores.create(name=...) and "
+                                                                 "use its .id; list yours with client.beta.memory_stores.list().")
 
     def _writable(self, store_id: str, what: str) -> _Store:
         s = self._store(store_id)
@@ -186,11 +183,8 @@ class MemoryStoresBackend:
         return s
 
     def _memory(self, s: _Store, memory_id: str) -> dict[str, Any]:
-        m = s.memories.get(memory_id)
-        if m is None:
-            raise not_found("memory", memory_id, f"List the store's memories with client.beta.memory_stores.memories."
-                                                 f"list({s.id!r}); a deleted memory keeps only its versions.")
-        return m
+        return get_or_404(s.memories, "memory", memory_id, f"List the store's memories with client.beta.memory_stores.memories."
+                                                           f"list({s.id!r}); a deleted memory keeps only its versions.")
 
     @staticmethod
     def _store_view(s: _Store) -> dict[str, Any]:
@@ -406,11 +400,8 @@ class MemoryStoresBackend:
 
     # ---------------------------------------------------------------- versions
     def _version(self, s: _Store, version_id: str) -> dict[str, Any]:
-        v = next((v for v in s.versions if v["id"] == version_id), None)
-        if v is None:
-            raise not_found("memory version", version_id, "List them with client.beta.memory_stores.memory_versions."
-                                                           f"list({s.id!r}).")
-        return v
+        return get_or_404({v["id"]: v for v in s.versions}, "memory version", version_id,
+                          f"List them with client.beta.memory_stores.memory_versions.list({s.id!r}).")
 
     def list_versions(self, store_id: str, *, filters: dict[str, Any], created_at: TimeRange, view: str, limit: int,
                       page: Cursor | None) -> dict[str, Any]:

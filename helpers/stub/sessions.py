@@ -26,7 +26,7 @@ from ..events import EVENT_IDS_WINDOW
 from ..sandbox import UPLOADS_DIR
 from . import budgets, mounts, multiagent
 from .agents import normalize_tools
-from .exceptions import Conflict, InvalidRequest, not_found
+from .exceptions import Conflict, InvalidRequest, get_or_404
 from .fit import Fit
 from .memory_stores import MAX_STORES_PER_SESSION
 from .recordings import Recording
@@ -179,11 +179,8 @@ class SessionsBackend:
 
     # ---------------------------------------------------------------- sessions
     def state(self, session_id: str) -> SessionState:
-        s = self.sessions.get(session_id)
-        if s is None:
-            raise not_found("session", session_id, "Create one with client.beta.sessions.create(agent=..., "
-                                                   "environment_id=...) and use its .id.")
-        return s
+        return get_or_404(self.sessions, "session", session_id, "Create one with client.beta.sessions.create(agent=..., "
+                                                                "environment_id=...) and use its .id.")
 
     def _make_resource(self, r: dict[str, Any], t: str, session_id: str, copies: dict[str, Any]) -> dict[str, Any]:
         """A session resource; a file's session copy goes into ``copies`` (files.py stores them: ``keep``)."""
@@ -381,10 +378,9 @@ class SessionsBackend:
 
     def get_resource(self, session_id: str, resource_id: str) -> dict[str, Any]:
         with self.backend.lock:
-            for r in self.state(session_id).data["resources"]:
-                if r.get("id") == resource_id:
-                    return r
-        raise not_found("session resource", resource_id, "List them with client.beta.sessions.resources.list(session_id).")
+            resources = {r.get("id"): r for r in self.state(session_id).data["resources"]}
+            return get_or_404(resources, "session resource", resource_id, "List them with "
+                              "client.beta.sessions.resources.list(session_id).")
 
     def delete_resource(self, session_id: str, resource_id: str) -> dict[str, Any]:
         with self.backend.lock:

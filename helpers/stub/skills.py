@@ -30,7 +30,7 @@ import re
 import zipfile
 from typing import Any
 
-from .exceptions import InvalidRequest, NotFound, not_found
+from .exceptions import InvalidRequest, NotFound, get_or_404
 from .utils import Cursor, new_id, now, paginate, rfc3339
 from .validation import sdk_types, validate_response
 
@@ -114,11 +114,8 @@ class SkillsBackend:
 
     # ---------------------------------------------------------------- lookups and views
     def _skill(self, skill_id: str) -> dict[str, Any]:
-        s = self.skills.get(skill_id)
-        if s is None:
-            raise not_found("skill", skill_id, "Create one with client.beta.skills.create(files=[...]) and use its .id; "
-                                               "list yours with client.beta.skills.list().")
-        return s
+        return get_or_404(self.skills, "skill", skill_id, "Create one with client.beta.skills.create(files=[...]) and "
+                                                          "use its .id; list yours with client.beta.skills.list().")
 
     def _version(self, s: dict[str, Any], version: str) -> dict[str, Any]:
         if version == "latest":

@@ -30,7 +30,7 @@ import copy
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .exceptions import Conflict, InvalidRequest, NotFound, StubError, not_found
+from .exceptions import Conflict, InvalidRequest, NotFound, StubError, get_or_404
 from .utils import Cursor, new_id, now, paginate, parse_time, patch_metadata, rfc3339
 from .validation import validate_response
 
@@ -132,19 +132,14 @@ class VaultsBackend:
 
     # ---------------------------------------------------------------- helpers
     def _vault(self, vault_id: str) -> dict[str, Any]:
-        v = self.vaults.get(vault_id)
-        if v is None:
-            raise not_found("vault", vault_id, "Create one with client.beta.vaults.create(display_name=...) and use "
-                                               "its .id; list yours with client.beta.vaults.list().")
-        return v
+        return get_or_404(self.vaults, "vault", vault_id, "Create one with client.beta.vaults.create(display_name=...) and use "
+                                                          "its .id; list yours with client.beta.vaults.list().")
 
     def _credential(self, vault_id: str, credential_id: str) -> dict[str, Any]:
         self._vault(vault_id)
-        c = self.credentials.get(credential_id)
-        if c is None or c["vault_id"] != vault_id:
-            raise not_found("credential", credential_id, f"List the vault's credentials with "
-                                                         f"client.beta.vaults.credentials.list({vault_id!r}).")
-        return c
+        mine = {i: c for i, c in self.credentials.items() if c["vault_id"] == vault_id}
+        return get_or_404(mine, "credential", credential_id, "List the vault's credentials with "
+                          f"client.beta.vaults.credentials.list({vault_id!r}).")
 
     @staticmethod
     def _vault_view(v: dict) -> dict:
