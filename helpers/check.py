@@ -29,6 +29,7 @@ from .exercises import numbers_in
 from .hints import hint  # the second hint level, on request: check.hint("3.2")
 from .outputs import list_outputs
 from .sandbox import LOG_MOUNT_PATH, LOG_PATH, mounted_at
+from .toolset import TOOLSET_TYPE, enabled_builtin_tools
 
 __all__ = [  # noqa: F822 - TODO is made by the module __getattr__ (it names its cell)
     # the framework
@@ -836,14 +837,12 @@ def agent(agent_obj: Any, model: str | None = None) -> None:
         fail("the agent has no real system prompt.",
              "pass system=SYSTEM_PROMPT: it tells Claude it is an SRE investigating Incident-2277 and how to report.")
     tools = _tools_of(agent_obj)
-    toolsets = [t for t in tools if attr(t, "type") == "agent_toolset_20260401"]
+    toolsets = [t for t in tools if attr(t, "type") == TOOLSET_TYPE]
     if not toolsets:
         fail("the agent has no built-in toolset, so it cannot grep the log in its sandbox.",
              f"add the toolset, default off with only the read-only tools on: {_TOOLSET_SHAPE}.")
-    default_on = attr(toolsets[0], "default_config.enabled", True)
-    default_on = True if default_on is None else bool(default_on)
-    configs = {attr(c, "name"): attr(c, "enabled") for c in attr(toolsets[0], "configs") or []}
-    on = {name for name in _BUILTIN_TOOLS if (default_on if configs.get(name) is None else configs[name])}
+    default_on = attr(toolsets[0], "default_config.enabled") is not False
+    on = enabled_builtin_tools(tools)
     for name in ("bash", "grep", "read"):
         if name not in on:
             fail(f"the built-in `{name}` tool is disabled; the agent needs it to search app.log.",
@@ -890,7 +889,6 @@ def _nested_tools(exc: BaseException) -> tuple[str, str] | None:
 
 _EXPLAIN["2.2"] = _nested_tools
 
-_BUILTIN_TOOLS = ("bash", "edit", "read", "write", "glob", "grep", "web_fetch", "web_search")
 _TOOLSET_SHAPE = ('{"type": "agent_toolset_20260401", "default_config": {"enabled": False}, '
                   '"configs": [{"name": name, "enabled": True} for name in ("bash", "grep", "read", "glob")]}')
 

@@ -27,6 +27,7 @@ from typing import Any
 from .events import get
 from .sandbox import LOG_MOUNT_PATH, LOG_PATH
 from .settings import DATA_DIR, LEARNER
+from .toolset import TOOLSET_TYPE, enabled_builtin_tools
 
 __all__ = [
     "WORKSHOP", "LEARNER", "WORKSHOP_METADATA", "learner_name", "is_mine",
@@ -214,12 +215,9 @@ def _tool_signature(tools: list) -> list:
         kind = get(t, "type")
         if kind == "custom":
             sig.append(("custom", get(t, "name")))
-        elif kind == "agent_toolset_20260401":
+        elif kind == TOOLSET_TYPE:
             # each enabled tool with its permission policy: a policy that drifted makes a new version
-            default = get(get(t, "default_config") or {}, "permission_policy") or {}
-            enabled = sorted((get(c, "name"), get(get(c, "permission_policy") or default, "type") or "always_allow")
-                             for c in (get(t, "configs") or []) if get(c, "enabled"))
-            sig.append((kind, tuple(enabled)))
+            sig.append((kind, tuple(enabled_builtin_tools([t]).items())))
         else:
             sig.append((kind, get(t, "name") or get(t, "mcp_server_name")))
     return sorted(sig, key=repr)

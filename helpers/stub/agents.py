@@ -16,6 +16,7 @@ import builtins
 from functools import lru_cache
 from typing import Any
 
+from ..toolset import TOOLSET_TYPE
 from . import multiagent
 from .exceptions import Conflict, InvalidRequest, NotFound, get_or_404
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
@@ -45,7 +46,7 @@ def normalize_tools(tools: list[dict[str, Any]] | None, mcp_servers: list[dict[s
                 raise InvalidRequest(f"tools[{i}].name: a custom tool named {t['name']!r} is already defined at "
                                      f"tools[{names[t['name']]}]. Tool names must be unique.")
             names[t["name"]] = i
-        elif typ == "agent_toolset_20260401":
+        elif typ == TOOLSET_TYPE:
             dc = t.get("default_config") or {}
             enabled = dc.get("enabled")
             default = {"enabled": True if enabled is None else enabled,

@@ -58,10 +58,11 @@ import time
 from collections import deque
 from typing import Any, NamedTuple, Protocol
 
+from ..toolset import enabled_builtin_tools
 from .exceptions import InvalidRequest
 from .fit import Actor, Fit, actors, custom_unfit, mcp_unfit, mount_unfit, team_unfit
 from .recordings import DEFAULT_NAME, Library, Line, Recording
-from .utils import builtin_policy, new_id
+from .utils import new_id
 
 __all__ = ["Host", "ReplaySettings", "Replayer", "Scheduler", "Fit", "NO_INTERRUPT", "NO_THREAD_INTERRUPT",
            "NO_MORE_TURNS", "RESUME_DELAY"]
@@ -198,7 +199,7 @@ class Replayer:
     def _builtin_unfit(self, rec: Recording, actor: Actor, fit: Fit, suggest: bool) -> str | None:
         """The built-in tools the actor calls are enabled, with the recorded permission policy."""
         for name, seen in sorted(rec.builtin_tools(actor.thread).items()):
-            policy = builtin_policy(actor.tools, name)
+            policy = enabled_builtin_tools(actor.tools).get(name)
             if policy is None:
                 return (f"recording {rec.name!r} calls the built-in {name} tool, which {actor.label} does not "
                         f"enable. Add {{\"type\": \"agent_toolset_20260401\"}} with {name} enabled to the agent's "

@@ -16,7 +16,7 @@ from ..timestamps import parse_iso
 from .exceptions import InvalidRequest
 
 __all__ = ["new_id", "now", "rfc3339", "parse_time", "Cursor", "encode_cursor", "decode_cursor", "paginate", "patch_metadata",
-           "TimeRange", "parse_speed", "builtin_policy", "custom_tool_names"]
+           "TimeRange", "parse_speed", "custom_tool_names"]
 
 # --------------------------------------------------------------------------------------------------------------
 # ids and clock
@@ -151,19 +151,6 @@ def parse_speed(value: Any) -> Any:
     if f <= 0:
         raise ValueError(f"speed must be 'instant' or a positive number, not {value!r}")
     return f
-
-
-def builtin_policy(tools: list[dict[str, Any]], name: str) -> str | None:
-    """How the agent (its normalized ``tools``) runs the built-in tool ``name``: ``"always_allow"``,
-    ``"always_ask"``, or None when it does not enable it."""
-    for t in tools:
-        if t.get("type") != "agent_toolset_20260401":
-            continue
-        cfg = next((c for c in t.get("configs") or [] if c.get("name", c.get("type")) == name), None)
-        cfg = cfg or t.get("default_config") or {}
-        if cfg.get("enabled", True):
-            return (cfg.get("permission_policy") or {}).get("type", "always_allow")
-    return None
 
 
 def custom_tool_names(tools: list[dict[str, Any]]) -> list[str]:
