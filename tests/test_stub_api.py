@@ -273,17 +273,17 @@ def test_a_session_gets_its_own_copy_of_each_file(client, server, env, agent):
         client.beta.files.list(ids=[f.id], limit=5)
 
 
-def test_at_most_100_files_per_session(client, env, agent):
+def test_at_most_500_files_per_session(client, env, agent):
     f = client.beta.files.upload(file=("a.txt", b"a", "text/plain"))
     before = len(list(client.beta.sessions.list(limit=100)))
-    too_many = [{"type": "file", "file_id": f.id, "mount_path": f"/workspace/{i}.txt"} for i in range(101)]
-    with pytest.raises(anthropic.BadRequestError, match="at most 100 files"):
+    too_many = [{"type": "file", "file_id": f.id, "mount_path": f"/workspace/{i}.txt"} for i in range(501)]
+    with pytest.raises(anthropic.BadRequestError, match="at most 500 files"):
         client.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=too_many)
     assert len(list(client.beta.sessions.list(limit=100))) == before  # nothing made
-    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=too_many[:100])
-    with pytest.raises(anthropic.BadRequestError, match="at most 100 files"):
+    s = client.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=too_many[:500])
+    with pytest.raises(anthropic.BadRequestError, match="at most 500 files"):
         client.beta.sessions.resources.add(s.id, type="file", file_id=f.id)
-    assert len(list(client.beta.sessions.resources.list(s.id))) == 100
+    assert len(list(client.beta.sessions.resources.list(s.id))) == 500  # every page
 
 
 def test_session_update_rules_and_session_updated(client, env, agent):

@@ -39,8 +39,9 @@ from .validation import sdk_types, validate_response
 __all__ = ["SessionsBackend", "MAX_SESSION_FILES"]
 
 
-#: Files a session can hold (the service's documented limit).
-MAX_SESSION_FILES = 100
+#: Files a session can hold: "A maximum of 500 files is supported per session"
+#: (https://platform.claude.com/docs/en/managed-agents/files, "Multiple files"; the page said 100 until mid-2026).
+MAX_SESSION_FILES = 500
 
 
 def _check_file_count(n: int) -> None:

@@ -44,3 +44,17 @@ def test_an_uploaded_file_cannot_be_downloaded(client, workshop):
     assert client.beta.files.retrieve_metadata(log_file.id).downloadable is False
     with pytest.raises(anthropic.BadRequestError):
         client.beta.files.download(log_file.id)
+
+
+def test_a_session_holds_at_most_500_files(client, new_session):
+    """Source: https://platform.claude.com/docs/en/managed-agents/files, "Multiple files": "A maximum of 500 files is
+    supported per session." (the page said 100 before); `sessions.resources.add` adds a file to a session "after
+    creation"."""
+    small = client.beta.files.upload(file=("note.txt", b"ok", "text/plain"))
+    more = [{"type": "file", "file_id": small.id, "mount_path": f"/notes/{i}.txt"} for i in range(499)]
+    s = new_session(resources=more)  # app.log and 499 more: 500
+    assert sum(r.type == "file" for r in s.resources) == 500
+    with pytest.raises(anthropic.BadRequestError):
+        client.beta.sessions.resources.add(s.id, type="file", file_id=small.id)
+    with pytest.raises(anthropic.BadRequestError):
+        new_session(resources=more + more[:1])
