@@ -7,7 +7,8 @@ session): :class:`SessionState`, used by :class:`helpers.stub.sessions.SessionsB
   for, ``user.tool_result`` only on self-hosted environments, ``system.message`` last.
 * What an accepted batch does (:meth:`SessionState.accept`): ids, a queued ``user.message`` (``processed_at`` null
   until taken up), the status, the re-emitted idle when some of the waiting ids are answered, an answer routed to the
-  child thread that asked.
+  child thread that asked; a ``user.interrupt`` while the session is paused at its budget is accepted and ignored
+  (echoed with ``processed_at`` null, never stored or streamed).
 * What each emitted event changes (:meth:`SessionState.emit`): the history and its streams, the status, the usage and
   list cost, what waits for an answer (:class:`_Waiting`, listed at most :data:`EVENT_IDS_WINDOW` at a time), the
   outcome evaluations, the outputs and memories the agent writes; a child thread's event goes to the thread, and
@@ -152,6 +153,14 @@ class SessionState:
         cap = budgets.cap_usd(self.data.get("budget"))
         return cap is not None and self.spent >= cap
 
+    def paused_at_budget(self) -> bool:
+        """Idle because its cap stopped it (the last idle's stop reason is ``budget_reached``: a tool ask outranks the
+        cap, and then the session reports ``requires_action``) and still at or over the cap."""
+        if self.status != "idle" or not self.over_budget():
+            return False
+        last = next((e.data for e in reversed(self.events) if e.type == "session.status_idle"), None)
+        return ((last or {}).get("stop_reason") or {}).get("type") == "budget_reached"
+
     def check_budget_fit(self, rec: Recording) -> None:
         """A recording that stops at its budget fits a session whose cap that recorded spend reaches; one that reads
         skills or memories, or writes memories, fits a session whose agent and mounts could have (mounts.py)."""
@@ -292,6 +301,10 @@ class SessionState:
             ev = copy.deepcopy(ev)
             typ = ev["type"]
             ev["id"] = new_id("sevt")
+            if typ == "user.interrupt" and self.paused_at_budget():
+                # "accepted and ignored: it does not appear in the event list and changes nothing" (docs, budgets)
+                stored.append({**ev, "processed_at": None})
+                continue
             if typ == "user.define_outcome":
                 ev["outcome_id"] = new_id("outc")
                 self.outcomes[ev["outcome_id"]] = ev["description"]

@@ -1,6 +1,8 @@
 """Budgets: their shape, the rules for changing them, the budget_reached stop and the resume."""
 from __future__ import annotations
 
+import time
+
 import anthropic
 import pytest
 
@@ -65,3 +67,22 @@ def test_a_session_at_its_budget_pauses_idle_refuses_new_work_and_resumes_when_r
     if client.beta.sessions.retrieve(s.id).status == "running":  # enough: stop spending
         client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])
         wait_for_status(client, s.id, "idle", timeout=300)
+
+
+def test_an_interrupt_at_the_budget_cap_is_accepted_and_ignored(client, backend, new_session):
+    """Source: https://platform.claude.com/docs/en/managed-agents/budgets: a `user.interrupt` is a settle event, and one
+    "sent while the session is paused at its budget (all threads paused at the cap) is accepted and ignored: it does
+    not appear in the event list and changes nothing" (anthropics/skills, skills/claude-api/shared/managed-agents-
+    events.md, "Reaching a session budget": "it is never persisted and changes nothing")."""
+    s = new_session(recording="budget-reached", budget=budget("2"))
+    stopped = loop.run(client, s.id, DRILL, handle_tool=incident.handle_tool, render=False, timeout=600)
+    assert stopped.stop_reason == "budget_reached"
+    before = [e.id for e in history(client, s.id)]
+    sent = client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])  # accepted: no error
+    assert [e.type for e in sent.data or []] in ([], ["user.interrupt"])
+    if backend.live:
+        time.sleep(3)  # room for it to show, were it persisted
+    events = history(client, s.id)
+    assert [e.id for e in events] == before and "user.interrupt" not in [e.type for e in events]
+    session = client.beta.sessions.retrieve(s.id)
+    assert session.status == "idle"
