@@ -90,6 +90,9 @@ class RunResult:
     reconnects: int = 0
     idle_event: Any = None
     seconds: float = 0.0
+    #: The session's totals at the last ``session.usage`` the run saw (the session emits one right before each idle:
+    #: tokens, ``list_cost``, ``active_seconds``), or None.
+    usage: Any = None
 
     @property
     def messages(self) -> list[str]:
@@ -399,6 +402,8 @@ class _Run:
         t = self.last_type = get(event, "type")
         self.result.events.append(event)
         self.note(event)
+        if t == "session.usage":
+            self.result.usage = get(event, "usage")
         dropped = None
         if t == "agent.custom_tool_use":  # answer first: the agent waits on it, whatever the callbacks do
             try:

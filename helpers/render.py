@@ -78,15 +78,38 @@ def _compact(value: Any) -> str:
 
 
 def _tokens(usage: dict | None) -> str:
+    """A request's ``model_usage`` or a session's cumulative ``usage`` (cache writes as one figure or by TTL)."""
     usage = usage or {}
-    bits = [f"in={usage.get('input_tokens', 0)}", f"out={usage.get('output_tokens', 0)}"]
+    bits = [f"in={usage.get('input_tokens') or 0}", f"out={usage.get('output_tokens') or 0}"]
     cache_read = usage.get("cache_read_input_tokens")
     if cache_read:
         bits.append(f"cache_read={cache_read}")
-    cache_write = usage.get("cache_creation_input_tokens")
+    by_ttl = usage.get("cache_creation")
+    cache_write = usage.get("cache_creation_input_tokens") or (
+        sum(v or 0 for v in by_ttl.values()) if isinstance(by_ttl, dict) else 0)
     if cache_write:
         bits.append(f"cache_write={cache_write}")
     return "tokens " + " ".join(bits)
+
+
+def _dollars(cents: Any) -> str:
+    """An amount in cents (the API's string) as dollars."""
+    text = str(cents)
+    return f"${int(text) / 100:,.2f}" if text.isascii() and text.isdigit() and len(text) < 16 else f"{text[:20]} cents"
+
+
+def _usage_snapshot(ev: dict) -> str:
+    """``session.usage``: the session's totals so far (it comes right before each idle): tokens, list cost (against
+    the budget, if any), active time."""
+    usage = ev.get("usage") or {}
+    bits = ["so far: " + _tokens(usage)]
+    cost = (usage.get("list_cost") or {}).get("amount")
+    if cost is not None:
+        cap = ((ev.get("budget") or {}).get("max_list_cost") or {}).get("amount")
+        bits.append(f"list cost {_dollars(cost)}" + (f" of a {_dollars(cap)} budget" if cap is not None else ""))
+    if usage.get("active_seconds") is not None:
+        bits.append(f"{usage['active_seconds']:.1f} s active")
+    return " · ".join(bits)
 
 
 # --------------------------------------------------------------------------- one line per type
@@ -176,7 +199,7 @@ def _session_detail(t: str, ev: dict) -> str | None:
         retry = (err.get("retry_status") or {}).get("type", "?")
         return f"{err.get('type', 'error')}: {err.get('message', '')} (retry: {retry})"
     if t == "session.usage":
-        return _tokens(ev.get("usage"))
+        return _usage_snapshot(ev)
     if t == "session.updated":
         changed = [k for k in ("agent", "budget", "metadata", "title") if ev.get(k) is not None]
         return "updated " + ", ".join(changed) if changed else "updated"

@@ -449,6 +449,19 @@ class TestAgentPanelState:
             b.status, b.final_report, b.messages, list(b.tool_calls))
         assert [c.result for c in a.tool_calls.values()] == [c.result for c in b.tool_calls.values()]
 
+    def test_state_keeps_the_last_usage_snapshot_out_of_the_timeline(self):
+        """A session.usage (the session's totals, right before each idle) updates the header's cost, not the
+        timeline."""
+        state = d.AgentPanelState()
+        state.attach("sesn_usage")
+        first = _ev("session.usage", "u1", usage={"input_tokens": 5, "list_cost": {"amount": "3", "currency": "USD"},
+                                                 "active_seconds": 12.4})
+        assert state.apply(first) == "usage" and state.timeline == []
+        assert d.usage_summary(state) == "list cost $0.03 · 12 s active"
+        state.apply(_ev("session.usage", "u2", usage={"list_cost": {"amount": "1250", "currency": "USD"}}))
+        assert d.usage_summary(state) == "list cost $12.50" and state.events == 2
+        assert d.usage_summary(d.AgentPanelState()) == ""
+
     def test_state_over_a_fault_sequence(self):
         state = d.AgentPanelState()
         state.attach("sesn_faults")

@@ -86,7 +86,7 @@ def test_an_interrupt_mid_request_closes_its_span():
         types = [e.type for e in got]
         i = types.index("user.interrupt")
         assert types[i - 1:] == ["span.model_request_start", "user.interrupt", "span.model_request_end",
-                                 "session.status_idle"], types[i - 3:]
+                                 "session.usage", "session.status_idle"], types[i - 3:]
         assert got[i + 1].model_request_start_id == got[i - 1].id
         assert got[-1].stop_reason.type == "end_turn" and types.count("agent.tool_result") == 1
         _assert_spans_balanced(c, s.id)

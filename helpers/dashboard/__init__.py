@@ -42,6 +42,7 @@ from .agent_panel import (
     timeline_entry_html,
     tool_call_html,
     tool_calls_summary,
+    usage_summary,
 )
 from .charts import SHIPPED_CHART_VIEWS, SHIPPED_CHARTS, chart_name, metrics_figure, render_metrics_png, shipped_chart_args
 from .data import (
@@ -67,6 +68,7 @@ __all__ = [
     "AgentPanelState",
     "Dashboard",
     "tool_calls_summary",
+    "usage_summary",
     "ToolCall",
     "clean_text",
     "deploy_markers",

@@ -27,6 +27,7 @@ __all__ = [
     "timeline_entry_html",
     "tool_call_html",
     "tool_calls_summary",
+    "usage_summary",
 ]
 
 
@@ -51,7 +52,8 @@ class AgentPanelState:
     """What the SRE Agent panel knows, folded from the session's events by ``apply``.
 
     ``timeline`` lists ``(kind, payload)`` in arrival order: ``("user", text)``, ``("message", text)``,
-    ``("tool", tool_use_id)``, ``("error", text)``, ``("status", text)``.
+    ``("tool", tool_use_id)``, ``("error", text)``, ``("status", text)``. ``usage`` is the session's last
+    ``session.usage`` snapshot (it comes right before each idle): its totals so far, for the header.
     """
 
     session_id: str | None = None
@@ -64,6 +66,7 @@ class AgentPanelState:
     error: str | None = None
     events: int = 0
     thinking: int = 0
+    usage: dict | None = None
     _seen: set = field(default_factory=set, repr=False)
     _turn_last_message: str | None = field(default=None, repr=False)
 
@@ -78,7 +81,7 @@ class AgentPanelState:
 
     def apply(self, event: Any) -> str | None:
         """Fold one event in. Returns what changed ("status", "message", "tool", "result", "report", "error",
-        "user", "other"), or ``None`` for a duplicate (same event id seen before)."""
+        "user", "usage", "other"), or ``None`` for a duplicate (same event id seen before)."""
         ev = as_dict(event)
         eid = ev.get("id")
         if eid is not None:
@@ -116,6 +119,9 @@ class AgentPanelState:
         if kind == "user.interrupt":
             self.timeline.append(("status", "interrupted by the user"))
             return "user"
+        if kind == "session.usage":  # the totals so far, not a step of the investigation: no timeline entry
+            self.usage = as_dict(ev.get("usage") or {})
+            return "usage"
         if kind == "agent.thinking":
             self.thinking += 1
         return "other"
@@ -273,4 +279,16 @@ def tool_calls_summary(state: AgentPanelState) -> str:
             done = sum(1 for c in calls if c.done)
             parts.append(f"{len(calls)} {one if len(calls) == 1 else many}"
                          + (f" ({done} {verb})" if done != len(calls) or kind == "custom" else ""))
+    return " · ".join(parts)
+
+
+def usage_summary(state: AgentPanelState) -> str:
+    """The session's cost so far, from its last ``session.usage`` (e.g. "list cost $0.07 · 41 s active"), or ""."""
+    usage = state.usage or {}
+    parts = []
+    cents = str((usage.get("list_cost") or {}).get("amount", ""))
+    if cents.isascii() and cents.isdigit() and len(cents) < 16:
+        parts.append(f"list cost ${int(cents) / 100:,.2f}")
+    if isinstance(usage.get("active_seconds"), (int, float)):
+        parts.append(f"{usage['active_seconds']:.0f} s active")
     return " · ".join(parts)

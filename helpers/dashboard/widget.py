@@ -10,7 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import as_dict, get
-from .agent_panel import AgentPanelState, final_report_html, status_badge_html, timeline_entry_html, tool_calls_summary
+from .agent_panel import (
+    AgentPanelState,
+    final_report_html,
+    status_badge_html,
+    timeline_entry_html,
+    tool_calls_summary,
+    usage_summary,
+)
 from .charts import render_metrics_png
 from .data import (
     SERVICES,
@@ -113,7 +120,8 @@ class AgentPanel:
         else:
             body = (
                 f'<div class="muted">session <code>{esc(s.session_id or "?")}</code> · {s.events} events · '
-                f"{tool_calls_summary(s)} · {len(s.messages)} messages</div>"
+                f"{tool_calls_summary(s)} · {len(s.messages)} messages"
+                f"{' · ' + usage_summary(s) if usage_summary(s) else ''}</div>"
             )
             if s.error:
                 body += f'<div class="msg-error"><span class="who" style="background:#c62828">error</span>{esc(s.error)}</div>'

@@ -26,7 +26,8 @@ Details beyond the design doc's rules:
   learner did not send (they started with a message) is stood in for by that message, and the grading is skipped:
   the turn ends with ``session.status_idle`` (``end_turn``) where the recording's first ``span.outcome_evaluation_*``
   line was.
-* ``session.updated`` lines are skipped; ``session.usage`` lines carry the session's accumulated usage.
+* ``session.updated`` and ``session.usage`` lines are skipped: the session emits its own (an update's, and a usage
+  snapshot right before each ``session.status_idle``: session_state.py).
 * A recorded ``user.interrupt`` is a wait point like the others, but it does not wait forever: if no interrupt
   arrives within ``interrupt_wait`` seconds (default 30), the engine says so in an ``agent.message``
   (:data:`NO_INTERRUPT`) and plays on (the recording's turn then ends), so a run nobody interrupts still stops.
@@ -613,7 +614,7 @@ class Replayer:
 
     def _agent_line(self, line: Line, now: float) -> _Step:
         """A recorded agent-side event: emit it when it is due."""
-        if line.type == "session.updated":  # (parse() refuses session.deleted lines)
+        if line.type in ("session.updated", "session.usage"):  # (parse() refuses session.deleted lines)
             self.pos += 1
             return 0
         rec = self.rec

@@ -346,19 +346,20 @@ class SessionState:
         """Store one event (fresh id and processed_at unless given), update the session, fan out to streams.
         ``queued``: a user.message the agent takes up later: stored and streamed with processed_at null.
         ``thread``: a child thread's own event (threads.py says what the session's stream also carries).
+        Every ``session.status_idle`` comes right after a ``session.usage`` snapshot (:meth:`_usage_snapshot`).
         The caller holds the backend lock."""
         if "agent_name" in event:  # a recorded thread event names the subagent as the recording does
             roster = multiagent.roster(self.data["agent"].get("multiagent"))
             event["agent_name"] = roster_name(event["agent_name"], roster) or event["agent_name"]
         if thread is not None:
             return self._emit_on_thread(event, thread)
+        typ = event["type"]
+        if typ == "session.status_idle":
+            self.emit(self._usage_snapshot())
         _, sessions = sdk_types()
         ts = now()
         event.setdefault("id", new_id("sevt"))
         event["processed_at"] = None if queued else rfc3339(ts)
-        typ = event["type"]
-        if typ == "session.usage":
-            event["usage"] = self.view()["usage"]
         validate_event(sessions.BetaManagedAgentsSessionEvent, event)
         self.seq += 1
         ev = StoredEvent(self.seq, event, ts)
@@ -375,6 +376,13 @@ class SessionState:
         if typ == "session.status_terminated":
             self.close_streams()
         return event
+
+    def _usage_snapshot(self) -> dict[str, Any]:
+        """The ``session.usage`` event the session emits "immediately before it goes idle, whatever the stop reason"
+        (docs, events-and-streaming, "Tracking usage"; budgets: "The usage event always immediately precedes this idle
+        event"): the session's cumulative usage as its object reports it (tokens, ``list_cost``, ``active_seconds``)
+        and its budget, or null (SDK: ``BetaManagedAgentsSessionUsageEvent``)."""
+        return {"type": "session.usage", "usage": self.view()["usage"], "budget": copy.deepcopy(self.data.get("budget"))}
 
     def _emit_on_thread(self, event: dict[str, Any], thread_id: str) -> dict[str, Any]:
         """A child thread's event: in its own history and streams; its usage counts for the session's (priced at the

@@ -77,7 +77,9 @@ def test_an_interrupt_at_the_budget_cap_is_accepted_and_ignored(client, backend,
     s = new_session(recording="budget-reached", budget=budget("2"))
     stopped = loop.run(client, s.id, DRILL, handle_tool=incident.handle_tool, render=False, timeout=600)
     assert stopped.stop_reason == "budget_reached"
-    before = [e.id for e in history(client, s.id)]
+    listed = history(client, s.id)
+    assert listed[-2].type == "session.usage" and listed[-2].budget.max_list_cost.amount == "2"  # the budget's echo
+    before = [e.id for e in listed]
     sent = client.beta.sessions.events.send(s.id, events=[{"type": "user.interrupt"}])  # accepted: no error
     assert [e.type for e in sent.data or []] in ([], ["user.interrupt"])
     if backend.live:

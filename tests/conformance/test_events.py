@@ -1,8 +1,6 @@
 """Events: what a sent event comes back as, the order of the history, the stream against the history, spans."""
 from __future__ import annotations
 
-import pytest
-
 from helpers import incident, loop
 
 from .conftest import history, message
@@ -61,16 +59,19 @@ def test_each_model_request_span_ends_after_it_starts(client, new_session):
         assert end.model_usage.output_tokens >= 0
 
 
-def test_a_usage_snapshot_immediately_precedes_each_idle(client, backend, new_session, request):
+def test_a_usage_snapshot_immediately_precedes_each_idle(client, new_session):
     """Source: https://platform.claude.com/docs/en/managed-agents/events-and-streaming, "Tracking usage": the
     `session.usage` event "is emitted on idle transitions rather than on a timer: the session emits one immediately
     before it goes idle, whatever the stop reason"; budgets: "The usage event always immediately precedes this idle
-    event." """
-    if not backend.live:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "known gap: the stub emits no session.usage before an idle (docs/design.md, 'Conformance')")))
+    event."; the claude-api skill (anthropics/skills, shared/managed-agents-events.md): "The same totals live on the
+    session object's `usage` field"; SDK: `BetaManagedAgentsSessionUsageEvent` (`usage`, `budget`)."""
     s = new_session(recording="incident-2277")
-    loop.run(client, s.id, QUESTION, handle_tool=incident.handle_tool, render=False, timeout=600)
+    result = loop.run(client, s.id, QUESTION, handle_tool=incident.handle_tool, render=False, timeout=600)
     events = history(client, s.id)
     idles = [i for i, e in enumerate(events) if e.type == "session.status_idle"]
-    assert idles and all(i > 0 and events[i - 1].type == "session.usage" for i in idles)
+    assert len(idles) > 1  # requires_action idles and the end_turn one
+    assert all(i > 0 and events[i - 1].type == "session.usage" for i in idles)
+    last = events[idles[-1] - 1]
+    session = client.beta.sessions.retrieve(s.id)
+    assert last.usage.output_tokens == session.usage.output_tokens > 0 and last.budget is None
+    assert result.usage.output_tokens == session.usage.output_tokens  # loop.run keeps the last snapshot
