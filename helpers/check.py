@@ -27,6 +27,7 @@ from typing import Any
 from .events import attr, event_text
 from .exercises import numbers_in
 from .hints import hint  # the second hint level, on request: check.hint("3.2")
+from .i18n import N_, _
 from .outputs import list_outputs
 from .sandbox import LOG_MOUNT_PATH, LOG_PATH, mounted_at
 from .toolset import TOOLSET_TYPE, enabled_builtin_tools
@@ -83,18 +84,19 @@ class _Todo:
     def __format__(self, spec: str) -> str:
         if not spec:
             return repr(self)
-        self._fail(f"formatted with {spec!r}")
+        self._fail(_("formatted with {spec!r}").format(spec=spec))
 
     def _fail(self, what: str | None = None) -> None:
         __tracebackhide__ = True
-        who = f"`{self.name}`" if self.name else "This value"
-        todo = f"TODO {self.num}" if self.num else "the TODO cell above"
-        used = f" ({what})" if what else ""
+        who = f"`{self.name}`" if self.name else _("This value")
+        todo = f"TODO {self.num}" if self.num else _("the TODO cell above")
+        used = f" ({_(what)})" if what else ""
         placeholder = f"`{self.name} = check.TODO`" if self.name else "`... = check.TODO`"
         raise CheckFailed(
-            f"❌ {who} is still the TODO placeholder{used}: do {todo} first.\n"
-            f"Hint: in {todo}, replace the {placeholder} and `raise NotImplementedError(...)` lines with your code, "
-            "run that cell, then run this one again."
+            "❌ " + _("{who} is still the TODO placeholder{used}: do {todo} first.").format(who=who, used=used, todo=todo)
+            + "\n" + _("Hint: {hint}").format(hint=_(
+                "in {todo}, replace the {placeholder} and `raise NotImplementedError(...)` lines with your code, run "
+                "that cell, then run this one again.").format(todo=todo, placeholder=placeholder))
         )
 
     def __getattr__(self, name: str):
@@ -103,61 +105,61 @@ class _Todo:
             raise AttributeError(name)
         if name.startswith("_") or _called_from_library():
             self._fail()  # a library probing a name (pandas' ._typ, .tzinfo): not the learner's doing, do not name it
-        self._fail(f"it has no .{name}")
+        self._fail(_("it has no .{name}").format(name=name))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._fail(f"it has no .{name} to set")
+        self._fail(_("it has no .{name} to set").format(name=name))
 
     def __delattr__(self, name: str) -> None:
         self._fail()
 
     def __bool__(self) -> bool:
-        self._fail("it is neither true nor false")
+        self._fail(N_("it is neither true nor false"))
 
     def __call__(self, *args: Any, **kwargs: Any):
-        self._fail(None if _called_from_library() else "it is not a function yet")
+        self._fail(None if _called_from_library() else N_("it is not a function yet"))
 
     def __iter__(self):
-        self._fail("it cannot be looped over")
+        self._fail(N_("it cannot be looped over"))
 
     def __reversed__(self):
-        self._fail("it cannot be looped over")
+        self._fail(N_("it cannot be looped over"))
 
     def __len__(self) -> int:
-        self._fail("it has no length")
+        self._fail(N_("it has no length"))
 
     def __contains__(self, item: Any) -> bool:
-        self._fail("it cannot be searched")
+        self._fail(N_("it cannot be searched"))
 
     def __getitem__(self, key: Any):
-        self._fail("it cannot be indexed")
+        self._fail(N_("it cannot be indexed"))
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._fail("it cannot be indexed")
+        self._fail(N_("it cannot be indexed"))
 
     def __delitem__(self, key: Any) -> None:
-        self._fail("it cannot be indexed")
+        self._fail(N_("it cannot be indexed"))
 
     def __enter__(self):
-        self._fail("it cannot be used in a `with`")
+        self._fail(N_("it cannot be used in a `with`"))
 
     def __exit__(self, *exc: Any):
         return None
 
     def __float__(self) -> float:
-        self._fail("it is not a number")
+        self._fail(N_("it is not a number"))
 
     def __int__(self) -> int:
-        self._fail("it is not a number")
+        self._fail(N_("it is not a number"))
 
     def __index__(self) -> int:
-        self._fail("it is not a number")
+        self._fail(N_("it is not a number"))
 
     def __complex__(self) -> complex:
-        self._fail("it is not a number")
+        self._fail(N_("it is not a number"))
 
     def __round__(self, ndigits: Any = None):
-        self._fail("it is not a number")
+        self._fail(N_("it is not a number"))
 
     def __copy__(self) -> _Todo:
         return self
@@ -195,7 +197,7 @@ def _called_from_library(depth: int = 2) -> bool:
 def _todo_operator(op: str) -> Callable:
     def method(self, *args: Any):
         __tracebackhide__ = True
-        self._fail("it cannot be used in arithmetic or comparisons")
+        self._fail(N_("it cannot be used in arithmetic or comparisons"))
     method.__name__ = op
     return method
 
@@ -278,7 +280,7 @@ def fail(problem: str, hint: str | None = None) -> None:
     __tracebackhide__ = True
     text = f"❌ {problem}"
     if hint:
-        text += f"\nHint: {hint}"
+        text += "\n" + _("Hint: {hint}").format(hint=hint)
     raise CheckFailed(text)
 
 
@@ -294,17 +296,22 @@ def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
     if isinstance(value, _Todo):
         if todo in OPTIONAL_IN_WORKSHOP:
             skipped(todo, f"`{name}` is still the TODO placeholder")
-        ran = "" if todo not in _RUNS else " (its cell ran to the end, but left it unset)"
+        ran = "" if todo not in _RUNS else _(" (its cell ran to the end, but left it unset)")
         fail(
-            f"TODO {todo} is not done yet: `{name}` is still the TODO placeholder{ran}.",
-            f"replace the `raise NotImplementedError(...)` line of TODO {todo} with your code"
-            + (f" that sets `{name}` to {what}" if what else f" that sets `{name}`")
-            + ", run that cell until it finishes without an error, then run this one again.",
+            _("TODO {todo} is not done yet: `{name}` is still the TODO placeholder{ran}.").format(todo=todo, name=name,
+                                                                                                  ran=ran),
+            (_("replace the `raise NotImplementedError(...)` line of TODO {todo} with your code that sets `{name}` to "
+               "{what}, run that cell until it finishes without an error, then run this one again.") if what else
+             _("replace the `raise NotImplementedError(...)` line of TODO {todo} with your code that sets `{name}`, "
+               "run that cell until it finishes without an error, then run this one again.")
+             ).format(todo=todo, name=name, what=what),
         )
     if value is None or value is Ellipsis:
         fail(
-            f"`{name}` is {value!r}: TODO {todo} should set it to {what or 'a value'}.",
-            f"check that the last line of your TODO {todo} code assigns `{name} = ...` (and that a function returns it).",
+            _("`{name}` is {value!r}: TODO {todo} should set it to {what}.").format(
+                name=name, value=value, todo=todo, what=what or _("a value")),
+            _("check that the last line of your TODO {todo} code assigns `{name} = ...` (and that a function returns "
+              "it).").format(todo=todo, name=name),
         )
     return value
 
@@ -556,32 +563,36 @@ def _raised(todo: str, exc: BaseException) -> tuple[str, str]:
                 f"write TODO {other.group(1)}, or run again the cell that defined that code before TODO "
                 f"{other.group(1)} replaced it; then run the TODO {todo} cell, then this one.")
     if isinstance(exc, NotImplementedError):
-        return (f"TODO {todo} is not done yet: its cell still raises NotImplementedError.",
-                f"write your code in place of the `raise NotImplementedError(...)` line of TODO {todo} (its goal is "
-                "above the cell), run that cell, then run this one again.")
+        return (_("TODO {todo} is not done yet: its cell still raises NotImplementedError.").format(todo=todo),
+                _("write your code in place of the `raise NotImplementedError(...)` line of TODO {todo} (its goal is "
+                  "above the cell), run that cell, then run this one again.").format(todo=todo))
     if isinstance(exc, CheckFailed):
-        return (f"TODO {todo} is not done yet: {exc.message.removeprefix('❌ ').splitlines()[0]}",
-                "fix that in the TODO cell, run it again, then run this one.")
+        return (_("TODO {todo} is not done yet: {problem}").format(
+                    todo=todo, problem=exc.message.removeprefix("❌ ").splitlines()[0]),
+                _("fix that in the TODO cell, run it again, then run this one."))
     if kind == "StreamDeadline":  # helpers.deadline: the loop never stopped; its message says how the session did
-        return (f"TODO {todo} is not done yet: your loop was still reading when its stream's timeout ran out. {exc}",
-                "fix the loop's stop conditions, then run the TODO cell again: it starts a fresh session.")
+        return (_("TODO {todo} is not done yet: your loop was still reading when its stream's timeout ran out. "
+                  "{error}").format(todo=todo, error=exc),
+                _("fix the loop's stop conditions, then run the TODO cell again: it starts a fresh session."))
     status = getattr(exc, "status_code", None)
     if status is not None and _raised_in_send(exc):
         detail = getattr(exc, "api_message", None) or getattr(exc, "message", None) or str(exc)
-        return (f"TODO {todo} is not done yet: your client.beta.sessions.events.send(...) was refused ({status}, "
-                f"{kind}): {_clip(detail, 300)} The session never got what you sent.",
-                "fix what the API's message names (the field, its value), then run the TODO cell again: it starts "
-                "from a fresh session.")
+        return (_("TODO {todo} is not done yet: your client.beta.sessions.events.send(...) was refused ({status}, "
+                  "{kind}): {detail} The session never got what you sent.").format(
+                    todo=todo, status=status, kind=kind, detail=_clip(detail, 300)),
+                _("fix what the API's message names (the field, its value), then run the TODO cell again: it starts "
+                  "from a fresh session."))
     if status is not None:
         detail = getattr(exc, "api_message", None) or getattr(exc, "message", None) or str(exc)
-        return (f"TODO {todo} is not done yet: an API call in its cell was refused ({status}, {kind}): "
-                f"{_clip(detail, 300)}",
-                "fix what the API's message names, then run the TODO cell again.")
+        return (_("TODO {todo} is not done yet: an API call in its cell was refused ({status}, {kind}): "
+                  "{detail}").format(todo=todo, status=status, kind=kind, detail=_clip(detail, 300)),
+                _("fix what the API's message names, then run the TODO cell again."))
     at = _where(exc)
-    line = f" at line {at[0]} (`{_clip(at[1], 60)}`)" if at else ""
-    return (f"TODO {todo} is not done yet: its cell raised {_a(kind)}{line}: {_clip(str(exc), 300)}",
-            "fix the line the error points at (its traceback is under the TODO cell), run the TODO cell until it "
-            "finishes without an error, then run this one again.")
+    line = _(" at line {n} (`{code}`)").format(n=at[0], code=_clip(at[1], 60)) if at else ""
+    return (_("TODO {todo} is not done yet: its cell raised {error}{line}: {detail}").format(
+                todo=todo, error=_a(kind), line=line, detail=_clip(str(exc), 300)),
+            _("fix the line the error points at (its traceback is under the TODO cell), run the TODO cell until it "
+              "finishes without an error, then run this one again."))
 
 
 def _raised_in_send(exc: BaseException) -> bool:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import settings
+from .i18n import N_, _
 
 __all__ = ["EVIDENCE_SHA256", "Check", "run_checks", "check_learner", "find_workshop_resources", "reset", "prepare",
            "main"]
@@ -35,7 +36,7 @@ EVIDENCE_SHA256 = {
     "deploys.json": "c8e77f31f22096440181c28e8ef63cd9ab86991ea65a85ec1e4a61ddf635820f",
     "diff.txt": "5ae246fbdd5b57f417de4bdb78b7c0faadf660949b8082b01e0ac7e55108e4df",
 }
-REINSTALL = "rm -rf .venv && python3 workshop.py open   (rebuilds .venv from requirements.txt)"
+REINSTALL = N_("rm -rf .venv && python3 workshop.py open   (rebuilds .venv from requirements.txt)")
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)")
 
 
@@ -51,7 +52,7 @@ class Check:
         if not ok:
             self.failed.append(what)
             if fix:
-                self.out(f"    fix: {fix}")
+                self.out("    " + _("fix: {fix}").format(fix=fix))
         return ok
 
     def note(self, text: str) -> None:
@@ -68,12 +69,13 @@ def check_packages(check: Check, requirements: Path = settings.ROOT / "requireme
         try:
             have = metadata.version(name)
         except metadata.PackageNotFoundError:
-            have = "missing"
+            have = _("missing")
         if have != version:
-            wrong.append(f"{name} {have} (wants {version})")
-    check(not wrong, f"{len(pins)} pinned packages installed at their pinned versions"
-          + (f": {len(wrong)} differ: {', '.join(wrong[:4])}{' ...' if len(wrong) > 4 else ''}" if wrong else ""),
-          REINSTALL)
+            wrong.append(_("{name} {have} (wants {version})").format(name=name, have=have, version=version))
+    check(not wrong, _("{n} pinned packages installed at their pinned versions").format(n=len(pins))
+          + (_(": {n} differ: {which}").format(n=len(wrong), which=", ".join(wrong[:4]) + (" ..." if len(wrong) > 4 else ""))
+             if wrong else ""),
+          _(REINSTALL))
 
 
 def check_evidence(check: Check, data_dir: Path | None = None) -> None:
@@ -82,15 +84,16 @@ def check_evidence(check: Check, data_dir: Path | None = None) -> None:
     for name, digest in EVIDENCE_SHA256.items():
         path = data_dir / name
         if not path.exists():
-            bad.append(f"{name} missing")
+            bad.append(_("{name} missing").format(name=name))
         elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            bad.append(f"{name} changed")
+            bad.append(_("{name} changed").format(name=name))
     recordings = sorted(p.stem for p in (data_dir / "recordings").glob("*.jsonl"))
     if "incident-2277" not in recordings:
-        bad.append("recordings/incident-2277.jsonl missing")
-    check(not bad, f"the evidence in data/ is intact ({', '.join(EVIDENCE_SHA256)}; {len(recordings)} recordings)"
+        bad.append(_("{name} missing").format(name="recordings/incident-2277.jsonl"))
+    check(not bad, _("the evidence in data/ is intact ({files}; {n} recordings)").format(
+              files=", ".join(EVIDENCE_SHA256), n=len(recordings))
           + (f": {', '.join(bad)}" if bad else ""),
-          "git checkout -- data/   (on Windows, clone with: git clone -c core.autocrlf=false ...)")
+          _("git checkout -- data/   (on Windows, clone with: git clone -c core.autocrlf=false ...)"))
 
 
 def check_jupyterlab(check: Check) -> None:
@@ -100,11 +103,12 @@ def check_jupyterlab(check: Check) -> None:
     try:
         lab, widgets = metadata.version("jupyterlab"), metadata.version("ipywidgets")
     except metadata.PackageNotFoundError as exc:
-        check(False, f"JupyterLab and ipywidgets installed ({exc.args[0]} is missing)", REINSTALL)
+        check(False, _("JupyterLab and ipywidgets installed ({name} is missing)").format(name=exc.args[0]), _(REINSTALL))
         return
     ext = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter-widgets" / "jupyterlab-manager"
     ok = (ext / "package.json").exists() and all(util.find_spec(m) for m in ("jupyterlab", "ipywidgets", "ipykernel"))
-    check(ok, f"JupyterLab {lab} with the widgets extension (ipywidgets {widgets})", REINSTALL)
+    check(ok, _("JupyterLab {lab} with the widgets extension (ipywidgets {widgets})").format(lab=lab, widgets=widgets),
+          _(REINSTALL))
 
 
 def check_replay(check: Check) -> None:
@@ -119,12 +123,13 @@ def check_replay(check: Check) -> None:
         result = loop.run(client, session.id, "Checkout p99 is 10x its baseline since 14:07Z. Investigate.",
                           handle_tool=incident.handle_tool, render=False, timeout=120)
         ok = result.stop_reason == "end_turn" and "dep_4820" in result.text
-        check(ok, f"offline replay end to end: stub, agent, session, {len(result.tool_calls)} custom tool calls, "
-              f"stop {result.stop_reason!r} in {time.monotonic() - started:.1f} s",
-              "run python3 workshop.py test -x and read the first failure")
+        check(ok, _("offline replay end to end: stub, agent, session, {calls} custom tool calls, stop {stop!r} in "
+                    "{seconds:.1f} s").format(calls=len(result.tool_calls), stop=result.stop_reason,
+                                              seconds=time.monotonic() - started),
+              _("run python3 workshop.py test -x and read the first failure"))
     except Exception as exc:  # a doctor reports, it does not crash
-        check(False, f"offline replay end to end: {type(exc).__name__}: {str(exc)[:200]}",
-              "run python3 workshop.py test -x and read the first failure")
+        check(False, _("offline replay end to end: {error}").format(error=f"{type(exc).__name__}: {str(exc)[:200]}"),
+              _("run python3 workshop.py test -x and read the first failure"))
 
 
 def check_learner(check: Check) -> None:
@@ -134,23 +139,25 @@ def check_learner(check: Check) -> None:
     raw = os.environ.get("WORKSHOP_LEARNER")
     learner = settings.learner_id(raw or "") or settings.default_learner()  # settings.LEARNER's rule, read now
     if raw is None or not raw.strip():
-        check(True, f"you are the learner {learner!r} (your user and machine; WORKSHOP_LEARNER chooses another): what "
-                    "you create carries it, and only what carries it is reused, archived or reset")
+        check(True, _("you are the learner {learner!r} (your user and machine; WORKSHOP_LEARNER chooses another): what "
+                      "you create carries it, and only what carries it is reused, archived or reset").format(learner=learner))
     elif settings.learner_id(raw) != learner:  # nothing usable in it: the default stands in
-        check(False, f"WORKSHOP_LEARNER={raw!r} has no letter or digit, so you are {learner!r} (your user and machine)",
-              "export WORKSHOP_LEARNER=your-name   (letters, digits and hyphens; unique in the room)")
+        check(False, _("WORKSHOP_LEARNER={raw!r} has no letter or digit, so you are {learner!r} (your user and "
+                       "machine)").format(raw=raw, learner=learner),
+              _("export WORKSHOP_LEARNER=your-name   (letters, digits and hyphens; unique in the room)"))
     else:
-        written = "" if learner == raw.strip() else f" (written {learner!r} in names and metadata)"
-        check(True, f"you are the learner {learner!r} (WORKSHOP_LEARNER={raw!r}){written}: what you create carries it, "
-                    "and only what carries it is reused, archived or reset")
+        written = "" if learner == raw.strip() else _(" (written {learner!r} in names and metadata)").format(learner=learner)
+        check(True, _("you are the learner {learner!r} (WORKSHOP_LEARNER={raw!r}){written}: what you create carries it, "
+                      "and only what carries it is reused, archived or reset").format(learner=learner, raw=raw,
+                                                                                       written=written))
 
 
 def check_live(check: Check) -> None:
     import os
 
     if not os.environ.get("ANTHROPIC_API_KEY", "").strip():
-        check(False, "live mode needs ANTHROPIC_API_KEY, and it is not set",
-              "export ANTHROPIC_API_KEY=sk-ant-...  (or WORKSHOP_MODE=replay to work offline)")
+        check(False, _("live mode needs ANTHROPIC_API_KEY, and it is not set"),
+              _("export ANTHROPIC_API_KEY=sk-ant-...  (or WORKSHOP_MODE=replay to work offline)"))
         return
     import anthropic
 
@@ -160,30 +167,36 @@ def check_live(check: Check) -> None:
     client = connect("live", max_retries=1, timeout=30)
     try:
         model = client.models.retrieve(settings.MODEL)
-        check(True, f"the key works, and the model {model.id} exists")
+        check(True, _("the key works, and the model {model} exists").format(model=model.id))
     except anthropic.AuthenticationError:
-        check(False, "the key in ANTHROPIC_API_KEY is refused (401)", "create a key in the Console and export it")
+        check(False, _("the key in ANTHROPIC_API_KEY is refused (401)"), _("create a key in the Console and export it"))
         return
     except anthropic.NotFoundError:
-        check(False, f"the model {settings.MODEL!r} does not exist for this key",
-              f"set WORKSHOP_MODEL to a model the key can use (unset: {settings.DEFAULT_MODEL})")
+        check(False, _("the model {model!r} does not exist for this key").format(model=settings.MODEL),
+              _("set WORKSHOP_MODEL to a model the key can use (unset: {model})").format(model=settings.DEFAULT_MODEL))
     except anthropic.APIError as exc:
-        check(False, f"the API answers: {type(exc).__name__}: {str(exc)[:160]}", "check the network and the key")
+        check(False, _("the API answers: {error}").format(error=f"{type(exc).__name__}: {str(exc)[:160]}"),
+              _("check the network and the key"))
         return
     try:
         env, agent = resources.find_environment(client), resources.find_agent(client)
         log = resources.find_log_file(client)
-        check(True, "the Managed Agents beta answers (agents and environments listed)")
+        check(True, _("the Managed Agents beta answers (agents and environments listed)"))
     except anthropic.APIError as exc:
-        check(False, f"the Managed Agents beta: {type(exc).__name__}: {str(exc)[:160]}",
-              "the organisation of this key needs access to the Managed Agents beta")
+        check(False, _("the Managed Agents beta: {error}").format(error=f"{type(exc).__name__}: {str(exc)[:160]}"),
+              _("the organisation of this key needs access to the Managed Agents beta"))
         return
-    check.note(f"as {resources.LEARNER!r}, the workshop will create (or reuse) the environment {resources.ENVIRONMENT_NAME!r} "
-               f"({'exists: ' + env.id if env else 'not yet'}), the agent {resources.AGENT_NAME!r} "
-               f"({'exists: ' + agent.id if agent else 'not yet'}), and a session per run, all with the metadata "
-               f"{resources.WORKSHOP_METADATA}; 06 adds agents and a memory store, 07 deployments, 09 agents, an "
-               f"environment and a vault; the upload of app.log ({'exists: ' + log.id if log else 'not yet'}) is "
-               "shared by everyone on this key")
+
+    def exists(obj: Any) -> str:
+        return _("exists: {id}").format(id=obj.id) if obj else _("not yet")
+
+    check.note(_("as {learner!r}, the workshop will create (or reuse) the environment {environment!r} ({env_state}), the "
+                 "agent {agent!r} ({agent_state}), and a session per run, all with the metadata {metadata}; 06 adds "
+                 "agents and a memory store, 07 deployments, 09 agents, an environment and a vault; the upload of "
+                 "app.log ({log_state}) is shared by everyone on this key").format(
+        learner=resources.LEARNER, environment=resources.ENVIRONMENT_NAME, env_state=exists(env),
+        agent=resources.AGENT_NAME, agent_state=exists(agent), metadata=resources.WORKSHOP_METADATA,
+        log_state=exists(log)))
 
 
 def run_checks(out: Callable[[str], None] = print) -> int:
@@ -198,13 +211,14 @@ def run_checks(out: Callable[[str], None] = print) -> int:
     try:
         mode = resolve_mode()
     except ValueError as exc:
-        check(False, str(exc), "export WORKSHOP_MODE=replay (or live)")
+        check(False, str(exc), _("export WORKSHOP_MODE=replay (or live)"))
         mode = "replay"
     if mode == "live":
         check_live(check)
     else:
-        check.note("replay mode: the live checks run with WORKSHOP_MODE=live and ANTHROPIC_API_KEY set")
-    out(f"{'all checks passed' if not check.failed else str(len(check.failed)) + ' check(s) failed'} ({mode} mode)")
+        check.note(_("replay mode: the live checks run with WORKSHOP_MODE=live and ANTHROPIC_API_KEY set"))
+    verdict = _("all checks passed") if not check.failed else _("{n} check(s) failed").format(n=len(check.failed))
+    out(_("{verdict} ({mode} mode)").format(verdict=verdict, mode=mode))
     return 1 if check.failed else 0
 
 
@@ -226,28 +240,29 @@ def find_workshop_resources(client: Any, everyone: bool = False) -> tuple[dict[s
     for kind in KINDS:
         api = getattr(client.beta, kind, None)
         if api is None or not hasattr(api, "archive"):
-            skipped[kind] = "not in this SDK"
+            skipped[kind] = N_("not in this SDK")
             continue
         try:
             found[kind] = [obj for obj in api.list(limit=100)
                            if is_mine(obj, everyone) and not getattr(obj, "archived_at", None)]
         except anthropic.NotFoundError:
-            skipped[kind] = "not served here"
+            skipped[kind] = N_("not served here")
     return found, skipped
 
 
 def clear_caches(dry_run: bool, out: Callable[[str], None] = print) -> None:
     folder = settings.cache_dir()
-    what = "the workshop's cache (parsed log, charts, the stub's validators)"
     if folder is None:
-        out("  · the caches are off (WORKSHOP_CACHE_DIR=off): nothing to clear")
+        out("  · " + _("the caches are off (WORKSHOP_CACHE_DIR=off): nothing to clear"))
     elif not folder.exists():
-        out(f"  · no cache at {folder}")
+        out("  · " + _("no cache at {folder}").format(folder=folder))
     elif dry_run:
-        out(f"  would clear {what} {folder}")
+        out("  " + _("would clear the workshop's cache (parsed log, charts, the stub's validators) {folder}").format(
+            folder=folder))
     else:
         shutil.rmtree(folder)
-        out(f"  cleared {what} {folder}")
+        out("  " + _("cleared the workshop's cache (parsed log, charts, the stub's validators) {folder}").format(
+            folder=folder))
 
 
 def _archive_all(client: Any, found: dict[str, list], dry_run: bool, everyone: bool,
@@ -258,16 +273,17 @@ def _archive_all(client: Any, found: dict[str, list], dry_run: bool, everyone: b
         for obj in items:
             label = f"  {kind[:-1]:<13} {obj.id}  {getattr(obj, 'name', None) or getattr(obj, 'title', '') or ''}"
             if everyone:
-                label += f"  (learner {(getattr(obj, 'metadata', None) or {}).get('learner', 'not recorded')})"
+                whose = (getattr(obj, "metadata", None) or {}).get("learner") or _("not recorded")
+                label += "  " + _("(learner {learner})").format(learner=whose)
             if dry_run:
                 out(label)
                 continue
             try:
                 getattr(client.beta, kind).archive(obj.id)
-                out(label + "  archived")
+                out(label + "  " + _("archived"))
             except Exception as exc:  # e.g. a running session: say so, go on
                 failures += 1
-                out(label + f"  not archived: {type(exc).__name__}: {str(exc)[:120]}")
+                out(label + "  " + _("not archived: {error}").format(error=f"{type(exc).__name__}: {str(exc)[:120]}"))
     return failures
 
 
@@ -279,8 +295,8 @@ def reset(dry_run: bool = False, out: Callable[[str], None] = print, everyone: b
 
     failures = 0
     if resolve_mode() == "replay":
-        out("replay mode: the offline stub keeps nothing beyond a kernel, so there is nothing to archive "
-            "(set WORKSHOP_MODE=live and ANTHROPIC_API_KEY to reset live resources)")
+        out(_("replay mode: the offline stub keeps nothing beyond a kernel, so there is nothing to archive "
+              "(set WORKSHOP_MODE=live and ANTHROPIC_API_KEY to reset live resources)"))
     else:
         try:
             client = connect("live", max_retries=1, timeout=30)
@@ -289,13 +305,16 @@ def reset(dry_run: bool = False, out: Callable[[str], None] = print, everyone: b
             return 1
         found, skipped = find_workshop_resources(client, everyone)
         total = sum(len(v) for v in found.values())
-        whose = "every learner's" if everyone else f"learner {LEARNER!r}'s (WORKSHOP_LEARNER; others are left alone)"
-        out(f"{'would archive' if dry_run else 'archiving'} {total} workshop resource(s), {whose}, at {describe(client)}:")
+        whose = (_("every learner's") if everyone
+                 else _("learner {learner!r}'s (WORKSHOP_LEARNER; others are left alone)").format(learner=LEARNER))
+        heading = (_("would archive {n} workshop resource(s), {whose}, at {where}:") if dry_run
+                   else _("archiving {n} workshop resource(s), {whose}, at {where}:"))
+        out(heading.format(n=total, whose=whose, where=describe(client)))
         failures = _archive_all(client, found, dry_run, everyone, out)
         for kind, why in skipped.items():
-            out(f"  · {kind}: {why}")
+            out(f"  · {kind}: {_(why)}")
         if failures:
-            out(f"✗ {failures} could not be archived (see above); run reset again once they are idle")
+            out("✗ " + _("{n} could not be archived (see above); run reset again once they are idle").format(n=failures))
     clear_caches(dry_run, out)
     return 1 if failures else 0
 
@@ -325,10 +344,11 @@ def _prepare_log(out: Callable[[str], None]) -> None:
         load_log_columns(log)  # parses, then stores (a failure to store is not raised: checked below)
         if not cached.is_file():
             raise OSError(f"nothing could be written in {cached.parent}")
-        out(f"parsed data/app.log once for every kernel ({time.monotonic() - started:.1f} s; kept in {cached.parent})")
+        out(_("parsed data/app.log once for every kernel ({seconds:.1f} s; kept in {folder})").format(
+            seconds=time.monotonic() - started, folder=cached.parent))
     except Exception as exc:  # an unwritable cache folder: each kernel parses for itself, as without the cache
-        out(f"could not prepare the parsed-log cache ({type(exc).__name__}: {exc}); each notebook will parse app.log "
-            "itself (set WORKSHOP_CACHE_DIR to a folder you can write)")
+        out(_("could not prepare the parsed-log cache ({error}); each notebook will parse app.log itself (set "
+              "WORKSHOP_CACHE_DIR to a folder you can write)").format(error=f"{type(exc).__name__}: {exc}"))
 
 
 def _prepare_fonts(out: Callable[[str], None]) -> None:
@@ -342,14 +362,15 @@ def _prepare_fonts(out: Callable[[str], None]) -> None:
             return  # its config folder cannot be written: a throw-away one, the list would not be kept
         new = not list(folder.glob("fontlist-v*.json"))
         if new:
-            out("matplotlib is listing this machine's fonts (once; up to a minute on some laptops) ...")
+            out(_("matplotlib is listing this machine's fonts (once; up to a minute on some laptops) ..."))
         started = time.monotonic()
         import matplotlib.font_manager  # reads the list, or builds and saves it (~0.01 s when it is there)
 
         if new:
-            out(f"matplotlib listed this machine's fonts ({time.monotonic() - started:.1f} s)")
+            out(_("matplotlib listed this machine's fonts ({seconds:.1f} s)").format(seconds=time.monotonic() - started))
     except Exception as exc:
-        out(f"could not prepare matplotlib's font list ({type(exc).__name__}: {exc}); its first import will")
+        out(_("could not prepare matplotlib's font list ({error}); its first import will").format(
+            error=f"{type(exc).__name__}: {exc}"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,9 @@ lines. The full answer stays in ``solutions/`` (the same cell).
 
 The near-answers live in the solution notebooks themselves (``### MORE:`` lines inside an exercise's
 ``### BEGIN SOLUTION`` block; ``scripts/make_notebooks.py`` leaves them out of the learner notebooks), so the
-exercise, its nudge and its near-answer have one source.
+exercise, its nudge and its near-answer have one source. In another language (``helpers.i18n``: a kernel in
+``notebooks/ja/`` speaks Japanese), the near-answers come from that edition's solutions (``solutions/ja/``), and the
+English ones stand in for an exercise it does not have yet.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .exercises import BEGIN, END, MORE
+from .i18n import _, language
 from .settings import ROOT
 
 __all__ = ["hint", "near_answers"]
@@ -57,18 +60,30 @@ def near_answers(folder: Path = SOLUTIONS) -> dict[str, tuple[str, list[str]]]:
     return found
 
 
+def _near_answers_in(lang: str) -> dict[str, tuple[str, list[str]]]:
+    """The near-answers of the edition in ``lang``; English ones stand in for exercises it does not have."""
+    found = dict(near_answers())
+    edition = SOLUTIONS / lang
+    if lang != "en" and edition.is_dir():
+        found.update(near_answers(edition))
+    return found
+
+
 def hint(number: str) -> None:
     """Print the second-level hint (the near-answer) of exercise ``number``, e.g. ``hint("3.2")``."""
     number = str(number).strip()
-    known = near_answers()
+    lang = language()
+    known = _near_answers_in(lang)
+    folder = f"solutions/{lang}/" if lang != "en" else "solutions/"
     if number not in known:
-        raise ValueError(f"There is no exercise {number!r}; the exercises are {', '.join(known)}. "
-                         'Pass the number the TODO shows, as a string: check.hint("3.2").')
+        raise ValueError(_("There is no exercise {number!r}; the exercises are {known}. Pass the number the TODO shows, "
+                           'as a string: check.hint("3.2").').format(number=number, known=", ".join(known)))
     title, lines = known[number]
     if not lines:
-        print(f"Exercise {number} ({title}) has no second hint: the same cell in solutions/ has the answer.")
+        print(_("Exercise {number} ({title}) has no second hint: the same cell in {folder} has the answer.").format(
+            number=number, title=title, folder=folder))
         return
-    print(f"💡 Exercise {number} ({title}), the near-answer (fill in the ...):\n")
+    print(_("💡 Exercise {number} ({title}), the near-answer (fill in the ...):").format(number=number, title=title) + "\n")
     for line in lines:
         print("    " + line)
-    print("\nStill stuck? The same cell in solutions/ has the whole answer.")
+    print("\n" + _("Still stuck? The same cell in {folder} has the whole answer.").format(folder=folder))

@@ -18,6 +18,10 @@ from support.fixtures import sdk_client
 ROOT = Path(__file__).resolve().parent.parent
 # Tests never go live, whatever the environment says; only the opt-in live tests (pytest -m live) get the key.
 os.environ["WORKSHOP_MODE"] = "replay"
+# The suite reads English messages, whatever the machine's locale (helpers/i18n.py); a notebook in notebooks/ja/ or
+# solutions/ja/ still speaks Japanese in its kernel (its folder decides), and the tests of the Japanese edition ask
+# for Japanese where they need it.
+os.environ["WORKSHOP_LANG"] = "en"
 LIVE_API_KEY = os.environ.pop("ANTHROPIC_API_KEY", None)
 # Every cache the series keeps (the parsed log, charts, the stub's validators) goes to a folder of this run, for the
 # tests and every kernel and process they start: a stale file in the developer's ~/.cache cannot change a result,

@@ -84,6 +84,7 @@ def _venv_python(project: Path) -> Path:
 def _clean_env(**extra: str) -> dict:
     env = {k: v for k, v in __import__("os").environ.items()
            if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV", "WORKSHOP_"))}
+    env["WORKSHOP_LANG"] = "en"  # these tests read English, whatever the machine's locale
     env.update(extra)
     return env
 

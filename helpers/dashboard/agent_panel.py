@@ -17,6 +17,7 @@ from ..events import (
     as_dict,
     text_of,
 )
+from ..i18n import N_, _
 from .data import find_deploy_ids
 from .html import CSS, _shorten, clean_text, esc, markdown_html
 
@@ -41,9 +42,10 @@ def _blocks_text(content: Any) -> str:
     return text_of(content, sep="\n")
 
 
+#: Timeline lines kept in English (msgids) in the state, translated when drawn (``timeline_entry_html``).
 _STATUS_LINES = {
-    "session.status_terminated": "session terminated",
-    "session.status_rescheduled": "session rescheduled (recovering from an error)",
+    "session.status_terminated": N_("session terminated"),
+    "session.status_rescheduled": N_("session rescheduled (recovering from an error)"),
 }
 
 
@@ -117,7 +119,7 @@ class AgentPanelState:
             self._turn_last_message = None
             return "user"
         if kind == "user.interrupt":
-            self.timeline.append(("status", "interrupted by the user"))
+            self.timeline.append(("status", N_("interrupted by the user")))
             return "user"
         if kind == "session.usage":  # the totals so far, not a step of the investigation: no timeline entry
             self.usage = as_dict(ev.get("usage") or {})
@@ -217,24 +219,28 @@ def tool_call_html(call: ToolCall, result_limit: int = 4000) -> str:
     if len(short_args) > 90:
         short_args = short_args[:90] + "..."
     if call.waiting_for_confirmation:
-        state = '<b style="color:#ef6c00">waiting for your confirmation</b>'
+        waiting = _("waiting for your confirmation")
+        state = f'<b style="color:#ef6c00">{waiting}</b>'
         result = ""
     elif call.result is None:
-        state = '<span class="muted">waiting for result...</span>'
+        waiting = _("waiting for result...")
+        state = f'<span class="muted">{waiting}</span>'
         result = ""
     else:
-        state = '<b style="color:#c62828">error</b>' if call.is_error else '<span style="color:#2e7d32">done</span>'
-        result = f"<div>result{' (error)' if call.is_error else ''}:</div><pre>{esc(_shorten(call.result, result_limit))}</pre>"
+        error, done = _("error"), _("done")
+        state = f'<b style="color:#c62828">{error}</b>' if call.is_error else f'<span style="color:#2e7d32">{done}</span>'
+        label = _("result (error):") if call.is_error else _("result:")
+        result = f"<div>{label}</div><pre>{esc(_shorten(call.result, result_limit))}</pre>"
     confirm = f" · {esc(call.confirmation)}" if call.confirmation else ""
     cls = "tool err" if call.is_error else "tool"
-    where, colour = {"custom": ("custom tool", "#00838f"), "agent": ("sandbox", "#78909c"), "mcp": ("mcp", "#8d6e63")}.get(
-        call.kind, ("tool", "#78909c")
-    )
+    where, colour = {"custom": (_("custom tool"), "#00838f"), "agent": (_("sandbox"), "#78909c"),
+                     "mcp": ("mcp", "#8d6e63")}.get(call.kind, (_("tool"), "#78909c"))
+    given = _("input:")
     return (
         f'<div class="{cls}" data-tool-id="{esc(call.id)}"><details><summary>'
         f'<span class="who" style="background:{colour}">{esc(where)}</span><b>{esc(call.name)}</b>'
         f" <code>{esc(short_args)}</code> · {state}{confirm}</summary>"
-        f"<div>input:</div><pre>{esc(args)}</pre>{result}</details></div>"
+        f"<div>{given}</div><pre>{esc(args)}</pre>{result}</details></div>"
     )
 
 
@@ -242,31 +248,33 @@ def timeline_entry_html(state: AgentPanelState, kind: str, payload: Any) -> str:
     """One entry of the agent's timeline as HTML (the panel header carries the CSS once)."""
     if kind == "tool":
         return f'<div class="i2277">{tool_call_html(state.tool_calls[payload])}</div>'
+    who = {"message": _("agent"), "user": _("you"), "error": _("error")}.get(kind)
     if kind == "message":
-        return (f'<div class="i2277"><div class="msg-agent"><span class="who" style="background:#455a64">agent</span>'
+        return (f'<div class="i2277"><div class="msg-agent"><span class="who" style="background:#455a64">{who}</span>'
                 f"{markdown_html(_shorten(payload, 6000))}</div></div>")
     if kind == "user":
-        return (f'<div class="i2277"><div class="msg-user"><span class="who" style="background:#1565c0">you</span>'
+        return (f'<div class="i2277"><div class="msg-user"><span class="who" style="background:#1565c0">{who}</span>'
                 f"{esc(_shorten(payload, 2000))}</div></div>")
     if kind == "error":
-        return (f'<div class="i2277"><div class="msg-error"><span class="who" style="background:#c62828">error</span>'
+        return (f'<div class="i2277"><div class="msg-error"><span class="who" style="background:#c62828">{who}</span>'
                 f"{esc(payload)}</div></div>")
-    return f'<div class="i2277 muted">— {esc(payload)}</div>'
+    line = _(payload)  # a status line the state keeps in English (N_ above)
+    return f'<div class="i2277 muted">— {esc(line)}</div>'
 
 
 def final_report_html(report: str | None, culprit: str | None = None) -> str:
     if not report:
         return ""
-    badge = (
-        f' <span class="badge" style="background:#c62828">culprit: {esc(culprit)}</span>' if culprit else ""
-    )
-    return (f'{CSS}<div class="i2277"><div class="report final-report"><b>Final report</b>{badge}'
+    named = _("culprit: {deploy}").format(deploy=esc(culprit)) if culprit else ""
+    badge = f' <span class="badge" style="background:#c62828">{named}</span>' if culprit else ""
+    title = _("Final report")
+    return (f'{CSS}<div class="i2277"><div class="report final-report"><b>{title}</b>{badge}'
             f"{markdown_html(report)}</div></div>")
 
 
-_TOOL_KINDS = (("agent", "sandbox tool call", "sandbox tool calls", "ran"),   # bash, read, grep, glob: the sandbox runs them
-               ("custom", "custom tool call", "custom tool calls", "answered"),
-               ("mcp", "MCP tool call", "MCP tool calls", "answered"))
+_TOOL_KINDS = (("agent", N_("{n} sandbox tool call"), N_("{n} sandbox tool calls"), N_("{done} ran")),  # the sandbox runs them
+               ("custom", N_("{n} custom tool call"), N_("{n} custom tool calls"), N_("{done} answered")),
+               ("mcp", N_("{n} MCP tool call"), N_("{n} MCP tool calls"), N_("{done} answered")))
 
 
 def tool_calls_summary(state: AgentPanelState) -> str:
@@ -277,8 +285,9 @@ def tool_calls_summary(state: AgentPanelState) -> str:
         calls = [c for c in state.tool_calls.values() if c.kind == kind]
         if calls or kind != "mcp":
             done = sum(1 for c in calls if c.done)
-            parts.append(f"{len(calls)} {one if len(calls) == 1 else many}"
-                         + (f" ({done} {verb})" if done != len(calls) or kind == "custom" else ""))
+            counted = _(verb).format(done=done)
+            parts.append(_(one if len(calls) == 1 else many).format(n=len(calls))
+                         + (f" ({counted})" if done != len(calls) or kind == "custom" else ""))
     return " · ".join(parts)
 
 

@@ -9,6 +9,7 @@ import html
 import re
 from typing import Any
 
+from ..i18n import _
 from .data import deploy_rows, diff_text
 
 __all__ = [
@@ -163,12 +164,15 @@ def logs_table_html(page_df, total: int, page: int = 0, page_size: int = 50) -> 
             f'<td class="msg">{esc(rec.get("msg", ""))}</td>'
             "</tr>"
         )
-    body = "".join(rows) or '<tr><td colspan="8" class="muted">No matching lines.</td></tr>'
+    none, time, message = _("No matching lines."), _("time (UTC)"), _("message")
+    body = "".join(rows) or f'<tr><td colspan="8" class="muted">{none}</td></tr>'
+    count = _("{total:,} matching lines").format(total=total)
+    where = _("page {page} of {pages}").format(page=page + 1, pages=pages)
     return (
         f'{CSS}<div class="i2277 logs">'
-        f'<div class="count"><b>{total:,} matching lines</b> · page {page + 1} of {pages}</div>'
-        '<table class="logs-table"><thead><tr><th>time (UTC)</th><th>level</th><th>service</th><th>route</th>'
-        "<th>status</th><th>ms</th><th title=\"db_queries\">db q</th><th>message</th></tr></thead>"
+        f'<div class="count"><b>{count}</b> · {where}</div>'
+        f'<table class="logs-table"><thead><tr><th>{time}</th><th>level</th><th>service</th><th>route</th>'
+        f"<th>status</th><th>ms</th><th title=\"db_queries\">db q</th><th>{message}</th></tr></thead>"
         f"<tbody>{body}</tbody></table></div>"
     )
 
@@ -176,7 +180,8 @@ def logs_table_html(page_df, total: int, page: int = 0, page_size: int = 50) -> 
 def deploys_html(highlight: str | None = None) -> str:
     """The deploys as an escaped HTML table; the ``highlight`` deploy is marked as the culprit."""
     cols = ("id", "timestamp", "service", "version", "commit", "author", "description")
-    head = "".join(f"<th>{esc('time (UTC)' if c == 'timestamp' else c)}</th>" for c in cols)
+    time, suspect = _("time (UTC)"), _("suspect")
+    head = "".join(f"<th>{esc(time if c == 'timestamp' else c)}</th>" for c in cols)
     rows = []
     for rec in deploy_rows():
         culprit = highlight is not None and rec.get("id") == highlight
@@ -187,13 +192,13 @@ def deploys_html(highlight: str | None = None) -> str:
                 v = v.strftime("%H:%M:%S") + "Z"  # all on 2026-11-18 (the header says so)
             cells.append(f'<td class="desc">{esc(v)}</td>' if c == "description" else f"<td>{esc(v)}</td>")
         if culprit:
-            cells[0] = cells[0].replace("</td>", ' <span class="badge" style="background:#c62828">suspect</span></td>')
+            cells[0] = cells[0].replace("</td>", f' <span class="badge" style="background:#c62828">{suspect}</span></td>')
         cls = ' class="culprit"' if culprit else ""
         rows.append(f'<tr{cls} data-deploy="{esc(rec.get("id"))}">' + "".join(cells) + "</tr>")
     note = (
-        f'<p>The investigation points at <b>{esc(highlight)}</b>.</p>'
+        "<p>" + _("The investigation points at {deploy}.").format(deploy=f"<b>{esc(highlight)}</b>") + "</p>"
         if highlight
-        else '<p class="muted">No deploy highlighted yet; the SRE Agent\'s final report will name one.</p>'
+        else '<p class="muted">' + _("No deploy highlighted yet; the SRE Agent's final report will name one.") + "</p>"
     )
     table = f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     return f'{CSS}<div class="i2277 deploys">{note}{table}</div>'

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import as_dict, get
+from ..i18n import _
 from .agent_panel import (
     AgentPanelState,
     final_report_html,
@@ -113,18 +114,19 @@ class AgentPanel:
     def _render_header(self) -> None:
         s = self.state
         if not s.online:
-            body = (
-                '<div class="muted">The SRE Agent is offline. Bring it online with '
-                "<code>on_event = dash.attach(session)</code> and pass <code>on_event=on_event</code> to the loop.</div>"
-            )
+            body = '<div class="muted">' + _(
+                "The SRE Agent is offline. Bring it online with <code>on_event = dash.attach(session)</code> and pass "
+                "<code>on_event=on_event</code> to the loop.") + "</div>"
         else:
-            body = (
-                f'<div class="muted">session <code>{esc(s.session_id or "?")}</code> · {s.events} events · '
-                f"{tool_calls_summary(s)} · {len(s.messages)} messages"
-                f"{' · ' + usage_summary(s) if usage_summary(s) else ''}</div>"
-            )
+            counts = _("session {session} · {events} events · {tools} · {messages} messages").format(
+                session=f"<code>{esc(s.session_id or '?')}</code>", events=s.events, tools=tool_calls_summary(s),
+                messages=len(s.messages))
+            usage = usage_summary(s)
+            body = f'<div class="muted">{counts}{" · " + usage if usage else ""}</div>'
             if s.error:
-                body += f'<div class="msg-error"><span class="who" style="background:#c62828">error</span>{esc(s.error)}</div>'
+                error = esc(_("error"))
+                body += (f'<div class="msg-error"><span class="who" style="background:#c62828">{error}</span>'
+                         f"{esc(s.error)}</div>")
         self.header.value = (
             f'{CSS}<div class="i2277"><div style="display:flex;align-items:center;gap:8px">'
             f'<b style="font-size:15px">SRE Agent</b> {status_badge_html(s.status, s.stop_reason)}</div>{body}</div>'
@@ -134,6 +136,13 @@ class AgentPanel:
 # --------------------------------------------------------------------------------------------
 # The dashboard
 # --------------------------------------------------------------------------------------------
+
+
+def _choices(values: Any, every_last: bool = False) -> list[tuple[str, Any]]:
+    """A filter's (label, value) options: the values as they are, and "all" (its label in the learner's language)."""
+    every = [(_("all"), "all")]
+    pairs = [(str(v), v) for v in values]
+    return pairs + every if every_last else every + pairs
 
 
 class Dashboard:
@@ -154,16 +163,17 @@ class Dashboard:
         self.deploys_box = w.Box([self.deploys], layout=w.Layout(overflow="auto"))
         self._build_diff()
         self.tabs = w.Tab(children=[self.metrics_box, self.logs_box, self.deploys_box, self.diff_box])
-        for i, title in enumerate(("Metrics", "Logs", "Deploys", "Diff")):
+        for i, title in enumerate((_("Metrics"), _("Logs"), _("Deploys"), _("Diff"))):
             self.tabs.set_title(i, title)
         self.tabs.layout = w.Layout(flex="0 0 60%", min_width="0")
         self.agent.widget.layout.flex = "1 1 0%"
         self.agent.widget.layout.min_width = "0"
         self.agent.widget.layout.width = "auto"
         self.agent.widget.layout.margin = "0 0 0 8px"
+        what, onset = _("checkout p99 spikes 10x after a deploy"), _("(onset 2026-11-18 14:07 UTC)")
         title = w.HTML(
-            f'{CSS}<div class="i2277" style="font-size:16px"><b>Incident-2277</b> · checkout p99 spikes 10x after a deploy '
-            '<span class="muted">(onset 2026-11-18 14:07 UTC)</span></div>'
+            f'{CSS}<div class="i2277" style="font-size:16px"><b>Incident-2277</b> · {what} '
+            f'<span class="muted">{onset}</span></div>'
         )
         self.widget = w.VBox([title, w.HBox([self.tabs, self.agent.widget], layout=w.Layout(width="100%"))])
         self.widget.add_class("incident-dashboard")
@@ -171,10 +181,10 @@ class Dashboard:
     # ---- Metrics
     def _build_metrics(self) -> None:
         w = self._w
-        self.service = w.Dropdown(options=[*SERVICES, "all"], value="checkout", description="service")
+        self.service = w.Dropdown(options=_choices(SERVICES, every_last=True), value="checkout", description=_("service"))
         opts = _minute_options(*WINDOW)
         self.window = w.SelectionRangeSlider(
-            options=opts, index=(0, len(opts) - 1), description="window", continuous_update=False,
+            options=opts, index=(0, len(opts) - 1), description=_("window"), continuous_update=False,
             layout=w.Layout(width="520px"),
         )
         self.chart = w.Image(format="png", layout=w.Layout(width="100%", max_width="900px"))
@@ -192,21 +202,21 @@ class Dashboard:
     def _build_logs(self) -> None:
         w = self._w
         lay = w.Layout(width="165px")
-        self.log_service = w.Dropdown(options=["all", *SERVICES], value="all", description="service", layout=lay)
+        self.log_service = w.Dropdown(options=_choices(SERVICES), value="all", description=_("service"), layout=lay)
         levels, statuses = log_choices()
-        self.log_level = w.Dropdown(options=["all", *levels], value="all", description="level", layout=lay)
+        self.log_level = w.Dropdown(options=_choices(levels), value="all", description=_("level"), layout=lay)
         self.log_status = w.Dropdown(
-            options=["all", "2xx", "4xx", "5xx", *statuses], value="all", description="status", layout=lay,
+            options=_choices(["2xx", "4xx", "5xx", *statuses]), value="all", description=_("status"), layout=lay,
         )
-        self.log_text = w.Text(placeholder="text in message", description="text", continuous_update=False,
+        self.log_text = w.Text(placeholder=_("text in message"), description=_("text"), continuous_update=False,
                                layout=w.Layout(width="230px"))
         opts = _minute_options(*WINDOW)
         self.log_window = w.SelectionRangeSlider(
-            options=opts, index=(0, len(opts) - 1), description="time", continuous_update=False,
+            options=opts, index=(0, len(opts) - 1), description=_("time"), continuous_update=False,
             layout=w.Layout(width="520px"),
         )
-        self.prev_btn = w.Button(description="◀ prev", layout=w.Layout(width="80px"))
-        self.next_btn = w.Button(description="next ▶", layout=w.Layout(width="80px"))
+        self.prev_btn = w.Button(description=_("◀ prev"), layout=w.Layout(width="80px"))
+        self.next_btn = w.Button(description=_("next ▶"), layout=w.Layout(width="80px"))
         self.page = 0
         self.log_table = w.HTML(layout=w.Layout(width="100%"))
         self.log_table.add_class("logs-panel")
@@ -252,9 +262,9 @@ class Dashboard:
             (f"{r['id']} · {r['service']} {r['version']} ({r['commit']})", r["id"])
             for r in deploy_rows()
         ]
-        first, _ = diff_for(None)
+        first, _text = diff_for(None)
         self.diff_pick = w.Dropdown(options=opts, value=first if first in dict(opts).values() else None,
-                                    description="deploy", layout=w.Layout(width="420px"))
+                                    description=_("deploy"), layout=w.Layout(width="420px"))
         self.diff = w.HTML(layout=w.Layout(width="100%"))
         self.diff.add_class("diff-panel")
         self.diff_pick.observe(lambda _c: self.refresh_diff(), names="value")
@@ -263,9 +273,10 @@ class Dashboard:
 
     def refresh_diff(self) -> None:
         dep = self.diff_pick.value
-        _, text = diff_for(dep) if dep else (None, None)
+        _dep, text = diff_for(dep) if dep else (None, None)
         if text is None:
-            self.diff.value = f'{CSS}<div class="i2277 muted">No diff stored for {esc(dep or "this deploy")}.</div>'
+            missing = _("No diff stored for {deploy}.").format(deploy=esc(dep or _("this deploy")))
+            self.diff.value = f'{CSS}<div class="i2277 muted">{missing}</div>'
         else:
             self.diff.value = diff_html(text)
 
@@ -276,7 +287,7 @@ class Dashboard:
         self.deploys.value = deploys_html(deploy_id)
         self.refresh_metrics()
         self.refresh_static()
-        if deploy_id in {v for _, v in self.diff_pick.options}:
+        if deploy_id in {v for _label, v in self.diff_pick.options}:
             self.diff_pick.value = deploy_id
 
     def _on_report(self, _culprit: str | None) -> None:
@@ -315,16 +326,21 @@ class Dashboard:
         chart = bytes(self.chart.value) or render_metrics_png(self.service.value, start, end, highlight=self.highlighted)
         png = base64.b64encode(chart).decode()
         entries = "".join(timeline_entry_html(s, kind, payload) for kind, payload in s.timeline)
+        metrics = _("{service}, deploys as dashed lines").format(service=esc(self.service.value))
+        what, static = _("checkout p99 spikes 10x after a deploy"), _(
+            "(a static copy of the dashboard; run the notebook for the live one)")
+        alt, metrics_title, deploys_title = _("Metrics chart with deploy markers"), _("Metrics"), _("Deploys")
+        timeline = _("timeline ({n} entries)").format(n=len(s.timeline))
         return (
             f'{CSS}<div class="i2277 static-dashboard" style="border:1px solid #cfd8dc;padding:6px">'
-            '<div style="font-size:16px"><b>Incident-2277</b> · checkout p99 spikes 10x after a deploy '
-            '<span class="muted">(a static copy of the dashboard; run the notebook for the live one)</span></div>'
-            f'<div class="static-metrics"><b>Metrics</b> · {esc(self.service.value)}, deploys as dashed lines'
-            f'<br><img class="metrics-chart" alt="Metrics chart with deploy markers" style="max-width:900px;width:100%" '
-            f'src="data:image/png;base64,{png}"></div>'
-            f'<div class="static-deploys"><b>Deploys</b>{deploys_html(self.highlighted)}</div>'
+            f'<div style="font-size:16px"><b>Incident-2277</b> · {what} '
+            f'<span class="muted">{static}</span></div>'
+            f'<div class="static-metrics"><b>{metrics_title}</b> · {metrics}'
+            f'<br><img class="metrics-chart" alt="{esc(alt)}" '
+            f'style="max-width:900px;width:100%" src="data:image/png;base64,{png}"></div>'
+            f'<div class="static-deploys"><b>{deploys_title}</b>{deploys_html(self.highlighted)}</div>'
             f'<div class="static-agent">{self.agent.header.value}{self.agent.report.value}'
-            + (f'<details><summary>timeline ({len(s.timeline)} entries)</summary>{entries}</details>' if entries else "")
+            + (f"<details><summary>{timeline}</summary>{entries}</details>" if entries else "")
             + "</div></div>"
         )
 
@@ -332,7 +348,7 @@ class Dashboard:
         """The widget view (live, with a kernel) and a static HTML copy beside it (without one)."""
         bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
         bundle["text/html"] = self.static_html()
-        bundle["text/plain"] = "Incident-2277 dashboard (a widget: run the notebook to see it live)"
+        bundle["text/plain"] = _("Incident-2277 dashboard (a widget: run the notebook to see it live)")
         return bundle
 
     def refresh_static(self) -> None:
