@@ -33,6 +33,17 @@ The classroom model (issue 19). Each constant is cited; none was tuned to agree 
   to complete"), at its top because every API here is new to the room. The slope, half a minute a line, is the
   issue's (a line of an API one has never used: look up the name, type it, fix it).
 * **Running**: ``RUN_MINUTES`` = 1 per notebook, to run its cells and look at what they print (the issue's).
+* **Japanese prose** (the Japanese edition, ``--lang ja``), at ``JA_CHARS_PER_MINUTE`` = 390 characters (kana and
+  kanji; the English words, code names and numbers among them at the English rate). Trauzettel-Klosinski & Dietz,
+  "Standardized Assessment of Reading Performance: The New International Reading Speed Texts IReST", IOVS 53(9):
+  5452-5461 (2012), https://doi.org/10.1167/iovs.11-8284, timed 36 native Japanese readers on texts matched across 17
+  languages: 357 ± 56 characters a minute. IReST times reading *aloud*; silent reading is faster. Brysbaert (2019)
+  gives English 183 words a minute aloud and 238 silently; the English model's 200 sits between them, 200/183 = 1.09
+  times the aloud rate. The same step from IReST's aloud figure gives 357 x 200/183 = 390 (it assumes Japanese gains
+  from reading silently what English does: no source measures Japanese silent reading on IReST's texts). The
+  code, TODO and running constants are the English path's, unchanged: the code is the same code. A notebook not yet
+  translated is *projected*: its English prose as the translated notebooks' measured characters (and English
+  words) per English word.
 
 The workshop path skips what the notebooks mark as skipped, and nothing else: a markdown cell whose first line is a
 heading containing ``(optional in the workshop)`` or ``Going deeper`` starts a skipped part, which runs until the
@@ -62,6 +73,11 @@ CODE_LINES_PER_MINUTE = 30    # code read to be run, about the prose rate (the p
 TODO_FLOOR_MINUTES = 4.0      # an in-class exercise: 2-5 minutes (workshop guides), the top for a new API
 TODO_MINUTES_PER_LINE = 0.5   # plus half a minute a line beyond the first two
 RUN_MINUTES = 1.0             # per notebook: run its cells, look at what they print
+#: Japanese prose, characters a minute: IReST's 357 aloud (Trauzettel-Klosinski & Dietz 2012) x 200/183, the step from
+#: reading aloud to the English model's rate (Brysbaert 2019: 183 words a minute aloud).
+JA_CHARS_PER_MINUTE = 390
+IREST_JA_ALOUD = 357          # characters a minute, read aloud (IReST, Japanese, n = 36)
+ENGLISH_ALOUD = 183           # words a minute, read aloud (Brysbaert 2019)
 WORKSHOP_PATH = ("00", "01", "02", "03", "04")
 BUDGET_MINUTES = 40           # of the 45: the rest is the opening minute and the presenter's 3-minute closing demo
 MAX_REQUIRED_TODOS = 5        # the seed's four hands-on steps (issue 19)
@@ -69,16 +85,22 @@ ROOM_MINUTES = 45
 OPENING_MINUTES = 1
 DEMO_MINUTES = 3
 
-SKIP_MARKERS = ("(optional in the workshop)", "going deeper")
+#: A heading with one of these starts a part the workshop skips; the Japanese ones are the glossary's
+#: (locale/ja/glossary.csv) for "(optional in the workshop)" and "Going deeper".
+SKIP_MARKERS = ("(optional in the workshop)", "going deeper", "（ワークショップでは任意）", "さらに深く")
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
+#: A character of Japanese prose, as IReST counts them: hiragana, katakana (and its long-vowel mark), kanji.
+JA_CHAR = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 FENCE = re.compile(r"^\s*(```|~~~)")
 IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 URL = re.compile(r"https?://\S+")
 TAG = re.compile(r"<[^>]+>")
 #: Lines scripts/make_notebooks.py writes into a TODO cell: the exercise's minutes cover them.
-SCAFFOLD = re.compile(r"^\s*(# TODO \d|# Hint:|# Still stuck\?|# Replace the |raise NotImplementedError\(\"TODO "
+SCAFFOLD = re.compile(r"^\s*(# TODO \d|# Hint:|# Still stuck\?|# Replace the "
+                      r"|# ヒント:|# まだ行き詰まっているなら|# 下の行を、|# 下の `raise`"
+                      r"|raise NotImplementedError\(\"TODO "
                       r"|[A-Za-z_]\w* = check\.TODO\s*$)")
 
 
@@ -101,15 +123,18 @@ class Todo:
 @dataclass
 class Estimate:
     name: str
-    words: int = 0             # prose on the workshop path
+    words: int = 0             # prose on the workshop path (English words; in Japanese prose, the words among it)
     code_lines: int = 0        # code on the workshop path
     code_words: int = 0        # the words of that code (for the measured words a line)
     skipped_words: int = 0     # prose in parts the workshop skips
     todos: list[Todo] = field(default_factory=list)
+    chars: int = 0             # Japanese prose on the workshop path: kana and kanji
+    skipped_chars: int = 0
+    projected: bool = False    # a notebook not translated yet: its prose projected from the English (--lang ja)
 
     @property
     def reading(self) -> float:
-        return self.words / WORDS_PER_MINUTE
+        return self.words / WORDS_PER_MINUTE + self.chars / JA_CHARS_PER_MINUTE
 
     @property
     def code_reading(self) -> float:
@@ -158,8 +183,8 @@ def skipped_cells(cells: list[dict]) -> list[bool]:
     return out
 
 
-def prose_and_code(markdown: str) -> tuple[int, int]:
-    """(words of prose, lines of fenced code) in one markdown cell."""
+def prose_counts(markdown: str) -> tuple[int, int, int]:
+    """(words of prose, Japanese characters of prose, lines of fenced code) in one markdown cell."""
     words, code, fenced = [], 0, False
     for line in markdown.split("\n"):
         if FENCE.match(line):
@@ -168,7 +193,14 @@ def prose_and_code(markdown: str) -> tuple[int, int]:
             code += bool(line.strip())
         else:
             words.append(URL.sub(" ", LINK.sub(r"\1", IMAGE.sub(" ", TAG.sub(" ", line)))))
-    return len(WORD.findall("\n".join(words))), code
+    prose = "\n".join(words)
+    return len(WORD.findall(JA_CHAR.sub(" ", prose))), len(JA_CHAR.findall(prose)), code
+
+
+def prose_and_code(markdown: str) -> tuple[int, int]:
+    """(words of prose, lines of fenced code) in one markdown cell."""
+    words, _chars, code = prose_counts(markdown)
+    return words, code
 
 
 def code_lines(source: str) -> list[str]:
@@ -202,15 +234,21 @@ def markdown_output_words(cell: dict) -> int:
 
 
 def estimate(name: str, notebooks: Path = NOTEBOOKS, solutions: Path = SOLUTIONS) -> Estimate:
-    learner, solution = _load(notebooks / name), _load(solutions / name)
+    return estimate_of(name, _load(notebooks / name), _load(solutions / name))
+
+
+def estimate_of(name: str, learner: dict, solution: dict) -> Estimate:
+    """The estimate of one notebook from its learner and solution notebooks (as dicts), in whatever language."""
     result = Estimate(name)
     for cell, skipped in zip(learner["cells"], skipped_cells(learner["cells"]), strict=True):
         if cell["cell_type"] == "markdown":
-            words, code = prose_and_code(_source(cell))
+            words, chars, code = prose_counts(_source(cell))
             if skipped:
                 result.skipped_words += words
+                result.skipped_chars += chars
             else:
                 result.words += words
+                result.chars += chars
                 result.code_lines += code
         elif cell["cell_type"] == "code" and not skipped:
             lines = code_lines(_source(cell))
@@ -225,9 +263,36 @@ def estimate(name: str, notebooks: Path = NOTEBOOKS, solutions: Path = SOLUTIONS
     return result
 
 
-def estimates(names: list[str] | None = None) -> list[Estimate]:
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    return [estimate(p.name) for p in paths if names is None or p.name[:2] in names]
+def estimates(names: list[str] | None = None, lang: str = "en") -> list[Estimate]:
+    """Every notebook's estimate (or those whose numbers are ``names``); ``lang`` "ja": the Japanese edition's, a
+    notebook it does not have yet projected from its English (``project``)."""
+    paths = [p for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if names is None or p.name[:2] in names]
+    english = [estimate(p.name) for p in paths]
+    if lang == "en":
+        return english
+    edition = {p.name: estimate(p.name, NOTEBOOKS / lang, SOLUTIONS / lang)
+               for p in sorted((NOTEBOOKS / lang).glob("[0-9][0-9]_*.ipynb")) if (SOLUTIONS / lang / p.name).exists()}
+    ratios = translation_ratios([e for e in estimates() if e.name in edition], list(edition.values()))
+    return [edition.get(e.name) or project(e, *ratios) for e in english]
+
+
+def translation_ratios(english: list[Estimate], translated: list[Estimate]) -> tuple[float, float]:
+    """(Japanese characters, English words kept) per English word of prose, measured on the translated notebooks
+    (the workshop path and the skipped parts alike)."""
+    en_words = sum(e.words + e.skipped_words for e in english)
+    if not en_words:
+        raise SystemExit("no notebook is translated yet: nothing to project the others from")
+    chars = sum(t.chars + t.skipped_chars for t in translated)
+    kept = sum(t.words + t.skipped_words for t in translated)
+    return chars / en_words, kept / en_words
+
+
+def project(english: Estimate, chars_per_word: float, words_kept: float) -> Estimate:
+    """A notebook not translated yet: its English estimate, its prose as the translated ones' ratios make it."""
+    return Estimate(english.name, words=round(english.words * words_kept), code_lines=english.code_lines,
+                    code_words=english.code_words, skipped_words=round(english.skipped_words * words_kept),
+                    todos=english.todos, chars=round(english.words * chars_per_word),
+                    skipped_chars=round(english.skipped_words * chars_per_word), projected=True)
 
 
 def on_path(results: list[Estimate]) -> list[Estimate]:
@@ -248,12 +313,16 @@ def rounded(minutes: float) -> int:
 
 
 def report(results: list[Estimate]) -> str:
-    rows = [f"{'notebook':<26} {'words':>5} {'read':>5} {'code':>5} {'read':>5}  {'required TODOs (lines -> min)':<32}"
-            f"{'write':>5} {'run':>4} {'total':>6}"]
+    japanese = any(r.chars for r in results)
+    rows = [f"{'notebook':<26} {'words':>5} " + (f"{'chars':>6} " if japanese else "")
+            + f"{'read':>5} {'code':>5} {'read':>5}  {'required TODOs (lines -> min)':<32}{'write':>5} {'run':>4} "
+            f"{'total':>6}"]
     for r in results:
         todos = ", ".join(f"{t.number}: {t.lines}->{t.minutes:g}" for t in r.required)
-        rows.append(f"{r.name.removesuffix('.ipynb'):<26} {r.words:>5} {r.reading:>5.1f} {r.code_lines:>5} "
-                    f"{r.code_reading:>5.1f}  {todos or '-':<32}{r.writing:>5.1f} {RUN_MINUTES:>4.1f} {r.minutes:>6.1f}")
+        name = r.name.removesuffix(".ipynb") + (" *" if r.projected else "")
+        rows.append(f"{name:<26} {r.words:>5} " + (f"{r.chars:>6} " if japanese else "")
+                    + f"{r.reading:>5.1f} {r.code_lines:>5} {r.code_reading:>5.1f}  {todos or '-':<32}{r.writing:>5.1f} "
+                    f"{RUN_MINUTES:>4.1f} {r.minutes:>6.1f}")
         optional = [t.number for t in r.todos if t.skipped]
         if r.skipped_words or optional:
             rows.append(f"{'':<26} (skipped on the path: {r.skipped_words} words"
@@ -262,6 +331,11 @@ def report(results: list[Estimate]) -> str:
     total = workshop_total(results)
     lines = sum(r.code_lines for r in path)
     per_line = sum(r.code_words for r in path) / lines if lines else 0.0
+    if japanese:
+        rows.append(f"\nJapanese prose at {JA_CHARS_PER_MINUTE} characters a minute (IReST's {IREST_JA_ALOUD} aloud x "
+                    f"{WORDS_PER_MINUTE}/{ENGLISH_ALOUD}) and its English words at {WORDS_PER_MINUTE} a minute"
+                    + ("; * projected: not translated yet, its English prose at the translated notebooks' ratio"
+                       if any(r.projected for r in results) else ""))
     rows.append(f"\nworkshop path {' -> '.join(WORKSHOP_PATH)}: {total:.1f} minutes (budget {BUDGET_MINUTES}); "
                 f"{len(required_todos(results))} required TODOs (at most {MAX_REQUIRED_TODOS}); code on the path: "
                 f"{lines} lines, {per_line:.1f} words a line ({WORDS_PER_MINUTE / per_line if per_line else 0:.0f} "
@@ -349,16 +423,29 @@ def series_label(number: str, results: list[Estimate]) -> str:
     return f"notebook {number} of {min(r.number for r in results)}–{max(r.number for r in results)}"
 
 
-def header_problems(results: list[Estimate], folder: Path = SOLUTIONS) -> list[str]:
-    """Every header names its place in the series and its minutes by the estimate (self-study ones too)."""
+#: A Japanese header's minutes and place in the series (the catalogs' translation of the English header).
+HEADER_MINUTES_JA = re.compile(r"(約 )(\d+)( 分)")
+
+
+def series_label_ja(number: str, results: list[Estimate]) -> str:
+    """'ノートブック 03（全 00〜08）': the Japanese header's place in the series."""
+    return f"ノートブック {number}（全 {min(r.number for r in results)}〜{max(r.number for r in results)}）"
+
+
+def header_problems(results: list[Estimate], folder: Path = SOLUTIONS, lang: str = "en") -> list[str]:
+    """Every header names its place in the series and its minutes by the estimate (self-study ones too); in
+    ``lang`` "ja", every translated notebook's Japanese header (``solutions/ja/``) by the Japanese estimate."""
     problems = []
+    minutes_re, label = (HEADER_MINUTES, series_label) if lang == "en" else (HEADER_MINUTES_JA, series_label_ja)
     for r in results:
+        if r.projected:
+            continue
         text = header(_load(folder / r.name))
-        m = HEADER_MINUTES.search(text)
+        m = minutes_re.search(text)
         if not m or int(m.group(2)) != rounded(r.minutes):
-            problems.append(f"{folder.name}/{r.name}: the header should say 'about {rounded(r.minutes)} minutes': {text!r}")
-        if series_label(r.number, results) not in text:
-            problems.append(f"{folder.name}/{r.name}: the header should say '{series_label(r.number, results)}': {text!r}")
+            problems.append(f"{folder.name}/{r.name}: the header should say {rounded(r.minutes)} minutes: {text!r}")
+        if label(r.number, results) not in text:
+            problems.append(f"{folder.name}/{r.name}: the header should say '{label(r.number, results)}': {text!r}")
     return problems
 
 
@@ -414,11 +501,16 @@ def problems(results: list[Estimate]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--all", action="store_true", help="include the self-study notebooks 05 and later")
+    parser.add_argument("--lang", default="en", choices=("en", "ja"),
+                        help="ja: the Japanese edition (notebooks/ja/; --check: its headers; --write: see "
+                             "scripts/make_notebooks.py, which writes them)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="fail if README, headers or presenter's kit disagree")
     mode.add_argument("--write", action="store_true", help="rewrite README's agenda, the headers and the presenter's "
                                                            "minute-by-minute from the estimate")
     args = parser.parse_args(argv)
+    if args.lang != "en":
+        return main_edition(args)
     results = estimates(None if args.all or args.check or args.write else list(WORKSHOP_PATH))
     if args.write:
         README.write_text(write_readme(README.read_text(encoding="utf-8"), results), encoding="utf-8")
@@ -430,6 +522,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         found = problems(results)
         print("\n".join(found) or "README, docs/presenter.md and the headers agree with the estimate")
+        return 1 if found else 0
+    print(report(results))
+    fits = workshop_total(results) <= BUDGET_MINUTES and len(required_todos(results)) <= MAX_REQUIRED_TODOS
+    return 0 if fits else 1
+
+
+def main_edition(args: argparse.Namespace) -> int:
+    """--lang ja: the Japanese path's estimate; --check: the Japanese headers (the generator writes them, from this
+    estimate: scripts/make_notebooks.py; README.ja.md and docs/presenter.ja.md: scripts/translations.py docs)."""
+    if args.write:
+        print("the Japanese headers and docs are generated: run scripts/make_notebooks.py, then "
+              "scripts/translations.py docs")
+        return 2
+    results = estimates(None if args.all or args.check else list(WORKSHOP_PATH), lang=args.lang)
+    if args.check:
+        found = header_problems(results, SOLUTIONS / args.lang, args.lang)
+        print("\n".join(found) or f"the {args.lang} headers agree with the estimate")
         return 1 if found else 0
     print(report(results))
     fits = workshop_total(results) <= BUDGET_MINUTES and len(required_todos(results)) <= MAX_REQUIRED_TODOS

@@ -6,6 +6,15 @@
     python scripts/make_notebooks.py --execute   # re-run solutions offline (papermill), store outputs, write notebooks/
     python scripts/make_notebooks.py --execute 02_agent_and_environment.ipynb   # just one
     python scripts/make_notebooks.py --normalize # only normalise solutions/ (metadata, cell ids), no execution
+    python scripts/make_notebooks.py --lang ja   # only the Japanese edition (solutions/ja/, notebooks/ja/)
+    python scripts/make_notebooks.py --execute --lang ja 05_replay_and_lifecycle   # run a Japanese solution offline
+
+Editions in other languages (``solutions/ja/``, ``notebooks/ja/``) are generated too, from the English solutions and
+the catalogs of ``locale/ja/notebooks/`` (scripts/translations.py): the same cells and code, the prose, comments,
+printed strings, titles, hints and near-answers translated, the header's minutes from the Japanese estimate
+(scripts/estimate_time.py). A notebook with no catalog has no edition yet; one whose catalog lacks a unit, or has a
+stale one (its English changed), is not written, and the problems name the cell. A Japanese solution keeps the
+outputs of its own offline run (``--execute --lang ja``), carried over while its code cells do not change.
 
 Conventions for a solution notebook (``solutions/NN_name.ipynb``):
 
@@ -49,6 +58,7 @@ import argparse
 import ast
 import copy
 import difflib
+import importlib
 import json
 import os
 import re
@@ -66,6 +76,7 @@ NOTEBOOKS = ROOT / "notebooks"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from helpers.exercises import BEGIN, END, HINT, MORE, SETS  # noqa: E402  (the markers' grammar, one module)
+from helpers.i18n import LANGUAGES, N_, translations  # noqa: E402  (the scaffolding's language, one catalog)
 
 IMPORT = re.compile(r"^(import|from)\s")
 CHECK_IMPORT = re.compile(
@@ -98,9 +109,18 @@ class NotebookError(Exception):
 
 
 # --------------------------------------------------------------------------- solution -> learner
-def todo_message(num: str, title: str) -> str:
-    label = f"TODO {num} ({title})" if title else f"TODO {num}"
-    return f"{label}: write your code here, then run this cell"
+#: What the generator writes into a learner's TODO cell, in the workshop's message catalog (locale/, domain
+#: "workshop"): a Japanese notebook gets them in Japanese. Each keeps "TODO N.M" where helpers/check.py reads it.
+TODO_MESSAGE = N_("TODO {num} ({title}): write your code here, then run this cell")
+TODO_MESSAGE_UNTITLED = N_("TODO {num}: write your code here, then run this cell")
+HINT_LINE = N_("# Hint: {hint}")
+STILL_STUCK = N_('# Still stuck? Run check.hint("{num}") in a new cell for a near-answer.')
+PLACEHOLDERS = N_("# TODO {num} placeholders (set first, so its check can say what is missing):")
+
+
+def todo_message(num: str, title: str, lang: str = "en") -> str:
+    tr = translations(lang).gettext
+    return (tr(TODO_MESSAGE) if title else tr(TODO_MESSAGE_UNTITLED)).format(num=num, title=title)
 
 
 def assigned_names(code: str) -> list[str]:
@@ -142,11 +162,11 @@ def assigned_names(code: str) -> list[str]:
     return names
 
 
-REPLACE_ALL = "# Replace the lines below, down to and including the `raise`, with your code."
-REPLACE_RAISE = "# Replace the `raise` below with your code."
-REPLACE_OPTIONAL = "# Replace the lines below with your code."
+REPLACE_ALL = N_("# Replace the lines below, down to and including the `raise`, with your code.")
+REPLACE_RAISE = N_("# Replace the `raise` below with your code.")
+REPLACE_OPTIONAL = N_("# Replace the lines below with your code.")
 #: An exercise the workshop skips (under a heading the estimate skips, on the workshop path): its untouched cell runs.
-OPTIONAL_NOTE = "(optional in the workshop: this cell runs as it is)"
+OPTIONAL_NOTE = N_("(optional in the workshop: this cell runs as it is)")
 
 
 def _is_code(line: str) -> bool:
@@ -154,13 +174,14 @@ def _is_code(line: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
-def convert_source(source: str, where: str = "", optional: bool = False) -> tuple[str, list[str]]:
+def convert_source(source: str, where: str = "", optional: bool = False, lang: str = "en") -> tuple[str, list[str]]:
     """Replace every marked solution block in one cell's source. Returns (source, exercise numbers).
 
     ``optional``: the cell is an exercise the workshop skips. A block at the top level of such a cell sets its
     placeholders and does not raise, so *Run All* goes on past it (its check says it is not done, without failing);
-    nothing may follow it in its cell. A block inside a function still raises, when the function is called."""
-    lines = source.split("\n")
+    nothing may follow it in its cell. A block inside a function still raises, when the function is called. ``lang``:
+    the language of the lines it writes (the block's title and hints are the solution's own)."""
+    tr, lines = translations(lang).gettext, source.split("\n")
     out: list[str] = []
     hoisted: list[str] = []  # placeholders that must run before any statement of the cell
     found: list[str] = []
@@ -201,27 +222,27 @@ def convert_source(source: str, where: str = "", optional: bool = False) -> tupl
                 raise NotebookError(f"{where}: optional exercise {num} runs as it is in the learner notebook, so no code "
                                     "may follow its block in its cell (it would use the placeholders): move it into the "
                                     "block, or into the check cell")
-            out.append(f"# TODO {num}: {title} {OPTIONAL_NOTE}")
-            out.extend(f"# Hint: {h}".rstrip() for h in hints)
+            out.append(f"# TODO {num}: {title} {tr(OPTIONAL_NOTE)}")
+            out.extend(tr(HINT_LINE).format(hint=h).rstrip() for h in hints)
             if more:
-                out.append(f'# Still stuck? Run check.hint("{num}") in a new cell for a near-answer.')
-            out.append(REPLACE_OPTIONAL)
+                out.append(tr(STILL_STUCK).format(num=num))
+            out.append(tr(REPLACE_OPTIONAL))
             out.extend(f"{n} = check.TODO" for n in names)
             found.append(num)
             i = j + 1
             continue
         hoist = bool(names) and any(_is_code(line) for line in out)
         if hoist:  # code before the block could fail first: set the placeholders at the top of the cell
-            hoisted.append(f"# TODO {num} placeholders (set first, so its check can say what is missing):")
+            hoisted.append(tr(PLACEHOLDERS).format(num=num))
             hoisted.extend(f"{n} = check.TODO" for n in names)
         out.append(f"{indent}# TODO {num}: {title}".rstrip())
-        out.extend(f"{indent}# Hint: {h}".rstrip() for h in hints)
+        out.extend(f"{indent}{tr(HINT_LINE).format(hint=h)}".rstrip() for h in hints)
         if more:
-            out.append(f'{indent}# Still stuck? Run check.hint("{num}") in a new cell for a near-answer.')
-        out.append(indent + (REPLACE_ALL if names and not hoist else REPLACE_RAISE))
+            out.append(indent + tr(STILL_STUCK).format(num=num))
+        out.append(indent + tr(REPLACE_ALL if names and not hoist else REPLACE_RAISE))
         if not hoist:
             out.extend(f"{indent}{n} = check.TODO" for n in names)
-        out.append(f"{indent}raise NotImplementedError({json.dumps(todo_message(num, title), ensure_ascii=False)})")
+        out.append(f"{indent}raise NotImplementedError({json.dumps(todo_message(num, title, lang), ensure_ascii=False)})")
         found.append(num)
         i = j + 1
     if hoisted:
@@ -300,14 +321,14 @@ def optional_cells(nb: dict, where: str = "") -> list[bool]:
     return estimate_time.skipped_cells(nb["cells"])
 
 
-def make_learner(nb: dict, where: str = "") -> tuple[dict, list[str]]:
+def make_learner(nb: dict, where: str = "", lang: str = "en") -> tuple[dict, list[str]]:
     learner = normalise(nb, keep_outputs=False)
     todos: list[str] = []
     optional = optional_cells(learner, where)
     for index, cell in enumerate(learner["cells"]):
         if cell["cell_type"] != "code":
             continue
-        new_source, found = convert_source(cell["source"], f"{where} cell {index}", optional[index])
+        new_source, found = convert_source(cell["source"], f"{where} cell {index}", optional[index], lang)
         if found and "check.TODO" in new_source and not CHECK_IMPORT.search(
             "\n".join(_source(c) for c in learner["cells"][:index] if c["cell_type"] == "code")
         ):
@@ -379,6 +400,113 @@ def check(solutions: Path = SOLUTIONS, committed: Path = NOTEBOOKS) -> list[str]
         for p in committed.glob("[0-9][0-9]_*.ipynb"):
             if p.name not in fresh_names:
                 problems.append(f"notebooks/{p.name} has no solutions/{p.name}")
+    return problems
+
+
+# --------------------------------------------------------------------------- editions in other languages
+#: The languages with an edition (helpers/i18n.py's, but English, the source).
+EDITIONS = LANGUAGES[1:]
+
+
+def _sibling(name: str):
+    """A sibling script as a module (scripts/translations.py: the catalogs; scripts/estimate_time.py: the minutes)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
+
+
+def _carry_outputs(nb: dict, previous: dict | None) -> dict:
+    """The outputs of ``previous`` (the edition's committed solution) on each code cell whose source is unchanged."""
+    if previous is None:
+        return nb
+    old = {c.get("id"): c for c in previous["cells"] if c["cell_type"] == "code"}
+    for index, cell in enumerate(nb["cells"]):
+        before = old.get(f"c{index:03d}")
+        if cell["cell_type"] == "code" and before is not None and _source(before) == _source(cell):
+            cell["outputs"] = copy.deepcopy(before.get("outputs", []))
+            cell["execution_count"] = before.get("execution_count")
+    return nb
+
+
+def make_edition(path: Path, lang: str, previous: dict | None = None) -> tuple[dict, dict]:
+    """(solution, learner) of the English solution ``path`` in ``lang``; NotebookError naming every stale or missing
+    translation. The header's minutes are the edition's own estimate."""
+    english = read(path)
+
+    def translated(minutes: int) -> dict:
+        nb, found = _sibling("translations").translate_notebook(english, path.name, lang, minutes=minutes)
+        if found:
+            raise NotebookError(f"{lang}/{path.name}: not translated as it is now:\n  " + "\n  ".join(found))
+        return _carry_outputs(normalise(nb, keep_outputs=True), previous)
+
+    draft = translated(0)
+    learner, _todos = make_learner(draft, f"{lang}/{path.name}", lang)
+    estimate_time = _sibling("estimate_time")
+    minutes = estimate_time.rounded(estimate_time.estimate_of(path.name, learner, draft).minutes)
+    solution = translated(minutes)
+    learner, _todos = make_learner(solution, f"{lang}/{path.name}", lang)
+    return solution, learner
+
+
+def edition_paths(lang: str, names: list[str] | None = None, solutions: Path = SOLUTIONS) -> list[Path]:
+    """The English solutions that have a catalog in ``lang``."""
+    have = set(_sibling("translations").edition_names(lang))
+    return [p for p in solution_paths(names, solutions) if p.stem in have]
+
+
+def generate_edition(lang: str, names: list[str] | None = None, solutions: Path = SOLUTIONS,
+                     notebooks: Path = NOTEBOOKS) -> tuple[list[Path], list[str]]:
+    """Write ``solutions/<lang>/`` and ``notebooks/<lang>/``: (files written, problems of those not written)."""
+    written, problems = [], []
+    for path in edition_paths(lang, names, solutions):
+        target_solution, target_learner = solutions / lang / path.name, notebooks / lang / path.name
+        previous = read(target_solution) if target_solution.exists() else None
+        try:
+            solution, learner = make_edition(path, lang, previous)
+        except NotebookError as exc:
+            problems.append(str(exc))
+            continue
+        for target, nb in ((target_solution, solution), (target_learner, learner)):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = dumps(nb)
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8")
+            written.append(target)
+    return written, problems
+
+
+def check_edition(lang: str, solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS) -> list[str]:
+    """What differs between the committed edition in ``lang`` and a fresh generation, and every stale or missing
+    translation (named by notebook and cell). Empty: in step."""
+    problems = []
+    expected = set()
+    for path in edition_paths(lang, solutions=solutions):
+        committed_solution, committed_learner = solutions / lang / path.name, notebooks / lang / path.name
+        try:
+            solution, learner = make_edition(path, lang, read(committed_solution) if committed_solution.exists() else None)
+        except NotebookError as exc:
+            problems.append(str(exc))
+            continue
+        for committed, nb, what in ((committed_solution, solution, "solution"), (committed_learner, learner, "learner")):
+            expected.add(committed)
+            if not committed.exists():
+                problems.append(f"{_rel(committed)} is missing: run `python scripts/make_notebooks.py --lang {lang}`")
+                continue
+            want, have = dumps(nb), committed.read_text(encoding="utf-8")
+            if want != have:
+                diff = list(difflib.unified_diff(have.splitlines(), want.splitlines(), "committed", "generated",
+                                                 lineterm="", n=1))
+                fix = (f"--execute --lang {lang} {path.stem}" if what == "solution" and '"outputs"' in "".join(diff)
+                       else f"--lang {lang}")
+                problems.append(f"{_rel(committed)} differs from what its English and catalog make (run `python "
+                                f"scripts/make_notebooks.py {fix}`):\n" + "\n".join(diff[:20]))
+    for folder in (solutions / lang, notebooks / lang):
+        for p in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+            if p not in expected and not any(f"{lang}/{p.name}" in msg for msg in problems):
+                catalog = _sibling("translations").catalog_path(lang, p.name)
+                problems.append(f"{_rel(p)} has no catalog {_rel(catalog)}")
     return problems
 
 
@@ -488,27 +616,58 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--check", action="store_true", help="fail if notebooks/ is out of date")
     mode.add_argument("--execute", action="store_true", help="re-run solutions offline and store outputs, then generate")
     mode.add_argument("--normalize", action="store_true", help="normalise solutions/ metadata and cell ids only")
+    parser.add_argument("--lang", choices=("en", *EDITIONS), help="only this language (default: English, then every "
+                                                                  "edition)")
     args = parser.parse_args(argv)
+    langs = [args.lang] if args.lang else ["en", *EDITIONS]
     try:
         if args.check:
-            problems = check(args.solutions, args.notebooks)
-            if problems:
-                print("\n".join(problems))
-                print("\nThe learner notebooks are out of date: run `python scripts/make_notebooks.py`.")
-                return 1
-            print(f"notebooks/ is in sync with solutions/ ({len(solution_paths(folder=args.solutions))} notebooks).")
-            return 0
-        if args.normalize or args.execute:
-            for path in solution_paths(args.names, args.solutions):
-                path.write_text(dumps(normalise(read(path), keep_outputs=True)), encoding="utf-8")
-        if args.execute:
-            execute(args.names, folder=args.solutions)
-        for p in generate(args.solutions, args.notebooks, names=args.names):
-            print(f"wrote {_rel(p)}")
-        return 0
+            return _check(args, langs)
+        if "en" in langs:
+            if args.normalize or args.execute:
+                for path in solution_paths(args.names, args.solutions):
+                    path.write_text(dumps(normalise(read(path), keep_outputs=True)), encoding="utf-8")
+            if args.execute:
+                execute(args.names, folder=args.solutions)
+            for p in generate(args.solutions, args.notebooks, names=args.names):
+                print(f"wrote {_rel(p)}")
+        return _editions(args, [lang for lang in langs if lang != "en"])
     except NotebookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _check(args: argparse.Namespace, langs: list[str]) -> int:
+    problems = check(args.solutions, args.notebooks) if "en" in langs else []
+    for lang in langs:
+        if lang != "en":
+            problems += check_edition(lang, args.solutions, args.notebooks)
+    if problems:
+        print("\n".join(problems))
+        print("\nThe generated notebooks are out of date: run `python scripts/make_notebooks.py` (a stale or missing "
+              "translation: scripts/translations.py update, translate, then again).")
+        return 1
+    print(f"notebooks/ is in sync with solutions/ ({len(solution_paths(folder=args.solutions))} notebooks)"
+          + "".join(f"; {lang}: {len(edition_paths(lang, solutions=args.solutions))} notebooks" for lang in langs
+                    if lang != "en") + ".")
+    return 0
+
+
+def _editions(args: argparse.Namespace, langs: list[str]) -> int:
+    """Write each edition (``--execute``: run its solutions offline first, then write it again with their outputs)."""
+    failed = False
+    for lang in langs:
+        written, problems = generate_edition(lang, args.names, args.solutions, args.notebooks)
+        if args.execute and written:
+            names = [p.name for p in written if p.parent == args.solutions / lang]
+            execute(names, folder=args.solutions / lang)
+            written, problems = generate_edition(lang, args.names, args.solutions, args.notebooks)
+        for p in written:
+            print(f"wrote {_rel(p)}")
+        for problem in problems:
+            print(f"not written: {problem}", file=sys.stderr)
+        failed = failed or bool(problems)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The notebook series, executed offline.
 
-For every solution notebook (and the tiny fixture under tests/fixtures/notebooks/ that proves this
-harness works even before the series exists):
+For every solution notebook, the Japanese edition's included (solutions/ja/: its kernels speak Japanese), and the tiny
+fixture under tests/fixtures/notebooks/ that proves this harness works even before the series exists:
 
 * papermill runs the solution top to bottom (MODE=replay, SPEED=instant); a failure names the cell;
   in the same kernel, before each exercise, the learner's untouched TODO cell and its check cell run:
@@ -44,6 +44,7 @@ def _pairs() -> list:
     for folder_solutions, folder_notebooks, label in (
         (FIXTURE / "solutions", FIXTURE / "notebooks", "fixture"),
         (mk.SOLUTIONS, mk.NOTEBOOKS, "series"),
+        *((mk.SOLUTIONS / lang, mk.NOTEBOOKS / lang, lang) for lang in mk.EDITIONS),  # the Japanese edition
     ):
         for sol in mk.solution_paths(folder=folder_solutions):
             out.append(pytest.param(sol, folder_notebooks / sol.name, id=f"{label}/{sol.stem}"))
