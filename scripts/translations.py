@@ -87,6 +87,7 @@ KIND_NOTES = {
     "more": "an exercise's near-answer (### MORE:, printed by check.hint): keep the code, translate the words",
     "comment": "a code comment, one line each",
     "print": "a Python string literal that is printed: keep its quotes, prefix and every {field}",
+    "docstring": "a function's docstring (a Python string literal): keep its quotes",
     "agenda": "a row of the README's agenda; {minutes} is filled in from the estimate",
     "estimate": "a sentence with a number from scripts/estimate_time.py, filled in as {minutes} / {start} / {end}",
 }
@@ -267,7 +268,7 @@ def _without_magics(source: str) -> str:
 
 def code_units(source: str, file: str, cell: int) -> list[Unit]:
     """The translatable units of a code cell: comments (consecutive full-line ones as one), the string literals passed
-    to print(), and an exercise's title, hints and near-answers."""
+    to print(), functions' docstrings, and an exercise's title, hints and near-answers."""
     starts, lines = _offsets(source), source.split("\n")
     units = _marker_units(lines, starts, file, cell)
     taken = {i for i, line in enumerate(lines) if MARKER.match(line)}  # the generator's markers are not comments
@@ -361,15 +362,19 @@ def _print_units(source: str, lines: list[str], starts: list[int], file: str, ce
         raise TranslationError(f"{file} cell {cell}: cannot parse its code ({exc})") from exc
     units = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"):
-            continue
-        for arg in node.args:
-            if not isinstance(arg, (ast.Constant, ast.JoinedStr)) or not isinstance(getattr(arg, "value", ""), str):
-                continue
+        found: list[tuple[str, ast.expr]] = []
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+            found = [("print", arg) for arg in node.args
+                     if isinstance(arg, ast.JoinedStr) or (isinstance(arg, ast.Constant) and isinstance(arg.value, str))]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                found = [("docstring", first.value)]
+        for kind, arg in found:
             a = starts[arg.lineno - 1] + _chars(lines[arg.lineno - 1], arg.col_offset)
             b = starts[arg.end_lineno - 1] + _chars(lines[arg.end_lineno - 1], arg.end_col_offset)
             if LETTERS.search(literal_words(source[a:b])):
-                units.append(Unit("print", source[a:b], file, cell, a, b))
+                units.append(Unit(kind, source[a:b], file, cell, a, b))
     return units
 
 
@@ -543,7 +548,7 @@ def rewrite_links(text: str, lang: str, depth: int = 1) -> str:
 
 def check_translation(unit: Unit, text: str) -> str | None:
     """What is wrong with ``text`` as the translation of ``unit`` for the generator (None: nothing)."""
-    if unit.kind == "print":
+    if unit.kind in ("print", "docstring"):
         try:
             if literal_shape(text) != literal_shape(unit.text):
                 return "keep the literal's kind (str or f-string) and every {field} of the English"
@@ -657,7 +662,8 @@ class Term:
 
 
 def glossary(lang: str) -> list[Term]:
-    """The edition's terms, longest first (so "memory store" is taken before "memory")."""
+    """The edition's terms, longest first (so "memory store" is taken before "memory"), a kept name before a term
+    spelt the same ("Kernel", the menu, before "kernel")."""
     import csv
 
     lines = [ln for ln in (LOCALE / lang / "glossary.csv").read_text(encoding="utf-8").splitlines()
@@ -667,7 +673,7 @@ def glossary(lang: str) -> list[Term]:
     bad = [t.english for t in terms if t.rule not in ("gloss", "plain", "keep")]
     if bad:
         raise ValueError(f"glossary.csv: rule must be gloss, plain or keep: {bad}")
-    return sorted(terms, key=lambda t: -len(t.english))
+    return sorted(terms, key=lambda t: (-len(t.english), t.rule != "keep"))
 
 
 PROSE_KINDS = ("markdown", "header", "agenda", "estimate")
@@ -682,7 +688,8 @@ def prose(text: str) -> str:
     """The words a reader reads as prose: no fenced code, code spans, links' targets, URLs, tags, placeholders the
     generator fills ({minutes}) or emphasis marks."""
     text = "\n".join(line for line, fenced in _fence_flags(text) if not fenced and not FENCE.match(line))
-    text = LINK_TARGET.sub(lambda m: m.group(1).lstrip("!").strip("[]"), text)
+    file_name = re.compile(r"\[[A-Za-z0-9_/-]+\.[A-Za-z0-9_./-]+\]")  # [README.md](...): a name, not prose
+    text = LINK_TARGET.sub(lambda m: " " if file_name.fullmatch(m.group(1)) else m.group(1).lstrip("!").strip("[]"), text)
     text = re.sub(r"\{\w+\}", " ", TAG.sub(" ", URL.sub(" ", CODE_SPAN.sub(" ", text))))
     return re.sub(r"[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}", "", text)
 
