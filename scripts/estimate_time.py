@@ -37,7 +37,8 @@ The classroom model (issue 19). Each constant is cited; none was tuned to agree 
   kanji; the English words, code names and numbers among them at the English rate). Trauzettel-Klosinski & Dietz,
   "Standardized Assessment of Reading Performance: The New International Reading Speed Texts IReST", IOVS 53(9):
   5452-5461 (2012), https://doi.org/10.1167/iovs.11-8284, timed 36 native Japanese readers on texts matched across 17
-  languages: 357 ± 56 characters a minute. IReST times reading *aloud*; silent reading is faster. Brysbaert (2019)
+  languages: 357 ± 56 characters a minute (its per-language table, as Mozilla's reader view transcribes it with the
+  citation; docs/design.md, "The Japanese edition"). IReST times reading *aloud*; silent reading is faster. Brysbaert (2019)
   gives English 183 words a minute aloud and 238 silently; the English model's 200 sits between them, 200/183 = 1.09
   times the aloud rate. The same step from IReST's aloud figure gives 357 x 200/183 = 390 (it assumes Japanese gains
   from reading silently what English does: no source measures Japanese silent reading on IReST's texts). The
