@@ -457,10 +457,49 @@ def template(units: Iterable[Unit]):
 
 
 def read_catalog(path: Path):
+    """A catalog, with the old English of each fuzzy entry (``#| msgid``, which Babel writes but does not read back)."""
     from babel.messages.pofile import read_po
 
     with path.open("rb") as fh:
-        return read_po(fh, abort_invalid=True)
+        catalog = read_po(fh, abort_invalid=True)
+    for (msgid, context), previous in _previous_ids(path.read_text(encoding="utf-8")).items():
+        message = catalog.get(msgid, context)
+        if message is not None and not message.previous_id:
+            message.previous_id = [previous]
+    return catalog
+
+
+_PO_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _po_text(parts: list[str]) -> str:
+    from babel.messages.pofile import unescape
+
+    return "".join(unescape(f'"{m.group(1)}"') for m in _PO_STRING.finditer(" ".join(parts)))
+
+
+def _previous_ids(text: str) -> dict[tuple[str, str | None], str]:
+    """(msgid, msgctxt) -> the ``#| msgid`` of its entry: Babel's wrapped form (lines cut at spaces) or gettext's."""
+    found = {}
+    for block in re.split(r"\n\s*\n", text):
+        previous: list[str] = []
+        parts: dict[str, list[str]] = {}
+        key = None
+        for line in block.split("\n"):
+            if line.startswith("#|"):
+                previous.append(line[2:].strip())
+            elif line.startswith(("msgctxt ", "msgid ")):
+                key, rest = line.split(" ", 1)
+                parts[key] = [rest]
+            elif line.startswith('"') and key:
+                parts[key].append(line)
+            else:
+                key = None
+        if previous and "msgid" in parts:
+            old = " ".join(previous)
+            old = old[len("msgid "):] if old.startswith("msgid ") else old
+            found[(_po_text(parts["msgid"]), _po_text(parts["msgctxt"]) if "msgctxt" in parts else None)] = _po_text([old])
+    return found
 
 
 def write_catalog(catalog, path: Path) -> None:
@@ -468,7 +507,7 @@ def write_catalog(catalog, path: Path) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     out = io.BytesIO()
-    write_po(out, catalog, width=0, include_previous=True, sort_output=False)
+    write_po(out, catalog, width=0, include_previous=True, sort_output=False, ignore_obsolete=True)
     data = out.getvalue()
     if not path.exists() or path.read_bytes() != data:
         path.write_bytes(data)

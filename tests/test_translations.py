@@ -80,8 +80,10 @@ def test_a_changed_english_cell_is_stale_and_named(tmp_path):
     unit = next(u for u in tr.notebook_units(nb, f"{name}.ipynb") if "forgets everything" in u.text)
     message = merged.get(unit.text, unit.context)
     assert message.fuzzy and message.string and "loses everything in memory" in message.previous_id[0]
-    again = tr.problems([unit], merged)
+    tr.write_catalog(merged, tmp_path / "05.po")  # and it survives the file: "#| msgid", read back by read_catalog
+    again = tr.problems([unit], tr.read_catalog(tmp_path / "05.po"))
     assert again[0].startswith(f"{name}.ipynb cell c{index:03d} (markdown): stale") and "fuzzy" in again[0]
+    assert "'loses' -> 'forgets'" in again[0]
 
 
 def test_the_japanese_notebooks_are_what_the_generator_makes():
