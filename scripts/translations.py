@@ -45,13 +45,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from helpers.exercises import BEGIN, END, HINT, MORE, SETS  # noqa: E402  (the markers' grammar, one module)
+from helpers.i18n import DOMAIN, LANGUAGES  # noqa: E402  (the program's catalog and languages, one module)
+
 LOCALE = ROOT / "locale"
 SOLUTIONS = ROOT / "solutions"
-DOMAIN = "workshop"
 POT = LOCALE / f"{DOMAIN}.pot"
 BABEL_CFG = ROOT / "babel.cfg"
 #: The languages translated into (English is the source).
-EDITIONS = ("ja",)
+EDITIONS = LANGUAGES[1:]
 #: English doc -> its translation, per language: README.md -> README.ja.md.
 DOCS = {"README.md": "README.{lang}.md", "docs/presenter.md": "docs/presenter.{lang}.md"}
 PROJECT = "Ship Your First Managed Agent"
@@ -72,8 +76,6 @@ LETTERS = re.compile(r"[A-Za-z]{2,}")
 MAGIC = re.compile(r"^\s*[%!]")
 #: Comments that are instructions to a tool, not to a reader.
 PRAGMA = re.compile(r"^#\s*(noqa|type:|fmt:|pragma|pylint|ruff:)")
-MARKER = re.compile(r"^(?P<indent>[ \t]*)### (?P<kind>BEGIN SOLUTION|END SOLUTION|HINT:|MORE:|SETS:)(?P<rest>.*)$")
-BEGIN = re.compile(r"^(?P<head>[ \t]*### BEGIN SOLUTION \d+(?:\.\d+)*\s*)(?P<title>.*?)\s*$")
 #: A notebook's header paragraph: the numbers scripts/estimate_time.py owns become placeholders.
 HEADER = re.compile(r"^\*\*Ship Your First Managed Agent\*\* · notebook ")
 SERIES = re.compile(r"notebook (?P<number>\d\d) of (?P<first>\d\d)–(?P<last>\d\d)")
@@ -82,9 +84,9 @@ MINUTES = re.compile(r"about (?P<minutes>\d+) minutes")
 KIND_NOTES = {
     "markdown": "markdown: a paragraph, list item or table row",
     "header": "the notebook's header; {number}, {first}, {last} and {minutes} are filled in by the generator",
-    "title": "an exercise's title (### BEGIN SOLUTION): the learner's TODO line and its NotImplementedError say it",
-    "hint": "an exercise's nudge (### HINT:), one line each",
-    "more": "an exercise's near-answer (### MORE:, printed by check.hint): keep the code, translate the words",
+    "title": "an exercise's title (its BEGIN SOLUTION line): the learner's TODO line and its NotImplementedError say it",
+    "hint": "an exercise's nudge (a HINT line), one line each",
+    "more": "an exercise's near-answer (MORE lines, printed by check.hint): keep the code, translate the words",
     "comment": "a code comment, one line each",
     "print": "a Python string literal that is printed: keep its quotes, prefix and every {field}",
     "docstring": "a function's docstring (a Python string literal): keep its quotes",
@@ -271,7 +273,7 @@ def code_units(source: str, file: str, cell: int) -> list[Unit]:
     to print(), functions' docstrings, and an exercise's title, hints and near-answers."""
     starts, lines = _offsets(source), source.split("\n")
     units = _marker_units(lines, starts, file, cell)
-    taken = {i for i, line in enumerate(lines) if MARKER.match(line)}  # the generator's markers are not comments
+    taken = {i for i, line in enumerate(lines) if _is_marker(line)}  # the generator's markers are not comments
     units += _comment_units(source, lines, starts, taken, file, cell)
     units += _print_units(source, lines, starts, file, cell)
     units.sort(key=lambda u: u.start)
@@ -281,32 +283,31 @@ def code_units(source: str, file: str, cell: int) -> list[Unit]:
     return units
 
 
+def _is_marker(line: str) -> bool:
+    return any(marker.match(line) for marker in (BEGIN, END, HINT, MORE, SETS))
+
+
 def _marker_units(lines: list[str], starts: list[int], file: str, cell: int) -> list[Unit]:
     units, i = [], 0
     while i < len(lines):
-        m = MARKER.match(lines[i])
-        if m and m.group("kind") == "BEGIN SOLUTION":
-            b = BEGIN.match(lines[i])
-            if b and LETTERS.search(b.group("title")):
-                a = starts[i] + b.start("title")
-                units.append(Unit("title", b.group("title"), file, cell, a, a + len(b.group("title"))))
-        elif m and m.group("kind") in ("HINT:", "MORE:"):
+        b = BEGIN.match(lines[i])
+        if b and LETTERS.search(b.group("title")):
+            a = starts[i] + b.start("title")
+            units.append(Unit("title", b.group("title"), file, cell, a, a + len(b.group("title"))))
+        for kind, marker in (("hint", HINT), ("more", MORE)):
+            m = marker.match(lines[i])
+            if not m:
+                continue
             j = i
-            while j + 1 < len(lines) and (n := MARKER.match(lines[j + 1])) and n.group("kind") == m.group("kind"):
+            while j + 1 < len(lines) and marker.match(lines[j + 1]):
                 j += 1
-            prefix = f"{m.group('indent')}### {m.group('kind')} "
-            text = "\n".join(_after_marker(lines[k]) for k in range(i, j + 1))
-            units.append(Unit("hint" if m.group("kind") == "HINT:" else "more", text, file, cell, starts[i],
-                              starts[j] + len(lines[j]),
+            prefix = lines[i][:m.start("text")]
+            text = "\n".join(marker.match(lines[k]).group("text") for k in range(i, j + 1))
+            units.append(Unit(kind, text, file, cell, starts[i], starts[j] + len(lines[j]),
                               render=lambda t, p=prefix: "\n".join((p + line).rstrip() for line in t.split("\n"))))
             i = j
         i += 1
     return units
-
-
-def _after_marker(line: str) -> str:
-    rest = MARKER.match(line).group("rest")
-    return rest[1:] if rest.startswith(" ") else rest
 
 
 def _comment_units(source: str, lines: list[str], starts: list[int], taken: set[int], file: str,

@@ -11,15 +11,12 @@ Each rule is shown failing on a made-up translation, then held over every transl
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import make_notebooks as mk  # noqa: E402
-import translations as tr  # noqa: E402
+from support.scripts import ROOT, script
+
+mk = script("make_notebooks")
+tr = script("translations")
 
 LANG = "ja"
 TERMS = tr.glossary(LANG)

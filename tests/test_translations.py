@@ -25,13 +25,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import estimate_time  # noqa: E402
-import make_notebooks as mk  # noqa: E402
-import translations as tr  # noqa: E402
+from helpers import i18n
+from support.scripts import ROOT, script
 
-from helpers import i18n  # noqa: E402
+estimate_time = script("estimate_time")
+mk = script("make_notebooks")
+tr = script("translations")
 
 LANG = "ja"
 TRANSLATED = tr.edition_names(LANG)
