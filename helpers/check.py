@@ -54,8 +54,8 @@ _TODO_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(?:\w+\.)*TODO\s*(?:#.*)?$"
 
 
 def _a(word: str) -> str:
-    """``word`` with its indefinite article: "an AttributeError", "a KeyError"."""
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+    """``word`` with its indefinite article: "an AttributeError", "a KeyError" (in Japanese, the word alone)."""
+    return (_("an {word}") if word[:1].lower() in "aeiou" else _("a {word}")).format(word=word)
 
 
 class _Todo:
