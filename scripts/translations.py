@@ -35,6 +35,7 @@ import argparse
 import ast
 import copy
 import difflib
+import importlib
 import io
 import re
 import sys
@@ -228,10 +229,19 @@ def mask_header(text: str) -> tuple[str, dict]:
     return text, values
 
 
+def _estimate_time():
+    """scripts/estimate_time.py, a sibling script: the numbers it writes into the docs."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        return importlib.import_module("estimate_time")
+    finally:
+        sys.path.pop(0)
+
+
 def mask_estimate(text: str) -> tuple[str, str, dict, str]:
     """A doc's paragraph or row with the numbers scripts/estimate_time.py writes as placeholders: (kind, msgid, the
     English numbers, which row); else ("markdown", text, {}, "")."""
-    import estimate_time as et
+    et = _estimate_time()
 
     row = et.ROW.match(text)
     if row and row.group("num") in et.WORKSHOP_PATH:
@@ -918,7 +928,7 @@ def compile_messages(lang: str) -> Path:
 
 def doc_values(lang: str) -> Callable[[Unit], dict]:
     """The estimate's numbers for a translated doc: the language's path, minute by minute."""
-    import estimate_time as et
+    et = _estimate_time()
 
     results = et.estimates(lang=lang)
     slots = et.slots(results)
@@ -978,7 +988,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="notebooks (update: start or update these catalogs)")
     parser.add_argument("--lang", default=EDITIONS[0], choices=EDITIONS)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     if args.command == "update":
         for path in update(args.lang, args.names):
             print(f"updated {path.relative_to(ROOT)}")
