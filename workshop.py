@@ -388,7 +388,7 @@ def take_lang(argv: list[str]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     commands = {"open": cmd_open, "test": cmd_test, "doctor": cmd_doctor, "reset": cmd_reset}
-    argv = take_lang(argv) if argv and argv[0] in commands else argv
+    argv = take_lang(argv)  # before or after the command
     if not argv or argv[0] not in commands:
         print(_(USAGE).strip())
         return 0 if argv and argv[0] in ("-h", "--help") else 2

@@ -225,6 +225,7 @@ def test_workshop_speaks_japanese_with_lang_or_a_japanese_locale():
     usage = _run([sys.executable, "workshop.py"], WORKSHOP_LANG="ja")
     assert "ワークショップの入り口です" in usage.stdout and "python3 workshop.py open" in usage.stdout
     assert "One entry point" in _run([sys.executable, "workshop.py"], WORKSHOP_LANG="en").stdout
+    assert "ワークショップの入り口です" in _run([sys.executable, "workshop.py", "--lang", "ja"], WORKSHOP_LANG="en").stdout
     refused = _run([sys.executable, "workshop.py", "doctor", "--lang", "fr"], WORKSHOP_LANG="ja")
     assert refused.returncode != 0 and "--lang 'fr': ワークショップが話せるのは en, ja です" in refused.stderr
     import importlib.util
