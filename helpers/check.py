@@ -391,6 +391,11 @@ _TODO_OF_CHECK = {
 #: Notebook cell id -> the TODOs it holds: a cell stays its TODO's after the learner deletes the TODO comments.
 _CELL_TODOS: dict[str, set[str]] = {}
 
+#: A notebook's path -> {cell id: the TODOs that cell holds}, read once from the notebook the kernel runs and from
+#: the shipped notebooks of the same name (they share their cell ids): so a TODO cell is known by its id from its
+#: first run, even one whose `# TODO N.M` line the learner replaced with the code (walkthrough 3).
+_NOTEBOOK_TODOS: dict[str, dict[str, set[str]]] = {}
+
 
 def _assigned(source: str) -> set[str]:
     """The names a cell binds at its top level (inside ``with``, ``for``, ``if`` and ``try`` too, not in functions)."""
@@ -427,6 +432,44 @@ def _user_ns() -> dict | None:
     return getattr(get_ipython(), "user_ns", None)
 
 
+def _notebook_file() -> Any:
+    """The notebook this kernel runs, as its front end names it: ``__session__`` (JupyterLab's JPY_SESSION_NAME, set
+    by ipykernel) or ``__vsc_ipynb_file__`` (VS Code). None when neither is set (nbclient, papermill, a console)."""
+    from pathlib import Path
+
+    ns = _user_ns() or {}
+    for key in ("__session__", "__vsc_ipynb_file__"):
+        value = ns.get(key)
+        if isinstance(value, str) and value.endswith(".ipynb"):
+            return Path(value)
+    return None
+
+
+def _todos_by_cell_id() -> dict[str, set[str]]:
+    """{cell id: the TODOs it holds} of the notebook this kernel runs (empty when its file is not known)."""
+    import json
+
+    from .settings import ROOT
+
+    path = _notebook_file()
+    if path is None:
+        return {}
+    if str(path) not in _NOTEBOOK_TODOS:
+        found: dict[str, set[str]] = {}
+        for candidate in (path, ROOT / "notebooks" / path.name, ROOT / "solutions" / path.name):
+            try:
+                cells = json.loads(candidate.read_text(encoding="utf-8"))["cells"]
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            for cell in cells:
+                source = cell.get("source", "")
+                nums = numbers_in("".join(source) if isinstance(source, list) else str(source))
+                if nums and cell.get("cell_type") == "code" and cell.get("id"):
+                    found.setdefault(cell["id"], set()).update(nums)
+        _NOTEBOOK_TODOS[str(path)] = found
+    return _NOTEBOOK_TODOS[str(path)]
+
+
 def _note_run(result: Any) -> None:
     """IPython's post_run_cell: remember how each TODO cell's latest run ended, and explain a NameError in a check
     cell below IPython's own traceback."""
@@ -435,7 +478,8 @@ def _note_run(result: Any) -> None:
     nums = numbers_in(source)
     cell_id = getattr(info, "cell_id", None)
     if cell_id:
-        nums |= _CELL_TODOS.get(cell_id, set())
+        known = _CELL_TODOS.get(cell_id)
+        nums |= known if known is not None else _todos_by_cell_id().get(cell_id, set())
         if nums:
             _CELL_TODOS[cell_id] = nums
     error = getattr(result, "error_in_exec", None)
@@ -522,6 +566,11 @@ def _name_error_message(exc: NameError) -> str | None:
         return (head + f"the TODO {num} cell has not run in this kernel (after a restart, or if you skipped it)."
                 f"\nHint: run the cells above in order, the TODO {num} cell included, then this check again.")
     error = _RUNS[num]
+    explained = _explained(num, error) if error is not None else None
+    if explained:  # e.g. 2.2's create refused for a list inside the list of tools: the advice, not just the raise
+        problem, hint = explained
+        return (head + f"the TODO {num} cell stopped before setting it: "
+                + problem.removeprefix(f"TODO {num} is not done yet: ") + f"\nHint: {hint}")
     if error is not None:
         at = _where(error)
         line = f" at line {at[0]} (`{_clip(at[1], 60)}`)" if at else ""
@@ -552,6 +601,21 @@ _EXPLAIN: dict[str, Callable[[BaseException], tuple[str, str] | None]] = {}
 
 def _raised(todo: str, exc: BaseException) -> tuple[str, str]:
     """(problem, hint) for a TODO cell whose last run raised ``exc``."""
+    explained = _explained(todo, exc)
+    if explained:
+        return explained
+    at = _where(exc)
+    line = _(" at line {n} (`{code}`)").format(n=at[0], code=_clip(at[1], 60)) if at else ""
+    return (_("TODO {todo} is not done yet: its cell raised {error}{line}: {detail}").format(
+                todo=todo, error=_a(type(exc).__name__), line=line, detail=_clip(str(exc), 300)),
+            _("fix the line the error points at (its traceback is under the TODO cell), run the TODO cell until it "
+              "finishes without an error, then run this one again."))
+
+
+def _explained(todo: str, exc: BaseException) -> tuple[str, str] | None:
+    """(problem, hint) when a raise of TODO ``todo``'s cell has a meaning of its own: the exercise's words
+    (``_EXPLAIN``), another TODO's placeholder, the untouched cell, a check, a stream's deadline, an API's refusal.
+    None for any other exception: then where it was raised is what to say."""
     explained = _EXPLAIN[todo](exc) if todo in _EXPLAIN else None
     if explained:
         return explained
@@ -587,12 +651,7 @@ def _raised(todo: str, exc: BaseException) -> tuple[str, str]:
         return (_("TODO {todo} is not done yet: an API call in its cell was refused ({status}, {kind}): "
                   "{detail}").format(todo=todo, status=status, kind=kind, detail=_clip(detail, 300)),
                 _("fix what the API's message names, then run the TODO cell again."))
-    at = _where(exc)
-    line = _(" at line {n} (`{code}`)").format(n=at[0], code=_clip(at[1], 60)) if at else ""
-    return (_("TODO {todo} is not done yet: its cell raised {error}{line}: {detail}").format(
-                todo=todo, error=_a(kind), line=line, detail=_clip(str(exc), 300)),
-            _("fix the line the error points at (its traceback is under the TODO cell), run the TODO cell until it "
-              "finishes without an error, then run this one again."))
+    return None
 
 
 def _raised_in_send(exc: BaseException) -> bool:

@@ -58,12 +58,29 @@ class Kernel:
     def cell(self, cell_id: str) -> str:
         return mk._source(next(c for c in self.nb.cells if c.get("id") == cell_id))
 
-    def run(self, source: str) -> tuple[str | None, str, str]:
-        """(the error's name or None, its traceback as text, the cell's printed text)."""
+    def run(self, source: str, cell_id: str | None = None) -> tuple[str | None, str, str]:
+        """(the error's name or None, its traceback as text, the cell's printed text). With ``cell_id``, the request
+        carries it as JupyterLab sends it (``cellId`` in the execute_request's metadata); nbclient sends none."""
         import nbformat
 
         cell = nbformat.v4.new_code_cell(source)
-        self.client.execute_cell(cell, 0)
+        session = self.client.kc.session
+        if cell_id is not None:
+            msg = session.msg
+
+            def with_cell_id(msg_type, content=None, parent=None, header=None, metadata=None):
+                if msg_type == "execute_request":
+                    metadata = {**(metadata or {}), "cellId": cell_id}
+                return msg(msg_type, content, parent, header, metadata)
+
+            session.msg = with_cell_id
+        # nbclient maps a display id to the cell that made it, by index into its notebook; these cells are not in
+        # it, so an update of an earlier cell's display (the dashboard's panel, re-attached) must find no stale entry
+        self.client._display_id_map.clear()
+        try:
+            self.client.execute_cell(cell, 0)
+        finally:
+            session.__dict__.pop("msg", None)
         error = next((o for o in cell.outputs if o.output_type == "error"), None)
         text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
         return (error.ename if error else None), ("\n".join(error.traceback) if error else ""), text
@@ -240,3 +257,51 @@ def _solution_block(name: str, cell_id: str) -> str:
     start = next(i for i, line in enumerate(body) if "### BEGIN SOLUTION" in line)
     code = [line for line in body[start + 1:] if not line.strip().startswith("###")]
     return textwrap.dedent("\n".join(code)).strip("\n")
+
+
+# --------------------------------------------------------------------------- walkthrough 3 (issue 19, round 4)
+NESTED = ("agent = client.beta.agents.create(name=AGENT_NAME, model=MODEL, system=SYSTEM_PROMPT,\n"
+          "                                  tools=[toolset, incident.CUSTOM_TOOLS], metadata=WORKSHOP_METADATA)")
+
+
+def _up_to_2_2(k: Kernel) -> None:
+    k.run_ids("c001", "c002", "c004", "c006")
+    k.run(_solution_cell("02_agent_and_environment.ipynb", "c008"))
+    k.run_ids("c011")
+
+
+def test_a_refused_2_2_that_replaced_its_placeholder_gets_the_unpack_advice():
+    """Walkthrough 3: the cell says to replace the lines below its comments, `agent = check.TODO` included; then a
+    refused create leaves `agent` undefined and the check cell's NameError said only "stopped with a
+    BadRequestError". It gives the exercise's advice, as the check of a cell that kept its placeholder does."""
+    with Kernel("02_agent_and_environment.ipynb") as k:
+        _up_to_2_2(k)
+        cell = k.cell("c013")
+        written = cell.replace("agent = check.TODO\n", "").replace(
+            'raise NotImplementedError("TODO 2.2 (Create the agent): write your code here, then run this cell")', NESTED)
+        assert "check.TODO" not in written and "# TODO 2.2" in written
+        ename, tb, _ = k.run(written)
+        assert ename == "BadRequestError", tb
+        ename, tb, text = k.run(k.cell("c014"))
+        assert ename == "NameError", tb
+        assert "❌ `agent` is not defined: the TODO 2.2 cell stopped before setting it: the API refused the agent" in text
+        assert "Hint: unpack the custom tools with `*`: tools=[toolset, *incident.CUSTOM_TOOLS]" in text, text
+
+
+def test_jupyterlab_knows_a_todo_cell_by_its_id_from_its_first_run(monkeypatch):
+    """Walkthrough 3, in JupyterLab (the cell's id sent, the notebook named by JPY_SESSION_NAME): a 2.2 cell written
+    over whole, comments included, and refused by the API, made its check say "the TODO 2.2 cell has not run in this
+    kernel". The checks read the notebook's cell ids: that cell is TODO 2.2's from its first run."""
+    monkeypatch.setenv("JPY_SESSION_NAME", str(mk.NOTEBOOKS / "02_agent_and_environment.ipynb"))
+    with Kernel("02_agent_and_environment.ipynb") as k:
+        _up_to_2_2(k)
+        ename, tb, _ = k.run(NESTED, cell_id="c013")  # the whole cell replaced: no `# TODO 2.2` line left
+        assert ename == "BadRequestError", tb
+        ename, tb, text = k.run(k.cell("c014"), cell_id="c014")
+        assert ename == "NameError", tb
+        assert "has not run in this kernel" not in text, text
+        assert "the TODO 2.2 cell stopped before setting it" in text and "unpack the custom tools with `*`" in text, text
+        ename, tb, _ = k.run(NESTED.replace("incident.CUSTOM_TOOLS]", "*incident.CUSTOM_TOOLS]"), cell_id="c013")
+        assert ename is None, tb
+        ename, tb, text = k.run(k.cell("c014"), cell_id="c014")
+        assert ename is None and "✅" in text, (tb, text)
