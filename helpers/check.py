@@ -853,8 +853,9 @@ def db_queries(before: Any, after: Any) -> None:
 
 # =============================================================================== 02 Agent and environment
 def environment(env: Any) -> None:
-    """02 (exercise 2.1): a cloud environment with limited networking."""
+    """02 (exercise 2.1): a cloud environment with limited networking and the investigator's packages."""
     __tracebackhide__ = True
+    from .resources import environment_config
     need(env, "env", "2.1", "the environment that client.beta.environments.create(...) returns")
     if attr(env, "type") != "environment" or not attr(env, "id"):
         fail(f"`env` is a {type(env).__name__}, not an environment object.",
@@ -880,13 +881,20 @@ def environment(env: Any) -> None:
         fail("allow_package_managers is off: the investigator's sandbox cannot install jq and pandas.",
              "set \"allow_package_managers\": True in networking, and list the packages: "
              "\"packages\": {\"apt\": [\"jq\"], \"pip\": [\"pandas\"]}.")
+    wanted = environment_config()["packages"]  # the `packages` of notebook 02: {"pip": ["pandas"], "apt": ["jq"]}
+    missing = [f"{name} ({kind})" for kind, names in wanted.items() for name in names if name not in packages[kind]]
+    if missing:
+        fail(f"the environment's packages lack {', '.join(missing)} (it lists {listed or 'none'}): the goal asks for "
+             "the `packages` above, what the agent wrangles the log with in its sandbox.",
+             "pass the `packages` above in the config: config={\"type\": \"cloud\", \"networking\": networking, "
+             "\"packages\": packages}.")
     meta = attr(env, "metadata") or {}
     if meta.get("workshop") != "ship-your-first-managed-agent":
         fail("the environment has no metadata {\"workshop\": \"ship-your-first-managed-agent\"}.",
              "pass metadata=WORKSHOP_METADATA so re-runs find and reuse it instead of creating duplicates.")
     hosts = list(attr(net, "allowed_hosts") or [])
     ok(f"Environment {attr(env, 'name')!r}: cloud sandbox, limited networking ({len(hosts)} allowed host"
-       f"{'s' if len(hosts) != 1 else ''}, package managers allowed).")
+       f"{'s' if len(hosts) != 1 else ''}, package managers allowed), packages {listed}.")
 
 
 def agent(agent_obj: Any, model: str | None = None) -> None:

@@ -117,6 +117,20 @@ class Test00To02:
         fails(check.db_queries, 5, 6, match="not much more")
         check.db_queries(5, 60)
 
+    @staticmethod
+    def _packages_are_checked(client, resources):
+        """Walkthrough 3: an environment without the goal's packages passed ✅. Each one missing is named."""
+        networking = resources.environment_config()["networking"]
+        for packages, missing in (({}, "pandas (pip), jq (apt)"), ({"pip": ["pandas"]}, "jq (apt)"),
+                                  ({"apt": ["jq"], "pip": ["numpy"]}, "pandas (pip)")):
+            env = client.beta.environments.create(name="no-packages", metadata=resources.WORKSHOP_METADATA, config={
+                "type": "cloud", "networking": networking, **({"packages": packages} if packages else {})})
+            text = fails(check.environment, env, match=f"the environment's packages lack {missing} (it lists ")
+            assert '"packages": packages' in text, text
+        more = client.beta.environments.create(name="more-packages", metadata=resources.WORKSHOP_METADATA, config={
+            "type": "cloud", "networking": networking, "packages": {"pip": ["pandas", "numpy"], "apt": ["jq"]}})
+        check.environment(more)  # more than the goal asks is not wrong
+
     def test_resource_checks_against_the_stub(self, replay):
         client, resources = replay
         env = resources.ensure_environment(client)
@@ -134,6 +148,7 @@ class Test00To02:
         text = fails(check.environment, bare_env, match="allow_package_managers is off")
         assert "lists packages" not in text and "installs packages" not in text
         agent = resources.ensure_agent(client)
+        self._packages_are_checked(client, resources)
         check.agent(agent)
         bare = client.beta.agents.create(name="bare", model=helpers_model(), system="x" * 50,
                                          tools=[{"type": "agent_toolset_20260401"}])
