@@ -317,10 +317,11 @@ def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
 
 
 # ------------------------------------------------------------------ exercises that are optional in the workshop
-#: The exercises of the workshop path (00 -> 04) that the room skips: each is under a heading marked *(optional in
-#: the workshop)* or *Going deeper* (scripts/estimate_time.py reads the same headings; tests/test_check.py keeps the
-#: two in step). Their untouched cells run as they are (scripts/make_notebooks.py), and their checks say "not done,
-#: optional" without failing, so *Run All* of a presenter-led notebook runs from top to bottom.
+#: The exercises of the notebooks of the workshop path (00 -> 04) that the room skips: each is headed *(optional in
+#: the workshop)*, after its notebook's heading *After the workshop*, where the path ends (scripts/estimate_time.py
+#: skips what comes after it; tests/test_check.py keeps the two in step). Their untouched cells run as they are
+#: (scripts/make_notebooks.py), and their checks say "not done, optional" without failing, so *Run All* of a
+#: presenter-led notebook runs from top to bottom.
 OPTIONAL_IN_WORKSHOP = frozenset({"0.1", "1.1", "1.2", "1.3", "2.3", "4.2", "4.3"})
 
 
@@ -621,11 +622,10 @@ def _explained(todo: str, exc: BaseException) -> tuple[str, str] | None:
         return explained
     kind = type(exc).__name__
     other = re.match(r"TODO (\d+(?:\.\d+)*)\b", str(exc)) if isinstance(exc, NotImplementedError) else None
-    if other and other.group(1) != todo:  # e.g. 4.1's loop calling the handle_tool that an untouched 4.2 redefined
+    if other and other.group(1) != todo:  # e.g. code of this TODO calling a function another TODO has not written
         return (f"TODO {todo} is not done yet: its cell called code that TODO {other.group(1)} has not written yet "
                 "(it raises NotImplementedError).",
-                f"write TODO {other.group(1)}, or run again the cell that defined that code before TODO "
-                f"{other.group(1)} replaced it; then run the TODO {todo} cell, then this one.")
+                f"write TODO {other.group(1)} and run its cell; then run the TODO {todo} cell, then this one.")
     if isinstance(exc, NotImplementedError):
         return (_("TODO {todo} is not done yet: its cell still raises NotImplementedError.").format(todo=todo),
                 _("write your code in place of the `raise NotImplementedError(...)` line of TODO {todo} (its goal is "
@@ -1110,11 +1110,13 @@ def _unanswered_calls(history: list) -> tuple[list, dict]:
 
 # =============================================================================== 04 Custom tools
 def tool_handler(handle_tool: Any) -> None:
-    """04 (exercise 4.2, optional): handle_tool(name, args) runs the real incident tools and raises on bad calls."""
+    """04 (exercise 4.2, optional): the learner's own dispatch, ``my_handle_tool(name, args)``, runs the real incident
+    tools and raises on bad calls. (Its own name: the notebook's ``handle_tool``, which 4.1's loop calls, stays
+    ``incident.handle_tool`` whatever the optional exercise's cell holds.)"""
     __tracebackhide__ = True
     from . import incident
 
-    _callable(handle_tool, "handle_tool", "4.2", "a function handle_tool(name, args) that returns the tool's text")
+    _callable(handle_tool, "my_handle_tool", "4.2", "a function my_handle_tool(name, args) that returns the tool's text")
     cases = [
         ("list_deploys", {"service": "checkout"}, "dep_4820"),
         ("get_diff", {"ref": "dep_4820", "path": "order_summary.py"}, "filter_by(sku=item.sku)"),
@@ -1124,40 +1126,41 @@ def tool_handler(handle_tool: Any) -> None:
         try:
             out = handle_tool(name, dict(args))
         except NotImplementedError:
-            not_written("4.2", "handle_tool")
+            not_written("4.2", "my_handle_tool")
         except Exception as exc:
-            fail(f"handle_tool({name!r}, {args}) raised {type(exc).__name__}: {exc}",
+            fail(f"my_handle_tool({name!r}, {args}) raised {type(exc).__name__}: {exc}",
                  f"call the matching function with the arguments as keywords: incident.{name}(**args).")
         if not isinstance(out, str):
-            fail(f"handle_tool({name!r}, ...) returned a {type(out).__name__}; the agent reads text.",
+            fail(f"my_handle_tool({name!r}, ...) returned a {type(out).__name__}; the agent reads text.",
                  f"return what incident.{name} returns: it is already a string.")
         expected = getattr(incident, name)(**args)
         if out != expected:
-            fail(f"handle_tool({name!r}, {args}) did not return what incident.{name}(**args) returns.",
+            fail(f"my_handle_tool({name!r}, {args}) did not return what incident.{name}(**args) returns.",
                  "dispatch to the real function and return its result unchanged: the facts must come from the evidence.")
         if needle not in out:
-            fail(f"handle_tool({name!r}, ...) returned text without {needle!r}.", "return the function's result as it is.")
+            fail(f"my_handle_tool({name!r}, ...) returned text without {needle!r}.", "return the function's result as it is.")
     for name, args, why in (("restart_database", {}, "a tool the agent does not have"),
                             ("get_diff", {"ref": "dep_9999"}, "a deploy that does not exist")):
         try:
             out = handle_tool(name, dict(args))
         except NotImplementedError:
-            fail("handle_tool raises NotImplementedError for some names.", "finish TODO 4.2.")
+            fail("my_handle_tool raises NotImplementedError for some names.", "finish TODO 4.2.")
         except Exception:
             continue
-        fail(f"handle_tool({name!r}, {args}) ({why}) returned {_clip(str(out), 60)!r} instead of raising.",
+        fail(f"my_handle_tool({name!r}, {args}) ({why}) returned {_clip(str(out), 60)!r} instead of raising.",
              "raise an exception for an unknown name (e.g. ValueError) and let incident's own errors propagate: "
              "the next exercise turns exceptions into is_error results the agent can read.")
-    ok("handle_tool runs the four incident tools on your laptop: list_deploys names dep_4820, get_diff shows "
+    ok("my_handle_tool runs the four incident tools on your laptop: list_deploys names dep_4820, get_diff shows "
        "the N+1 query, and bad calls raise.")
 
 
 def _raised_in_handle_tool(exc: BaseException) -> bool:
-    """Whether ``exc`` came out of handle_tool (the learner's or helpers.incident's), not the code around it."""
+    """Whether ``exc`` came out of the tool dispatch (the learner's my_handle_tool, a handle_tool, or helpers.incident),
+    not the code around it."""
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
-        if code.co_name == "handle_tool" or "helpers/incident/" in code.co_filename.replace("\\", "/"):
+        if code.co_name in ("my_handle_tool", "handle_tool") or "helpers/incident/" in code.co_filename.replace("\\", "/"):
             return True
         tb = tb.tb_next
     return False
@@ -1172,19 +1175,24 @@ def tool_answer(answer: Any) -> None:
         ev = _sdk_event({"type": "agent.custom_tool_use", "id": eid, "name": name, "input": tool_input})
         try:
             out = answer(ev)
-        except NotImplementedError:
+        except NotImplementedError as exc:
+            other = re.match(r"TODO (\d+(?:\.\d+)*)\b", str(exc))
+            if other and other.group(1) != "4.3":  # answer() is written; the my_handle_tool it calls is not
+                skipped("4.3", f"answer() calls my_handle_tool, which TODO {other.group(1)} has not written yet (it "
+                        "raises NotImplementedError): write that one first")
             not_written("4.3", "answer")
         except Exception as exc:
             kind = type(exc).__name__
             if _raised_in_handle_tool(exc):
                 if name == "list_deploys":
-                    fail(f"handle_tool raised {_a(kind)} for a good call, list_deploys({tool_input}): {exc}",
-                         "fix handle_tool (TODO 4.2) until check.tool_handler(handle_tool) passes, then run this cell again.")
-                fail(f"answer() let {_a(kind)} from handle_tool escape for the bad call {name}({tool_input}): {exc}",
-                     "wrap the handle_tool call in try/except and send the error text with \"is_error\": True; "
+                    fail(f"my_handle_tool raised {_a(kind)} for a good call, list_deploys({tool_input}): {exc}",
+                         "fix my_handle_tool (TODO 4.2) until check.tool_handler(my_handle_tool) passes, then run this "
+                         "cell again.")
+                fail(f"answer() let {_a(kind)} from my_handle_tool escape for the bad call {name}({tool_input}): {exc}",
+                     "wrap the my_handle_tool call in try/except and send the error text with \"is_error\": True; "
                      "an unanswered call leaves the agent waiting.")
             fail(f"answer() raised {_a(kind)} in its own code for {name}({tool_input}): {exc}",
-                 "that is your event-building code, not handle_tool: ev is an SDK event object, so read its fields as "
+                 "that is your event-building code, not my_handle_tool: ev is an SDK event object, so read its fields as "
                  "attributes: ev.id (the call's id), ev.name and ev.input (not ev[\"id\"], not ev.tool_use_id).")
         if not isinstance(out, dict):
             fail(f"answer() returned a {type(out).__name__}, not an event dict.",
@@ -1210,10 +1218,11 @@ def tool_answer(answer: Any) -> None:
     good = run("list_deploys", {"service": "checkout"}, "sevt_check_good")
     if good.get("is_error"):
         fail("a good call (list_deploys) was answered with is_error: True.",
-             f"is_error should be False (or absent) when handle_tool returns normally; the text was: {_clip(_text(good), 100)!r}")
+             f"is_error should be False (or absent) when my_handle_tool returns normally; the text was: "
+             f"{_clip(_text(good), 100)!r}")
     if "dep_4820" not in _text(good):
         fail("the answer to list_deploys(service='checkout') does not contain dep_4820.",
-             "put handle_tool(ev.name, ev.input) in the text block.")
+             "put my_handle_tool(ev.name, ev.input) in the text block.")
     for name, tool_input, eid in (("get_diff", {"ref": "dep_9999"}, "sevt_check_bad_ref"),
                                   ("restart_database", {}, "sevt_check_unknown")):
         bad = run(name, tool_input, eid)

@@ -4,7 +4,8 @@
     python scripts/estimate_time.py           # per notebook, then the total of the workshop path (00 -> 04)
     python scripts/estimate_time.py --all     # also the self-study notebooks (05 and later)
     python scripts/estimate_time.py --check   # fail if README's agenda, the notebooks' headers or the presenter's
-                                              # minute-by-minute disagree with the estimate
+                                              # minute-by-minute disagree with the estimate, or a notebook of the
+                                              # path has something off the path before 'After the workshop'
     python scripts/estimate_time.py --write   # rewrite those from the estimate (then run scripts/make_notebooks.py)
 
 The classroom model (issue 19). Each constant is cited; none was tuned to agree with the agenda.
@@ -46,9 +47,11 @@ The classroom model (issue 19). Each constant is cited; none was tuned to agree 
   translated is *projected*: its English prose as the translated notebooks' measured characters (and English
   words) per English word.
 
-The workshop path skips what the notebooks mark as skipped, and nothing else: a markdown cell whose first line is a
-heading containing ``(optional in the workshop)`` or ``Going deeper`` starts a skipped part, which runs until the
-next heading of the same or a higher level. Nothing in a skipped part is counted on the path.
+The workshop path of a notebook runs from its top to its heading *After the workshop* (walkthrough 3: newcomers
+read what sits in the middle of the path, marked skipped or not). That heading, and every cell after it, is skipped:
+the optional exercises with their checks and every *Going deeper*. Everything before it is counted, whatever its
+heading says; ``--check`` fails when a notebook of the path has an optional exercise or a *Going deeper* before it,
+or does not end its path with its **Next** line. A self-study notebook has no such heading: all of it is counted.
 """
 from __future__ import annotations
 
@@ -86,9 +89,14 @@ ROOM_MINUTES = 45
 OPENING_MINUTES = 1
 DEMO_MINUTES = 3
 
-#: A heading with one of these starts a part the workshop skips; the Japanese ones are the glossary's
-#: (locale/ja/glossary.csv) for "(optional in the workshop)" and "Going deeper".
-SKIP_MARKERS = ("(optional in the workshop)", "going deeper", "（ワークショップでは任意）", "さらに深く")
+#: The heading that ends the workshop path of a notebook: it and everything after it are for later (the second is its
+#: Japanese, the glossary's: locale/ja/glossary.csv).
+PATH_END = ("after the workshop", "ワークショップのあとで")
+#: What the room skips, so what may only come after PATH_END in a notebook of the path; the Japanese ones are the
+#: glossary's for "(optional in the workshop)" and "Going deeper".
+OFF_PATH_MARKERS = ("(optional in the workshop)", "going deeper", "（ワークショップでは任意）", "さらに深く")
+#: How a notebook's path ends: its last markdown cell before PATH_END holds the line that names the next notebook.
+NEXT_LINE = re.compile(r"^\*\*(Next\b|次)", re.M)
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
 #: A character of Japanese prose, as IReST counts them: hiragana, katakana (and its long-vowel mark), kanji.
@@ -167,21 +175,43 @@ def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _heading(cell: dict) -> tuple[int, str] | None:
+    """(level, text) of the heading a markdown cell starts with, if it does."""
+    if cell["cell_type"] != "markdown":
+        return None
+    m = HEADING.match(_source(cell).lstrip("\n").split("\n", 1)[0])
+    return (len(m.group(1)), m.group(2)) if m else None
+
+
+def ends_path(cell: dict) -> bool:
+    """Whether ``cell`` is the heading *After the workshop*, where a notebook's workshop path ends."""
+    heading = _heading(cell)
+    return heading is not None and any(marker in heading[1].lower() for marker in PATH_END)
+
+
 def skipped_cells(cells: list[dict]) -> list[bool]:
-    """For each cell: is it inside a part the workshop skips (by the notebooks' own markers)?"""
+    """For each cell: is it after the end of the workshop path (the heading *After the workshop*, included)?"""
     out: list[bool] = []
-    skip_level: int | None = None
     for cell in cells:
-        first = _source(cell).lstrip("\n").split("\n", 1)[0]
-        m = HEADING.match(first) if cell["cell_type"] == "markdown" else None
-        if m:
-            level = len(m.group(1))
-            if skip_level is not None and level <= skip_level:
-                skip_level = None
-            if skip_level is None and any(marker in m.group(2).lower() for marker in SKIP_MARKERS):
-                skip_level = level
-        out.append(skip_level is not None)
+        out.append(bool(out and out[-1]) or ends_path(cell))
     return out
+
+
+def structure_problems(name: str, cells: list[dict]) -> list[str]:
+    """A notebook of the path puts everything the room skips after its heading *After the workshop*, and ends its
+    path with its **Next** line, so that an attendee stops reading there."""
+    skipped = skipped_cells(cells)
+    problems = []
+    for cell, skip in zip(cells, skipped, strict=True):
+        heading = _heading(cell)
+        if heading and not skip and any(marker in heading[1].lower() for marker in OFF_PATH_MARKERS):
+            problems.append(f"{name}: {heading[1]!r} is on the workshop path: move it under 'After the workshop'")
+    path_markdown = [_source(c) for c, skip in zip(cells, skipped, strict=True)
+                     if c["cell_type"] == "markdown" and not skip]
+    if not path_markdown or not NEXT_LINE.search(path_markdown[-1]):
+        problems.append(f"{name}: the workshop path does not end with its '**Next: ...**' line (the last markdown "
+                        "cell before 'After the workshop')")
+    return problems
 
 
 def prose_counts(markdown: str) -> tuple[int, int, int]:
@@ -494,9 +524,16 @@ def write_headers(results: list[Estimate], folder: Path = SOLUTIONS) -> None:
             path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def path_problems(results: list[Estimate], folder: Path = SOLUTIONS) -> list[str]:
+    """Each notebook of the path ends its path with its Next line, everything off it after 'After the workshop'."""
+    return [p for r in on_path(results) for p in structure_problems(f"{folder.name}/{r.name}",
+                                                                     _load(folder / r.name)["cells"])]
+
+
 def problems(results: list[Estimate]) -> list[str]:
     return (readme_problems(README.read_text(encoding="utf-8"), results)
-            + presenter_problems(PRESENTER.read_text(encoding="utf-8"), results) + header_problems(results))
+            + presenter_problems(PRESENTER.read_text(encoding="utf-8"), results) + header_problems(results)
+            + path_problems(results))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -506,7 +543,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="ja: the Japanese edition (notebooks/ja/; --check: its headers; --write: see "
                              "scripts/make_notebooks.py, which writes them)")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="fail if README, headers or presenter's kit disagree")
+    mode.add_argument("--check", action="store_true", help="fail if README, headers or presenter's kit disagree, or "
+                                                           "a path notebook has a skipped part on its path")
     mode.add_argument("--write", action="store_true", help="rewrite README's agenda, the headers and the presenter's "
                                                            "minute-by-minute from the estimate")
     args = parser.parse_args(argv)

@@ -309,8 +309,8 @@ def normalise(nb: dict, *, keep_outputs: bool) -> dict:
 
 def optional_cells(nb: dict, where: str = "") -> list[bool]:
     """For each cell of a notebook on the workshop path (``where`` starts with its number): is it in a part the
-    workshop skips (scripts/estimate_time.py's rule: a heading marked *(optional in the workshop)* or *Going
-    deeper*)? Self-study notebooks have no optional exercises."""
+    workshop skips (scripts/estimate_time.py's rule: at or after the heading *After the workshop*)? Self-study
+    notebooks have no optional exercises."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     try:
         import estimate_time

@@ -302,7 +302,7 @@ class Test03StreamLoop:
         fails(check.stream_loop, [*events, *_events("session.status_running")], "requires_action", match="kept reading")
 
 
-def handle_tool(name, args):
+def my_handle_tool(name, args):  # 4.2's solution: its own name, so 4.1's handle_tool stays incident.handle_tool
     from helpers import incident
 
     tools = {"query_logs": incident.query_logs, "get_metrics": incident.get_metrics,
@@ -314,7 +314,7 @@ def handle_tool(name, args):
 
 def answer(ev):
     try:
-        text, is_error = handle_tool(ev.name, ev.input), False
+        text, is_error = my_handle_tool(ev.name, ev.input), False
     except Exception as exc:
         text, is_error = f"Error: {exc}", True
     return {"type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
@@ -331,7 +331,7 @@ class Test04CustomTools:
             return {**answer(ev), "custom_tool_use_id": ev.tool_use_id}
 
         text = fails(check.tool_answer, wrong_id, match="answer() raised an AttributeError in its own code")
-        assert "ev.id" in text and "wrap the handle_tool" not in text
+        assert "ev.id" in text and "wrap the my_handle_tool" not in text
 
         def subscript(ev):
             return {**answer(ev), "custom_tool_use_id": ev["id"]}
@@ -340,9 +340,9 @@ class Test04CustomTools:
 
         def no_try(ev):
             return {"type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
-                    "content": [{"type": "text", "text": handle_tool(ev.name, ev.input)}]}
+                    "content": [{"type": "text", "text": my_handle_tool(ev.name, ev.input)}]}
 
-        fails(check.tool_answer, no_try, match="answer() let a ToolError from handle_tool escape for the bad call get_diff")
+        fails(check.tool_answer, no_try, match="answer() let a ToolError from my_handle_tool escape for the bad call get_diff")
 
         def direct(ev):  # calls helpers.incident's tool itself: the error is still the tool's (raised in helpers/incident/)
             from helpers import incident
@@ -350,7 +350,7 @@ class Test04CustomTools:
             text = getattr(incident, ev.name)(**ev.input)
             return {"type": "user.custom_tool_result", "custom_tool_use_id": ev.id, "content": [{"type": "text", "text": text}]}
 
-        fails(check.tool_answer, direct, match="answer() let a ToolError from handle_tool escape for the bad call get_diff")
+        fails(check.tool_answer, direct, match="answer() let a ToolError from my_handle_tool escape for the bad call get_diff")
 
         def string_flag(ev):
             return {**answer(ev), "is_error": "false"}
@@ -364,6 +364,25 @@ class Test04CustomTools:
             return out
 
         fails(check.tool_answer, confirmation_key, match="that key belongs to user.tool_confirmation")
+
+    def test_an_answer_calling_an_unwritten_4_2_is_not_blamed(self, capsys):
+        """4.3 written, 4.2 not: its check says 4.2 comes first (optional: it does not fail), not "answer still
+        raises NotImplementedError"."""
+        def unwritten(name, args):
+            raise NotImplementedError("TODO 4.2 (Write your own handle_tool): write your code here, then run this cell")
+
+        def written(ev):
+            try:
+                text, is_error = unwritten(ev.name, ev.input), False
+            except ValueError as exc:
+                text, is_error = f"Error: {exc}", True
+            return {"type": "user.custom_tool_result", "custom_tool_use_id": ev.id,
+                    "content": [{"type": "text", "text": text}], "is_error": is_error}
+
+        assert check.tool_answer(written) is None
+        out = capsys.readouterr().out
+        assert out.startswith("⏭ TODO 4.3 is not done yet: answer() calls my_handle_tool, which TODO 4.2 has not "
+                              "written yet") and "answer still raises" not in out, out
 
     def test_confirmation_reports_the_learners_own_exception(self):
         def right(tool_use, allow, deny_message=None):
@@ -701,7 +720,7 @@ class TestBlame:
         assert check._short_input({"ref": "dep_4820", "path": "services/checkout/order_summary.py"}, 30) == "ref='dep_4820', …"
 
     def test_a_todo_cell_stopped_by_another_todos_placeholder_names_that_one(self, runs):
-        """04: after an untouched 4.2 (handle_tool redefined, raising), a re-run of 4.1's loop raises 4.2's
+        """A TODO cell whose code calls a function another TODO has not written raises that TODO's
         NotImplementedError: the check names 4.2, not "4.1 still raises"."""
         check._note_run(_Run("# TODO 4.1: Answer each tool call\n...",
                              NotImplementedError("TODO 4.2 (Write handle_tool): write your code here, then run this cell")))

@@ -81,21 +81,6 @@ def test_loop_run_answers_all_seven(client):
     assert len(sent) == 7 == len({e.custom_tool_use_id for e in sent})
 
 
-def _solution_code(name: str, exercises) -> str:
-    """The definitions of the cells holding these exercises (functions, imports, constants), as the solution writes
-    them; the cells' demo calls (which need the notebook's session) are left out."""
-    import ast
-
-    nb = json.loads((ROOT / "solutions" / f"{name}.ipynb").read_text())
-    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-    chosen = [c for c in cells if any(f"### BEGIN SOLUTION {x} " in c for x in exercises)]
-    assert len(chosen) == len(exercises)
-    keep = (ast.FunctionDef, ast.Import, ast.ImportFrom)
-    nodes = [n for c in chosen for n in ast.parse(c).body
-             if isinstance(n, keep) or (isinstance(n, ast.Assign) and not isinstance(n.value, ast.Call))]
-    return ast.unparse(ast.Module(body=nodes, type_ignores=[]))
-
-
 class _NoPanel:
     """Stands in for the dashboard of notebook 04 (its SRE Agent panel): follows nothing."""
 
@@ -103,13 +88,26 @@ class _NoPanel:
         return lambda event: None
 
 
+def _set_up_names(name: str, names: set[str]) -> str:
+    """The assignments of ``names`` in a solution's set-up cell (the one that connects), as the solution writes them."""
+    import ast
+
+    nb = json.loads((ROOT / "solutions" / f"{name}.ipynb").read_text())
+    setup = next("".join(c["source"]) for c in nb["cells"]
+                 if c["cell_type"] == "code" and "helpers.connect(" in "".join(c["source"]))
+    nodes = [n for n in ast.parse(setup).body if isinstance(n, ast.Assign)
+             and {t.id for t in n.targets if isinstance(t, ast.Name)} & names]
+    assert {t.id for n in nodes for t in n.targets} == names, names
+    return ast.unparse(ast.Module(body=nodes, type_ignores=[]))
+
+
 def test_the_04_solution_loop_and_its_check_handle_the_window(client):
-    """The learner's loop of notebook 04 (the TODO 4.1 cell, run as written, on the 7-call recording, with 4.2's
-    handle_tool) and check.investigation."""
+    """The learner's loop of notebook 04 (the TODO 4.1 cell, run as written, on the 7-call recording, with the
+    set-up cell's handle_tool and QUESTION) and check.investigation."""
     env, agent, log_file = resources.ensure_all(client)
     scope = {"client": client, "incident": incident, "render": render, "resources": resources,  # the set-up cell's
              "agent": agent, "env": env, "log_file": log_file, "dash": _NoPanel()}
-    exec(compile(_solution_code("04_custom_tools", ("4.2",)), "solutions/04", "exec"), scope)
+    exec(compile(_set_up_names("04_custom_tools", {"handle_tool", "QUESTION"}), "solutions/04", "exec"), scope)
     nb = json.loads((ROOT / "solutions" / "04_custom_tools.ipynb").read_text())
     cell = next("".join(c["source"]) for c in nb["cells"] if "### BEGIN SOLUTION 4.1 " in "".join(c["source"]))
     assert '"recording": "incident-2277"' in cell

@@ -60,13 +60,39 @@ def test_reading_counts_prose_and_code_but_not_what_is_not_read():
     assert estimate_time.markdown_output_words(report) == 4
 
 
-def test_the_estimate_skips_exactly_the_marked_parts():
+def test_the_estimate_skips_exactly_what_comes_after_the_workshop():
+    """Walkthrough 3: newcomers read what sits in the middle of the path, marked skipped or not. The path of a
+    notebook runs to its heading 'After the workshop'; that heading and everything after it are skipped, and nothing
+    before it."""
     skipped = {t.number for r in estimate_time.estimates() for t in r.todos if t.skipped}
     assert skipped == {"0.1", "1.1", "1.2", "1.3", "2.3", "4.2", "4.3"}, skipped
     cells = [{"cell_type": "markdown", "source": "## Step"}, {"cell_type": "code", "source": "x = 1"},
-             {"cell_type": "markdown", "source": "## Going deeper: more"}, {"cell_type": "markdown", "source": "### Sub"},
-             {"cell_type": "code", "source": "y = 2"}, {"cell_type": "markdown", "source": "## Back on the path"}]
-    assert estimate_time.skipped_cells(cells) == [False, False, True, True, True, False]
+             {"cell_type": "markdown", "source": "## Going deeper: more"}, {"cell_type": "code", "source": "y = 2"},
+             {"cell_type": "markdown", "source": "**Next: 02**"},
+             {"cell_type": "markdown", "source": "## After the workshop\n\nLater."},
+             {"cell_type": "markdown", "source": "### Exercise 1.1: X (optional in the workshop)"},
+             {"cell_type": "code", "source": "z = 3"}, {"cell_type": "markdown", "source": "## Another section"}]
+    assert estimate_time.skipped_cells(cells) == [False, False, False, False, False, True, True, True, True]
+    assert estimate_time.structure_problems("x", cells) == [
+        "x: 'Going deeper: more' is on the workshop path: move it under 'After the workshop'"]
+    assert estimate_time.structure_problems("x", cells[:2] + cells[4:]) == []
+    no_next = cells[:2] + cells[5:]
+    assert "does not end with its '**Next: ...**' line" in " ".join(estimate_time.structure_problems("x", no_next))
+
+
+def test_every_notebook_of_the_path_ends_its_path_with_next_and_puts_the_rest_after_the_workshop():
+    results = estimate_time.estimates()
+    assert estimate_time.path_problems(results) == []
+    for r in estimate_time.on_path(results):
+        cells = nbk.notebook(r.name, nbk.NOTEBOOKS)["cells"]
+        ends = [i for i, c in enumerate(cells) if estimate_time.ends_path(c)]
+        assert len(ends) == 1, f"{r.name}: one heading 'After the workshop', not {len(ends)}"
+        assert nbk.source(cells[ends[0]]).startswith("## After the workshop\n"), r.name
+        assert r.skipped_words, f"{r.name}: nothing after the workshop?"
+    for r in results:  # a self-study notebook is counted whole
+        if r.number not in estimate_time.WORKSHOP_PATH:
+            cells = nbk.notebook(r.name)["cells"]
+            assert not any(estimate_time.skipped_cells(cells)) and not r.skipped_words, r.name
 
 
 def test_readme_presenter_and_headers_agree_with_the_estimate():
@@ -192,3 +218,27 @@ def test_the_path_shows_its_evidence_briefly():
     frames = [c for c, skip in zip(nb["cells"], skipped, strict=True) if c["cell_type"] == "code" and not skip
               and any('class="dataframe"' in "".join((o.get("data") or {}).get("text/html", "")) for o in c["outputs"])]
     assert len(frames) == 1, ["".join(c["source"])[:60] for c in frames]
+
+
+def test_00_lists_what_you_send_once_and_what_you_receive_apart():
+    """Walkthrough 3: 00's SDK listing put system.message (and every user.* type) under both "You send" and the types
+    received. The received ones are listed without the echoes of what you send."""
+    text = _outputs("00_mental_model.ipynb")
+    listing = text[text.index("You send "):]
+    sent, received = listing.split("You receive ", 1)
+    assert "system.message" in sent and "user.message" in sent
+    domains = [line.split()[0] for line in received.splitlines()[1:] if line.startswith("    ")]
+    assert domains and "system.*" not in domains and "user.*" not in domains, domains
+    assert "echo" in received.splitlines()[0] + received.splitlines()[1], received[:200]
+
+
+def test_00_and_02_say_the_same_about_where_the_agent_reads_the_log():
+    """Walkthrough 3: 02 listed query_logs as a laptop tool while 00 said the agent greps app.log in its sandbox and
+    asks your laptop "for the rest". Both say what the agent does: it greps app.log in the sandbox, and queries the
+    same log on your laptop with query_logs, beside the metrics, the deploys and the diff."""
+    for name in ("00_mental_model.ipynb", "02_agent_and_environment.ipynb"):
+        text = " ".join(_markdown(name).split())
+        assert "grep" in text and "`app.log`" in text and "sandbox" in text, name
+        assert "`query_logs`" in text and "same log" in text, name
+    outputs = _outputs("04_custom_tools.ipynb")  # what the agent did: both
+    assert "query_logs" in outputs and "grep" in outputs
