@@ -345,9 +345,6 @@ def test_the_japanese_notebook_skips_what_the_english_skips(name):
     assert estimate_time.skipped_cells(ja["cells"]) == estimate_time.skipped_cells(en["cells"])
 
 
-@pytest.mark.xfail(strict=True, reason="the Japanese path, 00-04 projected from 05-08's measured ratio (not translated "
-                                       "yet), is over its 40 minutes: the next phase translates 00-04 more concisely "
-                                       "(docs/design.md, 'The Japanese edition'); strict: this marker goes when it fits")
 def test_the_japanese_workshop_path_fits_its_45_minutes():
     results = estimate_time.estimates(lang=LANG)
     assert estimate_time.workshop_total(results) <= estimate_time.BUDGET_MINUTES
