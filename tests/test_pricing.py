@@ -72,6 +72,8 @@ def test_an_unpriced_model_costs_nothing_and_is_refused_a_budget(client):
     with pytest.raises(anthropic.BadRequestError, match="claude-fable-5-2.*no list price") as e:
         client.beta.sessions.create(agent=agent.id, environment_id=env.id, budget=budget)
     assert e.value.body["error"]["details"]["error_code"] == "model_not_budgetable"
+    # the 400 says why the model has no price (Fable 5.2: no stored Anthropic page shows it), not only that it has none
+    assert "Why: no stored Anthropic page shows its price" in e.value.body["error"]["message"]
     session = client.beta.sessions.create(agent=agent.id, environment_id=env.id)  # without a budget it runs
     assert session.usage.list_cost is None
 

@@ -54,8 +54,9 @@ def check_models(budget: Any, model_id: str, where: str = "budget") -> None:
     if budget is not None and pricing.list_price(model_id) is None:
         raise InvalidRequest(f"{where}: the agent's model {model_id!r} has no list price here, so a budget cannot "
                              "measure it (the service refuses a model without a public list price the same way). "
-                             "Offline, the prices are the table in helpers/stub/pricing.py: use a model it lists "
-                             "(e.g. claude-sonnet-4-6), or omit the budget.", error_code="model_not_budgetable")
+                             f"Why: {pricing.unpriced_reason(model_id).rstrip('.')}. Offline, the prices are the "
+                             "table in helpers/stub/pricing.py: use a model it lists (e.g. claude-sonnet-4-6), or "
+                             "omit the budget.", error_code="model_not_budgetable")
 
 
 def cap_usd(budget: dict[str, Any] | None) -> Decimal | None:
