@@ -729,6 +729,19 @@ def _model_id(agent: Any) -> str | None:
     return attr(model, "id")
 
 
+def _not_yours(what: str, obj: Any) -> str | None:
+    """Why ``obj``'s metadata is not WORKSHOP_METADATA's (both keys: the workshop and this learner), or None. Without
+    the learner key, ``resources.ensure_*`` in the next notebook finds nothing of yours (``resources.is_mine``)."""
+    from .resources import WORKSHOP_METADATA, is_mine
+
+    if is_mine(obj):
+        return None
+    meta = attr(obj, "metadata") or {}
+    lacks = [f"{k!r}: {v!r}" for k, v in WORKSHOP_METADATA.items() if meta.get(k) != v]
+    return (f"{what}'s metadata is {dict(meta)}, without {', '.join(lacks)}: the next notebooks find only what carries "
+            "both the workshop and your learner id (WORKSHOP_LEARNER), so they could not find it.")
+
+
 watch()
 
 
@@ -888,10 +901,9 @@ def environment(env: Any) -> None:
              "the `packages` above, what the agent wrangles the log with in its sandbox.",
              "pass the `packages` above in the config: config={\"type\": \"cloud\", \"networking\": networking, "
              "\"packages\": packages}.")
-    meta = attr(env, "metadata") or {}
-    if meta.get("workshop") != "ship-your-first-managed-agent":
-        fail("the environment has no metadata {\"workshop\": \"ship-your-first-managed-agent\"}.",
-             "pass metadata=WORKSHOP_METADATA so re-runs find and reuse it instead of creating duplicates.")
+    problem = _not_yours("the environment", env)
+    if problem:
+        fail(problem, "pass metadata=WORKSHOP_METADATA (it holds both keys) so re-runs find and reuse it.")
     hosts = list(attr(net, "allowed_hosts") or [])
     ok(f"Environment {attr(env, 'name')!r}: cloud sandbox, limited networking ({len(hosts)} allowed host"
        f"{'s' if len(hosts) != 1 else ''}, package managers allowed), packages {listed}.")
@@ -938,10 +950,9 @@ def agent(agent_obj: Any, model: str | None = None) -> None:
     if missing:
         fail(f"the agent lacks the custom tools {', '.join(missing)}.",
              "add the definitions from helpers.incident: tools=[toolset, *incident.CUSTOM_TOOLS].")
-    meta = attr(agent_obj, "metadata") or {}
-    if meta.get("workshop") != "ship-your-first-managed-agent":
-        fail("the agent has no metadata {\"workshop\": \"ship-your-first-managed-agent\"}.",
-             "pass metadata=WORKSHOP_METADATA so re-runs find and reuse it instead of creating duplicates.")
+    problem = _not_yours("the agent", agent_obj)
+    if problem:
+        fail(problem, "pass metadata=WORKSHOP_METADATA (it holds both keys) so re-runs find and reuse it.")
     ok(f"Agent {attr(agent_obj, 'name')!r} v{attr(agent_obj, 'version')}: {model}, SRE system prompt, "
        f"built-in toolset + {len(custom)} custom tools.")
 

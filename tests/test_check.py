@@ -172,6 +172,24 @@ class Test00To02:
         unmounted = client.beta.sessions.create(agent=agent.id, environment_id=env.id)
         fails(check.session, unmounted, match="not mounted")
 
+    def test_environment_and_agent_need_the_learner_key_too(self, replay):
+        """A learner who typed the workshop key alone passes nothing: 03's ensure_* finds only what is_mine."""
+        client, resources = replay
+        workshop_only = {"workshop": resources.WORKSHOP}
+        env = client.beta.environments.create(name=resources.ENVIRONMENT_NAME, metadata=workshop_only,
+                                              config=resources.environment_config())
+        text = fails(check.environment, env, match="without 'learner'")
+        assert repr(resources.LEARNER) in text and "pass metadata=WORKSHOP_METADATA" in text
+        assert not resources.is_mine(env)  # what the ❌ is about: find_environment would pass it by
+        definition = {**resources.agent_definition(), "metadata": workshop_only}
+        agent = client.beta.agents.create(**definition)
+        text = fails(check.agent, agent, match="without 'learner'")
+        assert "WORKSHOP_LEARNER" in text and "pass metadata=WORKSHOP_METADATA" in text
+        fails(check.agent, client.beta.agents.create(**{**definition, "metadata": {}}),
+              match="without 'workshop': 'ship-your-first-managed-agent', 'learner'")
+        check.agent(client.beta.agents.create(**resources.agent_definition()))
+        check.environment(resources.ensure_environment(client))
+
 
 def helpers_model():
     import helpers
