@@ -49,7 +49,7 @@ if str(ROOT) not in sys.path:
 
 from helpers.events import EVENT_IDS_WINDOW  # noqa: E402
 from helpers.sandbox import LOG_PATH, OUTPUTS_DIR, UPLOADS_DIR  # noqa: E402
-from helpers.settings import DATA_DIR  # noqa: E402
+from helpers.settings import DATA_DIR, DEFAULT_MODEL  # noqa: E402
 
 FORMAT = 1
 START = datetime(2026, 11, 18, 14, 52, 0, tzinfo=timezone.utc)
@@ -611,18 +611,23 @@ def rec_alert(f: Facts) -> Recording:
     return r
 
 
-#: Notebook 07's budget drill: its deployment caps each session at this many cents of list cost.
-BUDGET_DRILL_CENTS = 3
+#: Notebook 07's budget drill: its deployment caps each session at this many cents of list cost. Chosen from the drill's
+#: per-request costs at BUDGET_DRILL_PRICED_AT: the first request writes the ~7,000-token prompt to the cache (about
+#: 4.95 cents at claude-opus-4-7's list price), each next one reads it (0.6-0.9 cents), so a few requests run (5.0,
+#: 5.6, 6.5 cents) before the cap stops the next, and the spend ends a little past it (6.5 cents: $0.07 of $0.06).
+BUDGET_DRILL_CENTS = 6
 BUDGET_MESSAGE = (
     "Budget drill: investigate the checkout latency spike that began at 14:07Z, starting with the checkout metrics "
     f"and the app log in your sandbox ({LOG}). Report the culprit deploy and the fix."
 )
 
 
-#: The model whose list price the budget drill was authored at (the stub prices a session at its own model's; at
-#: another price the cap stops the walk elsewhere: helpers/stub/replay.py). Not settings.MODEL: the file must not
-#: change with WORKSHOP_MODEL.
-BUDGET_DRILL_PRICED_AT = "claude-sonnet-4-6"
+#: The model whose list price the budget drill was authored at: the workshop's default model (the quickstart's), so
+#: the drill stops where it would for a learner who changed nothing. The stub prices a session at its own model's: a
+#: dearer one stops earlier (the recording fits: helpers/stub/budgets.unfit), a cheaper one would not reach the cap
+#: where the recording stops, and is refused with the budget that fits. DEFAULT_MODEL, not settings.MODEL: the file
+#: must not change with WORKSHOP_MODEL.
+BUDGET_DRILL_PRICED_AT = DEFAULT_MODEL
 
 
 def rec_budget(f: Facts) -> Recording:
@@ -631,7 +636,7 @@ def rec_budget(f: Facts) -> Recording:
 
     from helpers.stub import pricing
 
-    r = Recording("budget-reached", "BUDG", f, title="Incident-2277 on a 3-cent budget",
+    r = Recording("budget-reached", "BUDG", f, title=f"Incident-2277 on a {BUDGET_DRILL_CENTS}-cent budget",
                   description=f"A session capped at {BUDGET_DRILL_CENTS} cents (list price of {BUDGET_DRILL_PRICED_AT}): the "
                               "investigation starts, and once its list cost reaches the cap no new model request "
                               "starts: session.status_idle with stop_reason budget_reached.",

@@ -78,27 +78,58 @@ def test_an_unpriced_model_costs_nothing_and_is_refused_a_budget(client):
     assert session.usage.list_cost is None
 
 
-@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "claude-opus-4-7"])
-def test_the_budget_drill_replays_at_any_listed_price(client, model):
-    """budget-reached was authored at claude-sonnet-4-6's price. At another model's price the cap stops the walk where
-    that price reaches it; raised, the walk goes on, and the recorded stop (now under the cap) ends the turn."""
+def _drill():
+    from support.scripts import script
+
+    return script("make_recordings")
+
+
+@pytest.mark.parametrize("model,cents", [
+    ("claude-opus-4-7", None),     # the default model, the drill's price: 07's cap (BUDGET_DRILL_CENTS)
+    ("claude-fable-5", None),      # a dearer one: the same cap stops it after its first request
+    ("claude-sonnet-4-6", "3"),    # a cheaper one: the cap its spend reaches (the 400 below names it)
+])
+def test_the_budget_drill_replays_at_any_listed_price(client, model, cents):
+    """budget-reached is authored at the default model's price (BUDGET_DRILL_PRICED_AT). At another model's price the
+    cap stops the walk where that price reaches it; raised, the walk goes on, and the recorded stop (now under the cap)
+    ends the turn."""
     from helpers import incident, loop, resources
 
+    gen = _drill()
+    cap = int(cents or gen.BUDGET_DRILL_CENTS)
     env = client.beta.environments.create(name=f"drill-{model}")
     agent = client.beta.agents.create(model=model, name="drill", tools=resources.agent_tools())
     log_file = resources.ensure_log_file(client)
-    three_cents = {"type": "limit", "max_list_cost": {"amount": "3", "currency": "USD"}}
-    s = resources.new_session(client, agent, env, log_file, budget=three_cents, metadata={"recording": "budget-reached"})
+    budget = {"type": "limit", "max_list_cost": {"amount": str(cap), "currency": "USD"}}
+    s = resources.new_session(client, agent, env, log_file, budget=budget, metadata={"recording": "budget-reached"})
     capped = loop.run(client, s.id, "Budget drill: investigate.", handle_tool=incident.handle_tool, render=False)
     spent = int(client.beta.sessions.retrieve(s.id).usage.list_cost.amount)
     ends = [ev for ev in capped.events if ev.type == "span.model_request_end"]
     before_last = sum(pricing.cost_usd(model, ev.model_usage.model_dump()) for ev in ends[:-1]) * 100
     # the cap stops the first model request that would start at or over it; the one in flight finishes first, so the
     # spend passes the cap by at most that last request
-    assert capped.stop_reason == "budget_reached" and spent >= 3 and before_last < 3, (capped.stop_reason, spent)
+    assert capped.stop_reason == "budget_reached" and spent >= cap and before_last < cap, (capped.stop_reason, spent)
     requests = len(ends)
+    if model == gen.BUDGET_DRILL_PRICED_AT:  # what 07 teaches: a few requests, then the cap, the spend a little past
+        assert requests == 3 and spent > cap, (requests, spent)
     client.beta.sessions.update(s.id, budget={"type": "limit", "max_list_cost": {"amount": "50", "currency": "USD"}})
     resumed = loop.run(client, s.id, handle_tool=incident.handle_tool, render=False)
     assert resumed.stop_reason == "end_turn"
     more = sum(ev.type == "span.model_request_end" for ev in resumed.events)
-    assert (more > 0) == (model != "claude-sonnet-4-6"), (model, requests, more)  # opus stopped earlier: more to play
+    # at the drill's own price the cap stopped it at the recorded stop; any other price stopped it earlier
+    assert (more > 0) == (model != gen.BUDGET_DRILL_PRICED_AT), (model, requests, more)
+
+
+def test_the_budget_drill_at_a_cheaper_price_is_refused_with_the_budget_that_fits(client):
+    """At claude-sonnet-4-6's price the drill's three requests cost 3.9 cents: live, a 6-cent cap would not stop
+    there, so the stub refuses the session and names the budget that fits (3 cents)."""
+    from helpers import resources
+
+    gen = _drill()
+    env = client.beta.environments.create(name="drill-cheaper")
+    agent = client.beta.agents.create(model="claude-sonnet-4-6", name="drill", tools=resources.agent_tools())
+    budget = {"type": "limit", "max_list_cost": {"amount": str(gen.BUDGET_DRILL_CENTS), "currency": "USD"}}
+    with pytest.raises(anthropic.BadRequestError, match="budget_reached after spending 3.9") as e:
+        resources.new_session(client, agent, env, resources.ensure_log_file(client), budget=budget,
+                              metadata={"recording": "budget-reached"})
+    assert '"amount": "3"' in e.value.body["error"]["message"]

@@ -468,16 +468,25 @@ class TestStories:
         assert events[-1]["stop_reason"] == {"type": "end_turn"}
 
     def test_budget_story(self):
-        """The drill stops with budget_reached once its list cost reaches the cap, not a request earlier."""
+        """The drill stops with budget_reached once its list cost reaches the cap, not a request earlier; priced at the
+        workshop's default model, the cap lets a few requests run (not one: the first request's cache write alone is
+        ~5 cents there, which a 3-cent cap made the whole drill) and the spend ends a little past it."""
         from decimal import Decimal
 
+        from helpers.settings import DEFAULT_MODEL
         from helpers.stub import pricing
+        from support.scripts import script
 
+        gen = script("make_recordings")
+        assert gen.BUDGET_DRILL_PRICED_AT == DEFAULT_MODEL
         events = _events("budget-reached")
-        cap = Decimal(3) / 100
-        costs = [pricing.cost_usd("claude-sonnet-4-6", ev["model_usage"]) for ev in events
+        cap = Decimal(gen.BUDGET_DRILL_CENTS) / 100
+        costs = [pricing.cost_usd(DEFAULT_MODEL, ev["model_usage"]) for ev in events
                  if ev["type"] == "span.model_request_end"]
         assert sum(costs) >= cap > sum(costs[:-1])
+        assert len(costs) >= 3 and costs[0] < cap  # a few requests, the first well under the cap
+        assert int(pricing.to_minor_units(sum(costs))) > gen.BUDGET_DRILL_CENTS  # list_cost shows it: a little past
+        assert sum(costs) - cap < costs[-1]  # by less than the request in flight
         assert events[-1]["type"] == "session.status_idle" and events[-1]["stop_reason"] == {"type": "budget_reached"}
 
 

@@ -17,9 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from helpers.settings import DEFAULT_MODEL
+
 __all__ = ["Driver", "run_turn", "Replay", "Replayer", "MODEL"]
 
-MODEL = "claude-sonnet-4-6"
+#: The agents' model: the workshop's default, at whose list price the budget drill is authored
+#: (make_recordings.BUDGET_DRILL_PRICED_AT), so a session capped at a recording's recorded spend stops where it did.
+MODEL = DEFAULT_MODEL
 
 
 def _default_result(event: Any) -> str:
