@@ -192,9 +192,11 @@ def check_live(check: Check) -> None:
 
     check.note(_("as {learner!r}, the workshop will create (or reuse) the environment {environment!r} ({env_state}), the "
                  "agent {agent!r} ({agent_state}), and a session per run, all with the metadata {metadata}; 06 adds "
-                 "agents and a memory store, 07 deployments, 09 agents, an environment and a vault; the upload of "
-                 "app.log ({log_state}) is shared by everyone on this key").format(
-        learner=resources.LEARNER, environment=resources.ENVIRONMENT_NAME, env_state=exists(env),
+                 "agents and a memory store, 07 deployments, 08 an agent, a memory store, dreams and the skill titled "
+                 "{skill!r} (skills keep no metadata: its title says whose), 09 agents, an environment and a vault; the "
+                 "upload of app.log ({log_state}) is shared by everyone on this key").format(
+        learner=resources.LEARNER, skill=resources.learner_name(resources.SKILL_NAME),
+        environment=resources.ENVIRONMENT_NAME, env_state=exists(env),
         agent=resources.AGENT_NAME, agent_state=exists(agent), metadata=resources.WORKSHOP_METADATA,
         log_state=exists(log)))
 
@@ -229,8 +231,8 @@ KINDS = ("sessions", "agents", "environments", "memory_stores", "vaults", "deplo
 
 def find_workshop_resources(client: Any, everyone: bool = False) -> tuple[dict[str, list], dict[str, str]]:
     """Your active workshop resources by kind (``everyone``: every learner's), and the kinds that could not be listed
-    (why). Yours are those whose metadata names you (``resources.is_mine``): a room's neighbours on the same key are
-    never touched."""
+    (why). Yours are those whose metadata names you (``resources.is_mine``), notebook 08's skill whose display name
+    does and dreams whose input store is yours: a room's neighbours on the same key are never touched."""
     import anthropic
 
     from .resources import is_mine
@@ -247,7 +249,75 @@ def find_workshop_resources(client: Any, everyone: bool = False) -> tuple[dict[s
                            if is_mine(obj, everyone) and not getattr(obj, "archived_at", None)]
         except anthropic.NotFoundError:
             skipped[kind] = N_("not served here")
+    # What keeps no metadata, found through what does (notebook 08): its skill, by its display name and slug
+    # (deleted, since a skill cannot be archived), and its dreams, by their input store (a dream's output store joins
+    # the memory stores); a key without access to them (dreams are a research preview) skips them.
+    for kind, finder in (("skills", _find_skills), ("dreams", _find_dreams)):
+        try:
+            found[kind] = finder(client, everyone, found)
+        except (anthropic.NotFoundError, anthropic.PermissionDeniedError):  # e.g. dreams: a research preview
+            skipped[kind] = N_("not available to this key")
     return found, skipped
+
+
+def _find_skills(client: Any, everyone: bool, found: dict[str, list]) -> list:
+    """Notebook 08's skills of this learner (``everyone``: of any): the display name 08 gives them, and, since a
+    skill is deleted for good, the slug of the latest version too (``resources.SKILL_NAME``)."""
+    from .resources import SKILL_NAME, is_my_skill
+
+    out = []
+    for skill in client.beta.skills.list(source="custom", limit=100):
+        if is_my_skill(skill, everyone):
+            latest = client.beta.skills.versions.retrieve(skill.latest_version_id, skill_id=skill.id)
+            if latest.name == SKILL_NAME:
+                out.append(skill)
+    return out
+
+
+def _find_dreams(client: Any, everyone: bool, found: dict[str, list]) -> list:
+    """Dreams over one of the memory stores found (they keep no metadata); the store each one wrote, if not found
+    already, joins ``found["memory_stores"]``."""
+    stores = {s.id: s for s in found.get("memory_stores", [])}
+    dreams = [d for d in client.beta.dreams.list(limit=100)
+              if any(getattr(i, "memory_store_id", None) in stores for i in d.inputs)]
+    for dream in dreams:
+        for out in dream.outputs or []:
+            if out.memory_store_id not in stores:
+                made = client.beta.memory_stores.retrieve(out.memory_store_id)
+                if not made.archived_at:
+                    stores[made.id] = made
+                    found.setdefault("memory_stores", []).append(made)
+    return dreams
+
+
+def _owner(obj: Any, found: dict[str, list]) -> str:
+    """Whose ``obj`` is, for ``reset --everyone``'s list: its metadata's learner; a skill's display name; a dream's
+    input store's learner."""
+    from .resources import SKILL_NAME
+
+    learner = (getattr(obj, "metadata", None) or {}).get("learner")
+    if getattr(obj, "type", None) == "skill":
+        learner = obj.display_name[len(SKILL_NAME) + 1:] or None
+    elif getattr(obj, "type", None) == "dream":
+        stores = {s.id: s for s in found.get("memory_stores", [])}
+        store = next((stores[i.memory_store_id] for i in obj.inputs if getattr(i, "memory_store_id", None) in stores),
+                     None)
+        learner = ((getattr(store, "metadata", None) or {}).get("learner")) if store else None
+    return learner or _("not recorded")
+
+
+def _retire(client: Any, kind: str, obj: Any) -> str:
+    """Archive ``obj``; a skill cannot be, so it is deleted (its older versions first, as notebook 08's clean-up does);
+    a pending or running dream is canceled first (only a finished dream can be archived). Returns what was done."""
+    if kind == "skills":
+        for version in list(client.beta.skills.versions.list(obj.id, limit=100))[1:]:  # the newest stays to the end
+            client.beta.skills.versions.delete(version.id, skill_id=obj.id)
+        client.beta.skills.delete(obj.id)
+        return N_("deleted")
+    if kind == "dreams" and obj.status in ("pending", "running"):
+        client.beta.dreams.cancel(obj.id)
+    getattr(client.beta, kind).archive(obj.id)
+    return N_("archived")
 
 
 def clear_caches(dry_run: bool, out: Callable[[str], None] = print) -> None:
@@ -267,20 +337,21 @@ def clear_caches(dry_run: bool, out: Callable[[str], None] = print) -> None:
 
 def _archive_all(client: Any, found: dict[str, list], dry_run: bool, everyone: bool,
                  out: Callable[[str], None]) -> int:
-    """Archive (or, with ``dry_run``, list) what ``find_workshop_resources`` found. Returns how many failed."""
+    """Archive (or, with ``dry_run``, list) what ``find_workshop_resources`` found: sessions and dreams before what
+    they use, agents before their skills. Returns how many failed."""
     failures = 0
-    for kind, items in found.items():
-        for obj in items:
-            label = f"  {kind[:-1]:<13} {obj.id}  {getattr(obj, 'name', None) or getattr(obj, 'title', '') or ''}"
+    order = ("sessions", "dreams", "deployments", "agents", "skills")
+    for kind in sorted(found, key=lambda k: order.index(k) if k in order else len(order)):
+        for obj in found[kind]:
+            title = getattr(obj, "name", None) or getattr(obj, "title", None) or getattr(obj, "display_name", None)
+            label = f"  {kind[:-1]:<13} {obj.id}  {title or ''}"
             if everyone:
-                whose = (getattr(obj, "metadata", None) or {}).get("learner") or _("not recorded")
-                label += "  " + _("(learner {learner})").format(learner=whose)
+                label += "  " + _("(learner {learner})").format(learner=_owner(obj, found))
             if dry_run:
-                out(label)
+                out(label + ("  " + _("(would be deleted: a skill cannot be archived)") if kind == "skills" else ""))
                 continue
             try:
-                getattr(client.beta, kind).archive(obj.id)
-                out(label + "  " + _("archived"))
+                out(label + "  " + _(_retire(client, kind, obj)))
             except Exception as exc:  # e.g. a running session: say so, go on
                 failures += 1
                 out(label + "  " + _("not archived: {error}").format(error=f"{type(exc).__name__}: {str(exc)[:120]}"))

@@ -19,6 +19,7 @@ A room may share one organisation's key, so everything is yours alone: :data:`LE
 user and machine) is in every name (:func:`learner_name`) and in the metadata, and every find, reuse and archive here
 (and ``workshop.py reset``) only ever touches resources whose metadata names you (:func:`is_mine`). The one thing a
 room shares is the upload of app.log: the Files API keeps no metadata, and it is the same read-only file for everyone.
+Notebook 08's skill keeps no metadata either: yours is the one whose display name carries your id (:func:`is_my_skill`).
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from .settings import DATA_DIR, LEARNER
 from .toolset import TOOLSET_TYPE, enabled_builtin_tools
 
 __all__ = [
-    "WORKSHOP", "LEARNER", "WORKSHOP_METADATA", "learner_name", "is_mine",
+    "WORKSHOP", "LEARNER", "WORKSHOP_METADATA", "learner_name", "is_mine", "SKILL_NAME", "is_my_skill",
     "ENVIRONMENT_NAME", "AGENT_NAME", "AGENT_DESCRIPTION", "SYSTEM_PROMPT", "LOG_MOUNT_PATH", "LOG_PATH",
     "environment_config", "agent_tools", "agent_definition",
     "find_environment", "find_agent", "find_log_file", "archive_duplicates",
@@ -62,6 +63,22 @@ def is_mine(obj: Any, everyone: bool = False) -> bool:
     meta = get(obj, "metadata") or {}
     wanted = {"workshop": WORKSHOP} if everyone else WORKSHOP_METADATA
     return all(meta.get(k) == v for k, v in wanted.items())
+
+
+#: Notebook 08's runbook skill, by the slug of its SKILL.md: "the top-level directory of the Skill's mounted files"
+#: (``BetaSkillVersion.name``), so it is the same for every learner (the agent reads /workspace/skills/incident-runbooks/).
+SKILL_NAME = "incident-runbooks"
+
+
+def is_my_skill(skill: Any, everyone: bool = False) -> bool:
+    """Is ``skill`` notebook 08's, uploaded by this learner (``everyone``: by any learner)? Skills keep no metadata, so
+    this reads the display name 08 gives it at creation, ``learner_name(SKILL_NAME)`` (``display_name``: "Human-readable
+    ... Not unique", the SDK's ``skills.create``); with ``everyone``, SKILL_NAME alone or with any learner id after it.
+    ``helpers.doctor`` also checks the slug of the skill's latest version before it deletes one."""
+    title = get(skill, "display_name") or ""
+    if everyone:
+        return title == SKILL_NAME or title.startswith(SKILL_NAME + "-")
+    return title == learner_name(SKILL_NAME)
 
 
 ENVIRONMENT_NAME = learner_name("incident-2277-sandbox")

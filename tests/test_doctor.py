@@ -123,6 +123,65 @@ def test_reset_lists_then_archives_what_the_workshop_made(server, client, tmp_pa
     assert "would archive 0 workshop resource(s)" in again.stdout, again.stdout
 
 
+def _skill(client, title: str, slug: str = "incident-runbooks"):
+    skill_md = f"---\nname: {slug}\ndescription: Runbooks.\n---\n# Runbooks\n".encode()
+    return client.beta.skills.create(files=[(f"{slug}/SKILL.md", skill_md, "text/markdown")], display_name=title)
+
+
+def test_reset_finds_what_keeps_no_metadata_through_what_does(server, client, monkeypatch, tmp_path):
+    """Notebook 08's skill (its display name carries the learner id; deleted, a skill cannot be archived) and dreams
+    (by their input store; a running one canceled first), and a dream's output store (no metadata of its own)."""
+    me = resources.learner_name("incident-runbooks")
+    mine = _skill(client, me)
+    client.beta.skills.versions.create(mine.id, files=[("incident-runbooks/SKILL.md", b"---\nname: incident-runbooks\n"
+                                                        b"description: Runbooks, v2.\n---\n# v2\n", "text/markdown")])
+    neighbours = _skill(client, "incident-runbooks-neighbour")
+    lookalike = _skill(client, me, slug="incident-runbooks-prod")  # the same title, another slug: not 08's
+    store = client.beta.memory_stores.create(name="SRE on-call", metadata=resources.WORKSHOP_METADATA)
+    client.beta.memory_stores.memories.create(store.id, path="/incidents/2277-checkout-n-plus-one.md",
+                                              content="N+1 after a deploy.\n")
+    their_store = client.beta.memory_stores.create(name="SRE on-call",
+                                                   metadata={**resources.WORKSHOP_METADATA, "learner": "neighbour"})
+    session = resources.new_session(client)
+    inputs = [{"type": "memory_store", "memory_store_id": store.id}, {"type": "sessions", "session_ids": [session.id]}]
+    dream = client.beta.dreams.create(inputs=inputs, model="claude-sonnet-4-6")
+    output = client.beta.dreams.retrieve(dream.id).outputs[0].memory_store_id  # running now: its store exists
+    assert client.beta.memory_stores.retrieve(output).metadata == {}  # no metadata: found through the dream
+    for key, value in {"WORKSHOP_MODE": "live", "ANTHROPIC_API_KEY": "stub-key", "ANTHROPIC_BASE_URL": server.url,
+                       "WORKSHOP_CACHE_DIR": str(tmp_path / "cache")}.items():
+        monkeypatch.setenv(key, value)
+
+    lines: list[str] = []
+    assert doctor.reset(dry_run=True, out=lines.append) == 0
+    listed = "\n".join(lines)
+    for obj in (mine, store, dream, session):
+        assert obj.id in listed, listed
+    assert f"{mine.id}  {me}  (would be deleted: a skill cannot be archived)" in listed
+    assert output in listed and neighbours.id not in listed and lookalike.id not in listed
+    assert their_store.id not in listed
+    room: list[str] = []
+    doctor.reset(dry_run=True, out=room.append, everyone=True)
+    assert f"{neighbours.id}  incident-runbooks-neighbour  (learner neighbour)" in "\n".join(room)
+    assert f"(learner {resources.LEARNER})" in "\n".join(room) and lookalike.id not in "\n".join(room)
+
+    done: list[str] = []
+    assert doctor.reset(out=done.append) == 0, done
+    ids = [s.id for s in client.beta.skills.list(limit=100)]
+    assert mine.id not in ids and {neighbours.id, lookalike.id} <= set(ids)  # deleted, versions and all; theirs stay
+    assert client.beta.dreams.retrieve(dream.id).archived_at  # finished by now (offline each look moves it on)
+    assert all(client.beta.memory_stores.retrieve(i).archived_at for i in (store.id, output))
+    assert not client.beta.memory_stores.retrieve(their_store.id).archived_at
+    again: list[str] = []
+    doctor.reset(dry_run=True, out=again.append)
+    assert "would archive 0 workshop resource(s)" in "\n".join(again), again
+    other = client.beta.memory_stores.create(name="other")
+    client.beta.memory_stores.memories.create(other.id, path="/incidents/2277-checkout-n-plus-one.md", content="x\n")
+    inputs[0]["memory_store_id"] = other.id
+    pending = client.beta.dreams.create(inputs=inputs, model="claude-sonnet-4-6")  # only a finished dream archives
+    assert pending.status == "pending" and doctor._retire(client, "dreams", pending) == "archived"
+    assert client.beta.dreams.retrieve(pending.id).status == "canceled"
+
+
 def test_prepare_fills_the_caches_once_and_never_fails(monkeypatch, tmp_path):
     """``workshop.py open`` runs ``prepare`` before JupyterLab: the parsed app.log (what notebooks load instead of
     parsing) and matplotlib's font list; then it says nothing. A cache it cannot write is reported, not raised."""
