@@ -1775,10 +1775,13 @@ def _nb08_call(fn: Any, name: str, *args: Any, hint: str) -> Any:
 
 def skill_upload(upload_skill: Any, client: Any, skill_dir: Any) -> None:
     """08 (exercise 8.1): ``upload_skill(paths)`` makes a skill whose files sit under the folder's name, SKILL.md at
-    the root. The check uploads SKILL.md and one runbook, looks at what arrived, and deletes its copy."""
+    the root, titled SKILL_TITLE (the learner's id in it: skills keep no metadata). The check uploads SKILL.md and one
+    runbook, looks at what arrived, and deletes its copy."""
     __tracebackhide__ = True
     import io
     import zipfile
+
+    from .resources import learner_name
 
     fn = _nb08_function(upload_skill, "upload_skill", "8.1", "a function upload_skill(paths)")
     paths = [skill_dir / "SKILL.md", skill_dir / "runbooks" / "latency.md"]
@@ -1796,6 +1799,11 @@ def skill_upload(upload_skill: Any, client: Any, skill_dir: Any) -> None:
     if names != want:
         fail(f"the skill holds {names}, not {want}.", "name each file by its path inside the folder, after the folder's "
              "name: f\"{SKILL_DIR.name}/{p.relative_to(SKILL_DIR).as_posix()}\".")
+    title = learner_name(skill_dir.name)
+    if attr(made, "display_name") != title:
+        fail(f"the skill's display name is {attr(made, 'display_name')!r}, not SKILL_TITLE ({title!r}): skills keep no "
+             "metadata, so the next cell (and every later run) finds your skill by that title, with your learner id.",
+             "pass display_name=SKILL_TITLE to client.beta.skills.create(...).")
     ok(f"upload_skill made skill {attr(made, 'display_name')!r} from {len(paths)} files, SKILL.md at its root (the "
        "check deleted its copy).")
 
@@ -1941,10 +1949,10 @@ def _nb09_called_twice(fn: Any, client: Any, name: str, todo: str) -> tuple[Any,
 
 
 def _nb09_is_workshops(obj: Any) -> bool:
-    from .resources import WORKSHOP_METADATA
+    """Does ``obj``'s metadata name this workshop and this learner (``resources.is_mine``)?"""
+    from .resources import is_mine
 
-    meta = attr(obj, "metadata") or {}
-    return all(meta.get(k) == v for k, v in WORKSHOP_METADATA.items())
+    return is_mine(obj)
 
 
 def lead(ensure_lead: Any, client: Any, investigator: Any) -> None:
@@ -1960,7 +1968,8 @@ def lead(ensure_lead: Any, client: Any, investigator: Any) -> None:
         fail("calling ensure_lead(client) twice made two agents.", "look for it first: resources.find_agent(client, "
              "LEAD_NAME); create it only when that returns None.")
     if not _nb09_is_workshops(first):
-        fail("the lead lacks the workshop's metadata.", "pass metadata=resources.WORKSHOP_METADATA.")
+        fail(f"the lead's metadata is {dict(attr(first, 'metadata') or {})}, not the workshop's with your learner id: "
+             "a later run could not find it.", "pass metadata=resources.WORKSHOP_METADATA.")
     team = attr(first, "multiagent")
     if attr(team, "type") != "multiagent_20261001":
         fail(f"its multiagent is {attr(team, 'type') or 'not set'}, not a multiagent_20261001 configuration.",
@@ -2045,10 +2054,11 @@ def vault_credential(ensure_vault: Any, client: Any, url: str) -> None:
              "vault = client.beta.vaults.create(...); credential = client.beta.vaults.credentials.create(vault.id, ...).")
     if (attr(again[0], "id"), attr(again[1], "id")) != (attr(vault, "id"), attr(cred, "id")):
         fail("calling ensure_vault(client) twice made a second vault or credential.",
-             "look for an active vault with VAULT_NAME and the workshop metadata, and in it a credential for STATUS_URL, "
+             "look for an active vault of yours with VAULT_NAME (ours), and in it a credential for STATUS_URL, "
              "before you create either (a second credential for the same URL is a 409).")
     if not _nb09_is_workshops(vault) or attr(vault, "archived_at"):
-        fail("the vault lacks the workshop's metadata (or is archived).", "metadata=resources.WORKSHOP_METADATA.")
+        fail("the vault lacks the workshop's metadata with your learner id (or is archived): a later run could not "
+             "find it.", "metadata=resources.WORKSHOP_METADATA.")
     if attr(cred, "vault_id") != attr(vault, "id") or attr(cred, "auth.type") != "static_bearer" or \
             attr(cred, "auth.mcp_server_url") != url:
         fail(f"the credential is {attr(cred, 'auth.type')!r} for {attr(cred, 'auth.mcp_server_url')!r}, not a "

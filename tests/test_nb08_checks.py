@@ -40,13 +40,20 @@ def test_skill_upload(client, capsys):
     def flat(paths):  # no folder in front of the names
         return client.beta.skills.create(files=[(p.name, p.read_bytes(), "text/markdown") for p in paths])
 
-    def right(paths):
+    def untitled(paths):  # the right files, but the title defaults to the slug, the same for every learner
         return client.beta.skills.create(files=[(f"incident-runbooks/{p.relative_to(SKILL_DIR).as_posix()}",
                                                  p.read_bytes(), "text/markdown") for p in paths])
+
+    def right(paths):
+        return client.beta.skills.create(files=[(f"incident-runbooks/{p.relative_to(SKILL_DIR).as_posix()}",
+                                                 p.read_bytes(), "text/markdown") for p in paths],
+                                         display_name=resources.learner_name("incident-runbooks"))
     fails(check.skill_upload, flat, client, SKILL_DIR, match="is not a path inside")
+    text = fails(check.skill_upload, untitled, client, SKILL_DIR, match="display name is 'incident-runbooks'")
+    assert repr(resources.learner_name("incident-runbooks")) in text and "display_name=SKILL_TITLE" in text
     check.skill_upload(right, client, SKILL_DIR)
     assert "✅" in capsys.readouterr().out
-    assert client.beta.skills.list().data == []  # the check deletes its copy
+    assert client.beta.skills.list().data == []  # the check deletes its copy (every copy, failed or not)
 
 
 def test_effort(client, capsys):

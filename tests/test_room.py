@@ -1,5 +1,7 @@
 """A room sharing one key: three learners run the workshop path (02 -> 04) against ONE server reached as the live API,
-then one of them re-runs 02 and resets. Each learner finds, reuses and archives only their own resources.
+then one of them re-runs 02 and resets. Each learner finds, reuses and archives only their own resources. Then two
+self-learners on one key run 08 and 09 up to their clean-up (as if they stopped there): each finds and reuses only their
+own skill, agents, memory store, environment and vault, and one's reset leaves the other's alone.
 
 The server is this project's stub (``helpers.stub.start()``), reached as live: ``WORKSHOP_MODE=live``, one
 ``ANTHROPIC_API_KEY`` for everyone, ``ANTHROPIC_BASE_URL`` at the stub; each learner is a ``WORKSHOP_LEARNER``. It is
@@ -47,11 +49,20 @@ def _as_learner(monkeypatch, server, learner: str) -> None:
     monkeypatch.setenv("WORKSHOP_LEARNER", learner)
 
 
-def _run(name: str) -> dict:
+def _run(name: str, until: str | None = None, tmp_path=None) -> dict:
+    """Run the solution ``name`` live (on the room's stub); with ``until``, only its cells before the markdown cell
+    that contains ``until`` (a learner who stopped there), from a copy in ``tmp_path``."""
+    import nbformat
     import papermill as pm
 
     path = mk.SOLUTIONS / f"{name}.ipynb"
-    return pm.execute_notebook(str(path), None, parameters={"MODE": "live"}, cwd=str(path.parent),
+    if until:
+        nb = nbformat.read(path, as_version=4)
+        stop = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and until in c.source)
+        nb.cells = nb.cells[:stop + 1]
+        path = tmp_path / path.name
+        nbformat.write(nb, path)
+    return pm.execute_notebook(str(path), None, parameters={"MODE": "live"}, cwd=str(mk.SOLUTIONS),
                                execution_timeout=120, **mk.EXECUTE_OPTIONS)
 
 
@@ -112,3 +123,55 @@ def test_three_learners_share_a_key_and_keep_to_their_own(room, monkeypatch):
     assert all("alice" not in by for by in left.values()), {k: sorted(v) for k, v in left.items()}
     assert {o.id for by in left.values() for objs in by.values() for o in objs} == bobs_and_carols
     assert len([f for f in org.beta.files.list(limit=100) if f.filename == "app.log" and not f.scope]) == 1
+
+
+def _reset(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "helpers.doctor", "reset", *args], env=dict(os.environ),
+                          capture_output=True, text=True, timeout=120, cwd=mk.ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+KINDS_08_09 = ("sessions", "agents", "environments", "memory_stores")
+
+
+def test_08_and_09_keep_to_their_own_and_reset_clears_them(room, monkeypatch, tmp_path):
+    """08's skill has no metadata: each learner's is found by its title (their id in it); everything else of 08 and
+    09 by its metadata. A rerun reuses what it made; one learner's reset leaves the other's; --everyone clears both."""
+    server, org = room
+    for learner in ("dana", "eve"):
+        _as_learner(monkeypatch, server, learner)
+        for name in ("08_the_investigator_learns", "09_team_of_investigators"):
+            _run(name, until="## Clean up", tmp_path=tmp_path)
+    _as_learner(monkeypatch, server, "dana")
+    _run("08_the_investigator_learns", until="## Clean up", tmp_path=tmp_path)  # again: her skill and agent reused
+
+    skills = {s.display_name: s for s in org.beta.skills.list(source="custom", limit=100)}
+    assert sorted(n for n in skills if n.startswith("incident-runbooks")) == [
+        "incident-runbooks-dana", "incident-runbooks-eve"]  # one each (the 8.1 check's copies deleted)
+    agents = _by_learner(_active(org, "agents"))
+    for learner in ("dana", "eve"):
+        assert sorted(a.name for a in agents[learner]) == sorted(f"{base}-{learner}" for base in (
+            "sre-investigator", "sre-investigator-learns", "incident-lead", "incident-comms"))
+        assert sorted(e.name for e in _by_learner(_active(org, "environments"))[learner]) == [
+            f"incident-2277-comms-{learner}", f"incident-2277-sandbox-{learner}"]
+        stores = _by_learner(_active(org, "memory_stores"))[learner]
+        # the team's store, reused, and each dream's (named and tagged by 08): dana ran 08 twice, so two dreams
+        assert sorted(s.name for s in stores) == ["SRE on-call", *["SRE on-call, dreamed"] * {"dana": 2, "eve": 1}[learner]]
+        vaults = [v for v in org.beta.vaults.list(include_archived=True, limit=100)
+                  if (v.metadata or {}).get("learner") == learner]
+        assert [v.display_name for v in vaults] == [f"incident-2277-on-call-{learner}"] and vaults[0].archived_at
+
+    evens = {o.id for kind in KINDS_08_09 for o in _active(org, kind) if (o.metadata or {}).get("learner") == "eve"}
+    out = _reset()
+    assert "incident-runbooks-dana  deleted" in out and "incident-runbooks-eve" not in out, out
+    left = {kind: _by_learner(_active(org, kind)) for kind in KINDS_08_09}
+    assert all("dana" not in by for by in left.values()), {k: sorted(v) for k, v in left.items()}
+    assert {o.id for by in left.values() for o in by.get("eve", [])} == evens
+    names = [s.display_name for s in org.beta.skills.list(source="custom", limit=100)]
+    assert "incident-runbooks-dana" not in names and "incident-runbooks-eve" in names
+
+    everyone = _reset("--everyone")  # the presenter, after the room
+    assert "incident-runbooks-eve  (learner eve)  deleted" in everyone, everyone
+    assert not any(_active(org, kind) for kind in KINDS_08_09)
+    assert not [s for s in org.beta.skills.list(source="custom", limit=100) if s.display_name.startswith("incident-")]
