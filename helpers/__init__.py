@@ -14,6 +14,10 @@ only when first used.
     helpers.resources      -> the agent, environment and log file of notebook 02, reused later
     helpers.sandbox        -> the sandbox's file layout: where a mount lands, where outputs go
     helpers.outputs        -> a session's outputs (the beta header, and the wait for late files)
+    helpers.toolset        -> which built-in tools an agent's tools enable, with what permission policy
+    helpers.timestamps     -> parse_iso: what an ISO 8601 time means everywhere (no offset is UTC)
+    helpers.exercises      -> the exercise markers of a solution (### BEGIN SOLUTION N.M ...)
+    helpers.deadline       -> a stream's deadline (StreamDeadline, when a loop reads past its session's pause)
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from .settings import DATA_DIR, MODEL, ROOT
 __all__ = ["connect", "DATA_DIR", "MODEL", "ROOT"]
 
 _SUBMODULES = {"incident", "stub", "render", "loop", "check", "dashboard", "client", "settings", "resources", "events",
-               "hints", "sandbox", "outputs"}
+               "hints", "sandbox", "outputs", "toolset", "timestamps", "exercises", "deadline"}
 
 
 def connect(mode: str | None = None, **kwargs):

@@ -54,3 +54,14 @@ def test_every_check_is_exported():
               and f.name not in ("ok", "fail", "need")]
     assert len(checks) >= 19
     assert not set(checks) - set(check.__all__), f"checks missing from check.__all__: {set(checks) - set(check.__all__)}"
+
+
+def test_helpers_lists_the_modules_a_learner_may_reach_and_each_resolves():
+    """`helpers.X` works for every module its docstring lists (lazily: `import helpers` loads none of them)."""
+    import helpers
+
+    listed = set(re.findall(r"^\s+helpers\.(\w+)\s+->", helpers.__doc__, re.M))
+    assert {"toolset", "timestamps", "exercises", "deadline"} <= listed
+    assert listed <= helpers._SUBMODULES, f"listed in the docstring but not reachable: {listed - helpers._SUBMODULES}"
+    for name in sorted(helpers._SUBMODULES):
+        assert getattr(helpers, name) is importlib.import_module(f"helpers.{name}")
