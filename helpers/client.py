@@ -15,6 +15,8 @@ import os
 import threading
 from typing import Any
 
+from .i18n import _
+
 __all__ = ["connect", "connect_async", "import_sdk", "resolve_mode", "stub_server", "describe", "MODES"]
 
 MODES = ("replay", "live")
@@ -29,8 +31,9 @@ def resolve_mode(mode: str | None = None) -> str:
     m = mode or os.environ.get("WORKSHOP_MODE") or ("live" if os.environ.get("ANTHROPIC_API_KEY") else "replay")
     m = m.strip().lower()
     if m not in MODES:
-        raise ValueError(f"unknown mode {m!r} (from {'the argument' if mode else 'WORKSHOP_MODE'}); use 'replay' "
-                         "(offline, recorded sessions) or 'live' (the real API, needs ANTHROPIC_API_KEY).")
+        raise ValueError(_("unknown mode {mode} (from {source}); use 'replay' (offline, recorded sessions) or 'live' (the "
+                           "real API, needs ANTHROPIC_API_KEY).").format(
+            mode=repr(m), source=_("the argument") if mode else "WORKSHOP_MODE"))
     return m
 
 
@@ -57,16 +60,16 @@ def _client_kwargs(mode: str, speed: Any, client_kwargs: dict) -> dict:
         kw.update(client_kwargs)
         return kw
     if speed is not None:
-        raise ValueError("speed= only applies to replay mode; the live API runs at its own pace.")
+        raise ValueError(_("speed= only applies to replay mode; the live API runs at its own pace."))
     kw = dict(client_kwargs)
     if not kw.get("api_key"):
         key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
         if not key:
-            raise RuntimeError(
+            raise RuntimeError(_(
                 "Live mode needs an API key, and ANTHROPIC_API_KEY is not set. Set it in your shell (export "
                 "ANTHROPIC_API_KEY=...) before starting JupyterLab, or type it in without saving it in the notebook: "
                 "os.environ['ANTHROPIC_API_KEY'] = getpass.getpass('API key: '); then call helpers.connect('live') "
-                "again. Or use helpers.connect('replay') to work offline.")
+                "again. Or use helpers.connect('replay') to work offline."))
         kw["api_key"] = key
     return kw
 
@@ -181,4 +184,6 @@ def connect_async(mode: str | None = None, *, speed: Any = None, **client_kwargs
 def describe(client: Any) -> str:
     """One line saying where a client points, without revealing the key."""
     url = str(getattr(client, "base_url", ""))
-    return f"replay (stub at {url})" if _server is not None and url.rstrip("/") == _server.url else f"live ({url})"
+    if _server is not None and url.rstrip("/") == _server.url:
+        return _("replay (stub at {url})").format(url=url)
+    return _("live ({url})").format(url=url)

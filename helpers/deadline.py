@@ -31,6 +31,8 @@ from typing import Any
 
 import anthropic  # imported by helpers.client before this module, which only it imports
 
+from .i18n import _, ngettext
+
 __all__ = ["StreamDeadline", "DeadlineStream", "NOTICE_AFTER", "deadline_of", "is_event_stream", "wait_notice",
            "with_deadline"]
 
@@ -194,48 +196,59 @@ def _frames(tail: bytes) -> list[dict]:
     return out
 
 
-def _stopped(last: dict) -> tuple[str, str]:
-    """How the session stopped, from its last event: ("paused", "session.status_idle, requires_action: ...")."""
+def _stopped(last: dict) -> tuple[bool, str]:
+    """Whether the session paused (not ended), and how, from its last event: (True, "session.status_idle,
+    requires_action: it waits for 2 calls")."""
     kind = last.get("type")
     if kind != "session.status_idle":
-        return "ended", kind
+        return False, kind
     reason = (last.get("stop_reason") or {}).get("type", "end_turn")
     ids = (last.get("stop_reason") or {}).get("event_ids") or []
     if reason == "requires_action":
-        return "paused", f"{kind}, requires_action: it waits for {len(ids)} call{'s' if len(ids) != 1 else ''}"
-    return "paused", f"{kind}, {reason}"
+        waits = ngettext("it waits for {n} call", "it waits for {n} calls", len(ids)).format(n=len(ids))
+        return True, f"{kind}, requires_action: {waits}"
+    return True, f"{kind}, {reason}"
 
 
 def wait_notice(last: dict, left: float, seconds: float) -> str:
     """The line a loop that reads on after its session stopped gets while it waits for its deadline."""
-    verb, how = _stopped(last)
-    return (f"⏳ The session {verb} {NOTICE_AFTER:g} s ago ({how}) and your loop is still reading: a stream stays "
-            f"open while its session idles, so this cell waits {left:.0f} s more, until its timeout={seconds:g}, then "
-            "raises StreamDeadline. Missing a break? (To stop now: interrupt the kernel, ■.)")
+    paused, how = _stopped(last)
+    if paused:
+        text = _("⏳ The session paused {ago:g} s ago ({how}) and your loop is still reading: a stream stays open while "
+                 "its session idles, so this cell waits {left:.0f} s more, until its timeout={seconds:g}, then raises "
+                 "StreamDeadline. Missing a break? (To stop now: interrupt the kernel, ■.)")
+    else:
+        text = _("⏳ The session ended {ago:g} s ago ({how}) and your loop is still reading: a stream stays open while "
+                 "its session idles, so this cell waits {left:.0f} s more, until its timeout={seconds:g}, then raises "
+                 "StreamDeadline. Missing a break? (To stop now: interrupt the kernel, ■.)")
+    return text.format(ago=NOTICE_AFTER, how=how, left=left, seconds=seconds)
 
 
 def deadline_message(tail: bytes, seconds: float) -> str:
     """What a loop that was still reading at its deadline is told: what the stream saw last, and the fix."""
     frames = _frames(tail)
-    head = f"This stream was still open after its timeout ({seconds:g} s): your loop kept reading. "
+    head = _("This stream was still open after its timeout ({seconds:g} s): your loop kept reading. ").format(
+        seconds=seconds)
     if not frames:
-        return head + ("It received no events at all: they happened before it opened, or none was sent. Open the "
-                       "stream first (with client.beta.sessions.events.stream(...) as stream:), then send your message "
-                       "inside the with block.")
+        return head + _("It received no events at all: they happened before it opened, or none was sent. Open the "
+                        "stream first (with client.beta.sessions.events.stream(...) as stream:), then send your "
+                        "message inside the with block.")
     last = frames[-1]
     kind = last.get("type")
     if kind == "session.status_idle":
         reason = (last.get("stop_reason") or {}).get("type", "end_turn")
         ids = (last.get("stop_reason") or {}).get("event_ids") or []
-        head += f"The session has been idle ({reason}) since its last event, and an idle stream stays open. "
+        head += _("The session has been idle ({reason}) since its last event, and an idle stream stays open. ").format(
+            reason=reason)
         if reason == "requires_action":
-            return head + (f"It waits for an answer to {', '.join(ids)}. Stop on every pause: break on "
-                           "session.status_idle (and session.status_terminated); or, if your loop answers tool calls "
-                           "(notebook 04), answer each one and keep reading only while the idle waits for calls you "
-                           "answered.")
-        return head + ("Break out of the loop on session.status_idle when its stop_reason is not requires_action, "
-                       "and on session.status_terminated.")
+            return head + _("It waits for an answer to {ids}. Stop on every pause: break on session.status_idle (and "
+                            "session.status_terminated); or, if your loop answers tool calls (notebook 04), answer "
+                            "each one and keep reading only while the idle waits for calls you answered.").format(
+                ids=", ".join(ids))
+        return head + _("Break out of the loop on session.status_idle when its stop_reason is not requires_action, "
+                        "and on session.status_terminated.")
     if kind in ("session.status_terminated", "session.deleted"):
-        return head + f"The session ended ({kind}): break on it."
-    return head + (f"The session was still working (the last event was {kind}): pass a longer timeout=, or follow a "
-                   "long run with helpers.loop.run(client, session_id), which reconnects and stops for you.")
+        return head + _("The session ended ({kind}): break on it.").format(kind=kind)
+    return head + _("The session was still working (the last event was {kind}): pass a longer timeout=, or follow a "
+                    "long run with helpers.loop.run(client, session_id), which reconnects and stops for you.").format(
+        kind=kind)

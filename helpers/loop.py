@@ -58,6 +58,7 @@ from .events import (
     tool_confirmation,
     waits_for_confirmation,
 )
+from .i18n import _, ngettext
 
 __all__ = ["run", "RunResult", "ToolCall", "LoopError", "LoopTimeout", "list_events", "tool_result"]
 
@@ -159,7 +160,12 @@ def _find_todo(value: Any, where: str) -> str | None:
     return None
 
 
-_EXAMPLE = "a str, or an event dict such as {'type': 'user.message', 'content': [{'type': 'text', 'text': '...'}]}"
+_EVENT_EXAMPLE = "{'type': 'user.message', 'content': [{'type': 'text', 'text': '...'}]}"
+
+
+def _example() -> str:
+    """What ``message`` may be, in the learner's language (its example is code)."""
+    return _("a str, or an event dict such as {event}").format(event=_EVENT_EXAMPLE)
 
 
 def _message_events(message: Any) -> list[dict]:
@@ -171,8 +177,8 @@ def _message_events(message: Any) -> list[dict]:
     elif isinstance(message, (list, tuple, Iterator)):
         items, name = list(message), "message[{}]"
         if not items:
-            raise ValueError(f"loop.run: message is empty; pass {_EXAMPLE} (or None to follow a session that is "
-                             "already started).")
+            raise ValueError(_("loop.run: message is empty; pass {example} (or None to follow a session that is "
+                               "already started).").format(example=_example()))
     else:
         items, name = [message], "message"
     events = []
@@ -180,14 +186,17 @@ def _message_events(message: Any) -> list[dict]:
         label = name.format(i)
         todo = _find_todo(item, label)
         if todo:
-            raise ValueError(f"loop.run: {todo} is still the TODO placeholder (check.TODO): finish the TODO cell "
-                             f"that sets it and run that cell, then pass {_EXAMPLE}.")
+            raise ValueError(_("loop.run: {todo} is still the TODO placeholder (check.TODO): finish the TODO cell "
+                               "that sets it and run that cell, then pass {example}.").format(todo=todo,
+                                                                                             example=_example()))
         if isinstance(item, str):
             item = {"type": "user.message", "content": [{"type": "text", "text": item}]}
         if not isinstance(item, dict):
-            raise TypeError(f"loop.run: {label} is a {type(item).__name__} ({item!r:.80}); pass {_EXAMPLE}.")
+            raise TypeError(_("loop.run: {label} is a {type} ({value}); pass {example}.").format(
+                label=label, type=type(item).__name__, value=f"{item!r:.80}", example=_example()))
         if not isinstance(item.get("type"), str):
-            raise ValueError(f"loop.run: {label} has no 'type'; pass {_EXAMPLE}.")
+            raise ValueError(_("loop.run: {label} has no 'type'; pass {example}.").format(label=label,
+                                                                                           example=_example()))
         events.append(item)
     return events
 
@@ -200,19 +209,20 @@ def _verdict(answer: Any, tool_use_id: str) -> dict | None:
         return tool_confirmation(tool_use_id, answer)
     if isinstance(answer, dict) and answer.get("type") == "user.tool_confirmation":
         return {**answer, "tool_use_id": answer.get("tool_use_id") or tool_use_id}
-    raise ValueError(f"loop.run: confirm() returned {answer!r:.80}; return \"allow\", \"deny\", None (decide later), "
-                     "or a user.tool_confirmation event dict.")
+    raise ValueError(_("loop.run: confirm() returned {answer}; return \"allow\", \"deny\", None (decide later), or a "
+                       "user.tool_confirmation event dict.").format(answer=f"{answer!r:.80}"))
 
 
 def _session_id(session: Any) -> str:
     """Accept a session id, a session object or a dict with an "id"."""
     if _is_todo(session):
-        raise ValueError("loop.run: the session is still the TODO placeholder (check.TODO): finish the cell that "
-                         "creates it, then pass session.id.")
+        raise ValueError(_("loop.run: the session is still the TODO placeholder (check.TODO): finish the cell that "
+                           "creates it, then pass session.id."))
     if not isinstance(session, str):
         sid = get(session, "id")
         if not isinstance(sid, str):
-            raise TypeError(f"loop.run: pass session.id (a str like 'sesn_...'), not a {type(session).__name__}.")
+            raise TypeError(_("loop.run: pass session.id (a str like 'sesn_...'), not a {type}.").format(
+                type=type(session).__name__))
         session = sid
     return session
 
@@ -275,8 +285,9 @@ def run(
         max_reconnects: consecutive failed stream attempts before :class:`LoopError`.
     """
     if any(c.__name__.startswith("Async") for c in type(client).__mro__):
-        raise TypeError("loop.run needs the sync client: client = helpers.connect() (an anthropic.Anthropic). "
-                        "For an AsyncAnthropic, write the loop with `async with client.beta.sessions.events.stream(...)`.")
+        raise TypeError(_("loop.run needs the sync client: client = helpers.connect() (an anthropic.Anthropic). "
+                          "For an AsyncAnthropic, write the loop with `async with "
+                          "client.beta.sessions.events.stream(...)`."))
     return _Run(client, _session_id(session_id), _message_events(message), handle_tool=handle_tool,
                 confirm=confirm, on_event=on_event, render=render, timeout=timeout,
                 max_reconnects=max_reconnects).drive()
@@ -308,8 +319,12 @@ class _Run:
         self.verdicts: dict[str, dict | None] = {}  # what confirm() said, likewise
         self.caught_up = False  # the history from before this run is noted
         self.failures = 0
-        self.last_type = "(none yet)"
+        self.last_type: str | None = None  # the type of the last event seen ("(none yet)" in the messages)
         self.closed = threading.Event()  # we closed the stream ourselves (the deadline)
+
+    def last_seen(self) -> str:
+        """The type of the last event seen, as the errors name it."""
+        return self.last_type or _("(none yet)")
 
     # ---- time
     def remaining(self) -> float:
@@ -445,14 +460,15 @@ class _Run:
     def follow(self, history: list) -> RunResult | None:
         """Nothing to send: continue whatever the session is doing (answer what waits; return if it is done)."""
         if not history:
-            raise ValueError(f"loop.run: session {self.session_id} has not been started, so there is nothing to "
-                             f"follow. Pass the message that starts it: loop.run(client, session_id, message), "
-                             f"with {_EXAMPLE}.")
+            raise ValueError(_("loop.run: session {session} has not been started, so there is nothing to follow. "
+                               "Pass the message that starts it: loop.run(client, session_id, message), with "
+                               "{example}.").format(session=self.session_id, example=_example()))
         if self.render:  # what happened before you joined, so the run reads from its first event
             for event in history:
                 _render.show(event)
-            print(f"(joined: the {len(history)} event{'s' if len(history) != 1 else ''} above came before this "
-                  "follower; what follows is live)", flush=True)
+            print(ngettext("(joined: the {n} event above came before this follower; what follows is live)",
+                           "(joined: the {n} events above came before this follower; what follows is live)",
+                           len(history)).format(n=len(history)), flush=True)
         # A user.interrupt abandons what waited before it: only later calls are still owed an answer.
         since = max((i + 1 for i, e in enumerate(history) if get(e, "type") == "user.interrupt"), default=0)
         unanswered = [e for e in history[since:] if get(e, "type") == "agent.custom_tool_use"
@@ -523,19 +539,21 @@ class _Run:
         if self.failures <= self.max_reconnects:
             return
         if exc is not None:
-            raise LoopError(f"loop.run: the stream for session {self.session_id} failed {self.failures} times in "
-                            f"a row; last error: {type(exc).__name__}: {exc}") from exc
-        raise LoopError(f"loop.run: the stream for session {self.session_id} ended {self.failures} times in a row "
-                        f"without a new event and without a stop (last event: {self.last_type}).")
+            raise LoopError(_("loop.run: the stream for session {session} failed {n} times in a row; last error: "
+                              "{error}").format(session=self.session_id, n=self.failures,
+                                                error=f"{type(exc).__name__}: {exc}")) from exc
+        raise LoopError(_("loop.run: the stream for session {session} ended {n} times in a row without a new event and "
+                          "without a stop (last event: {last}).").format(session=self.session_id, n=self.failures,
+                                                                         last=self.last_seen()))
 
     def drive(self) -> RunResult:
         """Connect, and reconnect, until a stop, the deadline (:class:`LoopTimeout`) or too many failures."""
         while True:
             if self.remaining() <= 0:
-                raise LoopTimeout(
-                    f"loop.run: no stop within {self.timeout:g}s on session {self.session_id} (last event: "
-                    f"{self.last_type}). The agent may still be working: call loop.run(client, session_id) again "
-                    "to keep following it, or pass a larger timeout=.")
+                raise LoopTimeout(_(
+                    "loop.run: no stop within {timeout:g}s on session {session} (last event: {last}). The agent may "
+                    "still be working: call loop.run(client, session_id) again to keep following it, or pass a larger "
+                    "timeout=.").format(timeout=self.timeout, session=self.session_id, last=self.last_seen()))
             new_before = len(self.result.events)
             try:
                 done = self.attempt()

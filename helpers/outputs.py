@@ -26,6 +26,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from .i18n import _
+
 __all__ = ["BETA", "DEFAULT_WAIT", "list_outputs"]
 
 #: The beta header that ``files.list(scope_id=...)`` needs.
@@ -50,7 +52,8 @@ def list_outputs(client: Any, session_id: str, *, expect: Iterable[str] = (), wa
     (or, with no ``expect``, until at least one output is); then returns what is listed, which may lack what was
     expected when the time is up (nothing is raised: check the names you need)."""
     if not isinstance(session_id, str):
-        raise TypeError(f"list_outputs: pass session.id (a str like 'sesn_...'), not a {type(session_id).__name__}.")
+        raise TypeError(_("list_outputs: pass session.id (a str like 'sesn_...'), not a {type}.").format(
+            type=type(session_id).__name__))
     wanted = set(expect)
     deadline = time.monotonic() + max(wait, 0.0)
     while True:

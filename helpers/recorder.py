@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .i18n import _
+
 __all__ = ["record_session", "dump_line", "RECORDING_FORMAT"]
 
 #: The value of the header's ``"recording"`` key.
@@ -82,23 +84,23 @@ def record_session(
     would contain the client's API key.
     """
     if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise ValueError(f"bad recording name {name!r}")
+        raise ValueError(_("bad recording name {name}").format(name=repr(name)))
     if path is None:
         from helpers.settings import RECORDINGS_DIR
 
         path = RECORDINGS_DIR / f"{name}.jsonl"
     path = Path(path)
     if path.stem != name:
-        raise ValueError(f"the file name must be {name}.jsonl, got {path.name}")
+        raise ValueError(_("the file name must be {name}.jsonl, got {got}").format(name=name, got=path.name))
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        raise FileExistsError(_("{path} exists; pass overwrite=True to replace it").format(path=path))
 
     list_kwargs: dict = {"order": "asc"}
     if page_size is not None:
         list_kwargs["limit"] = page_size
     events = [_event_dict(ev) for ev in client.beta.sessions.events.list(session_id, **list_kwargs)]
     if not events:
-        raise ValueError(f"session {session_id} has no events to record")
+        raise ValueError(_("session {session} has no events to record").format(session=session_id))
 
     custom_tools: list[str] = []
     for ev in events:
@@ -118,14 +120,14 @@ def record_session(
     text = "\n".join(lines) + "\n"
     for secret in _secrets(client):
         if secret in text:
-            raise ValueError("refusing to write a recording that contains the client's API key")
+            raise ValueError(_("refusing to write a recording that contains the client's API key"))
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     if path.exists() and not overwrite:  # created meanwhile
         tmp.unlink()
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        raise FileExistsError(_("{path} exists; pass overwrite=True to replace it").format(path=path))
     tmp.replace(path)
     return path
 

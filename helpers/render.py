@@ -9,7 +9,8 @@ Works with the SDK's event objects (``BetaManagedAgents...Event``) and with plai
 text: ANSI escape sequences are stripped and other control characters escaped, so a
 ``printf '\\x1b[2J'`` in a tool result cannot clear your screen, and long text is truncated.
 Ids and timestamps are left out on purpose: the line says *what happened*, which is the same
-on every run.
+on every run. The line's own words (labels, summaries) are in the learner's language (``helpers.i18n``); event types,
+statuses, stop reasons, field names and what the event carries stay as the API has them.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import sys
 from typing import Any
 
 from .events import as_dict, text_of, waits_for_confirmation
+from .i18n import N_, _, ngettext
 
 __all__ = ["line", "show", "as_dict", "text_of", "clean", "DOMAIN_COLOURS", "WIDTH"]
 
@@ -89,32 +91,36 @@ def _tokens(usage: dict | None) -> str:
         sum(v or 0 for v in by_ttl.values()) if isinstance(by_ttl, dict) else 0)
     if cache_write:
         bits.append(f"cache_write={cache_write}")
-    return "tokens " + " ".join(bits)
+    return _("tokens {counts}").format(counts=" ".join(bits))
 
 
 def _dollars(cents: Any) -> str:
     """An amount in cents (the API's string) as dollars."""
     text = str(cents)
-    return f"${int(text) / 100:,.2f}" if text.isascii() and text.isdigit() and len(text) < 16 else f"{text[:20]} cents"
+    if text.isascii() and text.isdigit() and len(text) < 16:
+        return f"${int(text) / 100:,.2f}"
+    return _("{amount} cents").format(amount=text[:20])
 
 
 def _usage_snapshot(ev: dict) -> str:
     """``session.usage``: the session's totals so far (it comes right before each idle): tokens, list cost (against
     the budget, if any), active time."""
     usage = ev.get("usage") or {}
-    bits = ["so far: " + _tokens(usage)]
+    bits = [_("so far: {tokens}").format(tokens=_tokens(usage))]
     cost = (usage.get("list_cost") or {}).get("amount")
     if cost is not None:
         cap = ((ev.get("budget") or {}).get("max_list_cost") or {}).get("amount")
-        bits.append(f"list cost {_dollars(cost)}" + (f" of a {_dollars(cap)} budget" if cap is not None else ""))
+        bits.append(_("list cost {cost} of a {cap} budget").format(cost=_dollars(cost), cap=_dollars(cap))
+                    if cap is not None else _("list cost {cost}").format(cost=_dollars(cost)))
     if usage.get("active_seconds") is not None:
-        bits.append(f"{usage['active_seconds']:.1f} s active")
+        bits.append(_("{seconds:.1f} s active").format(seconds=usage["active_seconds"]))
     return " · ".join(bits)
 
 
 # --------------------------------------------------------------------------- one line per type
-#: What a tool use that waits for your user.tool_confirmation says at its end (kept when a long line is cut).
-_ASKS = "  [waiting for your confirmation]"
+#: What a tool use that waits for your user.tool_confirmation says at its end (kept when a long line is cut); in the
+#: learner's language when drawn (``_(_ASKS)``).
+_ASKS = N_("  [waiting for your confirmation]")
 
 
 def _sent_detail(t: str, ev: dict) -> str | None:
@@ -122,21 +128,21 @@ def _sent_detail(t: str, ev: dict) -> str | None:
     if t in ("user.message", "system.message"):
         return text_of(ev.get("content"))
     if t in ("user.custom_tool_result", "user.tool_result"):
-        flag = "error: " if ev.get("is_error") else ""
-        return f"→ result {flag}{text_of(ev.get('content'))}"
+        result = _("→ result error: {text}") if ev.get("is_error") else _("→ result {text}")
+        return result.format(text=text_of(ev.get("content")))
     if t == "user.tool_confirmation":
         extra = f" ({ev['deny_message']})" if ev.get("deny_message") else ""
         return f"{ev.get('result', '?')}{extra}"
     if t == "user.interrupt":
         thread = ev.get("session_thread_id")
-        return f"(interrupt: stop thread {thread})" if thread else "(interrupt: stop now)"
+        return _("(interrupt: stop thread {thread})").format(thread=thread) if thread else _("(interrupt: stop now)")
     if t == "user.define_outcome":
-        return f"outcome: {ev.get('description', '')}"
+        return _("outcome: {description}").format(description=ev.get("description", ""))
     return None
 
 
-#: What follows an agent.custom_tool_use on its line.
-_ANSWERS = "  ← your laptop answers this"
+#: What follows an agent.custom_tool_use on its line (in the learner's language when drawn).
+_ANSWERS = N_("  ← your laptop answers this")
 
 
 def _agent_detail(t: str, ev: dict) -> str | None:
@@ -155,21 +161,24 @@ def _agent_detail(t: str, ev: dict) -> str | None:
             args = next(iter(inp.values()))
         else:
             args = _compact(inp)
-        ask = _ASKS if waits_for_confirmation(ev) else ""
-        denied = "  [denied by policy]" if ev.get("evaluated_permission") == "deny" else ""
+        ask = _(_ASKS) if waits_for_confirmation(ev) else ""
+        denied = _("  [denied by policy]") if ev.get("evaluated_permission") == "deny" else ""
         return f"{where}{name}  {args}{ask}{denied}"
     if t == "agent.custom_tool_use":
-        call = clean(f"{ev.get('name', '?')}({_compact(ev.get('input') or {})})", width=WIDTH - TYPE_COLUMN - len(_ANSWERS))
-        return call + _ANSWERS  # the arguments are cut, never the note, however long the call
+        answers = _(_ANSWERS)
+        call = clean(f"{ev.get('name', '?')}({_compact(ev.get('input') or {})})", width=WIDTH - TYPE_COLUMN - len(answers))
+        return call + answers  # the arguments are cut, never the note, however long the call
     if t in ("agent.tool_result", "agent.mcp_tool_result"):
-        flag = "error: " if ev.get("is_error") else "ok: "
-        return flag + (text_of(ev.get("content")) or "(no output)")
+        result = _("error: {text}") if ev.get("is_error") else _("ok: {text}")
+        return result.format(text=text_of(ev.get("content")) or _("(no output)"))
     if t == "agent.thread_message_sent":  # no agent name: to the primary thread (the SDK's docstring)
-        return f"to {ev.get('to_agent_name') or 'the primary thread'}: {text_of(ev.get('content'))}"
+        return _("to {agent}: {text}").format(agent=ev.get("to_agent_name") or _("the primary thread"),
+                                              text=text_of(ev.get("content")))
     if t == "agent.thread_message_received":
-        return f"from {ev.get('from_agent_name') or 'the primary thread'}: {text_of(ev.get('content'))}"
+        return _("from {agent}: {text}").format(agent=ev.get("from_agent_name") or _("the primary thread"),
+                                                text=text_of(ev.get("content")))
     if t == "agent.thread_context_compacted":
-        return "context compacted"
+        return _("context compacted")
     return None
 
 
@@ -180,7 +189,8 @@ def _session_detail(t: str, ev: dict) -> str | None:
         kind = sr.get("type", "?")
         if kind == "requires_action":
             n = len(sr.get("event_ids") or [])
-            return f"idle: requires_action (waiting on {n} event{'s' if n != 1 else ''})"
+            return ngettext("idle: requires_action (waiting on {n} event)", "idle: requires_action (waiting on {n} events)",
+                            n).format(n=n)
         if kind == "refusal":
             details = ev.get("stop_details") or {}
             why = ": ".join(x for x in (details.get("category"), details.get("explanation")) if x)
@@ -189,22 +199,23 @@ def _session_detail(t: str, ev: dict) -> str | None:
     if t == "session.status_running":
         return "running"
     if t == "session.status_rescheduled":
-        return "rescheduling (a transient error; the platform retries)"
+        return _("rescheduling (a transient error; the platform retries)")
     if t == "session.status_terminated":
         return "terminated"
     if t == "session.deleted":
-        return "deleted"
+        return _("deleted")
     if t == "session.error":
         err = ev.get("error") or {}
         retry = (err.get("retry_status") or {}).get("type", "?")
-        return f"{err.get('type', 'error')}: {err.get('message', '')} (retry: {retry})"
+        return _("{error}: {message} (retry: {retry})").format(error=err.get("type", "error"),
+                                                               message=err.get("message", ""), retry=retry)
     if t == "session.usage":
         return _usage_snapshot(ev)
     if t == "session.updated":
         changed = [k for k in ("agent", "budget", "metadata", "title") if ev.get(k) is not None]
-        return "updated " + ", ".join(changed) if changed else "updated"
+        return _("updated {fields}").format(fields=", ".join(changed)) if changed else _("updated")
     if t == "session.thread_created":
-        return f"thread for {ev.get('agent_name', '?')}"
+        return _("thread for {agent}").format(agent=ev.get("agent_name", "?"))
     if t.startswith("session.thread_status_"):
         status = t.removeprefix("session.thread_status_")
         sr = (ev.get("stop_reason") or {}).get("type")
@@ -215,21 +226,22 @@ def _session_detail(t: str, ev: dict) -> str | None:
 def _span_detail(t: str, ev: dict) -> str | None:
     """Spans: timing and tokens."""
     if t == "span.model_request_start":
-        return "model request…"
+        return _("model request…")
     if t == "span.model_request_end":
-        err = " (failed)" if ev.get("is_error") else ""
-        return _tokens(ev.get("model_usage")) + err
+        tokens = _tokens(ev.get("model_usage"))
+        return _("{tokens} (failed)").format(tokens=tokens) if ev.get("is_error") else tokens
     if t in ("span.outcome_evaluation_start", "span.outcome_evaluation_ongoing"):
-        return f"grading outcome, iteration {ev.get('iteration', '?')}"
+        return _("grading outcome, iteration {iteration}").format(iteration=ev.get("iteration", "?"))
     if t == "span.outcome_evaluation_end":
-        return f"outcome {ev.get('result', '?')} (iteration {ev.get('iteration', '?')}): {ev.get('explanation', '')}"
+        return _("outcome {result} (iteration {iteration}): {explanation}").format(
+            result=ev.get("result", "?"), iteration=ev.get("iteration", "?"), explanation=ev.get("explanation", ""))
     return None
 
 
 def _preview_detail(t: str, ev: dict) -> str | None:
     """Stream previews (only with ``event_deltas=[...]``)."""
     if t == "event_start":
-        return f"preview of {(ev.get('event') or {}).get('type', '?')}"
+        return _("preview of {type}").format(type=(ev.get("event") or {}).get("type", "?"))
     if t == "event_delta":
         delta = ev.get("delta") or {}
         return text_of([delta.get("content") or {}])
@@ -264,10 +276,10 @@ def line(event: Any, width: int | None = WIDTH) -> str:
     try:
         detail = _detail(ev)
     except Exception as exc:  # a malformed event must never break the rendering of a run
-        detail = f"(could not render: {type(exc).__name__})"
+        detail = _("(could not render: {error})").format(error=type(exc).__name__)
     text = f"{t:<{TYPE_COLUMN - 1}} {clean(detail, width=None)}".rstrip()
     if width is not None and len(text) > width:
-        mark = " " + _ASKS.strip()  # as clean() left it (one blank)
+        mark = " " + _(_ASKS).strip()  # as clean() left it (one blank)
         keep = mark if waits_for_confirmation(ev) and text.endswith(mark) and width > 2 * len(mark) else ""
         text = text[: max(width - 1 - len(keep), 0)].rstrip() + "…" + keep
     return text
@@ -303,7 +315,7 @@ class Line:
         t = self.event.get("type", "?")
         colour = DOMAIN_COLOURS["error"] if _is_error(self.event) else DOMAIN_COLOURS.get(_domain(t), "#57606a")
         # the type is the first word; a type longer than the column stays whole (never cut mid-word)
-        head, _, tail = self.text.partition(" ")
+        head, _blank, tail = self.text.partition(" ")
         tail = tail.lstrip(" ")
         weight = "bold" if t in ("agent.message", "session.status_idle") else "normal"
         return (

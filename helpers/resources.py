@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from .events import get
+from .i18n import _
 from .sandbox import LOG_MOUNT_PATH, LOG_PATH
 from .settings import DATA_DIR, LEARNER
 from .toolset import TOOLSET_TYPE, enabled_builtin_tools
@@ -189,7 +190,7 @@ def archive_duplicates(client: Any, keep: Any) -> list[str]:
     elif kind == "environment":
         others, archive = _matching_environments(client, get(keep, "name")), client.beta.environments.archive
     else:
-        raise TypeError(f"archive_duplicates expects an agent or an environment, got {kind!r}")
+        raise TypeError(_("archive_duplicates expects an agent or an environment, got {kind}").format(kind=repr(kind)))
     archived = []
     for other in others:
         if get(other, "id") != get(keep, "id"):

@@ -869,12 +869,15 @@ def message_problems(lang: str) -> list[str]:
             continue
         have = catalog.get(m.id, m.context)
         where = ", ".join(f"{f}:{n}" for f, n in m.locations[:2])
-        if have is None or not have.string:
-            out.append(f"{where}: message {_short(m.id, 90)!r} has no {lang} translation (update, translate, compile)")
+        # an ngettext message is (singular, plural), translated as one string per plural form of the language
+        english = m.id[-1] if isinstance(m.id, tuple) else m.id
+        forms = (have.string if isinstance(have.string, tuple) else (have.string,)) if have is not None else ("",)
+        if have is None or not all(forms):
+            out.append(f"{where}: message {_short(english, 90)!r} has no {lang} translation (update, translate, compile)")
         elif have.fuzzy:
-            out.append(f"{where}: message {_short(m.id, 90)!r} changed since it was translated (fuzzy)")
-        elif placeholders(have.string) != placeholders(m.id):
-            out.append(f"{where}: the {lang} of {_short(m.id, 90)!r} must keep its placeholders {placeholders(m.id)}")
+            out.append(f"{where}: message {_short(english, 90)!r} changed since it was translated (fuzzy)")
+        elif any(placeholders(form) != placeholders(english) for form in forms):
+            out.append(f"{where}: the {lang} of {_short(english, 90)!r} must keep its placeholders {placeholders(english)}")
     mo = po.with_suffix(".mo")
     if not mo.exists() or mo.read_bytes() != compiled(po):
         out.append(f"{mo.relative_to(ROOT)} is not what {po.name} compiles to: run scripts/translations.py compile")

@@ -175,7 +175,7 @@ class AgentPanelState:
         retry = as_dict(retry) if not isinstance(retry, str) else {"type": retry}
         text = f"{err.get('type', 'error')}: {err.get('message', '')}"
         if retry.get("type"):
-            text += f" (retry: {retry.get('type')})"
+            text = _("{error} (retry: {retry})").format(error=text, retry=retry.get("type"))
         self.error = text
         self.timeline.append(("error", text))
         return "error"
@@ -203,7 +203,8 @@ _BADGE_COLOURS = {
 def status_badge_html(status: str, stop_reason: str | None = None) -> str:
     colour = _BADGE_COLOURS.get(status, "#616161")
     extra = f' <span class="muted">({esc(stop_reason)})</span>' if stop_reason and status == "idle" else ""
-    return f'<span class="badge agent-status status-{esc(status)}" style="background:{colour}">{esc(status)}</span>{extra}'
+    label = _("offline") if status == "offline" else status  # the session's statuses are the API's words
+    return f'<span class="badge agent-status status-{esc(status)}" style="background:{colour}">{esc(label)}</span>{extra}'
 
 
 def _json_text(value: Any) -> str:
@@ -297,7 +298,7 @@ def usage_summary(state: AgentPanelState) -> str:
     parts = []
     cents = str((usage.get("list_cost") or {}).get("amount", ""))
     if cents.isascii() and cents.isdigit() and len(cents) < 16:
-        parts.append(f"list cost ${int(cents) / 100:,.2f}")
+        parts.append(_("list cost {cost}").format(cost=f"${int(cents) / 100:,.2f}"))
     if isinstance(usage.get("active_seconds"), (int, float)):
-        parts.append(f"{usage['active_seconds']:.0f} s active")
+        parts.append(_("{seconds:.0f} s active").format(seconds=usage["active_seconds"]))
     return " · ".join(parts)

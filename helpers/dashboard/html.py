@@ -55,7 +55,7 @@ def esc(value: Any) -> str:
 def _shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n... [{len(text) - limit:,} more characters]"
+    return text[:limit] + "\n" + _("... [{n:,} more characters]").format(n=len(text) - limit)
 
 
 def markdown_html(text: Any) -> str:
@@ -77,7 +77,7 @@ def _markdown_renderer(mistune):
         images shown as their alt text: agent text never makes the browser fetch anything."""
 
         def image(self, text: str, url: str, title=None) -> str:
-            return f"[image: {text}]"
+            return _("[image: {text}]").format(text=text)
 
     return mistune.create_markdown(renderer=_Renderer(escape=True), plugins=["table", "strikethrough"])
 
