@@ -303,6 +303,100 @@ def test_the_learner_scaffolding_speaks_japanese():
     assert estimate_time.code_lines(plain) == []
 
 
+def test_the_stream_speaks_the_notebooks_language():
+    """What a run prints (helpers/render.py, loop.py, deadline.py): the lines' own words in Japanese, the event types,
+    statuses, stop reasons and API values as they are; the English byte for byte as before."""
+    from helpers import deadline, loop, render
+
+    idle = {"type": "session.status_idle", "stop_reason": {"type": "requires_action", "event_ids": ["sevt_1"]}}
+    custom = {"type": "agent.custom_tool_use", "name": "get_metrics", "input": {"service": "checkout"}}
+    usage = {"type": "session.usage", "usage": {"input_tokens": 5, "output_tokens": 7, "list_cost": {"amount": "12"},
+                                                "active_seconds": 4.25}, "budget": {"max_list_cost": {"amount": "600"}}}
+    english = [render.line(idle), render.line(custom), render.line(usage), deadline.wait_notice(idle, 20, 30)]
+    assert english == [
+        "session.status_idle       idle: requires_action (waiting on 1 event)",
+        'agent.custom_tool_use     get_metrics(service="checkout") ← your laptop answers this',
+        "session.usage             so far: tokens in=5 out=7 · list cost $0.12 of a $6.00 budget · 4.2 s active",
+        "⏳ The session paused 3 s ago (session.status_idle, requires_action: it waits for 1 call) and your loop is "
+        "still reading: a stream stays open while its session idles, so this cell waits 20 s more, until its "
+        "timeout=30, then raises StreamDeadline. Missing a break? (To stop now: interrupt the kernel, ■.)"]
+    with i18n.use(LANG):
+        assert render.line(idle) == "session.status_idle       idle: requires_action（1 件のイベントを待っています）"
+        assert render.line(custom).endswith("← これにはあなたの PC が応答します")
+        assert render.line(usage) == ("session.usage             ここまで: トークン in=5 out=7 · 定価コスト $0.12（予算 $6.00）"
+                                      " · 稼働 4.2 秒")
+        notice = deadline.wait_notice(idle, 20, 30)
+        assert notice.startswith("⏳ セッションは 3 秒前に一時停止しました（session.status_idle, requires_action: 1 件の呼び出し")
+        assert "timeout=30 まであと 20 秒" in notice and "StreamDeadline" in notice
+        stuck = deadline.deadline_message(b'data: {"type":"session.status_idle","stop_reason":{"type":"end_turn"}}\n\n', 60)
+        assert stuck.startswith("このストリームは timeout（60 秒）を過ぎても開いたままでした。")
+        assert "stop_reason が requires_action でない session.status_idle" in stuck
+        with pytest.raises(ValueError, match=r"^loop.run: message が空です。str か、\{'type': 'user.message'"):
+            loop.run(object(), "sesn_1", [])
+        with pytest.raises(TypeError, match=r"\(ANTHROPIC_API_KEY|loop.run: int ではなく session.id"):
+            loop.run(object(), 5, "hi")
+    with pytest.raises(ValueError, match=r"^loop.run: message is empty; pass a str, or an event dict such as"):
+        loop.run(object(), "sesn_1", [])
+
+
+def test_the_follower_line_counts_in_both_languages(capsys):
+    """The line 07's follower prints (an ngettext message), and the nbval sanitizer that masks its timing-dependent
+    count, in English and in Japanese."""
+    import configparser
+
+    from helpers import loop
+
+    history = [{"type": "user.message", "id": "sevt_1", "content": []},
+               {"type": "session.status_idle", "id": "sevt_2", "stop_reason": {"type": "end_turn"}}]
+    for lang in ("en", LANG):
+        with i18n.use(lang):
+            run = loop._Run(object(), "sesn_1", [], handle_tool=None, confirm=None, on_event=None, render=True,
+                            timeout=None, max_reconnects=0)
+            run.follow(history[:1])
+            run.follow(history)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "joined" in line or "途中参加" in line]
+    assert lines == ["(joined: the 1 event above came before this follower; what follows is live)",
+                     "(joined: the 2 events above came before this follower; what follows is live)",
+                     "（途中参加: 上の 1 件のイベントはこのフォロワーが参加する前のものです。ここから下がライブです）",
+                     "（途中参加: 上の 2 件のイベントはこのフォロワーが参加する前のものです。ここから下がライブです）"]
+    config = configparser.ConfigParser()
+    config.read(ROOT / "tests" / "nbval_sanitize.cfg", encoding="utf-8")
+    masked = set()
+    for line in lines:
+        for section in config.sections():
+            line = re.sub(config[section]["regex"], config[section]["replace"], line)
+        masked.add(line)
+    assert len(masked) == 2, masked  # one per language: the count is masked, the words are not
+
+
+def test_program_errors_speak_the_notebooks_language():
+    from helpers import client, dashboard, outputs
+
+    with i18n.use(LANG):
+        with pytest.raises(ValueError, match=r"^不明なモード 'nowhere' です（引数 から）。'replay'"):
+            client.resolve_mode("nowhere")
+        with pytest.raises(TypeError, match=r"^list_outputs: int ではなく session.id"):
+            outputs.list_outputs(None, 5)
+        state = dashboard.AgentPanelState()
+        state.usage = {"list_cost": {"amount": "7"}, "active_seconds": 41}
+        assert dashboard.usage_summary(state) == "定価コスト $0.07 · 稼働 41 秒"
+        assert "オフライン" in dashboard.status_badge_html("offline") and ">idle<" in dashboard.status_badge_html("idle")
+    assert dashboard.usage_summary(state) == "list cost $0.07 · 41 s active"
+
+
+def test_a_plural_message_without_its_translation_is_named(tmp_path, monkeypatch):
+    """message_problems reads ngettext entries too: a plural message left untranslated fails the catalog's test."""
+    po = tmp_path / "workshop.po"
+    catalog = tr.read_catalog(tr.messages_path(LANG))
+    plural = next(m for m in catalog if isinstance(m.id, tuple))
+    plural.string = ("",)
+    tr.write_catalog(catalog, po)
+    (tmp_path / "workshop.mo").write_bytes(tr.compiled(po))
+    monkeypatch.setattr(tr, "messages_path", lambda lang: po)
+    problems = tr.message_problems(LANG)
+    assert len(problems) == 1 and plural.id[1][:40] in problems[0] and "no ja translation" in problems[0], problems
+
+
 # ------------------------------------------------------------------------------------------------ the docs
 def test_the_japanese_docs_are_what_their_catalogs_make():
     problems = tr.write_docs(LANG, check_only=True)
