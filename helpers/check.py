@@ -496,17 +496,33 @@ def _note_run(result: Any) -> None:
             _AT_RAISE.pop(num, None)
         else:
             _AT_RAISE[num] = {name: ns.get(name, _UNBOUND) for name in names}
-    if isinstance(error, NameError):
-        message = _name_error_message(error)
+    if isinstance(error, NameError) and not getattr(error, "_workshop_explained", False):
+        message = _name_error_message(error)  # not explained above its traceback (no handler): below it
         if message:
             print(message, flush=True)
+
+
+def _name_error_first(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> None:
+    """IPython's handler of a NameError (:func:`watch`): in a check cell, the explanation first (what happened to its
+    TODO's cell); then, in every cell, IPython's own traceback, shown by IPython as for any other error. The handler
+    shows it itself: IPython 9's run_code ignores a traceback a handler returns (walkthrough 1: a NameError showed
+    nothing), so it returns none."""
+    try:
+        message = _name_error_message(value)
+    except Exception:  # never lose the traceback to a bug here
+        message = None
+    if message:
+        print(message, flush=True)  # ipykernel flushes stdout before it sends the error: the explanation comes first
+        value._workshop_explained = True
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
 
 
 def watch() -> None:
     """In a notebook: note how each TODO cell's runs end, and explain a NameError in a check cell (done on import).
 
-    IPython shows every traceback itself; what the checks add comes after it (no custom exception handler: IPython
-    9's run_code ignores what one returns, so a handler's traceback would never be shown)."""
+    IPython shows every traceback itself. A check cell's NameError (its TODO did not set the name) is explained above
+    it, by a handler of NameError that prints the explanation and then has IPython show the traceback as usual; without
+    the handler (another one set), the explanation follows the traceback (:func:`_note_run`)."""
     import sys
 
     if "IPython" not in sys.modules:
@@ -517,6 +533,8 @@ def watch() -> None:
     if shell is None or getattr(shell, "_workshop_check_watch", False):
         return
     shell.events.register("post_run_cell", _note_run)
+    if not shell.custom_exceptions:  # nobody else's handler: ours, for NameError only
+        shell.set_custom_exc((NameError,), _name_error_first)
     shell._workshop_check_watch = True
 
 
@@ -1016,6 +1034,13 @@ def session(sess: Any, agent_obj: Any = None, env: Any = None) -> None:
         fail(f"app.log is not mounted where the agent reads it, {LOG_PATH} (mounted: {where}).",
              f"pass resources=[{{\"type\": \"file\", \"file_id\": log_file.id, \"mount_path\": \"{LOG_MOUNT_PATH}\"}}]: "
              "a mount_path is rooted under /mnt/session/uploads.")
+    from .resources import WORKSHOP_METADATA
+
+    metadata = attr(sess, "metadata") or {}
+    if any(metadata.get(key) != value for key, value in WORKSHOP_METADATA.items()):
+        fail(f"the session's metadata ({dict(metadata)}) does not say it is yours: `workshop.py reset` finds your "
+             f"sessions by {WORKSHOP_METADATA}.",
+             "pass the cell's `**tags` (its title and metadata) to client.beta.sessions.create(...).")
     ok(f"Session ready ({attr(sess, 'status')}): agent v{attr(sess, 'agent.version')} in its environment, "
        f"app.log mounted: {log} → {LOG_PATH}, where the agent reads it.")
 

@@ -1,13 +1,14 @@
 """The agent, environment and log file of notebook 02, reusable by every later notebook.
 
-Notebook 02 has you write these definitions by hand; this module holds exactly the same ones, so
-notebooks 03-06 each run alone in a fresh kernel::
+Notebook 02 has you create the environment and the agent by hand (its toolset is :func:`toolset`); this module holds
+exactly the same definitions, so notebooks 03-09 each run alone in a fresh kernel::
 
     from helpers import resources
     env = resources.ensure_environment(client)     # the SRE sandbox (found by name + metadata, else created)
     agent = resources.ensure_agent(client)         # the SRE investigator (updated to a new version if its definition changed)
     log_file = resources.ensure_log_file(client)   # data/app.log uploaded once (found by filename + size)
     session = resources.new_session(client, agent, env, log_file, title="...")   # app.log mounted in the sandbox
+    session = resources.unused_session(client, session)   # that one, or a fresh one if it has a conversation already
 
 The log is mounted with ``mount_path`` :data:`LOG_MOUNT_PATH` (``"/app.log"``) and the agent reads it at
 :data:`LOG_PATH` (``/mnt/session/uploads/app.log``): the docs' file paths, defined once in :mod:`helpers.sandbox`.
@@ -34,9 +35,10 @@ from .toolset import TOOLSET_TYPE, enabled_builtin_tools
 __all__ = [
     "WORKSHOP", "LEARNER", "WORKSHOP_METADATA", "learner_name", "is_mine", "SKILL_NAME", "is_my_skill",
     "ENVIRONMENT_NAME", "AGENT_NAME", "AGENT_DESCRIPTION", "SYSTEM_PROMPT", "LOG_MOUNT_PATH", "LOG_PATH",
-    "environment_config", "agent_tools", "agent_definition",
+    "environment_config", "toolset", "agent_tools", "agent_definition",
     "find_environment", "find_agent", "find_log_file", "archive_duplicates",
-    "ensure_environment", "ensure_agent", "ensure_log_file", "ensure_all", "new_session", "console_url", "is_live",
+    "ensure_environment", "ensure_agent", "ensure_log_file", "ensure_all", "new_session", "unused_session",
+    "console_url", "is_live",
 ]
 
 #: Where the Claude Console shows a session (its timeline and raw events). "default" is the organisation's Default
@@ -123,21 +125,21 @@ def environment_config() -> dict:
     }
 
 
+def toolset() -> dict:
+    """The built-in toolset: every tool off by default (``always_allow`` when on), then bash, grep, read and glob on
+    (no web, no file writes)."""
+    return {
+        "type": TOOLSET_TYPE,
+        "default_config": {"enabled": False, "permission_policy": {"type": "always_allow"}},
+        "configs": [{"name": name, "enabled": True} for name in ("bash", "grep", "read", "glob")],
+    }
+
+
 def agent_tools() -> list[dict]:
-    """The built-in toolset (bash, grep, read, glob on; no web, no file writes) plus the four incident tools."""
+    """The built-in toolset (:func:`toolset`) plus the four incident tools."""
     from . import incident
 
-    toolset = {
-        "type": "agent_toolset_20260401",
-        "default_config": {"enabled": False, "permission_policy": {"type": "always_allow"}},
-        "configs": [
-            {"name": "bash", "enabled": True},
-            {"name": "grep", "enabled": True},
-            {"name": "read", "enabled": True},
-            {"name": "glob", "enabled": True},
-        ],
-    }
-    return [toolset, *incident.CUSTOM_TOOLS]
+    return [toolset(), *incident.CUSTOM_TOOLS]
 
 
 def agent_definition(model: str | None = None) -> dict:
@@ -299,6 +301,18 @@ def new_session(client: Any, agent: Any = None, env: Any = None, log_file: Any =
     if is_live(client):  # offline there is no Console to look in: print nothing
         print(f"Console: {console_url(get(session, 'id'))}")
     return session
+
+
+def unused_session(client: Any, session: Any) -> Any:
+    """``session`` if nothing has been said in it yet, else a new session like it: its agent, environment, title and
+    metadata, with app.log mounted (:func:`new_session`; its other mounts are not carried over).
+
+    A session holds one conversation, so a cell that starts one (notebook 03's loop) calls this first and can be run
+    again: a second run, or one after an attempt that stopped early, never finds the session waiting on the first."""
+    if not client.beta.sessions.events.list(get(session, "id"), limit=1).data:
+        return session
+    return new_session(client, get(session, "agent"), {"id": get(session, "environment_id")},
+                       title=get(session, "title"), metadata=get(session, "metadata"))
 
 
 def is_live(client: Any) -> bool:

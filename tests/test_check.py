@@ -171,6 +171,12 @@ class Test00To02:
         check.session(session, agent, env)
         unmounted = client.beta.sessions.create(agent=agent.id, environment_id=env.id)
         fails(check.session, unmounted, match="not mounted")
+        log = {"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}
+        untagged = client.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=[log])  # no **tags
+        text = fails(check.session, untagged, match="the session's metadata ({}) does not say it is yours")
+        assert "`**tags`" in text and "workshop.py reset" in text, text
+        tags = {"title": "Incident-2277: checkout p99 10x", "metadata": resources.WORKSHOP_METADATA}
+        check.session(client.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=[log], **tags), agent, env)
 
     def test_environment_and_agent_need_the_learner_key_too(self, replay):
         """A learner who typed the workshop key alone passes nothing: 03's ensure_* finds only what is_mine."""
@@ -304,6 +310,23 @@ TURN = ("user.message", "session.status_running", "agent.message", "agent.custom
 
 class Test03StreamLoop:
     """03: the stream loop's check says what went wrong, in order."""
+
+    def test_unused_session_is_the_same_until_it_has_a_conversation(self, replay):
+        """03's 3.2 cell starts with `session = resources.unused_session(client, session)`: the session of 3.1 on the
+        first run; on a re-run (the first conversation is there) a new one like it: agent, environment, title,
+        metadata, app.log mounted."""
+        client, resources = replay
+        env, agent, log_file = resources.ensure_all(client)
+        first = resources.new_session(client, agent, env, log_file, title="unused?", metadata={"recording": "incident-2277"})
+        assert resources.unused_session(client, first).id == first.id
+        client.beta.sessions.events.send(first.id, events=[
+            {"type": "user.message", "content": [{"type": "text", "text": "checkout p99 is up: why?"}]}])
+        fresh = resources.unused_session(client, first)
+        assert fresh.id != first.id and resources.unused_session(client, fresh).id == fresh.id
+        assert (fresh.agent.id, fresh.environment_id, fresh.title) == (agent.id, env.id, "unused?")
+        assert fresh.metadata == {**resources.WORKSHOP_METADATA, "recording": "incident-2277"}
+        check.session(fresh, agent, env)  # app.log mounted where the agent reads it
+        fails(resources.unused_session, client, check.TODO, match="still the TODO placeholder")
 
     def test_stream_loop_says_what_went_wrong_in_order(self):
         events = _events(*TURN)

@@ -82,6 +82,7 @@ class Kernel:
             self.client.execute_cell(cell, 0)
         finally:
             session.__dict__.pop("msg", None)
+        self.outputs = [o.output_type for o in cell.outputs]  # in the order the front end shows them
         error = next((o for o in cell.outputs if o.output_type == "error"), None)
         text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
         return (error.ename if error else None), ("\n".join(error.traceback) if error else ""), text
@@ -102,16 +103,16 @@ def test_a_typo_shows_its_traceback_and_the_check_points_at_the_line():
     """Walkthrough 1: `name=ENVIROMENT_NAME` gave a blank cell, and the check said "fix the line the error points at"
     with nothing pointing at any line."""
     with Kernel("02_agent_and_environment.ipynb") as k:
-        k.run_ids("c001", "c002", "c004", "c006")
+        k.run_ids("c001", "c002", "c004")
         typo = GOOD_ENV.replace("name=ENVIRONMENT_NAME", "name=ENVIROMENT_NAME")
         ename, tb, _ = k.run("# TODO 2.1: Create the environment\n" + typo)
         assert ename == "NameError" and "ENVIROMENT_NAME" in _plain(tb), tb  # IPython's own traceback, shown
-        ename, tb, text = k.run(k.cell("c009"))  # `env` was never set: the check cell's own NameError, explained
+        ename, tb, text = k.run(k.cell("c007"))  # `env` was never set: the check cell's own NameError, explained
         assert ename == "NameError", tb
         assert "the TODO 2.1 cell stopped with a NameError at line 3" in text and "ENVIROMENT_NAME" in text, text
-        assert k.run(k.cell("c008"))[0] == "NotImplementedError"  # the untouched cell first, then the typo again
+        assert k.run(k.cell("c006"))[0] == "NotImplementedError"  # the untouched cell first, then the typo again
         assert k.run("# TODO 2.1: Create the environment\n" + typo)[0] == "NameError"
-        ename, tb, _ = k.run(k.cell("c009"))
+        ename, tb, _ = k.run(k.cell("c007"))
         message = _plain(tb)
         assert ename == "CheckFailed", message
         assert "TODO 2.1 is not done yet: its cell raised a NameError at line 3" in message, message
@@ -120,7 +121,7 @@ def test_a_typo_shows_its_traceback_and_the_check_points_at_the_line():
 
 def test_a_check_run_too_early_shows_the_traceback_and_says_what_happened():
     with Kernel("02_agent_and_environment.ipynb") as k:
-        k.run_ids("c001", "c002", "c004", "c006")
+        k.run_ids("c001", "c002", "c004")
         ename, tb, text = k.run("check.environment(env)")  # before the TODO cell ever ran
         assert ename == "NameError" and "env" in _plain(tb), tb
         assert "❌ `env` is not defined: the TODO 2.1 cell has not run in this kernel" in text, text
@@ -131,6 +132,10 @@ def test_a_check_run_too_early_shows_the_traceback_and_says_what_happened():
         assert "the TODO 2.1 cell stopped with a TypeError at line 2" in text and "nme" in text, text
         ename, tb, text = k.run("undefined_name + 1")  # any other cell: IPython's traceback, nothing added
         assert ename == "NameError" and "undefined_name" in _plain(tb) and text == "", (tb, text)
+        assert k.outputs == ["error"], k.outputs
+        ename, tb, text = k.run("def f():\n    return undefined_inside\nf()")  # raised deeper: the same traceback
+        assert ename == "NameError" and "----> 3 f()" in _plain(tb) and "undefined_inside" in _plain(tb), tb
+        assert text == "", text
 
 
 def test_code_that_ran_is_judged_whatever_its_cell():
@@ -138,16 +143,16 @@ def test_code_that_ran_is_judged_whatever_its_cell():
     cell or in the TODO cell without its `# TODO` comment (to the kernel both are a cell that is not TODO 2.1's:
     nbclient, like some front ends, sends no cell id)."""
     with Kernel("02_agent_and_environment.ipynb") as k:
-        k.run_ids("c001", "c002", "c004", "c006")
-        ename, _, _ = k.run(k.cell("c008"))  # the untouched TODO first, as a learner does
+        k.run_ids("c001", "c002", "c004")
+        ename, _, _ = k.run(k.cell("c006"))  # the untouched TODO first, as a learner does
         assert ename == "NotImplementedError"
         ename, tb, _ = k.run(GOOD_ENV)  # nbclient sends no cell id: both cases look like this to the kernel
         assert ename is None, tb
-        ename, tb, text = k.run(k.cell("c009"))
+        ename, tb, text = k.run(k.cell("c007"))
         assert ename is None and "✅" in text, (tb, text)
         # and a TODO cell that raises after a good run is still "not done": the value is the stale one
         ename, _, _ = k.run("# TODO 2.1: Create the environment\nenv = client.beta.environments.create(nme=1)")
-        ename, tb, _ = k.run(k.cell("c009"))
+        ename, tb, _ = k.run(k.cell("c007"))
         assert ename == "CheckFailed" and "TODO 2.1 is not done yet: its cell raised a TypeError" in _plain(tb), tb
 
 
@@ -190,14 +195,14 @@ def test_a_nested_list_of_tools_is_explained_by_the_check():
     """Walkthrough 2: `tools=[toolset, incident.CUSTOM_TOOLS]` (no `*`) gave ~40 lines of SDK traceback ending in a
     400 about tools[1]; the check after it now says to unpack the custom tools with `*`, read from the request sent."""
     with Kernel("02_agent_and_environment.ipynb") as k:
-        k.run_ids("c001", "c002", "c004", "c006")
-        k.run(_solution_cell("02_agent_and_environment.ipynb", "c008"))
-        k.run_ids("c011")
+        k.run_ids("c001", "c002", "c004")
+        k.run(_solution_cell("02_agent_and_environment.ipynb", "c006"))
+        k.run_ids("c009")
         nested = ("agent = client.beta.agents.create(name=AGENT_NAME, model=MODEL, system=SYSTEM_PROMPT,\n"
                   "                                  tools=[toolset, incident.CUSTOM_TOOLS], metadata=WORKSHOP_METADATA)")
-        ename, tb, _ = k.run(_with_block(k.cell("c013"), nested))
+        ename, tb, _ = k.run(_with_block(k.cell("c011"), nested))
         assert ename == "BadRequestError" and "tools[1]" in _plain(tb), tb
-        ename, tb, _ = k.run(k.cell("c014"))
+        ename, tb, _ = k.run(k.cell("c012"))
         message = _plain(tb)
         assert ename == "CheckFailed", message
         assert "TODO 2.2 is not done yet: the API refused the agent (400" in message, message
@@ -210,17 +215,17 @@ def test_a_loop_without_its_break_says_that_it_waits_then_stops_at_its_deadline(
     idle, that it waits and until when (printed from the stream's timer: it must land in the cell), then stops at its
     timeout (30 s in the notebook; shortened here) with a StreamDeadline that the check explains."""
     with Kernel("03_session_and_stream.ipynb") as k:
-        k.run_ids("c001", "c002", "c004")
-        k.run(_solution_cell("03_session_and_stream.ipynb", "c006"))
+        k.run_ids("c001", "c002")
+        k.run(_solution_cell("03_session_and_stream.ipynb", "c004"))
         k.run("from helpers import deadline\ndeadline.NOTICE_AFTER = 0.5")
-        loop = k.cell("c010")
+        loop = k.cell("c008")
         assert "timeout=30)" in loop
         forgetful = _with_block(loop, 'if event.type == "session.status_idle":\n    stop_reason = event.stop_reason.type')
         ename, tb, text = k.run(forgetful.replace("timeout=30)", "timeout=3)"))
         assert ename == "StreamDeadline", tb
         assert "⏳ The session paused 0.5 s ago (session.status_idle, requires_action: it waits for 1 call)" in text, text
         assert "until its timeout=3, then raises StreamDeadline. Missing a break?" in text, text
-        ename, tb, _ = k.run(k.cell("c011"))
+        ename, tb, _ = k.run(k.cell("c009"))
         assert ename == "CheckFailed" and "your loop was still reading when its stream's timeout ran out" in _plain(tb)
 
 
@@ -236,16 +241,16 @@ def test_a_wrong_reply_in_4_1_is_blamed_on_reply(code, said):
     """04's learner writes `result` and `reply`; the cell sends it. What a reply that is missing, a bare string, or
     badly shaped does, and what the check after it says."""
     with Kernel("04_custom_tools.ipynb") as k:
-        k.run_ids("c001", "c002", "c005")
-        ename, tb, _ = k.run(_with_block(k.cell("c007"), code))
+        k.run_ids("c001", "c002", "c004")
+        ename, tb, _ = k.run(_with_block(k.cell("c006"), code))
         assert ename in ("NameError", "BadRequestError"), tb
-        ename, tb, _ = k.run(k.cell("c008"))
+        ename, tb, _ = k.run(k.cell("c007"))
         message = _plain(tb)
         assert ename == "CheckFailed" and f"❌ TODO 4.1 is not done yet: {said}" in message, message
-        right = _with_block(k.cell("c007"), _solution_block("04_custom_tools.ipynb", "c007"))
+        right = _with_block(k.cell("c006"), _solution_block("04_custom_tools.ipynb", "c006"))
         ename, tb, text = k.run(right)  # then right, in the same kernel: the cell starts a fresh session
         assert ename is None, tb
-        ename, tb, text = k.run(k.cell("c008"))
+        ename, tb, text = k.run(k.cell("c007"))
         assert ename is None and "✅" in text, (tb, text)
 
 
@@ -266,9 +271,9 @@ NESTED = ("agent = client.beta.agents.create(name=AGENT_NAME, model=MODEL, syste
 
 
 def _up_to_2_2(k: Kernel) -> None:
-    k.run_ids("c001", "c002", "c004", "c006")
-    k.run(_solution_cell("02_agent_and_environment.ipynb", "c008"))
-    k.run_ids("c011")
+    k.run_ids("c001", "c002", "c004")
+    k.run(_solution_cell("02_agent_and_environment.ipynb", "c006"))
+    k.run_ids("c009")
 
 
 def test_a_refused_2_2_that_replaced_its_placeholder_gets_the_unpack_advice():
@@ -277,16 +282,19 @@ def test_a_refused_2_2_that_replaced_its_placeholder_gets_the_unpack_advice():
     BadRequestError". It gives the exercise's advice, as the check of a cell that kept its placeholder does."""
     with Kernel("02_agent_and_environment.ipynb") as k:
         _up_to_2_2(k)
-        cell = k.cell("c013")
+        cell = k.cell("c011")
         written = cell.replace("agent = check.TODO\n", "").replace(
             'raise NotImplementedError("TODO 2.2 (Create the agent): write your code here, then run this cell")', NESTED)
         assert "check.TODO" not in written and "# TODO 2.2" in written
         ename, tb, _ = k.run(written)
         assert ename == "BadRequestError", tb
-        ename, tb, text = k.run(k.cell("c014"))
+        ename, tb, text = k.run(k.cell("c012"))
         assert ename == "NameError", tb
         assert "❌ `agent` is not defined: the TODO 2.2 cell stopped before setting it: the API refused the agent" in text
         assert "Hint: unpack the custom tools with `*`: tools=[toolset, *incident.CUSTOM_TOOLS]" in text, text
+        # walkthrough 4: the diagnosis comes first, then IPython's own traceback of the NameError, shown as ever
+        assert k.outputs == ["stream", "error"], k.outputs
+        assert "name 'agent' is not defined" in _plain(tb), tb
 
 
 def test_jupyterlab_knows_a_todo_cell_by_its_id_from_its_first_run(monkeypatch):
@@ -296,15 +304,15 @@ def test_jupyterlab_knows_a_todo_cell_by_its_id_from_its_first_run(monkeypatch):
     monkeypatch.setenv("JPY_SESSION_NAME", str(mk.NOTEBOOKS / "02_agent_and_environment.ipynb"))
     with Kernel("02_agent_and_environment.ipynb") as k:
         _up_to_2_2(k)
-        ename, tb, _ = k.run(NESTED, cell_id="c013")  # the whole cell replaced: no `# TODO 2.2` line left
+        ename, tb, _ = k.run(NESTED, cell_id="c011")  # the whole cell replaced: no `# TODO 2.2` line left
         assert ename == "BadRequestError", tb
-        ename, tb, text = k.run(k.cell("c014"), cell_id="c014")
+        ename, tb, text = k.run(k.cell("c012"), cell_id="c012")
         assert ename == "NameError", tb
         assert "has not run in this kernel" not in text, text
         assert "the TODO 2.2 cell stopped before setting it" in text and "unpack the custom tools with `*`" in text, text
-        ename, tb, _ = k.run(NESTED.replace("incident.CUSTOM_TOOLS]", "*incident.CUSTOM_TOOLS]"), cell_id="c013")
+        ename, tb, _ = k.run(NESTED.replace("incident.CUSTOM_TOOLS]", "*incident.CUSTOM_TOOLS]"), cell_id="c011")
         assert ename is None, tb
-        ename, tb, text = k.run(k.cell("c014"), cell_id="c014")
+        ename, tb, text = k.run(k.cell("c012"), cell_id="c012")
         assert ename is None and "✅" in text, (tb, text)
 
 
@@ -313,8 +321,8 @@ def test_an_untouched_optional_exercise_leaves_the_path_working():
     function that raises, and a re-run of 4.1 then failed mid-session. 4.2's dispatch has its own name now: after the
     untouched 4.2 and 4.3 cells, 4.1 runs again, ✅."""
     with Kernel("04_custom_tools.ipynb") as k:
-        k.run_ids("c001", "c002", "c005")
-        right = _with_block(k.cell("c007"), _solution_block("04_custom_tools.ipynb", "c007"))
+        k.run_ids("c001", "c002", "c004")
+        right = _with_block(k.cell("c006"), _solution_block("04_custom_tools.ipynb", "c006"))
         assert k.run(right)[0] is None
         optional = [c for c in k.nb.cells if c.cell_type == "code" and numbers_in(mk._source(c)) & {"4.2", "4.3"}]
         assert len(optional) == 2, [mk._source(c)[:60] for c in optional]
@@ -323,7 +331,7 @@ def test_an_untouched_optional_exercise_leaves_the_path_working():
             assert ename is None, tb
         ename, tb, _ = k.run(right)
         assert ename is None, tb
-        ename, tb, text = k.run(k.cell("c008"))
+        ename, tb, text = k.run(k.cell("c007"))
         assert ename is None and "✅" in text, (tb, text)
 
 

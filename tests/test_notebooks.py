@@ -152,6 +152,10 @@ WRONG_ATTEMPTS = {
 agent = client.beta.agents.create(name=AGENT_NAME, model=MODEL, system=SYSTEM_PROMPT,   # a list inside the list: 400
                                   tools=[toolset, incident.CUSTOM_TOOLS], metadata=WORKSHOP_METADATA)""",
             "unpack the custom tools with `*`"),
+    "3.1": ("""\
+log = {"type": "file", "file_id": log_file.id, "mount_path": resources.LOG_MOUNT_PATH}
+session = client.beta.sessions.create(agent=agent.id, environment_id=env.id, resources=[log])   # no **tags""",
+            "does not say it is yours"),
     "3.2": ("""\
 if event.type == "session.status_running":   # stops too early: the agent has not paused
     break""", "before any session.status_idle"),

@@ -110,7 +110,8 @@ class Test04CustomTools:
         loop = nbk.exercise_cell(nb, "4.1")
         opened, sent = loop.find("events.stream("), loop.find("events.send(")
         assert 0 <= opened < sent, "4.1 must open the stream before it sends the user.message"
-        for needle in ('"user.message"', 'ev.type == "agent.custom_tool_use"', "handle_tool(ev.name, ev.input)",
+        assert 'message = {"type": "user.message"' in "\n".join(nbk.code(nb)[:3]), "04's setup builds the user.message"
+        for needle in ("events=[message]", 'ev.type == "agent.custom_tool_use"', "handle_tool(ev.name, ev.input)",
                        '"custom_tool_use_id": ev.id', "answered.add(ev.id)", '"requires_action"',
                        "session.status_terminated", "break", "timeout="):
             assert needle in loop, f"4.1 lacks {needle}"
@@ -484,6 +485,26 @@ class TestFirstNotebooks:
         assert '"permission_policy": {"type": "always_allow"}' in "\n".join(nbk.code(nb))  # given: 2.2 is the create call
         assert "same tools as yours:     True" in nbk.all_outputs(nb)
         assert "agent = latest" in nbk.exercise_cell(nb, "2.3")
+
+    def test_01_draws_checkout_deploys_in_the_dashboards_colour(self):
+        """Walkthrough 4: 01 says checkout's deploys are dashed purple on the dashboard; its own chart, after the path,
+        drew them red. Both draw them in the dashboard's colour (helpers/dashboard/charts.py), and the prose says so."""
+        charts = (ROOT / "helpers" / "dashboard" / "charts.py").read_text(encoding="utf-8")
+        own = re.search(r'else \("(#[0-9a-fA-F]{6})" if own else', charts)
+        assert own, "charts.py no longer colours a service's own deploys as this test reads it"
+        nb = nbk.notebook(NB01)
+        drawn = nbk.source(nbk.cell_with(nb, "plt.subplots"))
+        assert f'color = "{own.group(1)}" if d["service"] == "checkout"' in drawn, drawn
+        text = nbk.markdown(nb)
+        assert "checkout's own in purple" in text and "dashed purple as there" in text
+        assert own.group(1).lower() == "#6a1b9a"  # purple: the word the prose uses
+
+    def test_03_starts_its_loop_cell_with_the_loop(self):
+        """Walkthrough 4: 3.2's cell opened with a re-run guard (events.list, new_session) before the loop: one line
+        now, resources.unused_session."""
+        loop = nbk.exercise_cell(nbk.notebook(NB03), "3.2")
+        assert loop.splitlines()[0].startswith("session = resources.unused_session(client, session)"), loop
+        assert "events.list(" not in loop and "new_session(" not in loop
 
     @pytest.mark.parametrize("name", FIRST)
     def test_first_notebooks_outputs_are_clean(self, name: str):
