@@ -506,6 +506,37 @@ class TestFirstNotebooks:
         assert loop.splitlines()[0].startswith("session = resources.unused_session(client, session)"), loop
         assert "events.list(" not in loop and "new_session(" not in loop
 
+    @pytest.mark.parametrize("name", (NB03, NB04))
+    def test_every_event_the_path_streams_is_named_on_the_path_before_it(self, name: str):
+        """Walkthrough 4: 03's and 04's streams showed span.model_request_start/_end, agent.thinking, session.usage and
+        session.status_running, none named in 00's path, and the echo of user.message was explained only after 00's
+        Next. Each event type a path cell prints (render.show's lines) is named, in backticks, in the prose of 00's
+        path or of this notebook's path (03's, for 04) before that cell."""
+        estimate = script("estimate_time")
+
+        def path(nb_name: str) -> list[dict]:
+            cells = nbk.notebook(nb_name)["cells"]
+            return [c for c, skipped in zip(cells, estimate.skipped_cells(cells), strict=True) if not skipped]
+
+        def names(text: str) -> set[str]:
+            found = set(re.findall(r"`([a-z]+\.[a-z_]+)`", text))
+            found |= {f"{m[1]}_{m[2]}" for m in re.finditer(r"`([a-z]+\.[a-z_]+)_[a-z]+`,\s*`_([a-z]+)`", text)}
+            return found
+
+        earlier = [NB00] + ([NB03] if name == NB04 else [])
+        prose = "\n".join(nbk.source(c) for n in earlier for c in path(n) if c["cell_type"] == "markdown")
+        streamed = []
+        for cell in path(name):
+            if cell["cell_type"] == "markdown":
+                prose += "\n" + nbk.source(cell)
+                continue
+            for line in nbk.outputs(cell).splitlines():
+                m = re.match(r"([a-z]+\.[a-z_]+) {2,}\S", line)
+                if m:
+                    streamed.append(m[1])
+                    assert m[1] in names(prose), f"{name}: the path streams {m[1]} before its prose names it"
+        assert {"user.message", "span.model_request_start", "agent.thinking", "session.usage"} <= set(streamed)
+
     @pytest.mark.parametrize("name", FIRST)
     def test_first_notebooks_outputs_are_clean(self, name: str):
         nb = nbk.notebook(name)
