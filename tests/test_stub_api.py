@@ -335,8 +335,10 @@ def test_a_running_session_cannot_change_agent_or_be_archived():
 def test_a_string_or_object_where_a_list_belongs_is_named(client, env, agent, content, kind):
     """Not "content[0]: Input should be a valid dictionary" (pydantic iterating the string): the field and the fix."""
     s = client.beta.sessions.create(agent=agent.id, environment_id=env.id)
-    with pytest.raises(anthropic.BadRequestError, match=rf"events\[0\]\.content: must be a list, got {kind}"):
+    with pytest.raises(anthropic.BadRequestError, match=rf"events\[0\]\.content: must be a list, got {kind}") as ei:
         client.beta.sessions.events.send(s.id, events=[{"type": "user.message", "content": content}])
+    # the fix is the stub's guess, marked so (no source quotes the live API's words): docs/design.md
+    assert 'Offline hint: wrap it in a list, e.g. [{"type": "text"' in ei.value.body["error"]["message"]
     assert list(client.beta.sessions.events.list(s.id)) == []  # nothing stored
 
 
@@ -373,7 +375,7 @@ def test_the_whole_agent_object_as_the_session_agent_is_named(client, env, agent
     with pytest.raises(anthropic.BadRequestError) as ei:
         client.beta.sessions.create(agent=client.beta.agents.retrieve(agent.id), environment_id=env.id)
     msg = ei.value.body["error"]["message"]
-    assert "is not a known field" in msg and "Pass agent=agent.id" in msg
+    assert "is not a known field" in msg and "Offline hint: pass agent=agent.id" in msg  # the advice is the stub's own
     pinned = client.beta.sessions.create(agent={"type": "agent", "id": agent.id, "version": 1}, environment_id=env.id)
     assert pinned.agent.version == 1
 

@@ -348,7 +348,7 @@ def test_an_agent_object_needs_its_version(client, setup):
     before = len(list(client.beta.deployments.list(include_archived=True, limit=100)))
     with pytest.raises(anthropic.BadRequestError, match="agent.version: required") as e:
         deploy(client, setup, agent={"type": "agent", "id": agent.id})
-    assert "agent=" in e.value.body["error"]["message"]  # the hint names both ways to say it
+    assert "Offline hint: pass agent=" in e.value.body["error"]["message"]  # both ways to say it; the stub's words
     assert len(list(client.beta.deployments.list(include_archived=True, limit=100))) == before
     d = deploy(client, setup, name="pinned")
     with pytest.raises(anthropic.BadRequestError, match="agent.version: required"):

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import budgets
-from .exceptions import Conflict, InvalidRequest, StubError, get_or_404
+from .exceptions import OFFLINE_HINT, Conflict, InvalidRequest, StubError, get_or_404
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
 from .validation import check_system_message, sdk_types, validate_response
 
@@ -189,7 +189,7 @@ class DeploymentsBackend:
         form needs both id and version (SDK docstring of ``DeploymentCreateParams.agent``): no silent "latest"."""
         if not isinstance(ref, str) and ref.get("version") is None:
             raise InvalidRequest(f"{where}.version: required when {where} is an object: a deployment pins its agent. "
-                                 f"Pass agent={{\"type\": \"agent\", \"id\": {ref['id']!r}, \"version\": N}}, or "
+                                 f"{OFFLINE_HINT} pass agent={{\"type\": \"agent\", \"id\": {ref['id']!r}, \"version\": N}}, or "
                                  f"agent={ref['id']!r} (the id string) to pin the latest version.")
         agent = self.backend.agents.get(ref) if isinstance(ref, str) else self.backend.agents.get(ref["id"], ref["version"])
         if agent["archived_at"]:

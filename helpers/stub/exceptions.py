@@ -3,6 +3,11 @@
 Body: ``{"type": "error", "error": {"type", "message", "details"?}, "request_id"}`` plus a ``request-id`` header.
 Every message says what was wrong *and* how to fix it. Every error is deterministic, so the server sends
 ``x-should-retry: false`` with each (the SDK would retry a 409 otherwise).
+
+The status, the error type and which requests are refused are claims about the live API (cited in docs/design.md);
+the words of every message are the stub's own: no source quotes the live API's. Where a message a workshop learner
+meets goes on to guess what the caller meant, that advice starts with :data:`OFFLINE_HINT`, so nobody takes it for
+the live API's words ("The stub's own words", in docs/design.md).
 """
 from __future__ import annotations
 
@@ -10,7 +15,11 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 __all__ = ["StubError", "InvalidRequest", "AuthenticationError", "NotFound", "MethodNotAllowed", "Conflict",
-           "not_found", "get_or_404", "MemoryPreconditionFailed", "MemoryPathConflict"]
+           "not_found", "get_or_404", "MemoryPreconditionFailed", "MemoryPathConflict", "OFFLINE_HINT"]
+
+#: How the advice of a message starts where it is the stub's guess at what the caller meant (the live API gives the
+#: same status and error type, in its own words, without it).
+OFFLINE_HINT = "Offline hint:"
 
 
 class StubError(Exception):

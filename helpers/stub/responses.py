@@ -17,7 +17,7 @@ from typing import Any
 from . import budgets
 from .deployments import check_schedule
 from .dreams import FINAL as DREAM_FINAL
-from .exceptions import InvalidRequest, StubError
+from .exceptions import OFFLINE_HINT, InvalidRequest, StubError
 from .models import Backend
 from .request import Request, Result, Stream, check_name, check_text, validated_body
 from .skills import OLD_DIALECT
@@ -102,7 +102,7 @@ def create_session(backend: Backend, req: Request) -> Result:
     if isinstance(raw, dict) and raw.get("type") == "agent" and set(raw) - {"type", "id", "version"}:
         extra = sorted(set(raw) - {"type", "id", "version"})
         raise InvalidRequest(f"Invalid session: agent.{extra[0]} is not a known field (an agent reference has "
-                             "type, id and version). Pass agent=agent.id, or {\"type\": \"agent\", \"id\": "
+                             f"type, id and version). {OFFLINE_HINT} pass agent=agent.id, or {{\"type\": \"agent\", \"id\": "
                              "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
     budgets.check_shape(req.json().get("budget"))
     return 200, backend.sessions.create(validated_body(req, "SessionCreateParams", "session"))
