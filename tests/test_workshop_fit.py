@@ -101,7 +101,8 @@ def test_readme_presenter_and_headers_agree_with_the_estimate():
     presenter = (ROOT / "docs" / "presenter.md").read_text(encoding="utf-8")
     assert estimate_time.problems(results) == []
     # and each check can fail
-    wrong = readme.replace("| 9 min |", "| 19 min |", 1)
+    minutes = estimate_time.rounded(next(r for r in results if r.name.startswith("04")).minutes)
+    wrong = readme.replace(f"| {minutes} min |", f"| {minutes + 10} min |", 1)  # the agenda's 04 row, from the model
     assert wrong != readme and estimate_time.readme_problems(wrong, results)
     slot = estimate_time.slots(results)["03"]
     moved = presenter.replace(f"| {slot[0]}–{slot[1]} | **03", f"| {slot[0]}–{slot[1] + 2} | **03", 1)
@@ -196,18 +197,20 @@ def test_console_link_only_for_live_sessions(capsys):
     assert "Console" not in capsys.readouterr().out  # offline there is no Console to link
 
 
-def test_00_next_names_every_self_study_notebook():
-    """Walkthrough 2: 00's closing "Next" listed 05-08 and left out 09. It names each notebook after 04."""
+def test_00_names_every_self_study_notebook():
+    """Walkthrough 2: 00's closing "Next" listed 05-08 and left out 09. Walkthrough 4: 00's path is one screen, so its
+    Next names 01 and the list of what follows 04 opens its *After the workshop*; it names each notebook after 04."""
     cells = json.loads((ROOT / "notebooks" / "00_mental_model.ipynb").read_text(encoding="utf-8"))["cells"]
-    nxt = next("".join(c["source"]) for c in cells if "".join(c["source"]).startswith("**Next:"))
+    after = next("".join(c["source"]) for c in cells if estimate_time.ends_path(c))
     later = [name[:2] for name in NAMES if name[:2] > "04"]
-    missing = [number for number in later if not re.search(rf"\b{number} \w", nxt)]
-    assert later and not missing, f"00's Next leaves out {missing}: {nxt!r}"
+    missing = [number for number in later if not re.search(rf"\b{number} \w", after)]
+    assert later and not missing, f"00's After the workshop leaves out {missing}: {after!r}"
 
 
 def test_the_path_shows_its_evidence_briefly():
     """Walkthrough 2: 01 showed a 70-line diff and two tables. On the path it shows the diff's one hunk that holds the
-    N+1 (the whole diff under Going deeper) and one table."""
+    N+1 (the whole diff under Going deeper). Walkthrough 4: and no table (the deploys are the dashboard's Deploys tab;
+    the pandas table is under Going deeper)."""
     nb = json.loads((ROOT / "solutions" / "01_incident_by_hand.ipynb").read_text(encoding="utf-8"))
     skipped = estimate_time.skipped_cells(nb["cells"])
     shown = ["".join(o.get("text", "")) or "".join((o.get("data") or {}).get("text/plain", ""))
@@ -217,7 +220,10 @@ def test_the_path_shows_its_evidence_briefly():
     assert diff.startswith("@@ ") and diff.count("\n@@") == 0 and len(diff.splitlines()) <= 20, diff
     frames = [c for c, skip in zip(nb["cells"], skipped, strict=True) if c["cell_type"] == "code" and not skip
               and any('class="dataframe"' in "".join((o.get("data") or {}).get("text/html", "")) for o in c["outputs"])]
-    assert len(frames) == 1, ["".join(c["source"])[:60] for c in frames]
+    assert frames == [], ["".join(c["source"])[:60] for c in frames]
+    after = [c for c, skip in zip(nb["cells"], skipped, strict=True) if c["cell_type"] == "code" and skip
+             and any('class="dataframe"' in "".join((o.get("data") or {}).get("text/html", "")) for o in c["outputs"])]
+    assert any("deploys_frame()" in "".join(c["source"]) for c in after), "the deploys table went missing"
 
 
 def test_00_lists_what_you_send_once_and_what_you_receive_apart():
