@@ -103,11 +103,11 @@ def _set_up_names(name: str, names: set[str]) -> str:
 
 def test_the_04_solution_loop_and_its_check_handle_the_window(client):
     """The learner's loop of notebook 04 (the TODO 4.1 cell, run as written, on the 7-call recording, with the
-    set-up cell's handle_tool and QUESTION) and check.investigation."""
+    set-up cell's handle_tool, QUESTION and the message it builds) and check.investigation."""
     env, agent, log_file = resources.ensure_all(client)
     scope = {"client": client, "incident": incident, "render": render, "resources": resources,  # the set-up cell's
              "agent": agent, "env": env, "log_file": log_file, "dash": _NoPanel()}
-    exec(compile(_set_up_names("04_custom_tools", {"handle_tool", "QUESTION"}), "solutions/04", "exec"), scope)
+    exec(compile(_set_up_names("04_custom_tools", {"handle_tool", "QUESTION", "message"}), "solutions/04", "exec"), scope)
     nb = json.loads((ROOT / "solutions" / "04_custom_tools.ipynb").read_text())
     cell = next("".join(c["source"]) for c in nb["cells"] if "### BEGIN SOLUTION 4.1 " in "".join(c["source"]))
     assert '"recording": "incident-2277"' in cell
