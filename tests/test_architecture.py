@@ -169,8 +169,8 @@ def test_length_checker_counts_methods_and_nested_functions(tmp_path):
 #: A value the workshop defines once, the file that defines it, and the other files allowed to type it (and why).
 #: Scanned: the code of helpers/, scripts/, benchmarks/ and workshop.py (tests state the values on their own).
 WRITTEN_ONCE = {
-    "/mnt/session/uploads": ("helpers/sandbox.py", {"helpers/check.py": "a message; check.py is split later (issue 21)"}),
-    "/mnt/session/outputs": ("helpers/sandbox.py", {"helpers/check.py": "a message; check.py is split later (issue 21)"}),
+    "/mnt/session/uploads": ("helpers/sandbox.py", {"helpers/check/nb03.py": "a message (issue 21 de-duplicates it)"}),
+    "/mnt/session/outputs": ("helpers/sandbox.py", {"helpers/check/nb07.py": "a message (issue 21 de-duplicates it)"}),
     "ship-your-first-managed-agent": ("helpers/resources.py", {
         "helpers/settings.py": "the cache folder's name, not the metadata",
         "helpers/check.py": "two checks' messages; check.py is split later (issue 21)"}),

@@ -691,7 +691,7 @@ class _Run:
 def runs(monkeypatch):
     """check's record of the TODO cells' runs, as a notebook kernel keeps it (without a notebook's variables: the
     kernel tests, tests/test_learner_mistakes.py, cover a value set after its TODO cell raised)."""
-    monkeypatch.setattr(check, "_user_ns", lambda: None)
+    monkeypatch.setattr("helpers.check.runs._user_ns", lambda: None)  # where the record of the runs lives
     saved, cells = dict(check._RUNS), dict(check._CELL_TODOS)
     check._RUNS.clear()
     yield check._RUNS
