@@ -1,9 +1,9 @@
 """Architecture rules, proven from the source (ast): in helpers/, imports go one way (no cycle, function-level
-imports included; inside each package of role files, down its order of files) and no file of those packages is
-longer than 800 lines; in the whole repository (helpers, tests, scripts, benchmarks, workshop.py) no function is
-longer than 80 lines; and the values the workshop defines once (the sandbox's folders, the workshop's metadata, the
-exercise markers) are typed in code only where they are defined. The checkers are tested on tiny synthetic trees, so
-each rule can fail."""
+imports included; inside each package of role files, down its order of files; helpers.check's notebook modules never
+import one another) and no module of helpers/ is longer than 800 lines; in the whole repository (helpers, tests,
+scripts, benchmarks, workshop.py) no function is longer than 80 lines; and the values the workshop defines once (the
+sandbox's folders, the workshop's metadata, the exercise markers) are typed in code only where they are defined. The
+checkers are tested on tiny synthetic trees, so each rule can fail."""
 from __future__ import annotations
 
 import textwrap
@@ -30,6 +30,9 @@ MAX_MODULE_LINES = 800
 LAYERS = {
     "helpers.dashboard": ("data", "html", "charts", "agent_panel", "widget"),
     "helpers.incident": ("validator", "evidence", "tools"),
+    # the framework (a check's verdict, the TODO placeholder, the TODO cells' runs, a session's history), then one
+    # module per notebook, which import the framework and never each other (test below)
+    "helpers.check": ("verdicts", "todo", "runs", "history", *(f"nb{n:02d}" for n in range(10))),
     # the stub's table in docs/design.md, "The stub: which file owns which rule": shared machinery, the rules each
     # resource's backend uses, the backends (a session's last), the Backend that composes them, the HTTP layer
     "helpers.stub": ("urls", "exceptions", "utils", "validator_cache", "validation", "sse", "recordings", "vaults",
@@ -71,6 +74,14 @@ def test_package_files_import_one_way(package):
     assert not layer_violations(graph, package, LAYERS[package]), layer_violations(graph, package, LAYERS[package])
     files = {f"{package}.{name}" for name in LAYERS[package]}
     assert graph[f"{package}.{LAYERS[package][-1]}"] & files, "the top file imports the files below it"
+
+
+def test_a_notebooks_checks_import_the_framework_and_no_other_notebooks():
+    graph = import_graph(HELPERS)
+    notebooks = {f"helpers.check.{name}" for name in LAYERS["helpers.check"] if name.startswith("nb")}
+    assert len(notebooks) == 10
+    crossing = {nb: sorted(graph[nb] & notebooks) for nb in sorted(notebooks) if graph[nb] & notebooks}
+    assert not crossing, f"a notebook's checks import another notebook's: {crossing}; move the shared code to the framework"
 
 
 def test_layer_checker_sees_upward_function_level_and_package_imports_and_unlisted_files(tmp_path):
@@ -129,9 +140,10 @@ def test_cycle_checker_sees_parent_relative_imports(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ function length
-def test_no_module_in_a_role_package_is_longer_than_800_lines():
-    long = {p.relative_to(HELPERS).as_posix(): n for package in LAYERS
-            for p in sorted((HELPERS / package.split(".")[-1]).glob("*.py"))
+def test_no_module_in_helpers_is_longer_than_800_lines():
+    files = sorted(HELPERS.rglob("*.py"))
+    assert {"check/runs.py", "stub/models.py", "loop.py"} <= {p.relative_to(HELPERS).as_posix() for p in files}
+    long = {p.relative_to(HELPERS).as_posix(): n for p in files
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}; split them by role"
 
