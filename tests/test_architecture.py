@@ -178,16 +178,16 @@ def test_length_checker_counts_methods_and_nested_functions(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ written once
-#: A value the workshop defines once, the file that defines it, and the other files allowed to type it (and why).
+#: A value the workshop defines once, the file that defines it, and the other files allowed to type it (and why; an
+#: allowed file that no longer types it fails, so no exception outlives its reason).
 #: Scanned: the code of helpers/, scripts/, benchmarks/ and workshop.py (tests state the values on their own).
 WRITTEN_ONCE = {
-    "/mnt/session/uploads": ("helpers/sandbox.py", {"helpers/check/nb03.py": "a message (issue 21 de-duplicates it)"}),
-    "/mnt/session/outputs": ("helpers/sandbox.py", {"helpers/check/nb07.py": "a message (issue 21 de-duplicates it)"}),
+    "/mnt/session/uploads": ("helpers/sandbox.py", {}),
+    "/mnt/session/outputs": ("helpers/sandbox.py", {}),
     "ship-your-first-managed-agent": ("helpers/resources.py", {
-        "helpers/settings.py": "the cache folder's name, not the metadata",
-        "helpers/check.py": "two checks' messages; check.py is split later (issue 21)"}),
-    **{marker: ("helpers/exercises.py", {"scripts/make_notebooks.py": "its errors name the marker a block lacks"})
-       for marker in ("### BEGIN SOLUTION", "### END SOLUTION", "### HINT:", "### MORE:", "### SETS:")},
+        "helpers/settings.py": "the cache folder's name, not the metadata"}),
+    **{marker: ("helpers/exercises.py", {}) for marker in ("### BEGIN SOLUTION", "### HINT:", "### MORE:", "### SETS:")},
+    "### END SOLUTION": ("helpers/exercises.py", {"scripts/make_notebooks.py": "its error names the marker a block lacks"}),
 }
 
 
@@ -200,6 +200,8 @@ def test_a_value_defined_once_is_typed_only_where_it_is_defined(value):
     assert any(site.startswith(f"{home}:") for site in sites), f"{value!r} is no longer defined in {home}"
     elsewhere = [site for site in sites if site.split(":")[0] not in (home, *allowed)]
     assert not elsewhere, f"{value!r} is typed again at {elsewhere}: import it from {home}"
+    stale = [f for f in allowed if not any(site.startswith(f"{f}:") for site in sites)]
+    assert not stale, f"{stale} no longer type {value!r}: drop them from WRITTEN_ONCE's exceptions"
 
 
 def test_the_literal_scan_reads_code_and_f_strings_not_docstrings(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..events import attr
-from ..sandbox import LOG_MOUNT_PATH, LOG_PATH, mounted_at
+from ..sandbox import LOG_MOUNT_PATH, LOG_PATH, UPLOADS_DIR, mounted_at
 from .history import _type_of
 from .runs import need, not_done
 from .todo import is_todo
@@ -30,7 +30,7 @@ def session(sess: Any, agent_obj: Any = None, env: Any = None) -> None:
         where = ", ".join(f"{m} → {mounted_at(m)}" for m in sorted(m for m in mounts if m)) or "nothing"
         fail(f"app.log is not mounted where the agent reads it, {LOG_PATH} (mounted: {where}).",
              f"pass resources=[{{\"type\": \"file\", \"file_id\": log_file.id, \"mount_path\": \"{LOG_MOUNT_PATH}\"}}]: "
-             "a mount_path is rooted under /mnt/session/uploads.")
+             f"a mount_path is rooted under {UPLOADS_DIR}.")
     from ..resources import WORKSHOP_METADATA
 
     metadata = attr(sess, "metadata") or {}

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..events import attr, event_text
 from ..outputs import list_outputs
-from ..sandbox import LOG_PATH, mounted_at
+from ..sandbox import LOG_PATH, OUTPUTS_DIR, mounted_at
 from .history import _history, _type_of, _unanswered_calls
 from .runs import _callable, need
 from .verdicts import CheckFailed, _a, _clip, fail, ok
@@ -52,7 +52,7 @@ def deployment(ensure_deployment: Any, client: Any, agent_obj: Any, log_file: An
     events = attr(first, "initial_events") or []
     messages = [e for e in events if attr(e, "type") == "user.message"]
     if not messages or "report.md" not in " ".join(event_text(m) for m in messages):
-        fail("its initial events hold no user.message with the alert (which asks for /mnt/session/outputs/report.md).",
+        fail(f"its initial events hold no user.message with the alert (which asks for {OUTPUTS_DIR}/report.md).",
              "initial_events=[ALERT_EVENT]: the alert starts every run's work.")
     mounts = [attr(r, "mount_path") for r in attr(first, "resources") or [] if attr(r, "file_id") == attr(log_file, "id")]
     if not any(mounted_at(m) == LOG_PATH for m in mounts if m):
