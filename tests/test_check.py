@@ -341,6 +341,9 @@ class Test03StreamLoop:
         fails(check.stream_loop, events[:3], "end_turn", match="before any session.status_idle")
         fails(check.stream_loop, events, events[-1].stop_reason, match="the whole stop_reason object")
         fails(check.stream_loop, [*events, *_events("session.status_running")], "requires_action", match="kept reading")
+        for reason in ("end_turn", "retries_exhausted", "budget_reached", "refusal", "terminated"):  # the SDK's, and ours
+            check.stream_loop(events, reason)
+        fails(check.stream_loop, events, "finished", match="'finished', which is not a stop reason")
 
 
 def my_handle_tool(name, args):  # 4.2's solution: its own name, so 4.1's handle_tool stays incident.handle_tool

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..events import attr
+from ..events import attr, terminal_stop_reason
 from ..sandbox import LOG_MOUNT_PATH, LOG_PATH, UPLOADS_DIR, mounted_at
 from .history import _type_of
 from .runs import need, not_done
@@ -42,7 +42,17 @@ def session(sess: Any, agent_obj: Any = None, env: Any = None) -> None:
        f"app.log mounted: {log} → {LOG_PATH}, where the agent reads it.")
 
 
-_STOP_REASONS = ("end_turn", "requires_action", "retries_exhausted", "budget_reached", "refusal", "terminated")
+def _stop_reasons() -> tuple[str, ...]:
+    """What a loop may set ``stop_reason`` to: the types of the SDK's idle ``stop_reason`` (end_turn, requires_action,
+    retries_exhausted, budget_reached, refusal), and the loop's word for ``session.status_terminated``."""
+    import typing
+
+    from anthropic.types.beta.sessions import BetaManagedAgentsSessionStatusIdleEvent
+
+    union = BetaManagedAgentsSessionStatusIdleEvent.model_fields["stop_reason"].annotation
+    idle = tuple(literal for model in typing.get_args(union)
+                 for literal in typing.get_args(model.model_fields["type"].annotation))
+    return (*idle, terminal_stop_reason("session.status_terminated"))
 
 
 def stream_loop(events: Any, stop_reason: Any) -> None:
@@ -78,8 +88,9 @@ def stream_loop(events: Any, stop_reason: Any) -> None:
     if "agent.message" not in types and "agent.tool_use" not in types and "agent.custom_tool_use" not in types:
         fail("no agent.* events were collected: did you send the user.message after opening the stream?",
              "open the stream with `with client.beta.sessions.events.stream(session.id) as stream:` and send inside it.")
-    if stop_reason not in _STOP_REASONS:
-        if attr(stop_reason, "type") in _STOP_REASONS:
+    stop_reasons = _stop_reasons()
+    if stop_reason not in stop_reasons:
+        if attr(stop_reason, "type") in stop_reasons:
             fail(f"`stop_reason` is the whole stop_reason object ({type(stop_reason).__name__}), not its type.",
                  "take the string: `stop_reason = event.stop_reason.type`.")
         fail(f"`stop_reason` is {stop_reason!r}, which is not a stop reason.",
