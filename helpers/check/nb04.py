@@ -2,12 +2,12 @@
 every call inline (4.1, and what a refused ``reply`` means)."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..events import attr
 from .history import _history, _sdk_event, _text, _type_of, _unanswered_calls
 from .runs import _EXPLAIN, _api_detail, _callable, _raised_in_send, _request_json, need, not_done
+from .todo import _TODO_MESSAGE
 from .verdicts import _a, _clip, _clip_structure, fail, not_written, ok, skipped
 
 __all__ = ["tool_handler", "tool_answer", "investigation"]
@@ -80,7 +80,7 @@ def tool_answer(answer: Any) -> None:
         try:
             out = answer(ev)
         except NotImplementedError as exc:
-            other = re.match(r"TODO (\d+(?:\.\d+)*)\b", str(exc))
+            other = _TODO_MESSAGE.match(str(exc))
             if other and other.group(1) != "4.3":  # answer() is written; the my_handle_tool it calls is not
                 skipped("4.3", f"answer() calls my_handle_tool, which TODO {other.group(1)} has not written yet (it "
                         "raises NotImplementedError): write that one first")

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..exercises import numbers_in
 from ..i18n import _
-from .todo import _TODO_NAMES, _Todo
+from .todo import _TODO_MESSAGE, _TODO_NAMES, _Todo
 from .verdicts import OPTIONAL_IN_WORKSHOP, CheckFailed, _a, _clip, fail, skipped
 
 __all__ = ["watch", "not_done", "need"]
@@ -292,7 +292,7 @@ def _explained(todo: str, exc: BaseException) -> tuple[str, str] | None:
     if explained:
         return explained
     kind = type(exc).__name__
-    other = re.match(r"TODO (\d+(?:\.\d+)*)\b", str(exc)) if isinstance(exc, NotImplementedError) else None
+    other = _TODO_MESSAGE.match(str(exc)) if isinstance(exc, NotImplementedError) else None
     if other and other.group(1) != todo:  # e.g. code of this TODO calling a function another TODO has not written
         return (f"TODO {todo} is not done yet: its cell called code that TODO {other.group(1)} has not written yet "
                 "(it raises NotImplementedError).",
