@@ -1,22 +1,14 @@
 """The checks of notebook 08, *The investigator learns*: the skill's upload (8.1), the effort of a session (8.2), the
-memory race (8.3), the dream (8.4). Its helpers are its own, prefixed ``_nb08_``."""
+memory race (8.3), the dream (8.4). Its own helpers are prefixed ``_nb08_``."""
 from __future__ import annotations
 
 from typing import Any
 
 from ..events import attr
-from .runs import need
+from .runs import _callable, need
 from .verdicts import CheckFailed, fail, ok
 
 __all__ = ["skill_upload", "effort", "race", "dream"]
-
-
-def _nb08_function(fn: Any, name: str, todo: str, what: str) -> Any:
-    __tracebackhide__ = True
-    need(fn, name, todo, what)
-    if not callable(fn):
-        fail(f"`{name}` is a {type(fn).__name__}, not a function.", f"define it with `def {name}(...):` in TODO {todo}.")
-    return fn
 
 
 def _nb08_call(fn: Any, name: str, *args: Any, hint: str) -> Any:
@@ -40,7 +32,7 @@ def skill_upload(upload_skill: Any, client: Any, skill_dir: Any) -> None:
 
     from ..resources import learner_name
 
-    fn = _nb08_function(upload_skill, "upload_skill", "8.1", "a function upload_skill(paths)")
+    fn = _callable(upload_skill, "upload_skill", "8.1", "a function upload_skill(paths)")
     paths = [skill_dir / "SKILL.md", skill_dir / "runbooks" / "latency.md"]
     made = _nb08_call(fn, "upload_skill", paths, hint="read the message: it says what the upload lacks (each file's "
                       "name must be 'incident-runbooks/<path inside the folder>').")
@@ -79,7 +71,7 @@ def _nb08_effort(client: Any, session_id: str) -> dict:
 def effort(effort_fn: Any, client: Any, cold_id: str, warm_id: str) -> None:
     """08 (exercise 8.2): ``effort(session_id)`` counts a session's tool calls, model requests and output tokens."""
     __tracebackhide__ = True
-    fn = _nb08_function(effort_fn, "effort", "8.2", "a function effort(session_id) -> dict")
+    fn = _callable(effort_fn, "effort", "8.2", "a function effort(session_id) -> dict")
     for label, sid in (("without memory", cold_id), ("with memory", warm_id)):
         got = _nb08_call(fn, "effort", sid, hint="iterate over client.beta.sessions.events.list(session_id, limit=100).")
         want = _nb08_effort(client, sid)
@@ -102,7 +94,7 @@ def race(edit_memory: Any, client: Any, store_id: str, memory_id: str, edit: Any
     """08 (exercise 8.3): ``edit_memory(memory_id, edit)`` loses the first race (a 409 on its precondition), reads
     again and keeps both changes. The check runs it; ``edit`` lets ``meanwhile`` (the teammate) in, once."""
     __tracebackhide__ = True
-    fn = _nb08_function(edit_memory, "edit_memory", "8.3", "a function edit_memory(memory_id, edit)")
+    fn = _callable(edit_memory, "edit_memory", "8.3", "a function edit_memory(memory_id, edit)")
     if hasattr(meanwhile, "done"):
         meanwhile.done = False  # the teammate edits once per run of the check
     before = len(client.beta.memory_stores.memory_versions.list(store_id, memory_id=memory_id, limit=100).data)

@@ -1,11 +1,11 @@
 """The checks of notebook 09, *A team of investigators*: the lead (9.1), the stopped thread (9.2), the vault's credential
-(9.3), the reviewed status update (9.4). Its helpers are its own, prefixed ``_nb09_``."""
+(9.3), the reviewed status update (9.4). Its own helpers are prefixed ``_nb09_``."""
 from __future__ import annotations
 
 from typing import Any
 
 from ..events import attr, event_text
-from .runs import need
+from .runs import _callable, need
 from .verdicts import CheckFailed, fail, ok
 
 __all__ = ["lead", "team_stopped", "vault_credential", "status_update"]
@@ -13,14 +13,6 @@ __all__ = ["lead", "team_stopped", "vault_credential", "status_update"]
 
 #: Fields of a credential's auth that are write-only (the vaults docs; the SDK's secret_value).
 _NB09_SECRET_FIELDS = ("token", "access_token", "refresh_token", "client_secret", "secret_value")
-
-
-def _nb09_function(fn: Any, name: str, todo: str, what: str) -> Any:
-    __tracebackhide__ = True
-    need(fn, name, todo, what)
-    if not callable(fn):
-        fail(f"`{name}` is a {type(fn).__name__}, not a function.", f"define it with `def {name}(...):` in TODO {todo}.")
-    return fn
 
 
 def _nb09_raised(exc: BaseException) -> str:
@@ -66,7 +58,7 @@ def lead(ensure_lead: Any, client: Any, investigator: Any) -> None:
     """09 (exercise 9.1): the lead agent, a multiagent_20261001 configuration whose only subagent is the investigator
     (pinned to its version), no inline agents, no workflows; calling ``ensure_lead`` again reuses it."""
     __tracebackhide__ = True
-    fn = _nb09_function(ensure_lead, "ensure_lead", "9.1", "a function ensure_lead(client)")
+    fn = _callable(ensure_lead, "ensure_lead", "9.1", "a function ensure_lead(client)")
     first, again = _nb09_called_twice(fn, client, "ensure_lead", "9.1")
     if attr(first, "type") != "agent":
         fail(f"ensure_lead(client) returned {type(first).__name__}, not an agent.",
@@ -150,7 +142,7 @@ def vault_credential(ensure_vault: Any, client: Any, url: str) -> None:
     """09 (exercise 9.3): the workshop's vault with one active static_bearer credential for the status page's MCP
     server; what the API returns of it never holds the token; calling ``ensure_vault`` again reuses both."""
     __tracebackhide__ = True
-    fn = _nb09_function(ensure_vault, "ensure_vault", "9.3", "a function ensure_vault(client)")
+    fn = _callable(ensure_vault, "ensure_vault", "9.3", "a function ensure_vault(client)")
     first, again = _nb09_called_twice(fn, client, "ensure_vault", "9.3")
     if not (isinstance(first, tuple) and len(first) == 2):
         fail(f"ensure_vault(client) returned {type(first).__name__}, not (vault, credential).",
@@ -203,7 +195,7 @@ def status_update(review: Any, result: Any) -> None:
     """09 (exercise 9.4): ``review`` allows a public status update that names nothing internal and denies (with a
     reason) one that does, or any other call; the status page post went out once approved."""
     __tracebackhide__ = True
-    fn = _nb09_function(review, "review", "9.4", "a function review(event) for loop.run's confirm=")
+    fn = _callable(review, "review", "9.4", "a function review(event) for loop.run's confirm=")
     clean = {"incident_id": "inc_1", "status": "identified", "message": "We found the cause and are fixing it."}
     if _nb09_review_says(fn, "post_incident_update", clean) != "allow":
         fail("review() denies a clean, public status update.", "allow post_incident_update when its input names "
