@@ -14,7 +14,7 @@ from typing import Any
 
 from ..exercises import numbers_in
 from ..i18n import _
-from .todo import _TODO_MESSAGE, _TODO_NAMES, _Todo
+from .todo import _TODO_MESSAGE, _TODO_NAMES, _library_file, _Todo
 from .verdicts import OPTIONAL_IN_WORKSHOP, CheckFailed, _a, _clip, fail, skipped
 
 __all__ = ["watch", "not_done", "need"]
@@ -203,14 +203,6 @@ def _cell_frames(exc: BaseException) -> list:
         return []
     filename = cell.tb_frame.f_code.co_filename
     return [f for f in frames if f.tb_frame.f_code.co_filename == filename]
-
-
-def _library_file(filename: str) -> bool:
-    import sysconfig
-
-    paths = sysconfig.get_paths()
-    roots = tuple(p for p in (paths.get("stdlib"), paths.get("purelib"), paths.get("platlib")) if p)
-    return "site-packages" in filename or "dist-packages" in filename or filename.startswith(roots)
 
 
 def _where(exc: BaseException) -> tuple[int, str] | None:

@@ -150,15 +150,21 @@ class _Todo:
 def _called_from_library(depth: int = 2) -> bool:
     """Whether the code that touched the placeholder is a library (pandas, the stdlib), not the learner's cell."""
     import sys
-    import sysconfig
 
     try:
         filename = sys._getframe(depth).f_code.co_filename
     except ValueError:
         return False
+    return _library_file(filename)
+
+
+def _library_file(filename: str) -> bool:
+    """Whether ``filename`` is a library's (the stdlib, an installed package), not a notebook cell's or ours."""
+    import sysconfig
+
     paths = sysconfig.get_paths()
-    roots = {paths.get("stdlib"), paths.get("purelib"), paths.get("platlib")} - {None}
-    return "site-packages" in filename or "dist-packages" in filename or filename.startswith(tuple(roots))
+    roots = tuple(p for p in (paths.get("stdlib"), paths.get("purelib"), paths.get("platlib")) if p)
+    return "site-packages" in filename or "dist-packages" in filename or filename.startswith(roots)
 
 
 def _todo_operator(op: str) -> Callable:
