@@ -303,14 +303,14 @@ def _explained(todo: str, exc: BaseException) -> tuple[str, str] | None:
                 _("fix the loop's stop conditions, then run the TODO cell again: it starts a fresh session."))
     status = getattr(exc, "status_code", None)
     if status is not None and _raised_in_send(exc):
-        detail = getattr(exc, "api_message", None) or getattr(exc, "message", None) or str(exc)
+        detail = _api_detail(exc)
         return (_("TODO {todo} is not done yet: your client.beta.sessions.events.send(...) was refused ({status}, "
                   "{kind}): {detail} The session never got what you sent.").format(
                     todo=todo, status=status, kind=kind, detail=_clip(detail, 300)),
                 _("fix what the API's message names (the field, its value), then run the TODO cell again: it starts "
                   "from a fresh session."))
     if status is not None:
-        detail = getattr(exc, "api_message", None) or getattr(exc, "message", None) or str(exc)
+        detail = _api_detail(exc)
         return (_("TODO {todo} is not done yet: an API call in its cell was refused ({status}, {kind}): "
                   "{detail}").format(todo=todo, status=status, kind=kind, detail=_clip(detail, 300)),
                 _("fix what the API's message names, then run the TODO cell again."))
