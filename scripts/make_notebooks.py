@@ -110,7 +110,7 @@ class NotebookError(Exception):
 
 # --------------------------------------------------------------------------- solution -> learner
 #: What the generator writes into a learner's TODO cell, in the workshop's message catalog (locale/, domain
-#: "workshop"): a Japanese notebook gets them in Japanese. Each keeps "TODO N.M" where helpers/check.py reads it.
+#: "workshop"): a Japanese notebook gets them in Japanese. Each keeps "TODO N.M" where helpers/check/todo.py reads it.
 TODO_MESSAGE = N_("TODO {num} ({title}): write your code here, then run this cell")
 TODO_MESSAGE_UNTITLED = N_("TODO {num}: write your code here, then run this cell")
 HINT_LINE = N_("# Hint: {hint}")

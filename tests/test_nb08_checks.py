@@ -1,4 +1,4 @@
-"""Notebook 08's checks (helpers/check.py, its last section): ❌ on the untouched TODO and on the typical mistakes,
+"""Notebook 08's checks (helpers/check/nb08.py): ❌ on the untouched TODO and on the typical mistakes,
 each naming what is wrong; ✅ on the right answer. Against the stub, through the SDK."""
 from __future__ import annotations
 
