@@ -40,13 +40,14 @@ def offline(monkeypatch):
 class Kernel:
     """The learner notebook ``name`` in a fresh kernel: run its cells (by id) or cells of your own, see their outputs."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, lang: str | None = None):
         import nbformat
         from nbclient import NotebookClient
 
-        self.nb = nbformat.read(mk.NOTEBOOKS / name, as_version=4)
+        folder = mk.NOTEBOOKS / lang if lang else mk.NOTEBOOKS  # notebooks/ja/: the kernel speaks Japanese there
+        self.nb = nbformat.read(folder / name, as_version=4)
         self.client = NotebookClient(self.nb, timeout=120, kernel_name="python3", allow_errors=True,
-                                     resources={"metadata": {"path": str(mk.NOTEBOOKS)}})
+                                     resources={"metadata": {"path": str(folder)}})
 
     def __enter__(self):
         self._setup = self.client.setup_kernel()
@@ -295,6 +296,32 @@ def test_a_refused_2_2_that_replaced_its_placeholder_gets_the_unpack_advice():
         # walkthrough 4: the diagnosis comes first, then IPython's own traceback of the NameError, shown as ever
         assert k.outputs == ["stream", "error"], k.outputs
         assert "name 'agent' is not defined" in _plain(tb), tb
+
+
+def test_the_same_mistake_in_the_japanese_notebook_is_explained_in_japanese():
+    """Walkthrough 3 in notebooks/ja/: the check cell's NameError explained in Japanese, the exercise's own advice
+    included (its "TODO 2.2 is not done yet: " opening left out in Japanese too), then the 2.2 check's ✅ in Japanese."""
+    import re
+
+    with Kernel("02_agent_and_environment.ipynb", lang="ja") as k:
+        _up_to_2_2(k)
+        cell = k.cell("c011")
+        written = re.sub(r'raise NotImplementedError\("TODO 2\.2.*"\)', lambda m: NESTED,
+                         cell.replace("agent = check.TODO\n", ""))
+        assert "check.TODO" not in written and "NotImplementedError" not in written
+        ename, tb, _ = k.run(written)
+        assert ename == "BadRequestError", tb
+        ename, tb, text = k.run(k.cell("c012"))
+        assert ename == "NameError", tb
+        assert text.startswith("❌ `agent` が定義されていません。TODO 2.2 のセルが、設定する前に止まりました: "
+                               "API がエージェントを拒否しました（400: "), text
+        assert "はまだ終わっていません" not in text and "is not done yet" not in text, text
+        assert "ヒント: カスタムツールを `*` で展開してください: tools=[toolset, *incident.CUSTOM_TOOLS]。" in text, text
+        ename, tb, _ = k.run(written.replace("incident.CUSTOM_TOOLS]", "*incident.CUSTOM_TOOLS]"))
+        assert ename is None, tb
+        ename, tb, text = k.run(k.cell("c012"))
+        assert ename is None, tb
+        assert "✅ エージェント 'sre-investigator-" in text and "カスタムツール 4 個。" in text, text
 
 
 def test_jupyterlab_knows_a_todo_cell_by_its_id_from_its_first_run(monkeypatch):

@@ -263,6 +263,89 @@ def test_a_kernel_in_the_japanese_folder_gets_japanese_checks_and_hints():
     assert "TODO 5.1 is not done yet" in english.stdout  # an English notebook answers in English
 
 
+def _verdicts(*calls) -> list[str]:
+    """What each check call says: its ✅/⏭ line, or its ❌ message and hint."""
+    import contextlib
+
+    from helpers import check
+
+    said = []
+    for fn, *args in calls:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            try:
+                fn(*args)
+            except check.CheckFailed as exc:
+                print(exc)
+        said.append(out.getvalue().rstrip("\n"))
+    return said
+
+
+def test_the_checks_of_the_workshop_path_speak_the_notebooks_language():
+    """Notebooks 00-04's checks (helpers/check/nb00.py ... nb04.py and the framework): ✅, ❌ and their hints, the
+    plural forms and the ⏭ of an optional exercise, in Japanese; the English byte for byte as before."""
+    from helpers import check
+
+    calls = [
+        (check.event_direction, ["user.message", "user.custom_tool_result"], ["agent.custom_tool_use",
+                                                                              "session.status_idle"]),
+        (check.event_direction, ["user.message", "agent.message"], []),
+        (check.onset, "2026-11-18T13:00:00Z"),
+        (check.suspect_deploy, {"id": "dep_4822"}),
+        (check.db_queries, 6, 16),
+        (check.stream_loop, [{"type": "agent.message"}], None),
+        (check.stream_loop, [{"type": "agent.message"}] * 3, None),
+        (check.tool_handler, check.TODO),
+        (check.not_written, "2.1", "make_env()"),
+    ]
+    assert _verdicts(*calls) == [
+        "✅ 2 event types you send, 2 you receive: {domain}.{action} tells them apart.",
+        "❌ `sent` contains agent.message, which the session emits, not you.\n"
+        "Hint: the events you send are the ones whose domain is `user` (and `system.message`).",
+        "❌ `onset` is 2026-11-18T13:00:00+00:00, 67 minutes before the jump in the chart.\n"
+        "Hint: the onset is the first index where checkout[\"p99_ms\"] > 3 * baseline (baseline: the median p99 up to "
+        "13:30, computed above): `onset = checkout.index[checkout[\"p99_ms\"] > 3 * baseline][0]`.",
+        "❌ `suspect` is dep_4822: it landed after the onset, so it cannot have caused it.\n"
+        "Hint: keep only deploys with ts <= onset, then take the latest.",
+        "✅ Queries per checkout request went from 6 to 16: one query per line item smells like an N+1.",
+        "❌ your loop stopped after 1 event (the last one agent.message), before any session.status_idle, and "
+        "stop_reason is None.\nHint: keep reading until `event.type == \"session.status_idle\"`, then set "
+        "`stop_reason = event.stop_reason.type` and break.",
+        "❌ your loop stopped after 3 events (the last one agent.message), before any session.status_idle, and "
+        "stop_reason is None.\nHint: keep reading until `event.type == \"session.status_idle\"`, then set "
+        "`stop_reason = event.stop_reason.type` and break.",
+        "⏭ TODO 4.2 is not done yet: `my_handle_tool` is still the TODO placeholder. It is optional in the workshop; "
+        "for later, write it in its cell, run that cell, then run this check again.",
+        "❌ make_env() still raises NotImplementedError: TODO 2.1 is not done yet.\n"
+        "Hint: write your code in place of the `raise NotImplementedError(...)` line of TODO 2.1, run that cell, then "
+        "run this one again.",
+    ]
+    with i18n.use(LANG):
+        japanese = _verdicts(*calls)
+    assert japanese == [
+        "✅ 送るイベントタイプが 2 種類、受け取るものが 2 種類です。{domain}.{action} で見分けられます。",
+        "❌ `sent` に agent.message が入っています。これはあなたではなく、セッションが出すイベントです。\n"
+        "ヒント: あなたが送るのは、ドメインが `user` のイベント（と `system.message`）です。",
+        "❌ `onset` が 2026-11-18T13:00:00+00:00 です。グラフで跳ね上がる時刻より 67 分前です。\n"
+        "ヒント: 発生時刻は、checkout[\"p99_ms\"] > 3 * baseline となる最初のインデックスです（baseline は上で計算した、"
+        "13:30 までの p99 の中央値）: `onset = checkout.index[checkout[\"p99_ms\"] > 3 * baseline][0]`。",
+        "❌ `suspect` が dep_4822 です。発生時刻より後のデプロイなので、原因にはなりえません。\n"
+        "ヒント: ts <= onset のデプロイだけを残し、その中で最新のものを取ってください。",
+        "✅ checkout のリクエストあたりのクエリ数が 6 から 16 になりました。明細 1 行ごとに 1 回のクエリは、N+1 の匂いがします。",
+        "❌ ループは 1 件のイベント（最後は agent.message）のあと、session.status_idle が来る前に止まっていて、"
+        "stop_reason は None です。\nヒント: `event.type == \"session.status_idle\"` になるまで読み続け、"
+        "`stop_reason = event.stop_reason.type` を設定してから break してください。",
+        "❌ ループは 3 件のイベント（最後は agent.message）のあと、session.status_idle が来る前に止まっていて、"
+        "stop_reason は None です。\nヒント: `event.type == \"session.status_idle\"` になるまで読み続け、"
+        "`stop_reason = event.stop_reason.type` を設定してから break してください。",
+        "⏭ TODO 4.2 はまだ終わっていません: `my_handle_tool` がまだ TODO のプレースホルダーのままです。ワークショップでは"
+        "任意です。あとで取り組むときは、そのセルに書いて実行してから、このチェックをもう一度実行してください。",
+        "❌ make_env() がまだ NotImplementedError を送出しています。TODO 2.1 はまだ終わっていません。\n"
+        "ヒント: TODO 2.1 の `raise NotImplementedError(...)` の行の代わりにあなたのコードを書き、そのセルを実行してから、"
+        "このセルをもう一度実行してください。",
+    ]
+
+
 def test_the_dashboard_speaks_the_notebooks_language():
     from helpers import dashboard
 

@@ -15,7 +15,7 @@ from typing import Any
 from ..exercises import numbers_in
 from ..i18n import _
 from .todo import _TODO_MESSAGE, _TODO_NAMES, _library_file, _Todo
-from .verdicts import OPTIONAL_IN_WORKSHOP, CheckFailed, _a, _clip, fail, skipped
+from .verdicts import OPTIONAL_IN_WORKSHOP, CheckFailed, _a, _clip, _verdict, fail, skipped
 
 __all__ = ["watch", "not_done", "need"]
 
@@ -225,24 +225,35 @@ def _name_error_message(exc: NameError) -> str | None:
     if num is None:
         return None
     name = getattr(exc, "name", None) or str(exc)
-    head = f"❌ `{name}` is not defined: "
     if num not in _RUNS:
-        return (head + f"the TODO {num} cell has not run in this kernel (after a restart, or if you skipped it)."
-                f"\nHint: run the cells above in order, the TODO {num} cell included, then this check again.")
+        return _verdict(
+            _("`{name}` is not defined: the TODO {todo} cell has not run in this kernel (after a restart, or if you "
+              "skipped it).").format(name=name, todo=num),
+            _("run the cells above in order, the TODO {todo} cell included, then this check again.").format(todo=num))
     error = _RUNS[num]
     explained = _explained(num, error) if error is not None else None
     if explained:  # e.g. 2.2's create refused for a list inside the list of tools: the advice, not just the raise
         problem, hint = explained
-        return (head + f"the TODO {num} cell stopped before setting it: "
-                + problem.removeprefix(f"TODO {num} is not done yet: ") + f"\nHint: {hint}")
+        return _verdict(_("`{name}` is not defined: the TODO {todo} cell stopped before setting it: {problem}").format(
+            name=name, todo=num, problem=problem.removeprefix(_not_done_yet(num, ""))), hint)
     if error is not None:
         at = _where(error)
-        line = f" at line {at[0]} (`{_clip(at[1], 60)}`)" if at else ""
-        return (head + f"the TODO {num} cell stopped with {_a(type(error).__name__)}{line} before setting it: "
-                f"{_clip(str(error), 200)}\nHint: fix that in the TODO {num} cell (its error is shown under it), run "
-                "it until it finishes, then run this check again.")
-    return (head + f"the TODO {num} cell ran to its end without setting it.\nHint: assign your result to `{name}` "
-            f"(the name its goal asks for) in the TODO {num} cell, run it again, then run this check.")
+        line = _(" at line {n} (`{code}`)").format(n=at[0], code=_clip(at[1], 60)) if at else ""
+        return _verdict(
+            _("`{name}` is not defined: the TODO {todo} cell stopped with {error}{line} before setting it: "
+              "{detail}").format(name=name, todo=num, error=_a(type(error).__name__), line=line,
+                                 detail=_clip(str(error), 200)),
+            _("fix that in the TODO {todo} cell (its error is shown under it), run it until it finishes, then run "
+              "this check again.").format(todo=num))
+    return _verdict(
+        _("`{name}` is not defined: the TODO {todo} cell ran to its end without setting it.").format(name=name, todo=num),
+        _("assign your result to `{name}` (the name its goal asks for) in the TODO {todo} cell, run it again, then "
+          "run this check.").format(name=name, todo=num))
+
+
+def _not_done_yet(todo: str, problem: str) -> str:
+    """"TODO N.M is not done yet: ``problem``", the opening of every message about a TODO cell that raised."""
+    return _("TODO {todo} is not done yet: {problem}").format(todo=todo, problem=problem)
 
 
 def not_done(todo: str, name: str | None = None, value: Any = _UNBOUND) -> None:
@@ -286,16 +297,16 @@ def _explained(todo: str, exc: BaseException) -> tuple[str, str] | None:
     kind = type(exc).__name__
     other = _TODO_MESSAGE.match(str(exc)) if isinstance(exc, NotImplementedError) else None
     if other and other.group(1) != todo:  # e.g. code of this TODO calling a function another TODO has not written
-        return (f"TODO {todo} is not done yet: its cell called code that TODO {other.group(1)} has not written yet "
-                "(it raises NotImplementedError).",
-                f"write TODO {other.group(1)} and run its cell; then run the TODO {todo} cell, then this one.")
+        return (_not_done_yet(todo, _("its cell called code that TODO {other} has not written yet (it raises "
+                                      "NotImplementedError).").format(other=other.group(1))),
+                _("write TODO {other} and run its cell; then run the TODO {todo} cell, then this one.").format(
+                    other=other.group(1), todo=todo))
     if isinstance(exc, NotImplementedError):
         return (_("TODO {todo} is not done yet: its cell still raises NotImplementedError.").format(todo=todo),
                 _("write your code in place of the `raise NotImplementedError(...)` line of TODO {todo} (its goal is "
                   "above the cell), run that cell, then run this one again.").format(todo=todo))
     if isinstance(exc, CheckFailed):
-        return (_("TODO {todo} is not done yet: {problem}").format(
-                    todo=todo, problem=exc.message.removeprefix("❌ ").splitlines()[0]),
+        return (_not_done_yet(todo, exc.message.removeprefix("❌ ").splitlines()[0]),
                 _("fix that in the TODO cell, run it again, then run this one."))
     if kind == "StreamDeadline":  # helpers.deadline: the loop never stopped; its message says how the session did
         return (_("TODO {todo} is not done yet: your loop was still reading when its stream's timeout ran out. "
@@ -354,7 +365,7 @@ def need(value: Any, name: str, todo: str, what: str | None = None) -> Any:
     not_done(todo, name, value)
     if isinstance(value, _Todo):
         if todo in OPTIONAL_IN_WORKSHOP:
-            skipped(todo, f"`{name}` is still the TODO placeholder")
+            skipped(todo, _("`{name}` is still the TODO placeholder").format(name=name))
         ran = "" if todo not in _RUNS else _(" (its cell ran to the end, but left it unset)")
         fail(
             _("TODO {todo} is not done yet: `{name}` is still the TODO placeholder{ran}.").format(todo=todo, name=name,
@@ -379,5 +390,6 @@ def _callable(fn: Any, name: str, todo: str, what: str) -> Any:
     __tracebackhide__ = True
     need(fn, name, todo, what)
     if not callable(fn):
-        fail(f"`{name}` is a {type(fn).__name__}, not a function.", f"define it with `def {name}(...):` in TODO {todo}.")
+        fail(_("`{name}` is a {kind}, not a function.").format(name=name, kind=type(fn).__name__),
+             _("define it with `def {name}(...):` in TODO {todo}.").format(name=name, todo=todo))
     return fn

@@ -57,7 +57,7 @@ class _Todo:
         __tracebackhide__ = True
         who = f"`{self.name}`" if self.name else _("This value")
         todo = f"TODO {self.num}" if self.num else _("the TODO cell above")
-        used = f" ({_(what)})" if what else ""
+        used = _(" ({what})").format(what=_(what)) if what else ""
         placeholder = f"`{self.name} = check.TODO`" if self.name else "`... = check.TODO`"
         raise CheckFailed(
             "❌ " + _("{who} is still the TODO placeholder{used}: do {todo} first.").format(who=who, used=used, todo=todo)

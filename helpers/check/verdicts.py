@@ -41,10 +41,15 @@ def ok(message: str) -> None:
 def fail(problem: str, hint: str | None = None) -> None:
     """Fail a check: ``problem`` says what is wrong in plain words, ``hint`` how to fix it."""
     __tracebackhide__ = True
+    raise CheckFailed(_verdict(problem, hint))
+
+
+def _verdict(problem: str, hint: str | None = None) -> str:
+    """The text of a failed check: "❌ ``problem``", and "Hint: ``hint``" on the next line."""
     text = f"❌ {problem}"
     if hint:
         text += "\n" + _("Hint: {hint}").format(hint=hint)
-    raise CheckFailed(text)
+    return text
 
 
 # ------------------------------------------------------------------ exercises that are optional in the workshop
@@ -66,18 +71,18 @@ class _Skipped(Exception):
 
 def skipped(todo: str, why: str) -> None:
     """Stop the check of an optional exercise that is not done yet, without failing its cell."""
-    raise _Skipped(f"⏭ TODO {todo} is not done yet: {why}. It is optional in the workshop; for later, write it in its "
-                   f"cell, run that cell, then run this check again.")
+    raise _Skipped("⏭ " + _("TODO {todo} is not done yet: {why}. It is optional in the workshop; for later, write it in "
+                            "its cell, run that cell, then run this check again.").format(todo=todo, why=why))
 
 
 def not_written(todo: str, what: str) -> None:
     """``what`` still raises NotImplementedError: skipped when the exercise is optional in the workshop, else ❌."""
     __tracebackhide__ = True
     if todo in OPTIONAL_IN_WORKSHOP:
-        skipped(todo, f"{what} still raises NotImplementedError")
-    fail(f"{what} still raises NotImplementedError: TODO {todo} is not done yet.",
-         f"write your code in place of the `raise NotImplementedError(...)` line of TODO {todo}, run that cell, "
-         "then run this one again.")
+        skipped(todo, _("{what} still raises NotImplementedError").format(what=what))
+    fail(_("{what} still raises NotImplementedError: TODO {todo} is not done yet.").format(what=what, todo=todo),
+         _("write your code in place of the `raise NotImplementedError(...)` line of TODO {todo}, run that cell, "
+           "then run this one again.").format(todo=todo))
 
 
 def _skippable(check: Callable) -> Callable:
