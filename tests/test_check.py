@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpers import check
+from helpers import check, i18n
 from helpers.outputs import BETA
 from support.scripts import script
 
@@ -680,6 +680,84 @@ class Test07ShipIt:
         fails(check.report, {}, client, run.session_id, match="no report.md")
         check.report({"report.md": text}, client, run.session_id)
         assert "✅ report.md" in capsys.readouterr().out
+
+
+def fails_ja(fn, *args, match: str) -> str:
+    """A check's ❌ in a Japanese notebook (``i18n.use("ja")``, as in a kernel started in notebooks/ja/)."""
+    with i18n.use("ja"), pytest.raises(check.CheckFailed) as info:
+        fn(*args)
+    text = str(info.value)
+    assert text.startswith("❌") and "ヒント:" in text and "Hint:" not in text, text
+    assert match in text, text
+    return text
+
+
+class TestChecks05To09SpeakTheNotebooksLanguage:
+    """05-09: a check's ✅, its ❌ and its hint are Japanese in a Japanese notebook and the same English words as ever
+    in an English one; values from the API, code and event types stay as they are inside the Japanese."""
+
+    def test_05_all_events(self, replay, new_session, capsys):
+        client, _ = replay
+        session = new_session()
+        _investigate(client, session.id)
+        page = client.beta.sessions.events.list(session.id, limit=25).data
+        text = fails_ja(check.all_events, page, client, session.id, match="最初のページだけです。")
+        assert "`for ev in client.beta.sessions.events.list(...)`" in text and "next_page" in text
+        fails_ja(check.all_events, check.TODO, client, session.id, match="セッションのすべてのイベント（古い順のリスト）")
+        everything = list(client.beta.sessions.events.list(session.id, limit=25))
+        with i18n.use("ja"):
+            check.all_events(everything, client, session.id)
+        check.all_events(everything, client, session.id)
+        n = len(everything)
+        assert capsys.readouterr().out.splitlines() == [
+            f"✅ {n} 件のイベントすべてを、古い順に、ページごとに取得しました。プラットフォームがセッションの記録です。",
+            f"✅ All {n} events, oldest first, fetched page by page: the platform is the record of the session."]
+
+    def test_06_outcome_and_confirmation(self, capsys):
+        one = {"type": "user.define_outcome", "description": "a postmortem",
+               "rubric": {"type": "text", "content": "names the deploy"}}
+        two = {**one, "rubric": {"type": "text", "content": "names the deploy\ncites the diff"}}
+        for event in (one, two):  # ngettext: English says "line" and "lines", Japanese counts the same way for both
+            check.outcome(event)
+            with i18n.use("ja"):
+                check.outcome(event)
+        assert capsys.readouterr().out.splitlines() == [
+            "✅ An outcome with 1 rubric line: a grader will check the agent's work against them.",
+            "✅ ルーブリック 1 行のアウトカムです。グレーダーがエージェントの仕事をこの基準で確かめます。",
+            "✅ An outcome with 2 rubric lines: a grader will check the agent's work against them.",
+            "✅ ルーブリック 2 行のアウトカムです。グレーダーがエージェントの仕事をこの基準で確かめます。"]
+        text = fails_ja(check.outcome, {**one, "rubric": "names the deploy"},
+                        match="❌ rubric が text のルーブリックではなく names the deploy です。")
+        assert 'ヒント: "rubric": {"type": "text", "content": RUBRIC} を使ってください。' in text
+
+        def wrong(tool_use, allow, deny_message=None):
+            return {"type": "user.tool_confirmation", "tool_use_id": tool_use.tool_use_id, "result": "allow"}
+
+        text = fails_ja(check.confirmation, wrong, match="❌ confirmation() で AttributeError が発生しました: ")
+        assert "tool_use.id です（SDK のイベントなので" in text
+        fails(check.confirmation, wrong, match="❌ confirmation() raised an AttributeError: ")
+
+    def test_09_status_update_and_the_team(self, capsys):
+        from helpers import loop
+
+        def clean(event):
+            return "allow" if event.name == "post_incident_update" and "dep_" not in str(event.input) else {
+                "type": "user.tool_confirmation", "tool_use_id": event.id, "result": "deny", "deny_message": "no"}
+
+        ran = loop.RunResult(session_id="sesn_x", stop_reason="end_turn", events=[
+            {"type": "agent.mcp_tool_result", "content": [{"type": "text", "text": '{"published": true}'}]}])
+        with i18n.use("ja"):
+            check.status_update(clean, ran)
+        assert capsys.readouterr().out == (
+            "✅ review() は問題のない更新を公開し、内部情報を漏らす更新は（理由を付けて）止めます。"
+            "ステータスページへの投稿は、あなたが許可したあとに公開されました。\n")
+        text = fails_ja(check.status_update, lambda e: "allow", ran, match="デプロイ ID とコミットハッシュを挙げた更新")
+        assert "json.dumps(event.input)" in text
+        # the framework's article (verdicts._a) in place of 09's own copy of it: the English is what it was
+        fails_ja(check.status_update, lambda e: e.nope, ran, match="❌ review(event) で AttributeError が発生しました: ")
+        fails(check.status_update, lambda e: e.nope, ran, match="❌ review(event) raised an AttributeError: ")
+        fails_ja(check.team_stopped, check.TODO, ran, None, "sesn_x", match="辞書 {スレッド ID: 候補のサービス}")
+        fails(check.team_stopped, check.TODO, ran, None, "sesn_x", match="a dict {thread id: suspect service}")
 
 
 class _Run:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anthropic
 import pytest
 
-from helpers import check, resources
+from helpers import check, i18n, resources
 from helpers.settings import DATA_DIR
 
 SKILL_DIR = DATA_DIR / "skills" / "incident-runbooks"
@@ -70,8 +70,14 @@ def test_effort(client, capsys):
         page = client.beta.sessions.events.list(session_id, limit=5)
         return {"tool calls": sum(e.type == "agent.tool_use" for e in page.data),
                 "model requests": sum(e.type == "span.model_request_start" for e in page.data), "output tokens": 0}
-    fails(check.effort, first_page, client, sid, sid, match="the history says")
+    text = fails(check.effort, first_page, client, sid, sid, match="the history says")
+    assert text.startswith("❌ for the session without memory, tool calls is "), text
     fails(check.effort, lambda s: [1, 2, 3], client, sid, sid, match="not a dict")
+    with i18n.use("ja"):  # the same mistake in a Japanese notebook: the label translated, the dict's key as it is
+        with pytest.raises(check.CheckFailed) as info:
+            check.effort(first_page, client, sid, sid)
+    assert str(info.value).startswith("❌ メモリなしのセッションで、tool calls が "), str(info.value)
+    assert "ヒント: agent.tool_use と agent.custom_tool_use のイベントを数えます。履歴のすべてのページ" in str(info.value)
 
     def right(session_id):
         out = {"tool calls": 0, "model requests": 0, "output tokens": 0}
@@ -81,7 +87,11 @@ def test_effort(client, capsys):
             out["output tokens"] += ev.model_usage.output_tokens if ev.type == "span.model_request_end" else 0
         return out
     check.effort(right, client, sid, sid)
-    assert "✅" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("✅ effort() counts right: 7 tool calls and 1 model requests without memory")
+    with i18n.use("ja"):
+        check.effort(right, client, sid, sid)
+    assert capsys.readouterr().out.startswith(
+        "✅ effort() は正しく数えています。メモリなしではツール呼び出し 7 回とモデルリクエスト 1 回")
 
 
 def test_race(client, capsys):
