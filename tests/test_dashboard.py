@@ -16,7 +16,7 @@ import pytest
 
 from helpers import dashboard as d
 from helpers.dashboard import agent_panel, charts, data
-from helpers.settings import DATA_DIR
+from helpers.settings import DATA_DIR, ROOT
 from helpers.timestamps import parse_iso
 from support.recordings import sdk_events
 
@@ -569,6 +569,9 @@ class TestWidgets:
         assert dash.chart.value[:4] == b"\x89PNG"
         assert "70,000 matching lines" in dash.log_table.value
         assert "offline" in dash.agent.header.value and dash.state.status == "offline"
+        # How to bring it online is how 04's loop does it (walkthroughs 5 and 6: not a loop.run keyword on the path)
+        assert "<code>on_event(event)</code> for each event your loop reads" in dash.agent.header.value
+        assert "on_event(event)" in (ROOT / "solutions" / "04_custom_tools.ipynb").read_text()
         # The widget state serialises (what the front end receives).
         for widget in tree:
             widget.get_state()

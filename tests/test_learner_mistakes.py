@@ -111,6 +111,8 @@ def test_a_typo_shows_its_traceback_and_the_check_points_at_the_line():
         ename, tb, text = k.run(k.cell("c007"))  # `env` was never set: the check cell's own NameError, explained
         assert ename == "NameError", tb
         assert "the TODO 2.1 cell stopped with a NameError at line 3" in text and "ENVIROMENT_NAME" in text, text
+        # walkthrough 5: explained above, the error is its own line only (a full traceback read as a broken check)
+        assert _plain(tb).strip().splitlines() == ["NameError: name 'env' is not defined"], _plain(tb)
         assert k.run(k.cell("c006"))[0] == "NotImplementedError"  # the untouched cell first, then the typo again
         assert k.run("# TODO 2.1: Create the environment\n" + typo)[0] == "NameError"
         ename, tb, _ = k.run(k.cell("c007"))

@@ -191,7 +191,7 @@ def _wrong_tool_results(history: list) -> list[str]:
             problems.append(_("the result you sent for {call} has \"is_error\": True, but handle_tool returns a "
                               "result for it; you sent {sent!r}").format(call=what, sent=_clip(sent)))
         elif sent.strip() != expected.text.strip():
-            problems.append(_("the result you sent for {call} is not what handle_tool({name!r}, ev.input) returns; you "
+            problems.append(_("the result you sent for {call} is not what handle_tool({name!r}, event.input) returns; you "
                               "sent {sent!r}").format(call=what, name=name, sent=_clip(sent)))
     return problems
 
@@ -219,7 +219,7 @@ def _unnoted(history: list, answered: Any) -> None:
                       "the agent pauses (requires_action) until your answer arrives; the loop goes on past that pause "
                       "only for calls in `answered`, so yours may stop there, before the investigation is done (on "
                       "some runs, not on others).", len(missing)).format(n=len(missing), names=names),
-             _("keep `answered.add(ev.id)` right after the send of your `reply`, as the TODO 4.1 cell gives it."))
+             _("keep `answered.add(event.id)` right after the send of your `reply`, as the TODO 4.1 cell gives it."))
 
 
 def _reply_refused(exc: BaseException) -> tuple[str, str] | None:
@@ -227,8 +227,8 @@ def _reply_refused(exc: BaseException) -> tuple[str, str] | None:
     if isinstance(exc, NameError) and getattr(exc, "name", None) in ("reply", "result"):
         return (_not_done_yet("4.1", _("the cell sends `reply`, but your code did not set `{name}` (NameError) before "
                                        "it.").format(name=exc.name)),
-                _("in the TODO 4.1 block, set `result = handle_tool(ev.name, ev.input)`, then `reply` = the "
-                  "user.custom_tool_result that answers `ev`; run the cell again: it starts a fresh session."))
+                _("in the TODO 4.1 block, set `result = handle_tool(event.name, event.input)`, then `reply` = the "
+                  "user.custom_tool_result that answers `event`; run the cell again: it starts a fresh session."))
     status = getattr(exc, "status_code", None)
     if status is None or not _raised_in_send(exc):
         return None
@@ -259,10 +259,10 @@ def investigation(events: Any, answered: Any, client: Any, session_id: str) -> N
 
     if inspect.isgenerator(events):
         fail(_("`events` is a generator: you kept the slide's `yield`."),
-             _("append each event to the list (events.append(ev)), as the loop of the TODO 4.1 cell does."))
+             _("append each event to the list (events.append(event)), as the loop of the TODO 4.1 cell does."))
     if not isinstance(events, (list, tuple)):
         fail(_("`events` is {kind}, not a list of events.").format(kind=_a(type(events).__name__)),
-             _("append each event to the list (events.append(ev)), as the loop of the TODO 4.1 cell does."))
+             _("append each event to the list (events.append(event)), as the loop of the TODO 4.1 cell does."))
     events = list(events)
     if not events:
         fail(_("your loop received no events."), _("append every event the stream yields to `events`."))
@@ -288,13 +288,13 @@ def investigation(events: Any, answered: Any, client: Any, session_id: str) -> N
               _("your loop stopped on a requires_action idle whose calls you had answered, so your loop missed the "
                 "rest of the investigation.")).format(name=attr(unanswered[0], "name") if unanswered else None),
              _("keep the cell's `continue` for a pause whose calls are all in `answered` (the agent goes on once your "
-               "answers arrive) and `answered.add(ev.id)` after each send: then the loop stops only on another idle, "
+               "answers arrive) and `answered.add(event.id)` after each send: then the loop stops only on another idle, "
                "the end of the investigation."))
     if unanswered:
         names = ", ".join(attr(c, "name") for c in unanswered)
         fail(_("{n} custom tool call(s) were never answered ({names}).").format(n=len(unanswered), names=names),
              _("for every agent.custom_tool_use, set `reply` to the user.custom_tool_result that answers it (its "
-               "custom_tool_use_id is ev.id, its text what handle_tool(ev.name, ev.input) returns): the cell sends it."))
+               "custom_tool_use_id is event.id, its text what handle_tool(event.name, event.input) returns): the cell sends it."))
     twice = [k for k, n in results.items() if n > 1]
     if twice:
         fail(_("{n} tool call(s) were answered more than once.").format(n=len(twice)),
@@ -303,7 +303,7 @@ def investigation(events: Any, answered: Any, client: Any, session_id: str) -> N
     if wrong:
         fail((_("{problem} (and {more} more).") if len(wrong) > 1 else _("{problem}.")).format(
                  problem=wrong[0], more=len(wrong) - 1),
-             _("the text block of each user.custom_tool_result must hold what handle_tool(ev.name, ev.input) returns: "
+             _("the text block of each user.custom_tool_result must hold what handle_tool(event.name, event.input) returns: "
                "the agent's only view of your evidence."))
     if _type_of(last) != "session.status_idle" or attr(last, "stop_reason.type") != "end_turn":
         fail(_("the loop ended on {type} ({stop_reason}), not on an idle with end_turn.").format(

@@ -157,9 +157,10 @@ def _note_run(result: Any) -> None:
 
 def _name_error_first(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> None:
     """IPython's handler of a NameError (:func:`watch`): in a check cell, the explanation first (what happened to its
-    TODO's cell); then, in every cell, IPython's own traceback, shown by IPython as for any other error. The handler
-    shows it itself: IPython 9's run_code ignores a traceback a handler returns (walkthrough 1: a NameError showed
-    nothing), so it returns none."""
+    TODO's cell) and then only the error's own line (``NameError: name 'agent' is not defined``: the one-line check
+    cell has no other frame to show, and a full traceback under the explanation read as a broken check, walkthrough
+    5); in every other cell, IPython's own traceback, as for any other error. The handler shows it itself: IPython 9's
+    run_code ignores a traceback a handler returns (walkthrough 1: a NameError showed nothing), so it returns none."""
     try:
         message = _name_error_message(value)
     except Exception:  # never lose the traceback to a bug here
@@ -167,6 +168,8 @@ def _name_error_first(shell: Any, etype: type, value: BaseException, tb: Any, tb
     if message:
         print(message, flush=True)  # ipykernel flushes stdout before it sends the error: the explanation comes first
         value._workshop_explained = True
+        shell.showtraceback((etype, value, tb), exception_only=True)
+        return
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
 
 

@@ -115,8 +115,8 @@ class AgentPanel:
         s = self.state
         if not s.online:
             body = '<div class="muted">' + _(
-                "The SRE Agent is offline. Bring it online with <code>on_event = dash.attach(session)</code> and pass "
-                "<code>on_event=on_event</code> to the loop.") + "</div>"
+                "The SRE Agent is offline. Bring it online with <code>on_event = dash.attach(session)</code> and call "
+                "<code>on_event(event)</code> for each event your loop reads.") + "</div>"
         else:
             counts = _("session {session} · {events} events · {tools} · {messages} messages").format(
                 session=f"<code>{esc(s.session_id or '?')}</code>", events=s.events, tools=tool_calls_summary(s),
