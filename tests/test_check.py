@@ -506,7 +506,7 @@ class Test04Investigation:
         events = _investigate(client, session.id, reply=late, stop_on_any_idle=True, answered=answered)
         text = fails(check.investigation, events, answered, client, session.id,
                      match="your loop stopped on a requires_action idle")
-        assert "the cell's `continue`" in text and "answered.add(ev.id)" in text
+        assert "the cell's `continue`" in text and "answered.add(event.id)" in text
 
         session = new_session()
         answered = set()
@@ -519,11 +519,11 @@ class Test04Investigation:
         events = _investigate(client, session.id, reply=lambda ev: {**answer(ev), "content": [{"type": "text", "text": "ok"}]},
                               answered=answered)
         text = fails(check.investigation, events, answered, client, session.id,
-                     match="is not what handle_tool('get_metrics', ev.input) returns")
+                     match="is not what handle_tool('get_metrics', event.input) returns")
         assert "you sent 'ok'" in text
 
     def test_a_loop_that_does_not_note_its_answers_fails_whichever_comes_first(self, replay, new_session):
-        """Without answered.add(ev.id) the given stop ends the loop at the requires_action idle after an answer, if that
+        """Without answered.add(event.id) the given stop ends the loop at the requires_action idle after an answer, if that
         idle comes before the answer lands, and reads on to end_turn if the answer comes first (the stub then skips the
         recorded idle). Walkthrough 1 saw 5 passes in 11 runs. The check judges `answered`, so both orders fail alike."""
         client, _ = replay
@@ -533,12 +533,12 @@ class Test04Investigation:
             events = _investigate(client, session.id, reply=reply, note=False)
             messages.append(fails(check.investigation, events, set(), client, session.id,
                                   match="without adding its id to `answered`"))
-        assert all("answered.add(ev.id)" in m for m in messages)
+        assert all("answered.add(event.id)" in m for m in messages)
         assert messages[0].split(" (")[0] == messages[1].split(" (")[0], messages
 
     def test_a_wrong_loop_fails_its_check_on_every_run_at_a_human_pace(self):
         """The walkthrough's flaky case, driven many times: the replay at its recorded pace (gaps capped at 50 ms), where
-        the answer to a call and the idle after it race. A loop without answered.add(ev.id) fails every run, blamed on that
+        the answer to a call and the idle after it race. A loop without answered.add(event.id) fails every run, blamed on that
         line; the right loop passes every run."""
         import helpers
         from helpers import resources, stub
@@ -552,7 +552,7 @@ class Test04Investigation:
                 events = _investigate(client, session.id, note=False)
                 ended.append(events[-1].stop_reason.type)
                 text = fails(check.investigation, events, set(), client, session.id, match="to `answered`. After each call")
-                assert "answered.add(ev.id)" in text, (run, text)
+                assert "answered.add(event.id)" in text, (run, text)
             session = resources.new_session(client, agent, env, log_file, metadata={"recording": "incident-2277"})
             answered = set()
             check.investigation(_investigate(client, session.id, answered=answered), answered, client, session.id)

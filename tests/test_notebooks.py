@@ -160,8 +160,8 @@ session = client.beta.sessions.create(agent=agent.id, environment_id=env.id, res
 if event.type == "session.status_running":   # stops too early: the agent has not paused
     break""", "before any session.status_idle"),
     "4.1": ("""\
-result = handle_tool(ev.name, ev.input)
-reply = {"type": "user.custom_tool_result", "tool_use_id": ev.id,   # the key of a tool confirmation: refused (400)
+result = handle_tool(event.name, event.input)
+reply = {"type": "user.custom_tool_result", "tool_use_id": event.id,   # the key of a tool confirmation: refused (400)
          "content": [{"type": "text", "text": result}]}""", "TODO 4.1 is not done yet: the API refused your `reply` (400"),
 }
 PATH_NOTEBOOKS = ("00", "01", "02", "03", "04")

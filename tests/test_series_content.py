@@ -111,8 +111,8 @@ class Test04CustomTools:
         opened, sent = loop.find("events.stream("), loop.find("events.send(")
         assert 0 <= opened < sent, "4.1 must open the stream before it sends the user.message"
         assert 'message = {"type": "user.message"' in "\n".join(nbk.code(nb)[:3]), "04's setup builds the user.message"
-        for needle in ("events=[message]", 'ev.type == "agent.custom_tool_use"', "handle_tool(ev.name, ev.input)",
-                       '"custom_tool_use_id": ev.id', "answered.add(ev.id)", '"requires_action"',
+        for needle in ("events=[message]", 'event.type == "agent.custom_tool_use"', "handle_tool(event.name, event.input)",
+                       '"custom_tool_use_id": event.id', "answered.add(event.id)", '"requires_action"',
                        "session.status_terminated", "break", "timeout="):
             assert needle in loop, f"4.1 lacks {needle}"
         assert "yield" not in loop and "def investigate" not in loop, "4.1 is 03's loop, in the cell: no function around it"
@@ -130,7 +130,7 @@ class Test04CustomTools:
         assert "datadog" in text and "same wire protocol" in text
         code = "\n".join(nbk.code(nb))
         assert "incident.set_source(" in code and "incident.FileSource()" in code, "the data-source swap is not demonstrated"
-        assert "helpers.dashboard.show()" in code and "dash.attach(session)" in code and "on_event(ev)" in code, \
+        assert "helpers.dashboard.show()" in code and "dash.attach(session)" in code and "on_event(event)" in code, \
             "the SRE Agent panel is not brought online"
         assert '"recording": "incident-2277"' in code
 

@@ -157,7 +157,8 @@ def _note_run(result: Any) -> None:
 
 def _name_error_first(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> None:
     """IPython's handler of a NameError (:func:`watch`): in a check cell, the explanation first (what happened to its
-    TODO's cell) and then only the error's own line (``NameError: name 'agent' is not defined``: the one-line check
+    TODO's cell) and then only the error's own line (IPython's exception-only form: "use %tb to see the full
+    traceback", then ``NameError: name 'agent' is not defined``; the one-line check
     cell has no other frame to show, and a full traceback under the explanation read as a broken check, walkthrough
     5); in every other cell, IPython's own traceback, as for any other error. The handler shows it itself: IPython 9's
     run_code ignores a traceback a handler returns (walkthrough 1: a NameError showed nothing), so it returns none."""
