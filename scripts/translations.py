@@ -936,7 +936,7 @@ def doc_values(lang: str) -> Callable[[Unit], dict]:
     results = et.estimates(lang=lang)
     slots = et.slots(results)
     end = max(e for _, e in slots.values())
-    total = et.rounded(et.workshop_total(results))
+    total = et.agenda_total(results)
     by_number = {r.number: r for r in results}
 
     def values(unit: Unit) -> dict:

@@ -248,3 +248,16 @@ def test_00_and_02_say_the_same_about_where_the_agent_reads_the_log():
         assert "`query_logs`" in text and "same log" in text, name
     outputs = _outputs("04_custom_tools.ipynb")  # what the agent did: both
     assert "query_logs" in outputs and "grep" in outputs
+
+
+@pytest.mark.parametrize("readme,row,total", [
+    ("README.md", r"^\| 0[0-4] \|.*\| (\d+) min", r"with the times above:\s+about\s+(\d+)\s+minutes"),
+    ("README.ja.md", r"^\| 0[0-4] \|.*\| (\d+) 分", r"合計は約 (\d+) 分"),
+])
+def test_the_agenda_adds_up_to_the_total_it_states(readme, row, total):
+    """Walkthrough 7: README.ja's table read 3+3+11+12+9 under "約 37 分". The total is the sum of the rows shown."""
+    text = (ROOT / readme).read_text()
+    rows = [int(m) for m in re.findall(row, text, re.M)]
+    stated = re.search(total, text)
+    assert len(rows) == 5 and stated, (rows, stated)
+    assert sum(rows) == int(stated.group(1)), f"{readme}: the rows add up to {sum(rows)}, the text says {stated.group(1)}"
