@@ -379,7 +379,7 @@ def test_the_learner_scaffolding_speaks_japanese():
     # estimate_time counts none of what the generator wrote (the TODO's own minutes cover it)
     assert estimate_time.code_lines(out) == ["from helpers import check", "x = 1", "print(y)"]
     plain, _ = mk.convert_source("### BEGIN SOLUTION 9.2 Add\ny = 1\n### END SOLUTION", lang=LANG)
-    assert plain.splitlines()[1] == "# 下の行を、`raise` の行まで含めて、あなたのコードに置き換えてください。"
+    assert plain.splitlines()[1] == "# 下の行から `raise` の行までを、あなたのコードに置き換えてください（その後の行は残します）。"
     assert estimate_time.code_lines(plain) == []
 
 
@@ -402,7 +402,7 @@ def test_the_stream_speaks_the_notebooks_language():
         "timeout=30, then raises StreamDeadline. Missing a break? (To stop now: interrupt the kernel, ■.)"]
     with i18n.use(LANG):
         assert render.line(idle) == "session.status_idle       idle: requires_action（1 件のイベントを待っています）"
-        assert render.line(custom).endswith("← これにはあなたの PC が応答します")
+        assert render.line(custom).endswith("← これにはあなたのノート PC が応答します")
         assert render.line(usage) == ("session.usage             ここまで: トークン in=5 out=7 · 定価コスト $0.12（予算 $6.00）"
                                       " · 稼働 4.2 秒")
         notice = deadline.wait_notice(idle, 20, 30)
