@@ -379,7 +379,8 @@ def test_the_learner_scaffolding_speaks_japanese():
     # estimate_time counts none of what the generator wrote (the TODO's own minutes cover it)
     assert estimate_time.code_lines(out) == ["from helpers import check", "x = 1", "print(y)"]
     plain, _ = mk.convert_source("### BEGIN SOLUTION 9.2 Add\ny = 1\n### END SOLUTION", lang=LANG)
-    assert plain.splitlines()[1] == "# 下の行から `raise` の行までを、あなたのコードに置き換えてください（その後の行は残します）。"
+    scaffold = "# 下の行から `raise` の行までを、あなたのコードに置き換えてください（その後の行は残します）。"
+    assert plain.splitlines()[1] == scaffold
     assert estimate_time.code_lines(plain) == []
 
 
