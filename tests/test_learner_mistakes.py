@@ -143,6 +143,26 @@ def test_a_check_run_too_early_shows_the_traceback_and_says_what_happened():
         assert text == "", text
 
 
+def test_a_name_error_raised_deeper_than_the_check_cell_gets_its_full_traceback():
+    """Review: any NameError in a check cell was explained as "the TODO cell has not run" (and shown in IPython's
+    exception-only form), even one raised inside a function the cell called: a bug there lost its frame. Only the
+    cell's own NameError (the name its TODO sets) is explained."""
+    with Kernel("02_agent_and_environment.ipynb") as k:
+        k.run_ids("c001", "c002", "c004")
+        assert k.run("def make():\n    return undefined_inside")[0] is None
+        for cell in ("check.environment(make())",
+                     "def make_here():\n    return undefined_here\ncheck.environment(make_here())"):
+            ename, tb, text = k.run(cell)
+            missing = "undefined_here" if "make_here" in cell else "undefined_inside"
+            assert ename == "NameError" and f"name '{missing}' is not defined" in _plain(tb), tb
+            assert text == "", text  # nothing explained: it is not about a TODO
+            assert "%tb" not in _plain(tb) and "check.environment(make" in _plain(tb), tb  # the full traceback
+            assert f"return {missing}" in _plain(tb), tb  # the frame that raised it, shown
+        ename, tb, text = k.run("check.agent(agent)")  # the cell's own NameError: still explained
+        assert ename == "NameError", tb
+        assert "❌ `agent` is not defined: the TODO 2.2 cell has not run in this kernel" in text, text
+
+
 def test_code_that_ran_is_judged_whatever_its_cell():
     """Walkthrough 1: the check said "its cell still raises NotImplementedError" though the code had run, in a new
     cell or in the TODO cell without its `# TODO` comment (to the kernel both are a cell that is not TODO 2.1's:

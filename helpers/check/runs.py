@@ -222,7 +222,14 @@ def _where(exc: BaseException) -> tuple[int, str] | None:
 
 
 def _name_error_message(exc: NameError) -> str | None:
-    """A NameError in a check cell: the name its TODO sets is missing. Say what happened to that TODO's cell."""
+    """A NameError in a check cell: the name its TODO sets is missing. Say what happened to that TODO's cell.
+
+    Only a NameError of the cell's own line (its top-level code, the frame the error ends in): one raised deeper, in a
+    function the cell called (the learner's, or a bug in a check), is not about the TODO, and gets IPython's full
+    traceback."""
+    frames = _cell_frames(exc)
+    if not frames or frames[-1].tb_next is not None or frames[-1].tb_frame.f_code.co_name != "<module>":
+        return None
     where = _where(exc)
     m = re.search(r"\bcheck\.(\w+)\(", where[1]) if where else None
     num = _TODO_OF_CHECK.get(m.group(1)) if m else None
