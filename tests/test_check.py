@@ -42,6 +42,45 @@ class TestFramework:
         assert isinstance(check.CheckFailed("x"), AssertionError)
         assert check.attr({"a": {"b": [1, {"c": 2}]}}, "a.b.1.c") == 2
 
+    def test_helpers_check_imported_again_watches_with_its_own_runs(self):
+        """Review: a flag on the shell kept a re-imported helpers.check (its modules removed from sys.modules) from
+        registering its own callback and handler; the old module's went on filling and reading a stale _RUNS. In a
+        fresh process (sys.modules and IPython's shell are process-wide): the new module's callback and handler
+        replace the old ones, and a handler that is not ours is never replaced."""
+        import subprocess
+        import sys
+
+        code = r"""
+import contextlib, importlib, io, sys
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+
+def fresh():
+    for name in [m for m in sys.modules if m == "helpers.check" or m.startswith("helpers.check.")]:
+        del sys.modules[name]
+    return importlib.import_module("helpers.check")
+
+def ours():
+    return [cb for cb in shell.events.callbacks["post_run_cell"] if cb.__module__ == "helpers.check.runs"]
+
+old = importlib.import_module("helpers.check")
+new = fresh()
+assert new is not old and ours() == [new._note_run], ours()
+shell.user_ns["check"] = new
+shell.run_cell("# TODO 2.1: make it\nmade = 1")
+assert new._RUNS == {"2.1": None} and old._RUNS == {}, (new._RUNS, old._RUNS)
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    shell.run_cell("check.environment(env)")
+assert "the TODO 2.1 cell ran to its end without setting it" in out.getvalue(), out.getvalue()  # the new _RUNS
+shell.set_custom_exc((ZeroDivisionError,), lambda *a, **k: ["theirs"])
+theirs = shell.CustomTB
+third = fresh()
+assert ours() == [third._note_run] and shell.CustomTB is theirs and shell.custom_exceptions == (ZeroDivisionError,)
+"""
+        subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
     @pytest.mark.parametrize("fn,args", [
         (check.environment, (check.TODO,)),
         (check.agent, (check.TODO,)),

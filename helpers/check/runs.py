@@ -177,9 +177,15 @@ def _name_error_first(shell: Any, etype: type, value: BaseException, tb: Any, tb
 def watch() -> None:
     """In a notebook: note how each TODO cell's runs end, and explain a NameError in a check cell (done on import).
 
-    IPython shows every traceback itself. A check cell's NameError (its TODO did not set the name) is explained above
-    it, by a handler of NameError that prints the explanation and then has IPython show the traceback as usual; without
-    the handler (another one set), the explanation follows the traceback (:func:`_note_run`)."""
+    IPython shows every traceback itself. A check cell's own NameError (its TODO did not set the name) is explained by
+    a handler of NameError that prints the explanation and then IPython's exception-only form of the error ("use %tb
+    to see the full traceback", then the error's line; :func:`_name_error_first`); without the handler (another one
+    set), the explanation follows IPython's full traceback (:func:`_note_run`).
+
+    The shell keeps which callback and handler are registered (``_workshop_check_watch``): a ``helpers.check``
+    imported again (its modules removed from ``sys.modules``) unregisters the old module's callback and registers its
+    own, and replaces the old handler if it is still the one set (never another one), so the new ``_RUNS`` is the one
+    filled and read."""
     import sys
 
     if "IPython" not in sys.modules:
@@ -187,12 +193,24 @@ def watch() -> None:
     from IPython import get_ipython
 
     shell = get_ipython()
-    if shell is None or getattr(shell, "_workshop_check_watch", False):
+    if shell is None:
         return
+    registered = getattr(shell, "_workshop_check_watch", None)
+    old_callback, old_handler = registered if isinstance(registered, tuple) else (None, None)
+    if old_callback is _note_run:
+        return
+    if old_callback is not None:
+        try:
+            shell.events.unregister("post_run_cell", old_callback)
+        except ValueError:  # unregistered by someone since
+            pass
     shell.events.register("post_run_cell", _note_run)
-    if not shell.custom_exceptions:  # nobody else's handler: ours, for NameError only
+    handler = None
+    ours = old_handler is not None and getattr(shell, "CustomTB", None) is old_handler
+    if not shell.custom_exceptions or ours:  # nobody else's handler: ours, for NameError only
         shell.set_custom_exc((NameError,), _name_error_first)
-    shell._workshop_check_watch = True
+        handler = shell.CustomTB  # IPython's wrapper of it: what the next import compares with
+    shell._workshop_check_watch = (_note_run, handler)
 
 
 def _cell_frames(exc: BaseException) -> list:
