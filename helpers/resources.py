@@ -303,14 +303,30 @@ def new_session(client: Any, agent: Any = None, env: Any = None, log_file: Any =
     return session
 
 
+#: What starts a conversation: a session holding one of these (sent by a client: a session is created without any,
+#: unless initial_events, docs "Session event stream": "user.* events kick off a session") is used.
+_CONVERSATION_STARTERS = ["user.message", "user.define_outcome"]
+
+
 def unused_session(client: Any, session: Any) -> Any:
-    """``session`` if nothing has been said in it yet, else a new session like it: its agent, environment, title and
-    metadata, with app.log mounted (:func:`new_session`; its other mounts are not carried over).
+    """``session`` if nothing has been said in it yet (no ``user.message`` or ``user.define_outcome``: the events list
+    filtered by ``types``, as the SDK's ``events.list`` docstring describes), else a new session like it: its agent,
+    environment, title and metadata, with app.log mounted (:func:`new_session`; its other mounts are not carried over).
 
     A session holds one conversation, so a cell that starts one (notebook 03's loop) calls this first and can be run
-    again: a second run, or one after an attempt that stopped early, never finds the session waiting on the first."""
-    if not client.beta.sessions.events.list(get(session, "id"), limit=1).data:
+    again: a second run, or one after an attempt that stopped early, never finds the session waiting on the first. A
+    used session that is still ``running`` (a loop that stopped reading early: live, it keeps working, and costs) gets
+    a ``user.interrupt`` first, the docs' way to stop it ("Session operations")."""
+    sid = get(session, "id")
+    if not client.beta.sessions.events.list(sid, types=_CONVERSATION_STARTERS, limit=1).data:
         return session
+    if client.beta.sessions.retrieve(sid).status == "running":
+        import anthropic
+
+        try:
+            client.beta.sessions.events.send(sid, events=[{"type": "user.interrupt"}])
+        except anthropic.APIStatusError:  # it stopped since (or was archived): nothing left to stop
+            pass
     return new_session(client, get(session, "agent"), {"id": get(session, "environment_id")},
                        title=get(session, "title"), metadata=get(session, "metadata"))
 

@@ -367,6 +367,33 @@ class Test03StreamLoop:
         check.session(fresh, agent, env)  # app.log mounted where the agent reads it
         fails(resources.unused_session, client, check.TODO, match="still the TODO placeholder")
 
+    def test_unused_session_interrupts_a_used_session_that_is_still_running(self, replay):
+        """Review: a loop that stopped reading early leaves its session running (live, it keeps working and costs);
+        unused_session sends it a user.interrupt before it makes the new one. A session with only other user events
+        (an interrupt) has no conversation: it is still unused."""
+        import time
+
+        client, resources = replay
+        env, agent, log_file = resources.ensure_all(client)
+        first = resources.new_session(client, agent, env, log_file, title="running?", metadata={"recording": "interrupt"})
+        client.beta.sessions.events.send(first.id, events=[{"type": "user.interrupt"}])
+        assert resources.unused_session(client, first).id == first.id  # an interrupt is no conversation
+        client.beta.sessions.events.send(first.id, events=[
+            {"type": "user.message", "content": [{"type": "text", "text": "Audit app.log, one service at a time."}]}])
+        deadline = time.monotonic() + 30
+        while client.beta.sessions.retrieve(first.id).status != "running":
+            assert time.monotonic() < deadline, "the session never ran"
+            time.sleep(0.1)
+        fresh = resources.unused_session(client, first)
+        assert fresh.id != first.id
+        deadline = time.monotonic() + 10  # the recording waits 30 s for an interrupt: only ours stops it this soon
+        while client.beta.sessions.retrieve(first.id).status != "idle":
+            assert time.monotonic() < deadline, "the used session is still running"
+            time.sleep(0.1)
+        types = [e.type for e in client.beta.sessions.events.list(first.id, limit=1000)]
+        assert types.count("user.interrupt") == 2 and types.index("user.message") < len(types) - 1 - types[::-1].index(
+            "user.interrupt"), types
+
     def test_stream_loop_says_what_went_wrong_in_order(self):
         events = _events(*TURN)
         check.stream_loop(events, "requires_action")

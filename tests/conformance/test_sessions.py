@@ -18,6 +18,23 @@ def test_a_new_session_without_initial_events_is_idle(new_session):
     assert s.status == "idle" and s.id.startswith("sesn_")
 
 
+def test_a_new_session_has_no_user_events_and_the_list_filters_by_type(client, new_session):
+    """Source: https://platform.claude.com/docs/en/managed-agents/events-and-streaming: "You send user events to the
+    agent, and receive agent and session events back"; "user.* events kick off a session and steer it as it
+    progresses"; session-operations: "Sessions created without `initial_events` start in `idle`"; SDK docstring of
+    `events.list(types=...)`: "Filter by event type. Values match the `type` field on returned events (for example,
+    `user.message` or `agent.tool_use`). Omit to return all event types." (what resources.unused_session asks)."""
+    from typing import get_args
+
+    from anthropic.types.beta.sessions.beta_managed_agents_session_event_type import BetaManagedAgentsSessionEventType
+
+    user_types = [t for t in get_args(BetaManagedAgentsSessionEventType) if t.startswith("user.")]
+    assert {"user.message", "user.define_outcome"} <= set(user_types)
+    s = new_session()
+    assert client.beta.sessions.events.list(s.id, types=user_types, limit=1).data == []
+    assert not [e.type for e in history(client, s.id) if e.type.startswith("user.")]
+
+
 def test_a_message_runs_the_session_and_the_turn_ends_idle_with_end_turn(client, new_session):
     """Source: https://platform.claude.com/docs/en/managed-agents/events-and-streaming: "a turn opens with a single
     `session.status_running` event", then each model request is `span.model_request_start` ... `span.model_request_end`;
@@ -32,6 +49,8 @@ def test_a_message_runs_the_session_and_the_turn_ends_idle_with_end_turn(client,
     after = [e.type for e in events[first_message:]]
     assert after.index("session.status_running") < after.index("span.model_request_start")
     assert statuses(events)[-1] == "session.status_idle"
+    only = client.beta.sessions.events.list(s.id, types=["user.message", "user.define_outcome"], limit=1000).data
+    assert [e.type for e in only] == ["user.message"], [e.type for e in only]  # the filter: that type alone
     last_idle = [e for e in events if e.type == "session.status_idle"][-1]
     assert last_idle.stop_reason.type == "end_turn"
     session = client.beta.sessions.retrieve(s.id)
