@@ -125,8 +125,9 @@ def _todos_by_cell_id() -> dict[str, set[str]]:
 
 
 def _note_run(result: Any) -> None:
-    """IPython's post_run_cell: remember how each TODO cell's latest run ended, and explain a NameError in a check
-    cell below IPython's own traceback."""
+    """IPython's post_run_cell: remember how each TODO cell's latest run ended; and, where our handler of NameError is
+    not the one set (another handler is: :func:`watch`), explain a check cell's NameError below IPython's full
+    traceback (with our handler, it is explained above the error's exception-only form: :func:`_name_error_first`)."""
     info = getattr(result, "info", None)
     source = getattr(info, "raw_cell", None) or ""
     nums = numbers_in(source)
