@@ -81,6 +81,19 @@ assert ours() == [third._note_run] and shell.CustomTB is theirs and shell.custom
 """
         subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
+    def test_every_check_knows_its_exercise(self):
+        """Review: the checks of 08 and 09 had no entry in _TODO_OF_CHECK, so a NameError in their cells was never
+        explained. Every public check (check.__all__ less the framework's names; ``setup`` judges no exercise) names
+        its TODO, one of its own notebook's, as its module registers it."""
+        import helpers.check.runs as runs
+
+        framework = {"TODO", "CheckFailed", "ok", "fail", "need", "attr", "is_todo", "hint", "setup"}
+        checks = set(check.__all__) - framework
+        assert set(runs._TODO_OF_CHECK) == checks, set(runs._TODO_OF_CHECK) ^ checks
+        for name, todo in runs._TODO_OF_CHECK.items():
+            module = getattr(check, name).__module__
+            assert module.endswith(f".nb0{todo.split('.')[0]}"), (name, todo, module)
+
     @pytest.mark.parametrize("fn,args", [
         (check.environment, (check.TODO,)),
         (check.agent, (check.TODO,)),

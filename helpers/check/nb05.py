@@ -7,10 +7,13 @@ from typing import Any
 from ..events import attr
 from ..i18n import _
 from .history import _final_idle, _history, _text, _type_of, _unanswered_calls
-from .runs import need
+from .runs import _TODO_OF_CHECK, need
 from .verdicts import fail, ok
 
 __all__ = ["all_events", "conversation", "resumed"]
+
+#: The exercise each check judges: what a NameError in its cell points back to (``runs._TODO_OF_CHECK``).
+_TODO_OF_CHECK.update({"all_events": "5.1", "conversation": "5.2", "resumed": "5.3"})
 
 
 def all_events(events: Any, client: Any, session_id: str) -> None:
