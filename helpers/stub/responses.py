@@ -99,6 +99,9 @@ def delete_environment(backend: Backend, req: Request) -> Result:
 # ------------------------------------------------------------------------------------------------ sessions
 def create_session(backend: Backend, req: Request) -> Result:
     raw = req.json().get("agent")
+    # An inference (docs/design.md, "The stub's own words"): no docs page or SDK rule refuses an agent reference's
+    # extra fields (the SDK's BetaManagedAgentsAgentParams, a TypedDict, names type, id and version and forbids none);
+    # the agent object passed whole is what this reads as (3.1).
     if isinstance(raw, dict) and raw.get("type") == "agent" and set(raw) - {"type", "id", "version"}:
         extra = sorted(set(raw) - {"type", "id", "version"})
         raise InvalidRequest(f"Invalid session: agent.{extra[0]} is not a known field (an agent reference has "
