@@ -45,12 +45,10 @@ from .runs import _EXPLAIN as _EXPLAIN
 from .runs import _RUNS as _RUNS
 from .runs import _TODO_OF_CHECK, need, watch
 from .runs import _note_run as _note_run
-from .runs import not_done as not_done
 from .todo import _todo_from_caller, is_todo
 from .verdicts import OPTIONAL_IN_WORKSHOP, CheckFailed, _skippable, fail, ok
 from .verdicts import _clip as _clip
 from .verdicts import not_written as not_written
-from .verdicts import skipped as skipped
 
 __all__ = [  # TODO is made by the module __getattr__ (it names its cell)
     # the framework
