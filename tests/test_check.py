@@ -68,12 +68,12 @@ old = importlib.import_module("helpers.check")
 new = fresh()
 assert new is not old and ours() == [new._note_run], ours()
 shell.user_ns["check"] = new
-shell.run_cell("# TODO 2.1: make it\nmade = 1")
-assert new._RUNS == {"2.1": None} and old._RUNS == {}, (new._RUNS, old._RUNS)
+shell.run_cell("# TODO 2.1: make it\nenv = undefined_thing")
+assert list(new._RUNS) == ["2.1"] and old._RUNS == {}, (new._RUNS, old._RUNS)
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     shell.run_cell("check.environment(env)")
-assert "the TODO 2.1 cell ran to its end without setting it" in out.getvalue(), out.getvalue()  # the new _RUNS
+assert "the TODO 2.1 cell stopped with a NameError" in out.getvalue(), out.getvalue()  # the new _RUNS
 shell.set_custom_exc((ZeroDivisionError,), lambda *a, **k: ["theirs"])
 theirs = shell.CustomTB
 third = fresh()

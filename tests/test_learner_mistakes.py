@@ -163,6 +163,24 @@ def test_a_name_error_raised_deeper_than_the_check_cell_gets_its_full_traceback(
         assert "❌ `agent` is not defined: the TODO 2.2 cell has not run in this kernel" in text, text
 
 
+def test_a_typo_in_the_check_cell_is_named_as_one():
+    """Review: `check.environment(envv)` after a 2.1 cell that set `env` said "assign your result to `envv`" in the
+    TODO cell. A name the TODO does not set is said to be not the one it sets, and which one that is."""
+    with Kernel("02_agent_and_environment.ipynb") as k:
+        k.run_ids("c001", "c002", "c004")
+        assert k.run(_solution_cell("02_agent_and_environment.ipynb", "c006"))[0] is None
+        ename, tb, text = k.run("check.environment(envv)")
+        assert ename == "NameError", tb
+        assert "❌ `envv` is not defined: the TODO 2.1 cell ran to its end and sets " in text, text
+        assert "`env`" in text.split(" and sets ")[1].split("not `envv`")[0], text
+        assert "assign your result to `envv`" not in text and "(a typo?)" in text, text
+        ename, tb, text = k.run("check.environment(env)")
+        assert ename is None and "✅" in text, (tb, text)
+        ename, tb, text = k.run("del env\ncheck.environment(env)")  # the TODO's own name, unset: as before
+        assert ename == "NameError", tb
+        assert "the TODO 2.1 cell ran to its end without setting it" in text and "assign your result to `env`" in text
+
+
 def test_code_that_ran_is_judged_whatever_its_cell():
     """Walkthrough 1: the check said "its cell still raises NotImplementedError" though the code had run, in a new
     cell or in the TODO cell without its `# TODO` comment (to the kernel both are a cell that is not TODO 2.1's:

@@ -135,11 +135,11 @@ def _note_run(result: Any) -> None:
     error = getattr(result, "error_in_exec", None)
     for num in nums:
         _RUNS[num] = error
+        names = _TODO_NAMES.setdefault(num, set())
+        names |= _assigned(source)
         if error is None:
             _AT_RAISE.pop(num, None)
             continue
-        names = _TODO_NAMES.setdefault(num, set())
-        names |= _assigned(source)
         ns = _user_ns()
         if ns is None:  # no notebook: nothing to tell a value set since from a stale one
             _AT_RAISE.pop(num, None)
@@ -270,10 +270,25 @@ def _name_error_message(exc: NameError) -> str | None:
                                  detail=_clip(str(error), 200)),
             _("fix that in the TODO {todo} cell (its error is shown under it), run it until it finishes, then run "
               "this check again.").format(todo=num))
+    sets = _names_set(num) if name not in _TODO_NAMES.get(num, set()) else []
+    if sets:  # e.g. check.environment(envv): the check cell's name is none of the TODO's
+        return _verdict(
+            _("`{name}` is not defined: the TODO {todo} cell ran to its end and sets {names}, not `{name}`.").format(
+                name=name, todo=num, names=", ".join(f"`{n}`" for n in sets)),
+            _("check the name in this cell (a typo?): pass the one TODO {todo} sets (its goal, above its cell, names "
+              "it), then run this check again.").format(todo=num))
     return _verdict(
         _("`{name}` is not defined: the TODO {todo} cell ran to its end without setting it.").format(name=name, todo=num),
         _("assign your result to `{name}` (the name its goal asks for) in the TODO {todo} cell, run it again, then "
           "run this check.").format(name=name, todo=num))
+
+
+def _names_set(todo: str) -> list[str]:
+    """The names TODO ``todo`` sets that the notebook holds now (its placeholders, its check's names, what its cell
+    assigned), sorted; all of them outside a notebook."""
+    ns = _user_ns()
+    names = _TODO_NAMES.get(todo, set())
+    return sorted(n for n in names if not n.startswith("_") and (ns is None or n in ns))
 
 
 def _not_done_yet(todo: str, problem: str) -> str:
