@@ -409,3 +409,20 @@ def test_multipart_parts_are_cut_exactly():
     assert _split_multipart(b"--b0\r\nno blank line--b0--", "b0") == {}  # a part without headers' end is skipped
     assert _split_multipart(b"--b0\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx", "b0") == {
         "f": (None, b"x", "application/octet-stream")}  # no closing delimiter: the rest is the content
+
+
+def test_the_stubs_own_advice_speaks_the_notebooks_language(client, env, agent):
+    """The API's part of a 400 stays English (as live); the advice after it is the workshop's (`Offline hint:`), so a
+    Japanese notebook reads it in Japanese (walkthroughs 7 and 8 met it in English inside a Japanese ❌)."""
+    from helpers import i18n
+
+    session = client.beta.sessions.create(agent=agent.id, environment_id=env.id)
+    bad = [{"type": "user.message", "content": "a string"}]
+    with pytest.raises(anthropic.BadRequestError) as english:
+        client.beta.sessions.events.send(session.id, events=bad)
+    with i18n.use("ja"), pytest.raises(anthropic.BadRequestError) as japanese:
+        client.beta.sessions.events.send(session.id, events=bad)
+    en, ja = english.value.body["error"]["message"], japanese.value.body["error"]["message"]
+    assert en.endswith('Offline hint: wrap it in a list, e.g. [{"type": "text", "text": "..."}].'), en
+    assert ja.endswith('オフラインのヒント: リストで囲んでください（例: [{"type": "text", "text": "..."}]）。'), ja
+    assert en.split("Offline hint:")[0] == ja.split("オフラインのヒント:")[0]  # the API's words: English in both

@@ -26,8 +26,9 @@ import copy
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..i18n import _
 from . import budgets
-from .exceptions import OFFLINE_HINT, Conflict, InvalidRequest, StubError, get_or_404
+from .exceptions import Conflict, InvalidRequest, StubError, get_or_404, offline_hint
 from .utils import Cursor, TimeRange, new_id, now, paginate, parse_time, patch_metadata, rfc3339
 from .validation import check_system_message, sdk_types, validate_response
 
@@ -72,7 +73,7 @@ def parse_cron(expr: Any) -> list[set]:
     if len(parts) != 5:
         raise InvalidRequest(f"schedule.expression: {expr!r} has {len(parts)} fields, not 5. {_CRON_HINT}")
     out = []
-    for i, (part, (_, lo, hi)) in enumerate(zip(parts, _CRON_FIELDS, strict=False)):
+    for i, (part, (_name, lo, hi)) in enumerate(zip(parts, _CRON_FIELDS, strict=False)):
         values: set = set()
         for item in part.split(","):
             rng, _, step_s = item.partition("/")
@@ -116,7 +117,7 @@ def upcoming(expr: str, tz_name: str, after: datetime, n: int = 5) -> list[datet
     local = after.astimezone(tz)
     day = local.date()
     found: list[datetime] = []
-    for _ in range(366 * 8):  # enough for any valid expression (Feb 29 included)
+    for _step in range(366 * 8):  # enough for any valid expression (Feb 29 included)
         if day.month in months:
             dom_ok, dow_ok = day.day in doms, (day.isoweekday() % 7) in dows
             # POSIX: when both day fields are restricted, either may match
@@ -189,8 +190,9 @@ class DeploymentsBackend:
         form needs both id and version (SDK docstring of ``DeploymentCreateParams.agent``): no silent "latest"."""
         if not isinstance(ref, str) and ref.get("version") is None:
             raise InvalidRequest(f"{where}.version: required when {where} is an object: a deployment pins its agent. "
-                                 f"{OFFLINE_HINT} pass agent={{\"type\": \"agent\", \"id\": {ref['id']!r}, \"version\": N}}, or "
-                                 f"agent={ref['id']!r} (the id string) to pin the latest version.")
+                                 + offline_hint(_("pass agent={reference}, or agent={id} (the id string) to pin the "
+                                                  "latest version.").format(
+                                     reference=f'{{"type": "agent", "id": {ref["id"]!r}, "version": N}}', id=repr(ref["id"]))))
         agent = self.backend.agents.get(ref) if isinstance(ref, str) else self.backend.agents.get(ref["id"], ref["version"])
         if agent["archived_at"]:
             raise InvalidRequest(f"{where}: agent {agent['id']!r} is archived and cannot be deployed. Create a new "

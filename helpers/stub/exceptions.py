@@ -7,19 +7,30 @@ Every message says what was wrong *and* how to fix it. Every error is determinis
 The status, the error type and which requests are refused are claims about the live API (cited in docs/design.md);
 the words of every message are the stub's own: no source quotes the live API's. Where a message a workshop learner
 meets goes on to guess what the caller meant, that advice starts with :data:`OFFLINE_HINT`, so nobody takes it for
-the live API's words ("The stub's own words", in docs/design.md).
+the live API's words ("The stub's own words", in docs/design.md). That advice is the workshop's, not the API's, so
+it speaks the learner's language (:func:`offline_hint`); the API's part of a message stays English, as live.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from ..i18n import _
+
 __all__ = ["StubError", "InvalidRequest", "AuthenticationError", "NotFound", "MethodNotAllowed", "Conflict",
-           "not_found", "get_or_404", "MemoryPreconditionFailed", "MemoryPathConflict", "OFFLINE_HINT"]
+           "not_found", "get_or_404", "MemoryPreconditionFailed", "MemoryPathConflict", "OFFLINE_HINT",
+           "offline_hint"]
 
 #: How the advice of a message starts where it is the stub's guess at what the caller meant (the live API gives the
 #: same status and error type, in its own words, without it).
 OFFLINE_HINT = "Offline hint:"
+
+
+def offline_hint(advice: str) -> str:
+    """``advice`` (already in the learner's language: its caller wraps it in ``_()``) after :data:`OFFLINE_HINT`, in
+    that language too. The stub serves from a thread of the learner's kernel, so :mod:`helpers.i18n` speaks the
+    notebook's language here as in the checks (walkthroughs 7 and 8 met the English advice inside a Japanese ❌)."""
+    return _("Offline hint: {advice}").format(advice=advice)
 
 
 class StubError(Exception):

@@ -14,10 +14,11 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
+from ..i18n import _
 from . import budgets
 from .deployments import check_schedule
 from .dreams import FINAL as DREAM_FINAL
-from .exceptions import OFFLINE_HINT, InvalidRequest, StubError
+from .exceptions import InvalidRequest, StubError, offline_hint
 from .models import Backend
 from .request import Request, Result, Stream, check_name, check_text, validated_body
 from .skills import OLD_DIALECT
@@ -105,8 +106,9 @@ def create_session(backend: Backend, req: Request) -> Result:
     if isinstance(raw, dict) and raw.get("type") == "agent" and set(raw) - {"type", "id", "version"}:
         extra = sorted(set(raw) - {"type", "id", "version"})
         raise InvalidRequest(f"Invalid session: agent.{extra[0]} is not a known field (an agent reference has "
-                             f"type, id and version). {OFFLINE_HINT} pass agent=agent.id, or {{\"type\": \"agent\", \"id\": "
-                             "agent.id, \"version\": agent.version} to pin a version, not the agent object.")
+                             "type, id and version). " + offline_hint(_(
+                                 "pass agent=agent.id, or {reference} to pin a version, not the agent object.").format(
+                                 reference='{"type": "agent", "id": agent.id, "version": agent.version}')))
     budgets.check_shape(req.json().get("budget"))
     return 200, backend.sessions.create(validated_body(req, "SessionCreateParams", "session"))
 

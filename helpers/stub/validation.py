@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from ..i18n import _
 from . import validator_cache
-from .exceptions import OFFLINE_HINT, InvalidRequest, StubError
+from .exceptions import InvalidRequest, StubError, offline_hint
 
 __all__ = ["adapter", "validate_python", "format_validation_error", "validate_params", "union_members", "validate_event",
            "validate_response", "sdk_types", "check_system_message"]
@@ -166,9 +167,10 @@ def _reject_scalars_for_lists(tp: Any, value: Any, path: list[Any], what: str) -
         v = value.get(key)
         if isinstance(v, (str, bytes, dict)):
             kind = "a string" if isinstance(v, (str, bytes)) else "an object"
-            example = (', e.g. [{"type": "text", "text": "..."}]' if key == "content" else "")
+            advice = (_("wrap it in a list, e.g. {example}.").format(example='[{"type": "text", "text": "..."}]')
+                      if key == "content" else _("wrap it in a list."))
             raise InvalidRequest(f"Invalid {what}: {_fmt_loc(path + [key])}: must be a list, got {kind}. "
-                                 f"{OFFLINE_HINT} wrap it in a list{example}.")
+                                 + offline_hint(advice))
 
 
 def validate_params(tp: Any, value: Any, path: Sequence[Any] = (), *, what: str = "request body",
