@@ -157,7 +157,7 @@ def check_live(check: Check) -> None:
 
     if not os.environ.get("ANTHROPIC_API_KEY", "").strip():
         check(False, _("live mode needs ANTHROPIC_API_KEY, and it is not set"),
-              _("export ANTHROPIC_API_KEY=sk-ant-...  (or WORKSHOP_MODE=replay to work offline)"))
+              _("export ANTHROPIC_API_KEY=...  (or WORKSHOP_MODE=replay to work offline)"))
         return
     import anthropic
 

@@ -5,11 +5,16 @@ import os
 from pathlib import Path
 
 __all__ = ["ROOT", "DATA_DIR", "RECORDINGS_DIR", "DEFAULT_MODEL", "MODEL", "LEARNER", "learner_id", "default_learner",
-           "TESTED_SDK", "sdk_supported", "cache_dir"]
+           "TESTED_SDK", "sdk_supported", "cache_dir",
+           "API_KEY_PREFIX"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("WORKSHOP_DATA_DIR", ROOT / "data"))
 RECORDINGS_DIR = DATA_DIR / "recordings"
+
+#: How an Anthropic API key starts: what outputs are scrubbed of and tests look for. Written in two pieces so that no
+#: committed file holds a key-shaped string (the project's rule: no committed file holds the prefix whole).
+API_KEY_PREFIX = "sk-" "ant-"
 
 #: The model the official quickstart creates its first agent with, and so the series' default: "ant beta:agents create
 #: --name "Coding Assistant" --model '{id: claude-opus-4-7}'" (https://platform.claude.com/docs/ja/managed-agents/quickstart,

@@ -77,6 +77,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from helpers.exercises import BEGIN, END, HINT, MORE, SETS  # noqa: E402  (the markers' grammar, one module)
 from helpers.i18n import LANGUAGES, N_, translations  # noqa: E402  (the scaffolding's language, one catalog)
+from helpers.settings import API_KEY_PREFIX  # noqa: E402  (how a key starts: scrubbed from outputs)
 
 IMPORT = re.compile(r"^(import|from)\s")
 CHECK_IMPORT = re.compile(
@@ -513,7 +514,7 @@ def check_edition(lang: str, solutions: Path = SOLUTIONS, notebooks: Path = NOTE
 # --------------------------------------------------------------------------- executing solutions
 _SCRUB = [
     (re.compile(re.escape(str(ROOT))), "."),
-    (re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}"), "sk-ant-…"),
+    (re.compile(re.escape(API_KEY_PREFIX) + r"[A-Za-z0-9_\-]{8,}"), API_KEY_PREFIX + "…"),
     (re.compile(r"(?<![\w.])/(?:root|home/[^/\s'\"]+|tmp|private/var|var/folders|Users/[^/\s'\"]+)(?:/[^\s'\"<>)]*)?"), "<path>"),
     (re.compile(r"(?<![\w.])/work/[^\s'\"<>)]*"), "<path>"),
     (re.compile(r" at 0x[0-9a-f]{6,}"), " at 0x…"),

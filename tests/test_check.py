@@ -10,6 +10,7 @@ import pytest
 
 from helpers import check, i18n
 from helpers.outputs import BETA
+from helpers.settings import API_KEY_PREFIX
 from support.scripts import script
 
 
@@ -623,7 +624,7 @@ class Test04Investigation:
         from helpers import resources, stub
 
         with stub.start(speed=1, max_gap=0.05) as server:
-            client = helpers.connect("live", api_key="sk-ant-test-not-a-key", base_url=server.url, max_retries=0)
+            client = helpers.connect("live", api_key=API_KEY_PREFIX + "test-not-a-key", base_url=server.url, max_retries=0)
             env, agent, log_file = resources.ensure_all(client)
             ended = []
             for run in range(8):

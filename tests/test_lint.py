@@ -32,3 +32,14 @@ def test_ruff_is_the_pinned_version():
                   if line.startswith("ruff=="))
     version = subprocess.run([_ruff(), "--version"], capture_output=True, text=True, timeout=30).stdout.split()[-1]
     assert version == pinned, f"ruff {version} runs, requirements-test.txt pins {pinned}: refresh the venv"
+
+
+def test_no_committed_file_holds_something_that_looks_like_an_api_key():
+    """The project's rule (git grep finds no key prefix in the tree): a key, a placeholder or a test's fake key is
+    written with helpers.settings.API_KEY_PREFIX, never as the prefix whole."""
+    from helpers.settings import API_KEY_PREFIX
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    proc = subprocess.run(["git", "grep", "-nF", API_KEY_PREFIX], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and not proc.stdout, f"key-shaped strings in committed files:\n{proc.stdout}"

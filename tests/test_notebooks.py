@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.settings import API_KEY_PREFIX
 from support.scripts import script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -375,7 +376,7 @@ def test_notebook_structure(solution: Path, learner: Path):
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None, f"{learner.name} has outputs"
     text = solution.read_text(encoding="utf-8")
-    for leak in ("/work/", "/root/", "sk-ant-api"):
+    for leak in ("/work/", "/root/", API_KEY_PREFIX + "api"):
         assert leak not in text, f"{solution.name} contains {leak!r}: run `python scripts/make_notebooks.py --execute`"
 
 
@@ -471,14 +472,15 @@ def test_normalise_is_stable_and_scrubs(tmp_path: Path):
     code["outputs"] = [
         {"output_type": "stream", "name": "stdout", "text": f"sesn_011CAbCdEfGhIjKl at {mk.ROOT}/x.py, /root/.cache/y\n"},
         {"output_type": "stream", "name": "stdout",
-         "text": "again sesn_011CAbCdEfGhIjKl, key " + "sk-ant-" + "api03-abcdefghijkl\n"},
+         "text": "again sesn_011CAbCdEfGhIjKl, key " + API_KEY_PREFIX + "api03-abcdefghijkl\n"},
     ]
     once = mk.normalise(nb, keep_outputs=True)
     assert mk.normalise(once, keep_outputs=True) == once
     assert "papermill" not in once["metadata"]
     [cell] = [c for c in once["cells"] if c["cell_type"] == "code" and "mode:" in c["source"]]
     assert cell["outputs"] == [{"output_type": "stream", "name": "stdout",
-                                "text": "sesn_011CWorkshop0001 at ./x.py, <path>\nagain sesn_011CWorkshop0001, key sk-ant-…\n"}]
+                                "text": "sesn_011CWorkshop0001 at ./x.py, <path>\nagain sesn_011CWorkshop0001, key "
+                                        + API_KEY_PREFIX + "…\n"}]
     # --check fails (exit 1) on drift and names the fix
     (tmp_path / "s").mkdir()
     (tmp_path / "n").mkdir()

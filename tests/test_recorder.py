@@ -14,11 +14,11 @@ from pydantic import TypeAdapter
 
 from helpers import incident, resources, stub
 from helpers.recorder import record_session
-from helpers.settings import RECORDINGS_DIR
+from helpers.settings import API_KEY_PREFIX, RECORDINGS_DIR
 from helpers.stub import recordings
 from support.replay import run_turn
 
-SECRET = "sk-ant-" + "test-recorder-SECRET-0123456789"  # split so no file holds a key-shaped string
+SECRET = API_KEY_PREFIX + "test-recorder-SECRET-0123456789"
 ADAPTER = TypeAdapter(BetaManagedAgentsSessionEvent)
 INCIDENT_MESSAGE = "Checkout p99 is 10x since 14:07Z. Find the root cause."
 

@@ -18,13 +18,14 @@ import sys
 
 import pytest
 
+from helpers.settings import API_KEY_PREFIX
 from support.scripts import script
 
 mk = script("make_notebooks")
 
 pytestmark = pytest.mark.notebooks
 
-ROOM_KEY = "sk-ant-room-key-shared-by-everyone"  # the stub takes any key; it is not a secret
+ROOM_KEY = API_KEY_PREFIX + "room-key-shared-by-everyone"  # the stub takes any key; it is not a secret
 LEARNERS = ("alice", "bob", "carol")
 PATH = ("02_agent_and_environment", "03_session_and_stream", "04_custom_tools")
 

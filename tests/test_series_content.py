@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.settings import API_KEY_PREFIX
 from support import notebooks as nbk
 from support.notebooks import NOTEBOOKS, SOLUTIONS
 from support.scripts import script
@@ -71,7 +72,7 @@ class TestEveryNotebookFrom04:
         assert not errors, f"{name}: committed outputs contain an error: {errors[0].get('ename')}: {errors[0].get('evalue')}"
         assert "❌" not in outputs, f"{name}: a check failed in the committed run"
         assert outputs.count("✅") >= 2, f"{name}: the committed run shows fewer than two passing checks"
-        for leak in ("/work/", "/home/", "/root/", "sk-ant-api", "Traceback"):
+        for leak in ("/work/", "/home/", "/root/", API_KEY_PREFIX + "api", "Traceback"):
             assert leak not in outputs, f"{name}: committed outputs contain {leak!r}"
 
 
@@ -545,7 +546,7 @@ class TestFirstNotebooks:
         assert not errors, f"{name}: committed outputs contain an error"
         outputs = nbk.all_outputs(nb)
         assert "❌" not in outputs and "Traceback" not in outputs
-        for leak in ("/work/", "/home/", "/root/", "sk-ant-api"):
+        for leak in ("/work/", "/home/", "/root/", API_KEY_PREFIX + "api"):
             assert leak not in outputs, f"{name}: committed outputs contain {leak!r}"
 
 

@@ -16,6 +16,7 @@ import pytest
 
 import helpers
 from helpers import deadline, resources, stub
+from helpers.settings import API_KEY_PREFIX
 
 MESSAGE = {"type": "user.message", "content": [{"type": "text", "text": "Checkout p99 is 10x since 14:07Z. Why?"}]}
 TIMEOUT = 1.5
@@ -29,7 +30,7 @@ def server():
 
 def _clients(server):
     return {"replay": helpers.connect("replay"),
-            "live": helpers.connect("live", api_key="sk-ant-test-not-a-key", base_url=server.url, max_retries=0)}
+            "live": helpers.connect("live", api_key=API_KEY_PREFIX + "test-not-a-key", base_url=server.url, max_retries=0)}
 
 
 def _forgetful_loop(client, *, send_first=False):
@@ -92,7 +93,7 @@ def test_a_loop_that_reads_through_the_pauses_it_answered_is_not_told(monkeypatc
     the recorded pace (gaps capped), where answers and idles race."""
     monkeypatch.setattr(deadline, "NOTICE_AFTER", 0.3)
     with stub.start(speed=1, max_gap=0.05) as server:
-        client = helpers.connect("live", api_key="sk-ant-test-not-a-key", base_url=server.url, max_retries=0)
+        client = helpers.connect("live", api_key=API_KEY_PREFIX + "test-not-a-key", base_url=server.url, max_retries=0)
         env, agent, log_file = resources.ensure_all(client)
         session = resources.new_session(client, agent, env, log_file, metadata={"recording": "incident-2277"})
         answered, last = set(), None

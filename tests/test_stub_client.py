@@ -12,6 +12,7 @@ import pytest
 
 import helpers
 from helpers import client as hc
+from helpers.settings import API_KEY_PREFIX
 
 
 def test_replay_client_points_at_the_shared_stub():
@@ -79,7 +80,7 @@ def test_connect_imports_the_sdk_with_its_objects_out_of_the_collector(before, e
     assert int(out[1]) > 50_000, f"only {out[1]} objects frozen: the SDK was imported before connect() froze them?"
 
 
-FAKE_KEY = "sk-ant-" + "secret-123"  # split so no file holds a key-shaped string
+FAKE_KEY = API_KEY_PREFIX + "secret-123"
 
 
 def test_default_mode(monkeypatch):

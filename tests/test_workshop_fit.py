@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.settings import API_KEY_PREFIX
 from support import notebooks as nbk
 from support.scripts import script
 
@@ -190,7 +191,7 @@ def test_console_link_only_for_live_sessions(capsys):
 
     from helpers import connect, resources
 
-    live = anthropic.Anthropic(api_key="sk-ant-not-a-key")  # constructed only: nothing is sent
+    live = anthropic.Anthropic(api_key=API_KEY_PREFIX + "not-a-key")  # constructed only: nothing is sent
     assert resources.is_live(live) and not resources.is_live(connect("replay"))
     assert resources.console_url("sesn_011") == "https://platform.claude.com/workspaces/default/sessions/sesn_011"
     resources.new_session(connect("replay"), title="console link test")
