@@ -65,7 +65,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from helpers.exercises import BEGIN, END  # noqa: E402  (the markers' grammar, one module)
+from helpers.exercises import BEGIN, END, scaffold_starts  # noqa: E402  (the markers' grammar, one module)
 
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = ROOT / "solutions"
@@ -107,10 +107,8 @@ LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 URL = re.compile(r"https?://\S+")
 TAG = re.compile(r"<[^>]+>")
 #: Lines scripts/make_notebooks.py writes into a TODO cell: the exercise's minutes cover them.
-SCAFFOLD = re.compile(r"^\s*(# TODO \d|# Hint:|# Still stuck\?|# Replace the "
-                      r"|# ヒント:|# まだ行き詰まっているなら|# 下の行から |# 下の `raise`"
-                      r"|raise NotImplementedError\(\"TODO "
-                      r"|[A-Za-z_]\w* = check\.TODO\s*$)")
+SCAFFOLD = re.compile(r"^\s*(" + "|".join(re.escape(start) for start in scaffold_starts())
+                      + r"|raise NotImplementedError\(\"TODO |[A-Za-z_]\w* = check\.TODO\s*$)")
 
 
 def todo_minutes(lines: int) -> float:

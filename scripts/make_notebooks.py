@@ -75,8 +75,23 @@ NOTEBOOKS = ROOT / "notebooks"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from helpers.exercises import BEGIN, END, HINT, MORE, SETS  # noqa: E402  (the markers' grammar, one module)
-from helpers.i18n import LANGUAGES, N_, translations  # noqa: E402  (the scaffolding's language, one catalog)
+from helpers.exercises import (  # noqa: E402  (the markers' grammar and the TODO cell's lines, one module)
+    BEGIN,
+    END,
+    HINT,
+    HINT_LINE,
+    MORE,
+    OPTIONAL_NOTE,
+    PLACEHOLDERS,
+    REPLACE_ALL,
+    REPLACE_OPTIONAL,
+    REPLACE_RAISE,
+    SETS,
+    STILL_STUCK,
+    TODO_MESSAGE,
+    TODO_MESSAGE_UNTITLED,
+)
+from helpers.i18n import LANGUAGES, translations  # noqa: E402  (the scaffolding's language, one catalog)
 from helpers.settings import API_KEY_PREFIX  # noqa: E402  (how a key starts: scrubbed from outputs)
 
 IMPORT = re.compile(r"^(import|from)\s")
@@ -110,13 +125,6 @@ class NotebookError(Exception):
 
 
 # --------------------------------------------------------------------------- solution -> learner
-#: What the generator writes into a learner's TODO cell, in the workshop's message catalog (locale/, domain
-#: "workshop"): a Japanese notebook gets them in Japanese. Each keeps "TODO N.M" where helpers/check/todo.py reads it.
-TODO_MESSAGE = N_("TODO {num} ({title}): write your code here, then run this cell")
-TODO_MESSAGE_UNTITLED = N_("TODO {num}: write your code here, then run this cell")
-HINT_LINE = N_("# Hint: {hint}")
-STILL_STUCK = N_('# Still stuck? Run check.hint("{num}") in a new cell for a near-answer.')
-PLACEHOLDERS = N_("# TODO {num} placeholders (set first, so its check can say what is missing):")
 
 
 def todo_message(num: str, title: str, lang: str = "en") -> str:
@@ -163,11 +171,6 @@ def assigned_names(code: str) -> list[str]:
     return names
 
 
-REPLACE_ALL = N_("# Replace the lines below, down to and including the `raise`, with your code.")
-REPLACE_RAISE = N_("# Replace the `raise` below with your code.")
-REPLACE_OPTIONAL = N_("# Replace the lines below with your code.")
-#: An exercise the workshop skips (under a heading the estimate skips, on the workshop path): its untouched cell runs.
-OPTIONAL_NOTE = N_("(optional in the workshop: this cell runs as it is)")
 
 
 def _is_code(line: str) -> bool:
