@@ -613,9 +613,10 @@ def check_translation(unit: Unit, text: str) -> str | None:
     return None
 
 
-def apply(text: str, units: list[Unit], catalog, values: dict | None = None,
+def apply(text: str, units: list[Unit], catalog, values: dict | Callable[[Unit], dict] | None = None,
           link: Callable[[str], str] | None = None) -> tuple[str, list[str]]:
-    """``text`` with each unit replaced by its translation; the problems instead when some are missing or stale."""
+    """``text`` with each unit replaced by its translation; the problems instead when some are missing or stale.
+    ``values`` (a dict, or a function of the unit) fills the estimate's placeholders over the unit's English numbers."""
     found = problems(units, catalog)
     if found:
         return text, found
@@ -627,7 +628,8 @@ def apply(text: str, units: list[Unit], catalog, values: dict | None = None,
             bad.append(f"{u.where} ({u.kind}): {wrong}:\n    {_short(new)}")
             continue
         if u.kind in ("header", "agenda", "estimate"):
-            new = new.format(**{**{k: str(v) for k, v in u.values.items()}, **(values or {})})
+            extra = values(u) if callable(values) else values or {}
+            new = new.format(**{**{k: str(v) for k, v in u.values.items()}, **extra})
         if link is not None and u.kind in ("markdown", "header", "agenda", "estimate"):
             new = link(new)
         text = text[:u.start] + u.render(new) + text[u.end:]
@@ -670,21 +672,7 @@ def translate_doc(english: str, name: str, lang: str, values: Callable[[Unit], d
     catalog = catalog if catalog is not None else load(lang, name)
     if catalog is None:
         return english, [f"{name}: no catalog {catalog_path(lang, name).relative_to(ROOT)}"]
-    units = doc_units(english, name)
-    found = problems(units, catalog)
-    if found:
-        return english, found
-    text, bad = english, []
-    for u in sorted(units, key=lambda unit: unit.start, reverse=True):
-        new = usable(catalog, u)
-        wrong = check_translation(u, new)
-        if wrong:
-            bad.append(f"{u.where} ({u.kind}): {wrong}")
-            continue
-        if u.kind in ("agenda", "estimate"):
-            new = new.format(**(values(u) if values else {k: v for k, v in u.values.items()}))
-        text = text[:u.start] + rewrite_links(new, lang, depth=0) + text[u.end:]
-    return text, bad
+    return apply(english, doc_units(english, name), catalog, values, link=lambda t: rewrite_links(t, lang, depth=0))
 
 
 # ===================================================================================================== style
